@@ -1,0 +1,31 @@
+// `npm start`: the desktop app where the Electron runtime is installed; otherwise
+// the web console on 127.0.0.1, saying so.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { electronBinary } from './electron-native.js';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const args = process.argv.slice(2);
+
+if (!existsSync(path.join(root, 'out', 'renderer', 'index.html')) || !existsSync(path.join(root, 'out', 'cli', 'architect.js'))) {
+  console.log('architect: building first (npm run build)…');
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+const electron = electronBinary();
+let child;
+if (electron && !process.env.ARCHITECT_WEB) {
+  child = spawn(electron, [root, ...args], { stdio: 'inherit' });
+} else {
+  console.log(
+    electron
+      ? 'architect: ARCHITECT_WEB is set: serving the web console instead of the desktop app.'
+      : 'architect: the Electron runtime is not installed (set ELECTRON_SKIP_BINARY_DOWNLOAD? no network?), so the console is served to your browser instead.',
+  );
+  child = spawn(process.execPath, [path.join(root, 'bin', 'architect.js'), 'serve', ...args], { stdio: 'inherit' });
+}
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+child.on('exit', (code, signal) => process.exit(code ?? (signal ? 130 : 0)));

@@ -1,0 +1,86 @@
+import path from 'node:path';
+import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
+import { defaultConfigDir, defaultDataDir, defaultDbPath } from '../paths.js';
+import { UsageError, type GlobalOptions } from './command.js';
+
+const TMUX_SOCKET_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * Pulls the global options out of argv wherever they stand (`architect --db x
+ * tasks list` and `architect tasks list --db x` both work) and leaves the rest to
+ * the command, which parses it strictly.
+ */
+export function parseGlobals(argv: string[], env: NodeJS.ProcessEnv = process.env): { globals: GlobalOptions; rest: string[] } {
+  const rest: string[] = [];
+  let configDir: string | null = null;
+  let dbPath: string | null = null;
+  let logLevel: LogLevel = (env.ARCHITECT_LOG_LEVEL as LogLevel | undefined) ?? 'info';
+  let envName: string | null = env.ARCHITECT_ENV || null;
+  const sockets: string[] = (env.ARCHITECT_TMUX_SOCKETS ?? '').split(',').filter(Boolean);
+  let json = false;
+  let watchDefaultTmux = env.ARCHITECT_DEFAULT_TMUX !== '0';
+
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const next = argv[i + 1];
+      if (next === undefined || next.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+      i++;
+      return next;
+    };
+    switch (flag) {
+      case '--config':
+        configDir = path.resolve(value());
+        break;
+      case '--db':
+        dbPath = path.resolve(value());
+        break;
+      case '--env':
+        envName = value();
+        break;
+      case '--tmux-socket': {
+        const name = value();
+        if (!TMUX_SOCKET_NAME.test(name)) throw new UsageError(`--tmux-socket "${name}": a tmux -L name is letters, digits, ".", "_" and "-"`);
+        sockets.push(name);
+        break;
+      }
+      case '--log-level': {
+        const level = value();
+        if (!(LOG_LEVELS as readonly string[]).includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')} (got "${level}")`);
+        logLevel = level as LogLevel;
+        break;
+      }
+      case '--no-default-tmux':
+        watchDefaultTmux = false;
+        break;
+      case '--json':
+        json = true;
+        rest.push(arg);
+        break;
+      default:
+        rest.push(arg);
+    }
+  }
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new UsageError(`ARCHITECT_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
+  return {
+    globals: {
+      configDir: configDir ?? defaultConfigDir(env),
+      dbPath: dbPath ?? defaultDbPath(env),
+      dataDir: defaultDataDir(env),
+      env: envName,
+      tmuxSockets: [...new Set(sockets)],
+      watchDefaultTmux,
+      logLevel,
+      json,
+    },
+    rest,
+  };
+}

@@ -1,0 +1,31 @@
+import type { CliCommand } from './command.js';
+import { serveCommand } from './commands/serve.js';
+import { demoCommand } from './commands/demo.js';
+import { configCommand } from './commands/config.js';
+import { sessionsCommand } from './commands/sessions.js';
+import { agentsCommand } from './commands/agents.js';
+import { hooksCommand } from './commands/hooks.js';
+import { tasksCommand } from './commands/tasks.js';
+import { routeCommand } from './commands/route.js';
+import { explainCommand } from './commands/explain.js';
+import { queryCommand } from './commands/query.js';
+import { workflowCommand } from './commands/workflow.js';
+import { dbCommand } from './commands/db.js';
+
+/** Every CLI command, in the order `architect --help` lists them. */
+export function registry(): CliCommand[] {
+  return [
+    serveCommand,
+    demoCommand,
+    configCommand,
+    sessionsCommand,
+    agentsCommand,
+    hooksCommand,
+    tasksCommand,
+    routeCommand,
+    explainCommand,
+    queryCommand,
+    workflowCommand,
+    dbCommand,
+  ];
+}

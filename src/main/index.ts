@@ -1,0 +1,68 @@
+// The Electron composition root: a thin onReady that starts the core, opens the
+// window and connects the two. Everything else runs under plain Node (src/main/*).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, ipcMain, Notification, shell } from 'electron';
+import { startCore } from './core.js';
+import { createLogger } from './log/logger.js';
+import { defaultConfigDir, defaultDataDir, defaultDbPath } from './paths.js';
+import { mainWindowOptions, lockDown, TrustedWindows } from './electron/window.js';
+import { registerIpcHandlers, forwardEvents } from './electron/ipc.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const rendererUrl = process.env.ELECTRON_RENDERER_URL; // set by `electron-vite dev`
+const rendererFile = path.join(here, '../renderer/index.html');
+const isOwnUrl = (url: string): boolean =>
+  rendererUrl ? url.startsWith(rendererUrl) : url.startsWith('file://') && decodeURIComponent(new URL(url).pathname) === rendererFile;
+
+async function onReady(): Promise<void> {
+  const dataDir = defaultDataDir();
+  const log = createLogger({ level: 'info', file: path.join(dataDir, 'logs', 'architect.jsonl') });
+  const core = await startCore({
+    configDir: defaultConfigDir(),
+    dbPath: defaultDbPath(),
+    dataDir,
+    env: process.env.ARCHITECT_ENV ?? null,
+    tmuxSockets: (process.env.ARCHITECT_TMUX_SOCKETS ?? '').split(',').filter(Boolean),
+    log,
+    runtime: 'electron',
+    transport: 'ipc',
+    notify: (title, body) => {
+      if (Notification.isSupported()) new Notification({ title, body }).show();
+    },
+  });
+
+  const trusted = new TrustedWindows();
+  const stopIpc = registerIpcHandlers(ipcMain, core.handlers, (e) => trusted.isTrusted(e.sender, e.senderFrame, isOwnUrl), log);
+  const stopEvents = forwardEvents(core.bus, () => BrowserWindow.getAllWindows().map((w) => w.webContents));
+
+  const openWindow = (): void => {
+    const win = new BrowserWindow(mainWindowOptions(path.join(here, '../preload/index.cjs')));
+    trusted.add(win);
+    lockDown(win.webContents, isOwnUrl);
+    win.once('ready-to-show', () => win.show());
+    if (rendererUrl) void win.loadURL(rendererUrl);
+    else void win.loadFile(rendererFile);
+  };
+  openWindow();
+
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) openWindow();
+  });
+  app.on('web-contents-created', (_e, contents) => {
+    contents.setWindowOpenHandler(({ url }) => {
+      if (url.startsWith('https://')) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+  });
+  app.on('before-quit', () => {
+    stopEvents();
+    stopIpc();
+    void core.stop();
+  });
+}
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+void app.whenReady().then(onReady);

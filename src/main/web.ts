@@ -1,0 +1,67 @@
+// The web console's composition root: the same core as the desktop app, served to
+// a browser over HTTP + one WebSocket (JSON-RPC 2.0) on loopback.
+import path from 'node:path';
+import { startCore, type Core } from './core.js';
+import type { GlobalOptions } from './cli/command.js';
+import { createLogger, type Logger } from './log/logger.js';
+import { projectRoot } from './paths.js';
+import { startWebServer, type WebServer } from './web/server.js';
+
+export interface ConsoleOptions {
+  globals: GlobalOptions;
+  port?: number;
+  host?: string;
+  token?: string;
+  log?: Logger;
+}
+
+export interface RunningConsole {
+  core: Core;
+  server: WebServer;
+  stop(): Promise<void>;
+}
+
+export function rendererDir(): string {
+  return path.join(projectRoot(), 'out', 'renderer');
+}
+
+export async function serveConsole(opts: ConsoleOptions): Promise<RunningConsole> {
+  const { globals } = opts;
+  const log =
+    opts.log ?? createLogger({ level: globals.logLevel, file: path.join(globals.dataDir, 'logs', 'architect.jsonl') });
+  const core = await startCore({
+    configDir: globals.configDir,
+    dbPath: globals.dbPath,
+    dataDir: globals.dataDir,
+    env: globals.env,
+    tmuxSockets: globals.tmuxSockets,
+    watchDefaultTmux: globals.watchDefaultTmux,
+    log,
+    runtime: 'node',
+    transport: 'websocket',
+  });
+  let server: WebServer;
+  try {
+    server = await startWebServer({
+      handlers: core.handlers,
+      bus: core.bus,
+      log,
+      host: opts.host,
+      port: opts.port,
+      token: opts.token,
+      rendererDir: rendererDir(),
+      routes: core.routes,
+    });
+  } catch (err) {
+    await core.stop();
+    throw err;
+  }
+  return {
+    core,
+    server,
+    stop: async () => {
+      await server.close();
+      await core.stop();
+    },
+  };
+}

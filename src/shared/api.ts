@@ -1,0 +1,472 @@
+// The one contract between the core and every client (Electron renderer, web
+// console, tests). Every command and event, its schema and its types live here;
+// channel names appear nowhere else. No electron, node or DOM imports.
+import { z } from 'zod';
+
+// ---------------------------------------------------------------- shared shapes
+
+export const ConfigProblem = z.object({
+  file: z.string(),
+  line: z.number().int(),
+  col: z.number().int(),
+  message: z.string(),
+});
+export type ConfigProblem = z.infer<typeof ConfigProblem>;
+
+export const ConfigStatus = z.object({
+  ok: z.boolean(),
+  /** Hash of the snapshot in force (the last good one when `ok` is false). */
+  version: z.string().nullable(),
+  env: z.string().nullable(),
+  dir: z.string(),
+  /** Files that made the snapshot in force, in layering order. */
+  files: z.array(z.object({ path: z.string(), layer: z.enum(['base', 'environment', 'local']) })),
+  loadedAt: z.string().nullable(),
+  /** Problems of the newest attempt; empty when it was applied. */
+  errors: z.array(ConfigProblem),
+});
+export type ConfigStatus = z.infer<typeof ConfigStatus>;
+
+export const SessionState = z.enum(['working', 'idle', 'waiting', 'error', 'exited', 'unknown']);
+export type SessionState = z.infer<typeof SessionState>;
+
+export const Session = z.object({
+  /** Stable id: `<server>:<pane id>`, e.g. `default:%12`. */
+  id: z.string(),
+  /** Name used by routing rules (the tmux session name, or `session.window.pane` when a session holds several agents). */
+  name: z.string(),
+  server: z.string(),
+  session: z.string(),
+  windowIndex: z.number().int(),
+  paneIndex: z.number().int(),
+  paneId: z.string(),
+  title: z.string(),
+  cwd: z.string(),
+  pid: z.number().int(),
+  command: z.string(),
+  argv: z.array(z.string()),
+  /** Agent identified from the process tree, or `shell` / `other`. */
+  agent: z.string(),
+  state: SessionState,
+  /** Why: the waiting or error reason, or the rule that decided. */
+  reason: z.string().nullable(),
+  width: z.number().int(),
+  height: z.number().int(),
+  stateSince: z.string().nullable(),
+  lastOutputAt: z.string().nullable(),
+  excluded: z.boolean(),
+  currentTaskId: z.number().int().nullable(),
+});
+export type Session = z.infer<typeof Session>;
+
+export const TaskStatus = z.enum(['pending', 'assigned', 'in_progress', 'completed', 'failed', 'cancelled', 'blocked']);
+export type TaskStatus = z.infer<typeof TaskStatus>;
+
+export const Task = z.object({
+  id: z.number().int(),
+  type: z.string(),
+  title: z.string(),
+  prompt: z.string(),
+  priority: z.number().int(),
+  status: TaskStatus,
+  projectId: z.number().int().nullable(),
+  assignedTo: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  assignedAt: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  completedAt: z.string().nullable(),
+});
+export type Task = z.infer<typeof Task>;
+
+export const TaskCounts = z.record(TaskStatus, z.number().int());
+export type TaskCounts = z.infer<typeof TaskCounts>;
+
+export const AppInfo = z.object({
+  name: z.string(),
+  version: z.string(),
+  runtime: z.enum(['electron', 'node']),
+  transport: z.enum(['ipc', 'websocket', 'direct']),
+  nodeVersion: z.string(),
+  pid: z.number().int(),
+  startedAt: z.string(),
+  dataDir: z.string(),
+  dbPath: z.string(),
+  configDir: z.string(),
+  tmuxServers: z.array(z.string()),
+});
+export type AppInfo = z.infer<typeof AppInfo>;
+
+export const TaskEvent = z.object({
+  at: z.string(),
+  from: TaskStatus.nullable(),
+  to: TaskStatus,
+  reason: z.string().nullable(),
+});
+export type TaskEvent = z.infer<typeof TaskEvent>;
+
+/** A routing, dispatch or SLA decision with its reason (the `decisions` table). */
+export const Decision = z.object({
+  id: z.number().int(),
+  at: z.string(),
+  kind: z.string(),
+  taskId: z.number().int().nullable(),
+  sessionId: z.string().nullable(),
+  decision: z.string(),
+  reason: z.string(),
+});
+export type Decision = z.infer<typeof Decision>;
+
+export const SlaLevel = z.enum(['ok', 'warning', 'critical']);
+export type SlaLevel = z.infer<typeof SlaLevel>;
+
+export const TaskSla = z.object({
+  targetMinutes: z.number(),
+  elapsedMinutes: z.number(),
+  percentUsed: z.number(),
+  level: SlaLevel,
+  /** highlight_task color from sla_rules.yaml, when an escalation rule set one. */
+  highlight: z.string().nullable(),
+});
+export type TaskSla = z.infer<typeof TaskSla>;
+
+export const TaskRow = Task.extend({ sla: TaskSla.nullable() });
+export type TaskRow = z.infer<typeof TaskRow>;
+
+export const TaskSortField = z.enum(['id', 'type', 'title', 'status', 'priority', 'created_at', 'updated_at', 'assigned_to']);
+
+export const SessionEvent = z.object({
+  sessionId: z.string(),
+  at: z.string(),
+  from: SessionState.nullable(),
+  to: SessionState,
+  reason: z.string().nullable(),
+});
+export type SessionEvent = z.infer<typeof SessionEvent>;
+
+export const Alert = z.object({
+  id: z.number().int(),
+  taskId: z.number().int().nullable(),
+  kind: z.string(),
+  level: z.string(),
+  message: z.string(),
+  channels: z.array(z.string()),
+  createdAt: z.string(),
+  acknowledgedAt: z.string().nullable(),
+});
+export type Alert = z.infer<typeof Alert>;
+
+export const ErrorEntry = z.object({
+  id: z.number().int(),
+  source: z.string(),
+  sessionId: z.string().nullable(),
+  taskId: z.number().int().nullable(),
+  message: z.string(),
+  firstSeen: z.string(),
+  lastSeen: z.string(),
+  count: z.number().int(),
+  resolved: z.boolean(),
+});
+export type ErrorEntry = z.infer<typeof ErrorEntry>;
+
+export const Project = z.object({
+  id: z.number().int(),
+  name: z.string(),
+  path: z.string(),
+  createdAt: z.string(),
+  health: z.enum(['healthy', 'degraded', 'unhealthy']),
+  healthReason: z.string(),
+  sessions: z.number().int(),
+  openTasks: z.number().int(),
+});
+export type Project = z.infer<typeof Project>;
+
+export const QueryInfo = z.object({
+  name: z.string(),
+  description: z.string(),
+  params: z.array(z.object({ name: z.string(), type: z.string(), required: z.boolean(), default: z.unknown().optional() })),
+  cacheTtl: z.number(),
+  stats: z.object({ calls: z.number(), cacheHits: z.number(), avgMs: z.number(), maxMs: z.number(), lastError: z.string().nullable() }),
+});
+export type QueryInfo = z.infer<typeof QueryInfo>;
+
+export const QueryResult = z.object({
+  query: z.string(),
+  results: z.array(z.record(z.string(), z.unknown())),
+  count: z.number().int(),
+  cached: z.boolean(),
+  ms: z.number(),
+});
+export type QueryResult = z.infer<typeof QueryResult>;
+
+export const RouteDecision = z.object({
+  taskId: z.number().int(),
+  taskType: z.string(),
+  kind: z.enum(['assign', 'queued', 'skipped']),
+  session: z.string().nullable(),
+  reason: z.string(),
+});
+export type RouteDecision = z.infer<typeof RouteDecision>;
+
+export const WorkflowInfo = z.object({
+  name: z.string(),
+  description: z.string(),
+  trigger: z.string(),
+  steps: z.array(z.object({ id: z.string(), type: z.string() })),
+});
+export type WorkflowInfo = z.infer<typeof WorkflowInfo>;
+
+export const WorkflowRun = z.object({
+  id: z.number().int(),
+  workflow: z.string(),
+  status: z.string(),
+  trigger: z.string(),
+  currentStep: z.string().nullable(),
+  startedAt: z.string(),
+  finishedAt: z.string().nullable(),
+  error: z.string().nullable(),
+  input: z.record(z.string(), z.unknown()),
+});
+export type WorkflowRun = z.infer<typeof WorkflowRun>;
+
+export const WorkflowStepRecord = z.object({
+  step: z.string(),
+  seq: z.number().int(),
+  attempt: z.number().int(),
+  status: z.string(),
+  input: z.unknown(),
+  output: z.unknown(),
+  error: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
+export type WorkflowStepRecord = z.infer<typeof WorkflowStepRecord>;
+
+/** ui_config.yaml as validated (see src/main/config/schemas/ui.ts for the fields). */
+export const UiConfig = z.object({
+  version: z.string(),
+  theme: z.object({ colors: z.object({ status: z.record(z.string(), z.string()), priority: z.record(z.string(), z.string()), health: z.record(z.string(), z.string()) }) }),
+  dashboard_panels: z.array(
+    z.object({ id: z.string(), title: z.string(), icon: z.string().optional(), order: z.number(), enabled: z.boolean(), refresh_interval: z.number() }),
+  ),
+  table_configs: z.record(
+    z.string(),
+    z.object({
+      query: z.string().optional(),
+      columns: z.array(
+        z.object({ field: z.string(), header: z.string(), width: z.string().optional(), sortable: z.boolean(), color_coded: z.boolean(), format: z.string() }),
+      ),
+      default_sort: z.object({ field: z.string(), order: z.enum(['asc', 'desc']) }).optional(),
+      page_size: z.number(),
+      enable_search: z.boolean(),
+      enable_filters: z.boolean(),
+    }),
+  ),
+});
+export type UiConfig = z.infer<typeof UiConfig>;
+
+const NoParams = z.object({}).strict().default({});
+const Id = z.number().int().positive();
+const ConfigPath = z.string().min(1).max(300);
+const TerminalId = z.string().min(1).max(64);
+const Ok = z.object({ ok: z.literal(true) });
+
+// ---------------------------------------------------------------- commands
+
+export const commands = {
+  'app.info': { params: NoParams, result: AppInfo },
+
+  'config.status': { params: NoParams, result: ConfigStatus },
+  'config.ui': { params: NoParams, result: z.object({ version: z.string().nullable(), ui: UiConfig }) },
+  'config.files': {
+    params: NoParams,
+    result: z.object({ files: z.array(z.object({ path: z.string(), layer: z.enum(['base', 'environment', 'local']), exists: z.boolean() })) }),
+  },
+  'config.read': { params: z.object({ path: ConfigPath }).strict(), result: z.object({ path: z.string(), text: z.string(), problems: z.array(ConfigProblem) }) },
+  'config.validate': {
+    params: z.object({ path: ConfigPath, text: z.string().max(2_000_000) }).strict(),
+    result: z.object({ problems: z.array(ConfigProblem) }),
+  },
+  'config.save': {
+    params: z.object({ path: ConfigPath, text: z.string().max(2_000_000), force: z.boolean().default(false) }).strict(),
+    result: z.object({ saved: z.boolean(), problems: z.array(ConfigProblem) }),
+  },
+
+  'sessions.list': { params: NoParams, result: z.object({ sessions: z.array(Session) }) },
+  'sessions.history': {
+    params: z.object({ id: z.string().min(1), limit: z.number().int().min(1).max(10_000).default(200) }).strict(),
+    result: z.object({ events: z.array(SessionEvent) }),
+  },
+  'sessions.timeline': {
+    params: z.object({ hours: z.number().min(0.1).max(168).default(6) }).strict().default({ hours: 6 }),
+    result: z.object({ since: z.string(), events: z.array(SessionEvent) }),
+  },
+  'sessions.explain': { params: z.object({ id: z.string().min(1) }).strict(), result: z.object({ text: z.string() }) },
+
+  'terminal.open': {
+    params: z.object({ sessionId: z.string().min(1), cols: z.number().int().min(10).max(1000), rows: z.number().int().min(5).max(500) }).strict(),
+    result: z.object({ terminalId: TerminalId }),
+  },
+  'terminal.input': { params: z.object({ terminalId: TerminalId, data: z.string().max(65_536) }).strict(), result: Ok },
+  'terminal.resize': {
+    params: z.object({ terminalId: TerminalId, cols: z.number().int().min(10).max(1000), rows: z.number().int().min(5).max(500) }).strict(),
+    result: Ok,
+  },
+  'terminal.ack': { params: z.object({ terminalId: TerminalId, bytes: z.number().int().min(0) }).strict(), result: Ok },
+  'terminal.close': { params: z.object({ terminalId: TerminalId }).strict(), result: Ok },
+
+  'tasks.list': {
+    params: z
+      .object({
+        status: TaskStatus.optional(),
+        type: z.string().max(100).optional(),
+        search: z.string().max(200).optional(),
+        sort: z.object({ field: TaskSortField, order: z.enum(['asc', 'desc']) }).strict().optional(),
+        limit: z.number().int().min(1).max(1000).default(100),
+        offset: z.number().int().min(0).default(0),
+      })
+      .strict()
+      .default({ limit: 100, offset: 0 }),
+    result: z.object({ tasks: z.array(TaskRow), total: z.number().int(), counts: TaskCounts }),
+  },
+  'tasks.get': {
+    params: z.object({ id: Id }).strict(),
+    result: z.object({ task: TaskRow, history: z.array(TaskEvent), decisions: z.array(Decision) }),
+  },
+  'tasks.create': {
+    params: z
+      .object({
+        type: z.string().min(1).max(100),
+        title: z.string().min(1).max(500),
+        prompt: z.string().min(1).max(100_000),
+        priority: z.number().int().min(0).max(10).optional(),
+        project: z.string().max(1000).optional(),
+      })
+      .strict(),
+    result: Task,
+  },
+  'tasks.cancel': { params: z.object({ id: Id, reason: z.string().max(500).optional() }).strict(), result: Task },
+  'tasks.retry': { params: z.object({ id: Id }).strict(), result: Task },
+  'tasks.setPriority': { params: z.object({ id: Id, priority: z.number().int().min(0).max(10) }).strict(), result: Task },
+
+  'route.dryRun': { params: NoParams, result: z.object({ decisions: z.array(RouteDecision) }) },
+
+  'query.list': { params: NoParams, result: z.object({ queries: z.array(QueryInfo) }) },
+  'query.run': {
+    params: z.object({ name: z.string().min(1).max(100), params: z.record(z.string(), z.unknown()).default({}) }).strict(),
+    result: QueryResult,
+  },
+
+  'alerts.list': {
+    params: z.object({ includeAcknowledged: z.boolean().default(false), limit: z.number().int().min(1).max(1000).default(100) }).strict().default({ includeAcknowledged: false, limit: 100 }),
+    result: z.object({ alerts: z.array(Alert) }),
+  },
+  'alerts.ack': { params: z.object({ id: Id }).strict(), result: Ok },
+
+  'errors.list': {
+    params: z.object({ includeResolved: z.boolean().default(false) }).strict().default({ includeResolved: false }),
+    result: z.object({ errors: z.array(ErrorEntry) }),
+  },
+  'errors.resolve': { params: z.object({ id: Id }).strict(), result: Ok },
+
+  'projects.list': { params: NoParams, result: z.object({ projects: z.array(Project) }) },
+  'projects.add': { params: z.object({ path: z.string().min(1).max(1000), name: z.string().max(200).optional() }).strict(), result: Project },
+
+  'workflows.list': { params: NoParams, result: z.object({ workflows: z.array(WorkflowInfo) }) },
+  'workflows.runs': {
+    params: z.object({ limit: z.number().int().min(1).max(1000).default(100) }).strict().default({ limit: 100 }),
+    result: z.object({ runs: z.array(WorkflowRun) }),
+  },
+  'workflows.getRun': { params: z.object({ id: Id }).strict(), result: z.object({ run: WorkflowRun, steps: z.array(WorkflowStepRecord) }) },
+  'workflows.start': {
+    params: z.object({ name: z.string().min(1).max(100), input: z.record(z.string(), z.unknown()).default({}) }).strict(),
+    result: z.object({ runId: z.number().int() }),
+  },
+  'workflows.cancel': { params: z.object({ id: Id }).strict(), result: Ok },
+} as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
+
+// ---------------------------------------------------------------- events
+
+export const events = {
+  'config.changed': ConfigStatus,
+  'sessions.changed': z.object({ sessions: z.array(Session) }),
+  'sessions.transition': SessionEvent,
+  'tasks.changed': z.object({ total: z.number().int(), counts: TaskCounts }),
+  'terminal.data': z.object({ terminalId: TerminalId, data: z.string() }),
+  'terminal.exit': z.object({ terminalId: TerminalId, reason: z.string() }),
+  'alerts.changed': z.object({ open: z.number().int(), latest: Alert.nullable() }),
+  'errors.changed': z.object({ open: z.number().int() }),
+  'workflows.changed': z.object({ runId: z.number().int(), status: z.string() }),
+} as const satisfies Record<string, z.ZodType>;
+
+// ---------------------------------------------------------------- derived types
+
+export type CommandName = keyof typeof commands;
+export type EventName = keyof typeof events;
+/** What a caller may send (defaults not yet applied). */
+export type CommandInput<N extends CommandName> = z.input<(typeof commands)[N]['params']>;
+/** What a handler receives (parsed, defaults applied). */
+export type CommandParams<N extends CommandName> = z.output<(typeof commands)[N]['params']>;
+export type CommandResult<N extends CommandName> = z.output<(typeof commands)[N]['result']>;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+
+/** The core implements one of these per command; a missing one is a type error. */
+export type Handlers = {
+  [N in CommandName]: (params: CommandParams<N>) => Promise<CommandResult<N>> | CommandResult<N>;
+};
+
+export const commandNames = Object.keys(commands) as CommandName[];
+export const eventNames = Object.keys(events) as EventName[];
+
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(commands, name);
+}
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name);
+}
+
+// ---------------------------------------------------------------- the window API
+
+type Namespace<N> = N extends `${infer A}.${string}` ? A : never;
+type Member<N, A extends string> = N extends `${A}.${infer B}` ? B : never;
+
+/** `window.architect`: one function per command (`architect.tasks.list({...})`) plus `on`. */
+export type ArchitectApi = {
+  [A in Namespace<CommandName>]: {
+    [N in CommandName as Member<N, A>]: (params?: CommandInput<N>) => Promise<CommandResult<N>>;
+  };
+} & {
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+};
+
+/** A failure a client can show as is: a message plus where it came from. */
+export interface ApiErrorShape {
+  code: 'invalid_params' | 'unknown_command' | 'failed' | 'unavailable';
+  message: string;
+}
+
+/**
+ * Builds the window API from two transport primitives. Used by the preload (IPC)
+ * and the browser bridge (WebSocket), so both expose exactly the same object.
+ */
+export function buildArchitectApi(
+  invoke: (name: CommandName, params: unknown) => Promise<unknown>,
+  subscribe: (event: EventName, listener: (payload: unknown) => void) => () => void,
+): ArchitectApi {
+  const api: Record<string, Record<string, (params?: unknown) => Promise<unknown>>> = {};
+  for (const name of commandNames) {
+    const [ns, member] = splitName(name);
+    api[ns] ??= {};
+    api[ns][member] = (params?: unknown) => invoke(name, params ?? {});
+  }
+  const on = (event: EventName, listener: (payload: unknown) => void): (() => void) => {
+    if (!isEventName(event)) throw new Error(`unknown event "${String(event)}"`);
+    return subscribe(event, listener);
+  };
+  return Object.freeze({ ...api, on }) as unknown as ArchitectApi;
+}
+
+function splitName(name: string): [string, string] {
+  const dot = name.indexOf('.');
+  return [name.slice(0, dot), name.slice(dot + 1)];
+}

@@ -1,0 +1,149 @@
+import type { ConfigProblem } from '../../../shared/api.js';
+import { suggestion } from '../did-you-mean.js';
+import { isPlainObject } from '../merge.js';
+import { problemAt, type Locate } from '../problems.js';
+import type { ConfigSections, SectionCheck } from '../sections.js';
+import type { Workflow, WorkflowStep } from '../schemas/workflows.js';
+import { DATABASE_TABLES, WRITABLE_TABLES } from './database.js';
+import { findReferences, parseReference, stringsIn, type Reference } from './references.js';
+
+const FILE = 'workflows';
+
+/** The functions a `function` step may call (the workflow engine registers their handlers). */
+export const WORKFLOW_FUNCTIONS = ['route_task_to_session', 'send_prompt', 'create_test_environment', 'cleanup_environment', 'create_pull_request', 'wait_for_task', 'reassign_task'] as const;
+
+/** Scopes a reference may start with. */
+const SCOPES = ['steps', 'config', 'input', 'query', 'trigger'];
+
+/**
+ * `${config.routing_rules.bug_fix}` is the seed's shorthand for the route of a task
+ * type: a key not at the top of these files is looked up in their per-type map.
+ */
+const PER_TYPE_SECTION: Partial<Record<string, string>> = { routing_rules: 'environment_routing', sla_rules: 'sla_targets' };
+
+export const checkWorkflows: SectionCheck = (config, locate) => {
+  const out: ConfigProblem[] = [];
+  for (const [name, wf] of Object.entries(config.workflows.workflows)) out.push(...checkWorkflow(config, name, wf, locate));
+  return out;
+};
+
+function checkWorkflow(config: ConfigSections, name: string, wf: Workflow, locate: Locate): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const ids = wf.steps.map((s) => s.id ?? '');
+  const base = ['workflows', name];
+  ids.forEach((id, i) => {
+    if (ids.indexOf(id) !== i) out.push(problemAt(locate(FILE, [...base, 'steps', i, 'id']), `workflow ${name}: step id "${id}" is already used by steps[${ids.indexOf(id)}]`));
+  });
+  const refCtx = { config, ids, name, locate, out };
+  wf.steps.forEach((step, i) => checkStep(refCtx, step, i, [...base, 'steps', i]));
+  wf.error_handling.forEach((handler, i) => {
+    if (handler.action !== 'rollback') return;
+    handler.steps.forEach((id, j) => {
+      if (!ids.includes(id)) out.push(problemAt(locate(FILE, [...base, 'error_handling', i, 'steps', j]), `workflow ${name}: rollback names unknown step "${id}"${suggestion(id, ids)}`));
+    });
+  });
+  return out;
+}
+
+interface RefContext {
+  config: ConfigSections;
+  ids: string[];
+  name: string;
+  locate: Locate;
+  out: ConfigProblem[];
+}
+
+function checkStep(ctx: RefContext, step: WorkflowStep, index: number, path: (string | number)[]): void {
+  const { config, locate, out, name } = ctx;
+  const at = (key: string) => locate(FILE, [...path, key]);
+  switch (step.type) {
+    case 'function':
+      if (!(WORKFLOW_FUNCTIONS as readonly string[]).includes(step.function)) out.push(problemAt(at('function'), `workflow ${name}: unknown function "${step.function}"${suggestion(step.function, WORKFLOW_FUNCTIONS)}`));
+      break;
+    case 'query':
+      if (!config.queries.queries[step.query]) out.push(problemAt(at('query'), `workflow ${name}: unknown query "${step.query}"${suggestion(step.query, Object.keys(config.queries.queries))}`));
+      break;
+    case 'database': {
+      if (!(WRITABLE_TABLES as readonly string[]).includes(step.table)) {
+        out.push(problemAt(at('table'), `workflow ${name}: a database step may write ${WRITABLE_TABLES.join(', ')}, not "${step.table}"${suggestion(step.table, WRITABLE_TABLES)}`));
+        break;
+      }
+      const columns = DATABASE_TABLES[step.table] ?? [];
+      for (const key of [...Object.keys(step.data), ...Object.keys(step.where ?? {})]) {
+        if (!columns.includes(key)) {
+          const field = key in step.data ? 'data' : 'where';
+          out.push(problemAt(locate(FILE, [...path, field, key], { key: true }), `workflow ${name}: table ${step.table} has no column "${key}"${suggestion(key, columns)}`));
+        }
+      }
+      break;
+    }
+    case 'conditional':
+      checkStep(ctx, step.if_true, index, [...path, 'if_true']);
+      if (step.if_false) checkStep(ctx, step.if_false, index, [...path, 'if_false']);
+      break;
+    case 'loop':
+      step.actions.forEach((a, j) => checkStep(ctx, a, index, [...path, 'actions', j]));
+      break;
+  }
+  // Nested steps were scanned by their own call; scan this step's own strings only.
+  const own = Object.fromEntries(Object.entries(step).filter(([k]) => k !== 'if_true' && k !== 'if_false' && k !== 'actions'));
+  const selfAllowed = step.type === 'loop';
+  for (const [text, sub] of stringsIn(own)) {
+    for (const ref of findReferences(text)) {
+      const problem = checkReference(ctx, ref, index, selfAllowed);
+      if (problem) out.push(problemAt(locate(FILE, [...path, ...sub]), `workflow ${name}: \${${ref.text}}: ${problem}`));
+    }
+  }
+}
+
+/** Why a reference does not resolve, or null when it does. */
+function checkReference(ctx: RefContext, ref: Reference, index: number, selfAllowed: boolean): string | null {
+  for (const seg of ref.segments) {
+    if (!('wildcard' in seg)) continue;
+    const inner = parseReference(seg.wildcard);
+    const problem = inner ? checkReference(ctx, inner, index, selfAllowed) : null;
+    if (problem) return problem;
+  }
+  if (!SCOPES.includes(ref.scope)) return `unknown scope "${ref.scope}"; references start with ${SCOPES.join(', ')}${suggestion(ref.scope, SCOPES)}`;
+  const first = ref.segments[0];
+  if (ref.scope === 'steps') {
+    if (!first || !('key' in first)) return 'name the step: steps.ID.field';
+    const at = ctx.ids.indexOf(first.key);
+    if (at === -1) return `unknown step "${first.key}"${suggestion(first.key, ctx.ids)}`;
+    if (at > index || (at === index && !selfAllowed)) return `step "${first.key}" runs later; a step can only use results of earlier steps`;
+    return null;
+  }
+  if (ref.scope === 'config') return checkConfigPath(ctx.config, ref);
+  return null;
+}
+
+function checkConfigPath(config: ConfigSections, ref: Reference): string | null {
+  const [file, ...rest] = ref.segments;
+  const files = Object.keys(config);
+  if (!file || !('key' in file)) return `name the file: config.FILE.path (${files.join(', ')})`;
+  const root: unknown = (config as unknown as Record<string, unknown>)[file.key];
+  if (root === undefined) return `unknown config file "${file.key}"${suggestion(file.key, files)}`;
+  const perType = PER_TYPE_SECTION[file.key];
+  const head = rest[0];
+  const shorthand = head && ('wildcard' in head || (isPlainObject(root) && !(head.key in root)));
+  const start = perType && shorthand && isPlainObject(root) ? root[perType] : root;
+  return resolves(start, rest, `config.${file.key}`);
+}
+
+function resolves(value: unknown, segments: Reference['segments'], where: string): string | null {
+  const [seg, ...rest] = segments;
+  if (!seg) return null;
+  if (!isPlainObject(value) && !Array.isArray(value)) return `${where} has no "${'key' in seg ? seg.key : seg.wildcard}"`;
+  const entries: [string, unknown][] = Object.entries(value);
+  if ('wildcard' in seg) {
+    // A computed key may be any entry, so the rest must hold for every one of them.
+    for (const [k, v] of entries) {
+      const problem = resolves(v, rest, `${where}.${k}`);
+      if (problem) return problem;
+    }
+    return null;
+  }
+  const next = (value as Record<string, unknown>)[seg.key];
+  if (next === undefined) return `${where} has no "${seg.key}"${suggestion(seg.key, entries.map(([k]) => k))}`;
+  return resolves(next, rest, `${where}.${seg.key}`);
+}

@@ -1,0 +1,99 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/main/config/load.js';
+import { positionOf, tempConfig, type TempConfig } from './temp-config.js';
+
+let cfg: TempConfig;
+beforeEach(() => {
+  cfg = tempConfig();
+});
+afterEach(() => cfg.remove());
+
+interface Case {
+  name: string;
+  file: string;
+  from: string;
+  to: string;
+  /** Where the problem must point: the nth occurrence of this text in the edited file. */
+  at: string;
+  nth?: number;
+  message: string;
+}
+
+const R = 'base/routing_rules.yaml';
+const S = 'base/sla_rules.yaml';
+const U = 'base/ui_config.yaml';
+const W = 'base/workflows.yaml';
+
+const cases: Case[] = [
+  { name: 'YAML syntax', file: S, from: 'target_minutes: 5\n', to: 'target_minutes: [5\n', at: 'warning_percent: 80', message: 'Flow sequence in block collection must be sufficiently indented' },
+  { name: 'duplicate key', file: S, from: '    warning_percent: 80\n', to: '    warning_percent: 80\n    warning_percent: 90\n', at: 'warning_percent: 90', message: 'duplicate key "warning_percent"' },
+  { name: 'unknown key with did-you-mean', file: R, from: 'preferred_sessions: ["dev_worker2", "codex"]', to: 'prefered_sessions: ["dev_worker2", "codex"]', at: 'prefered_sessions', message: 'unknown key "prefered_sessions" in environment_routing.bug_fix (did you mean "preferred_sessions"?)' },
+  { name: 'wrong type', file: R, from: 'priority: 9', to: 'priority: high', at: 'high\n', message: 'environment_routing.bug_fix.priority: expected number, received string' },
+  { name: 'unknown discriminator', file: W, from: 'type: "notification"', to: 'type: "notifcation"', at: '"notifcation"', message: '"notifcation" is not one of' },
+  { name: 'missing required key', file: S, from: '    target_minutes: 3\n', to: '', at: 'git:', message: 'missing number "target_minutes" in sla_targets.git' },
+  { name: 'percent out of range', file: S, from: 'warning_percent: 70', to: 'warning_percent: 170', at: '170', message: 'a percentage is 0–100' },
+  { name: 'warning after critical', file: S, from: 'warning_percent: 70', to: 'warning_percent: 95', at: '95', message: 'warning_percent of deploy (95) is above its critical_percent (90)' },
+  { name: 'port range backwards', file: R, from: 'port_range: [6001, 6010]   #', to: 'port_range: [6010, 6001]   #', at: '[6010, 6001]', message: 'port_range of ui_improvement is [first, last]: 6010 is after 6001' },
+  { name: 'port out of range', file: R, from: 'port_range: [6001, 6010]   #', to: 'port_range: [6001, 70000]   #', at: '70000', message: 'port_range[1]: Too big' },
+  { name: 'preferred session excluded', file: R, from: 'preferred_sessions: ["dev_worker1"]', to: 'preferred_sessions: ["architect", "dev_worker1"]', at: '"architect", "dev', message: 'preferred session "architect" of infrastructure is in excluded_sessions' },
+  { name: 'default session excluded', file: R, from: 'default_session: "dev_worker1"', to: 'default_session: "arch_dev"', at: '"arch_dev"', nth: 1, message: 'default_session "arch_dev" is in excluded_sessions' },
+  { name: 'unknown workflow function', file: W, from: 'function: "cleanup_environment"', to: 'function: "cleanup_enviroment"', at: '"cleanup_enviroment"', message: 'workflow feature_development: unknown function "cleanup_enviroment" (did you mean "cleanup_environment"?)' },
+  { name: 'unknown workflow query', file: W, from: 'query: "tasks_by_id"', to: 'query: "task_by_id"', at: '"task_by_id"', message: 'unknown query "task_by_id" (did you mean "tasks_by_id"?)' },
+  { name: 'unknown step reference', file: W, from: 'task_id: "${steps.create_task.id}"\n          routing_rules: "${config.routing_rules.bug_fix}"', to: 'task_id: "${steps.create_tsk.id}"\n          routing_rules: "${config.routing_rules.bug_fix}"', at: '"${steps.create_tsk.id}"', message: 'workflow bug_fix: ${steps.create_tsk.id}: unknown step "create_tsk" (did you mean "create_task"?)' },
+  { name: 'reference to a later step', file: W, from: 'task_id: "${steps.create_task.id}"\n          routing_rules: "${config.routing_rules.bug_fix}"', to: 'task_id: "${steps.notify_stakeholders.id}"\n          routing_rules: "${config.routing_rules.bug_fix}"', at: '"${steps.notify_stakeholders.id}"', message: 'step "notify_stakeholders" runs later' },
+  { name: 'config path that does not resolve', file: W, from: '${config.routing_rules.feature_development.merge_via_pr}', to: '${config.routing_rules.feature_development.merge_via_prs}', at: '"${config.routing_rules.feature_development.merge_via_prs}"', message: 'config.routing_rules.feature_development has no "merge_via_prs" (did you mean "merge_via_pr"?)' },
+  { name: 'rollback of an unknown step', file: W, from: 'steps: ["create_environment", "create_task"]', to: 'steps: ["create_env", "create_task"]', at: '"create_env"', message: 'rollback names unknown step "create_env"' },
+  { name: 'table column no source provides', file: U, from: 'field: "created_at"', to: 'field: "created"', at: '"created"', message: 'column "created" of table tasks is not provided by the tasks table (did you mean "created_at"?)' },
+  { name: 'escalation condition does not type-check', file: S, from: '"percent_used >= warning_percent"', to: '"percent_used >= task_type"', at: '"percent_used >= task_type"', message: 'no such overload' },
+  { name: 'escalation condition unknown variable', file: S, from: '"percent_used >= warning_percent"', to: '"percent_usd >= warning_percent"', at: '"percent_usd', message: 'Unknown variable: percent_usd (did you mean "percent_used"?)' },
+  { name: 'escalation condition not a bool', file: S, from: '"percent_used >= warning_percent"', to: '"percent_used + 1.0"', at: '"percent_used + 1.0"', message: 'yields double, a condition must yield bool' },
+];
+
+describe('every kind of problem, at its exact position', () => {
+  it.each(cases)('$name', (c) => {
+    cfg.edit(c.file, c.from, c.to);
+    const result = loadConfig({ dir: cfg.dir, env: null });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const where = { file: cfg.path(c.file), ...positionOf(cfg.read(c.file), c.at, c.nth) };
+    const matching = result.problems.filter((p) => p.message.includes(c.message));
+    expect(matching, JSON.stringify(result.problems, null, 1)).toHaveLength(1);
+    expect(matching[0]).toMatchObject(where);
+  });
+
+  it('reports several problems at once, across files, in file order', () => {
+    cfg.edit(R, 'priority: 9', 'priority: high');
+    cfg.edit(S, 'warning_percent: 70', 'warning_percent: 170');
+    cfg.edit(R, 'urgent: true', 'urgnt: true');
+    const result = loadConfig({ dir: cfg.dir, env: null });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems.map((p) => p.message)).toEqual([
+      'unknown key "urgnt" in environment_routing.bug_fix (did you mean "urgent"?)',
+      'environment_routing.bug_fix.priority: expected number, received string',
+      'sla_targets.deploy.warning_percent: a percentage is 0–100',
+    ]);
+  });
+
+  it('a missing required file is an error, not an empty config', () => {
+    cfg.remove();
+    cfg = tempConfig();
+    (cfg as { write: (r: string, t: string) => void }).write('base/ui_config.yaml', '');
+    const result = loadConfig({ dir: cfg.dir, env: null });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems[0]).toMatchObject({ file: cfg.path('base/ui_config.yaml'), line: 1, col: 1 });
+  });
+
+  it('an unknown file in base/ is reported with the file it resembles', () => {
+    cfg.write('base/routng_rules.yaml', 'version: "1"\n');
+    const result = loadConfig({ dir: cfg.dir, env: null });
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.problems[0]?.message).toContain('unknown config file routng_rules.yaml (did you mean "routing_rules"?)');
+  });
+
+  it('the shipped config loads clean', () => {
+    const result = loadConfig({ dir: cfg.dir, env: null });
+    expect(result.ok ? [] : result.problems).toEqual([]);
+  });
+});

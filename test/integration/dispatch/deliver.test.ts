@@ -1,0 +1,105 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SessionState } from '../../../src/shared/api.js';
+import { deliverPrompt, runTmux } from '../../../src/main/dispatch/deliver.js';
+import { inputBoxText } from '../../../src/main/dispatch/plan.js';
+
+// A private tmux server per run; only this server is ever killed.
+const SOCKET = `test-dispatch-${process.pid}-${Date.now()}`;
+const server = { socketName: SOCKET };
+const AGENT = path.join(import.meta.dirname, 'fake-agent.mjs');
+const READY_TIMEOUT_MS = 5000;
+const POLL_MS = 50;
+
+let dir = '';
+let counter = 0;
+
+/** Good enough for the fake agent; the real classifier belongs to the sessions engineer. */
+function classify(screen: string): SessionState {
+  if (screen.includes('esc to interrupt')) return 'working';
+  return inputBoxText(screen) === null ? 'unknown' : 'idle';
+}
+
+async function startAgent(flags: string[] = []): Promise<{ paneId: string; log: string }> {
+  const name = `agent${++counter}`;
+  const log = path.join(dir, `${name}.log`);
+  fs.writeFileSync(log, '');
+  await runTmux(server, ['-f', '/dev/null', 'new-session', '-d', '-s', name, '-x', '100', '-y', '30', process.execPath, AGENT, log, ...flags]);
+  const paneId = (await runTmux(server, ['display-message', '-p', '-t', name, '#{pane_id}'])).trim();
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (!(await runTmux(server, ['capture-pane', '-p', '-t', paneId])).includes('❯')) {
+    if (Date.now() > deadline) throw new Error(`fake agent in ${paneId} never showed its prompt`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  return { paneId, log };
+}
+
+const received = (log: string): string[] =>
+  fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string);
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-dispatch-'));
+});
+
+afterAll(() => {
+  try {
+    const socketPath = execFileSync('tmux', ['-L', SOCKET, 'display-message', '-p', '#{socket_path}'], { encoding: 'utf8' }).trim();
+    execFileSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
+    // tmux 3.3 leaves the socket file behind; a test run should leave nothing.
+    if (socketPath.includes(SOCKET)) fs.rmSync(socketPath, { force: true });
+  } catch {
+    // Already gone: nothing left to clean.
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('deliverPrompt on a real tmux pane', () => {
+  it('pastes the prompt as data (no shell), presses Enter once and sees the agent working', async () => {
+    const { paneId, log } = await startAgent();
+    const canary = path.join(dir, 'pwned');
+    const prompt = `fix it; touch ${canary} $(touch ${canary}) \`touch ${canary}\` "quotes" 'single' ✓`;
+    const result = await deliverPrompt(server, { name: 'w1', paneId }, prompt, { classify });
+    expect(result).toMatchObject({ outcome: 'taken', enterPresses: 1 });
+    expect(received(log)).toEqual([prompt]);
+    expect(fs.existsSync(canary)).toBe(false);
+  });
+
+  it('a multi-line prompt arrives as one submission', async () => {
+    const { paneId, log } = await startAgent();
+    const prompt = 'line one\nline two\n\n  indented line four';
+    const result = await deliverPrompt(server, { name: 'w2', paneId }, prompt, { classify });
+    expect(result.outcome).toBe('taken');
+    expect(received(log)).toEqual([prompt]);
+  });
+
+  it('retries Enter when the first one did not land', async () => {
+    const { paneId, log } = await startAgent(['--deaf-enters', '1']);
+    const result = await deliverPrompt(server, { name: 'w3', paneId }, 'do the thing', { classify, maxEnterRetries: 2 });
+    expect(result).toMatchObject({ outcome: 'taken', enterPresses: 2 });
+    expect(received(log)).toEqual(['do the thing']);
+  });
+
+  it('gives up after the bounded number of Enter presses, with the reason', async () => {
+    const { paneId, log } = await startAgent(['--deaf-enters', '99']);
+    const result = await deliverPrompt(server, { name: 'w4', paneId }, 'never taken', {
+      classify,
+      maxEnterRetries: 1,
+      confirmWindowMs: 300,
+    });
+    expect(result.outcome).toBe('failed');
+    expect(result.enterPresses).toBe(2);
+    expect(result.reason).toBe('the prompt is still in the input box after 2 Enter presses');
+    expect(received(log)).toEqual([]);
+  });
+
+  it('types nothing into a pane that is not idle', async () => {
+    const { paneId, log } = await startAgent(['--busy', '--work-ms', '3000']);
+    const result = await deliverPrompt(server, { name: 'w5', paneId }, 'hello', { classify });
+    expect(result).toMatchObject({ outcome: 'failed', enterPresses: 0, reason: 'w5 is working, not idle' });
+    expect(received(log)).toEqual([]);
+    expect(inputBoxText(await runTmux(server, ['capture-pane', '-p', '-t', paneId]))).toBe('');
+  });
+});

@@ -1,0 +1,330 @@
+import type { Session, SessionState } from '../../shared/api.js';
+import type { AgentsFile } from '../config/schemas/agents.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import { HookTail } from '../hooks/tail.js';
+import type { HookEvent } from '../hooks/events.js';
+import { discover, type Pane } from '../tmux/discover.js';
+import { runTmux, TmuxNotRunning, type TmuxServer } from '../tmux/server.js';
+import { classify, explainScreen, UNKNOWN, type Classification, type RuleVerdict, type Screen } from './classify.js';
+import { identifyAgent, type Identification } from './identify.js';
+import { compileManifests, type CompiledManifests } from './manifests.js';
+import { parsePaneRef, refMatches } from './pane-ref.js';
+import { paneProcesses, readProcessTable, readStat } from './process-tree.js';
+import { SessionClients } from './control-clients.js';
+import { SettleTimer } from './settle.js';
+import { decide, HOOK_FRESH_MS } from './signals.js';
+import type { SessionSink, SessionTransition } from './sink.js';
+import { TrackedPane, toSessions } from './tracked-pane.js';
+
+/** The safety net: a full re-list of every server, also how a restarted server is found again. */
+export const FULL_SCAN_INTERVAL_MS = 5_000;
+/** Layout notifications come in bursts (a split sends several); one re-list serves them all. */
+const LAYOUT_RESCAN_MS = 50;
+/** A change seen before the screen settled is re-read once after this, and kept only if it holds. */
+const CONFIRM_MS = 40;
+/** Sessions the terminal viewer creates (grouped sessions): never agents of their own. */
+export const VIEWER_SESSION_PREFIX = 'architect-view-';
+
+export type SessionsListener = (sessions: Session[], transitions: SessionTransition[]) => void;
+
+export interface SessionMonitorOptions {
+  servers: TmuxServer[];
+  agents: AgentsFile;
+  /** Session names shown but never routed to. */
+  excluded?: string[];
+  sink?: SessionSink;
+  logger?: Logger;
+  scanIntervalMs?: number;
+  /** Agent hook events to follow (`hooksFilePath(dataDir)`); none when absent. */
+  hooksFile?: string | null;
+  /** How long a hook event beats the screen (HOOK_FRESH_MS). */
+  hookFreshMs?: number;
+}
+
+export interface PaneExplanation {
+  session: Session;
+  identification: Identification;
+  screen: Screen | null;
+  result: Classification;
+  verdicts: RuleVerdict[];
+}
+
+export class SessionMonitor {
+  private manifests: CompiledManifests;
+  private excluded: Set<string>;
+  private readonly panes = new Map<string, TrackedPane>();
+  private readonly clients: SessionClients;
+  private hooks: HookTail | null = null;
+  private readonly listeners = new Set<SessionsListener>();
+  private readonly log: Logger;
+  private scanTimer: NodeJS.Timeout | null = null;
+  private rescanTimer: NodeJS.Timeout | null = null;
+  private scanning: Promise<void> | null = null;
+  private scanAgain = false;
+  private running = false;
+
+  constructor(private readonly options: SessionMonitorOptions) {
+    this.manifests = compileManifests(options.agents);
+    this.excluded = new Set(options.excluded ?? []);
+    this.log = (options.logger ?? silentLogger).child({ module: 'sessions' });
+    this.clients = new SessionClients((server) => ({
+      onOutput: (paneId) => this.onOutput(`${server.name}:${paneId}`),
+      onLayoutChange: () => this.requestRescan(),
+      onExit: () => this.requestRescan(),
+    }));
+  }
+
+  /** Starts watching; resolves after the first scan. Returns `stop`. */
+  async start(): Promise<() => void> {
+    this.running = true;
+    if (this.options.hooksFile) {
+      this.hooks = new HookTail(this.options.hooksFile, (e) => this.onHook(e));
+      try {
+        this.hooks.start();
+      } catch (err) {
+        this.log.warn('cannot follow agent hook events', { file: this.options.hooksFile, err });
+      }
+    }
+    await this.scan();
+    this.scanTimer = setInterval(() => void this.scan(), this.options.scanIntervalMs ?? FULL_SCAN_INTERVAL_MS);
+    return () => this.stop();
+  }
+
+  stop(): void {
+    this.running = false;
+    if (this.scanTimer) clearInterval(this.scanTimer);
+    if (this.rescanTimer) clearTimeout(this.rescanTimer);
+    this.scanTimer = this.rescanTimer = null;
+    this.hooks?.stop();
+    this.hooks = null;
+    this.clients.closeAll();
+    for (const pane of this.panes.values()) {
+      pane.settle.cancel();
+      pane.forgetSignals();
+    }
+  }
+
+  onChange(listener: SessionsListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  list(): Session[] {
+    return toSessions([...this.panes.values()], this.excluded);
+  }
+
+  /** Config reload: new rules apply to every agent pane at once. */
+  setManifests(agents: AgentsFile): void {
+    this.manifests = compileManifests(agents);
+    void this.scan();
+  }
+
+  setExcluded(names: string[]): void {
+    this.excluded = new Set(names);
+    this.publish([]);
+  }
+
+  /** Re-lists every server now (also what the periodic safety net calls). */
+  scan(): Promise<void> {
+    if (this.scanning) {
+      this.scanAgain = true;
+      return this.scanning;
+    }
+    this.scanning = (async () => {
+      try {
+        do {
+          this.scanAgain = false;
+          await this.scanOnce();
+        } while (this.scanAgain && this.running);
+      } finally {
+        this.scanning = null;
+      }
+    })();
+    return this.scanning;
+  }
+
+  /** Which rule decided a pane's state, and every other rule's verdict. */
+  async explain(ref: string): Promise<PaneExplanation> {
+    const parsed = parsePaneRef(ref);
+    if (!parsed) throw new Error(`"${ref}" is not a pane: use %12, server:%12 or session:window.pane`);
+    const pane = [...this.panes.values()].find((p) => refMatches(parsed, p.pane));
+    if (!pane) throw new Error(`no pane ${ref} on ${this.options.servers.map((s) => s.name).join(', ')}`);
+    const agent = this.manifests.byName.get(pane.identification.agent);
+    const screen = await this.readScreen(pane);
+    const explained = agent && screen ? explainScreen(screen, agent) : { result: UNKNOWN, verdicts: [] };
+    const session = toSessions([pane], this.excluded)[0]!;
+    return { session, identification: pane.identification, screen, ...explained };
+  }
+
+  private async scanOnce(): Promise<void> {
+    const transitions: SessionTransition[] = [];
+    const table = readProcessTable();
+    for (const server of this.options.servers) {
+      let panes: Pane[];
+      try {
+        panes = (await discover(server, this.clients.commander(server))).filter((p) => !p.session.startsWith(VIEWER_SESSION_PREFIX));
+      } catch (err) {
+        if (!(err instanceof TmuxNotRunning)) this.log.warn('cannot list panes', { server: server.name, err });
+        panes = [];
+      }
+      const seen = new Set<string>();
+      for (const pane of panes) {
+        const key = `${server.name}:${pane.paneId}`;
+        seen.add(key);
+        let tracked = this.panes.get(key);
+        if (!tracked) {
+          tracked = new TrackedPane(server, pane, new SettleTimer((settled) => void this.refresh(key, settled)));
+          this.panes.set(key, tracked);
+        }
+        tracked.pane = pane;
+        this.collect(transitions, tracked.identify(identifyAgent(paneProcesses(table, pane.pid), this.manifests), readStat(pane.pid)?.tpgid ?? -1));
+        if (pane.dead) this.collect(transitions, tracked.setState('exited', 'pane is dead', null));
+      }
+      for (const [key, tracked] of this.panes) {
+        if (tracked.server !== server || seen.has(key)) continue;
+        tracked.settle.cancel();
+        tracked.forgetSignals();
+        this.panes.delete(key);
+        this.collect(transitions, tracked.setState('exited', 'pane closed', null));
+      }
+      this.clients.sync(server, panes, this.running);
+    }
+    this.hooks?.poll(); // in case the watch missed a write
+    // Classify agent panes that are quiet; a pane in the middle of output is left to its settle timer.
+    await Promise.all(
+      [...this.panes.values()].filter((p) => p.isAgent && !p.settle.pending).map(async (p) => {
+        this.collect(transitions, await this.classifyPane(p));
+      }),
+    );
+    // Heartbeats (last output) and titles reach the store at least once per scan.
+    this.publish(transitions, true);
+  }
+
+  private onOutput(key: string): void {
+    const tracked = this.panes.get(key);
+    if (!tracked) return this.requestRescan();
+    tracked.lastOutputMs = Date.now();
+    tracked.settle.touch();
+  }
+
+  private requestRescan(): void {
+    if (!this.running || this.rescanTimer) return;
+    this.rescanTimer = setTimeout(() => {
+      this.rescanTimer = null;
+      void this.scan();
+    }, LAYOUT_RESCAN_MS);
+  }
+
+  /** A pane's output paused (settled) or its deadline passed: re-identify if needed, re-read, classify. */
+  private async refresh(key: string, settled: boolean): Promise<void> {
+    const tracked = this.panes.get(key);
+    if (!tracked || !this.running) return;
+    const transitions: SessionTransition[] = [];
+    const tpgid = readStat(tracked.pane.pid)?.tpgid ?? -1;
+    if (tpgid !== tracked.foregroundGroup) {
+      // The foreground job changed (an agent started or exited): walk the tree again.
+      const table = readProcessTable();
+      this.collect(transitions, tracked.identify(identifyAgent(paneProcesses(table, tracked.pane.pid), this.manifests), tpgid));
+    }
+    if (tracked.isAgent) {
+      let next = await this.classifyScreen(tracked);
+      if (next && next.state !== (tracked.screen?.state ?? tracked.state) && !settled) {
+        // Read mid-redraw: keep the new state only if a second look agrees.
+        await new Promise((r) => setTimeout(r, CONFIRM_MS));
+        const again = await this.classifyScreen(tracked);
+        if (again?.state !== next.state) next = null;
+      }
+      if (next && this.panes.get(key) === tracked && tracked.isAgent) {
+        tracked.readScreen(next, Date.now());
+        this.collect(transitions, this.decideState(tracked));
+      }
+    }
+    this.publish(transitions);
+  }
+
+  private async classifyPane(tracked: TrackedPane): Promise<SessionTransition | null> {
+    const result = await this.classifyScreen(tracked);
+    if (!result || !tracked.isAgent) return null;
+    tracked.readScreen(result, Date.now());
+    return this.decideState(tracked);
+  }
+
+  /** Screen and hook together (signals.ts); schedules a re-decision for when the hook goes stale. */
+  private decideState(tracked: TrackedPane): SessionTransition | null {
+    const d = decide(tracked.screen, tracked.hook, Date.now(), this.options.hookFreshMs ?? HOOK_FRESH_MS);
+    if (tracked.hookTimer) clearTimeout(tracked.hookTimer);
+    tracked.hookTimer = null;
+    if (d.hookExpiresInMs !== null) {
+      tracked.hookTimer = setTimeout(() => {
+        tracked.hookTimer = null;
+        if (this.panes.get(tracked.id) !== tracked || !tracked.isAgent) return;
+        tracked.hook = null;
+        this.publish([this.decideState(tracked)].filter((t): t is SessionTransition => t !== null));
+      }, d.hookExpiresInMs + 1);
+      tracked.hookTimer.unref?.();
+    }
+    return tracked.setState(d.state, d.reason, d.ruleId);
+  }
+
+  /** An agent hook reported a transition: it applies at once (no screen read, no settle wait). */
+  private onHook(event: HookEvent): void {
+    if (!this.running) return;
+    const tracked = this.panes.get(`${event.server}:${event.pane}`);
+    const atMs = Date.parse(event.at);
+    // Process liveness wins: a hook for a pane whose agent has gone revives nothing.
+    if (!tracked || !tracked.isAgent || Date.now() - atMs >= (this.options.hookFreshMs ?? HOOK_FRESH_MS)) return;
+    if (tracked.hook && tracked.hook.atMs > atMs) return; // out of order
+    tracked.hook = { state: event.state, reason: event.reason, event: event.event, atMs };
+    this.publish([this.decideState(tracked)].filter((t): t is SessionTransition => t !== null));
+  }
+
+  private async classifyScreen(tracked: TrackedPane): Promise<Classification | null> {
+    const agent = this.manifests.byName.get(tracked.identification.agent);
+    if (!agent) return null;
+    const screen = await this.readScreen(tracked);
+    return screen ? classify(screen, agent) : null;
+  }
+
+  /** The pane's screen and current title, over its session's control client when there is one. */
+  private async readScreen(tracked: TrackedPane): Promise<Screen | null> {
+    const { server, pane } = tracked;
+    const client = this.clients.commander(server, pane.sessionId);
+    try {
+      if (client?.alive) {
+        const [lines, title] = await Promise.all([client.capture(pane.paneId), client.command(`display-message -p -t ${pane.paneId} '#{pane_title}'`)]);
+        return { lines, title: title.join('') };
+      }
+      const [text, title] = await Promise.all([
+        runTmux(server, ['capture-pane', '-p', '-J', '-t', pane.paneId]),
+        runTmux(server, ['display-message', '-p', '-t', pane.paneId, '#{pane_title}']),
+      ]);
+      return { lines: text.replace(/\n$/, '').split('\n'), title: title.replace(/\n$/, '') };
+    } catch (err) {
+      this.log.debug('cannot read pane', { pane: pane.paneId, server: server.name, err });
+      return null; // the pane closed in between; the rescan will say so
+    }
+  }
+
+  private collect(into: SessionTransition[], t: SessionTransition | null): void {
+    if (t) into.push(t);
+  }
+
+  private publish(transitions: SessionTransition[], upsert = false): void {
+    const sessions = this.list();
+    const sink = this.options.sink;
+    if (sink) {
+      for (const t of transitions) sink.recordTransition(t.sessionId, t.from, t.to, t.reason, t.at);
+      if (upsert || transitions.length > 0) sink.upsert(sessions);
+    }
+    if (transitions.length === 0) return;
+    for (const listener of this.listeners) {
+      try {
+        listener(sessions, transitions);
+      } catch (err) {
+        this.log.error('sessions listener failed', { err });
+      }
+    }
+  }
+}
+
+export type { SessionState };

@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import type { ProcessFacts } from './identify.js';
+
+/** One process as /proc shows it. */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  /** Process group; the terminal's foreground group is `tpgid`. */
+  pgrp: number;
+  /** Foreground process group of the process's controlling terminal (-1 when none). */
+  tpgid: number;
+  /** Kernel process name (`comm`, at most 15 characters). */
+  comm: string;
+}
+
+export interface ProcessTable {
+  byPid: ReadonlyMap<number, ProcessInfo>;
+  children: ReadonlyMap<number, number[]>;
+}
+
+const PROC = '/proc';
+
+/** Parses /proc/PID/stat; `comm` is in parentheses and may itself contain spaces or ')'. */
+export function parseStat(text: string): ProcessInfo | null {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) return null;
+  const pid = Number(text.slice(0, open).trim());
+  const rest = text.slice(close + 2).split(' ');
+  // Fields after comm: state ppid pgrp session tty_nr tpgid …
+  const ppid = Number(rest[1]);
+  const pgrp = Number(rest[2]);
+  const tpgid = Number(rest[5]);
+  if (!Number.isInteger(pid) || !Number.isInteger(ppid)) return null;
+  return { pid, ppid, pgrp, tpgid, comm: text.slice(open + 1, close) };
+}
+
+/** Reads every /proc/PID/stat once: one scan serves every pane of every server. */
+export function readProcessTable(): ProcessTable {
+  const byPid = new Map<number, ProcessInfo>();
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(PROC);
+  } catch {
+    return { byPid, children };
+  }
+  for (const name of entries) {
+    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
+    const info = readStat(Number(name));
+    if (!info) continue;
+    byPid.set(info.pid, info);
+    const siblings = children.get(info.ppid);
+    if (siblings) siblings.push(info.pid);
+    else children.set(info.ppid, [info.pid]);
+  }
+  return { byPid, children };
+}
+
+export function readStat(pid: number): ProcessInfo | null {
+  try {
+    return parseStat(fs.readFileSync(`${PROC}/${pid}/stat`, 'utf8'));
+  } catch {
+    return null; // the process ended between readdir and read
+  }
+}
+
+export function readArgv(pid: number): string[] {
+  try {
+    const raw = fs.readFileSync(`${PROC}/${pid}/cmdline`, 'utf8');
+    return raw.split('\0').filter((part, i, all) => part !== '' || i < all.length - 1);
+  } catch {
+    return [];
+  }
+}
+
+/** The pane's process and its descendants, breadth first (closest to the pane first). */
+export function descendants(table: ProcessTable, root: number): number[] {
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.shift() as number;
+    if (!table.byPid.has(pid)) continue;
+    out.push(pid);
+    for (const child of table.children.get(pid) ?? []) queue.push(child);
+  }
+  return out;
+}
+
+/** A pane's processes with their argv, marked foreground when in the terminal's foreground group. */
+export function paneProcesses(table: ProcessTable, panePid: number): ProcessFacts[] {
+  const root = table.byPid.get(panePid);
+  if (!root) return [];
+  return descendants(table, panePid).map((pid) => {
+    const info = table.byPid.get(pid)!;
+    return { pid, comm: info.comm, argv: readArgv(pid), foreground: root.tpgid > 0 && info.pgrp === root.tpgid };
+  });
+}

@@ -1,0 +1,48 @@
+import type { SessionState } from '../../shared/api.js';
+import type { HookState } from '../hooks/events.js';
+import type { Classification, ScreenState } from './classify.js';
+
+/**
+ * How long a hook's word beats the screen. Hooks report transitions, not state (an Esc
+ * interrupt sends none), so after this the screen decides again. Long enough to cover
+ * a TUI that redraws a beat after the hook fired; short enough that a missed hook is
+ * corrected while the operator is still looking.
+ */
+export const HOOK_FRESH_MS = 10_000;
+
+/** What the screen last showed, and since when (a change of screen state is a transition of its own). */
+export interface ScreenReading extends Classification {
+  sinceMs: number;
+}
+
+/** The latest hook event for a pane. */
+export interface HookSignal {
+  state: HookState;
+  reason: string | null;
+  event: string | null;
+  atMs: number;
+}
+
+export interface Decision {
+  state: SessionState;
+  reason: string | null;
+  /** The screen rule, or `hook:EVENT` when a hook decided. */
+  ruleId: string | null;
+  /** When a hook decided: ms until it goes stale and the screen should be asked again. */
+  hookExpiresInMs: number | null;
+}
+
+/**
+ * Pure: a fresh hook overrides the screen unless the screen has shown a transition of
+ * its own since the hook fired (then the screen is newer news). Process liveness is
+ * decided before this is asked (an exited agent is never revived by a hook).
+ */
+export function decide(screen: ScreenReading | null, hook: HookSignal | null, nowMs: number, freshMs = HOOK_FRESH_MS): Decision {
+  const age = hook ? nowMs - hook.atMs : Infinity;
+  const screenIsNewer = screen !== null && screen.state !== 'unknown' && hook !== null && screen.sinceMs > hook.atMs;
+  if (hook && age < freshMs && !screenIsNewer) {
+    return { state: hook.state, reason: hook.reason, ruleId: `hook:${hook.event ?? hook.state}`, hookExpiresInMs: freshMs - age };
+  }
+  if (!screen) return { state: 'unknown', reason: null, ruleId: null, hookExpiresInMs: null };
+  return { state: screen.state as ScreenState, reason: screen.reason, ruleId: screen.ruleId, hookExpiresInMs: null };
+}

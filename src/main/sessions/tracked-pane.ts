@@ -1,0 +1,123 @@
+import type { Session, SessionState } from '../../shared/api.js';
+import type { Pane } from '../tmux/discover.js';
+import type { TmuxServer } from '../tmux/server.js';
+import type { Identification } from './identify.js';
+import type { SettleTimer } from './settle.js';
+import type { HookSignal, ScreenReading } from './signals.js';
+import type { SessionTransition } from './sink.js';
+
+const NOT_AN_AGENT = new Set(['shell', 'other']);
+
+/** What the monitor knows about one pane between scans. */
+export class TrackedPane {
+  identification: Identification = { agent: 'other', pid: null, command: '', argv: [] };
+  /** The agent this pane last ran: a pane back at its shell is that agent, exited. */
+  agent = 'other';
+  state: SessionState = 'unknown';
+  reason: string | null = null;
+  ruleId: string | null = null;
+  stateSince: string | null = null;
+  lastOutputMs: number | null = null;
+  /** Foreground process group when last identified; a change means a job started or ended. */
+  foregroundGroup = -1;
+  /** What the screen last showed (null until read, or after the agent changed). */
+  screen: ScreenReading | null = null;
+  /** The agent's latest hook event, while it may still matter. */
+  hook: HookSignal | null = null;
+  /** Re-decides once the hook goes stale, so the screen takes over without waiting for a scan. */
+  hookTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    readonly server: TmuxServer,
+    public pane: Pane,
+    readonly settle: SettleTimer,
+  ) {}
+
+  get id(): string {
+    return `${this.server.name}:${this.pane.paneId}`;
+  }
+
+  /** An agent runs in the pane right now (its screen is worth reading). */
+  get isAgent(): boolean {
+    return !NOT_AN_AGENT.has(this.identification.agent);
+  }
+
+  identify(next: Identification, foregroundGroup: number): SessionTransition | null {
+    this.foregroundGroup = foregroundGroup;
+    const before = this.identification.agent;
+    this.identification = next;
+    if (before !== next.agent) this.forgetSignals();
+    if (!NOT_AN_AGENT.has(next.agent)) {
+      this.agent = next.agent;
+      // A new agent starts unknown until its own prompt is seen: idle invites a dispatch.
+      return before === next.agent ? null : this.setState('unknown', 'agent started', null);
+    }
+    if (!NOT_AN_AGENT.has(this.agent)) return this.setState('exited', `${this.agent} exited; ${next.command || 'no process'} in the foreground`, null);
+    this.agent = next.agent;
+    return this.setState('unknown', next.agent === 'shell' ? 'no agent running' : `not an agent: ${next.command}`, null);
+  }
+
+  /** A new screen reading; `sinceMs` moves only when the screen's state changed. */
+  readScreen(result: { state: ScreenReading['state']; reason: string | null; ruleId: string | null }, nowMs: number): void {
+    const sinceMs = this.screen && this.screen.state === result.state ? this.screen.sinceMs : nowMs;
+    this.screen = { ...result, sinceMs };
+  }
+
+  forgetSignals(): void {
+    this.screen = null;
+    this.hook = null;
+    if (this.hookTimer) clearTimeout(this.hookTimer);
+    this.hookTimer = null;
+  }
+
+  /** Records the state; returns the transition when it changed. */
+  setState(state: SessionState, reason: string | null, ruleId: string | null): SessionTransition | null {
+    const from = this.state;
+    this.reason = reason;
+    this.ruleId = ruleId;
+    if (from === state && this.stateSince !== null) return null;
+    this.state = state;
+    const at = new Date().toISOString();
+    this.stateSince = at;
+    if (from === state) return null;
+    return { sessionId: this.id, name: this.pane.session, agent: this.agent, from, to: state, reason, ruleId, at };
+  }
+}
+
+/** The contract's Session objects; `name` is the tmux session, or `session.window.pane` when a session holds several agents. */
+export function toSessions(panes: TrackedPane[], excluded: ReadonlySet<string>): Session[] {
+  const agentsPerSession = new Map<string, number>();
+  for (const p of panes) {
+    if (NOT_AN_AGENT.has(p.agent)) continue;
+    const k = `${p.server.name}:${p.pane.session}`;
+    agentsPerSession.set(k, (agentsPerSession.get(k) ?? 0) + 1);
+  }
+  return panes.map((p) => {
+    const { pane } = p;
+    const shared = (agentsPerSession.get(`${p.server.name}:${pane.session}`) ?? 0) > 1 || NOT_AN_AGENT.has(p.agent);
+    const name = shared ? `${pane.session}.${pane.windowIndex}.${pane.paneIndex}` : pane.session;
+    return {
+      id: p.id,
+      name,
+      server: p.server.name,
+      session: pane.session,
+      windowIndex: pane.windowIndex,
+      paneIndex: pane.paneIndex,
+      paneId: pane.paneId,
+      title: pane.title,
+      cwd: pane.cwd,
+      pid: p.identification.pid ?? pane.pid,
+      command: p.identification.command || pane.currentCommand,
+      argv: p.identification.argv,
+      agent: p.agent,
+      state: p.state,
+      reason: p.reason,
+      width: pane.width,
+      height: pane.height,
+      stateSince: p.stateSince,
+      lastOutputAt: p.lastOutputMs === null ? null : new Date(p.lastOutputMs).toISOString(),
+      excluded: excluded.has(name) || excluded.has(pane.session),
+      currentTaskId: null,
+    };
+  });
+}

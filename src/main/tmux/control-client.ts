@@ -1,0 +1,135 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { tmuxArgs, type TmuxServer } from './server.js';
+
+export interface ControlEvents {
+  /** A pane printed something (`%output`); the bytes themselves are not needed. */
+  onOutput(paneId: string): void;
+  /** Windows, panes or sessions came or went: time to re-list panes. */
+  onLayoutChange(): void;
+  /** The client ended (session closed, server killed). */
+  onExit(reason: string): void;
+}
+
+interface Pending {
+  resolve(lines: string[]): void;
+  reject(err: Error): void;
+}
+
+/** Notifications after which the pane list may differ. */
+const LAYOUT_NOTIFICATIONS = new Set([
+  '%layout-change', '%window-add', '%window-close', '%unlinked-window-add', '%unlinked-window-close',
+  '%sessions-changed', '%session-renamed', '%window-renamed', '%session-window-changed', '%window-pane-changed',
+]);
+const PANE_ID = /^%\d+$/;
+
+/**
+ * A tmux control-mode client attached to one session. tmux sends `%output` only for
+ * panes of the attached session, so the monitor keeps one per session. The client is
+ * read-only and ignores size, so it never resizes or types into the user's panes.
+ */
+export class ControlClient {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly pending: Pending[] = [];
+  private buffer = '';
+  /** Lines of the reply being read, or null between replies. */
+  private block: { id: string; ours: boolean; lines: string[] } | null = null;
+  private closed = false;
+
+  constructor(
+    readonly server: TmuxServer,
+    readonly sessionId: string,
+    private readonly events: ControlEvents,
+  ) {
+    this.child = spawn('tmux', tmuxArgs(server, ['-C', 'attach-session', '-f', 'ignore-size,read-only', '-t', sessionId]), {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.on('data', (chunk: string) => this.read(chunk));
+    this.child.stderr.resume();
+    this.child.stdin.on('error', () => {}); // reported through 'exit'
+    this.child.on('error', (err) => this.finish(`cannot start tmux: ${err.message}`));
+    this.child.on('exit', (code, signal) => this.finish(`tmux control client exited (${signal ?? code})`));
+  }
+
+  /** The `tmux -C` process (for measuring what a client costs). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  get alive(): boolean {
+    return !this.closed;
+  }
+
+  /** Runs one tmux command over the client; replies come back in order. */
+  command(line: string): Promise<string[]> {
+    if (this.closed) return Promise.reject(new Error(`control client for ${this.server.name}/${this.sessionId} is closed`));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ resolve, reject });
+      this.child.stdin.write(line + '\n');
+    });
+  }
+
+  /** The visible screen of a pane, wrapped lines joined. */
+  capture(paneId: string): Promise<string[]> {
+    if (!PANE_ID.test(paneId)) return Promise.reject(new Error(`not a pane id: ${JSON.stringify(paneId)}`));
+    return this.command(`capture-pane -p -J -t ${paneId}`);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.child.stdin.end();
+    this.child.kill();
+    this.finish('closed');
+  }
+
+  private finish(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const p of this.pending.splice(0)) p.reject(new Error(`${reason} (${this.server.name}/${this.sessionId})`));
+    this.events.onExit(reason);
+  }
+
+  private read(chunk: string): void {
+    this.buffer += chunk;
+    let nl: number;
+    while ((nl = this.buffer.indexOf('\n')) >= 0) {
+      const line = this.buffer.slice(0, nl);
+      this.buffer = this.buffer.slice(nl + 1);
+      this.line(line);
+    }
+  }
+
+  private line(line: string): void {
+    if (this.block) {
+      // Inside a reply every line is data (a captured line may start with %) until
+      // the %end/%error that repeats the %begin's arguments.
+      const end = line.startsWith('%end ') || line.startsWith('%error ');
+      if (end && line.slice(line.indexOf(' ') + 1) === this.block.id) {
+        const block = this.block;
+        this.block = null;
+        // Blocks with flags 0 answer commands we did not send (the attach itself).
+        if (!block.ours) return;
+        const waiter = this.pending.shift();
+        if (!waiter) return;
+        if (line.startsWith('%end ')) waiter.resolve(block.lines);
+        else waiter.reject(new Error(`tmux: ${block.lines.join(' ')}`));
+        return;
+      }
+      this.block.lines.push(line);
+      return;
+    }
+    const space = line.indexOf(' ');
+    const kind = space < 0 ? line : line.slice(0, space);
+    if (kind === '%begin') {
+      const id = line.slice(space + 1);
+      this.block = { id, ours: id.endsWith(' 1'), lines: [] };
+    } else if (kind === '%output' || kind === '%extended-output') {
+      const end = line.indexOf(' ', space + 1);
+      this.events.onOutput(line.slice(space + 1, end < 0 ? undefined : end));
+    } else if (LAYOUT_NOTIFICATIONS.has(kind)) {
+      this.events.onLayoutChange();
+    } else if (kind === '%exit') {
+      this.close();
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Session } from '../../../src/shared/api.js';
+import { discover } from '../../../src/main/tmux/discover.js';
+import { tmuxServer } from '../../../src/main/tmux/server.js';
+import { loadAgentManifests } from '../../../src/main/sessions/manifests.js';
+import { SessionMonitor } from '../../../src/main/sessions/monitor.js';
+import { MemorySessionSink, type SessionTransition } from '../../../src/main/sessions/sink.js';
+import { AGENTS_YAML, PrivateTmux, waitUntil } from './tmux-fixture.js';
+
+const agents = loadAgentManifests(AGENTS_YAML);
+
+describe('SessionMonitor on a private tmux server', () => {
+  let tmux: PrivateTmux;
+  let monitor: SessionMonitor | null = null;
+
+  beforeEach(() => {
+    tmux = new PrivateTmux();
+  });
+  afterEach(() => {
+    monitor?.stop();
+    monitor = null;
+    tmux.cleanup();
+  });
+
+  function watch(m: SessionMonitor) {
+    const transitions: SessionTransition[] = [];
+    m.onChange((_s, t) => transitions.push(...t));
+    const until = (what: string, check: (sessions: Session[]) => boolean) =>
+      waitUntil((cb) => m.onChange(cb), () => check(m.list()), what);
+    return { transitions, until };
+  }
+
+  it('discovers every pane with one list-panes, including odd titles', async () => {
+    const a = tmux.newSession('dev_worker1');
+    tmux.tmux('split-window', '-t', a);
+    tmux.newSession('codex');
+    tmux.tmux('select-pane', '-t', a, '-T', 'weird | title ; $(rm -rf /) ✳ end');
+    const panes = await discover(tmuxServer(tmux.socket));
+    expect(panes).toHaveLength(3);
+    expect(panes.map((p) => p.session).sort()).toEqual(['codex', 'dev_worker1', 'dev_worker1']);
+    const titled = panes.find((p) => p.paneId === a)!;
+    expect(titled.title).toContain('weird | title ; $(rm -rf /)');
+    expect(titled).toMatchObject({ server: tmux.socket, windowIndex: 0, width: 200, dead: false });
+    expect(titled.pid).toBeGreaterThan(1);
+  });
+
+  it('follows a replayed Claude session idle → working → waiting → idle → exited, with no flicker', async () => {
+    const pane = tmux.newSession('dev_worker1');
+    const sink = new MemorySessionSink();
+    monitor = new SessionMonitor({ servers: [tmuxServer(tmux.socket)], agents, sink, excluded: ['dev_worker1'], scanIntervalMs: 1_000 });
+    const { transitions, until } = watch(monitor);
+    await monitor.start();
+    expect(monitor.list()[0]).toMatchObject({ agent: 'shell', state: 'unknown', paneId: pane });
+
+    const stateIs = (s: Session['state']) => (list: Session[]) => list.some((x) => x.paneId === pane && x.state === s);
+    tmux.type(pane, 'claude claude-2.1.197-idle claude-2.1.197-working claude-2.1.197-approval claude-2.1.197-idle-after-turn');
+    await until('idle', stateIs('idle'));
+    const session = monitor.list().find((s) => s.paneId === pane)!;
+    expect(session).toMatchObject({ agent: 'claude', name: 'dev_worker1', excluded: true, command: 'claude', reason: 'claude-prompt' });
+    expect(session.lastOutputAt).not.toBeNull();
+    tmux.tmux('send-keys', '-t', pane, 'Enter');
+    await until('working', stateIs('working'));
+    tmux.tmux('send-keys', '-t', pane, 'Enter');
+    await until('waiting', stateIs('waiting'));
+    expect(monitor.list().find((s) => s.paneId === pane)?.reason).toBe('approval');
+    tmux.tmux('send-keys', '-t', pane, 'Enter');
+    await until('idle again', (l) => transitions.filter((t) => t.to === 'idle').length === 2 && stateIs('idle')(l));
+    tmux.tmux('send-keys', '-t', pane, 'Enter'); // the fake agent ends: back to sh
+    await until('exited', stateIs('exited'));
+
+    const seen = transitions.filter((t) => t.sessionId.endsWith(pane)).map((t) => t.to);
+    expect(seen).toEqual(['idle', 'working', 'waiting', 'idle', 'exited']);
+    expect(sink.transitions.map((t) => t.to)).toEqual(seen);
+    expect([...sink.sessions.values()][0]).toMatchObject({ agent: 'claude', state: 'exited' });
+  });
+
+  it('a pane killed mid-run becomes exited, and a restarted server is found again', async () => {
+    const keep = tmux.newSession('keeper');
+    const doomed = tmux.newSession('codex_worker');
+    monitor = new SessionMonitor({ servers: [tmuxServer(tmux.socket)], agents, scanIntervalMs: 300 });
+    const { transitions, until } = watch(monitor);
+    await monitor.start();
+    tmux.type(doomed, 'codex codex-0.169.0-working');
+    await until('codex working', (l) => l.some((s) => s.paneId === doomed && s.agent === 'codex' && s.state === 'working'));
+    tmux.tmux('kill-pane', '-t', doomed);
+    await until('codex pane gone', (l) => !l.some((s) => s.paneId === doomed));
+    expect(transitions.at(-1)).toMatchObject({ to: 'exited', from: 'working', agent: 'codex', reason: 'pane closed' });
+    expect(monitor.list().map((s) => s.paneId)).toEqual([keep]);
+
+    tmux.killServer();
+    await until('server gone', (l) => l.length === 0);
+    const pane = tmux.newSession('gemini_worker');
+    tmux.type(pane, 'gemini gemini-0.61.0-idle');
+    await until('gemini idle on the restarted server', (l) => l.some((s) => s.agent === 'gemini' && s.state === 'idle'));
+  });
+
+  it('explains which rule decided', async () => {
+    const pane = tmux.newSession('g');
+    monitor = new SessionMonitor({ servers: [tmuxServer(tmux.socket)], agents, scanIntervalMs: 1_000 });
+    const { until } = watch(monitor);
+    await monitor.start();
+    tmux.type(pane, 'gemini gemini-0.61.0-approval');
+    await until('waiting', (l) => l.some((s) => s.state === 'waiting'));
+    const e = await monitor.explain(`${tmux.socket}:g:0.0`);
+    expect(e.result).toMatchObject({ state: 'waiting', ruleId: 'gemini-allow' });
+    expect(e.verdicts.find((v) => v.ruleId === 'gemini-allow')?.evidence).toContain('Allow execution of [Shell]?');
+    await expect(monitor.explain('%999')).rejects.toThrow(/no pane %999/);
+    await expect(monitor.explain('nonsense')).rejects.toThrow(/not a pane/);
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { classify, explainScreen, type ScreenState } from '../../../src/main/sessions/classify.js';
+import { baseManifests, loadScreen, screenNames } from './screens.js';
+
+interface Case {
+  agent: string;
+  state: ScreenState;
+  /** The rule that must decide (null for unknown). */
+  rule: string | null;
+  reason?: string;
+}
+
+// Every fixture under test/fixtures/screens, with what it must read as. Real captures
+// carry the CLI version in their name; `synthetic-` ones are built from real ones;
+// `lookalike-` ones must NOT read as the marker they quote.
+const CASES: Record<string, Case> = {
+  'claude-2.1.197-approval': { agent: 'claude', state: 'waiting', rule: 'claude-permission', reason: 'approval' },
+  'claude-2.1.197-idle': { agent: 'claude', state: 'idle', rule: 'claude-prompt' },
+  'claude-2.1.197-idle-after-turn': { agent: 'claude', state: 'idle', rule: 'claude-prompt' },
+  'claude-2.1.197-working': { agent: 'claude', state: 'working', rule: 'claude-footer-interrupt' },
+  'synthetic-claude-api-error': { agent: 'claude', state: 'error', rule: 'claude-api-error', reason: 'api_error' },
+  'synthetic-claude-login': { agent: 'claude', state: 'error', rule: 'claude-login', reason: 'auth' },
+  'synthetic-claude-usage-limit': { agent: 'claude', state: 'error', rule: 'claude-usage-limit', reason: 'rate_limit' },
+  'synthetic-claude-offline': { agent: 'claude', state: 'error', rule: 'claude-offline' },
+  'synthetic-claude-trust': { agent: 'claude', state: 'waiting', rule: 'claude-trust', reason: 'trust' },
+  'synthetic-claude-question': { agent: 'claude', state: 'waiting', rule: 'claude-question', reason: 'question' },
+  'synthetic-claude-background': { agent: 'claude', state: 'working', rule: 'claude-background' },
+  'synthetic-claude-working-spinner-only': { agent: 'claude', state: 'working', rule: 'claude-spinner-line' },
+  'lookalike-claude-idle-quoting-markers': { agent: 'claude', state: 'idle', rule: 'claude-prompt' },
+  'lookalike-claude-footer-only': { agent: 'claude', state: 'unknown', rule: null },
+  'codex-0.169.0-approval': { agent: 'codex', state: 'waiting', rule: 'codex-run-command', reason: 'approval' },
+  'codex-0.169.0-idle': { agent: 'codex', state: 'idle', rule: 'codex-prompt' },
+  'codex-0.169.0-signin': { agent: 'codex', state: 'waiting', rule: 'codex-signin', reason: 'login' },
+  'codex-0.169.0-working': { agent: 'codex', state: 'working', rule: 'codex-working-line' },
+  'synthetic-codex-usage-limit': { agent: 'codex', state: 'error', rule: 'codex-usage-limit', reason: 'rate_limit' },
+  'synthetic-codex-trust': { agent: 'codex', state: 'waiting', rule: 'codex-trust', reason: 'trust' },
+  'synthetic-codex-question': { agent: 'codex', state: 'waiting', rule: 'codex-question', reason: 'question' },
+  'lookalike-codex-footers-only': { agent: 'codex', state: 'unknown', rule: null },
+  'gemini-0.61.0-approval': { agent: 'gemini', state: 'waiting', rule: 'gemini-allow', reason: 'approval' },
+  'gemini-0.61.0-idle': { agent: 'gemini', state: 'idle', rule: 'gemini-prompt' },
+  'gemini-0.61.0-trust': { agent: 'gemini', state: 'waiting', rule: 'gemini-trust', reason: 'trust' },
+  'gemini-0.61.0-working': { agent: 'gemini', state: 'working', rule: 'gemini-spinner-line' },
+  'synthetic-gemini-quota': { agent: 'gemini', state: 'error', rule: 'gemini-quota', reason: 'rate_limit' },
+  'synthetic-gemini-idle-truecolor': { agent: 'gemini', state: 'idle', rule: 'gemini-prompt' },
+  'synthetic-gemini-working-truecolor': { agent: 'gemini', state: 'working', rule: 'gemini-spinner-line' },
+  'synthetic-aider-confirm': { agent: 'aider', state: 'waiting', rule: 'aider-confirm', reason: 'approval' },
+  'synthetic-aider-prompt': { agent: 'aider', state: 'idle', rule: 'aider-prompt' },
+  'synthetic-ollama-loading': { agent: 'ollama', state: 'working', rule: 'ollama-loading' },
+  'synthetic-ollama-prompt': { agent: 'ollama', state: 'idle', rule: 'ollama-prompt' },
+};
+
+/** Fixtures that are not an agent's screen (identification keeps them away from rules). */
+const NOT_AGENT_SCREENS = new Set(['lookalike-shell-esc-to-interrupt']);
+
+const manifests = baseManifests();
+
+describe('agents.yaml screen rules against captured screens', () => {
+  it.each(Object.entries(CASES))('%s', (name, expected) => {
+    const agent = manifests.byName.get(expected.agent);
+    expect(agent, `agent ${expected.agent}`).toBeDefined();
+    const result = classify(loadScreen(name), agent!);
+    expect({ state: result.state, rule: result.ruleId }).toEqual({ state: expected.state, rule: expected.rule });
+    if (expected.reason) expect(result.reason).toBe(expected.reason);
+  });
+
+  it('every fixture file has an expectation', () => {
+    const listed = new Set([...Object.keys(CASES), ...NOT_AGENT_SCREENS]);
+    expect(screenNames().filter((n) => !listed.has(n))).toEqual([]);
+  });
+
+  it('every rule matches at least one fixture that reads as its state', () => {
+    const uncovered: string[] = [];
+    for (const agent of manifests.agents) {
+      for (const rule of agent.rules) {
+        const covered = Object.entries(CASES).some(([name, c]) => {
+          if (c.agent !== agent.name || c.state !== rule.state) return false;
+          return explainScreen(loadScreen(name), agent).verdicts.some((v) => v.ruleId === rule.id && v.matched);
+        });
+        if (!covered) uncovered.push(`${agent.name}/${rule.id}`);
+      }
+    }
+    expect(uncovered).toEqual([]);
+  });
+
+  it('persistent footers alone are never a state, for any agent', () => {
+    const footers = ['  ? for shortcuts', '  ⏵⏵ bypass permissions on (shift+tab to cycle)', '  ⏵⏵ accept edits on', '  ⚠ 1 warning · f2 to view', '  ← for agents · ? for shortcuts'];
+    for (const agent of manifests.agents) {
+      for (const footer of footers) {
+        expect(classify({ lines: ['', footer, ''], title: '' }, agent).state, `${agent.name}: ${footer}`).toBe('unknown');
+      }
+    }
+  });
+
+  it.each(['·', '✢', '*', '✶', '✻', '✽', '✳'])("Claude's spinner glyph %s above the input box reads as working", (glyph) => {
+    const screen = loadScreen('synthetic-claude-working-spinner-only');
+    const lines = screen.lines.map((l) => (l.includes('Reticulating') ? `${glyph} Reticulating…` : l));
+    expect(classify({ ...screen, lines }, manifests.byName.get('claude')!).state).toBe('working');
+  });
+
+  it.each(['⠋ Claude Code', '⠐ Claude Code', '◐ Claude Code'])('a Claude title spinner %s reads as working', (title) => {
+    expect(classify({ lines: [], title }, manifests.byName.get('claude')!).ruleId).toBe('claude-title-spinner');
+  });
+
+  it('a finished-turn line (✻ Worked for 8s) is not a spinner', () => {
+    const screen = loadScreen('claude-2.1.197-idle-after-turn');
+    expect(explainScreen(screen, manifests.byName.get('claude')!).verdicts.find((v) => v.ruleId === 'claude-spinner-line')?.matched).toBe(false);
+  });
+
+  it('explain names the deciding rule and the line it saw', () => {
+    const { result, verdicts } = explainScreen(loadScreen('codex-0.169.0-working'), manifests.byName.get('codex')!);
+    expect(result.ruleId).toBe('codex-working-line');
+    expect(verdicts.find((v) => v.ruleId === 'codex-working-line')?.evidence).toContain('Working (2s');
+    // The input line is still there while Codex works: idle matched but lost on precedence.
+    expect(verdicts.find((v) => v.ruleId === 'codex-prompt')?.matched).toBe(true);
+  });
+});

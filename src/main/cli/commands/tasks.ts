@@ -1,0 +1,127 @@
+import fs from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+type ParseArgsOptions = NonNullable<ParseArgsConfig['options']>;
+import { TaskStatus, type Task } from '../../../shared/api.js';
+import { createLogger } from '../../log/logger.js';
+import { renderTable } from '../../queries/text-table.js';
+import { openStore, type Store } from '../../store/store.js';
+import { InvalidTaskError, TaskFinishedError, TaskNotFoundError } from '../../store/tasks.js';
+import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
+
+const USAGE = `architect tasks add --type TYPE --title TITLE --prompt TEXT [--priority 0-10] [--project P] [--json]
+architect tasks list [--status STATUS] [--limit N] [--offset N] [--json]
+architect tasks cancel ID [--reason TEXT]
+
+--project is a project id, name or folder (a new folder becomes a project).
+STATUS is one of: ${TaskStatus.options.join(', ')}.`;
+
+const DEFAULT_LIST_LIMIT = 50;
+
+function parse<O extends ParseArgsOptions>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function integerArg(name: string, value: unknown, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  if (!/^\d+$/.test(text) || Number(text) < min) throw new UsageError(`--${name} expects an integer ≥ ${min}, got "${text}"`);
+  return Number(text);
+}
+
+function resolveProject(store: Store, ref: string): number {
+  const found = store.projects.find(ref);
+  if (found) return found.id;
+  if ((ref.includes('/') || ref === '.') && fs.existsSync(ref) && fs.statSync(ref).isDirectory()) return store.projects.add(ref).id;
+  const known = store.projects.list().map((p) => p.name);
+  throw new UsageError(`no project "${ref}" (known: ${known.join(', ') || 'none'}; give a folder to add one)`);
+}
+
+function taskLine(t: Task): string {
+  return `task ${t.id} ${t.status}: ${t.title} (${t.type}, priority ${t.priority})\n`;
+}
+
+async function add(args: string[], ctx: CliContext, store: Store, jsonGlobal: boolean): Promise<number> {
+  const { values, positionals } = parse(args, {
+    type: { type: 'string' }, title: { type: 'string' }, prompt: { type: 'string' },
+    priority: { type: 'string' }, project: { type: 'string' }, json: { type: 'boolean' },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  for (const required of ['type', 'title', 'prompt'] as const) {
+    if (typeof values[required] !== 'string') throw new UsageError(`tasks add needs --${required}`);
+  }
+  try {
+    const task = store.tasks.add({
+      type: values.type as string,
+      title: values.title as string,
+      prompt: values.prompt as string,
+      priority: integerArg('priority', values.priority, 0),
+      projectId: typeof values.project === 'string' ? resolveProject(store, values.project) : null,
+    });
+    ctx.stdout.write(values.json || jsonGlobal ? JSON.stringify(task, null, 2) + '\n' : `added ${taskLine(task)}`);
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof InvalidTaskError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
+function list(args: string[], ctx: CliContext, store: Store, jsonGlobal: boolean): number {
+  const { values, positionals } = parse(args, {
+    status: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' }, json: { type: 'boolean' },
+  });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const status = values.status === undefined ? undefined : TaskStatus.safeParse(values.status);
+  if (status && !status.success) throw new UsageError(`--status must be one of ${TaskStatus.options.join(', ')}, got "${String(values.status)}"`);
+  const result = store.tasks.list({
+    status: status?.data,
+    limit: integerArg('limit', values.limit, 1) ?? DEFAULT_LIST_LIMIT,
+    offset: integerArg('offset', values.offset, 0) ?? 0,
+  });
+  if (values.json || jsonGlobal) {
+    ctx.stdout.write(JSON.stringify({ ...result, counts: store.tasks.counts() }, null, 2) + '\n');
+  } else {
+    const rows = result.tasks.map((t) => ({ id: t.id, status: t.status, priority: t.priority, type: t.type, title: t.title, assigned_to: t.assignedTo, created_at: t.createdAt }));
+    ctx.stdout.write(renderTable(rows, ['id', 'status', 'priority', 'type', 'title', 'assigned_to', 'created_at']));
+    ctx.stdout.write(`${result.tasks.length} of ${result.total} task${result.total === 1 ? '' : 's'}\n`);
+  }
+  return EXIT_OK;
+}
+
+function cancel(args: string[], ctx: CliContext, store: Store): number {
+  const { values, positionals } = parse(args, { reason: { type: 'string' } });
+  if (positionals.length !== 1) throw new UsageError('tasks cancel needs one task ID');
+  const id = integerArg('ID', positionals[0], 1)!;
+  try {
+    ctx.stdout.write(`cancelled ${taskLine(store.tasks.cancel(id, typeof values.reason === 'string' ? values.reason : undefined))}`);
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof TaskFinishedError || err instanceof TaskNotFoundError) {
+      ctx.stderr.write(`${err.message}\n`);
+      return EXIT_PROBLEM;
+    }
+    throw err;
+  }
+}
+
+export const tasksCommand: CliCommand = {
+  name: 'tasks',
+  summary: 'add, list and cancel tasks',
+  usage: USAGE,
+  async run(args: string[], ctx: CliContext): Promise<number> {
+    const [sub, ...rest] = args;
+    if (sub !== 'add' && sub !== 'list' && sub !== 'cancel') throw new UsageError(sub ? `unknown tasks subcommand "${sub}"` : 'tasks needs add, list or cancel');
+    const store = openStore({ path: ctx.globals.dbPath, logger: createLogger({ level: ctx.globals.logLevel, console: ctx.stderr }) });
+    try {
+      if (sub === 'add') return await add(rest, ctx, store, ctx.globals.json);
+      if (sub === 'list') return list(rest, ctx, store, ctx.globals.json);
+      return cancel(rest, ctx, store);
+    } finally {
+      store.close();
+    }
+  },
+};

@@ -1,0 +1,59 @@
+import type Database from 'better-sqlite3';
+import type { QueryDef } from '../config/schemas/queries.js';
+
+export interface QueryProblem {
+  query: string;
+  field: 'sql' | 'params';
+  message: string;
+}
+
+// ATTACH and PRAGMA count as "read-only" for SQLite (they change the connection,
+// not the file), so stmt.readonly does not catch them: they are refused by name.
+const FORBIDDEN_KEYWORDS = ['ATTACH', 'DETACH', 'PRAGMA', 'VACUUM', 'LOAD_EXTENSION'] as const;
+
+/** The SQL without string literals, quoted identifiers and comments: keywords only. */
+export function stripLiteralsAndComments(sql: string): string {
+  return sql
+    .replace(/'(?:[^']|'')*'/g, "''")
+    .replace(/"(?:[^"]|"")*"/g, '""')
+    .replace(/`[^`]*`/g, '``')
+    .replace(/\[[^\]]*\]/g, '[]')
+    .replace(/--[^\n]*/g, ' ')
+    .replace(/\/\*[\s\S]*?(\*\/|$)/g, ' ');
+}
+
+/** Forbidden keywords in a query's SQL (pure; also catches pragma_* table functions). */
+export function forbiddenKeywords(sql: string): string[] {
+  const code = stripLiteralsAndComments(sql).toUpperCase();
+  const found: string[] = FORBIDDEN_KEYWORDS.filter((k) => new RegExp(`\\b${k}\\b`).test(code));
+  if (/\bPRAGMA_\w+/.test(code) && !found.includes('PRAGMA')) found.push('PRAGMA');
+  return found;
+}
+
+/**
+ * Prepares a query on the read-only connection without running it and says what
+ * is wrong with it, if anything: several statements, forbidden keywords, a
+ * statement that writes or returns no rows, a named param the SQL uses but the
+ * query does not declare.
+ */
+export function checkQuery(reader: Database.Database, name: string, def: QueryDef): QueryProblem[] {
+  const problem = (message: string, field: QueryProblem['field'] = 'sql'): QueryProblem[] => [{ query: name, field, message }];
+  const forbidden = forbiddenKeywords(def.sql);
+  if (forbidden.length > 0) return problem(`${forbidden.join(', ')} is not allowed in a named query (read statements only)`);
+  let stmt: Database.Statement;
+  try {
+    stmt = reader.prepare(def.sql);
+  } catch (err) {
+    const message = (err as Error).message;
+    if (/more than one statement/i.test(message)) return problem('several statements: a named query is exactly one SELECT');
+    return problem(`does not prepare: ${message}`);
+  }
+  if (!stmt.readonly) return problem('writes to the database: a named query may only read');
+  if (!stmt.reader) return problem('returns no rows: a named query is a SELECT (or WITH … SELECT)');
+  try {
+    stmt.bind(Object.fromEntries(def.params.map((p) => [p.name, null])));
+  } catch (err) {
+    return problem(`${(err as Error).message.replace(/\.$/, '')}: declare it under params`, 'params');
+  }
+  return [];
+}

@@ -1,0 +1,52 @@
+import type Database from 'better-sqlite3';
+import type { Migration } from './migrations/index.js';
+
+/** The database was written by a newer Architect; opening it could corrupt it. */
+export class DatabaseTooNewError extends Error {
+  constructor(
+    readonly dbPath: string,
+    readonly dbVersion: number,
+    readonly knownVersion: number,
+  ) {
+    super(
+      `${dbPath}: database schema version ${dbVersion} is newer than this Architect knows (${knownVersion}); ` +
+        `upgrade Architect, or point --db / ARCHITECT_DB at another file`,
+    );
+    this.name = 'DatabaseTooNewError';
+  }
+}
+
+export interface MigrationReport {
+  from: number;
+  to: number;
+  applied: string[];
+}
+
+/**
+ * Applies every pending migration in one transaction: a crash half-way leaves the
+ * database at its old version, never between two. `target` stops early (tests).
+ */
+export function migrate(
+  db: Database.Database,
+  dbPath: string,
+  all: readonly Migration[],
+  target: number = all.length,
+): MigrationReport {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  const known = all.length;
+  if (from > known) throw new DatabaseTooNewError(dbPath, from, known);
+  const pending = all.filter((m) => m.version > from && m.version <= target);
+  if (pending.length === 0) return { from, to: from, applied: [] };
+  db.transaction(() => {
+    for (const m of pending) {
+      try {
+        db.exec(m.sql);
+      } catch (err) {
+        throw new Error(`${dbPath}: migration ${String(m.version).padStart(3, '0')}_${m.name} failed: ${(err as Error).message}`);
+      }
+    }
+    // user_version is part of the database header, so it commits with the schema.
+    db.pragma(`user_version = ${pending[pending.length - 1]!.version}`);
+  })();
+  return { from, to: pending[pending.length - 1]!.version, applied: pending.map((m) => m.name) };
+}

@@ -1,0 +1,20 @@
+import * as m001 from './001_tasks.js';
+import * as m002 from './002_sessions.js';
+import * as m003 from './003_operations.js';
+import * as m004 from './004_workflows.js';
+import * as m005 from './005_config_indexes.js';
+import * as m006 from './006_completion_counts.js';
+
+export interface Migration {
+  /** Becomes PRAGMA user_version once applied. */
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/** Add-only: never edit a shipped migration, add the next number. */
+export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006].map((m, i) => ({
+  version: i + 1,
+  name: m.name,
+  sql: m.sql,
+}));

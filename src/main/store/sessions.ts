@@ -1,0 +1,131 @@
+import type Database from 'better-sqlite3';
+import type { SessionState } from '../../shared/api.js';
+import { SQL_NOW, toSqlTime } from './time.js';
+
+/** What discovery knows about a pane; the agent state arrives by transitions. */
+export interface DiscoveredSession {
+  id: string;
+  name: string;
+  server: string;
+  provider: string | null;
+  cwd: string | null;
+  projectId?: number | null;
+  lastHeartbeat?: string | null;
+}
+
+export interface SessionRecord {
+  id: string;
+  name: string;
+  server: string;
+  status: SessionState;
+  provider: string | null;
+  currentTaskId: number | null;
+  idleSince: string | null;
+  lastHeartbeat: string | null;
+  stateSince: string | null;
+  cwd: string | null;
+  projectId: number | null;
+  updatedAt: string;
+  goneAt: string | null;
+}
+
+export interface SessionEvent {
+  at: string;
+  fromState: SessionState | null;
+  toState: SessionState;
+  reason: string | null;
+}
+
+export class SessionNotFoundError extends Error {
+  constructor(readonly sessionId: string) {
+    super(`session "${sessionId}" is not in the database (discovery has not seen it)`);
+    this.name = 'SessionNotFoundError';
+  }
+}
+
+const SELECT_SESSION = `SELECT id, name, server, status, provider, current_task_id AS currentTaskId,
+  idle_since AS idleSince, last_heartbeat AS lastHeartbeat, state_since AS stateSince, cwd,
+  project_id AS projectId, updated_at AS updatedAt, gone_at AS goneAt FROM sessions`;
+
+export class SessionRepository {
+  private readonly upsertRow: Database.Statement;
+  private readonly setState: Database.Statement;
+  private readonly addEvent: Database.Statement;
+  private readonly heartbeatRow: Database.Statement;
+  private readonly byId: Database.Statement;
+  private readonly all: Database.Statement;
+  private readonly eventsOf: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    // Discovery owns identity and place; the state column is only changed by
+    // recordTransition so that every change has its event.
+    this.upsertRow = db.prepare(`
+      INSERT INTO sessions(id, name, server, provider, cwd, project_id, last_heartbeat, gone_at)
+      VALUES (@id, @name, @server, @provider, @cwd, @projectId, @lastHeartbeat, NULL)
+      ON CONFLICT(id) DO UPDATE SET name = excluded.name, server = excluded.server,
+        provider = excluded.provider, cwd = excluded.cwd, project_id = excluded.project_id,
+        last_heartbeat = coalesce(excluded.last_heartbeat, last_heartbeat), gone_at = NULL,
+        updated_at = ${SQL_NOW}`);
+    this.setState = db.prepare(`
+      UPDATE sessions SET status = @to, state_since = @at, updated_at = @at,
+        idle_since = CASE WHEN @to = 'idle' THEN coalesce(CASE WHEN status = 'idle' THEN idle_since END, @at) END,
+        gone_at = CASE WHEN @to = 'exited' THEN coalesce(gone_at, @at) ELSE gone_at END
+      WHERE id = @id`);
+    this.addEvent = db.prepare(
+      'INSERT INTO session_events(session_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.heartbeatRow = db.prepare('UPDATE sessions SET last_heartbeat = ? WHERE id = ?');
+    this.byId = db.prepare(`${SELECT_SESSION} WHERE id = ?`);
+    this.all = db.prepare(`${SELECT_SESSION} ORDER BY server, name`);
+    this.eventsOf = db.prepare(
+      'SELECT at, from_state AS fromState, to_state AS toState, reason FROM session_events WHERE session_id = ? ORDER BY id',
+    );
+  }
+
+  upsert(session: DiscoveredSession): void {
+    this.upsertRow.run({
+      id: session.id,
+      name: session.name,
+      server: session.server,
+      provider: session.provider,
+      cwd: session.cwd,
+      projectId: session.projectId ?? null,
+      lastHeartbeat: session.lastHeartbeat ?? null,
+    });
+  }
+
+  /** The session row and its event in one transaction: never one without the other. */
+  recordTransition(sessionId: string, from: SessionState | null, to: SessionState, reason: string | null, at: Date = new Date()): void {
+    const when = toSqlTime(at);
+    this.db.transaction(() => {
+      const changed = this.setState.run({ id: sessionId, to, at: when }).changes;
+      if (changed === 0) throw new SessionNotFoundError(sessionId);
+      this.addEvent.run(sessionId, when, from, to, reason);
+    })();
+  }
+
+  /** Last output seen from the pane. */
+  heartbeat(sessionId: string, at: Date = new Date()): void {
+    this.heartbeatRow.run(toSqlTime(at), sessionId);
+  }
+
+  /** The pane closed: the session is kept (with its history) as exited. */
+  markGone(sessionId: string, reason = 'pane closed', at: Date = new Date()): void {
+    const current = this.get(sessionId);
+    if (!current) throw new SessionNotFoundError(sessionId);
+    if (current.status === 'exited' && current.goneAt) return;
+    this.recordTransition(sessionId, current.status, 'exited', reason, at);
+  }
+
+  get(sessionId: string): SessionRecord | null {
+    return (this.byId.get(sessionId) as SessionRecord | undefined) ?? null;
+  }
+
+  list(): SessionRecord[] {
+    return this.all.all() as SessionRecord[];
+  }
+
+  events(sessionId: string): SessionEvent[] {
+    return this.eventsOf.all(sessionId) as SessionEvent[];
+  }
+}

@@ -1,0 +1,203 @@
+import type Database from 'better-sqlite3';
+import { TaskStatus, type Task, type TaskCounts } from '../../shared/api.js';
+import { SQL_NOW, fromSqlTime } from './time.js';
+
+/** Priorities run from 0 (whenever) to 10 (now); the seed calls ≥ 7 high. */
+export const MIN_PRIORITY = 0;
+export const MAX_PRIORITY = 10;
+export const DEFAULT_PRIORITY = 5;
+
+/** Statuses a task can be put back in the queue from. */
+const RETRYABLE_STATUSES: readonly TaskStatus[] = ['failed', 'cancelled', 'blocked'];
+
+/** Statuses a task can still be cancelled from. */
+const OPEN_STATUSES: readonly TaskStatus[] = ['pending', 'assigned', 'in_progress', 'blocked'];
+
+export interface NewTask {
+  type: string;
+  title: string;
+  prompt?: string;
+  priority?: number;
+  projectId?: number | null;
+  metadata?: Record<string, unknown> | null;
+}
+
+export interface TaskEvent {
+  at: string;
+  fromStatus: TaskStatus | null;
+  toStatus: TaskStatus;
+  reason: string | null;
+}
+
+export class TaskNotFoundError extends Error {
+  constructor(readonly taskId: number) {
+    super(`task ${taskId} does not exist`);
+    this.name = 'TaskNotFoundError';
+  }
+}
+
+export class TaskFinishedError extends Error {
+  constructor(readonly taskId: number, readonly status: TaskStatus) {
+    super(`task ${taskId} is already ${status}; only ${OPEN_STATUSES.join(', ')} tasks can be cancelled`);
+    this.name = 'TaskFinishedError';
+  }
+}
+
+export class InvalidTaskError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidTaskError';
+  }
+}
+
+/** A row of `tasks` as SQLite returns it. */
+export interface TaskRow {
+  id: number;
+  type: string;
+  title: string;
+  prompt: string;
+  priority: number;
+  status: TaskStatus;
+  project_id: number | null;
+  assigned_to: string | null;
+  created_at: string;
+  updated_at: string;
+  assigned_at: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+}
+
+export function taskFromRow(row: TaskRow): Task {
+  return {
+    id: row.id,
+    type: row.type,
+    title: row.title,
+    prompt: row.prompt,
+    priority: row.priority,
+    status: row.status,
+    projectId: row.project_id,
+    assignedTo: row.assigned_to,
+    // The API speaks ISO 8601 UTC; the database keeps SQLite's own format (see time.ts).
+    createdAt: fromSqlTime(row.created_at),
+    updatedAt: fromSqlTime(row.updated_at),
+    assignedAt: fromSqlTime(row.assigned_at),
+    startedAt: fromSqlTime(row.started_at),
+    completedAt: fromSqlTime(row.completed_at),
+  };
+}
+
+export function checkPriority(priority: number): number {
+  if (!Number.isInteger(priority) || priority < MIN_PRIORITY || priority > MAX_PRIORITY) {
+    throw new InvalidTaskError(`priority must be an integer from ${MIN_PRIORITY} to ${MAX_PRIORITY}, got ${priority}`);
+  }
+  return priority;
+}
+
+/** Tasks on the writer connection. Every change is one statement or one transaction. */
+export class TaskRepository {
+  private readonly insert: Database.Statement;
+  private readonly byId: Database.Statement;
+  private readonly countRows: Database.Statement;
+  private readonly cancelOpen: Database.Statement;
+  private readonly priorityUpdate: Database.Statement;
+  private readonly requeue: Database.Statement;
+  private readonly events: Database.Statement;
+
+  constructor(private readonly db: Database.Database) {
+    this.insert = db.prepare(
+      `INSERT INTO tasks(type, title, prompt, priority, project_id, metadata)
+       VALUES (@type, @title, @prompt, @priority, @projectId, @metadata) RETURNING *`,
+    );
+    this.byId = db.prepare('SELECT * FROM tasks WHERE id = ?');
+    this.countRows = db.prepare('SELECT status, n FROM task_counts');
+    this.cancelOpen = db.prepare(
+      `UPDATE tasks SET status = 'cancelled', status_reason = @reason, completed_at = ${SQL_NOW}, updated_at = ${SQL_NOW}
+       WHERE id = @id AND status IN (${OPEN_STATUSES.map((s) => `'${s}'`).join(',')}) RETURNING *`,
+    );
+    this.requeue = db.prepare(
+      `UPDATE tasks SET status = 'pending', status_reason = @reason, assigned_to = NULL, assigned_at = NULL, started_at = NULL,
+         completed_at = NULL, not_before = NULL, updated_at = ${SQL_NOW}
+       WHERE id = @id AND status IN (${RETRYABLE_STATUSES.map((s) => `'${s}'`).join(',')}) RETURNING *`,
+    );
+    this.priorityUpdate = db.prepare(`UPDATE tasks SET priority = ?, updated_at = ${SQL_NOW} WHERE id = ? RETURNING *`);
+    this.events = db.prepare(
+      'SELECT at, from_status AS fromStatus, to_status AS toStatus, reason FROM task_events WHERE task_id = ? ORDER BY id',
+    );
+  }
+
+  add(task: NewTask): Task {
+    const type = task.type.trim();
+    const title = task.title.trim();
+    if (!type) throw new InvalidTaskError('a task needs a type');
+    if (!title) throw new InvalidTaskError('a task needs a title');
+    const row = this.insert.get({
+      type,
+      title,
+      prompt: task.prompt ?? '',
+      priority: checkPriority(task.priority ?? DEFAULT_PRIORITY),
+      projectId: task.projectId ?? null,
+      metadata: task.metadata ? JSON.stringify(task.metadata) : null,
+    }) as TaskRow;
+    return taskFromRow(row);
+  }
+
+  get(id: number): Task | null {
+    const row = this.byId.get(id) as TaskRow | undefined;
+    return row ? taskFromRow(row) : null;
+  }
+
+  /** Queue order: highest priority first, oldest first within a priority. */
+  list(filter: { status?: TaskStatus; limit?: number; offset?: number } = {}): { tasks: Task[]; total: number } {
+    const limit = filter.limit ?? 100;
+    const offset = filter.offset ?? 0;
+    const where = filter.status ? 'WHERE status = ?' : '';
+    const args = filter.status ? [filter.status] : [];
+    const rows = this.db
+      .prepare(`SELECT * FROM tasks ${where} ORDER BY priority DESC, created_at ASC, id ASC LIMIT ? OFFSET ?`)
+      .all(...args, limit, offset) as TaskRow[];
+    const counts = this.counts();
+    const total = filter.status ? counts[filter.status] : Object.values(counts).reduce((a, b) => a + b, 0);
+    return { tasks: rows.map(taskFromRow), total };
+  }
+
+  /** From task_counts, kept by triggers: O(1) whatever the number of tasks. */
+  counts(): Record<TaskStatus, number> {
+    const counts = Object.fromEntries(TaskStatus.options.map((s) => [s, 0])) as Record<TaskStatus, number>;
+    for (const { status, n } of this.countRows.all() as { status: TaskStatus; n: number }[]) counts[status] = n;
+    return counts satisfies TaskCounts;
+  }
+
+  cancel(id: number, reason = 'cancelled by operator'): Task {
+    const row = this.cancelOpen.get({ id, reason }) as TaskRow | undefined;
+    if (row) return taskFromRow(row);
+    const current = this.get(id);
+    if (!current) throw new TaskNotFoundError(id);
+    throw new TaskFinishedError(id, current.status);
+  }
+
+  /** Puts a failed, cancelled or blocked task back in the queue. */
+  retry(id: number, reason = 'retried by operator'): Task {
+    const row = this.requeue.get({ id, reason }) as TaskRow | undefined;
+    if (row) return taskFromRow(row);
+    const current = this.get(id);
+    if (!current) throw new TaskNotFoundError(id);
+    throw new InvalidTaskError(`task ${id} is ${current.status}; only ${RETRYABLE_STATUSES.join(', ')} tasks can be retried`);
+  }
+
+  setPriority(id: number, priority: number): Task {
+    const row = this.priorityUpdate.get(checkPriority(priority), id) as TaskRow | undefined;
+    if (!row) throw new TaskNotFoundError(id);
+    return taskFromRow(row);
+  }
+
+  /** Creation first, then every status change with its reason. */
+  history(id: number): TaskEvent[] {
+    const task = this.get(id);
+    if (!task) throw new TaskNotFoundError(id);
+    // Same time format as the Task it belongs to (ISO 8601 UTC in the API).
+    const changes = (this.events.all(id) as TaskEvent[]).map((e) => ({ ...e, at: fromSqlTime(e.at) }));
+    // A task is created in the status its first change left (seeded tasks may have none).
+    const createdAs = changes[0]?.fromStatus ?? task.status;
+    return [{ at: task.createdAt, fromStatus: null, toStatus: createdAs, reason: 'created' }, ...changes];
+  }
+}

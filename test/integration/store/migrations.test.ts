@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/main/log/logger.js';
+import { DatabaseTooNewError, migrate } from '../../../src/main/store/migrate.js';
+import { migrations } from '../../../src/main/store/migrations/index.js';
+import { openStore } from '../../../src/main/store/store.js';
+
+const dirs: string[] = [];
+function tempDb(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-migrate-'));
+  dirs.push(dir);
+  return path.join(dir, 'architect.db');
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function tables(db: Database.Database): string[] {
+  return (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[]);
+}
+
+// What each migration adds, from an empty database up to it.
+const ADDS: Record<number, string[]> = {
+  1: ['projects', 'task_counts', 'task_events', 'tasks'],
+  2: ['session_events', 'sessions'],
+  3: ['decisions', 'errors', 'notifications'],
+  4: ['workflow_runs', 'workflow_steps'],
+  5: ['config_indexes'],
+  6: ['task_completions'],
+};
+
+describe('migrations', () => {
+  it('every migration is listed in what this test expects', () => {
+    expect(migrations.map((m) => m.version)).toEqual(Object.keys(ADDS).map(Number));
+  });
+
+  for (const m of migrations) {
+    it(`${String(m.version).padStart(3, '0')}_${m.name} applies from an empty database`, () => {
+      const file = tempDb();
+      const db = new Database(file);
+      const report = migrate(db, file, migrations, m.version);
+      expect(report).toMatchObject({ from: 0, to: m.version });
+      expect(db.pragma('user_version', { simple: true })).toBe(m.version);
+      const expected = Object.entries(ADDS).filter(([v]) => Number(v) <= m.version).flatMap(([, t]) => t).sort();
+      expect(tables(db)).toEqual(expected);
+      expect(db.pragma('foreign_key_check')).toEqual([]);
+      db.close();
+    });
+  }
+
+  it('applies the rest on top of an older database and is a no-op the second time', () => {
+    const file = tempDb();
+    const db = new Database(file);
+    migrate(db, file, migrations, 2);
+    expect(migrate(db, file, migrations).applied).toEqual(migrations.slice(2).map((m) => m.name));
+    expect(migrate(db, file, migrations).applied).toEqual([]);
+    db.close();
+  });
+
+  it('a failing migration leaves the database at its old version (one transaction)', () => {
+    const file = tempDb();
+    const db = new Database(file);
+    migrate(db, file, migrations, 1);
+    const broken = [...migrations, { version: migrations.length + 1, name: 'broken', sql: 'CREATE TABLE zz(a); SELECT nope FROM nowhere;' }];
+    expect(() => migrate(db, file, broken)).toThrow(/migration 007_broken failed/);
+    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(tables(db)).not.toContain('sessions');
+    expect(tables(db)).not.toContain('zz');
+    db.close();
+  });
+
+  it('refuses a database from a newer version, naming the file and both versions', () => {
+    const file = tempDb();
+    const db = new Database(file);
+    db.pragma(`user_version = ${migrations.length + 3}`);
+    db.close();
+    let error: unknown;
+    try {
+      openStore({ path: file, logger: silentLogger });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(DatabaseTooNewError);
+    expect((error as Error).message).toContain(file);
+    expect((error as Error).message).toContain(`version ${migrations.length + 3}`);
+    expect((error as Error).message).toContain(`(${migrations.length})`);
+  });
+
+  it('opens with WAL, NORMAL sync, foreign keys and a read-only reader', () => {
+    const file = tempDb();
+    const store = openStore({ path: file, logger: silentLogger });
+    expect(store.writer.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(store.writer.pragma('synchronous', { simple: true })).toBe(1);
+    expect(store.writer.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(() => store.reader.exec("INSERT INTO projects(name, path) VALUES ('x', '/x')")).toThrow(/readonly/);
+    store.close();
+  });
+});

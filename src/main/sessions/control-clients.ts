@@ -1,6 +1,7 @@
-import { ControlClient, type ControlEvents } from '../tmux/control-client.js';
+import { CLOSED, ControlClient, type ControlEvents } from '../tmux/control-client.js';
 import type { Pane } from '../tmux/discover.js';
-import type { TmuxServer } from '../tmux/server.js';
+import { runTmux, type TmuxServer } from '../tmux/server.js';
+import type { Screen } from './classify.js';
 
 /**
  * The monitor's control-mode clients: one per tmux session. tmux sends `%output` only
@@ -12,8 +13,14 @@ import type { TmuxServer } from '../tmux/server.js';
  * the measured cost). Any live client of a server also carries that server's commands
  * (list-panes, capture-pane), which saves starting a process per command.
  */
+/** A client that ends sooner than this after starting failed to attach (old tmux, session gone). */
+const FAILED_ATTACH_MS = 1_000;
+/** …and is not tried again for this long: a retry per layout rescan would spin at 20 Hz. */
+const REATTACH_BACKOFF_MS = 5_000;
+
 export class SessionClients {
   private readonly clients = new Map<string, ControlClient>();
+  private readonly failedAt = new Map<string, number>();
 
   constructor(private readonly events: (server: TmuxServer, key: string) => Omit<ControlEvents, 'onExit'> & { onExit(): void }) {}
 
@@ -25,6 +32,28 @@ export class SessionClients {
     }
     for (const client of this.clients.values()) if (client.server === server && client.alive) return client;
     return null;
+  }
+
+  /**
+   * A pane's screen and current title: over a live client of its server (reads of many
+   * panes pipeline on it: 200 screens in a few ms), else two execs. Throws when the pane is gone.
+   */
+  async screen(server: TmuxServer, pane: Pane): Promise<Screen> {
+    const client = this.commander(server, pane.sessionId);
+    if (client) {
+      const [lines, title] = await Promise.all([client.capture(pane.paneId), client.command(`display-message -p -t ${pane.paneId} '#{pane_title}'`)]);
+      return { lines, title: title.join('') };
+    }
+    const [text, title] = await Promise.all([
+      runTmux(server, ['capture-pane', '-p', '-J', '-t', pane.paneId]),
+      runTmux(server, ['display-message', '-p', '-t', pane.paneId, '#{pane_title}']),
+    ]);
+    return { lines: text.replace(/\n$/, '').split('\n'), title: title.replace(/\n$/, '') };
+  }
+
+  /** A live client reports this session's output (so a quiet pane's screen is known not to have changed). */
+  covers(server: TmuxServer, sessionId: string): boolean {
+    return this.clients.get(`${server.name}:${sessionId}`)?.alive ?? false;
   }
 
   /** Attaches to sessions that appeared, closes clients of sessions that went away. */
@@ -39,13 +68,17 @@ export class SessionClients {
     if (!attach) return;
     for (const sessionId of sessions) {
       const key = `${server.name}:${sessionId}`;
-      if (this.clients.has(key)) continue;
+      if (this.clients.has(key) || Date.now() - (this.failedAt.get(key) ?? -Infinity) < REATTACH_BACKOFF_MS) continue;
       const events = this.events(server, key);
+      const startedAt = Date.now();
       const client: ControlClient = new ControlClient(server, sessionId, {
         onOutput: events.onOutput,
         onLayoutChange: events.onLayoutChange,
-        onExit: () => {
+        onExit: (reason) => {
           if (this.clients.get(key) === client) this.clients.delete(key);
+          if (reason === CLOSED) return; // we closed it: nothing to look at
+          if (Date.now() - startedAt < FAILED_ATTACH_MS) this.failedAt.set(key, Date.now());
+          else this.failedAt.delete(key);
           events.onExit();
         },
       });

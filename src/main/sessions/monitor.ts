@@ -4,7 +4,7 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { HookTail } from '../hooks/tail.js';
 import type { HookEvent } from '../hooks/events.js';
 import { discover, type Pane } from '../tmux/discover.js';
-import { runTmux, TmuxNotRunning, type TmuxServer } from '../tmux/server.js';
+import { TmuxNotRunning, type TmuxServer } from '../tmux/server.js';
 import { classify, explainScreen, UNKNOWN, type Classification, type RuleVerdict, type Screen } from './classify.js';
 import { identifyAgent, type Identification } from './identify.js';
 import { compileManifests, type CompiledManifests } from './manifests.js';
@@ -12,7 +12,7 @@ import { parsePaneRef, refMatches } from './pane-ref.js';
 import { paneProcesses, readProcessTable, readStat } from './process-tree.js';
 import { SessionClients } from './control-clients.js';
 import { SettleTimer } from './settle.js';
-import { decide, HOOK_FRESH_MS } from './signals.js';
+import { decide, HOOK_FRESH_MS, type HookSignal } from './signals.js';
 import type { SessionSink, SessionTransition } from './sink.js';
 import { TrackedPane, toSessions } from './tracked-pane.js';
 
@@ -22,6 +22,11 @@ export const FULL_SCAN_INTERVAL_MS = 5_000;
 const LAYOUT_RESCAN_MS = 50;
 /** A change seen before the screen settled is re-read once after this, and kept only if it holds. */
 const CONFIRM_MS = 40;
+/**
+ * Full scans re-read only screens that printed since their last read (an unchanged
+ * screen classifies the same); every Nth scan re-reads all, in case a notification was lost.
+ */
+const FULL_REREAD_EVERY_SCANS = 6;
 /** Sessions the terminal viewer creates (grouped sessions): never agents of their own. */
 export const VIEWER_SESSION_PREFIX = 'architect-view-';
 
@@ -45,8 +50,13 @@ export interface PaneExplanation {
   session: Session;
   identification: Identification;
   screen: Screen | null;
+  /** What the screen shows now. */
   result: Classification;
   verdicts: RuleVerdict[];
+  /** The agent's latest hook event still kept (it may be what decided the state). */
+  hook: HookSignal | null;
+  /** What decided the reported state: a rule id, `hook:EVENT`, or null (process or pane events). */
+  decidedBy: string | null;
 }
 
 export class SessionMonitor {
@@ -61,7 +71,11 @@ export class SessionMonitor {
   private rescanTimer: NodeJS.Timeout | null = null;
   private scanning: Promise<void> | null = null;
   private scanAgain = false;
+  private scansSinceFullReread = 0;
+  private rereadAll = true;
   private running = false;
+  /** The pane ids last sent to listeners. */
+  private publishedIds = '';
 
   constructor(private readonly options: SessionMonitorOptions) {
     this.manifests = compileManifests(options.agents);
@@ -77,7 +91,9 @@ export class SessionMonitor {
   /** Starts watching; resolves after the first scan. Returns `stop`. */
   async start(): Promise<() => void> {
     this.running = true;
-    if (this.options.hooksFile) {
+    await this.scan();
+    // After the first scan: events of the last seconds (before a restart) find their panes.
+    if (this.options.hooksFile && this.running) {
       this.hooks = new HookTail(this.options.hooksFile, (e) => this.onHook(e));
       try {
         this.hooks.start();
@@ -85,7 +101,6 @@ export class SessionMonitor {
         this.log.warn('cannot follow agent hook events', { file: this.options.hooksFile, err });
       }
     }
-    await this.scan();
     this.scanTimer = setInterval(() => void this.scan(), this.options.scanIntervalMs ?? FULL_SCAN_INTERVAL_MS);
     return () => this.stop();
   }
@@ -116,6 +131,7 @@ export class SessionMonitor {
   /** Config reload: new rules apply to every agent pane at once. */
   setManifests(agents: AgentsFile): void {
     this.manifests = compileManifests(agents);
+    this.rereadAll = true;
     void this.scan();
   }
 
@@ -153,7 +169,7 @@ export class SessionMonitor {
     const screen = await this.readScreen(pane);
     const explained = agent && screen ? explainScreen(screen, agent) : { result: UNKNOWN, verdicts: [] };
     const session = toSessions([pane], this.excluded)[0]!;
-    return { session, identification: pane.identification, screen, ...explained };
+    return { session, identification: pane.identification, screen, ...explained, hook: pane.hook, decidedBy: pane.ruleId };
   }
 
   private async scanOnce(): Promise<void> {
@@ -191,11 +207,15 @@ export class SessionMonitor {
     }
     this.hooks?.poll(); // in case the watch missed a write
     // Classify agent panes that are quiet; a pane in the middle of output is left to its settle timer.
-    await Promise.all(
-      [...this.panes.values()].filter((p) => p.isAgent && !p.settle.pending).map(async (p) => {
-        this.collect(transitions, await this.classifyPane(p));
-      }),
+    const all = this.rereadAll || ++this.scansSinceFullReread >= FULL_REREAD_EVERY_SCANS;
+    if (all) {
+      this.rereadAll = false;
+      this.scansSinceFullReread = 0;
+    }
+    const due = [...this.panes.values()].filter(
+      (p) => p.isAgent && !p.settle.pending && (all || p.screenMayHaveChanged || !this.clients.covers(p.server, p.pane.sessionId)),
     );
+    await Promise.all(due.map(async (p) => this.collect(transitions, await this.classifyPane(p))));
     // Heartbeats (last output) and titles reach the store at least once per scan.
     this.publish(transitions, true);
   }
@@ -227,6 +247,7 @@ export class SessionMonitor {
       this.collect(transitions, tracked.identify(identifyAgent(paneProcesses(table, tracked.pane.pid), this.manifests), tpgid));
     }
     if (tracked.isAgent) {
+      const started = Date.now();
       let next = await this.classifyScreen(tracked);
       if (next && next.state !== (tracked.screen?.state ?? tracked.state) && !settled) {
         // Read mid-redraw: keep the new state only if a second look agrees.
@@ -235,7 +256,7 @@ export class SessionMonitor {
         if (again?.state !== next.state) next = null;
       }
       if (next && this.panes.get(key) === tracked && tracked.isAgent) {
-        tracked.readScreen(next, Date.now());
+        tracked.readScreen(next, Date.now(), started);
         this.collect(transitions, this.decideState(tracked));
       }
     }
@@ -243,9 +264,10 @@ export class SessionMonitor {
   }
 
   private async classifyPane(tracked: TrackedPane): Promise<SessionTransition | null> {
+    const started = Date.now();
     const result = await this.classifyScreen(tracked);
     if (!result || !tracked.isAgent) return null;
-    tracked.readScreen(result, Date.now());
+    tracked.readScreen(result, Date.now(), started);
     return this.decideState(tracked);
   }
 
@@ -285,22 +307,11 @@ export class SessionMonitor {
     return screen ? classify(screen, agent) : null;
   }
 
-  /** The pane's screen and current title, over its session's control client when there is one. */
   private async readScreen(tracked: TrackedPane): Promise<Screen | null> {
-    const { server, pane } = tracked;
-    const client = this.clients.commander(server, pane.sessionId);
     try {
-      if (client?.alive) {
-        const [lines, title] = await Promise.all([client.capture(pane.paneId), client.command(`display-message -p -t ${pane.paneId} '#{pane_title}'`)]);
-        return { lines, title: title.join('') };
-      }
-      const [text, title] = await Promise.all([
-        runTmux(server, ['capture-pane', '-p', '-J', '-t', pane.paneId]),
-        runTmux(server, ['display-message', '-p', '-t', pane.paneId, '#{pane_title}']),
-      ]);
-      return { lines: text.replace(/\n$/, '').split('\n'), title: title.replace(/\n$/, '') };
+      return await this.clients.screen(tracked.server, tracked.pane);
     } catch (err) {
-      this.log.debug('cannot read pane', { pane: pane.paneId, server: server.name, err });
+      this.log.debug('cannot read pane', { pane: tracked.pane.paneId, server: tracked.server.name, err });
       return null; // the pane closed in between; the rescan will say so
     }
   }
@@ -313,10 +324,15 @@ export class SessionMonitor {
     const sessions = this.list();
     const sink = this.options.sink;
     if (sink) {
-      for (const t of transitions) sink.recordTransition(t.sessionId, t.from, t.to, t.reason, t.at);
+      // The row first: a transition of a pane seen for the first time needs its session to exist.
       if (upsert || transitions.length > 0) sink.upsert(sessions);
+      for (const t of transitions) sink.recordTransition(t.sessionId, t.from, t.to, t.reason, t.at);
     }
-    if (transitions.length === 0) return;
+    // A pane that appeared or left without changing state (a new shell) still changes the list.
+    const ids = sessions.map((x) => x.id).join('\n');
+    const listChanged = ids !== this.publishedIds;
+    this.publishedIds = ids;
+    if (transitions.length === 0 && !listChanged) return;
     for (const listener of this.listeners) {
       try {
         listener(sessions, transitions);

@@ -22,6 +22,8 @@ export class TrackedPane {
   foregroundGroup = -1;
   /** What the screen last showed (null until read, or after the agent changed). */
   screen: ScreenReading | null = null;
+  /** When the last screen read started: output after it means the screen may have changed. */
+  screenReadMs = 0;
   /** The agent's latest hook event, while it may still matter. */
   hook: HookSignal | null = null;
   /** Re-decides once the hook goes stale, so the screen takes over without waiting for a scan. */
@@ -58,9 +60,15 @@ export class TrackedPane {
   }
 
   /** A new screen reading; `sinceMs` moves only when the screen's state changed. */
-  readScreen(result: { state: ScreenReading['state']; reason: string | null; ruleId: string | null }, nowMs: number): void {
+  readScreen(result: { state: ScreenReading['state']; reason: string | null; ruleId: string | null }, nowMs: number, readStartedMs = nowMs): void {
+    this.screenReadMs = readStartedMs;
     const sinceMs = this.screen && this.screen.state === result.state ? this.screen.sinceMs : nowMs;
     this.screen = { ...result, sinceMs };
+  }
+
+  /** The pane printed since its screen was last read (or it was never read). */
+  get screenMayHaveChanged(): boolean {
+    return this.screen === null || (this.lastOutputMs !== null && this.lastOutputMs >= this.screenReadMs);
   }
 
   forgetSignals(): void {
@@ -107,7 +115,7 @@ export function toSessions(panes: TrackedPane[], excluded: ReadonlySet<string>):
       title: pane.title,
       cwd: pane.cwd,
       pid: p.identification.pid ?? pane.pid,
-      command: p.identification.command || pane.currentCommand,
+      command: p.identification.command,
       argv: p.identification.argv,
       agent: p.agent,
       state: p.state,

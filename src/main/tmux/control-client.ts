@@ -21,6 +21,8 @@ const LAYOUT_NOTIFICATIONS = new Set([
   '%sessions-changed', '%session-renamed', '%window-renamed', '%session-window-changed', '%window-pane-changed',
 ]);
 const PANE_ID = /^%\d+$/;
+/** The exit reason when we closed the client ourselves. */
+export const CLOSED = 'closed';
 
 /**
  * A tmux control-mode client attached to one session. tmux sends `%output` only for
@@ -75,11 +77,11 @@ export class ControlClient {
     return this.command(`capture-pane -p -J -t ${paneId}`);
   }
 
-  close(): void {
+  close(reason = CLOSED): void {
     if (this.closed) return;
     this.child.stdin.end();
     this.child.kill();
-    this.finish('closed');
+    this.finish(reason);
   }
 
   private finish(reason: string): void {
@@ -90,13 +92,16 @@ export class ControlClient {
   }
 
   private read(chunk: string): void {
-    this.buffer += chunk;
+    const text = this.buffer + chunk;
+    // Walk the text once and keep only the unfinished tail: a 200-screen capture burst
+    // is thousands of lines in a few chunks.
+    let start = 0;
     let nl: number;
-    while ((nl = this.buffer.indexOf('\n')) >= 0) {
-      const line = this.buffer.slice(0, nl);
-      this.buffer = this.buffer.slice(nl + 1);
-      this.line(line);
+    while ((nl = text.indexOf('\n', start)) >= 0) {
+      this.line(text.slice(start, nl));
+      start = nl + 1;
     }
+    this.buffer = text.slice(start);
   }
 
   private line(line: string): void {
@@ -129,7 +134,8 @@ export class ControlClient {
     } else if (LAYOUT_NOTIFICATIONS.has(kind)) {
       this.events.onLayoutChange();
     } else if (kind === '%exit') {
-      this.close();
+      // tmux detached us (session killed, server exiting): not our doing, so say so.
+      this.close(`tmux: ${line}`);
     }
   }
 }

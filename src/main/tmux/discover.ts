@@ -14,9 +14,8 @@ export interface Pane {
   height: number;
   cwd: string;
   title: string;
-  /** The process tmux started in the pane (usually a shell). */
+  /** The process tmux started in the pane (usually a shell). Its foreground command comes from /proc (identify.ts). */
   pid: number;
-  currentCommand: string;
   /** The pane's process has exited but the pane remains (`remain-on-exit`). */
   dead: boolean;
 }
@@ -24,9 +23,12 @@ export interface Pane {
 // A unit separator cannot appear in these fields (tmux strips control characters from
 // titles), and the title goes last so that even a stray one would stay inside it.
 const SEP = '\x1f';
+// No #{pane_current_command}: tmux reads /proc for it pane by pane, half the cost of
+// the whole list at 200 panes (measured: 14.8 → 10.5 ms), and identify.ts reads the
+// process tree anyway.
 const FIELDS = [
   'session_name', 'session_id', 'window_index', 'pane_index', 'pane_id', 'pane_width', 'pane_height',
-  'pane_pid', 'pane_dead', 'pane_current_command', 'pane_current_path', 'pane_title',
+  'pane_pid', 'pane_dead', 'pane_current_path', 'pane_title',
 ] as const;
 export const LIST_PANES_FORMAT = FIELDS.map((f) => `#{${f}}`).join(SEP);
 
@@ -60,7 +62,7 @@ export function parsePaneList(serverName: string, text: string): Pane[] {
     if (line === '') continue;
     const parts = line.split(SEP);
     if (parts.length < FIELDS.length) continue;
-    const [session, sessionId, win, idx, paneId, w, h, pid, dead, cmd, cwd] = parts as [string, string, string, string, string, string, string, string, string, string, string];
+    const [session, sessionId, win, idx, paneId, w, h, pid, dead, cwd] = parts as [string, string, string, string, string, string, string, string, string, string];
     panes.push({
       server: serverName,
       session,
@@ -73,7 +75,6 @@ export function parsePaneList(serverName: string, text: string): Pane[] {
       cwd,
       title: parts.slice(FIELDS.length - 1).join(SEP),
       pid: Number(pid),
-      currentCommand: cmd,
       dead: dead === '1',
     });
   }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../../src/shared/api.js';
+import { ControlClient } from '../../../src/main/tmux/control-client.js';
 import { discover } from '../../../src/main/tmux/discover.js';
 import { tmuxServer } from '../../../src/main/tmux/server.js';
 import { loadAgentManifests } from '../../../src/main/sessions/manifests.js';
@@ -42,6 +43,18 @@ describe('SessionMonitor on a private tmux server', () => {
     expect(titled.title).toContain('weird | title ; $(rm -rf /)');
     expect(titled).toMatchObject({ server: tmux.socket, windowIndex: 0, width: 200, dead: false });
     expect(titled.pid).toBeGreaterThan(1);
+
+    // The same list over an open control client (what the monitor uses once attached).
+    let exited = false;
+    const client = new ControlClient(tmuxServer(tmux.socket), titled.sessionId, { onOutput: () => {}, onLayoutChange: () => {}, onExit: () => (exited = true) });
+    try {
+      expect(await discover(tmuxServer(tmux.socket), client)).toEqual(panes);
+      expect(exited).toBe(false);
+    } finally {
+      client.close();
+    }
+    // A closed client falls back to one exec.
+    expect(await discover(tmuxServer(tmux.socket), client)).toEqual(panes);
   });
 
   it('follows a replayed Claude session idle → working → waiting → idle → exited, with no flicker', async () => {

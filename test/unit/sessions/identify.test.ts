@@ -42,6 +42,8 @@ describe('parseStat', () => {
 });
 
 describe('AgentsFile schema', () => {
+  /** A manifest file as loose data, to break on purpose. */
+  type Loose = { agents: { a: { rules: unknown[] }; shell?: unknown } };
   const valid = { version: 1, agents: { a: { match: { commands: ['a'] }, rules: [{ id: 'a-idle', state: 'idle', region: { bottom: 2 }, contains: '>' }] } } };
 
   it('accepts a minimal manifest', () => {
@@ -49,7 +51,7 @@ describe('AgentsFile schema', () => {
   });
 
   it('reports a bad regex at its path with the reason', () => {
-    const bad = structuredClone(valid) as any;
+    const bad = structuredClone(valid) as unknown as Loose;
     bad.agents.a.rules[0] = { id: 'a-idle', state: 'idle', region: 'title', regex: '(unclosed' };
     const result = AgentsFile.safeParse(bad);
     expect(result.success).toBe(false);
@@ -64,7 +66,7 @@ describe('AgentsFile schema', () => {
     ['an unknown key', { id: 'x', state: 'idle', region: 'title', contains: 'x', colour: 1 }, /Unrecognized key/],
     ['an unknown region', { id: 'x', state: 'idle', region: 'top', contains: 'x' }, /Invalid/],
   ])('rejects %s', (_name, rule, message) => {
-    const bad = structuredClone(valid) as any;
+    const bad = structuredClone(valid) as unknown as Loose;
     bad.agents.a.rules[0] = rule;
     const result = AgentsFile.safeParse(bad);
     expect(result.success).toBe(false);
@@ -72,7 +74,7 @@ describe('AgentsFile schema', () => {
   });
 
   it('rejects duplicate rule ids and the reserved agent names', () => {
-    const dup = structuredClone(valid) as any;
+    const dup = structuredClone(valid) as unknown as Loose;
     dup.agents.a.rules.push(dup.agents.a.rules[0]);
     dup.agents.shell = dup.agents.a;
     const messages = AgentsFile.safeParse(dup).error!.issues.map((i) => i.message);

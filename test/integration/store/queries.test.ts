@@ -14,6 +14,7 @@ import { QueryParamError } from '../../../src/main/queries/params.js';
 import { seedDatabase } from '../../../src/main/store/seed.js';
 import type { Store } from '../../../src/main/store/store.js';
 import { tempStore } from './temp-store.js';
+import { migrations } from '../../../src/main/store/migrations/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const seedQueries = QueriesFile.parse(parse(fs.readFileSync(path.join(here, 'fixtures/seed-queries.yaml'), 'utf8')));
@@ -106,7 +107,7 @@ describe('read-only enforcement', () => {
     expect(service.list().map((q) => q.name)).toEqual(['ok']);
     await expect(service.run('insert')).rejects.toThrow(UnknownQueryError);
     expect((await service.run('ok')).results).toEqual([{ n: 1 }]);
-    expect(store.writer.pragma('user_version', { simple: true })).toBe(6);
+    expect(store.writer.pragma('user_version', { simple: true })).toBe(migrations.length);
     expect(store.writer.prepare('SELECT path FROM projects').pluck().all()).toEqual(['/keep/me']);
     expect((store.writer.pragma('database_list') as { name: string }[]).map((d) => d.name)).toEqual(['main']);
   });

@@ -1,12 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 // Debian's Chromium, driven by playwright-core. Never `npx playwright install`.
 export const CHROMIUM = process.env.ARCHITECT_CHROMIUM ?? '/usr/bin/chromium';
 
-const FLAGS = [
+export const CHROMIUM_FLAGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',
@@ -16,22 +14,16 @@ const FLAGS = [
   '--disable-quic',
 ];
 
+/**
+ * Browser tests run wherever Chromium is installed. In CI they always run: a
+ * missing browser there must fail the suite, not skip it quietly.
+ */
 export function chromiumAvailable(): boolean {
-  return fs.existsSync(CHROMIUM);
+  return fs.existsSync(CHROMIUM) || process.env.CI === 'true';
 }
 
+/** launch() gives each browser a throw-away profile of its own. */
 export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
-  const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-chromium-'));
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [...FLAGS, `--user-data-dir=${userDataDir}`],
-  });
-  return {
-    browser,
-    close: async () => {
-      await browser.close();
-      fs.rmSync(userDataDir, { recursive: true, force: true });
-    },
-  };
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+  return { browser, close: () => browser.close() };
 }

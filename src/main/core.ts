@@ -1,0 +1,146 @@
+// The core: every subsystem, started in dependency order, behind the one contract.
+// Both composition roots (Electron's index.ts and the web console's web.ts) and the
+// tests start it the same way. It reads like the architecture: store → queries →
+// config → sessions → tasks → routing and SLA → workflows → handlers.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { AppInfo, Handlers } from '../shared/api.js';
+import { missingHandlers } from './api/dispatch.js';
+import { EventBus } from './events/bus.js';
+import type { Logger } from './log/logger.js';
+import { projectRoot } from './paths.js';
+import { routingTestsValidator } from './routing/routing-tests.js';
+import type { HttpRoute } from './web/server.js';
+import { setupConfig } from './setup/config.js';
+import { setupStore } from './setup/store.js';
+import { setupQueries } from './setup/queries.js';
+import { setupSessions } from './setup/sessions.js';
+import { setupTasks } from './setup/tasks.js';
+import { setupProjectsAndErrors } from './setup/projects.js';
+import { setupRouting } from './setup/routing.js';
+import { setupWorkflows } from './setup/workflows.js';
+
+export interface CoreOptions {
+  configDir: string;
+  dbPath: string;
+  dataDir: string;
+  env: string | null;
+  tmuxSockets: string[];
+  log: Logger;
+  runtime: 'electron' | 'node';
+  transport: AppInfo['transport'];
+  /** Desktop notifications, where the runtime has them (Electron). */
+  notify?: (title: string, body: string) => void;
+  /** Watch the default tmux server too (tests turn it off to stay on their private server). */
+  watchDefaultTmux?: boolean;
+  /** Hand tasks to idle agents (on by default; `architect serve --no-dispatch` watches only). */
+  dispatch?: boolean;
+  /** better-sqlite3 built for Electron's ABI, when running in Electron. */
+  nativeBinding?: string;
+}
+
+export interface Core {
+  handlers: Handlers;
+  bus: EventBus;
+  info: AppInfo;
+  /** Token-guarded HTTP routes for the web console (query and routing services, metrics). */
+  routes: HttpRoute[];
+  stop(): Promise<void>;
+}
+
+type Stop = () => void | Promise<void>;
+
+export async function startCore(opts: CoreOptions): Promise<Core> {
+  const log = opts.log;
+  const bus = new EventBus();
+  const stops: Stop[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.splice(0).reverse()) {
+      try {
+        await stop();
+      } catch (err) {
+        log.error('a subsystem failed to stop cleanly', { error: err instanceof Error ? err : String(err) });
+      }
+    }
+  };
+
+  try {
+    const info: AppInfo = {
+      name: 'Architect',
+      version: packageVersion(),
+      runtime: opts.runtime,
+      transport: opts.transport,
+      nodeVersion: process.versions.node,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      dataDir: opts.dataDir,
+      dbPath: opts.dbPath,
+      configDir: opts.configDir,
+      tmuxServers: [...(opts.watchDefaultTmux === false ? [] : ['default']), ...opts.tmuxSockets],
+    };
+
+    const store = setupStore({ path: opts.dbPath, bus, log, nativeBinding: opts.nativeBinding });
+    stops.push(store.stop);
+    const queries = setupQueries({ store: store.store, log });
+    stops.push(queries.stop);
+
+    const config = await setupConfig({ dir: opts.configDir, env: opts.env, bus, log, validators: [routingTestsValidator, queries.validator] });
+    stops.push(config.stop);
+    const initial = config.service.snapshot();
+    if (initial) queries.apply(initial);
+    stops.push(config.service.subscribe((snapshot) => queries.apply(snapshot)));
+
+    const sessions = await setupSessions({ config: config.service, store: store.store, bus, log, servers: info.tmuxServers, dataDir: opts.dataDir });
+    stops.push(sessions.stop);
+
+    const routing = setupRouting({
+      store: store.store,
+      config: config.service,
+      sessions,
+      bus,
+      log,
+      notify: opts.notify,
+      dispatch: opts.dispatch ?? true,
+      tasksChanged: store.publishTasks,
+    });
+    stops.push(routing.stop);
+
+    const tasks = setupTasks({
+      store: store.store,
+      config: config.service,
+      changed: () => {
+        store.publishTasks();
+        routing.kick();
+      },
+      highlightOf: routing.highlightOf,
+    });
+    const projects = setupProjectsAndErrors({ store: store.store, config: config.service, bus });
+
+    const workflows = await setupWorkflows({ store: store.store, config: config.service, queries: queries.service, routing, bus, log, dataDir: opts.dataDir });
+    stops.push(workflows.stop);
+
+    const handlers: Handlers = {
+      'app.info': () => info,
+      ...config.commands,
+      ...sessions.commands,
+      ...tasks.commands,
+      ...queries.commands,
+      ...routing.commands,
+      ...projects.commands,
+      ...workflows.commands,
+    };
+    const missing = missingHandlers(handlers);
+    if (missing.length) throw new Error(`internal: no handler for ${missing.join(', ')}`);
+
+    log.info('core ready', { config: opts.configDir, db: opts.dbPath, tmux: info.tmuxServers.join(',') });
+    return { handlers, bus, info, routes: [...queries.routes, ...routing.routes], stop: stopAll };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}

@@ -1,0 +1,88 @@
+import type { CommandParams, CommandResult, ConfigProblem } from '../../shared/api.js';
+import { ApiError } from '../api/dispatch.js';
+import type { ConfigSnapshot, ConfigValidator } from '../config/snapshot.js';
+import type { Logger } from '../log/logger.js';
+import { handleQueryHttp } from '../queries/http.js';
+import { QueryParamError } from '../queries/params.js';
+import { QueryService, UnknownQueryError } from '../queries/service.js';
+import { checkQuery } from '../queries/sql-checks.js';
+import { applyConfigIndexes } from '../store/config-indexes.js';
+import type { Store } from '../store/store.js';
+import type { HttpRoute } from '../web/server.js';
+
+type QueryCommands = { [N in 'query.list' | 'query.run']: (p: CommandParams<N>) => CommandResult<N> | Promise<CommandResult<N>> };
+
+export interface QueriesFeature {
+  service: QueryService;
+  /** Every query of a draft config is prepared against the real database: a broken one blocks the reload. */
+  validator: ConfigValidator;
+  /** Applies a new snapshot: indexes first (so queries plan with them), then the queries. */
+  apply(snapshot: ConfigSnapshot): void;
+  commands: QueryCommands;
+  routes: HttpRoute[];
+  stop(): Promise<void>;
+}
+
+export function setupQueries(opts: { store: Store; log: Logger }): QueriesFeature {
+  const log = opts.log.child({ component: 'queries' });
+  const service = new QueryService(opts.store, { logger: log });
+
+  const validator: ConfigValidator = (snapshot, locate) => {
+    const problems: ConfigProblem[] = [];
+    for (const [name, def] of Object.entries(snapshot.queries.queries)) {
+      for (const p of checkQuery(opts.store.reader, name, def)) {
+        const at = locate('queries', ['queries', name, p.field]);
+        problems.push({ ...at, message: `query "${name}": ${p.message}` });
+      }
+    }
+    return problems;
+  };
+
+  return {
+    service,
+    validator,
+    apply: (snapshot) => {
+      const report = applyConfigIndexes(opts.store, snapshot.queries.indexes);
+      for (const p of report.problems) {
+        log.warn(`index ${p.indexName} not applied: ${p.message}`);
+        opts.store.errors.record('config', `index ${p.indexName} not applied: ${p.message}`);
+      }
+      if (report.created.length || report.dropped.length) log.info('config indexes updated', { created: report.created.join(','), dropped: report.dropped.join(',') });
+      for (const p of service.load(snapshot.queries)) log.error(`query "${p.query}" not loaded: ${p.message}`);
+    },
+    commands: {
+      'query.list': () => ({
+        queries: service.list().map((q) => ({
+          name: q.name,
+          description: q.description,
+          params: q.params.map((p) => ({ name: p.name, type: p.type, required: p.required, default: p.default })),
+          cacheTtl: q.cacheTtl,
+          stats: { calls: q.stats.calls, cacheHits: q.stats.cacheHits, avgMs: q.stats.avgMs, maxMs: q.stats.maxMs, lastError: q.stats.lastError },
+        })),
+      }),
+      'query.run': async (p) => {
+        try {
+          return await service.run(p.name, p.params);
+        } catch (err) {
+          if (err instanceof UnknownQueryError || err instanceof QueryParamError) throw new ApiError('invalid_params', err.message);
+          throw err;
+        }
+      },
+    },
+    routes: [
+      {
+        method: 'GET',
+        match: (pathname) => {
+          const m = /^\/api\/query\/([A-Za-z_][A-Za-z0-9_]*)$/.exec(pathname);
+          return m ? { name: m[1] as string } : null;
+        },
+        handle: ({ url, params }) => {
+          const search = new URLSearchParams(url.searchParams);
+          search.delete('token'); // the access token is not a query parameter
+          return handleQueryHttp(service, params.name as string, search);
+        },
+      },
+    ],
+    stop: () => service.close(),
+  };
+}

@@ -1,0 +1,202 @@
+import type { CommandParams, CommandResult, Session, SessionEvent, SessionState } from '../../shared/api.js';
+import { ApiError } from '../api/dispatch.js';
+import type { ConfigService } from '../config/service.js';
+import type { ConfigSnapshot } from '../config/snapshot.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../log/logger.js';
+import { SessionMonitor, type PaneExplanation } from '../sessions/monitor.js';
+import type { SessionSink, SessionTransition } from '../sessions/sink.js';
+import type { Store } from '../store/store.js';
+import { fromSqlTime, toSqlTime } from '../store/time.js';
+import { TerminalService } from '../terminal/terminal-service.js';
+import { tmuxServer, type TmuxServer } from '../tmux/server.js';
+import { hooksFilePath } from '../hooks/events.js';
+
+type Names =
+  | 'sessions.list'
+  | 'sessions.history'
+  | 'sessions.timeline'
+  | 'sessions.explain'
+  | 'terminal.open'
+  | 'terminal.input'
+  | 'terminal.resize'
+  | 'terminal.ack'
+  | 'terminal.close';
+type SessionCommands = { [N in Names]: (p: CommandParams<N>) => CommandResult<N> | Promise<CommandResult<N>> };
+
+export interface SessionsFeature {
+  monitor: SessionMonitor | null;
+  list(): Session[];
+  /** Called with every published list and its transitions (the assigner listens here). */
+  onChange(listener: (sessions: Session[], transitions: SessionTransition[]) => void): () => void;
+  commands: SessionCommands;
+  stop(): Promise<void>;
+}
+
+const MS_PER_HOUR = 3_600_000;
+
+/** Sessions and their transitions kept in SQLite, for history, timelines and the seed's queries. */
+class StoreSessionSink implements SessionSink {
+  constructor(private readonly store: Store, private readonly log: Logger) {}
+
+  upsert(sessions: Session[]): void {
+    try {
+      this.store.transaction(() => {
+        for (const s of sessions) {
+          this.store.sessions.upsert({
+            id: s.id,
+            name: s.name,
+            server: s.server,
+            provider: s.agent,
+            cwd: s.cwd,
+            projectId: this.store.projects.findForCwd(s.cwd)?.id ?? null,
+            lastHeartbeat: s.lastOutputAt ? toSqlTime(new Date(s.lastOutputAt)) : null,
+          });
+        }
+      });
+    } catch (err) {
+      this.log.error('could not record sessions', { error: err instanceof Error ? err : String(err) });
+    }
+  }
+
+  recordTransition(sessionId: string, from: SessionState, to: SessionState, reason: string | null, atIso: string): void {
+    try {
+      this.store.sessions.recordTransition(sessionId, from, to, reason, new Date(atIso));
+    } catch (err) {
+      this.log.error('could not record a session transition', { sessionId, error: err instanceof Error ? err : String(err) });
+    }
+  }
+}
+
+/** The tmux watch: discovery, agent state, transitions pushed live; terminals onto panes. */
+export async function setupSessions(opts: {
+  config: ConfigService;
+  store: Store;
+  bus: EventBus;
+  log: Logger;
+  servers: string[];
+  dataDir: string;
+}): Promise<SessionsFeature> {
+  const servers: TmuxServer[] = opts.servers.map((name) => tmuxServer(name === 'default' ? null : name));
+  const sink = new StoreSessionSink(opts.store, opts.log);
+  const listeners = new Set<(sessions: Session[], transitions: SessionTransition[]) => void>();
+  const terminals = new TerminalService({ logger: opts.log });
+  let monitor: SessionMonitor | null = null;
+
+  const excludedOf = (s: ConfigSnapshot): string[] => [...s.routing.excluded_sessions];
+  const startMonitor = async (snapshot: ConfigSnapshot): Promise<void> => {
+    if (!snapshot.agents) {
+      opts.log.warn('config has no agents.yaml: agent panes cannot be recognised');
+      return;
+    }
+    const m = new SessionMonitor({ servers, agents: snapshot.agents, excluded: excludedOf(snapshot), sink, logger: opts.log, hooksFile: hooksFilePath(opts.dataDir) });
+    m.onChange((sessions, transitions) => {
+      opts.bus.emit('sessions.changed', { sessions });
+      for (const t of transitions) {
+        opts.bus.emit('sessions.transition', { sessionId: t.sessionId, at: t.at, from: t.from, to: t.to, reason: t.reason });
+      }
+      for (const l of listeners) l(sessions, transitions);
+    });
+    monitor = m;
+    await m.start();
+  };
+
+  const initial = opts.config.snapshot();
+  if (initial) await startMonitor(initial);
+  const unsubscribe = opts.config.subscribe((snapshot) => {
+    if (!monitor) {
+      void startMonitor(snapshot);
+      return;
+    }
+    if (snapshot.agents) monitor.setManifests(snapshot.agents);
+    monitor.setExcluded(excludedOf(snapshot));
+  });
+
+  const list = (): Session[] => monitor?.list() ?? [];
+  const find = (id: string): Session => {
+    const s = list().find((x) => x.id === id || x.name === id);
+    if (!s) throw new ApiError('invalid_params', `no session "${id}" (see sessions.list for the ids)`);
+    return s;
+  };
+  const terminalCall = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      throw new ApiError('invalid_params', err instanceof Error ? err.message : String(err));
+    }
+  };
+  const toEvent = (r: { session_id: string; at: string; from_state: SessionState | null; to_state: SessionState; reason: string | null }): SessionEvent => ({
+    sessionId: r.session_id,
+    at: fromSqlTime(r.at),
+    from: r.from_state,
+    to: r.to_state,
+    reason: r.reason,
+  });
+  const historyStmt = opts.store.reader.prepare(
+    'SELECT session_id, at, from_state, to_state, reason FROM session_events WHERE session_id = ? ORDER BY id DESC LIMIT ?',
+  );
+  const timelineStmt = opts.store.reader.prepare(`
+    SELECT session_id, at, from_state, to_state, reason FROM (
+      SELECT e.* FROM session_events e
+       WHERE e.id IN (SELECT max(id) FROM session_events WHERE at < @since GROUP BY session_id)
+      UNION ALL
+      SELECT * FROM session_events WHERE at >= @since
+    ) ORDER BY id`);
+
+  return {
+    get monitor() {
+      return monitor;
+    },
+    list,
+    onChange: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    commands: {
+      'sessions.list': () => ({ sessions: list() }),
+      'sessions.history': (p) => ({
+        events: (historyStmt.all(p.id, p.limit) as Parameters<typeof toEvent>[0][]).map(toEvent).reverse(),
+      }),
+      'sessions.timeline': (p) => {
+        const since = new Date(Date.now() - p.hours * MS_PER_HOUR);
+        return { since: since.toISOString(), events: (timelineStmt.all({ since: toSqlTime(since) }) as Parameters<typeof toEvent>[0][]).map(toEvent) };
+      },
+      'sessions.explain': async (p) => {
+        if (!monitor) throw new ApiError('unavailable', 'agent detection is not running (no valid config yet)');
+        const session = find(p.id);
+        const explanation = await monitor.explain(`${session.server}:${session.paneId}`);
+        return { text: describeExplanation(explanation) };
+      },
+      'terminal.open': async (p) => {
+        const session = find(p.sessionId);
+        const server = servers.find((s) => s.name === session.server);
+        if (!server) throw new ApiError('invalid_params', `tmux server "${session.server}" is not watched`);
+        const { id } = await terminals.open(server, session.paneId, { cols: p.cols, rows: p.rows });
+        terminals.onData(id, (data) => opts.bus.emit('terminal.data', { terminalId: id, data }));
+        return { terminalId: id };
+      },
+      'terminal.input': (p) => terminalCall(() => (terminals.write(p.terminalId, p.data), { ok: true as const })),
+      'terminal.resize': (p) => terminalCall(() => (terminals.resize(p.terminalId, p.cols, p.rows), { ok: true as const })),
+      'terminal.ack': (p) => (terminals.ack(p.terminalId, p.bytes), { ok: true as const }),
+      'terminal.close': (p) => (terminals.close(p.terminalId), { ok: true as const }),
+    },
+    stop: async () => {
+      unsubscribe();
+      terminals.closeAll();
+      monitor?.stop();
+    },
+  };
+}
+
+export function describeExplanation(e: PaneExplanation): string {
+  const s = e.session;
+  const lines = [
+    `${s.name} (${s.server}:${s.paneId}) — agent ${s.agent} (${e.identification.command || 'no process'}), state ${s.state}${s.reason ? `: ${s.reason}` : ''}`,
+    `decided by: ${e.decidedBy ?? 'the process and pane (no screen rule)'}`,
+  ];
+  if (e.hook) lines.push(`latest hook event: ${JSON.stringify(e.hook)}`);
+  lines.push(`the screen now reads as: ${e.result.state}${e.result.ruleId ? ` (rule ${e.result.ruleId})` : ''}`);
+  if (e.verdicts.length) lines.push('rules, in order:');
+  for (const v of e.verdicts) lines.push(`  ${v.matched ? '✓' : '·'} ${v.ruleId} → ${v.state}: ${v.evidence}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CommandParams, CommandResult, Task, TaskRow, TaskSla } from '../../shared/api.js';
+import { ApiError } from '../api/dispatch.js';
+import type { ConfigService } from '../config/service.js';
+import { evaluateSla } from '../sla/evaluate.js';
+import type { Store } from '../store/store.js';
+import { TaskListing } from '../store/task-listing.js';
+import { InvalidTaskError, TaskFinishedError, TaskNotFoundError, DEFAULT_PRIORITY } from '../store/tasks.js';
+import { fromSqlTime } from '../store/time.js';
+
+type Names = 'tasks.list' | 'tasks.get' | 'tasks.create' | 'tasks.cancel' | 'tasks.retry' | 'tasks.setPriority';
+type TaskCommands = { [N in Names]: (p: CommandParams<N>) => CommandResult<N> };
+
+export interface TasksFeature {
+  commands: TaskCommands;
+  /** Adds a task the way every entry point does (UI, CLI via the same rules, API, workflows). */
+  create(p: CommandParams<'tasks.create'>): Task;
+}
+
+/** The task queue's commands. `changed` tells clients and the assigner that the queue moved. */
+export function setupTasks(opts: {
+  store: Store;
+  config: ConfigService;
+  changed: () => void;
+  /** The SLA watcher's highlight colors (highlight_task). */
+  highlightOf?: (taskId: number) => string | null;
+}): TasksFeature {
+  const { store } = opts;
+  const listing = new TaskListing(store.reader);
+
+  const withSla = (task: Task, now: Date): TaskRow => {
+    const snapshot = opts.config.snapshot();
+    const e = snapshot ? evaluateSla(task, snapshot.sla, now) : null;
+    const sla: TaskSla | null = e
+      ? { targetMinutes: e.targetMinutes, elapsedMinutes: e.elapsedMinutes, percentUsed: e.percentUsed, level: e.level, highlight: opts.highlightOf?.(task.id) ?? null }
+      : null;
+    return { ...task, sla };
+  };
+
+  const userError = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof TaskNotFoundError || err instanceof TaskFinishedError || err instanceof InvalidTaskError) {
+        throw new ApiError('invalid_params', err.message);
+      }
+      throw err;
+    }
+  };
+  const changing = <T>(fn: () => T): T => {
+    const result = userError(fn);
+    opts.changed();
+    return result;
+  };
+
+  const projectFor = (ref: string | undefined): number | null => {
+    if (!ref) return null;
+    const found = store.projects.find(ref);
+    if (found) return found.id;
+    const abs = path.resolve(ref);
+    if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) return store.projects.add(abs).id;
+    throw new ApiError('invalid_params', `project "${ref}": no such project and no such folder (add it under Projects, or give a folder path)`);
+  };
+
+  const create = (p: CommandParams<'tasks.create'>): Task =>
+    changing(() => {
+      // A task without its own priority takes its route's (routing_rules.yaml), as the seed's assigner did.
+      const rule = opts.config.snapshot()?.routing.environment_routing[p.type];
+      return store.tasks.add({ type: p.type, title: p.title, prompt: p.prompt, priority: p.priority ?? rule?.priority ?? DEFAULT_PRIORITY, projectId: projectFor(p.project) });
+    });
+
+  return {
+    create,
+    commands: {
+      'tasks.list': (p) => {
+        const now = new Date();
+        const { tasks, total } = listing.list({ status: p.status, type: p.type, search: p.search, sort: p.sort, limit: p.limit, offset: p.offset });
+        return { tasks: tasks.map((t) => withSla(t, now)), total, counts: store.tasks.counts() };
+      },
+      'tasks.get': (p) => {
+        const task = store.tasks.get(p.id);
+        if (!task) throw new ApiError('invalid_params', `task ${p.id} does not exist`);
+        return {
+          task: withSla(task, new Date()),
+          history: store.tasks.history(p.id).map((e) => ({ at: fromSqlTime(e.at), from: e.fromStatus, to: e.toStatus, reason: e.reason })),
+          decisions: store.decisions.forTask(p.id).map((d) => ({ ...d, at: fromSqlTime(d.at) })),
+        };
+      },
+      'tasks.create': (p) => create(p),
+      'tasks.cancel': (p) => changing(() => store.tasks.cancel(p.id, p.reason ?? 'cancelled by operator')),
+      'tasks.retry': (p) => changing(() => store.tasks.retry(p.id)),
+      'tasks.setPriority': (p) => changing(() => store.tasks.setPriority(p.id, p.priority)),
+    },
+  };
+}

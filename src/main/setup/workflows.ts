@@ -1,0 +1,94 @@
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { CommandParams, CommandResult, WorkflowRun as ApiRun } from '../../shared/api.js';
+import { ApiError } from '../api/dispatch.js';
+import type { ConfigService } from '../config/service.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../log/logger.js';
+import type { QueryService } from '../queries/service.js';
+import type { Store } from '../store/store.js';
+import { fromSqlTime } from '../store/time.js';
+import { WorkflowEngine } from '../workflows/engine.js';
+import type { WorkflowRun } from '../workflows/run-store.js';
+import { RunNotFoundError, WorkflowNotFoundError } from '../workflows/types.js';
+import type { RoutingFeature } from './routing.js';
+
+type Names = 'workflows.list' | 'workflows.runs' | 'workflows.getRun' | 'workflows.start' | 'workflows.cancel';
+type Commands = { [N in Names]: (p: CommandParams<N>) => CommandResult<N> | Promise<CommandResult<N>> };
+
+const toApiRun = (r: WorkflowRun): ApiRun => ({
+  id: r.id,
+  workflow: r.workflow,
+  status: r.status,
+  trigger: r.trigger,
+  currentStep: r.currentStep,
+  startedAt: fromSqlTime(r.startedAt),
+  finishedAt: fromSqlTime(r.finishedAt),
+  error: r.error,
+  input: r.input,
+});
+
+/** The workflow engine, with its I/O wired to the real routing, dispatch, queries and alerts. */
+export async function setupWorkflows(opts: {
+  store: Store;
+  config: ConfigService;
+  queries: QueryService;
+  routing: RoutingFeature;
+  bus: EventBus;
+  log: Logger;
+  dataDir: string;
+}): Promise<{ engine: WorkflowEngine; commands: Commands; stop(): Promise<void> }> {
+  const engine = new WorkflowEngine({
+    deps: {
+      store: opts.store,
+      config: () => {
+        const s = opts.config.snapshot();
+        if (!s) throw new Error('no valid configuration is loaded');
+        return s;
+      },
+      runQuery: async (name, params) => (await opts.queries.run(name, params)).results,
+      routeTask: (taskId, o) => opts.routing.routeTask(taskId, o),
+      sendPrompt: (session, text) => opts.routing.sendPrompt(session, text),
+      notify: (n) => opts.routing.notify({ channel: n.channel, message: n.message, taskId: n.taskId, source: `workflow run ${n.runId}` }),
+      now: () => new Date(),
+      sleep: (ms, signal) => delay(ms, undefined, { signal }),
+      logger: opts.log.child({ component: 'workflows' }),
+      worktreesDir: path.join(opts.dataDir, 'worktrees'),
+    },
+  });
+  const stopEngine = engine.start();
+  const off = engine.onRunChanged((run) => opts.bus.emit('workflows.changed', { runId: run.id, status: run.status }));
+  const userError = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError || err instanceof RunNotFoundError) throw new ApiError('invalid_params', err.message);
+      throw err;
+    }
+  };
+  return {
+    engine,
+    commands: {
+      'workflows.list': () => ({
+        workflows: Object.entries(opts.config.snapshot()?.workflows.workflows ?? {}).map(([name, w]) => ({
+          name,
+          description: w.description,
+          trigger: w.trigger.type,
+          steps: w.steps.map((s) => ({ id: s.id ?? '', type: s.type })),
+        })),
+      }),
+      'workflows.runs': (p) => ({ runs: engine.runsList(p.limit).map(toApiRun) }),
+      'workflows.getRun': (p) =>
+        userError(() => {
+          const { run, steps } = engine.show(p.id);
+          return { run: toApiRun(run), steps: steps.map((s) => ({ ...s, startedAt: fromSqlTime(s.startedAt), finishedAt: fromSqlTime(s.finishedAt) })) };
+        }),
+      'workflows.start': (p) => userError(() => ({ runId: engine.run(p.name, p.input, 'api') })),
+      'workflows.cancel': (p) => userError(() => (engine.cancel(p.id), { ok: true as const })),
+    },
+    stop: async () => {
+      off();
+      await stopEngine();
+    },
+  };
+}

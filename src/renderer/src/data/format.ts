@@ -1,0 +1,52 @@
+// How numbers and times read to an operator: relative times with units, durations
+// in the largest sensible unit. Pure, so it is unit-tested.
+
+/** Parses an API time. The store writes UTC without a zone (`2026-11-25 16:00:00.000`). */
+export function parseTime(text: string | null | undefined): Date | null {
+  if (!text) return null;
+  const iso = /[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`;
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+/** `42 s`, `5 min`, `3 h 10 min`, `2 d 4 h`. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return m % 60 ? `${h} h ${m % 60} min` : `${h} h`;
+  const d = Math.floor(h / 24);
+  return h % 24 ? `${d} d ${h % 24} h` : `${d} d`;
+}
+
+/** `just now`, `5 min ago`, `in 2 h`. */
+export function formatRelative(when: Date, now: Date = new Date()): string {
+  const diff = now.getTime() - when.getTime();
+  if (Math.abs(diff) < 5000) return 'just now';
+  return diff > 0 ? `${formatDuration(diff)} ago` : `in ${formatDuration(-diff)}`;
+}
+
+export function formatAbsolute(when: Date): string {
+  return when.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** `12.5 min` for minutes that may be fractional or missing. */
+export function formatMinutes(minutes: number | null | undefined): string {
+  if (minutes === null || minutes === undefined || !Number.isFinite(minutes)) return '—';
+  return minutes < 10 ? `${minutes.toFixed(1)} min` : `${Math.round(minutes)} min`;
+}
+
+export function humanize(field: string): string {
+  const words = field.replace(/_/g, ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

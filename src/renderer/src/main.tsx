@@ -1,0 +1,28 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import type { ArchitectApi } from '../../shared/api';
+import { createWebBridge, type ConnectionState } from './bridge';
+import { App } from './App';
+import './styles.css';
+
+declare global {
+  interface Window {
+    architect: ArchitectApi;
+  }
+}
+
+// In Electron the preload has already put `window.architect` in place; in a
+// browser the WebSocket bridge provides the same object.
+let onConnection: ((l: (s: ConnectionState) => void) => () => void) | null = null;
+if (!('architect' in window)) {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const bridge = createWebBridge(`${proto}//${location.host}/api`);
+  Object.defineProperty(window, 'architect', { value: bridge.api, writable: false });
+  onConnection = bridge.onConnection;
+}
+
+createRoot(document.getElementById('root') as HTMLElement).render(
+  <StrictMode>
+    <App onConnection={onConnection} />
+  </StrictMode>,
+);

@@ -1,0 +1,114 @@
+import { StatePill, StatusPill } from '../components/Badges';
+import { ErrorNote, NoAgents } from '../components/EmptyState';
+import { RelativeTime, Since } from '../components/Time';
+import { agentSessions, bySeverity, useFleet } from '../data/fleet';
+import { formatCount } from '../data/format';
+import { useRefreshing } from '../data/live';
+import { useHealthColor } from '../data/uiConfig';
+import { routeHref } from '../shell/route';
+import { StateTimeline } from './Timeline';
+
+/** The timeline covers a working day's morning: long enough to see patterns. */
+const TIMELINE_HOURS = 6;
+
+export function ProjectsPanel({ refreshSeconds }: { refreshSeconds: number }) {
+  const projects = useRefreshing(async () => (await window.architect.projects.list()).projects, { refreshSeconds, events: ['errors.changed', 'tasks.changed'] });
+  const healthColor = useHealthColor();
+  return (
+    <>
+      <ErrorNote error={projects.error} />
+      {projects.value?.length === 0 && <p className="muted">No projects yet. <a href={routeHref('projects')}>Add a folder</a>.</p>}
+      <ul className="list">
+        {projects.value?.map((p) => (
+          <li key={p.id} data-testid="overview-project">
+            <span className="dot" style={{ background: healthColor(p.health) }} title={p.health} />
+            <b>{p.name}</b>
+            <span className="muted small ellipsis" title={p.healthReason}>
+              {p.healthReason}
+            </span>
+            <span className="right muted small">
+              {p.openTasks} open · {p.sessions} agents
+            </span>
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}
+
+export function TasksPanel() {
+  const { tasks } = useFleet();
+  if (!tasks) return <p className="muted">Loading…</p>;
+  return (
+    <>
+      <p className="big">
+        <span data-testid="task-total">{formatCount(tasks.total)}</span> <span className="muted small">tasks</span>
+      </p>
+      <div className="counts">
+        {Object.entries(tasks.counts).map(([status, n]) => (
+          <a key={status} href={`${routeHref('tasks')}?status=${status}`} className="count" data-testid={`count-${status}`}>
+            <StatusPill status={status} /> <b>{formatCount(n)}</b>
+          </a>
+        ))}
+      </div>
+    </>
+  );
+}
+
+export function SessionsPanel({ refreshSeconds }: { refreshSeconds: number }) {
+  const { sessions, sessionsError } = useFleet();
+  const timeline = useRefreshing(() => window.architect.sessions.timeline({ hours: TIMELINE_HOURS }), { refreshSeconds: Math.max(refreshSeconds, 5), events: ['sessions.transition'] });
+  const agents = agentSessions(sessions).sort(bySeverity);
+  if (sessions && agents.length === 0) return <NoAgents />;
+  const now = Date.now();
+  return (
+    <>
+      <ErrorNote error={sessionsError ?? timeline.error} />
+      <ul className="list">
+        {agents.slice(0, 12).map((s) => (
+          <li key={s.id} data-testid="overview-session">
+            <StatePill state={s.state} title={s.reason ?? undefined} />
+            <a href={routeHref('sessions', s.id)}>
+              <b>{s.name}</b>
+            </a>
+            <span className="muted small">{s.agent}</span>
+            <span className="right muted small">
+              {s.reason && (s.state === 'waiting' || s.state === 'error') && `${s.reason.replace(/_/g, ' ')} · `}
+              <Since at={s.stateSince} />
+            </span>
+          </li>
+        ))}
+      </ul>
+      {timeline.value && sessions && (
+        <>
+          <h3 className="sub">Agent states, last {TIMELINE_HOURS} hours</h3>
+          <StateTimeline events={timeline.value.events} since={now - TIMELINE_HOURS * 3_600_000} now={now} sessions={agents} />
+        </>
+      )}
+    </>
+  );
+}
+
+export function ErrorsPanel({ refreshSeconds }: { refreshSeconds: number }) {
+  const errors = useRefreshing(async () => (await window.architect.errors.list({ includeResolved: false })).errors, { refreshSeconds, events: ['errors.changed'] });
+  return (
+    <>
+      <ErrorNote error={errors.error} />
+      {errors.value?.length === 0 && <p className="muted">No open errors.</p>}
+      <ul className="list">
+        {errors.value?.slice(0, 8).map((e) => (
+          <li key={e.id} data-testid="overview-error">
+            <span className="pill">{e.count}×</span>
+            <span className="ellipsis" title={e.message}>
+              {e.message}
+            </span>
+            <span className="right muted small">
+              {e.source} · <RelativeTime at={e.lastSeen} />
+            </span>
+          </li>
+        ))}
+      </ul>
+      {errors.value && errors.value.length > 8 && <a href={routeHref('errors')}>All {errors.value.length} open errors →</a>}
+    </>
+  );
+}

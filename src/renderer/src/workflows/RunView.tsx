@@ -1,0 +1,93 @@
+import { useState } from 'react';
+import { ErrorNote } from '../components/EmptyState';
+import { PageHeader } from '../components/Page';
+import { RelativeTime } from '../components/Time';
+import { errorMessage, formatDuration, parseTime } from '../data/format';
+import { useRefreshing } from '../data/live';
+import { routeHref } from '../shell/route';
+
+const RUN_COLORS: Record<string, string> = { running: '#3b82f6', completed: '#28a745', failed: '#dc3545', cancelled: '#6c757d', pending: '#17a2b8', waiting: '#fd7e14' };
+const ENDED = new Set(['completed', 'failed', 'cancelled', 'rolled_back']);
+
+export function RunStatus({ status }: { status: string }) {
+  const color = RUN_COLORS[status] ?? '#6c757d';
+  return (
+    <span className="pill" style={{ color, background: `color-mix(in srgb, ${color} 16%, transparent)` }}>
+      {status}
+    </span>
+  );
+}
+
+function took(start: string | null, end: string | null): string {
+  const s = parseTime(start);
+  if (!s) return '—';
+  const e = parseTime(end) ?? new Date();
+  return formatDuration(e.getTime() - s.getTime());
+}
+
+/** A run's steps in order with status, timings and errors; progress while it runs. */
+export function RunView({ id }: { id: number }) {
+  const run = useRefreshing(() => window.architect.workflows.getRun({ id }), { events: ['workflows.changed'], key: id });
+  const [error, setError] = useState<string | null>(null);
+  const r = run.value?.run;
+  const steps = run.value?.steps ?? [];
+  const done = steps.filter((s) => ENDED.has(s.status) || s.status === 'skipped').length;
+  return (
+    <div className="page" data-testid="page-run">
+      <PageHeader
+        title={
+          <>
+            <a href={routeHref('workflows')} className="muted">
+              Workflows
+            </a>{' '}
+            / run #{id} {r && <RunStatus status={r.status} />}
+          </>
+        }
+      >
+        {r && !ENDED.has(r.status) && (
+          <button type="button" className="danger" onClick={() => window.architect.workflows.cancel({ id }).then(run.reload, (e: unknown) => setError(errorMessage(e)))}>
+            Cancel run
+          </button>
+        )}
+      </PageHeader>
+      <ErrorNote error={run.error ?? error} />
+      {r && (
+        <>
+          <p>
+            <b>{r.workflow}</b> · started <RelativeTime at={r.startedAt} /> by {r.trigger} · took {took(r.startedAt, r.finishedAt)}
+          </p>
+          {r.error && <p className="error">{r.error}</p>}
+          <div className="progress" title={`${done} of ${steps.length} steps done`}>
+            <span style={{ width: `${steps.length ? (done / steps.length) * 100 : 0}%` }} />
+          </div>
+          <table className="table">
+            <thead>
+              <tr>
+                <th style={{ width: 40 }}>#</th>
+                <th>Step</th>
+                <th style={{ width: 110 }}>Status</th>
+                <th style={{ width: 70 }}>Attempt</th>
+                <th style={{ width: 110 }}>Took</th>
+                <th>Error / output</th>
+              </tr>
+            </thead>
+            <tbody>
+              {steps.map((s) => (
+                <tr key={`${s.seq}-${s.attempt}`} data-testid="run-step">
+                  <td>{s.seq}</td>
+                  <td>{s.step}</td>
+                  <td>
+                    <RunStatus status={s.status} />
+                  </td>
+                  <td>{s.attempt}</td>
+                  <td>{took(s.startedAt, s.finishedAt)}</td>
+                  <td className="ellipsis small">{s.error ? <span className="error">{s.error}</span> : <code>{JSON.stringify(s.output ?? null)}</code>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+    </div>
+  );
+}

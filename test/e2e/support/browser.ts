@@ -1,0 +1,1 @@
+export { launchChromium as launchBrowser } from '../../support/chromium.js';

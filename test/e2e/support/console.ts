@@ -1,0 +1,95 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { startCore, type Core } from '../../../src/main/core.js';
+import { createLogger } from '../../../src/main/log/logger.js';
+import { openStore, type Store } from '../../../src/main/store/store.js';
+import { rendererDir } from '../../../src/main/web.js';
+import { startWebServer, type WebServer } from '../../../src/main/web/server.js';
+import { launchBrowser } from './browser.js';
+import { PrivateTmux } from '../../support/tmux.js';
+
+// The real console for a browser test: a temp copy of config/, a temp SQLite
+// file, a private tmux server, the real core and the real web transport, and
+// Debian's Chromium on the login URL.
+
+export interface ConsoleUnderTest {
+  dir: string;
+  configDir: string;
+  dbPath: string;
+  tmux: PrivateTmux;
+  core: Core;
+  server: WebServer;
+  browser: Browser;
+  /** Opens a page on the console (light or dark), already logged in. */
+  open(opts?: { colorScheme?: 'light' | 'dark'; width?: number; height?: number; hash?: string }): Promise<Page>;
+  /** The store on the same file, for seeding and checking (a second connection). */
+  store(): Store;
+  stop(): Promise<void>;
+}
+
+export const SCREENSHOTS = path.resolve('docs/screenshots');
+
+export async function startConsole(opts: { seed?(store: Store, dir: string): void; beforeCore?(c: { configDir: string; tmux: PrivateTmux; dir: string }): void } = {}): Promise<ConsoleUnderTest> {
+  if (!fs.existsSync(path.join(rendererDir(), 'index.html'))) throw new Error('out/renderer is missing: run `npx electron-vite build` first');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-e2e-'));
+  const configDir = path.join(dir, 'config');
+  fs.cpSync(path.resolve('config'), configDir, { recursive: true, filter: (src) => !src.includes(`${path.sep}local${path.sep}`) });
+  const dbPath = path.join(dir, 'architect.db');
+  const tmux = new PrivateTmux();
+  const log = createLogger({ level: 'warn', console: null });
+  let store: Store | null = null;
+  const getStore = (): Store => (store ??= openStore({ path: dbPath, logger: log }));
+  if (opts.seed) opts.seed(getStore(), dir);
+  opts.beforeCore?.({ configDir, tmux, dir });
+  const core = await startCore({
+    configDir,
+    dbPath,
+    dataDir: dir,
+    env: null,
+    tmuxSockets: [tmux.socket],
+    log,
+    runtime: 'node',
+    transport: 'websocket',
+    watchDefaultTmux: false,
+  });
+  const server = await startWebServer({ handlers: core.handlers, bus: core.bus, log, port: 0, rendererDir: rendererDir(), routes: core.routes });
+  const chromium = await launchBrowser();
+  return {
+    dir,
+    configDir,
+    dbPath,
+    tmux,
+    core,
+    server,
+    browser: chromium.browser,
+    store: getStore,
+    async open({ colorScheme = 'light', width = 1280, height = 800, hash = '' } = {}) {
+      const context = await chromium.browser.newContext({ viewport: { width, height }, colorScheme });
+      const page = await context.newPage();
+      page.on('pageerror', (err) => console.error('page error:', err.message));
+      await page.goto(server.loginUrl + (hash ? `#${hash.replace(/^#/, '')}` : ''));
+      await page.waitForSelector('[data-testid="connection"]:has-text("live")');
+      return page;
+    },
+    async stop() {
+      await chromium.close().catch(() => undefined);
+      await server.close().catch(() => undefined);
+      await core.stop().catch(() => undefined);
+      store?.close();
+      tmux.kill();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Saves `docs/screenshots/NAME-light.png` and `-dark.png` of the page as it is. */
+export async function screenshotBoth(page: Page, name: string): Promise<void> {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  for (const colorScheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme });
+    await page.screenshot({ path: path.join(SCREENSHOTS, `${name}-${colorScheme}.png`) });
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+}

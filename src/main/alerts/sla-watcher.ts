@@ -1,0 +1,179 @@
+// The SLA watcher: every few seconds (and on a kick) every open task is held
+// against sla_rules.yaml. alert_user steps become stored alerts, sent once to
+// their channels; reassign happens once; highlight_task is a color the task
+// table shows, recomputed on every tick.
+import type Database from 'better-sqlite3';
+import type { Alert, TaskSla, TaskStatus } from '../../shared/api.js';
+import type { SlaFile } from '../config/schemas/sla.js';
+import type { ConfigSnapshot } from '../config/snapshot.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import { compileEscalations, escalate, type CompiledEscalations, type EscalationStep } from '../sla/escalate.js';
+import type { SlaTaskFacts } from '../sla/evaluate.js';
+import type { Store } from '../store/store.js';
+import { isoFromStore, TaskQueue } from '../assigner/task-queue.js';
+import { AlertRepository } from './alert-repository.js';
+
+/** SLA targets are minutes; looking every few seconds shows a level change well within its minute. */
+export const SLA_TICK_MS = 5_000;
+
+export interface SlaWatcherOptions {
+  store: Store;
+  getSnapshot: () => Pick<ConfigSnapshot, 'sla'> | null;
+  logger?: Logger;
+  clock?: () => Date;
+  /** A new alert for the dashboard: the core emits `alerts.changed`. */
+  onAlert?: (alert: Alert) => void;
+  /** Desktop notifications, where the runtime has them (Electron). */
+  notify?: (title: string, body: string) => void;
+  /** A task was put back in the queue by a reassign step: the core kicks the assigner. */
+  onReassign?: (taskId: number) => void;
+  tickMs?: number;
+}
+
+interface OpenTaskRow {
+  id: number;
+  type: string;
+  status: TaskStatus;
+  created_at: string;
+  started_at: string | null;
+  priority: number;
+  assigned_to: string | null;
+}
+
+export class SlaWatcher {
+  readonly alerts: AlertRepository;
+  /** Task id → highlight_task color, for the task table. */
+  readonly highlights = new Map<number, string>();
+  /** Task id → where it stands against its SLA, for `tasks.list` rows. */
+  readonly levels = new Map<number, TaskSla>();
+  private readonly queue: TaskQueue;
+  private readonly openTasks: Database.Statement;
+  private readonly reassignedBefore: Database.Statement;
+  private readonly log: Logger;
+  private readonly clock: () => Date;
+  private compiled: { rules: SlaFile; escalations: CompiledEscalations } | null = null;
+  private readonly problemsLogged = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private scheduled = false;
+
+  constructor(private readonly options: SlaWatcherOptions) {
+    this.alerts = new AlertRepository(options.store);
+    this.queue = new TaskQueue(options.store);
+    this.log = (options.logger ?? silentLogger).child({ module: 'sla' });
+    this.clock = options.clock ?? (() => new Date());
+    this.openTasks = options.store.writer.prepare(
+      `SELECT id, type, status, created_at, started_at, priority, assigned_to FROM tasks
+       WHERE status IN ('pending', 'assigned', 'in_progress', 'blocked')`,
+    );
+    // A reassign is remembered as a decision keyed by its onceKey, so it too survives a restart.
+    this.reassignedBefore = options.store.writer.prepare("SELECT 1 FROM decisions WHERE task_id = ? AND kind = 'sla' AND decision = ?").pluck();
+  }
+
+  start(): () => void {
+    this.tick();
+    this.timer = setInterval(() => this.tick(), this.options.tickMs ?? SLA_TICK_MS);
+    this.timer.unref();
+    return () => this.stop();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** A config reload or a task change: look again soon, once. */
+  kick(): void {
+    if (this.scheduled || !this.timer) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.timer) this.tick();
+    });
+  }
+
+  /** One pass over every open task; returns the alerts raised by it. */
+  tick(): Alert[] {
+    const rules = this.options.getSnapshot()?.sla;
+    if (!rules) return [];
+    try {
+      return this.evaluateAll(rules);
+    } catch (err) {
+      this.log.error('SLA check failed', { err });
+      return [];
+    }
+  }
+
+  private evaluateAll(rules: SlaFile): Alert[] {
+    if (this.compiled?.rules !== rules) this.compiled = { rules, escalations: compileEscalations(rules) };
+    const { escalations } = this.compiled;
+    for (const p of escalations.problems) this.logProblemOnce(p.ruleIndex, p.message);
+    const now = this.clock();
+    const raised: Alert[] = [];
+    this.highlights.clear();
+    this.levels.clear();
+    for (const row of this.openTasks.all() as OpenTaskRow[]) {
+      const facts: SlaTaskFacts = {
+        id: row.id,
+        type: row.type,
+        status: row.status,
+        createdAt: isoFromStore(row.created_at),
+        startedAt: row.started_at ? isoFromStore(row.started_at) : null,
+        priority: row.priority,
+        assignedTo: row.assigned_to,
+      };
+      const result = escalate(facts, rules, escalations, now);
+      for (const p of result.problems) this.logProblemOnce(p.ruleIndex, p.message);
+      const e = result.evaluation;
+      if (!e) continue;
+      let color: string | null = null;
+      for (const step of result.steps) {
+        if (step.action === 'highlight_task' && step.color) color = step.color;
+        else if (step.action === 'alert_user') {
+          const alert = this.raise(row.id, step, now);
+          if (alert) raised.push(alert);
+        } else if (step.action === 'reassign') this.reassign(row, step, now);
+      }
+      if (color) this.highlights.set(row.id, color);
+      this.levels.set(row.id, { targetMinutes: e.targetMinutes, elapsedMinutes: e.elapsedMinutes, percentUsed: e.percentUsed, level: e.level, highlight: color });
+    }
+    return raised;
+  }
+
+  private raise(taskId: number, step: EscalationStep, now: Date): Alert | null {
+    if (!step.onceKey) return null;
+    const alert = this.alerts.raise(
+      { taskId, kind: 'sla', level: step.level, message: step.message, channels: step.channels, dedupeKey: step.onceKey },
+      now,
+    );
+    if (!alert) return null;
+    this.queue.record({ kind: 'sla', taskId, session: null, decision: 'alert', reason: `SLA ${step.level}: ${step.message}` }, now);
+    for (const channel of step.channels) {
+      try {
+        if (channel === 'dashboard') this.options.onAlert?.(alert);
+        else if (channel === 'desktop') this.options.notify?.(`Architect: task #${taskId} ${step.level}`, step.message);
+        else if (channel === 'log') this.log[step.level === 'critical' ? 'error' : 'warn'](`SLA ${step.level}: ${step.message}`, { task: taskId });
+      } catch (err) {
+        this.log.warn('an alert channel failed', { channel, task: taskId, err });
+      }
+    }
+    return alert;
+  }
+
+  private reassign(row: OpenTaskRow, step: EscalationStep, now: Date): void {
+    if (!step.onceKey || this.reassignedBefore.get(row.id, step.onceKey)) return;
+    const holder = row.assigned_to;
+    const held = holder !== null && (row.status === 'assigned' || row.status === 'in_progress');
+    const outcome = held ? `taking it from ${holder}` : `nothing to do: the task is ${row.status} and held by no session`;
+    this.queue.record({ kind: 'sla', taskId: row.id, session: holder, decision: step.onceKey, reason: `SLA ${step.level} reassign: ${step.message}; ${outcome}` }, now);
+    if (!held) return;
+    const reason = `back to the queue: reassigned by SLA (${step.level}), taken from ${holder}`;
+    if (this.queue.requeue(row.id, holder, { reason, error: null, notBefore: null, kind: 'sla' }, now)) this.options.onReassign?.(row.id);
+  }
+
+  private logProblemOnce(ruleIndex: number, message: string): void {
+    const key = `${ruleIndex}:${message}`;
+    if (this.problemsLogged.has(key)) return;
+    this.problemsLogged.add(key);
+    this.log.warn(`sla_rules.yaml escalation_rules[${ruleIndex}]: ${message}`);
+  }
+}

@@ -1,0 +1,317 @@
+// The assigner: applies the router's decisions. Runs a round on every relevant
+// event (a new task, a session turning idle, a config reload), coalesced; the
+// only timer is the next moment something becomes due (a retry back-off, a
+// not_before, a timeout). Claims are single guarded statements, so several
+// consoles or CLIs on one database never hand a task out twice.
+import type { RouteDecision, Session, SessionState } from '../../shared/api.js';
+import type { RouteRule, RoutingFile } from '../config/schemas/routing.js';
+import type { ConfigSnapshot } from '../config/snapshot.js';
+import type { DeliveryResult } from '../dispatch/deliver.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import type { RoundRobinCursor, RoutingDecision } from '../routing/types.js';
+import type { Store } from '../store/store.js';
+import { MAX_TASKS_PER_ROUND, dryRun, planRound, roundWindow } from './dry-run.js';
+import { EnvironmentKeeper } from './environment-keeper.js';
+import { lifecycleActions, nextTimeout, type LifecycleAction, type StateChange } from './lifecycle.js';
+import { AssignmentLatency } from '../metrics/assignment-latency.js';
+import { TaskQueue, isoFromStore, type ClaimedTask } from './task-queue.js';
+
+/** A failed delivery waits this long before the next try, doubling per attempt… */
+export const DELIVERY_BACKOFF_MS = 5_000;
+/** …up to this, so a broken pane does not get hammered and a fixed one is not left idle for long. */
+export const MAX_DELIVERY_BACKOFF_MS = 5 * 60_000;
+/** After a timeout the task is kept from the session that timed out for this long (it is probably still busy with it). */
+export const AVOID_AFTER_TIMEOUT_MS = 10 * 60_000;
+/** least_loaded counts tasks a session took within this window. */
+export const LOAD_WINDOW_MS = 60 * 60_000;
+const MAX_REMEMBERED_NOTES = 2 * MAX_TASKS_PER_ROUND;
+/** Head of the queue, then the whole queue, then once more after a timed-out session was skipped. */
+const MAX_PASSES = 3;
+/** Never wake sooner than this: a due time in the past is handled by the round already running. */
+const MIN_WAKE_MS = 20;
+/** setTimeout's limit (~24.8 days); a later due time is re-armed by the next event anyway. */
+const MAX_WAKE_MS = 2 ** 31 - 1;
+
+export type Deliver = (session: Session, prompt: string) => Promise<Pick<DeliveryResult, 'outcome' | 'reason'>>;
+
+export interface AssignerOptions {
+  store: Store;
+  getSnapshot: () => Pick<ConfigSnapshot, 'routing'> | null;
+  getSessions: () => Session[];
+  deliver: Deliver;
+  logger?: Logger;
+  clock?: () => Date;
+  /** Tasks changed (claimed, started, completed, requeued): the core emits `tasks.changed`. */
+  onChange?: () => void;
+}
+
+interface QueuedNote {
+  taskId: number;
+  cause: string;
+  reason: string;
+}
+
+export class Assigner {
+  readonly queue: TaskQueue;
+  /** Queue-to-claim times, for `/metrics`. */
+  readonly latency = new AssignmentLatency();
+  private readonly log: Logger;
+  private readonly clock: () => Date;
+  private readonly envs: EnvironmentKeeper;
+  private running = false;
+  private scheduled = false;
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private cursor: RoundRobinCursor = {};
+  /** The last queued cause recorded per task: a decision row per change, not per round. */
+  private readonly queuedNotes = new Map<number, string>();
+  private readonly attentionNoted = new Map<number, SessionState>();
+  private readonly avoid = new Map<number, { session: string; untilMs: number }>();
+  /** Session names seen present: only these can be said to have disappeared. */
+  private readonly known = new Set<string>();
+  private readonly deliveries = new Set<Promise<void>>();
+  /** Session name → task whose prompt is being typed there. */
+  private readonly delivering = new Map<string, number>();
+
+  constructor(private readonly options: AssignerOptions) {
+    this.queue = new TaskQueue(options.store);
+    this.log = (options.logger ?? silentLogger).child({ module: 'assigner' });
+    this.clock = options.clock ?? (() => new Date());
+    this.envs = new EnvironmentKeeper(this.queue, this.log, this.clock);
+  }
+
+  start(): () => Promise<void> {
+    this.running = true;
+    this.envs.load();
+    this.kick();
+    return () => this.stop();
+  }
+
+  /** Stops routing and waits for deliveries already typing into panes. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
+    await Promise.allSettled([...this.deliveries]);
+    await this.envs.settle();
+  }
+
+  /** Resolves once no round is scheduled and no delivery is under way (tests, the bench, a CLI run). */
+  async settled(): Promise<void> {
+    while (this.scheduled || this.deliveries.size > 0) {
+      await Promise.allSettled([...this.deliveries]);
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    await this.envs.settle();
+  }
+
+  /** Something relevant happened: one round soon, however many kicks arrive meanwhile. */
+  kick(): void {
+    if (!this.running || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (!this.running) return;
+      try {
+        this.round();
+      } catch (err) {
+        this.log.error('routing round failed', { err });
+      }
+    });
+  }
+
+  /** The session monitor's listener: state changes move the tasks their sessions hold. */
+  onSessions(sessions: Session[], transitions: ReadonlyArray<StateChange>): void {
+    if (!this.running) return;
+    const rules = this.options.getSnapshot()?.routing;
+    if (!rules) return;
+    for (const s of sessions) this.known.add(s.name);
+    const actions = lifecycleActions({ held: this.queue.heldTasks(), sessions, changes: transitions, rules, now: this.clock(), known: this.known });
+    this.apply(actions);
+    if (transitions.some((t) => t.to === 'idle' || t.to === 'exited')) this.kick();
+  }
+
+  /** The decisions the current queue would get under `rules`, without applying them. */
+  dryRun(rules: RoutingFile, sessions: readonly Session[]): RouteDecision[] {
+    return dryRun(this.queue, rules, sessions, this.clock());
+  }
+
+  /** Runs one round now (tests and the bench call it directly; events go through kick). */
+  round(): void {
+    const rules = this.options.getSnapshot()?.routing;
+    if (!rules) return;
+    const now = this.clock();
+    const sessions = this.options.getSessions();
+    for (const s of sessions) this.known.add(s.name);
+    this.apply(lifecycleActions({ held: this.queue.heldTasks(), sessions, changes: [], rules, now, known: this.known }));
+    this.envs.releaseClosed();
+
+    const load = usesLeastLoaded(rules) ? this.queue.recentLoad(new Date(now.getTime() - LOAD_WINDOW_MS)) : undefined;
+    let dueMs: number | null = null;
+    let changed = false;
+    const skipped = new Set<number>();
+    // Every session could be free: the window is sized for that, and widened below if it was not enough.
+    let limit = roundWindow(sessions.length);
+    // Another pass when a task was kept from the session that timed out on it (that
+    // session is free for the others), or when the head of the queue left sessions
+    // free and there is more queue to read.
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      const plan = planRound(this.queue, rules, sessions, now, { cursor: this.cursor, load, skip: skipped, busy: this.delivering, limit });
+      this.cursor = plan.cursor;
+      let skippedNow = false;
+      const toClaim: Array<Extract<RoutingDecision, { kind: 'assigned' }>> = [];
+      const notes: QueuedNote[] = [];
+      for (const d of plan.decisions) {
+        if (d.kind === 'queued') {
+          notes.push(d);
+          if (d.retryAfterSeconds !== null) dueMs = earliest(dueMs, now.getTime() + d.retryAfterSeconds * 1000);
+          continue;
+        }
+        const avoided = this.avoid.get(d.taskId);
+        if (avoided && avoided.untilMs > now.getTime() && avoided.session === d.session) {
+          skipped.add(d.taskId);
+          skippedNow = true;
+          notes.push({ taskId: d.taskId, cause: 'avoid', reason: `queued: not given back to ${d.session}, which timed out on it` });
+          continue;
+        }
+        toClaim.push(d);
+      }
+      this.options.store.transaction(() => notes.forEach((n) => this.noteQueued(n, now)));
+      const claimed = this.claimAll(toClaim, rules, sessions, now);
+      changed = changed || claimed > 0;
+      const readFurther = plan.queueCut && claimed < plan.free && limit < MAX_TASKS_PER_ROUND;
+      if (readFurther) limit = MAX_TASKS_PER_ROUND;
+      if (!skippedNow && !readFurther) break;
+    }
+    dueMs = earliest(dueMs, nextTimeout(this.queue.heldTasks(), rules));
+    this.arm(dueMs, now);
+    if (changed) this.options.onChange?.();
+  }
+
+  /** Claims in one transaction per round (one commit, not fifty); each claim keeps its own guard. */
+  private claimAll(decisions: ReadonlyArray<Extract<RoutingDecision, { kind: 'assigned' }>>, rules: RoutingFile, sessions: readonly Session[], now: Date): number {
+    const claims = this.options.store.transaction(() =>
+      decisions.flatMap((d) => {
+        const session = sessions.find((s) => s.name === d.session);
+        const claimed = session ? this.queue.claim(d.taskId, d.session, d.reason, now) : null;
+        // null: another console or CLI got there first; that is what the guard is for.
+        return session && claimed ? [{ claimed, session }] : [];
+      }),
+    );
+    // Typing starts only once the claims are committed.
+    for (const { claimed, session } of claims) {
+      this.queuedNotes.delete(claimed.id);
+      this.avoid.delete(claimed.id);
+      this.latency.observe((now.getTime() - Date.parse(isoFromStore(claimed.createdAt))) / 1000);
+      const rule = Object.hasOwn(rules.environment_routing, claimed.type) ? rules.environment_routing[claimed.type] : undefined;
+      this.delivering.set(session.name, claimed.id);
+      const delivery = this.dispatch(claimed, session, rule).finally(() => {
+        this.deliveries.delete(delivery);
+        if (this.delivering.get(session.name) === claimed.id) this.delivering.delete(session.name);
+      });
+      this.deliveries.add(delivery);
+    }
+    return claims.length;
+  }
+
+  private async dispatch(task: ClaimedTask, session: Session, rule: RouteRule | undefined): Promise<void> {
+    let outcome: Pick<DeliveryResult, 'outcome' | 'reason'>;
+    try {
+      const preamble = await this.envs.prepare(task, rule);
+      // Cancelled (or taken back) while its environment was set up: type nothing.
+      const status = this.queue.status(task.id);
+      if (status !== 'assigned') {
+        this.queue.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'not sent', reason: `not sent to ${session.name}: the task is ${status ?? 'gone'}` }, this.clock());
+        this.envs.release(task.id);
+        this.kick();
+        return;
+      }
+      outcome = await this.options.deliver(session, preamble + task.prompt);
+    } catch (err) {
+      outcome = { outcome: 'failed', reason: (err as Error).message };
+    }
+    const now = this.clock();
+    if (outcome.outcome === 'taken') {
+      this.queue.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'taken', reason: `prompt delivered: ${outcome.reason}` }, now);
+      // The delivery saw the agent working: that is the "seen working" the status waits for.
+      if (outcome.reason === 'the agent is working') this.queue.start(task.id, session.name, `in progress: ${session.name} is working`, now);
+    } else {
+      const waitMs = Math.min(MAX_DELIVERY_BACKOFF_MS, DELIVERY_BACKOFF_MS * 2 ** task.attempts);
+      const notBefore = new Date(now.getTime() + waitMs);
+      const reason = `back to the queue: delivery to ${session.name} failed (${outcome.reason}); retry after ${Math.round(waitMs / 1000)} s`;
+      this.queue.requeue(task.id, session.name, { reason, error: outcome.reason, notBefore, kind: 'dispatch' }, now);
+      this.envs.release(task.id);
+    }
+    this.options.onChange?.();
+    this.kick();
+  }
+
+  private apply(actions: LifecycleAction[]): void {
+    if (actions.length === 0) return;
+    const now = this.clock();
+    let changed = false;
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'start':
+          changed = this.queue.start(a.taskId, a.session, a.reason, now) || changed;
+          break;
+        case 'complete':
+          if (this.queue.complete(a.taskId, a.session, a.reason, now)) {
+            changed = true;
+            this.attentionNoted.delete(a.taskId);
+            this.envs.release(a.taskId);
+          }
+          break;
+        case 'requeue': {
+          const kind = a.cause === 'timeout' ? 'timeout' : 'lifecycle';
+          if (this.queue.requeue(a.taskId, a.session, { reason: a.reason, error: a.reason, notBefore: null, kind }, now)) {
+            changed = true;
+            this.attentionNoted.delete(a.taskId);
+            if (a.cause === 'timeout') this.avoid.set(a.taskId, { session: a.session, untilMs: now.getTime() + AVOID_AFTER_TIMEOUT_MS });
+            this.envs.release(a.taskId);
+          }
+          break;
+        }
+        case 'attention':
+          if (this.attentionNoted.get(a.taskId) === a.state) break;
+          this.attentionNoted.set(a.taskId, a.state);
+          this.queue.record({ kind: 'lifecycle', taskId: a.taskId, session: a.session, decision: a.state, reason: a.reason }, now);
+          break;
+      }
+    }
+    if (changed) {
+      this.options.onChange?.();
+      this.kick();
+    }
+  }
+
+  private noteQueued(note: QueuedNote, now: Date): void {
+    if (this.queuedNotes.get(note.taskId) === note.cause) return;
+    // Cancelled tasks never leave the map by being claimed; forgetting everything now
+    // and then costs one repeated "queued" row per waiting task, not unbounded memory.
+    if (this.queuedNotes.size >= MAX_REMEMBERED_NOTES) this.queuedNotes.clear();
+    this.queuedNotes.set(note.taskId, note.cause);
+    this.queue.record({ kind: 'route', taskId: note.taskId, session: null, decision: 'queued', reason: note.reason }, now);
+  }
+
+  private arm(dueMs: number | null, now: Date): void {
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
+    if (dueMs === null || !this.running) return;
+    const delay = Math.min(MAX_WAKE_MS, Math.max(MIN_WAKE_MS, dueMs - now.getTime()));
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = null;
+      this.kick();
+    }, delay);
+    this.wakeTimer.unref();
+  }
+}
+
+function usesLeastLoaded(rules: RoutingFile): boolean {
+  return Object.values(rules.environment_routing).some((r) => r.strategy === 'least_loaded');
+}
+
+function earliest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}

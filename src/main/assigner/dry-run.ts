@@ -1,0 +1,91 @@
+// The router's view of the present sessions, and the decisions the current queue
+// would get without applying any (`route.dryRun`, `architect route --dry-run`,
+// the config editor's preview of a routing rules draft).
+import type { RouteDecision, Session } from '../../shared/api.js';
+import type { RoutingFile } from '../config/schemas/routing.js';
+import { route } from '../routing/route.js';
+import type { RoundRobinCursor, RoutableSession, RoutingDecision } from '../routing/types.js';
+import type { HeldTask, TaskQueue } from './task-queue.js';
+
+/** One round looks at this many queued tasks at most; the rest wait for the next round. */
+export const MAX_TASKS_PER_ROUND = 10_000;
+/**
+ * A round first reads only the head of the queue: this many tasks per free session
+ * (never fewer than MIN_ROUND_WINDOW). Reading and routing all 10k queued tasks to
+ * fill 50 sessions costs ~30 ms a round; the head almost always fills them, and the
+ * assigner reads further only when it did not.
+ */
+export const TASKS_PER_FREE_SESSION = 4;
+export const MIN_ROUND_WINDOW = 200;
+
+/** Sessions as the router sees them: the task each one holds comes from the database, shared by every console. */
+export function routableSessions(sessions: readonly Session[], held: readonly HeldTask[], busy?: ReadonlyMap<string, number>): RoutableSession[] {
+  const holding = new Map([...(busy ?? []), ...held.map((t): [string, number] => [t.session, t.id])]);
+  return sessions.map((s) => ({ name: s.name, agent: s.agent, state: s.state, currentTaskId: holding.get(s.name) ?? null }));
+}
+
+/** Sessions the monitor marks excluded count as excluded_sessions too. */
+export function effectiveRules(rules: RoutingFile, sessions: readonly Session[]): RoutingFile {
+  const extra = sessions.filter((s) => s.excluded && !rules.excluded_sessions.includes(s.name)).map((s) => s.name);
+  return extra.length === 0 ? rules : { ...rules, excluded_sessions: [...rules.excluded_sessions, ...extra] };
+}
+
+export interface PlannedRound {
+  decisions: RoutingDecision[];
+  cursor: RoundRobinCursor;
+  types: Map<number, string>;
+  /** Idle, not excluded sessions holding nothing when the round was planned. */
+  free: number;
+  /** True when the queue holds more tasks than this round read. */
+  queueCut: boolean;
+}
+
+export function planRound(
+  queue: TaskQueue,
+  rules: RoutingFile,
+  sessions: readonly Session[],
+  now: Date,
+  opts: {
+    cursor?: RoundRobinCursor;
+    load?: ReadonlyMap<string, number>;
+    skip?: ReadonlySet<number>;
+    /** Session → task being typed into it: busy even if that task was cancelled meanwhile. */
+    busy?: ReadonlyMap<string, number>;
+    /** How many queued tasks to consider, from the head of the queue. */
+    limit?: number;
+  } = {},
+): PlannedRound {
+  const limit = opts.limit ?? MAX_TASKS_PER_ROUND;
+  const read = queue.pendingTasks(limit);
+  const pending = read.filter((t) => !opts.skip?.has(t.id));
+  const routable = routableSessions(sessions, queue.heldTasks(), opts.busy);
+  const effective = effectiveRules(rules, sessions);
+  const { decisions, cursor } = route({
+    tasks: pending,
+    sessions: routable,
+    rules: effective,
+    now,
+    load: opts.load,
+    cursor: opts.cursor,
+  });
+  const excluded = new Set(effective.excluded_sessions);
+  const free = routable.filter((s) => s.state === 'idle' && s.currentTaskId === null && !excluded.has(s.name)).length;
+  return { decisions, cursor, types: new Map(pending.map((t) => [t.id, t.type])), free, queueCut: read.length === limit };
+}
+
+/** How much of the queue a round reads first for this many free sessions. */
+export function roundWindow(free: number): number {
+  return Math.min(MAX_TASKS_PER_ROUND, Math.max(MIN_ROUND_WINDOW, free * TASKS_PER_FREE_SESSION));
+}
+
+/** The contract's shape of a decision. */
+export function toRouteDecision(d: RoutingDecision, taskType: string): RouteDecision {
+  return d.kind === 'assigned'
+    ? { taskId: d.taskId, taskType, kind: 'assign', session: d.session, reason: d.reason }
+    : { taskId: d.taskId, taskType, kind: 'queued', session: null, reason: d.reason };
+}
+
+export function dryRun(queue: TaskQueue, rules: RoutingFile, sessions: readonly Session[], now: Date): RouteDecision[] {
+  const round = planRound(queue, rules, sessions, now);
+  return round.decisions.map((d) => toRouteDecision(d, round.types.get(d.taskId) ?? ''));
+}

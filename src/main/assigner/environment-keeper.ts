@@ -1,0 +1,81 @@
+// Keeps track of the environments (port + worktree) open tasks hold, so each is
+// released exactly once when its task ends, however it ends: completed,
+// requeued, or cancelled by the operator from another console.
+import type { RouteRule } from '../config/schemas/routing.js';
+import type { Logger } from '../log/logger.js';
+import {
+  createEnvironment,
+  environmentOf,
+  environmentPreamble,
+  needsEnvironment,
+  releaseEnvironment,
+  type TaskEnvironment,
+} from './environment.js';
+import { HOLDING_STATUSES, type ClaimedTask, type TaskQueue } from './task-queue.js';
+
+export class EnvironmentKeeper {
+  private readonly live = new Map<number, TaskEnvironment>();
+  private readonly pending = new Set<Promise<void>>();
+
+  constructor(
+    private readonly queue: TaskQueue,
+    private readonly log: Logger,
+    private readonly clock: () => Date,
+  ) {}
+
+  /** Environments of tasks still held when the console starts (it may have been restarted mid-task). */
+  load(): void {
+    for (const task of this.queue.heldTasks()) {
+      const env = environmentOf(this.queue.metadata(task.id));
+      if (env && (env.worktree || env.port !== null)) this.live.set(task.id, env);
+    }
+  }
+
+  /** Sets up the task's environment when its route asks for one; returns the text the agent reads first. */
+  async prepare(task: ClaimedTask, rule: RouteRule | undefined): Promise<string> {
+    if (!rule || !needsEnvironment(rule)) return '';
+    const taken = new Set([...this.live.values()].map((e) => e.port).filter((p): p is number => p !== null));
+    const env = await createEnvironment(task.id, rule, task.projectPath, taken);
+    this.live.set(task.id, env);
+    const now = this.clock();
+    this.queue.setMetadata(task.id, { ...this.queue.metadata(task.id), env }, now);
+    const parts = [env.worktree ? `worktree ${env.worktree}` : null, env.port !== null ? `port ${env.port}` : null].filter(Boolean);
+    this.queue.record(
+      {
+        kind: 'dispatch',
+        taskId: task.id,
+        session: null,
+        decision: 'environment',
+        reason: `environment: ${parts.join(', ') || 'none'}${env.note ? ` (${env.note})` : ''}`,
+      },
+      now,
+    );
+    return environmentPreamble(env);
+  }
+
+  /** Releases a task's environment in the background; the trail records what happened to the worktree. */
+  release(taskId: number): void {
+    const env = this.live.get(taskId);
+    if (!env) return;
+    this.live.delete(taskId);
+    const done = releaseEnvironment(env)
+      .then((what) => {
+        this.queue.record({ kind: 'lifecycle', taskId, session: null, decision: 'environment released', reason: `environment released: ${what}` }, this.clock());
+      })
+      .catch((err: unknown) => this.log.warn('cannot release a task environment', { task: taskId, err }))
+      .finally(() => this.pending.delete(done));
+    this.pending.add(done);
+  }
+
+  /** Tasks closed by someone else (cancelled from the CLI) still hold their environment: free it. */
+  releaseClosed(): void {
+    for (const taskId of [...this.live.keys()]) {
+      const status = this.queue.status(taskId);
+      if (status === null || !(HOLDING_STATUSES as readonly string[]).includes(status)) this.release(taskId);
+    }
+  }
+
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+  }
+}

@@ -1,0 +1,73 @@
+// `architect route --dry-run`: the decisions the current queue would get under
+// the config in --config DIR (a draft, say), with the sessions running now,
+// without applying any of them.
+import { parseArgs } from 'node:util';
+import type { RouteDecision, Session } from '../../../shared/api.js';
+import { dryRun } from '../../assigner/dry-run.js';
+import { TaskQueue } from '../../assigner/task-queue.js';
+import { loadConfig } from '../../config/load.js';
+import { createLogger } from '../../log/logger.js';
+import { openStore } from '../../store/store.js';
+import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
+import { cliMonitor } from './sessions.js';
+
+const USAGE = `architect route --dry-run [--json] [--config DIR] [--db FILE] [--tmux-socket NAME]…
+  Shows the decision every queued task would get now, under the config in DIR and
+  the agent sessions running in tmux, without assigning anything.`;
+
+/** What a one-shot look at tmux found, and whether it could look at all. */
+async function discoverOnce(ctx: CliContext): Promise<{ sessions: Session[]; note: string | null }> {
+  try {
+    const monitor = cliMonitor(ctx);
+    const stop = await monitor.start();
+    try {
+      const sessions = monitor.list();
+      return { sessions, note: sessions.length ? null : 'no tmux panes found: routing as if no session were running' };
+    } finally {
+      stop();
+    }
+  } catch (err) {
+    return { sessions: [], note: `cannot look at tmux (${(err as Error).message}): routing as if no session were running` };
+  }
+}
+
+function formatDecisions(decisions: RouteDecision[]): string {
+  if (decisions.length === 0) return 'The queue is empty: nothing to route.\n';
+  const assigned = decisions.filter((d) => d.kind === 'assign').length;
+  const lines = decisions.map((d) => `#${d.taskId} ${d.taskType}: ${d.reason}`);
+  return `${lines.join('\n')}\n${assigned} of ${decisions.length} queued task${decisions.length === 1 ? '' : 's'} would be assigned\n`;
+}
+
+export const routeCommand: CliCommand = {
+  name: 'route',
+  summary: 'show what the routing rules would do with the queue (--dry-run)',
+  usage: USAGE,
+  async run(args: string[], ctx: CliContext): Promise<number> {
+    let values: { 'dry-run'?: boolean; json?: boolean };
+    try {
+      const parsed = parseArgs({ args, options: { 'dry-run': { type: 'boolean' }, json: { type: 'boolean' } }, allowPositionals: false, strict: true });
+      values = parsed.values;
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    if (!values['dry-run']) throw new UsageError('route needs --dry-run: the running console is what applies decisions');
+    const json = Boolean(values.json) || ctx.globals.json;
+
+    const config = loadConfig({ dir: ctx.globals.configDir, env: ctx.globals.env });
+    if (!config.ok) {
+      for (const p of config.problems) ctx.stderr.write(`${p.file}:${p.line}:${p.col}: ${p.message}\n`);
+      ctx.stderr.write(`the config in ${ctx.globals.configDir} has ${config.problems.length} problem(s); nothing routed\n`);
+      return EXIT_PROBLEM;
+    }
+    const { sessions, note } = await discoverOnce(ctx);
+    if (note) ctx.stderr.write(`${note}\n`);
+    const store = openStore({ path: ctx.globals.dbPath, logger: createLogger({ level: ctx.globals.logLevel, console: ctx.stderr }) });
+    try {
+      const decisions = dryRun(new TaskQueue(store), config.snapshot.routing, sessions, new Date());
+      ctx.stdout.write(json ? JSON.stringify({ configVersion: config.snapshot.version, sessions: sessions.length, decisions }, null, 2) + '\n' : formatDecisions(decisions));
+      return EXIT_OK;
+    } finally {
+      store.close();
+    }
+  },
+};

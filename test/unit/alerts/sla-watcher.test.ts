@@ -1,0 +1,128 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Alert } from '../../../src/shared/api.js';
+import { AlertNotFoundError } from '../../../src/main/alerts/alert-repository.js';
+import { SlaWatcher } from '../../../src/main/alerts/sla-watcher.js';
+import { TaskQueue } from '../../../src/main/assigner/task-queue.js';
+import { SlaFile } from '../../../src/main/config/schemas/sla.js';
+import type { Store } from '../../../src/main/store/store.js';
+import { TestClock, tempStore } from '../assigner/fixture.js';
+
+const RULES = SlaFile.parse({
+  version: '1.0',
+  sla_targets: { default: { target_minutes: 10, warning_percent: 80, critical_percent: 100 } },
+  escalation_rules: [
+    { condition: 'percent_used >= critical_percent', action: 'alert_user', notification_channels: ['dashboard', 'desktop', 'log'] },
+    // Bounded above, so the warning rule does not fire again at the critical level.
+    { condition: 'percent_used >= warning_percent && percent_used < critical_percent', action: 'alert_user', notification_channels: ['dashboard'] },
+    { condition: 'percent_used >= critical_percent', action: 'highlight_task', color: 'red' },
+    { condition: 'percent_used >= warning_percent', action: 'highlight_task', color: 'yellow' },
+  ],
+});
+
+describe('SlaWatcher', () => {
+  let t: ReturnType<typeof tempStore>;
+  let clock: TestClock;
+  let dashboard: Alert[];
+  let desktop: string[];
+  let rules: SlaFile;
+
+  beforeEach(() => {
+    t = tempStore();
+    clock = new TestClock();
+    dashboard = [];
+    desktop = [];
+    rules = RULES;
+  });
+  afterEach(() => t.cleanup());
+
+  const watcher = (store: Store = t.store) =>
+    new SlaWatcher({
+      store,
+      getSnapshot: () => ({ sla: rules }),
+      clock: clock.now,
+      onAlert: (a) => dashboard.push(a),
+      notify: (title, body) => desktop.push(`${title}: ${body}`),
+    });
+
+  it('warning and critical fire once each, with the highlight color from config', () => {
+    const w = watcher();
+    const task = t.store.tasks.add({ type: 'anything', title: 'slow' });
+    expect(w.tick()).toEqual([]);
+    expect(w.highlights.get(task.id)).toBeUndefined();
+
+    clock.advanceMinutes(8.5);
+    expect(w.tick().map((a) => a.level)).toEqual(['warning']);
+    expect(w.tick()).toEqual([]);
+    expect(w.highlights.get(task.id)).toBe('yellow');
+    expect(w.levels.get(task.id)).toMatchObject({ level: 'warning', targetMinutes: 10, highlight: 'yellow' });
+
+    clock.advanceMinutes(2);
+    expect(w.tick().map((a) => a.level)).toEqual(['critical']);
+    expect(w.tick()).toEqual([]);
+    expect(w.highlights.get(task.id)).toBe('red');
+    expect(dashboard.map((a) => a.level)).toEqual(['warning', 'critical']);
+    expect(desktop).toHaveLength(1);
+    expect(desktop[0]).toMatch(/task #1 critical: task #1 \(anything\) is at \d+% of its 10 min SLA \(critical\)/);
+    expect(w.alerts.countOpen()).toBe(2);
+  });
+
+  it('a restart (a new watcher on the same database) or a reload does not re-send, and acknowledged stays acknowledged', () => {
+    const task = t.store.tasks.add({ type: 'anything', title: 'slow' });
+    clock.advanceMinutes(11);
+    const first = watcher();
+    expect(first.tick()).toHaveLength(1);
+    clock.advanceMinutes(-2);
+    expect(first.tick()).toHaveLength(1); // the clock going back to warning: a new level, once
+    clock.advanceMinutes(2);
+    const [latest] = first.alerts.list();
+    first.alerts.acknowledge(latest!.id);
+
+    const restarted = watcher(t.open());
+    expect(restarted.tick()).toEqual([]);
+    rules = SlaFile.parse(JSON.parse(JSON.stringify(RULES))); // a reload: equal content, new snapshot object
+    expect(restarted.tick()).toEqual([]);
+    expect(restarted.alerts.countOpen()).toBe(1);
+    const all = restarted.alerts.list({ includeAcknowledged: true });
+    expect(all.find((a) => a.id === latest!.id)?.acknowledgedAt).not.toBeNull();
+    expect(all.every((a) => a.taskId === task.id)).toBe(true);
+    expect(dashboard).toHaveLength(2);
+  });
+
+  it('acknowledging an unknown alert is a clear error; acknowledging twice keeps the first time', () => {
+    const w = watcher();
+    expect(() => w.alerts.acknowledge(999)).toThrow(AlertNotFoundError);
+    expect(() => w.alerts.acknowledge(999)).toThrow('alert 999 does not exist');
+    t.store.tasks.add({ type: 'anything', title: 'slow' });
+    clock.advanceMinutes(9);
+    const [alert] = w.tick();
+    w.alerts.acknowledge(alert!.id, new Date('2026-01-01T00:00:00Z'));
+    w.alerts.acknowledge(alert!.id, new Date('2026-02-01T00:00:00Z'));
+    expect(w.alerts.list({ includeAcknowledged: true })[0]?.acknowledgedAt).toBe('2026-01-01 00:00:00.000');
+  });
+
+  it('closed tasks never alert', () => {
+    const w = watcher();
+    const task = t.store.tasks.add({ type: 'anything', title: 'quick' });
+    t.store.tasks.cancel(task.id);
+    clock.advanceMinutes(60);
+    expect(w.tick()).toEqual([]);
+  });
+
+  it('reassign takes the task from its session once, even across a restart', () => {
+    rules = SlaFile.parse({
+      version: '1.0',
+      sla_targets: { default: { target_minutes: 10 } },
+      escalation_rules: [{ condition: 'percent_used >= critical_percent', action: 'reassign' }],
+    });
+    const task = t.store.tasks.add({ type: 'anything', title: 'stuck' });
+    const queue = new TaskQueue(t.store);
+    expect(queue.claim(task.id, 'w1', 'test', clock.now())).not.toBeNull();
+    clock.advanceMinutes(11);
+    watcher().tick();
+    expect(t.store.tasks.get(task.id)?.status).toBe('pending');
+    expect(queue.claim(task.id, 'w2', 'test', clock.now())).not.toBeNull();
+    watcher(t.open()).tick();
+    expect(t.store.tasks.get(task.id)).toMatchObject({ status: 'assigned', assignedTo: 'w2' });
+    expect(t.store.decisions.forTask(task.id).filter((d) => d.reason.startsWith('back to the queue: reassigned by SLA'))).toHaveLength(1);
+  });
+});

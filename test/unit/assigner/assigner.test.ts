@@ -1,0 +1,221 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Session } from '../../../src/shared/api.js';
+import { Assigner, type Deliver } from '../../../src/main/assigner/assigner.js';
+import { explainTask } from '../../../src/main/assigner/explain.js';
+import type { Store } from '../../../src/main/store/store.js';
+import { RULES, TestClock, session, tempStore } from './fixture.js';
+
+type Outcome = Awaited<ReturnType<Deliver>>;
+
+describe('Assigner', () => {
+  let t: ReturnType<typeof tempStore>;
+  let store: Store;
+  let clock: TestClock;
+  let sessions: Session[];
+  let delivered: Array<{ session: string; prompt: string }>;
+  let outcome: Outcome;
+  let changes: number;
+  let assigner: Assigner;
+  let stop: () => Promise<void>;
+
+  beforeEach(() => {
+    t = tempStore();
+    store = t.store;
+    clock = new TestClock();
+    sessions = [session('dev_worker1', 'idle', 'claude', '%1'), session('dev_worker2', 'idle', 'claude', '%2'), session('codex', 'idle', 'codex', '%3')];
+    delivered = [];
+    outcome = { outcome: 'taken', reason: 'the input box was cleared' };
+    changes = 0;
+    assigner = new Assigner({
+      store,
+      getSnapshot: () => ({ routing: RULES }),
+      getSessions: () => sessions,
+      deliver: async (s, prompt) => {
+        delivered.push({ session: s.name, prompt });
+        return outcome;
+      },
+      clock: clock.now,
+      onChange: () => changes++,
+    });
+    stop = assigner.start();
+  });
+
+  afterEach(async () => {
+    await stop();
+    t.cleanup();
+  });
+
+  const add = (type: string, title: string, priority?: number) => store.tasks.add({ type, title, prompt: `do ${title}`, priority });
+  const run = async () => {
+    assigner.kick();
+    await assigner.settled();
+  };
+  const setState = (name: string, state: Session['state']) => {
+    const s = sessions.find((x) => x.name === name)!;
+    const from = s.state;
+    sessions = sessions.map((x) => (x.name === name ? { ...x, state } : x));
+    assigner.onSessions(sessions, [{ name, from, to: state, reason: null }]);
+  };
+
+  it('claims urgent and high-priority tasks first, on their preferred sessions, and records why', async () => {
+    const feature = add('feature_development', 'feature', 5);
+    const bug = add('bug_fix', 'bug', 9);
+    await run();
+    expect(store.tasks.get(bug.id)).toMatchObject({ status: 'assigned', assignedTo: 'dev_worker2' });
+    expect(store.tasks.get(feature.id)).toMatchObject({ status: 'assigned', assignedTo: 'dev_worker1' });
+    expect(delivered.map((d) => d.session)).toEqual(['dev_worker2', 'dev_worker1']);
+    expect(store.decisions.forTask(bug.id).map((d) => d.decision)).toEqual(['assigned', 'taken']);
+    expect(changes).toBeGreaterThan(0);
+  });
+
+  it('never gives a session a second task while it holds one, and queues with the reason', async () => {
+    sessions = [session('dev_worker1')];
+    const a = add('feature_development', 'a');
+    const b = add('feature_development', 'b');
+    await run();
+    await run();
+    expect(store.tasks.get(a.id)?.status).toBe('assigned');
+    expect(store.tasks.get(b.id)?.status).toBe('pending');
+    const queued = store.decisions.forTask(b.id).filter((d) => d.decision === 'queued');
+    // Recorded once, not once per round.
+    expect(queued).toHaveLength(1);
+    expect(queued[0]?.reason).toMatch(/^queued: no idle session among \[dev_worker1/);
+  });
+
+  it('follows the session: working → in_progress, idle again → completed, then the next task goes out', async () => {
+    sessions = [session('dev_worker1')];
+    const a = add('feature_development', 'a');
+    const b = add('feature_development', 'b');
+    await run();
+    setState('dev_worker1', 'working');
+    expect(store.tasks.get(a.id)?.status).toBe('in_progress');
+    expect(store.tasks.get(a.id)?.startedAt).not.toBeNull();
+    setState('dev_worker1', 'idle');
+    await assigner.settled();
+    expect(store.tasks.get(a.id)).toMatchObject({ status: 'completed' });
+    expect(store.tasks.get(a.id)?.completedAt).not.toBeNull();
+    expect(store.tasks.get(b.id)).toMatchObject({ status: 'assigned', assignedTo: 'dev_worker1' });
+  });
+
+  it('a failed delivery puts the task back with the error, one attempt more and a back-off', async () => {
+    outcome = { outcome: 'failed', reason: 'the agent opened a dialog instead of starting a turn' };
+    const a = add('infrastructure', 'a');
+    await run();
+    const row = store.writer.prepare('SELECT status, attempts, last_error, not_before FROM tasks WHERE id = ?').get(a.id) as Record<string, unknown>;
+    expect(row).toMatchObject({ status: 'pending', attempts: 1, last_error: 'the agent opened a dialog instead of starting a turn' });
+    expect(row.not_before).not.toBeNull();
+    outcome = { outcome: 'taken', reason: 'the agent is working' };
+    await run();
+    expect(store.tasks.get(a.id)?.status).toBe('pending'); // still inside its back-off
+    clock.advanceMinutes(1);
+    await run();
+    // Delivery saw the agent working: in progress straight away.
+    expect(store.tasks.get(a.id)?.status).toBe('in_progress');
+  });
+
+  it('a session exiting mid-task puts its task back in the queue, marked in its history', async () => {
+    sessions = [session('dev_worker1')];
+    const a = add('feature_development', 'a');
+    await run();
+    setState('dev_worker1', 'working');
+    sessions = [];
+    assigner.onSessions(sessions, [{ name: 'dev_worker1', from: 'working', to: 'exited', reason: 'pane closed' }]);
+    expect(store.tasks.get(a.id)?.status).toBe('pending');
+    expect(store.tasks.history(a.id).at(-1)?.reason).toMatch(/dev_worker1 exited mid-task \(pane closed\)/);
+  });
+
+  it('a session that vanishes without a transition gives its task back on the next round', async () => {
+    sessions = [session('dev_worker1')];
+    const a = add('feature_development', 'a');
+    await run();
+    sessions = [];
+    await run();
+    expect(store.tasks.get(a.id)?.status).toBe('pending');
+    expect(store.tasks.history(a.id).at(-1)?.reason).toMatch(/no longer running/);
+  });
+
+  it('over timeout_minutes: reassigned to another session, not back to the one that timed out', async () => {
+    sessions = [session('dev_worker2'), session('codex', 'working', 'codex', '%3')];
+    const bug = add('bug_fix', 'bug');
+    await run();
+    setState('dev_worker2', 'working');
+    expect(store.tasks.get(bug.id)?.assignedTo).toBe('dev_worker2');
+    clock.advanceMinutes(31);
+    setState('codex', 'idle');
+    await assigner.settled();
+    // dev_worker2 is preferred #1 but timed out on it; codex (#2) takes it.
+    expect(store.tasks.get(bug.id)).toMatchObject({ status: 'assigned', assignedTo: 'codex' });
+    const kinds = store.decisions.forTask(bug.id).map((d) => `${d.kind}:${d.decision}`);
+    expect(kinds).toContain('timeout:requeued');
+  });
+
+  it('a session waiting or in error while holding a task keeps it; the trail says so once', async () => {
+    sessions = [session('dev_worker1')];
+    const a = add('feature_development', 'a');
+    await run();
+    setState('dev_worker1', 'working');
+    setState('dev_worker1', 'waiting');
+    setState('dev_worker1', 'working');
+    setState('dev_worker1', 'waiting');
+    expect(store.tasks.get(a.id)?.status).toBe('in_progress');
+    expect(store.decisions.forTask(a.id).filter((d) => d.decision === 'waiting')).toHaveLength(1);
+  });
+
+  it('explain tells the trail: queued with the reason, then assigned', async () => {
+    sessions = [session('dev_worker2', 'working'), session('codex', 'idle', 'codex', '%3'), session('architect')];
+    sessions[1] = { ...sessions[1]!, state: 'waiting' };
+    const bug = add('bug_fix', 'Fix login');
+    await run();
+    setState('dev_worker2', 'idle');
+    await assigner.settled();
+    const text = explainTask(store, bug.id);
+    expect(text).toContain('task #1 "Fix login" (bug_fix, priority 5): assigned on dev_worker2');
+    expect(text).toMatch(/queued: no idle session among \[dev_worker2, codex\]; dev_worker2 is working; codex is waiting/);
+    expect(text).toMatch(/→ assigned to dev_worker2 \(preferred #1 for bug_fix\) at \d\d:\d\d:\d\d/);
+    expect(text.indexOf('queued:')).toBeLessThan(text.indexOf('→ assigned'));
+  });
+
+  it('a session being typed into is busy, even if its task is cancelled meanwhile', async () => {
+    sessions = [session('dev_worker1')];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const a = add('feature_development', 'a');
+    const slowDeliver = new Assigner({
+      store,
+      getSnapshot: () => ({ routing: RULES }),
+      getSessions: () => sessions,
+      deliver: async (s, prompt) => {
+        delivered.push({ session: s.name, prompt });
+        await gate;
+        return outcome;
+      },
+      clock: clock.now,
+    });
+    await stop();
+    stop = slowDeliver.start();
+    await new Promise((r) => setImmediate(r));
+    expect(delivered).toHaveLength(1);
+    store.tasks.cancel(a.id);
+    const b = add('feature_development', 'b');
+    slowDeliver.kick();
+    await new Promise((r) => setImmediate(r));
+    const whileTyping = store.tasks.get(b.id)?.status;
+    release();
+    await slowDeliver.settled();
+    expect(whileTyping).toBe('pending');
+    expect(delivered.map((d) => d.prompt)).toEqual(['do a', 'do b']);
+  });
+
+  it('dryRun shows the decisions and changes nothing', async () => {
+    const a = add('bug_fix', 'a');
+    add('nonsense_type', 'b');
+    const before = store.dataVersion();
+    const decisions = assigner.dryRun(RULES, sessions);
+    expect(decisions).toEqual([
+      { taskId: a.id, taskType: 'bug_fix', kind: 'assign', session: 'dev_worker2', reason: expect.stringContaining('dev_worker2') },
+      { taskId: a.id + 1, taskType: 'nonsense_type', kind: 'queued', session: null, reason: expect.stringContaining('no rule for type "nonsense_type"') },
+    ]);
+    expect(store.tasks.get(a.id)?.status).toBe('pending');
+    expect(store.dataVersion()).toBe(before);
+  });
+});

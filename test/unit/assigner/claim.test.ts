@@ -1,0 +1,54 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { TaskQueue } from '../../../src/main/assigner/task-queue.js';
+import { tempStore } from './fixture.js';
+
+// Two consoles (two connections, as two processes would have) on one database file.
+describe('claiming a task for a session', () => {
+  let t: ReturnType<typeof tempStore>;
+  beforeEach(() => {
+    t = tempStore();
+  });
+  afterEach(() => t.cleanup());
+
+  it('a task goes to one session only, and a session gets one task only, whoever asks', () => {
+    const a = new TaskQueue(t.store);
+    const b = new TaskQueue(t.open());
+    const now = new Date();
+    const t1 = t.store.tasks.add({ type: 'x', title: 'one' });
+    const t2 = t.store.tasks.add({ type: 'x', title: 'two' });
+    expect(a.claim(t1.id, 's1', 'console A', now)).not.toBeNull();
+    expect(b.claim(t1.id, 's2', 'console B', now)).toBeNull(); // already taken
+    expect(b.claim(t2.id, 's1', 'console B', now)).toBeNull(); // s1 is busy
+    expect(b.claim(t2.id, 's2', 'console B', now)).not.toBeNull();
+    expect(t.store.decisions.forTask(t1.id)).toHaveLength(1);
+  });
+
+  it('random interleavings of two consoles never double-assign', () => {
+    const queues = [new TaskQueue(t.store), new TaskQueue(t.open())];
+    const sessions = ['s1', 's2', 's3', 's4'];
+    const ids = Array.from({ length: 40 }, (_, i) => t.store.tasks.add({ type: 'x', title: `t${i}` }).id);
+    let seed = 7;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const now = new Date();
+    for (let step = 0; step < 400; step++) {
+      const q = queues[rand(2)]!;
+      const id = ids[rand(ids.length)]!;
+      const s = sessions[rand(sessions.length)]!;
+      if (rand(3) === 0) {
+        // A session finishes what it holds, freeing it.
+        const held = q.heldTasks().find((h) => h.session === s);
+        if (held) {
+          q.start(held.id, s, 'working', now);
+          q.complete(held.id, s, 'done', now);
+        }
+      } else q.claim(id, s, 'race', now);
+      const held = queues[0]!.heldTasks();
+      expect(new Set(held.map((h) => h.session)).size).toBe(held.length);
+    }
+    const counts = t.store.writer.prepare("SELECT id, COUNT(*) AS n FROM decisions WHERE decision = 'assigned' GROUP BY task_id HAVING n > 1").all();
+    expect(counts).toEqual([]);
+  });
+});

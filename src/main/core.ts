@@ -97,6 +97,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       store: store.store,
       config: config.service,
       sessions,
+      queries: queries.service,
       bus,
       log,
       notify: opts.notify,

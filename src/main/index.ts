@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Notification, shell } from 'electron';
 import { startCore } from './core.js';
 import { createLogger } from './log/logger.js';
-import { defaultConfigDir, defaultDataDir, defaultDbPath } from './paths.js';
+import { defaultConfigDir, defaultDataDir, defaultDbPath, electronNativeBinding } from './paths.js';
 import { mainWindowOptions, lockDown, TrustedWindows } from './electron/window.js';
 import { registerIpcHandlers, forwardEvents } from './electron/ipc.js';
 
@@ -26,6 +26,7 @@ async function onReady(): Promise<void> {
     tmuxSockets: (process.env.ARCHITECT_TMUX_SOCKETS ?? '').split(',').filter(Boolean),
     log,
     runtime: 'electron',
+    nativeBinding: electronNativeBinding(),
     transport: 'ipc',
     notify: (title, body) => {
       if (Notification.isSupported()) new Notification({ title, body }).show();

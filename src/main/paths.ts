@@ -31,3 +31,13 @@ export function defaultConfigDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.ARCHITECT_CONFIG) return path.resolve(env.ARCHITECT_CONFIG);
   return path.join(projectRoot(), 'config');
 }
+
+/**
+ * better-sqlite3 built for Electron's ABI by scripts/electron-native.js, when the
+ * desktop app runs and that build exists; undefined means Node's own build.
+ */
+export function electronNativeBinding(): string | undefined {
+  if (!process.versions.electron) return undefined;
+  const file = path.join(projectRoot(), '.electron-native', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
+  return fs.existsSync(file) ? file : undefined;
+}

@@ -56,6 +56,8 @@ export const Session = z.object({
   lastOutputAt: z.string().nullable(),
   excluded: z.boolean(),
   currentTaskId: z.number().int().nullable(),
+  /** The last line with text on the agent's screen (null for a pane without an agent). */
+  lastLine: z.string().nullable(),
 });
 export type Session = z.infer<typeof Session>;
 
@@ -278,6 +280,8 @@ export const commands = {
 
   'config.status': { params: NoParams, result: ConfigStatus },
   'config.ui': { params: NoParams, result: z.object({ version: z.string().nullable(), ui: UiConfig }) },
+  /** The JSON Schema of each config file (for editor completion), by file key. */
+  'config.schemas': { params: NoParams, result: z.object({ schemas: z.record(z.string(), z.unknown()) }) },
   'config.files': {
     params: NoParams,
     result: z.object({ files: z.array(z.object({ path: z.string(), layer: z.enum(['base', 'environment', 'local']), exists: z.boolean() })) }),
@@ -344,6 +348,13 @@ export const commands = {
       })
       .strict(),
     result: Task,
+  },
+  /** Task types the config knows (routing rules and SLA targets), with their defaults. */
+  'tasks.types': {
+    params: NoParams,
+    result: z.object({
+      types: z.array(z.object({ name: z.string(), priority: z.number().int().nullable(), targetMinutes: z.number().nullable(), description: z.string().nullable() })),
+    }),
   },
   'tasks.cancel': { params: z.object({ id: Id, reason: z.string().max(500).optional() }).strict(), result: Task },
   'tasks.retry': { params: z.object({ id: Id }).strict(), result: Task },

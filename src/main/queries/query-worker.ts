@@ -40,7 +40,12 @@ export class QueryWorker {
   private readonly pending = new Map<number, Pending>();
   private closed = false;
 
-  constructor(private readonly dbPath: string, private readonly busyTimeoutMs: number) {}
+  constructor(
+    private readonly dbPath: string,
+    private readonly busyTimeoutMs: number,
+    /** better-sqlite3's addon for the running ABI (Electron's build in the desktop app). */
+    private readonly nativeBinding?: string,
+  ) {}
 
   run(query: string, sql: string, params: Record<string, unknown>, timeoutMs: number): Promise<Row[]> {
     if (this.closed) return Promise.reject(new QueryFailedError(query, 'the query service is closed'));
@@ -69,7 +74,7 @@ export class QueryWorker {
     if (this.worker) return this.worker;
     const worker = new Worker(QUERY_WORKER_SOURCE, {
       eval: true,
-      workerData: { dbPath: this.dbPath, driverPath, busyTimeoutMs: this.busyTimeoutMs },
+      workerData: { dbPath: this.dbPath, driverPath, busyTimeoutMs: this.busyTimeoutMs, nativeBinding: this.nativeBinding },
     });
     worker.on('message', (reply: Reply) => {
       const p = this.pending.get(reply.id);

@@ -68,7 +68,7 @@ export class QueryService {
   private readonly now: () => number;
 
   constructor(private readonly store: Store, private readonly options: QueryServiceOptions) {
-    this.worker = new QueryWorker(store.path, BUSY_TIMEOUT_MS);
+    this.worker = new QueryWorker(store.path, BUSY_TIMEOUT_MS, store.nativeBinding);
     this.now = options.now ?? (() => performance.now());
   }
 

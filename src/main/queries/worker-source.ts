@@ -6,7 +6,7 @@
 export const QUERY_WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driverPath);
-const db = new Database(workerData.dbPath, { readonly: true, fileMustExist: true });
+const db = new Database(workerData.dbPath, Object.assign({ readonly: true, fileMustExist: true }, workerData.nativeBinding ? { nativeBinding: workerData.nativeBinding } : {}));
 db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
 const prepared = new Map();
 parentPort.on('message', (msg) => {

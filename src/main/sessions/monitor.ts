@@ -27,6 +27,8 @@ const CONFIRM_MS = 40;
  * screen classifies the same); every Nth scan re-reads all, in case a notification was lost.
  */
 const FULL_REREAD_EVERY_SCANS = 6;
+/** A session card shows one line; longer ones are cut here rather than in every client. */
+const LAST_LINE_MAX = 200;
 /** Sessions the terminal viewer creates (grouped sessions): never agents of their own. */
 export const VIEWER_SESSION_PREFIX = 'architect-view-';
 
@@ -304,6 +306,7 @@ export class SessionMonitor {
     const agent = this.manifests.byName.get(tracked.identification.agent);
     if (!agent) return null;
     const screen = await this.readScreen(tracked);
+    if (screen) tracked.lastLine = lastTextLine(screen.lines);
     return screen ? classify(screen, agent) : null;
   }
 
@@ -341,6 +344,15 @@ export class SessionMonitor {
       }
     }
   }
+}
+
+/** The last line with words on it: borders, rules and blank lines say nothing on a session card. */
+export function lastTextLine(lines: readonly string[]): string | null {
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = (lines[i] ?? '').trim();
+    if (/[\p{L}\p{N}]/u.test(line)) return line.replace(/^[│┃|]\s*|\s*[│┃|]$/gu, '').slice(0, LAST_LINE_MAX);
+  }
+  return null;
 }
 
 export type { SessionState };

@@ -18,6 +18,8 @@ export class TrackedPane {
   ruleId: string | null = null;
   stateSince: string | null = null;
   lastOutputMs: number | null = null;
+  /** The last line with text on the screen last read. */
+  lastLine: string | null = null;
   /** Foreground process group when last identified; a change means a job started or ended. */
   foregroundGroup = -1;
   /** What the screen last showed (null until read, or after the agent changed). */
@@ -126,6 +128,7 @@ export function toSessions(panes: TrackedPane[], excluded: ReadonlySet<string>):
       lastOutputAt: p.lastOutputMs === null ? null : new Date(p.lastOutputMs).toISOString(),
       excluded: excluded.has(name) || excluded.has(pane.session),
       currentTaskId: null,
+      lastLine: p.isAgent ? p.lastLine : null,
     };
   });
 }

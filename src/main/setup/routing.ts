@@ -1,9 +1,17 @@
-import type { CommandParams, CommandResult, RouteDecision } from '../../shared/api.js';
+import type { Alert, CommandParams, CommandResult, Session } from '../../shared/api.js';
 import { ApiError } from '../api/dispatch.js';
+import { AlertNotFoundError } from '../alerts/alert-repository.js';
+import { SlaWatcher } from '../alerts/sla-watcher.js';
+import { Assigner } from '../assigner/assigner.js';
 import type { ConfigService } from '../config/service.js';
+import { deliverPrompt } from '../dispatch/deliver.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
-import { route } from '../routing/route.js';
+import { routeRulesHttp, routeTaskHttp } from '../metrics/route-http.js';
+import { METRICS_CONTENT_TYPE, renderMetrics } from '../metrics/prometheus.js';
+import type { QueryService } from '../queries/service.js';
+import { classify } from '../sessions/classify.js';
+import { compileManifests, type CompiledManifests } from '../sessions/manifests.js';
 import type { Store } from '../store/store.js';
 import { fromSqlTime } from '../store/time.js';
 import type { HttpRoute } from '../web/server.js';
@@ -24,82 +32,148 @@ export interface RoutingFeature {
   sendPrompt(sessionName: string, text: string): Promise<void>;
   /** Push an already stored notification to its channel. */
   notify(n: { channel: string; message: string; taskId: number | null; source: string }): void;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
-const DRY_RUN_LIMIT = 1000;
-
+/**
+ * The assigner (routing decisions applied, prompts dispatched, the task lifecycle
+ * followed from the agents' states), the SLA watcher (escalations, alerts), and the
+ * seed's routing service and metrics over HTTP.
+ */
 export function setupRouting(opts: {
   store: Store;
   config: ConfigService;
   sessions: SessionsFeature;
+  queries: QueryService;
   bus: EventBus;
   log: Logger;
   notify?: (title: string, body: string) => void;
+  /** false: watch and decide, but never type into a pane (`serve --no-dispatch`). */
   dispatch: boolean;
   tasksChanged: () => void;
 }): RoutingFeature {
   const { store } = opts;
-  const pending = store.reader.prepare(`SELECT id, type, priority, created_at, not_before FROM tasks WHERE status = 'pending' ORDER BY priority DESC, created_at LIMIT ${DRY_RUN_LIMIT}`);
-  const alerts = store.reader.prepare('SELECT * FROM notifications WHERE (@all OR acknowledged_at IS NULL) ORDER BY id DESC LIMIT @limit');
-  const ack = store.writer.prepare(`UPDATE notifications SET acknowledged_at = strftime('%Y-%m-%d %H:%M:%f','now') WHERE id = ? AND acknowledged_at IS NULL`);
-  const exists = store.reader.prepare('SELECT 1 FROM notifications WHERE id = ?').pluck();
-  const openCount = store.reader.prepare('SELECT count(*) FROM notifications WHERE acknowledged_at IS NULL').pluck();
+  const log = opts.log.child({ component: 'routing' });
 
-  const dryRun = (): RouteDecision[] => {
+  let manifests: { version: string; compiled: CompiledManifests } | null = null;
+  const manifestsNow = (): CompiledManifests | null => {
     const snapshot = opts.config.snapshot();
-    if (!snapshot) throw new ApiError('unavailable', 'no valid configuration is loaded: fix the problems listed under Config');
-    const rows = pending.all() as Array<{ id: number; type: string; priority: number; created_at: string; not_before: string | null }>;
-    const out = route({
-      tasks: rows.map((r) => ({ id: r.id, type: r.type, priority: r.priority, createdAt: fromSqlTime(r.created_at), notBefore: r.not_before ? fromSqlTime(r.not_before) : undefined })),
-      sessions: opts.sessions.list(),
-      rules: snapshot.routing,
-      now: new Date(),
-    });
-    const typeOf = new Map(rows.map((r) => [r.id, r.type]));
-    return out.decisions.map((d) => ({
-      taskId: d.taskId,
-      taskType: typeOf.get(d.taskId) ?? '',
-      kind: d.kind === 'assigned' ? 'assign' : 'queued',
-      session: d.kind === 'assigned' ? d.session : null,
-      reason: d.reason,
-    }));
+    if (!snapshot?.agents) return null;
+    if (manifests?.version !== snapshot.version) manifests = { version: snapshot.version, compiled: compileManifests(snapshot.agents) };
+    return manifests.compiled;
   };
+  const deliver = async (session: Session, prompt: string) => {
+    if (!opts.dispatch) return { outcome: 'failed' as const, reason: 'dispatch is turned off for this console (--no-dispatch)' };
+    const agent = manifestsNow()?.byName.get(session.agent);
+    if (!agent) return { outcome: 'failed' as const, reason: `no detection rules for agent "${session.agent}"` };
+    return deliverPrompt({ socketName: session.server === 'default' ? null : session.server }, { name: session.name, paneId: session.paneId }, prompt, {
+      classify: (screen) => classify({ lines: screen.split('\n'), title: '' }, agent).state,
+    });
+  };
+
+  const assigner = new Assigner({
+    store,
+    getSnapshot: () => opts.config.snapshot(),
+    getSessions: () => opts.sessions.list(),
+    deliver,
+    logger: log,
+    onChange: opts.tasksChanged,
+  });
+  const stopAssigner = assigner.start();
+  const offSessions = opts.sessions.onChange((sessions, transitions) => assigner.onSessions(sessions, transitions));
+  const offConfig = opts.config.subscribe(() => assigner.kick());
+
+  const isoAlert = (a: Alert): Alert => ({ ...a, createdAt: fromSqlTime(a.createdAt), acknowledgedAt: fromSqlTime(a.acknowledgedAt) });
+  const watcher = new SlaWatcher({
+    store,
+    getSnapshot: () => opts.config.snapshot(),
+    logger: log,
+    notify: opts.notify,
+    onAlert: (alert) => opts.bus.emit('alerts.changed', { open: watcher.alerts.countOpen(), latest: isoAlert(alert) }),
+    onReassign: () => assigner.kick(),
+  });
+  const stopWatcher = watcher.start();
+
+  const sessionNamed = (name: string): Session => {
+    const s = opts.sessions.list().find((x) => x.name === name);
+    if (!s) throw new Error(`no session named "${name}" is running`);
+    return s;
+  };
+  const heldBy = store.reader.prepare(`SELECT assigned_to FROM tasks WHERE id = ? AND status IN ('assigned', 'in_progress', 'completed')`).pluck();
+  const lastQueued = store.reader.prepare(`SELECT reason FROM decisions WHERE task_id = ? ORDER BY id DESC LIMIT 1`).pluck();
 
   return {
     commands: {
-      'route.dryRun': () => ({ decisions: dryRun() }),
-      'alerts.list': (p) => ({
-        alerts: (alerts.all({ all: p.includeAcknowledged ? 1 : 0, limit: p.limit }) as Array<Record<string, string | number | null>>).map((r) => ({
-          id: r.id as number,
-          taskId: (r.task_id as number | null) ?? null,
-          kind: r.kind as string,
-          level: r.level as string,
-          message: r.message as string,
-          channels: r.channels ? (JSON.parse(r.channels as string) as string[]) : [],
-          createdAt: fromSqlTime(r.created_at as string),
-          acknowledgedAt: fromSqlTime((r.acknowledged_at as string | null) ?? null),
-        })),
-      }),
+      'route.dryRun': () => {
+        const snapshot = opts.config.snapshot();
+        if (!snapshot) throw new ApiError('unavailable', 'no valid configuration is loaded: fix the problems listed under Config');
+        return { decisions: assigner.dryRun(snapshot.routing, opts.sessions.list()) };
+      },
+      'alerts.list': (p) => ({ alerts: watcher.alerts.list({ includeAcknowledged: p.includeAcknowledged, limit: p.limit }).map(isoAlert) }),
       'alerts.ack': (p) => {
-        if (!exists.get(p.id)) throw new ApiError('invalid_params', `alert ${p.id} does not exist`);
-        ack.run(p.id);
-        opts.bus.emit('alerts.changed', { open: openCount.get() as number, latest: null });
+        try {
+          watcher.alerts.acknowledge(p.id);
+        } catch (err) {
+          if (err instanceof AlertNotFoundError) throw new ApiError('invalid_params', err.message);
+          throw err;
+        }
+        const latest = watcher.alerts.latestOpen();
+        opts.bus.emit('alerts.changed', { open: watcher.alerts.countOpen(), latest: latest ? isoAlert(latest) : null });
         return { ok: true };
       },
     },
-    routes: [],
-    kick: () => undefined,
-    routeTask: async () => ({ queued: 'the assigner is not running' }),
-    sendPrompt: async () => {
-      throw new Error('the assigner is not running');
+    routes: [
+      {
+        method: 'POST',
+        match: (p) => (p === '/api/route/task' ? {} : null),
+        handle: ({ body }) => routeTaskHttp(opts.config.snapshot(), opts.sessions.list(), body),
+      },
+      {
+        method: 'GET',
+        match: (p) => (p === '/api/route/rules' ? {} : null),
+        handle: () => routeRulesHttp(opts.config.snapshot()),
+      },
+      {
+        method: 'GET',
+        match: (p) => (p === '/metrics' ? {} : null),
+        handle: () => ({
+          status: 200,
+          contentType: METRICS_CONTENT_TYPE,
+          body: renderMetrics(store, opts.sessions.list(), new Map(opts.queries.list().map((q) => [q.name, q.stats])), {
+            sla: watcher.levels,
+            latency: assigner.latency,
+          }),
+        }),
+      },
+    ],
+    kick: () => {
+      assigner.kick();
+      watcher.kick();
+    },
+    highlightOf: (taskId) => watcher.highlights.get(taskId) ?? null,
+    routeTask: async (taskId, o) => {
+      if (o.toSession) log.info('a workflow asked for a session by name; the routing rules decide', { taskId, session: o.toSession });
+      assigner.kick();
+      await assigner.settled();
+      const session = heldBy.get(taskId) as string | null | undefined;
+      if (session) return { sessionName: session };
+      return { queued: (lastQueued.get(taskId) as string | undefined) ?? 'waiting for an idle session' };
+    },
+    sendPrompt: async (sessionName, text) => {
+      const result = await deliver(sessionNamed(sessionName), text);
+      if (result.outcome !== 'taken') throw new Error(`prompt not taken by ${sessionName}: ${result.reason}`);
     },
     notify: (n) => {
-      opts.log.info(`notification: ${n.message}`, { channel: n.channel, source: n.source });
+      log.info(`notification: ${n.message}`, { channel: n.channel, source: n.source });
       if (n.channel === 'desktop') opts.notify?.('Architect', n.message);
-      opts.bus.emit('alerts.changed', { open: openCount.get() as number, latest: null });
+      const latest = watcher.alerts.latestOpen();
+      opts.bus.emit('alerts.changed', { open: watcher.alerts.countOpen(), latest: latest ? isoAlert(latest) : null });
     },
-    highlightOf: () => null,
-    stop: () => undefined,
+    stop: async () => {
+      offSessions();
+      offConfig();
+      stopWatcher();
+      await stopAssigner();
+    },
   };
 }

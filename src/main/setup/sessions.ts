@@ -83,6 +83,13 @@ export async function setupSessions(opts: {
   const terminals = new TerminalService({ logger: opts.log });
   let monitor: SessionMonitor | null = null;
 
+  // The task a session holds lives in the queue, not in tmux: joined in here.
+  const openTasks = opts.store.reader.prepare(`SELECT assigned_to AS name, max(id) AS id FROM tasks WHERE status IN ('assigned', 'in_progress') AND assigned_to IS NOT NULL GROUP BY assigned_to`);
+  const withTasks = (sessions: Session[]): Session[] => {
+    if (sessions.length === 0) return sessions;
+    const held = new Map((openTasks.all() as Array<{ name: string; id: number }>).map((r) => [r.name, r.id]));
+    return sessions.map((s) => ({ ...s, currentTaskId: held.get(s.name) ?? null }));
+  };
   const excludedOf = (s: ConfigSnapshot): string[] => [...s.routing.excluded_sessions];
   const startMonitor = async (snapshot: ConfigSnapshot): Promise<void> => {
     if (!snapshot.agents) {
@@ -90,7 +97,8 @@ export async function setupSessions(opts: {
       return;
     }
     const m = new SessionMonitor({ servers, agents: snapshot.agents, excluded: excludedOf(snapshot), sink, logger: opts.log, hooksFile: hooksFilePath(opts.dataDir) });
-    m.onChange((sessions, transitions) => {
+    m.onChange((raw, transitions) => {
+      const sessions = withTasks(raw);
       opts.bus.emit('sessions.changed', { sessions });
       for (const t of transitions) {
         opts.bus.emit('sessions.transition', { sessionId: t.sessionId, at: t.at, from: t.from, to: t.to, reason: t.reason });
@@ -112,7 +120,7 @@ export async function setupSessions(opts: {
     monitor.setExcluded(excludedOf(snapshot));
   });
 
-  const list = (): Session[] => monitor?.list() ?? [];
+  const list = (): Session[] => withTasks(monitor?.list() ?? []);
   const find = (id: string): Session => {
     const s = list().find((x) => x.id === id || x.name === id);
     if (!s) throw new ApiError('invalid_params', `no session "${id}" (see sessions.list for the ids)`);

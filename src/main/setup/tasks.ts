@@ -9,7 +9,7 @@ import { TaskListing } from '../store/task-listing.js';
 import { InvalidTaskError, TaskFinishedError, TaskNotFoundError, DEFAULT_PRIORITY } from '../store/tasks.js';
 import { fromSqlTime } from '../store/time.js';
 
-type Names = 'tasks.list' | 'tasks.get' | 'tasks.create' | 'tasks.cancel' | 'tasks.retry' | 'tasks.setPriority';
+type Names = 'tasks.list' | 'tasks.get' | 'tasks.create' | 'tasks.types' | 'tasks.cancel' | 'tasks.retry' | 'tasks.setPriority';
 type TaskCommands = { [N in Names]: (p: CommandParams<N>) => CommandResult<N> };
 
 export interface TasksFeature {
@@ -88,6 +88,21 @@ export function setupTasks(opts: {
         };
       },
       'tasks.create': (p) => create(p),
+      'tasks.types': () => {
+        const snapshot = opts.config.snapshot();
+        if (!snapshot) return { types: [] };
+        const routes = snapshot.routing.environment_routing;
+        const targets = snapshot.sla.sla_targets;
+        const names = [...new Set([...Object.keys(routes), ...Object.keys(targets)])].filter((n) => n !== 'default').sort();
+        return {
+          types: names.map((name) => ({
+            name,
+            priority: routes[name]?.priority ?? null,
+            targetMinutes: targets[name]?.target_minutes ?? null,
+            description: routes[name]?.description ?? targets[name]?.description ?? null,
+          })),
+        };
+      },
       'tasks.cancel': (p) => changing(() => store.tasks.cancel(p.id, p.reason ?? 'cancelled by operator')),
       'tasks.retry': (p) => changing(() => store.tasks.retry(p.id)),
       'tasks.setPriority': (p) => changing(() => store.tasks.setPriority(p.id, p.priority)),

@@ -31,6 +31,8 @@ export type ReaderDb = Database.Database & { readonly __role?: 'reader' };
 
 export interface Store {
   readonly path: string;
+  /** The addon the connections were opened with (undefined: Node's build). */
+  readonly nativeBinding?: string;
   readonly writer: WriterDb;
   readonly reader: ReaderDb;
   readonly tasks: TaskRepository;
@@ -86,6 +88,7 @@ export function openStore({ path: dbPath, logger, nativeBinding }: OpenStoreOpti
 
   return {
     path: dbPath,
+    nativeBinding,
     writer,
     reader: readerDb,
     tasks: new TaskRepository(writer),

@@ -13,6 +13,8 @@ export interface ConsoleOptions {
   host?: string;
   token?: string;
   log?: Logger;
+  /** Type tasks into panes (default true). */
+  dispatch?: boolean;
 }
 
 export interface RunningConsole {
@@ -39,6 +41,7 @@ export async function serveConsole(opts: ConsoleOptions): Promise<RunningConsole
     log,
     runtime: 'node',
     transport: 'websocket',
+    dispatch: opts.dispatch ?? true,
   });
   let server: WebServer;
   try {

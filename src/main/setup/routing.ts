@@ -63,7 +63,7 @@ export function setupRouting(opts: {
     return manifests.compiled;
   };
   const deliver = async (session: Session, prompt: string) => {
-    if (!opts.dispatch) return { outcome: 'failed' as const, reason: 'dispatch is turned off for this console (--no-dispatch)' };
+    if (!opts.dispatch) return { outcome: 'failed' as const, reason: 'this console does not dispatch (--no-dispatch)' };
     const agent = manifestsNow()?.byName.get(session.agent);
     if (!agent) return { outcome: 'failed' as const, reason: `no detection rules for agent "${session.agent}"` };
     return deliverPrompt({ socketName: session.server === 'default' ? null : session.server }, { name: session.name, paneId: session.paneId }, prompt, {
@@ -79,7 +79,9 @@ export function setupRouting(opts: {
     logger: log,
     onChange: opts.tasksChanged,
   });
-  const stopAssigner = assigner.start();
+  // Without dispatch the assigner is not started: nothing is claimed or typed, and
+  // dry runs, the SLA watch and alerts still work (a second console on a fleet).
+  const stopAssigner = opts.dispatch ? assigner.start() : async () => undefined;
   const offSessions = opts.sessions.onChange((sessions, transitions) => assigner.onSessions(sessions, transitions));
   const offConfig = opts.config.subscribe(() => assigner.kick());
 

@@ -19,7 +19,7 @@ import { PrivateTmux } from '../../support/tmux.js';
 
 const AGENTS = loadAgentManifests(path.resolve(import.meta.dirname, '../../../config/base/agents.yaml'));
 const CLAUDE = compileManifests(AGENTS).byName.get('claude')!;
-const FAKE = path.join(import.meta.dirname, 'fake-claude.mjs');
+const FAKE = path.join(import.meta.dirname, '../../support/fake-agent.mjs');
 const WORKERS = ['dev_worker1', 'dev_worker2', 'dev_worker3', 'dev_worker4'];
 /** Long enough to be seen working, short enough for 20 tasks to finish quickly. */
 const WORK_MS = 400;

@@ -10,7 +10,7 @@ import { inputBoxText } from '../../../src/main/dispatch/plan.js';
 // A private tmux server per run; only this server is ever killed.
 const SOCKET = `test-dispatch-${process.pid}-${Date.now()}`;
 const server = { socketName: SOCKET };
-const AGENT = path.join(import.meta.dirname, 'fake-agent.mjs');
+const AGENT = path.join(import.meta.dirname, '../../support/fake-agent.mjs');
 const READY_TIMEOUT_MS = 5000;
 const POLL_MS = 50;
 

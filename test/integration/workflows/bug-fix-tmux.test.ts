@@ -15,7 +15,7 @@ import { harness, type Harness } from '../../unit/workflows/harness.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const configDir = path.resolve(here, '../../../config');
-const AGENT = path.resolve(here, '../dispatch/fake-agent.mjs');
+const AGENT = path.resolve(here, '../../support/fake-agent.mjs');
 const SOCKET = `test-wf-${process.pid}-${Date.now()}`;
 const server = { socketName: SOCKET };
 const READY_TIMEOUT_MS = 5000;

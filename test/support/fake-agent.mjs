@@ -1,9 +1,12 @@
 #!/usr/bin/env node
-// The dispatch tests' fake agent (test/integration/dispatch/fake-agent.mjs), with one
-// addition for the assigner's tests: a prompt containing a marker word works longer
-// (SLOW: --slow-ms, to run over a timeout; LONG: --long-ms, to be killed mid-task).
+// A scripted stand-in for a coding agent, shared by the dispatch, assigner and
+// workflow tests: an input box between ─── rules, a "working" phase after each
+// submitted prompt, then back to idle. Raw mode with bracketed paste, like the real
+// agents, so a pasted multi-line prompt is one submission; every submitted prompt is
+// appended to LOG as JSON. A prompt containing a marker word works longer (SLOW:
+// --slow-ms, to run over a timeout; LONG: --long-ms, to be killed mid-task).
 // Installed as an executable named `claude`, so identification by process is real.
-//   claude LOG [--deaf-enters N] [--work-ms MS] [--slow-ms MS] [--long-ms MS] [--busy]
+//   fake-agent.mjs LOG [--deaf-enters N] [--work-ms MS] [--slow-ms MS] [--long-ms MS] [--busy]
 import fs from 'node:fs';
 
 const args = process.argv.slice(2);

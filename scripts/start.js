@@ -23,7 +23,7 @@ if (electron && !process.env.ARCHITECT_WEB) {
   console.log(
     electron
       ? 'architect: ARCHITECT_WEB is set: serving the web console instead of the desktop app.'
-      : 'architect: the Electron runtime is not installed (set ELECTRON_SKIP_BINARY_DOWNLOAD? no network?), so the console is served to your browser instead.',
+      : 'architect: the Electron runtime is not installed (its download was skipped or failed), so the console is served to your browser instead. Open the URL below.',
   );
   child = spawn(process.execPath, [path.join(root, 'bin', 'architect.js'), 'serve', ...args], { stdio: 'inherit' });
 }

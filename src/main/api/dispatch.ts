@@ -30,18 +30,26 @@ export function describeIssues(error: z.ZodError): string {
  */
 export async function dispatch(handlers: Handlers, name: unknown, rawParams: unknown, log?: Logger): Promise<unknown> {
   if (!isCommandName(name)) {
-    throw new ApiError('unknown_command', `unknown command "${String(name)}"`);
+    const message = `unknown command "${String(name)}"`;
+    log?.warn(message);
+    throw new ApiError('unknown_command', message);
   }
   const spec = commands[name];
   const parsed = spec.params.safeParse(rawParams ?? {});
   if (!parsed.success) {
-    throw new ApiError('invalid_params', `invalid params for ${name}: ${describeIssues(parsed.error)}`);
+    const message = `invalid params for ${name}: ${describeIssues(parsed.error)}`;
+    log?.warn(message, { command: name });
+    throw new ApiError('invalid_params', message);
   }
   const handler = handlers[name] as (p: unknown) => unknown;
   try {
     return await handler(parsed.data);
   } catch (err) {
-    if (err instanceof ApiError) throw err;
+    if (err instanceof ApiError) {
+      // Every error a user sees is in the log too, with the command it came from.
+      log?.warn(err.message, { command: name, code: err.code });
+      throw err;
+    }
     const message = err instanceof Error ? err.message : String(err);
     log?.error(`command ${name} failed`, { command: name, error: err instanceof Error ? err : message });
     throw new ApiError('failed', `${name} failed: ${message}`);

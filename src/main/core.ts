@@ -121,7 +121,8 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     stops.push(workflows.stop);
 
     const handlers: Handlers = {
-      'app.info': () => info,
+      // servers.yaml adds servers (and may change them live) beside the command line's.
+      'app.info': () => ({ ...info, tmuxServers: sessions.serverNames() }),
       ...config.commands,
       ...sessions.commands,
       ...tasks.commands,
@@ -133,7 +134,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     const missing = missingHandlers(handlers);
     if (missing.length) throw new Error(`internal: no handler for ${missing.join(', ')}`);
 
-    log.info('core ready', { config: opts.configDir, db: opts.dbPath, tmux: info.tmuxServers.join(',') });
+    log.info('core ready', { config: opts.configDir, db: opts.dbPath, tmux: sessions.serverNames().join(',') });
     return { handlers, bus, info, routes: [...queries.routes, ...routing.routes], stop: stopAll };
   } catch (err) {
     await stopAll();

@@ -3,6 +3,7 @@ import { AgentsFile } from './schemas/agents.js';
 import { QueriesFile } from './schemas/queries.js';
 import { RoutingFile } from './schemas/routing.js';
 import { RoutingTestsFile } from './schemas/routing_tests.js';
+import { ServersFile } from './schemas/servers.js';
 import { SlaFile } from './schemas/sla.js';
 import { UiFile } from './schemas/ui.js';
 import { WorkflowsFile } from './schemas/workflows.js';
@@ -25,6 +26,8 @@ export const CONFIG_FILES = {
   // Optional while their owners (sessions, routing) write them; absent → null.
   agents: { schema: AgentsFile, required: false },
   routing_tests: { schema: RoutingTestsFile, required: false },
+  // Optional for good: a config folder from before remote servers still loads.
+  servers: { schema: ServersFile, required: false },
 } as const satisfies Record<string, ConfigFileSpec>;
 
 export type ConfigFileKey = keyof typeof CONFIG_FILES;

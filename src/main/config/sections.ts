@@ -2,6 +2,7 @@ import type { AgentsFile } from './schemas/agents.js';
 import type { QueriesFile } from './schemas/queries.js';
 import type { RoutingFile } from './schemas/routing.js';
 import type { RoutingTestsFile } from './schemas/routing_tests.js';
+import type { ServersFile } from './schemas/servers.js';
 import type { SlaFile } from './schemas/sla.js';
 import type { UiFile } from './schemas/ui.js';
 import type { WorkflowsFile } from './schemas/workflows.js';
@@ -17,6 +18,7 @@ export interface ConfigSections {
   workflows: WorkflowsFile;
   agents: AgentsFile | null;
   routing_tests: RoutingTestsFile | null;
+  servers: ServersFile | null;
 }
 
 /** A cross-file check: validated sections in, problems at their positions out. */

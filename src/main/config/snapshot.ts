@@ -6,6 +6,7 @@ import type { AgentsFile } from './schemas/agents.js';
 import type { QueriesFile } from './schemas/queries.js';
 import type { RoutingFile } from './schemas/routing.js';
 import type { RoutingTestCase } from './schemas/routing_tests.js';
+import type { ServersFile } from './schemas/servers.js';
 import type { SlaFile } from './schemas/sla.js';
 import type { UiFile } from './schemas/ui.js';
 import type { WorkflowsFile } from './schemas/workflows.js';
@@ -31,6 +32,8 @@ export interface ConfigSnapshot {
   readonly workflows: WorkflowsFile;
   readonly agents: AgentsFile | null;
   readonly routingTests: readonly RoutingTestCase[];
+  /** servers.yaml (empty lists without the file); optional only for snapshots built by hand in tests. */
+  readonly servers?: ServersFile;
 }
 
 /** Where a value of a config file (by key, e.g. `routing_rules`) was written. */

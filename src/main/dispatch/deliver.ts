@@ -1,9 +1,10 @@
 // The I/O half of dispatch: run planDispatch's steps against tmux and keep
 // pressing Enter (a bounded number of times) until judgeDelivery says the agent
-// took the prompt. tmux is spawned with an argument array; no shell ever sees
-// the prompt, which arrives on tmux's stdin.
-import { spawn } from 'node:child_process';
+// took the prompt. tmux runs with an argument array (over ssh for a remote server,
+// each argument quoted by the shared runner); no shell ever sees the prompt, which
+// arrives on tmux's stdin.
 import type { SessionState } from '../../shared/api.js';
+import { runTmux as runOnServer, tmuxServer, type TmuxServer as WatchedServer } from '../tmux/server.js';
 import { PASTE_SETTLE_MS, judgeDelivery, planDispatch, tmuxArgs, type DispatchStep } from './plan.js';
 
 /** An agent may take a second to repaint after Enter; look this often for that long before pressing again. */
@@ -13,9 +14,11 @@ export const DEFAULT_MAX_ENTER_RETRIES = 2;
 /** A tmux command that takes longer than this is stuck (a dead server socket). */
 const TMUX_TIMEOUT_MS = 5000;
 
-export interface TmuxServer {
-  /** `-L` socket name; null for the default server. */
-  socketName: string | null;
+/** A watched server (local or over ssh), or a local one by its `-L` socket name (null: the default server). */
+export type TmuxServer = WatchedServer | { socketName: string | null };
+
+function resolveServer(server: TmuxServer): WatchedServer {
+  return 'name' in server ? server : tmuxServer(server.socketName);
 }
 
 export interface DeliverOptions {
@@ -39,25 +42,7 @@ export interface DeliveryResult {
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export function runTmux(server: TmuxServer, args: string[], stdin?: string): Promise<string> {
-  const full = server.socketName ? ['-L', server.socketName, ...args] : args;
-  return new Promise((resolve, reject) => {
-    const withStdin = stdin !== undefined;
-    const child = spawn('tmux', full, { stdio: [withStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], timeout: TMUX_TIMEOUT_MS });
-    let out = '';
-    let err = '';
-    child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(out);
-      else reject(new Error(`tmux ${args[0] ?? ''} failed (exit ${code ?? 'signal'}): ${err.trim() || 'no message'}`));
-    });
-    if (child.stdin) {
-      // tmux failing before it read the prompt shows as EPIPE here; its exit code tells why.
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(stdin);
-    }
-  });
+  return runOnServer(resolveServer(server), args, { stdin, timeoutMs: TMUX_TIMEOUT_MS });
 }
 
 export async function deliverPrompt(

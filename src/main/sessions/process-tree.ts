@@ -11,6 +11,8 @@ export interface ProcessInfo {
   tpgid: number;
   /** Kernel process name (`comm`, at most 15 characters). */
   comm: string;
+  /** The command line, when the table came with it (a remote `ps`); local tables read /proc/PID/cmdline on demand. */
+  argv?: string[];
 }
 
 export interface ProcessTable {
@@ -37,18 +39,26 @@ export function parseStat(text: string): ProcessInfo | null {
 
 /** Reads every /proc/PID/stat once: one scan serves every pane of every server. */
 export function readProcessTable(): ProcessTable {
-  const byPid = new Map<number, ProcessInfo>();
-  const children = new Map<number, number[]>();
   let entries: string[];
   try {
     entries = fs.readdirSync(PROC);
   } catch {
-    return { byPid, children };
+    return processTable([]);
   }
+  const infos: ProcessInfo[] = [];
   for (const name of entries) {
     if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
     const info = readStat(Number(name));
-    if (!info) continue;
+    if (info) infos.push(info);
+  }
+  return processTable(infos);
+}
+
+/** Indexes processes by pid and parent: the shape both /proc and a remote `ps` end up in. */
+export function processTable(infos: Iterable<ProcessInfo>): ProcessTable {
+  const byPid = new Map<number, ProcessInfo>();
+  const children = new Map<number, number[]>();
+  for (const info of infos) {
     byPid.set(info.pid, info);
     const siblings = children.get(info.ppid);
     if (siblings) siblings.push(info.pid);
@@ -93,6 +103,6 @@ export function paneProcesses(table: ProcessTable, panePid: number): ProcessFact
   if (!root) return [];
   return descendants(table, panePid).map((pid) => {
     const info = table.byPid.get(pid)!;
-    return { pid, comm: info.comm, argv: readArgv(pid), foreground: root.tpgid > 0 && info.pgrp === root.tpgid };
+    return { pid, comm: info.comm, argv: info.argv ?? readArgv(pid), foreground: root.tpgid > 0 && info.pgrp === root.tpgid };
   });
 }

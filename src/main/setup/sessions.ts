@@ -9,7 +9,8 @@ import type { SessionSink, SessionTransition } from '../sessions/sink.js';
 import type { Store } from '../store/store.js';
 import { fromSqlTime, toSqlTime } from '../store/time.js';
 import { TerminalService } from '../terminal/terminal-service.js';
-import { tmuxServer, type TmuxServer } from '../tmux/server.js';
+import { sameServer, tmuxServer, type TmuxServer } from '../tmux/server.js';
+import { serversToWatch, sshControlDir } from '../tmux/watched-servers.js';
 import { hooksFilePath } from '../hooks/events.js';
 
 type Names =
@@ -27,6 +28,10 @@ type SessionCommands = { [N in Names]: (p: CommandParams<N>) => CommandResult<N>
 export interface SessionsFeature {
   monitor: SessionMonitor | null;
   list(): Session[];
+  /** Names of the tmux servers watched now (command line plus servers.yaml). */
+  serverNames(): string[];
+  /** A watched server by the name sessions carry (`session.server`), local or over ssh. */
+  server(name: string): TmuxServer | undefined;
   /** Called with every published list and its transitions (the assigner listens here). */
   onChange(listener: (sessions: Session[], transitions: SessionTransition[]) => void): () => void;
   commands: SessionCommands;
@@ -77,7 +82,18 @@ export async function setupSessions(opts: {
   servers: string[];
   dataDir: string;
 }): Promise<SessionsFeature> {
-  const servers: TmuxServer[] = opts.servers.map((name) => tmuxServer(name === 'default' ? null : name));
+  const fromCommandLine: TmuxServer[] = opts.servers.map((name) => tmuxServer(name === 'default' ? null : name));
+  const controlDir = sshControlDir(opts.dataDir);
+  let servers: TmuxServer[] = [];
+  /** Command line + servers.yaml; true when the list changed. */
+  const applyServers = (snapshot: ConfigSnapshot | null): boolean => {
+    const { servers: next, problems } = serversToWatch(fromCommandLine, snapshot?.servers ?? null, controlDir);
+    for (const p of problems) opts.log.warn(p);
+    const same = next.length === servers.length && next.every((s, i) => sameServer(s, servers[i]!));
+    if (same) return false;
+    servers = next;
+    return true;
+  };
   const sink = new StoreSessionSink(opts.store, opts.log);
   const listeners = new Set<(sessions: Session[], transitions: SessionTransition[]) => void>();
   const terminals = new TerminalService({ logger: opts.log });
@@ -110,12 +126,15 @@ export async function setupSessions(opts: {
   };
 
   const initial = opts.config.snapshot();
+  applyServers(initial);
   if (initial) await startMonitor(initial);
   const unsubscribe = opts.config.subscribe((snapshot) => {
+    const serversChanged = applyServers(snapshot);
     if (!monitor) {
       void startMonitor(snapshot);
       return;
     }
+    if (serversChanged) monitor.setServers(servers);
     if (snapshot.agents) monitor.setManifests(snapshot.agents);
     monitor.setExcluded(excludedOf(snapshot));
   });
@@ -156,6 +175,8 @@ export async function setupSessions(opts: {
       return monitor;
     },
     list,
+    serverNames: () => servers.map((s) => s.name),
+    server: (name) => servers.find((s) => s.name === name),
     onChange: (l) => {
       listeners.add(l);
       return () => listeners.delete(l);

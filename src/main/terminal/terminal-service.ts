@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as pty from 'node-pty';
 import { silentLogger, type Logger } from '../log/logger.js';
 import { VIEWER_SESSION_PREFIX } from '../sessions/monitor.js';
-import { runTmux, tmuxArgs, type TmuxServer } from '../tmux/server.js';
+import { runTmux, tmuxCommand, type TmuxServer } from '../tmux/server.js';
 
 /** Output is sent in batches: one message per frame instead of one per pty read. */
 export const BATCH_MS = 16;
@@ -53,11 +53,13 @@ export class TerminalService {
       await runTmux(server, ['kill-session', '-t', viewerSession]).catch(() => {});
       throw err;
     }
-    const term = pty.spawn('tmux', tmuxArgs(server, [
+    // A remote pane: `ssh -t … tmux attach …` in the pty, over the shared connection.
+    const attach = tmuxCommand(server, [
       'attach-session', '-t', viewerSession,
       // Once attached, the viewer session dies with its client even if we crash before close().
       ';', 'set-option', '-t', viewerSession, 'destroy-unattached', 'on',
-    ]), {
+    ], { tty: true });
+    const term = pty.spawn(attach.file, attach.args, {
       name: 'xterm-256color',
       cols: size.cols,
       rows: size.rows,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { tmuxArgs, type TmuxServer } from './server.js';
+import { tmuxCommand, type TmuxServer } from './server.js';
 
 export interface ControlEvents {
   /** A pane printed something (`%output`); the bytes themselves are not needed. */
@@ -42,14 +42,14 @@ export class ControlClient {
     readonly sessionId: string,
     private readonly events: ControlEvents,
   ) {
-    this.child = spawn('tmux', tmuxArgs(server, ['-C', 'attach-session', '-f', 'ignore-size,read-only', '-t', sessionId]), {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    // Remote: `ssh -T … tmux -C attach …`, the same protocol over ssh's stdin/stdout.
+    const { file, args } = tmuxCommand(server, ['-C', 'attach-session', '-f', 'ignore-size,read-only', '-t', sessionId]);
+    this.child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.setEncoding('utf8');
     this.child.stdout.on('data', (chunk: string) => this.read(chunk));
     this.child.stderr.resume();
     this.child.stdin.on('error', () => {}); // reported through 'exit'
-    this.child.on('error', (err) => this.finish(`cannot start tmux: ${err.message}`));
+    this.child.on('error', (err) => this.finish(`cannot start ${file}: ${err.message}`));
     this.child.on('exit', (code, signal) => this.finish(`tmux control client exited (${signal ?? code})`));
   }
 

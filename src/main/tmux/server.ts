@@ -1,11 +1,15 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { defaultControlDir, sshArgs, type SshTarget } from './ssh.js';
 
-/** A tmux server: the default one, or one started with `tmux -L NAME`. */
+/** A tmux server: the default one, one started with `tmux -L NAME`, or either on another machine over ssh. */
 export interface TmuxServer {
-  /** How sessions name it: `default` or the socket name. */
+  /** How sessions name it: `default`, the socket name, or the configured ssh host name. */
   name: string;
-  /** The `-L` socket name, or null for the default server. */
+  /** The `-L` socket name, or null for the (remote) default server. */
   socket: string | null;
+  /** Set when tmux runs on another machine: every tmux command goes through `ssh`. */
+  ssh?: SshTarget;
 }
 
 export const DEFAULT_SERVER: TmuxServer = { name: 'default', socket: null };
@@ -20,8 +24,36 @@ export function watchedServers(sockets: readonly string[], watchDefault = true):
   return watchDefault ? [DEFAULT_SERVER, ...named] : named;
 }
 
+/** tmux's own arguments (the socket), without the program. */
 export function tmuxArgs(server: TmuxServer, args: readonly string[]): string[] {
   return server.socket === null ? [...args] : ['-L', server.socket, ...args];
+}
+
+/** Same server: same name, socket and ssh target (a config reload that changed nothing keeps its object). */
+export function sameServer(a: TmuxServer, b: TmuxServer): boolean {
+  return a.name === b.name && a.socket === b.socket && JSON.stringify(a.ssh ?? null) === JSON.stringify(b.ssh ?? null);
+}
+
+/**
+ * The program and arguments that run one tmux command on a server: `tmux …` here, or
+ * `ssh … -- HOST 'tmux' '…'` (each argument quoted for the remote shell). `tty` asks
+ * ssh for a terminal (a live viewer); without it ssh's stdin/stdout are plain pipes.
+ */
+export function tmuxCommand(server: TmuxServer, args: readonly string[], opts: { tty?: boolean } = {}): { file: string; args: string[] } {
+  if (!server.ssh) return { file: 'tmux', args: tmuxArgs(server, args) };
+  return { file: 'ssh', args: sshArgs(withControlDir(server.ssh), ['tmux', ...tmuxArgs(server, args)], opts) };
+}
+
+const madeControlDirs = new Set<string>();
+
+/** The target with its control-socket folder created (0700: the socket is a logged-in connection). */
+export function withControlDir(target: SshTarget): SshTarget {
+  const dir = target.controlDir ?? defaultControlDir();
+  if (!madeControlDirs.has(dir)) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    madeControlDirs.add(dir);
+  }
+  return { ...target, controlDir: dir };
 }
 
 /** No tmux server is listening on that socket (not an error: it may start later). */
@@ -34,15 +66,64 @@ export class TmuxNotRunning extends Error {
 const NOT_RUNNING = /no server running|error connecting to|No such file or directory|server exited/i;
 /** Enough for list-panes on a few thousand panes. */
 const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+/** A command that takes longer is stuck (a dead socket, a hung connection); ssh's own connect timeout is shorter. */
+export const TMUX_TIMEOUT_MS = 15_000;
 
-/** Runs one tmux command with an argument array: pane text never goes near a shell. */
-export function runTmux(server: TmuxServer, args: readonly string[]): Promise<string> {
+export interface RunOptions {
+  /** Written to the command's stdin (e.g. `load-buffer -`): data, never a shell word. */
+  stdin?: string;
+  timeoutMs?: number;
+}
+
+/**
+ * Runs one tmux command with an argument array, locally or over ssh: pane text never
+ * goes near a local shell, and over ssh every argument is quoted for the remote one.
+ */
+export function runTmux(server: TmuxServer, args: readonly string[], opts: RunOptions = {}): Promise<string> {
+  const { file, args: argv } = tmuxCommand(server, args);
+  return runProgram(file, argv, opts).catch((err: RunError) => {
+    const detail = err.detail;
+    // 255 is ssh's own failure (unreachable, refused key), whatever its message says: not a stopped tmux.
+    if (server.ssh && err.code === SSH_FAILED) throw new Error(`cannot reach tmux server "${server.name}" over ssh to ${server.ssh.host}: ${detail}`);
+    if (NOT_RUNNING.test(detail)) throw new TmuxNotRunning(server, detail);
+    const where = server.ssh ? `server "${server.name}" (over ssh to ${server.ssh.host})` : `server "${server.name}"`;
+    throw new Error(`tmux ${tmuxArgs(server, args).join(' ')} failed on ${where}: ${detail}`);
+  });
+}
+
+/** The exit status ssh uses for its own errors (the remote command's status otherwise). */
+const SSH_FAILED = 255;
+
+export class RunError extends Error {
+  constructor(readonly detail: string, readonly code: number | null = null) {
+    super(detail);
+  }
+}
+
+/** Spawns a program (no shell), feeds stdin, collects stdout; rejects with stderr on failure. */
+export function runProgram(file: string, argv: readonly string[], opts: RunOptions = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('tmux', tmuxArgs(server, args), { maxBuffer: MAX_OUTPUT_BYTES, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (!err) return resolve(stdout);
-      const detail = (stderr || err.message).trim();
-      if (NOT_RUNNING.test(detail)) return reject(new TmuxNotRunning(server, detail));
-      reject(new Error(`tmux ${tmuxArgs(server, args).join(' ')} failed on server "${server.name}": ${detail}`));
+    const withStdin = opts.stdin !== undefined;
+    const child = spawn(file, argv, { stdio: [withStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? TMUX_TIMEOUT_MS });
+    const out: Buffer[] = [];
+    let size = 0;
+    let err = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      size += d.length;
+      if (size > MAX_OUTPUT_BYTES) child.kill();
+      else out.push(d);
     });
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.on('error', (e) => reject(new RunError(`cannot run ${file}: ${e.message}`)));
+    child.on('close', (code, signal) => {
+      if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
+      const why = signal ? `killed by ${signal}${signal === 'SIGTERM' ? ' (timed out or too much output)' : ''}` : `exit ${code}`;
+      reject(new RunError(err.trim() || why, code));
+    });
+    if (child.stdin) {
+      // A command failing before it read its input shows as EPIPE here; its exit code tells why.
+      child.stdin.on('error', () => undefined);
+      child.stdin.end(opts.stdin);
+    }
   });
 }

@@ -4,14 +4,16 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { HookTail } from '../hooks/tail.js';
 import type { HookEvent } from '../hooks/events.js';
 import { discover, type Pane } from '../tmux/discover.js';
-import { TmuxNotRunning, type TmuxServer } from '../tmux/server.js';
+import { sameServer, TmuxNotRunning, type TmuxServer } from '../tmux/server.js';
 import { classify, explainScreen, UNKNOWN, type Classification, type RuleVerdict, type Screen } from './classify.js';
 import { identifyAgent, type Identification } from './identify.js';
 import { compileManifests, type CompiledManifests } from './manifests.js';
 import { parsePaneRef, refMatches } from './pane-ref.js';
-import { paneProcesses, readProcessTable, readStat } from './process-tree.js';
+import { paneProcesses } from './process-tree.js';
+import { foregroundGroup, ProcessTables } from './process-tables.js';
 import { SessionClients } from './control-clients.js';
 import { SettleTimer } from './settle.js';
+import { lastTextLine } from './last-line.js';
 import { decide, HOOK_FRESH_MS, type HookSignal } from './signals.js';
 import type { SessionSink, SessionTransition } from './sink.js';
 import { TrackedPane, toSessions } from './tracked-pane.js';
@@ -27,8 +29,6 @@ const CONFIRM_MS = 40;
  * screen classifies the same); every Nth scan re-reads all, in case a notification was lost.
  */
 const FULL_REREAD_EVERY_SCANS = 6;
-/** A session card shows one line; longer ones are cut here rather than in every client. */
-const LAST_LINE_MAX = 200;
 /** Sessions the terminal viewer creates (grouped sessions): never agents of their own. */
 export const VIEWER_SESSION_PREFIX = 'architect-view-';
 
@@ -65,6 +65,10 @@ export class SessionMonitor {
   private manifests: CompiledManifests;
   private excluded: Set<string>;
   private readonly panes = new Map<string, TrackedPane>();
+  private servers: TmuxServer[];
+  private readonly processTables = new ProcessTables();
+  /** The last problem logged per server: an unreachable host is reported once, not every scan. */
+  private readonly serverProblems = new Map<string, string>();
   private readonly clients: SessionClients;
   private hooks: HookTail | null = null;
   private readonly listeners = new Set<SessionsListener>();
@@ -81,6 +85,7 @@ export class SessionMonitor {
 
   constructor(private readonly options: SessionMonitorOptions) {
     this.manifests = compileManifests(options.agents);
+    this.servers = [...options.servers];
     this.excluded = new Set(options.excluded ?? []);
     this.log = (options.logger ?? silentLogger).child({ module: 'sessions' });
     this.clients = new SessionClients((server) => ({
@@ -115,6 +120,7 @@ export class SessionMonitor {
     this.hooks?.stop();
     this.hooks = null;
     this.clients.closeAll();
+    this.processTables.clear();
     for (const pane of this.panes.values()) {
       pane.settle.cancel();
       pane.forgetSignals();
@@ -135,6 +141,35 @@ export class SessionMonitor {
     this.manifests = compileManifests(agents);
     this.rereadAll = true;
     void this.scan();
+  }
+
+  /** The servers watched now. */
+  get watched(): readonly TmuxServer[] {
+    return this.servers;
+  }
+
+  /**
+   * Config reload (servers.yaml): new servers are watched from the next scan; removed
+   * ones (or ones whose address changed) are dropped, their panes reported exited.
+   */
+  setServers(next: readonly TmuxServer[]): void {
+    const kept = next.map((s) => this.servers.find((o) => sameServer(o, s)) ?? s);
+    const removed = this.servers.filter((o) => !kept.includes(o));
+    this.servers = kept;
+    const transitions: SessionTransition[] = [];
+    for (const server of removed) {
+      this.clients.sync(server, [], false); // closes its control clients
+      this.serverProblems.delete(server.name);
+      for (const [key, tracked] of this.panes) {
+        if (tracked.server !== server) continue;
+        tracked.settle.cancel();
+        tracked.forgetSignals();
+        this.panes.delete(key);
+        this.collect(transitions, tracked.setState('exited', `tmux server "${server.name}" is no longer watched`, null));
+      }
+    }
+    if (removed.length > 0) this.publish(transitions, true);
+    if (this.running) void this.scan();
   }
 
   setExcluded(names: string[]): void {
@@ -166,7 +201,7 @@ export class SessionMonitor {
     const parsed = parsePaneRef(ref);
     if (!parsed) throw new Error(`"${ref}" is not a pane: use %12, server:%12 or session:window.pane`);
     const pane = [...this.panes.values()].find((p) => refMatches(parsed, p.pane));
-    if (!pane) throw new Error(`no pane ${ref} on ${this.options.servers.map((s) => s.name).join(', ')}`);
+    if (!pane) throw new Error(`no pane ${ref} on ${this.servers.map((s) => s.name).join(', ')}`);
     const agent = this.manifests.byName.get(pane.identification.agent);
     const screen = await this.readScreen(pane);
     const explained = agent && screen ? explainScreen(screen, agent) : { result: UNKNOWN, verdicts: [] };
@@ -176,15 +211,22 @@ export class SessionMonitor {
 
   private async scanOnce(): Promise<void> {
     const transitions: SessionTransition[] = [];
-    const table = readProcessTable();
-    for (const server of this.options.servers) {
+    const tables = this.processTables.forScan((server, err) => this.reportProblem(server, 'cannot read the remote process table', err));
+    for (const server of this.servers) {
       let panes: Pane[];
       try {
         panes = (await discover(server, this.clients.commander(server))).filter((p) => !p.session.startsWith(VIEWER_SESSION_PREFIX));
+        this.serverProblems.delete(server.name);
       } catch (err) {
-        if (!(err instanceof TmuxNotRunning)) this.log.warn('cannot list panes', { server: server.name, err });
+        if (!(err instanceof TmuxNotRunning)) {
+          this.reportProblem(server, 'cannot list panes', err);
+          // A remote host out of reach says nothing about its panes: keep them as they were.
+          if (server.ssh) continue;
+        }
         panes = [];
       }
+      if (!this.servers.includes(server)) continue; // dropped by a config reload meanwhile
+      const table = panes.length > 0 ? await tables(server) : null;
       const seen = new Set<string>();
       for (const pane of panes) {
         const key = `${server.name}:${pane.paneId}`;
@@ -195,7 +237,8 @@ export class SessionMonitor {
           this.panes.set(key, tracked);
         }
         tracked.pane = pane;
-        this.collect(transitions, tracked.identify(identifyAgent(paneProcesses(table, pane.pid), this.manifests), readStat(pane.pid)?.tpgid ?? -1));
+        // Without a process table (a remote ps failed) the last identification stands.
+        if (table) this.collect(transitions, tracked.identify(identifyAgent(paneProcesses(table, pane.pid), this.manifests), foregroundGroup(server, table, pane.pid)));
         if (pane.dead) this.collect(transitions, tracked.setState('exited', 'pane is dead', null));
       }
       for (const [key, tracked] of this.panes) {
@@ -222,6 +265,13 @@ export class SessionMonitor {
     this.publish(transitions, true);
   }
 
+  private reportProblem(server: TmuxServer, what: string, err: unknown): void {
+    const message = `${what}: ${err instanceof Error ? err.message : String(err)}`;
+    if (this.serverProblems.get(server.name) === message) return;
+    this.serverProblems.set(server.name, message);
+    this.log.warn(what, { server: server.name, err });
+  }
+
   private onOutput(key: string): void {
     const tracked = this.panes.get(key);
     if (!tracked) return this.requestRescan();
@@ -242,11 +292,10 @@ export class SessionMonitor {
     const tracked = this.panes.get(key);
     if (!tracked || !this.running) return;
     const transitions: SessionTransition[] = [];
-    const tpgid = readStat(tracked.pane.pid)?.tpgid ?? -1;
-    if (tpgid !== tracked.foregroundGroup) {
+    const fg = await this.processTables.foreground(tracked.server, tracked.pane.pid);
+    if (fg && fg.tpgid !== tracked.foregroundGroup && this.panes.get(key) === tracked) {
       // The foreground job changed (an agent started or exited): walk the tree again.
-      const table = readProcessTable();
-      this.collect(transitions, tracked.identify(identifyAgent(paneProcesses(table, tracked.pane.pid), this.manifests), tpgid));
+      this.collect(transitions, tracked.identify(identifyAgent(paneProcesses(fg.table(), tracked.pane.pid), this.manifests), fg.tpgid));
     }
     if (tracked.isAgent) {
       const started = Date.now();
@@ -344,15 +393,6 @@ export class SessionMonitor {
       }
     }
   }
-}
-
-/** The last line with words on it: borders, rules and blank lines say nothing on a session card. */
-export function lastTextLine(lines: readonly string[]): string | null {
-  for (let i = lines.length - 1; i >= 0; i--) {
-    const line = (lines[i] ?? '').trim();
-    if (/[\p{L}\p{N}]/u.test(line)) return line.replace(/^[│┃|]\s*|\s*[│┃|]$/gu, '').slice(0, LAST_LINE_MAX);
-  }
-  return null;
 }
 
 export type { SessionState };

@@ -1,0 +1,279 @@
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A model stub on 127.0.0.1 that speaks just enough of three vendor APIs for the real
+ * agent CLIs to run offline: Anthropic Messages (Claude Code), OpenAI Responses
+ * (Codex) and Gemini generateContent (Gemini CLI), all streamed as SSE.
+ *
+ * What it does is decided by a marker word in the user's prompt, so a test steers a
+ * real CLI through its states by what it types:
+ *   SLOW    reply after `slowMs` (the CLI shows its working screen meanwhile)
+ *   TOOL    ask to run a shell command (the CLI shows its approval dialog)
+ *   ASK     ask the user a multiple-choice question (Claude Code, Codex)
+ *   ERR401 / ERR429 / ERR500   answer with that HTTP status (error screens)
+ *   anything else, or a tool result: reply at once with REPLY_TEXT.
+ * Only the agent's main conversation (a request that offers tools) is steered; side
+ * requests (session titles, routing, next-speaker checks) always get a plain answer,
+ * or the title request for a SLOW prompt would hold the turn up twice.
+ * ARCHITECT_STUB_LOG=FILE appends every request body to FILE (to see what a new CLI
+ * release sends).
+ */
+export const REPLY_TEXT = 'Stub reply: task done.';
+export const TOOL_COMMAND = 'rm -rf ./build-output';
+const TOOL_REASON = 'Remove the build output?';
+
+export interface StubRequest {
+  method: string;
+  url: string;
+  marker: Marker | null;
+}
+
+export interface ModelStub {
+  url: string;
+  port: number;
+  /** Every request seen, in order (for a test's failure message). */
+  requests: StubRequest[];
+  close(): Promise<void>;
+}
+
+type Marker = 'SLOW' | 'TOOL' | 'ASK' | 'ERR401' | 'ERR429' | 'ERR500';
+const MARKER = /\b(SLOW|TOOL|ASK|ERR401|ERR429|ERR500)\b/;
+const QUESTION = 'Which folder should I clean?';
+const CHOICES = [
+  { label: 'build-output', description: 'The build output of the last run.' },
+  { label: 'dist', description: 'The packaged application.' },
+];
+
+export async function startModelStub(opts: { slowMs?: number } = {}): Promise<ModelStub> {
+  const slowMs = opts.slowMs ?? 6000;
+  const requests: StubRequest[] = [];
+  const open = new Set<http.ServerResponse>();
+  const server = http.createServer((req, res) => {
+    open.add(res);
+    res.on('close', () => open.delete(res));
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => {
+      const json = parseJson(body);
+      const marker = markerOf(req.url ?? '', json);
+      requests.push({ method: req.method ?? '', url: req.url ?? '', marker });
+      if (process.env.ARCHITECT_STUB_LOG) fs.appendFileSync(process.env.ARCHITECT_STUB_LOG, `${req.method} ${req.url}\n${body}\n\n`);
+      route(req.url ?? '', json, marker, res, slowMs).catch(() => res.destroy());
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of open) res.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+type Json = Record<string, unknown>;
+
+function parseJson(text: string): Json {
+  try {
+    const v: unknown = JSON.parse(text);
+    return v && typeof v === 'object' ? (v as Json) : {};
+  } catch {
+    return {};
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function route(url: string, body: Json, marker: Marker | null, res: http.ServerResponse, slowMs: number): Promise<void> {
+  const path = url.split('?')[0] ?? '';
+  if (marker?.startsWith('ERR')) return sendError(path, Number(marker.slice(3)), res);
+  if (path.endsWith('/messages/count_tokens')) return sendJson(res, { input_tokens: 100 });
+  if (path.endsWith('/messages')) return anthropic(body, marker, res, slowMs);
+  if (path.endsWith('/responses')) return openai(marker, res, slowMs, toolName(body));
+  if (path.includes(':countTokens')) return sendJson(res, { totalTokens: 100 });
+  if (path.includes(':streamGenerateContent')) return geminiStream(marker, res, slowMs);
+  if (path.includes(':generateContent')) return geminiSide(body, res);
+  if (path.endsWith('/models')) return sendJson(res, { data: [], models: [] });
+  sendJson(res, {});
+}
+
+// ---- which behaviour a request asks for ------------------------------------------
+
+function markerOf(url: string, body: Json): Marker | null {
+  if (!offersTools(body)) return null;
+  const text = lastUserText(url, body);
+  if (text === null) return null; // the last turn is a tool result: finish the turn
+  return (MARKER.exec(text)?.[1] as Marker | undefined) ?? null;
+}
+
+function offersTools(body: Json): boolean {
+  const tools = body.tools;
+  return Array.isArray(tools) && tools.length > 0;
+}
+
+/**
+ * The user's newest words, or null when a tool result came after them (the agent is
+ * finishing a turn). System reminders and empty blocks are skipped, and an
+ * interrupted tool call followed by a new prompt counts as the new prompt.
+ */
+function lastUserText(url: string, body: Json): string | null {
+  const strip = (s: string) => s.replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, '').trim();
+  const entries: Array<{ result: boolean; text: string }> = [];
+  const text = (v: unknown) => (typeof v === 'string' ? v : '');
+  if (Array.isArray(body.messages)) {
+    for (const m of body.messages as Json[]) {
+      if (m.role !== 'user') continue;
+      if (typeof m.content === 'string') entries.push({ result: false, text: m.content });
+      else for (const c of (m.content ?? []) as Json[]) entries.push({ result: c.type === 'tool_result', text: text(c.text) });
+    }
+  } else if (Array.isArray(body.input)) {
+    for (const item of body.input as Json[]) {
+      if (String(item.type ?? '').endsWith('_output')) entries.push({ result: true, text: '' });
+      else if (item.role === 'user') {
+        const content = item.content;
+        const t = typeof content === 'string' ? content : ((content ?? []) as Json[]).map((c) => text(c.text)).join('\n');
+        // Codex sends its environment and instructions as user messages in tags.
+        if (!/^\s*</.test(t)) entries.push({ result: false, text: t });
+      }
+    }
+  } else if (Array.isArray(body.contents) || url.includes('GenerateContent')) {
+    for (const c of (body.contents ?? []) as Json[]) {
+      if (c.role !== 'user') continue;
+      for (const p of (c.parts ?? []) as Json[]) entries.push({ result: Boolean(p.functionResponse), text: text(p.text) });
+    }
+  }
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i]!;
+    if (e.result) return null;
+    if (strip(e.text)) return strip(e.text);
+  }
+  return '';
+}
+
+// ---- Anthropic Messages -------------------------------------------------------------
+
+async function anthropic(body: Json, marker: Marker | null, res: http.ServerResponse, slowMs: number): Promise<void> {
+  const model = typeof body.model === 'string' ? body.model : 'claude-stub';
+  const tool = marker === 'TOOL' || marker === 'ASK';
+  const input = marker === 'ASK'
+    ? { questions: [{ question: QUESTION, header: 'Folder', options: CHOICES, multiSelect: false }] }
+    : { command: TOOL_COMMAND, description: TOOL_REASON };
+  const toolUse = { type: 'tool_use', id: `toolu_stub${Date.now()}`, name: marker === 'ASK' ? 'AskUserQuestion' : 'Bash', input };
+  const content = tool ? [toolUse] : [{ type: 'text', text: REPLY_TEXT }];
+  const stopReason = tool ? 'tool_use' : 'end_turn';
+  const usage = { input_tokens: 100, output_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+  if (body.stream !== true) {
+    if (marker === 'SLOW') await sleep(slowMs);
+    return sendJson(res, { id: 'msg_stub', type: 'message', role: 'assistant', model, content, stop_reason: stopReason, stop_sequence: null, usage });
+  }
+  const sse = startSse(res);
+  sse('message_start', { type: 'message_start', message: { id: 'msg_stub', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } });
+  if (marker === 'SLOW') await sleep(slowMs);
+  if (tool) {
+    sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { ...toolUse, input: {} } });
+    sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(toolUse.input) } });
+  } else {
+    sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
+    sse('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: REPLY_TEXT } });
+  }
+  sse('content_block_stop', { type: 'content_block_stop', index: 0 });
+  sse('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: 10 } });
+  sse('message_stop', { type: 'message_stop' });
+  res.end();
+}
+
+// ---- OpenAI Responses ----------------------------------------------------------------
+
+/** The shell tool Codex offers (its name differs between versions). */
+function toolName(body: Json): string {
+  const names = (Array.isArray(body.tools) ? body.tools : []).map((t: Json) => String(t.name ?? t.type ?? ''));
+  return ['shell_command', 'shell', 'exec_command', 'local_shell'].find((n) => names.includes(n)) ?? 'shell';
+}
+
+async function openai(marker: Marker | null, res: http.ServerResponse, slowMs: number, shellTool: string): Promise<void> {
+  const sse = startSse(res);
+  const id = `resp_stub${Date.now()}`;
+  sse('response.created', { type: 'response.created', response: { id } });
+  if (marker === 'SLOW') await sleep(slowMs);
+  let item: Json;
+  if (marker === 'ASK') {
+    const args = { questions: [{ id: 'folder', header: 'Folder', question: QUESTION, options: CHOICES }] };
+    item = { type: 'function_call', id: `fc_${id}`, call_id: `call_${id}`, name: 'request_user_input', arguments: JSON.stringify(args) };
+  } else if (marker === 'TOOL') {
+    // Asking for escalation with a justification is what makes Codex show its
+    // "Would you like to run the following command?" dialog with a Reason line.
+    const args =
+      shellTool === 'shell_command'
+        ? { command: TOOL_COMMAND, sandbox_permissions: 'require_escalated', justification: TOOL_REASON }
+        : shellTool === 'exec_command'
+          ? { cmd: TOOL_COMMAND, sandbox_permissions: 'require_escalated', justification: TOOL_REASON }
+          : { command: ['bash', '-lc', TOOL_COMMAND], sandbox_permissions: 'require_escalated', justification: TOOL_REASON };
+    item = { type: 'function_call', id: `fc_${id}`, call_id: `call_${id}`, name: shellTool, arguments: JSON.stringify(args) };
+  } else {
+    item = { type: 'message', id: `msg_${id}`, role: 'assistant', content: [{ type: 'output_text', text: REPLY_TEXT, annotations: [] }] };
+    sse('response.output_item.added', { type: 'response.output_item.added', output_index: 0, item: { ...item, content: [] } });
+    sse('response.output_text.delta', { type: 'response.output_text.delta', item_id: item.id, output_index: 0, content_index: 0, delta: REPLY_TEXT });
+  }
+  sse('response.output_item.done', { type: 'response.output_item.done', output_index: 0, item });
+  const usage = { input_tokens: 100, input_tokens_details: { cached_tokens: 0 }, output_tokens: 10, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 110 };
+  sse('response.completed', { type: 'response.completed', response: { id, usage } });
+  res.end();
+}
+
+// ---- Gemini generateContent -----------------------------------------------------------
+
+const GEMINI_USAGE = { promptTokenCount: 100, candidatesTokenCount: 10, totalTokenCount: 110 };
+
+async function geminiStream(marker: Marker | null, res: http.ServerResponse, slowMs: number): Promise<void> {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  if (marker === 'SLOW') await sleep(slowMs);
+  const part = marker === 'TOOL'
+    ? { functionCall: { name: 'run_shell_command', args: { command: TOOL_COMMAND, description: TOOL_REASON } } }
+    : { text: REPLY_TEXT };
+  const chunk = { candidates: [{ content: { role: 'model', parts: [part] }, finishReason: 'STOP', index: 0 }], usageMetadata: GEMINI_USAGE };
+  res.write(`data: ${JSON.stringify(chunk)}\n\n`);
+  res.end();
+}
+
+/** Side requests (model routing, next-speaker checks) ask for JSON: one object answers all of them. */
+function geminiSide(body: Json, res: http.ServerResponse): void {
+  const config = (body.generationConfig ?? body.config ?? {}) as Json;
+  const text = config.responseMimeType === 'application/json'
+    ? JSON.stringify({ reasoning: 'stub', next_speaker: 'user', model_choice: 'flash' })
+    : REPLY_TEXT;
+  sendJson(res, { candidates: [{ content: { role: 'model', parts: [{ text }] }, finishReason: 'STOP', index: 0 }], usageMetadata: GEMINI_USAGE });
+}
+
+// ---- errors and plumbing -------------------------------------------------------------
+
+function sendError(path: string, status: number, res: http.ServerResponse): void {
+  const message = status === 401 ? 'invalid x-api-key' : status === 429 ? 'Rate limit exceeded' : 'Internal server error';
+  if (path.includes('GenerateContent') || path.includes(':')) {
+    const googleStatus = status === 401 ? 'UNAUTHENTICATED' : status === 429 ? 'RESOURCE_EXHAUSTED' : 'INTERNAL';
+    const googleMessage = status === 429 ? 'Resource has been exhausted (e.g. check quota).' : message;
+    return sendJson(res, [{ error: { code: status, message: googleMessage, status: googleStatus } }], status);
+  }
+  if (path.endsWith('/responses')) {
+    const type = status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : 'server_error';
+    return sendJson(res, { error: { message, type, code: type } }, status);
+  }
+  const type = status === 401 ? 'authentication_error' : status === 429 ? 'rate_limit_error' : 'api_error';
+  sendJson(res, { type: 'error', error: { type, message } }, status);
+}
+
+function sendJson(res: http.ServerResponse, value: unknown, status = 200): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(value));
+}
+
+function startSse(res: http.ServerResponse): (event: string, data: unknown) => void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  return (event, data) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}

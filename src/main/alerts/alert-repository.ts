@@ -36,6 +36,9 @@ interface AlertRow {
 const COLUMNS = 'id, task_id, kind, level, message, channels, created_at, acknowledged_at';
 export const DEFAULT_ALERT_LIMIT = 100;
 
+/** Alerts are the notifications meant for the dashboard; log-only and desktop-only ones are not shown as banners. */
+const ON_DASHBOARD = `(channels IS NULL OR EXISTS (SELECT 1 FROM json_each(notifications.channels) WHERE value = 'dashboard'))`;
+
 function alertFromRow(r: AlertRow): Alert {
   const channels: unknown = r.channels ? JSON.parse(r.channels) : [];
   return {
@@ -64,12 +67,12 @@ export class AlertRepository {
       `INSERT OR IGNORE INTO notifications(task_id, kind, level, message, channels, created_at, dedupe_key)
        VALUES (@taskId, @kind, @level, @message, @channels, @at, @dedupeKey) RETURNING ${COLUMNS}`,
     );
-    this.openList = db.prepare(`SELECT ${COLUMNS} FROM notifications WHERE acknowledged_at IS NULL ORDER BY created_at DESC, id DESC LIMIT ?`);
-    this.allList = db.prepare(`SELECT ${COLUMNS} FROM notifications ORDER BY created_at DESC, id DESC LIMIT ?`);
+    this.openList = db.prepare(`SELECT ${COLUMNS} FROM notifications WHERE acknowledged_at IS NULL AND ${ON_DASHBOARD} ORDER BY created_at DESC, id DESC LIMIT ?`);
+    this.allList = db.prepare(`SELECT ${COLUMNS} FROM notifications WHERE ${ON_DASHBOARD} ORDER BY created_at DESC, id DESC LIMIT ?`);
     // COALESCE: acknowledging twice keeps the first time it was seen.
     this.ack = db.prepare('UPDATE notifications SET acknowledged_at = COALESCE(acknowledged_at, ?) WHERE id = ?');
     this.exists = db.prepare('SELECT 1 FROM notifications WHERE id = ?').pluck();
-    this.openCount = db.prepare('SELECT COUNT(*) FROM notifications WHERE acknowledged_at IS NULL').pluck();
+    this.openCount = db.prepare(`SELECT COUNT(*) FROM notifications WHERE acknowledged_at IS NULL AND ${ON_DASHBOARD}`).pluck();
   }
 
   /** The new alert, or null when one with the same dedupe key was raised before. */

@@ -15,6 +15,17 @@ import { AlertRepository } from './alert-repository.js';
 
 /** SLA targets are minutes; looking every few seconds shows a level change well within its minute. */
 export const SLA_TICK_MS = 5_000;
+/** Tasks evaluated between two yields to the event loop. */
+const SLICE_TASKS = 2_000;
+
+interface Pass {
+  rules: SlaFile;
+  escalations: CompiledEscalations;
+  now: Date;
+  raised: Alert[];
+  highlights: Map<number, string>;
+  levels: Map<number, TaskSla>;
+}
 
 export interface SlaWatcherOptions {
   store: Store;
@@ -55,6 +66,7 @@ export class SlaWatcher {
   private readonly problemsLogged = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private scheduled = false;
+  private passing = false;
 
   constructor(private readonly options: SlaWatcherOptions) {
     this.alerts = new AlertRepository(options.store);
@@ -70,8 +82,8 @@ export class SlaWatcher {
   }
 
   start(): () => void {
-    this.tick();
-    this.timer = setInterval(() => this.tick(), this.options.tickMs ?? SLA_TICK_MS);
+    this.timer = setInterval(() => void this.tickInSlices(), this.options.tickMs ?? SLA_TICK_MS);
+    void this.tickInSlices();
     this.timer.unref();
     return () => this.stop();
   }
@@ -87,8 +99,34 @@ export class SlaWatcher {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (this.timer) this.tick();
+      if (this.timer) void this.tickInSlices();
     });
+  }
+
+  /**
+   * The timer's pass: the same as tick(), but it yields to the event loop every
+   * SLICE_TASKS tasks, so 100k open tasks (~0.7 s of CEL on 2 cores) never hold
+   * up pushes, RPCs or the terminal. One pass at a time.
+   */
+  async tickInSlices(): Promise<void> {
+    if (this.passing) return;
+    const rules = this.options.getSnapshot()?.sla;
+    if (!rules) return;
+    this.passing = true;
+    try {
+      const rows = this.openTasks.all() as OpenTaskRow[];
+      const pass = this.beginPass(rules);
+      for (let i = 0; i < rows.length; i += SLICE_TASKS) {
+        for (const row of rows.slice(i, i + SLICE_TASKS)) this.evaluateRow(row, pass);
+        if (i + SLICE_TASKS < rows.length) await new Promise<void>((resolve) => setImmediate(resolve));
+        if (!this.timer) return;
+      }
+      this.endPass(pass);
+    } catch (err) {
+      this.log.error('SLA check failed', { err });
+    } finally {
+      this.passing = false;
+    }
   }
 
   /** One pass over every open task; returns the alerts raised by it. */
@@ -104,39 +142,51 @@ export class SlaWatcher {
   }
 
   private evaluateAll(rules: SlaFile): Alert[] {
+    const pass = this.beginPass(rules);
+    for (const row of this.openTasks.all() as OpenTaskRow[]) this.evaluateRow(row, pass);
+    this.endPass(pass);
+    return pass.raised;
+  }
+
+  private beginPass(rules: SlaFile): Pass {
     if (this.compiled?.rules !== rules) this.compiled = { rules, escalations: compileEscalations(rules) };
     const { escalations } = this.compiled;
     for (const p of escalations.problems) this.logProblemOnce(p.ruleIndex, p.message);
-    const now = this.clock();
-    const raised: Alert[] = [];
+    return { rules, escalations, now: this.clock(), raised: [], highlights: new Map(), levels: new Map() };
+  }
+
+  /** The pass's maps replace the old ones whole: readers never see half a pass. */
+  private endPass(pass: Pass): void {
     this.highlights.clear();
+    for (const [k, v] of pass.highlights) this.highlights.set(k, v);
     this.levels.clear();
-    for (const row of this.openTasks.all() as OpenTaskRow[]) {
-      const facts: SlaTaskFacts = {
-        id: row.id,
-        type: row.type,
-        status: row.status,
-        createdAt: isoFromStore(row.created_at),
-        startedAt: row.started_at ? isoFromStore(row.started_at) : null,
-        priority: row.priority,
-        assignedTo: row.assigned_to,
-      };
-      const result = escalate(facts, rules, escalations, now);
-      for (const p of result.problems) this.logProblemOnce(p.ruleIndex, p.message);
-      const e = result.evaluation;
-      if (!e) continue;
-      let color: string | null = null;
-      for (const step of result.steps) {
-        if (step.action === 'highlight_task' && step.color) color = step.color;
-        else if (step.action === 'alert_user') {
-          const alert = this.raise(row.id, step, now);
-          if (alert) raised.push(alert);
-        } else if (step.action === 'reassign') this.reassign(row, step, now);
-      }
-      if (color) this.highlights.set(row.id, color);
-      this.levels.set(row.id, { targetMinutes: e.targetMinutes, elapsedMinutes: e.elapsedMinutes, percentUsed: e.percentUsed, level: e.level, highlight: color });
+    for (const [k, v] of pass.levels) this.levels.set(k, v);
+  }
+
+  private evaluateRow(row: OpenTaskRow, pass: Pass): void {
+    const facts: SlaTaskFacts = {
+      id: row.id,
+      type: row.type,
+      status: row.status,
+      createdAt: isoFromStore(row.created_at),
+      startedAt: row.started_at ? isoFromStore(row.started_at) : null,
+      priority: row.priority,
+      assignedTo: row.assigned_to,
+    };
+    const result = escalate(facts, pass.rules, pass.escalations, pass.now);
+    for (const p of result.problems) this.logProblemOnce(p.ruleIndex, p.message);
+    const e = result.evaluation;
+    if (!e) return;
+    let color: string | null = null;
+    for (const step of result.steps) {
+      if (step.action === 'highlight_task' && step.color) color = step.color;
+      else if (step.action === 'alert_user') {
+        const alert = this.raise(row.id, step, pass.now);
+        if (alert) pass.raised.push(alert);
+      } else if (step.action === 'reassign') this.reassign(row, step, pass.now);
     }
-    return raised;
+    if (color) pass.highlights.set(row.id, color);
+    pass.levels.set(row.id, { targetMinutes: e.targetMinutes, elapsedMinutes: e.elapsedMinutes, percentUsed: e.percentUsed, level: e.level, highlight: color });
   }
 
   private raise(taskId: number, step: EscalationStep, now: Date): Alert | null {

@@ -66,7 +66,9 @@ export function setupRouting(opts: {
     if (!opts.dispatch) return { outcome: 'failed' as const, reason: 'this console does not dispatch (--no-dispatch)' };
     const agent = manifestsNow()?.byName.get(session.agent);
     if (!agent) return { outcome: 'failed' as const, reason: `no detection rules for agent "${session.agent}"` };
-    return deliverPrompt({ socketName: session.server === 'default' ? null : session.server }, { name: session.name, paneId: session.paneId }, prompt, {
+    const server = opts.sessions.server(session.server);
+    if (!server) return { outcome: 'failed' as const, reason: `tmux server "${session.server}" is no longer watched` };
+    return deliverPrompt(server, { name: session.name, paneId: session.paneId }, prompt, {
       classify: (screen) => classify({ lines: screen.split('\n'), title: '' }, agent).state,
     });
   };
@@ -148,10 +150,8 @@ export function setupRouting(opts: {
         }),
       },
     ],
-    kick: () => {
-      assigner.kick();
-      watcher.kick();
-    },
+    // The SLA watcher has its own 5 s pass; a new task has nothing to escalate yet.
+    kick: () => assigner.kick(),
     highlightOf: (taskId) => watcher.highlights.get(taskId) ?? null,
     routeTask: async (taskId, o) => {
       if (o.toSession) log.info('a workflow asked for a session by name; the routing rules decide', { taskId, session: o.toSession });
@@ -168,6 +168,7 @@ export function setupRouting(opts: {
     notify: (n) => {
       log.info(`notification: ${n.message}`, { channel: n.channel, source: n.source });
       if (n.channel === 'desktop') opts.notify?.('Architect', n.message);
+      if (n.channel !== 'dashboard') return;
       const latest = watcher.alerts.latestOpen();
       opts.bus.emit('alerts.changed', { open: watcher.alerts.countOpen(), latest: latest ? isoAlert(latest) : null });
     },

@@ -93,12 +93,25 @@ describe.skipIf(!chromiumAvailable())('tasks table, 100k rows', () => {
 
   it('creates, reprioritises and cancels a task from the UI', async () => {
     await page.click('[data-testid="new-task"]');
+    // The types and their default priorities come from the config (tasks.types).
+    const { types } = await c.core.handlers['tasks.types']({});
+    await page.waitForSelector('#task-types option', { state: 'attached' });
+    const options = await page.$$eval('#task-types option', (os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(options).toEqual(types.map((t) => t.name));
+    const perf = types.find((t) => t.name === 'performance_optimization');
+    const infra = types.find((t) => t.name === 'infrastructure');
+    expect(perf?.priority).not.toBe(infra?.priority);
+    await page.fill('[data-testid="new-task-type"]', 'performance_optimization');
+    expect(await page.inputValue('[data-testid="new-task-priority"]')).toBe(String(perf?.priority));
+    await page.fill('[data-testid="new-task-type"]', 'infrastructure');
+    expect(await page.inputValue('[data-testid="new-task-priority"]')).toBe(String(infra?.priority));
     await page.fill('[data-testid="new-task-dialog"] input[name="title"]', 'Browser-made task');
     await page.fill('[data-testid="new-task-dialog"] textarea[name="prompt"]', 'Do the thing');
     await page.click('[data-testid="create-task"]');
     await page.waitForSelector('[data-testid="task-title"]:has-text("Browser-made task")');
     const id = Number(/#\/tasks\/(\d+)/.exec(page.url())?.[1]);
     expect(id).toBe(TASKS + 1);
+    expect(c.store().reader.prepare('SELECT type, priority FROM tasks WHERE id = ?').get(id)).toEqual({ type: 'infrastructure', priority: infra?.priority });
     await page.fill('[data-testid="task-priority"]', '9');
     await page.click('[data-testid="task-set-priority"]');
     await page.waitForFunction(() => document.querySelector('[data-testid="task-view"] dl')?.textContent?.includes('Priority9'));

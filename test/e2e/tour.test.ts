@@ -16,9 +16,10 @@ let page: Page;
 describe.skipIf(!chromiumAvailable())('console tour (demo fleet)', () => {
   beforeAll(async () => {
     c = await startConsole({
-      seed: (store, dir) => seedDemo(store, { projectDir: path.join(dir, 'demo-project') }),
-      beforeCore: ({ tmux, dir }) => {
+      // As `architect demo` does: the fleet first, then the seed gives its panes a past.
+      seed: (store, dir, tmux) => {
         fleet = startDemoFleet({ dir, socket: tmux.socket });
+        seedDemo(store, { projectDir: path.join(dir, 'demo-project'), panes: fleet.panes() });
       },
     });
     page = await c.open({ width: 1366, height: 820 });
@@ -33,6 +34,8 @@ describe.skipIf(!chromiumAvailable())('console tour (demo fleet)', () => {
     await page.waitForSelector('[data-testid="stat-pending_tasks"]');
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="fleet-agents"]')?.textContent) === 5);
     await page.waitForSelector('[data-testid="timeline-row"]');
+    // The seeded past: every agent's strip has several states, the first hours included.
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="timeline-row"] svg')].every((svg) => svg.querySelectorAll('rect').length > 5));
     await page.setViewportSize({ width: 1366, height: 1100 });
     await screenshotBoth(page, 'overview');
     await page.setViewportSize({ width: 1366, height: 820 });
@@ -42,11 +45,24 @@ describe.skipIf(!chromiumAvailable())('console tour (demo fleet)', () => {
     await page.click('[data-testid="nav-sessions"]');
     await page.waitForSelector('[data-testid="session-card"][data-session="architect"][data-state="waiting"]');
     expect(await page.locator('[data-testid="session-card"]').count()).toBe(5);
+    // The task the queue says dev_worker2 holds, with its title, and every agent's last line.
+    await page.waitForSelector('[data-session="dev_worker2"] [data-testid="session-task"]:has-text("Speed up the dashboard query")');
+    const { sessions } = await c.core.handlers['sessions.list']({});
+    const architect = sessions.find((s) => s.name === 'architect');
+    expect(architect?.lastLine).toBeTruthy();
+    await page.waitForFunction(
+      (line) => document.querySelector('[data-session="architect"] [data-testid="session-last-line"]')?.textContent === line,
+      architect?.lastLine ?? '',
+    );
     await screenshotBoth(page, 'sessions');
+    await page.click('[data-session="dev_worker2"] [data-testid="session-task"]');
+    await page.waitForSelector('[data-testid="task-title"]:has-text("Speed up the dashboard query")');
+    await page.goBack();
+    await page.waitForSelector('[data-testid="page-sessions"]');
   });
 
   it('session view: live terminal and history', async () => {
-    await page.click('[data-testid="session-card"][data-session="architect"]');
+    await page.click('[data-testid="session-card"][data-session="architect"] .card-link');
     await page.waitForSelector('[data-testid="terminal-status"]:has-text("live")');
     await page.waitForFunction(() => document.querySelector('[data-testid="terminal"]')?.textContent?.includes('Do you want to proceed?'));
     await screenshotBoth(page, 'session');
@@ -67,7 +83,8 @@ describe.skipIf(!chromiumAvailable())('console tour (demo fleet)', () => {
       await page.click(`[data-testid="nav-${name}"]`);
       await page.waitForSelector(`[data-testid="page-${name}"]`);
       await page.waitForTimeout(300);
-      await screenshotBoth(page, name);
+      // workflows.test.ts saves the Workflows page with runs in it.
+      if (name !== 'workflows') await screenshotBoth(page, name);
     }
     await page.click('[data-testid="nav-projects"]');
     await page.waitForSelector('[data-testid="project-card"]:has-text("demo-project")');
@@ -88,8 +105,28 @@ describe.skipIf(!chromiumAvailable())('console tour (demo fleet)', () => {
 
   it('config editor and the palette', async () => {
     await page.click('[data-testid="nav-config"]');
-    await page.waitForSelector('.cm-content');
+    await page.click('[data-testid="config-file"]:has-text("sla_rules.yaml")');
+    await page.waitForSelector('.cm-content:has-text("escalation_rules")');
+    // Completion from the file's JSON Schema: the keys an escalation rule may still take.
+    await page.click('.cm-content');
+    await page.keyboard.press('Control+End');
+    await page.keyboard.insertText('\n  - condition: "priority >= 9"\n    ');
+    // The new line mid-screen (the editor scrolls past the end), the list below it.
+    await page.$eval('.cm-scroller', (el) => el.scrollBy(0, 280));
+    await page.keyboard.press('Control+Space');
+    const labels = (): Promise<string[]> => page.$$eval('.cm-tooltip-autocomplete li .cm-completionLabel', (ls) => ls.map((l) => l.textContent ?? ''));
+    await page.waitForSelector('.cm-tooltip-autocomplete');
+    expect(await labels()).toEqual(['action', 'notification_channels', 'color', 'to_session', 'message']);
     await screenshotBoth(page, 'config');
+    // Accept `action`, then its enum values.
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('.cm-tooltip-autocomplete', { state: 'detached' });
+    await page.keyboard.press('Control+Space');
+    await page.waitForFunction(() => document.querySelector('.cm-tooltip-autocomplete')?.textContent?.includes('highlight_task'));
+    expect(await labels()).toEqual(['alert_user', 'highlight_task', 'reassign']);
+    await page.keyboard.press('Escape');
+    await page.click('.file-editor button:has-text("Discard")');
+    await page.waitForSelector('[data-testid="config-dirty"]', { state: 'detached' });
     await page.keyboard.press('Control+k');
     await page.waitForSelector('[data-testid="palette"]');
     await page.keyboard.type('archi');

@@ -32,7 +32,15 @@ export interface DemoFleet {
   /** Folder holding the agent executables and the agents' working folder. */
   dir: string;
   projectDir: string;
+  /** Each agent's pane, as discovery will name it (`<socket>:<pane id>`). */
+  panes(): DemoPane[];
   stop(): void;
+}
+
+export interface DemoPane {
+  id: string;
+  session: string;
+  program: string;
 }
 
 function tmux(socket: string, ...args: string[]): string {
@@ -74,6 +82,15 @@ export function startDemoFleet(opts: { dir: string; socket?: string; fleet?: rea
     socket,
     dir: opts.dir,
     projectDir,
+    panes: () =>
+      tmux(socket, 'list-panes', '-a', '-F', '#{session_name} #{pane_id}')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [session = '', paneId = ''] = line.split(' ');
+          const program = (opts.fleet ?? DEMO_FLEET).find((a) => a.session === session)?.program ?? 'other';
+          return { id: `${socket}:${paneId}`, session, program };
+        }),
     stop: () => killDemoServer(socket),
   };
 }

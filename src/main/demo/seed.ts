@@ -1,5 +1,7 @@
 import type { Store } from '../store/store.js';
 import { toSqlTime } from '../store/time.js';
+import type { DemoPane } from './fleet.js';
+import { seedSessionHistory } from './history.js';
 
 /** Fresh work for the fleet to pick up: one per routed type of the seed rules. */
 export const DEMO_TASKS = [
@@ -13,13 +15,21 @@ export const DEMO_TASKS = [
   { type: 'ui_improvement', title: 'Keyboard shortcut for the command palette', priority: 5 },
 ] as const;
 
+/** The task the demo's busy agent holds from the start, so its card shows one. */
+const WORKING_ON = { session: 'dev_worker2', type: 'performance_optimization', minutesAgo: 12 } as const;
+
 /** A day of finished work, so the charts have something to show from the first second. */
 const HISTORY_TASKS = 240;
 const DAY_MS = 24 * 3600 * 1000;
+/** History priorities stay below the open tasks' (up to 9), so fresh work tops the priority sort. */
+const HISTORY_PRIORITIES = 8;
 const TYPES = ['bug_fix', 'feature_development', 'performance_optimization', 'ui_improvement', 'infrastructure'];
 const AGENTS = ['dev_worker1', 'dev_worker2', 'codex', 'claude_comet'];
 
-export function seedDemo(store: Store, opts: { projectDir: string; now?: Date; onProgress?(done: number, total: number): void }): { tasks: number } {
+export function seedDemo(
+  store: Store,
+  opts: { projectDir: string; now?: Date; onProgress?(done: number, total: number): void; /** The running fleet's panes, given a past. */ panes?: DemoPane[] },
+): { tasks: number } {
   const now = (opts.now ?? new Date()).getTime();
   const project = store.projects.add(opts.projectDir, 'demo-project');
   const insert = store.writer.prepare(
@@ -32,16 +42,25 @@ export function seedDemo(store: Store, opts: { projectDir: string; now?: Date; o
       // Deterministic spread: busier in the last hours, a failure every ninth task.
       const type = TYPES[i % TYPES.length]!;
       const created = now - DAY_MS * Math.pow((i * 7919) % HISTORY_TASKS / HISTORY_TASKS, 1.6) - 20 * 60_000;
-      const started = created + ((i * 37) % 10) * 60_000;
-      const finished = Math.min(now - 60_000, started + (5 + ((i * 13) % 40)) * 60_000);
+      // Queued 0–3 minutes, worked 2–10: against the default 10-minute SLA mostly on time, some late.
+      const spread = Math.imul(i + 1, 2654435761) >>> 0;
+      const started = created + ((spread >>> 28) % 4) * 60_000;
+      const finished = Math.min(now - 60_000, started + (2 + ((spread >>> 16) % 9)) * 60_000);
       const t = (ms: number): string => toSqlTime(new Date(ms));
-      insert.run(type, `${type.replace(/_/g, ' ')} #${i + 1}`, `Demo history task ${i + 1}`, (i * 3) % 11, i % 9 === 0 ? 'failed' : 'completed', project.id, AGENTS[i % AGENTS.length]!, t(created), t(finished), t(started), t(started), t(finished));
+      insert.run(type, `${type.replace(/_/g, ' ')} #${i + 1}`, `Demo history task ${i + 1}`, (i * 3) % HISTORY_PRIORITIES, i % 9 === 0 ? 'failed' : 'completed', project.id, AGENTS[i % AGENTS.length]!, t(created), t(finished), t(started), t(started), t(finished));
       if (i % 40 === 0) opts.onProgress?.(i, total);
     }
   });
-  for (const task of DEMO_TASKS) {
-    store.tasks.add({ ...task, prompt: `${task.title}. Keep the change small and run the tests.`, projectId: project.id });
+  const added = DEMO_TASKS.map((task) => store.tasks.add({ ...task, prompt: `${task.title}. Keep the change small and run the tests.`, projectId: project.id }));
+  // dev_worker2 starts out working: on the performance task, as the queue records it.
+  const held = added.find((t) => t.type === WORKING_ON.type);
+  if (held) {
+    const t = toSqlTime(new Date(now - WORKING_ON.minutesAgo * 60_000));
+    store.writer
+      .prepare(`UPDATE tasks SET status = 'in_progress', status_reason = 'demo: the agent was already on it', assigned_to = ?, assigned_at = ?, started_at = ?, updated_at = ? WHERE id = ?`)
+      .run(WORKING_ON.session, t, t, t, held.id);
   }
+  if (opts.panes) seedSessionHistory(store, opts.panes, now);
   store.errors.record('tmux', 'demo: pane dev_worker2 printed "Quota exceeded" (simulated)');
   opts.onProgress?.(total, total);
   return { tasks: total };

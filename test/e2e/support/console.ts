@@ -31,7 +31,7 @@ export interface ConsoleUnderTest {
 
 export const SCREENSHOTS = path.resolve('docs/screenshots');
 
-export async function startConsole(opts: { seed?(store: Store, dir: string): void; beforeCore?(c: { configDir: string; tmux: PrivateTmux; dir: string }): void } = {}): Promise<ConsoleUnderTest> {
+export async function startConsole(opts: { seed?(store: Store, dir: string, tmux: PrivateTmux): void; beforeCore?(c: { configDir: string; tmux: PrivateTmux; dir: string }): void } = {}): Promise<ConsoleUnderTest> {
   if (!fs.existsSync(path.join(rendererDir(), 'index.html'))) throw new Error('out/renderer is missing: run `npx electron-vite build` first');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-e2e-'));
   const configDir = path.join(dir, 'config');
@@ -41,7 +41,7 @@ export async function startConsole(opts: { seed?(store: Store, dir: string): voi
   const log = createLogger({ level: 'warn', console: null });
   let store: Store | null = null;
   const getStore = (): Store => (store ??= openStore({ path: dbPath, logger: log }));
-  if (opts.seed) opts.seed(getStore(), dir);
+  if (opts.seed) opts.seed(getStore(), dir, tmux);
   opts.beforeCore?.({ configDir, tmux, dir });
   const core = await startCore({
     configDir,

@@ -49,7 +49,7 @@ export const demoCommand: CliCommand = {
       const log = createLogger({ level: 'warn' });
       const store = openStore({ path: dbPath, logger: log });
       try {
-        seedDemo(store, { projectDir: fleet.projectDir, onProgress: progressBar(ctx.stderr, 'Seeding the demo database') });
+        seedDemo(store, { projectDir: fleet.projectDir, panes: fleet.panes(), onProgress: progressBar(ctx.stderr, 'Seeding the demo database') });
       } finally {
         store.close();
       }

@@ -5,8 +5,10 @@ import { HighlightStyle, syntaxHighlighting } from '@codemirror/language';
 import { linter, lintGutter, type Diagnostic } from '@codemirror/lint';
 import { tags } from '@lezer/highlight';
 import { EditorState, type Text } from '@codemirror/state';
-import { keymap } from '@codemirror/view';
+import { keymap, scrollPastEnd } from '@codemirror/view';
+import type { CompletionContext, CompletionResult } from '@codemirror/autocomplete';
 import type { ConfigProblem } from '../../../shared/api';
+import { completeYaml, schemaKeyFor, type JsonSchema } from './schemaCompletion';
 
 /** Validate after the typing pauses this long: the validator parses the whole layer set. */
 const LINT_DELAY_MS = 400;
@@ -24,6 +26,42 @@ export function isProblemOf(path: string, problem: ConfigProblem): boolean {
   return problem.file === path || problem.file.endsWith(`/${path}`) || path.endsWith(`/${problem.file}`);
 }
 
+/** The schemas never change while the core runs: fetched once per page load. */
+let schemas: Promise<Record<string, unknown>> | null = null;
+function loadSchemas(): Promise<Record<string, unknown>> {
+  schemas ??= window.architect.config.schemas().then(
+    (r) => r.schemas,
+    () => ((schemas = null), {}),
+  );
+  return schemas;
+}
+
+/** CodeMirror completion source: keys and enum values from the file's JSON Schema. */
+export function schemaCompletionSource(path: string) {
+  const key = schemaKeyFor(path);
+  return async (ctx: CompletionContext): Promise<CompletionResult | null> => {
+    if (!key) return null;
+    const schema = (await loadSchemas())[key] as JsonSchema | undefined;
+    if (!schema) return null;
+    const r = completeYaml(schema, ctx.state.doc.toString(), ctx.pos);
+    // Typing opens the list only on a word; Ctrl+Space opens it anywhere.
+    if (!r || (!ctx.explicit && r.from === ctx.pos && !/:\s$|-\s$/.test(ctx.state.sliceDoc(Math.max(0, ctx.pos - 2), ctx.pos)))) return null;
+    return {
+      from: r.from,
+      validFor: /^[\w.-]*$/,
+      options: r.options.map((o, i) => ({
+        label: o.label,
+        // Schema order (the order the docs and the seed files use), not alphabetical.
+        boost: Math.max(-99, 99 - i),
+        apply: o.apply,
+        type: o.kind === 'property' ? 'property' : 'enum',
+        detail: o.detail,
+        ...(o.description ? { info: o.description } : {}),
+      })),
+    };
+  };
+}
+
 const theme = EditorView.theme({
   '&': { height: '100%', backgroundColor: 'var(--panel)', color: 'var(--text)' },
   '.cm-scroller': { fontFamily: "'JetBrains Mono', ui-monospace, Menlo, monospace", fontSize: '13px' },
@@ -32,6 +70,12 @@ const theme = EditorView.theme({
   '.cm-cursor': { borderLeftColor: 'var(--text)' },
   '&.cm-focused .cm-selectionBackground, .cm-selectionBackground': { backgroundColor: 'color-mix(in srgb, var(--accent) 25%, transparent) !important' },
   '.cm-tooltip': { backgroundColor: 'var(--panel)', color: 'var(--text)', border: '1px solid var(--border)' },
+  '.cm-tooltip.cm-tooltip-autocomplete > ul': { fontFamily: "'JetBrains Mono', ui-monospace, Menlo, monospace", maxHeight: '16em', minWidth: '340px' },
+  '.cm-tooltip.cm-tooltip-autocomplete > ul > li': { padding: '2px 12px 2px 6px' },
+  '.cm-tooltip-autocomplete ul li[aria-selected]': { backgroundColor: 'var(--accent)', color: 'var(--accent-text, #fff)' },
+  '.cm-completionDetail': { color: 'var(--muted)', marginLeft: '1em', fontStyle: 'normal' },
+  '.cm-tooltip-autocomplete ul li[aria-selected] .cm-completionDetail': { color: 'inherit', opacity: 0.8 },
+  '.cm-completionInfo': { padding: '6px 10px', maxWidth: '320px' },
 });
 
 /** Token colors through CSS variables, so light and dark both read well. */
@@ -70,6 +114,7 @@ export function YamlEditor({ path, initial, onChange, onProblems, onSave }: Prop
       },
       { delay: LINT_DELAY_MS },
     );
+    const complete = schemaCompletionSource(path);
     const view = new EditorView({
       parent: host.current,
       state: EditorState.create({
@@ -77,7 +122,10 @@ export function YamlEditor({ path, initial, onChange, onProblems, onSave }: Prop
         extensions: [
           keymap.of([{ key: 'Mod-s', preventDefault: true, run: () => (callbacks.current.onSave(), true) }]),
           basicSetup,
+          // The last lines can sit mid-screen, with room for completion below them.
+          scrollPastEnd(),
           yaml(),
+          EditorState.languageData.of(() => [{ autocomplete: complete }]),
           syntaxHighlighting(highlight),
           validate,
           lintGutter(),

@@ -4,12 +4,18 @@ import { RelativeTime, Since } from '../components/Time';
 import { stateColor } from '../data/uiConfig';
 import { routeHref } from '../shell/route';
 
-/** One agent pane at a glance: who, what state for how long, on which task, why. */
-export function SessionCard({ session: s }: { session: Session }) {
+/**
+ * One agent pane at a glance: who, what state for how long, on which task, why,
+ * and the last thing it printed. The name's link covers the whole card (so the
+ * card opens the session) while the task link stays clickable above it.
+ */
+export function SessionCard({ session: s, taskTitle }: { session: Session; taskTitle?: string | null }) {
   return (
-    <a className="card session-card" href={routeHref('sessions', s.id)} data-testid="session-card" data-session={s.name} data-state={s.state} style={{ borderLeftColor: stateColor(s.state) }}>
+    <div className="card session-card" data-testid="session-card" data-session={s.name} data-state={s.state} style={{ borderLeftColor: stateColor(s.state) }}>
       <div className="session-card-head">
-        <b className="ellipsis">{s.name}</b>
+        <a className="ellipsis card-link" href={routeHref('sessions', s.id)}>
+          <b>{s.name}</b>
+        </a>
         <StatePill state={s.state} title={s.reason ?? undefined} />
       </div>
       <div className="muted small">
@@ -32,12 +38,23 @@ export function SessionCard({ session: s }: { session: Session }) {
             </span>
           )
         )}
-        <span>{s.currentTaskId !== null ? <>task #{s.currentTaskId}</> : <span className="muted">no task</span>}</span>
+        {s.currentTaskId !== null ? (
+          <a className="above-card-link ellipsis" href={routeHref('tasks', s.currentTaskId)} data-testid="session-task" title={taskTitle ?? undefined}>
+            task #{s.currentTaskId}
+            {taskTitle && <span className="muted"> · {taskTitle}</span>}
+          </a>
+        ) : (
+          <span className="muted">no task</span>
+        )}
         <span className="muted">
           last output <RelativeTime at={s.lastOutputAt} />
         </span>
       </div>
-      {s.title && <div className="muted small ellipsis" title={s.title}>{s.title}</div>}
-    </a>
+      {s.lastLine !== null && (
+        <code className="session-last-line ellipsis" data-testid="session-last-line" title={s.lastLine}>
+          {s.lastLine || ' '}
+        </code>
+      )}
+    </div>
   );
 }

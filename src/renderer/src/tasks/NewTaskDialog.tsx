@@ -1,14 +1,23 @@
 import { useState, type FormEvent } from 'react';
+import { useRefreshing } from '../data/live';
 import { Dialog } from '../components/Dialog';
 import { ErrorNote } from '../components/EmptyState';
 import { errorMessage } from '../data/format';
 
-/** The task types of the seed's routing rules; any other type follows the fallback route. */
-const KNOWN_TYPES = ['ui_improvement', 'performance_optimization', 'bug_fix', 'feature_development', 'infrastructure'];
+/** Priority when neither the type nor the operator gives one: the middle of 0–10. */
+const DEFAULT_PRIORITY = 5;
+const DEFAULT_TYPE = 'bug_fix';
 
 export function NewTaskDialog({ open, onClose, onCreated }: { open: boolean; onClose(): void; onCreated(id: number): void }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // The types routing_rules.yaml and sla_rules.yaml know; any other type follows the fallback route.
+  const types = useRefreshing(async () => (await window.architect.tasks.types()).types, { events: ['config.changed'] });
+  const [type, setType] = useState(DEFAULT_TYPE);
+  const [priority, setPriority] = useState<string | null>(null);
+  const known = types.value?.find((t) => t.name === type.trim()) ?? null;
+  // Until the operator sets one, the priority follows the type's default.
+  const shownPriority = priority ?? String(known?.priority ?? DEFAULT_PRIORITY);
   const submit = (e: FormEvent<HTMLFormElement>): void => {
     e.preventDefault();
     const form = new FormData(e.currentTarget);
@@ -18,6 +27,7 @@ export function NewTaskDialog({ open, onClose, onCreated }: { open: boolean; onC
       .create({ type: text('type'), title: text('title'), prompt: text('prompt'), priority: Number(text('priority')), ...(text('project') ? { project: text('project') } : {}) })
       .then((task) => {
         setError(null);
+        setPriority(null);
         onClose();
         onCreated(task.id);
       })
@@ -29,12 +39,23 @@ export function NewTaskDialog({ open, onClose, onCreated }: { open: boolean; onC
       <form className="form" onSubmit={submit}>
         <label>
           Type
-          <input name="type" list="task-types" required defaultValue="bug_fix" />
+          <input name="type" list="task-types" required value={type} onChange={(e) => setType(e.target.value)} data-testid="new-task-type" autoComplete="off" />
           <datalist id="task-types">
-            {KNOWN_TYPES.map((t) => (
-              <option key={t} value={t} />
+            {types.value?.map((t) => (
+              <option key={t.name} value={t.name}>
+                {t.description ?? ''}
+              </option>
             ))}
           </datalist>
+          <span className="muted small" data-testid="task-type-hint">
+            {known
+              ? [known.description, known.targetMinutes !== null ? `SLA ${known.targetMinutes} min` : null, known.priority !== null ? `default priority ${known.priority}` : null]
+                  .filter(Boolean)
+                  .join(' · ') || 'a known type'
+              : type.trim()
+                ? 'not a configured type: it follows the fallback route and the default SLA'
+                : ''}
+          </span>
         </label>
         <label>
           Title
@@ -47,7 +68,7 @@ export function NewTaskDialog({ open, onClose, onCreated }: { open: boolean; onC
         <div className="form-row">
           <label>
             Priority <span className="muted small">0–10</span>
-            <input name="priority" type="number" min={0} max={10} defaultValue={5} required />
+            <input name="priority" type="number" min={0} max={10} required value={shownPriority} onChange={(e) => setPriority(e.target.value)} data-testid="new-task-priority" />
           </label>
           <label>
             Project <span className="muted small">(folder or name, optional)</span>

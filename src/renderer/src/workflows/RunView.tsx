@@ -18,11 +18,14 @@ export function RunStatus({ status }: { status: string }) {
   );
 }
 
-function took(start: string | null, end: string | null): string {
+/** How long a run or step took (so far, while it runs). */
+export function took(start: string | null, end: string | null): string {
   const s = parseTime(start);
   if (!s) return '—';
   const e = parseTime(end) ?? new Date();
-  return formatDuration(e.getTime() - s.getTime());
+  const ms = e.getTime() - s.getTime();
+  // Most steps (queries, notifications) take milliseconds: "0 s" would read as "did not run".
+  return ms < 1000 ? '< 1 s' : formatDuration(ms);
 }
 
 /** A run's steps in order with status, timings and errors; progress while it runs. */
@@ -40,7 +43,12 @@ export function RunView({ id }: { id: number }) {
             <a href={routeHref('workflows')} className="muted">
               Workflows
             </a>{' '}
-            / run #{id} {r && <RunStatus status={r.status} />}
+            / run #{id}{' '}
+            {r && (
+              <span data-testid="run-status" data-status={r.status}>
+                <RunStatus status={r.status} />
+              </span>
+            )}
           </>
         }
       >
@@ -73,7 +81,7 @@ export function RunView({ id }: { id: number }) {
             </thead>
             <tbody>
               {steps.map((s) => (
-                <tr key={`${s.seq}-${s.attempt}`} data-testid="run-step">
+                <tr key={`${s.seq}-${s.attempt}`} data-testid="run-step" data-step={s.step} data-status={s.status}>
                   <td>{s.seq}</td>
                   <td>{s.step}</td>
                   <td>
@@ -81,7 +89,9 @@ export function RunView({ id }: { id: number }) {
                   </td>
                   <td>{s.attempt}</td>
                   <td>{took(s.startedAt, s.finishedAt)}</td>
-                  <td className="ellipsis small">{s.error ? <span className="error">{s.error}</span> : <code>{JSON.stringify(s.output ?? null)}</code>}</td>
+                  <td className="ellipsis small" title={s.error ?? JSON.stringify(s.output ?? null, null, 2)}>
+                    {s.error ? <span className="error">{s.error}</span> : <code>{JSON.stringify(s.output ?? null)}</code>}
+                  </td>
                 </tr>
               ))}
             </tbody>

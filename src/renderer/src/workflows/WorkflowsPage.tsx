@@ -7,7 +7,7 @@ import { RelativeTime } from '../components/Time';
 import { errorMessage } from '../data/format';
 import { useRefreshing } from '../data/live';
 import { navigate, routeHref } from '../shell/route';
-import { RunView, RunStatus } from './RunView';
+import { RunView, RunStatus, took } from './RunView';
 
 export function WorkflowsPage({ runId }: { runId: string | null }) {
   const workflows = useRefreshing(async () => (await window.architect.workflows.list()).workflows, { events: ['config.changed'] });
@@ -46,7 +46,7 @@ export function WorkflowsPage({ runId }: { runId: string | null }) {
           <table className="table">
             <tbody>
               {runs.value?.map((r) => (
-                <tr key={r.id} data-testid="workflow-run" className="clickable" onClick={() => navigate('workflows', r.id)}>
+                <tr key={r.id} data-testid="workflow-run" data-run-id={r.id} data-status={r.status} className="clickable" onClick={() => navigate('workflows', r.id)}>
                   <td style={{ width: 60 }}>#{r.id}</td>
                   <td>{r.workflow}</td>
                   <td>
@@ -55,6 +55,9 @@ export function WorkflowsPage({ runId }: { runId: string | null }) {
                   <td className="muted small">{r.currentStep ?? ''}</td>
                   <td className="small">
                     <RelativeTime at={r.startedAt} />
+                  </td>
+                  <td className="small muted" title="how long it took (so far)">
+                    {took(r.startedAt, r.finishedAt)}
                   </td>
                 </tr>
               ))}
@@ -99,7 +102,7 @@ function StartDialog({ workflow, onClose }: { workflow: WorkflowInfo | null; onC
           <button type="button" onClick={onClose}>
             Cancel
           </button>
-          <button type="button" className="primary" onClick={start}>
+          <button type="button" className="primary" onClick={start} data-testid="start-run">
             Start run
           </button>
         </div>

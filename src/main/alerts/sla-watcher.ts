@@ -15,8 +15,15 @@ import { AlertRepository } from './alert-repository.js';
 
 /** SLA targets are minutes; looking every few seconds shows a level change well within its minute. */
 export const SLA_TICK_MS = 5_000;
-/** Tasks evaluated between two yields to the event loop. */
+/** Tasks evaluated between two yields to the event loop (and per write transaction). */
 const SLICE_TASKS = 2_000;
+/**
+ * A console opened on a backlog can find thousands of tasks past their SLA at once:
+ * every alert is stored, but the log and the desktop get this many each per pass,
+ * then one line saying how many more there were.
+ */
+const LOUD_ALERTS_PER_PASS = 20;
+const DESKTOP_ALERTS_PER_PASS = 3;
 
 interface Pass {
   rules: SlaFile;
@@ -25,6 +32,9 @@ interface Pass {
   raised: Alert[];
   highlights: Map<number, string>;
   levels: Map<number, TaskSla>;
+  logged: number;
+  notified: number;
+  quiet: number;
 }
 
 export interface SlaWatcherOptions {
@@ -117,7 +127,9 @@ export class SlaWatcher {
       const rows = this.openTasks.all() as OpenTaskRow[];
       const pass = this.beginPass(rules);
       for (let i = 0; i < rows.length; i += SLICE_TASKS) {
-        for (const row of rows.slice(i, i + SLICE_TASKS)) this.evaluateRow(row, pass);
+        this.options.store.transaction(() => {
+          for (const row of rows.slice(i, i + SLICE_TASKS)) this.evaluateRow(row, pass);
+        });
         if (i + SLICE_TASKS < rows.length) await new Promise<void>((resolve) => setImmediate(resolve));
         if (!this.timer) return;
       }
@@ -143,7 +155,9 @@ export class SlaWatcher {
 
   private evaluateAll(rules: SlaFile): Alert[] {
     const pass = this.beginPass(rules);
-    for (const row of this.openTasks.all() as OpenTaskRow[]) this.evaluateRow(row, pass);
+    this.options.store.transaction(() => {
+      for (const row of this.openTasks.all() as OpenTaskRow[]) this.evaluateRow(row, pass);
+    });
     this.endPass(pass);
     return pass.raised;
   }
@@ -152,11 +166,12 @@ export class SlaWatcher {
     if (this.compiled?.rules !== rules) this.compiled = { rules, escalations: compileEscalations(rules) };
     const { escalations } = this.compiled;
     for (const p of escalations.problems) this.logProblemOnce(p.ruleIndex, p.message);
-    return { rules, escalations, now: this.clock(), raised: [], highlights: new Map(), levels: new Map() };
+    return { rules, escalations, now: this.clock(), raised: [], highlights: new Map(), levels: new Map(), logged: 0, notified: 0, quiet: 0 };
   }
 
   /** The pass's maps replace the old ones whole: readers never see half a pass. */
   private endPass(pass: Pass): void {
+    if (pass.quiet > 0) this.log.warn(`SLA: ${pass.quiet} more alert(s) in this pass; see Alerts in the console`);
     this.highlights.clear();
     for (const [k, v] of pass.highlights) this.highlights.set(k, v);
     this.levels.clear();
@@ -181,7 +196,7 @@ export class SlaWatcher {
     for (const step of result.steps) {
       if (step.action === 'highlight_task' && step.color) color = step.color;
       else if (step.action === 'alert_user') {
-        const alert = this.raise(row.id, step, pass.now);
+        const alert = this.raise(row.id, step, pass);
         if (alert) pass.raised.push(alert);
       } else if (step.action === 'reassign') this.reassign(row, step, pass.now);
     }
@@ -189,7 +204,8 @@ export class SlaWatcher {
     pass.levels.set(row.id, { targetMinutes: e.targetMinutes, elapsedMinutes: e.elapsedMinutes, percentUsed: e.percentUsed, level: e.level, highlight: color });
   }
 
-  private raise(taskId: number, step: EscalationStep, now: Date): Alert | null {
+  private raise(taskId: number, step: EscalationStep, pass: Pass): Alert | null {
+    const now = pass.now;
     if (!step.onceKey) return null;
     const alert = this.alerts.raise(
       { taskId, kind: 'sla', level: step.level, message: step.message, channels: step.channels, dedupeKey: step.onceKey },
@@ -200,8 +216,12 @@ export class SlaWatcher {
     for (const channel of step.channels) {
       try {
         if (channel === 'dashboard') this.options.onAlert?.(alert);
-        else if (channel === 'desktop') this.options.notify?.(`Architect: task #${taskId} ${step.level}`, step.message);
-        else if (channel === 'log') this.log[step.level === 'critical' ? 'error' : 'warn'](`SLA ${step.level}: ${step.message}`, { task: taskId });
+        else if (channel === 'desktop') {
+          if (pass.notified++ < DESKTOP_ALERTS_PER_PASS) this.options.notify?.(`Architect: task #${taskId} ${step.level}`, step.message);
+        } else if (channel === 'log') {
+          if (pass.logged++ < LOUD_ALERTS_PER_PASS) this.log[step.level === 'critical' ? 'error' : 'warn'](`SLA ${step.level}: ${step.message}`, { task: taskId });
+          else pass.quiet++;
+        }
       } catch (err) {
         this.log.warn('an alert channel failed', { channel, task: taskId, err });
       }

@@ -87,13 +87,26 @@ export function setupRouting(opts: {
   const offSessions = opts.sessions.onChange((sessions, transitions) => assigner.onSessions(sessions, transitions));
   const offConfig = opts.config.subscribe(() => assigner.kick());
 
+  let pendingAlert: Alert | null = null;
+  let alertEmitScheduled = false;
   const isoAlert = (a: Alert): Alert => ({ ...a, createdAt: fromSqlTime(a.createdAt), acknowledgedAt: fromSqlTime(a.acknowledgedAt) });
   const watcher = new SlaWatcher({
     store,
     getSnapshot: () => opts.config.snapshot(),
     logger: log,
     notify: opts.notify,
-    onAlert: (alert) => opts.bus.emit('alerts.changed', { open: watcher.alerts.countOpen(), latest: isoAlert(alert) }),
+    // A pass may raise thousands of alerts on a backlog: clients hear once per tick.
+    onAlert: (alert) => {
+      pendingAlert = alert;
+      if (alertEmitScheduled) return;
+      alertEmitScheduled = true;
+      setImmediate(() => {
+        alertEmitScheduled = false;
+        const latest = pendingAlert;
+        pendingAlert = null;
+        opts.bus.emit('alerts.changed', { open: watcher.alerts.countOpen(), latest: latest ? isoAlert(latest) : null });
+      });
+    },
     onReassign: () => assigner.kick(),
   });
   const stopWatcher = watcher.start();

@@ -6,6 +6,7 @@ import { TaskQueue } from '../../../src/main/assigner/task-queue.js';
 import { SlaFile } from '../../../src/main/config/schemas/sla.js';
 import type { Store } from '../../../src/main/store/store.js';
 import { TestClock, tempStore } from '../assigner/fixture.js';
+import { createLogger } from '../../../src/main/log/logger.js';
 
 const RULES = SlaFile.parse({
   version: '1.0',
@@ -124,5 +125,21 @@ describe('SlaWatcher', () => {
     watcher(t.open()).tick();
     expect(t.store.tasks.get(task.id)).toMatchObject({ status: 'assigned', assignedTo: 'w2' });
     expect(t.store.decisions.forTask(task.id).filter((d) => d.reason.startsWith('back to the queue: reassigned by SLA'))).toHaveLength(1);
+  });
+
+  it('a backlog past its SLA is stored in full, but the log and the desktop get a bounded number', () => {
+    const lines: string[] = [];
+    const log = createLogger({ level: 'debug', console: { write: (l: string) => (lines.push(l), true) } as unknown as NodeJS.WritableStream });
+    const w = new SlaWatcher({ store: t.store, getSnapshot: () => ({ sla: rules }), clock: clock.now, logger: log, onAlert: (a) => dashboard.push(a), notify: (title) => desktop.push(title) });
+    t.store.transaction(() => {
+      for (let i = 0; i < 150; i++) t.store.tasks.add({ type: 'anything', title: `old ${i}` });
+    });
+    clock.advanceMinutes(30);
+    expect(w.tick()).toHaveLength(150);
+    expect(w.alerts.countOpen()).toBe(150);
+    expect(desktop.length).toBeLessThanOrEqual(3);
+    const slaLines = lines.filter((l) => l.includes('SLA critical'));
+    expect(slaLines.length).toBeLessThanOrEqual(20);
+    expect(lines.some((l) => l.includes('130 more alert(s)'))).toBe(true);
   });
 });

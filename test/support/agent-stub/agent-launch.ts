@@ -43,7 +43,9 @@ export function prepareAgent(agent: RealAgent, cliRoot: string, stubUrl: string,
   fs.mkdirSync(cwd, { recursive: true });
   const bin = path.join(cliRoot, 'node_modules', '.bin', agent);
   const version = cliVersion(cliRoot, agent);
-  const common = { HOME: home, TERM: 'xterm-256color', LANG: 'C.UTF-8', PATH: process.env.PATH ?? '/usr/bin:/bin', NO_UPDATE_NOTIFIER: '1' };
+  // CI=0: the pane inherits the tmux server's environment, and under CI=true Gemini CLI
+  // (is-in-ci) skips its interactive UI and exits at once.
+  const common = { HOME: home, TERM: 'xterm-256color', LANG: 'C.UTF-8', PATH: process.env.PATH ?? '/usr/bin:/bin', NO_UPDATE_NOTIFIER: '1', CI: '0' };
   if (agent === 'claude') {
     const key = 'sk-ant-api03-architect-stub-key-0123456789abcdefghij';
     writeJson(path.join(home, '.claude.json'), {

@@ -5,13 +5,26 @@ import { hooksFilePath } from '../../hooks/events.js';
 import { loadAgentManifests } from '../../sessions/manifests.js';
 import { SessionMonitor } from '../../sessions/monitor.js';
 import { watchedServers } from '../../tmux/server.js';
+import { serversToWatch, sshControlDir } from '../../tmux/watched-servers.js';
+import { loadConfig } from '../../config/load.js';
 import { EXIT_OK, UsageError, type CliCommand, type CliContext } from '../command.js';
 
-/** The monitor the CLI commands use: every watched server, the base agents.yaml, the agents' hook events. */
+/**
+ * The monitor the CLI commands use, on the same layered config as the console:
+ * agents.yaml with its environment and local overrides, and the servers of
+ * --tmux-socket plus servers.yaml. A config that does not validate is reported, not
+ * half-used.
+ */
 export function cliMonitor(ctx: CliContext): SessionMonitor {
-  const agents = loadAgentManifests(path.join(ctx.globals.configDir, 'base', 'agents.yaml'));
-  const servers = watchedServers(ctx.globals.tmuxSockets, ctx.globals.watchDefaultTmux);
-  if (servers.length === 0) throw new UsageError('no tmux server to watch: --no-default-tmux needs at least one --tmux-socket NAME');
+  const loaded = loadConfig({ dir: ctx.globals.configDir, env: ctx.globals.env });
+  if (!loaded.ok) {
+    const where = loaded.problems.map((p) => `  ${path.relative(process.cwd(), p.file) || p.file}:${p.line}:${p.col}: ${p.message}`).join('\n');
+    throw new Error(`the config in ${ctx.globals.configDir} has problems (architect config check):\n${where}`);
+  }
+  const agents = loaded.snapshot.agents ?? loadAgentManifests(path.join(ctx.globals.configDir, 'base', 'agents.yaml'));
+  const base = watchedServers(ctx.globals.tmuxSockets, ctx.globals.watchDefaultTmux);
+  const servers = serversToWatch(base, loaded.snapshot.servers ?? null, sshControlDir(ctx.globals.dataDir)).servers;
+  if (servers.length === 0) throw new UsageError('no tmux server to watch: --no-default-tmux needs at least one --tmux-socket NAME (or servers in servers.yaml)');
   return new SessionMonitor({ servers, agents, hooksFile: ctx.globals.dataDir ? hooksFilePath(ctx.globals.dataDir) : null });
 }
 

@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import type { Alert } from '../../shared/api.js';
 import type { Store } from '../store/store.js';
-import { toSqlTime } from '../store/time.js';
+import { fromSqlTime, toSqlTime } from '../store/time.js';
 
 export class AlertNotFoundError extends Error {
   constructor(readonly alertId: number) {
@@ -48,8 +48,8 @@ function alertFromRow(r: AlertRow): Alert {
     level: r.level,
     message: r.message,
     channels: Array.isArray(channels) ? channels.map(String) : [],
-    createdAt: r.created_at,
-    acknowledgedAt: r.acknowledged_at,
+    createdAt: fromSqlTime(r.created_at),
+    acknowledgedAt: fromSqlTime(r.acknowledged_at),
   };
 }
 

@@ -10,7 +10,8 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { compileEscalations, escalate, type CompiledEscalations, type EscalationStep } from '../sla/escalate.js';
 import type { SlaTaskFacts } from '../sla/evaluate.js';
 import type { Store } from '../store/store.js';
-import { isoFromStore, TaskQueue } from '../assigner/task-queue.js';
+import { TaskQueue } from '../assigner/task-queue.js';
+import { fromSqlTime } from '../store/time.js';
 import { AlertRepository } from './alert-repository.js';
 
 /** SLA targets are minutes; looking every few seconds shows a level change well within its minute. */
@@ -183,8 +184,8 @@ export class SlaWatcher {
       id: row.id,
       type: row.type,
       status: row.status,
-      createdAt: isoFromStore(row.created_at),
-      startedAt: row.started_at ? isoFromStore(row.started_at) : null,
+      createdAt: fromSqlTime(row.created_at),
+      startedAt: row.started_at ? fromSqlTime(row.started_at) : null,
       priority: row.priority,
       assignedTo: row.assigned_to,
     };

@@ -14,7 +14,8 @@ import { MAX_TASKS_PER_ROUND, dryRun, planRound, roundWindow } from './dry-run.j
 import { EnvironmentKeeper } from './environment-keeper.js';
 import { lifecycleActions, nextTimeout, type LifecycleAction, type StateChange } from './lifecycle.js';
 import { AssignmentLatency } from '../metrics/assignment-latency.js';
-import { TaskQueue, isoFromStore, type ClaimedTask } from './task-queue.js';
+import { TaskQueue, type ClaimedTask } from './task-queue.js';
+import { fromSqlTime } from '../store/time.js';
 
 /** A failed delivery waits this long before the next try, doubling per attempt… */
 export const DELIVERY_BACKOFF_MS = 5_000;
@@ -201,7 +202,7 @@ export class Assigner {
     for (const { claimed, session } of claims) {
       this.queuedNotes.delete(claimed.id);
       this.avoid.delete(claimed.id);
-      this.latency.observe((now.getTime() - Date.parse(isoFromStore(claimed.createdAt))) / 1000);
+      this.latency.observe((now.getTime() - Date.parse(fromSqlTime(claimed.createdAt))) / 1000);
       const rule = Object.hasOwn(rules.environment_routing, claimed.type) ? rules.environment_routing[claimed.type] : undefined;
       this.delivering.set(session.name, claimed.id);
       const delivery = this.dispatch(claimed, session, rule).finally(() => {

@@ -4,7 +4,8 @@
 // actions out. The assigner applies them.
 import type { SessionState } from '../../shared/api.js';
 import type { RoutingFile } from '../config/schemas/routing.js';
-import { isoFromStore, type HeldTask } from './task-queue.js';
+import type { HeldTask } from './task-queue.js';
+import { fromSqlTime } from '../store/time.js';
 
 const MS_PER_MINUTE = 60_000;
 /** States a turn can end from: the agent worked, or asked something and was answered. */
@@ -75,7 +76,7 @@ export function lifecycleActions(input: LifecycleInput): LifecycleAction[] {
     const rule = Object.hasOwn(input.rules.environment_routing, task.type) ? input.rules.environment_routing[task.type] : undefined;
     const limit = rule?.timeout_minutes;
     if (limit === undefined) continue;
-    const elapsedMs = nowMs - Date.parse(isoFromStore(task.assignedAt));
+    const elapsedMs = nowMs - Date.parse(fromSqlTime(task.assignedAt));
     if (elapsedMs > limit * MS_PER_MINUTE) {
       actions.push({ ...base, cause: 'timeout', reason: `reassigned: ${task.session} held it ${heldFor(elapsedMs)}, over timeout_minutes ${limit} for ${task.type}` });
     }
@@ -93,7 +94,7 @@ export function nextTimeout(held: readonly HeldTask[], rules: RoutingFile): numb
   for (const task of held) {
     const rule = Object.hasOwn(rules.environment_routing, task.type) ? rules.environment_routing[task.type] : undefined;
     if (rule?.timeout_minutes === undefined) continue;
-    const at = Date.parse(isoFromStore(task.assignedAt)) + rule.timeout_minutes * MS_PER_MINUTE;
+    const at = Date.parse(fromSqlTime(task.assignedAt)) + rule.timeout_minutes * MS_PER_MINUTE;
     if (earliest === null || at < earliest) earliest = at;
   }
   return earliest;

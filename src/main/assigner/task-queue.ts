@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import type { TaskStatus } from '../../shared/api.js';
 import type { PendingTask } from '../routing/types.js';
 import type { Store } from '../store/store.js';
-import { toSqlTime } from '../store/time.js';
+import { fromSqlTime, toSqlTime } from '../store/time.js';
 
 /** Statuses in which a task occupies its session. */
 export const HOLDING_STATUSES: readonly TaskStatus[] = ['assigned', 'in_progress'];
@@ -41,11 +41,6 @@ export interface DecisionRecord {
   session: string | null;
   decision: string;
   reason: string;
-}
-
-/** Store timestamps ('YYYY-MM-DD HH:MM:SS.SSS', UTC) as ISO, which Date.parse reads as UTC everywhere. */
-export function isoFromStore(sqlTime: string): string {
-  return sqlTime.includes('T') ? sqlTime : `${sqlTime.replace(' ', 'T')}Z`;
 }
 
 interface PendingRow {
@@ -125,8 +120,8 @@ export class TaskQueue {
       id: r.id,
       type: r.type,
       priority: r.priority,
-      createdAt: isoFromStore(r.created_at),
-      notBefore: r.not_before ? isoFromStore(r.not_before) : null,
+      createdAt: fromSqlTime(r.created_at),
+      notBefore: r.not_before ? fromSqlTime(r.not_before) : null,
     }));
   }
 

@@ -13,7 +13,6 @@ import type { QueryService } from '../queries/service.js';
 import { classify } from '../sessions/classify.js';
 import { compileManifests, type CompiledManifests } from '../sessions/manifests.js';
 import type { Store } from '../store/store.js';
-import { fromSqlTime } from '../store/time.js';
 import type { HttpRoute } from '../web/server.js';
 import type { SessionsFeature } from './sessions.js';
 
@@ -89,7 +88,6 @@ export function setupRouting(opts: {
 
   let pendingAlert: Alert | null = null;
   let alertEmitScheduled = false;
-  const isoAlert = (a: Alert): Alert => ({ ...a, createdAt: fromSqlTime(a.createdAt), acknowledgedAt: fromSqlTime(a.acknowledgedAt) });
   const watcher = new SlaWatcher({
     store,
     getSnapshot: () => opts.config.snapshot(),
@@ -104,7 +102,7 @@ export function setupRouting(opts: {
         alertEmitScheduled = false;
         const latest = pendingAlert;
         pendingAlert = null;
-        opts.bus.emit('alerts.changed', { open: watcher.alerts.countOpen(), latest: latest ? isoAlert(latest) : null });
+        opts.bus.emit('alerts.changed', { open: watcher.alerts.countOpen(), latest: latest ? latest : null });
       });
     },
     onReassign: () => assigner.kick(),
@@ -126,7 +124,7 @@ export function setupRouting(opts: {
         if (!snapshot) throw new ApiError('unavailable', 'no valid configuration is loaded: fix the problems listed under Config');
         return { decisions: assigner.dryRun(snapshot.routing, opts.sessions.list()) };
       },
-      'alerts.list': (p) => ({ alerts: watcher.alerts.list({ includeAcknowledged: p.includeAcknowledged, limit: p.limit }).map(isoAlert) }),
+      'alerts.list': (p) => ({ alerts: watcher.alerts.list({ includeAcknowledged: p.includeAcknowledged, limit: p.limit }) }),
       'alerts.ack': (p) => {
         try {
           watcher.alerts.acknowledge(p.id);
@@ -135,7 +133,7 @@ export function setupRouting(opts: {
           throw err;
         }
         const latest = watcher.alerts.latestOpen();
-        opts.bus.emit('alerts.changed', { open: watcher.alerts.countOpen(), latest: latest ? isoAlert(latest) : null });
+        opts.bus.emit('alerts.changed', { open: watcher.alerts.countOpen(), latest: latest ? latest : null });
         return { ok: true };
       },
     },
@@ -183,7 +181,7 @@ export function setupRouting(opts: {
       if (n.channel === 'desktop') opts.notify?.('Architect', n.message);
       if (n.channel !== 'dashboard') return;
       const latest = watcher.alerts.latestOpen();
-      opts.bus.emit('alerts.changed', { open: watcher.alerts.countOpen(), latest: latest ? isoAlert(latest) : null });
+      opts.bus.emit('alerts.changed', { open: watcher.alerts.countOpen(), latest: latest ? latest : null });
     },
     stop: async () => {
       offSessions();

@@ -4,7 +4,8 @@ import type { ConfigService } from '../config/service.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
-import { SessionMonitor, type PaneExplanation } from '../sessions/monitor.js';
+import { SessionMonitor } from '../sessions/monitor.js';
+import { explanationText } from '../sessions/explain-text.js';
 import type { SessionSink, SessionTransition } from '../sessions/sink.js';
 import type { Store } from '../store/store.js';
 import { fromSqlTime, toSqlTime } from '../store/time.js';
@@ -194,7 +195,7 @@ export async function setupSessions(opts: {
         if (!monitor) throw new ApiError('unavailable', 'agent detection is not running (no valid config yet)');
         const session = find(p.id);
         const explanation = await monitor.explain(`${session.server}:${session.paneId}`);
-        return { text: describeExplanation(explanation) };
+        return { text: explanationText(explanation) };
       },
       'terminal.open': async (p) => {
         const session = find(p.sessionId);
@@ -215,17 +216,4 @@ export async function setupSessions(opts: {
       monitor?.stop();
     },
   };
-}
-
-export function describeExplanation(e: PaneExplanation): string {
-  const s = e.session;
-  const lines = [
-    `${s.name} (${s.server}:${s.paneId}) — agent ${s.agent} (${e.identification.command || 'no process'}), state ${s.state}${s.reason ? `: ${s.reason}` : ''}`,
-    `decided by: ${e.decidedBy ?? 'the process and pane (no screen rule)'}`,
-  ];
-  if (e.hook) lines.push(`latest hook event: ${JSON.stringify(e.hook)}`);
-  lines.push(`the screen now reads as: ${e.result.state}${e.result.ruleId ? ` (rule ${e.result.ruleId})` : ''}`);
-  if (e.verdicts.length) lines.push('rules, in order:');
-  for (const v of e.verdicts) lines.push(`  ${v.matched ? '✓' : '·'} ${v.ruleId} → ${v.state}: ${v.evidence}`);
-  return lines.join('\n');
 }

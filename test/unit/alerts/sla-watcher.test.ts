@@ -98,7 +98,7 @@ describe('SlaWatcher', () => {
     const [alert] = w.tick();
     w.alerts.acknowledge(alert!.id, new Date('2026-01-01T00:00:00Z'));
     w.alerts.acknowledge(alert!.id, new Date('2026-02-01T00:00:00Z'));
-    expect(w.alerts.list({ includeAcknowledged: true })[0]?.acknowledgedAt).toBe('2026-01-01 00:00:00.000');
+    expect(w.alerts.list({ includeAcknowledged: true })[0]?.acknowledgedAt).toBe('2026-01-01T00:00:00.000Z'); // the first time, in the API's ISO form
   });
 
   it('closed tasks never alert', () => {

@@ -249,6 +249,9 @@ export class SessionMonitor {
         this.collect(transitions, tracked.setState('exited', 'pane closed', null));
       }
       this.clients.sync(server, panes, this.running);
+      // Out of the list means out now: a listener reading list() before the next await
+      // must not see a pane vanish without its 'exited' transition.
+      if (transitions.length > 0) this.publish(transitions.splice(0), true);
     }
     this.hooks?.poll(); // in case the watch missed a write
     // Classify agent panes that are quiet; a pane in the middle of output is left to its settle timer.

@@ -90,13 +90,28 @@ describe('SessionMonitor on a private tmux server', () => {
   it('a pane killed mid-run becomes exited, and a restarted server is found again', async () => {
     const keep = tmux.newSession('keeper');
     const doomed = tmux.newSession('codex_worker');
-    monitor = new SessionMonitor({ servers: [tmuxServer(tmux.socket)], agents, scanIntervalMs: 300 });
+    // A second server (not running) after ours: a scan awaits it after dropping our closed pane.
+    const servers = [tmuxServer(tmux.socket), tmuxServer(`${tmux.socket}-absent`)];
+    monitor = new SessionMonitor({ servers, agents, scanIntervalMs: 300 });
     const { transitions, until } = watch(monitor);
     await monitor.start();
     tmux.type(doomed, 'codex codex-0.169.0-working');
     await until('codex working', (l) => l.some((s) => s.paneId === doomed && s.agent === 'codex' && s.state === 'working'));
+    // Whoever reads list() (the assigner does, on its own schedule) never sees the pane
+    // vanish before its 'exited' transition went out: else its task would be lost as "gone".
+    const doomedId = monitor.list().find((s) => s.paneId === doomed)!.id;
+    let vanishedUnannounced = false;
+    let polling = true;
+    const poll = () => {
+      if (!monitor?.list().some((s) => s.id === doomedId) && !transitions.some((t) => t.sessionId === doomedId && t.to === 'exited')) vanishedUnannounced = true;
+      if (polling) setImmediate(poll);
+    };
+    poll();
     tmux.tmux('kill-pane', '-t', doomed);
     await until('codex pane gone', (l) => !l.some((s) => s.paneId === doomed));
+    await new Promise((r) => setTimeout(r, 50));
+    polling = false;
+    expect(vanishedUnannounced).toBe(false);
     expect(transitions.at(-1)).toMatchObject({ to: 'exited', from: 'working', agent: 'codex', reason: 'pane closed' });
     expect(monitor.list().map((s) => s.paneId)).toEqual([keep]);
 

@@ -35,6 +35,8 @@ export class RoundFacts {
   version = 0;
   private readonly providersByType = new Map<string, ReadonlySet<string>>();
   private readonly topProviders: ReadonlySet<string>;
+  /** Per provider set: how many of namesSorted are known to be blocked (see candidates). */
+  private readonly blockedPrefix = new Map<ReadonlySet<string>, number>();
 
   constructor(
     readonly rules: RoutingFile,
@@ -85,27 +87,40 @@ export class RoundFacts {
    * Preferred sessions in order, then every other session by name. Other sessions
    * that could never take work (excluded, not an agent) are left out: listing them
    * in every reason would bury the ones that matter.
+   *
+   * `untilFree`: stop after the first session that can take the task (all
+   * preferred_order needs); a list without one is complete either way.
    */
-  candidates(preferred: readonly string[], providers: ReadonlySet<string>): Candidate[] {
+  candidates(preferred: readonly string[], providers: ReadonlySet<string>, untilFree = false): Candidate[] {
     const out: Candidate[] = [];
     const seen = new Set<string>();
-    preferred.forEach((name, i) => {
-      if (seen.has(name)) return;
-      seen.add(name);
-      out.push({
-        name,
-        preferredRank: i + 1,
-        session: this.byName.get(name) ?? null,
-        obstacle: this.obstacle(name, providers),
-      });
-    });
-    for (const name of this.namesSorted) {
+    for (const [i, name] of preferred.entries()) {
       if (seen.has(name)) continue;
+      seen.add(name);
       const obstacle = this.obstacle(name, providers);
+      out.push({ name, preferredRank: i + 1, session: this.byName.get(name) ?? null, obstacle });
+      if (untilFree && obstacle === null) return out;
+    }
+    // Obstacles only accumulate within a round, so other sessions found blocked
+    // for these providers stay blocked: a search for the first free one starts
+    // after them (else filling 50 sessions reads 50²/2 candidates).
+    const names = this.namesSorted;
+    const from = untilFree ? (this.blockedPrefix.get(providers) ?? 0) : 0;
+    let prefix = true;
+    for (let j = from; j < names.length; j++) {
+      const name = names[j]!;
+      if (seen.has(name)) {
+        prefix = false; // not looked at for these providers: it may be free for another rule
+        continue;
+      }
+      const obstacle = this.obstacle(name, providers);
+      if (prefix && obstacle !== null) this.blockedPrefix.set(providers, j + 1);
       if (obstacle?.kind === 'excluded' || obstacle?.kind === 'provider') continue;
       out.push({ name, preferredRank: null, session: this.byName.get(name) ?? null, obstacle });
+      if (untilFree && obstacle === null) return out;
     }
-    return out;
+    // None free: the reason lists every candidate, the skipped ones too.
+    return from > 0 ? this.candidates(preferred, providers) : out;
   }
 }
 

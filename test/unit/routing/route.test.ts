@@ -234,6 +234,23 @@ describe('route: ordering and one task per session per round', () => {
     const { decisions } = route({ tasks: [t(1, 'feature'), t(2, 'feature')], sessions: [s('a')], rules: rules(routes), now: NOW });
     expect(decisions[1]?.reason).toBe('queued: no idle session among [a]; a just got task #1; retry in 60 s');
   });
+
+  it('fills a large fleet in order, across types with their own preferences, and lists every session once none is left', () => {
+    // s00…s11 idle, s03 working; chores prefer s07, features prefer s00.
+    const names = Array.from({ length: 12 }, (_, i) => `s${String(i).padStart(2, '0')}`);
+    const sessions = names.map((n) => s(n, 'claude', n === 's03' ? 'working' : 'idle'));
+    const r = rules({ feature: { preferred_sessions: ['s00'], priority: 5 }, chore: { preferred_sessions: ['s07'], priority: 5 } });
+    const tasks = Array.from({ length: 13 }, (_, i) => t(i + 1, i % 2 ? 'chore' : 'feature', null, 100 - i));
+    const { decisions } = route({ tasks, sessions, rules: r, now: NOW });
+    expect(summary(decisions)).toEqual([
+      '#1→s00', '#2→s07', '#3→s01', '#4→s02', '#5→s04', '#6→s05', '#7→s06', '#8→s08', '#9→s09', '#10→s10', '#11→s11', '#12 queued', '#13 queued',
+    ]);
+    expect(decisions[3]?.reason).toBe('assigned to s02 (idle claude session, not preferred for chore; s07 just got task #2)');
+    expect(decisions[11]?.reason).toBe(
+      'queued: no idle session among [s07, s00, s01, s02, s03, s04, s05, s06, … 4 more]; s07 just got task #2; s00 just got task #1; ' +
+        's01 just got task #3; s02 just got task #4; s03 is working; s04 just got task #5; s05 just got task #6; s06 just got task #7; retry in 60 s',
+    );
+  });
 });
 
 describe('route: strategies', () => {

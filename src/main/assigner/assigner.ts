@@ -14,7 +14,7 @@ import { MAX_TASKS_PER_ROUND, dryRun, planRound, roundWindow } from './dry-run.j
 import { EnvironmentKeeper } from './environment-keeper.js';
 import { lifecycleActions, nextTimeout, type LifecycleAction, type StateChange } from './lifecycle.js';
 import { AssignmentLatency } from '../metrics/assignment-latency.js';
-import { TaskQueue, type ClaimedTask } from './task-queue.js';
+import { TaskQueue, type ClaimedTask, type DecisionRecord, type HeldTask } from './task-queue.js';
 import { fromSqlTime } from '../store/time.js';
 
 /** A failed delivery waits this long before the next try, doubling per attempt… */
@@ -143,7 +143,9 @@ export class Assigner {
     const now = this.clock();
     const sessions = this.options.getSessions();
     for (const s of sessions) this.known.add(s.name);
-    this.apply(lifecycleActions({ held: this.queue.heldTasks(), sessions, changes: [], rules, now, known: this.known }));
+    // Who holds what: read once, again only after something changed it.
+    let held: HeldTask[] | null = this.queue.heldTasks();
+    if (this.apply(lifecycleActions({ held, sessions, changes: [], rules, now, known: this.known }))) held = null;
     this.envs.releaseClosed();
 
     const load = usesLeastLoaded(rules) ? this.queue.recentLoad(new Date(now.getTime() - LOAD_WINDOW_MS)) : undefined;
@@ -156,7 +158,7 @@ export class Assigner {
     // session is free for the others), or when the head of the queue left sessions
     // free and there is more queue to read.
     for (let pass = 0; pass < MAX_PASSES; pass++) {
-      const plan = planRound(this.queue, rules, sessions, now, { cursor: this.cursor, load, skip: skipped, busy: this.delivering, limit });
+      const plan = planRound(this.queue, rules, sessions, now, { cursor: this.cursor, load, skip: skipped, busy: this.delivering, limit, held: held ?? undefined });
       this.cursor = plan.cursor;
       let skippedNow = false;
       const toClaim: Array<Extract<RoutingDecision, { kind: 'assigned' }>> = [];
@@ -176,28 +178,31 @@ export class Assigner {
         }
         toClaim.push(d);
       }
-      this.options.store.transaction(() => notes.forEach((n) => this.noteQueued(n, now)));
-      const claimed = this.claimAll(toClaim, rules, sessions, now);
-      changed = changed || claimed > 0;
+      const claimed = this.claimAll(toClaim, notes, rules, sessions, now);
+      if (claimed > 0) {
+        changed = true;
+        held = null;
+      }
       const readFurther = plan.queueCut && claimed < plan.free && limit < MAX_TASKS_PER_ROUND;
       if (readFurther) limit = MAX_TASKS_PER_ROUND;
       if (!skippedNow && !readFurther) break;
     }
-    dueMs = earliest(dueMs, nextTimeout(this.queue.heldTasks(), rules));
+    if (hasTimeouts(rules)) dueMs = earliest(dueMs, nextTimeout(held ?? this.queue.heldTasks(), rules));
     this.arm(dueMs, now);
     if (changed) this.options.onChange?.();
   }
 
-  /** Claims in one transaction per round (one commit, not fifty); each claim keeps its own guard. */
-  private claimAll(decisions: ReadonlyArray<Extract<RoutingDecision, { kind: 'assigned' }>>, rules: RoutingFile, sessions: readonly Session[], now: Date): number {
-    const claims = this.options.store.transaction(() =>
-      decisions.flatMap((d) => {
-        const session = sessions.find((s) => s.name === d.session);
-        const claimed = session ? this.queue.claim(d.taskId, d.session, d.reason, now) : null;
-        // null: another console or CLI got there first; that is what the guard is for.
-        return session && claimed ? [{ claimed, session }] : [];
-      }),
-    );
+  /** Claims in one transaction per round (one commit, not fifty), with the round's queued notes; each claim keeps its own guard. */
+  private claimAll(decisions: ReadonlyArray<Extract<RoutingDecision, { kind: 'assigned' }>>, notes: readonly QueuedNote[], rules: RoutingFile, sessions: readonly Session[], now: Date): number {
+    const byName = new Map(sessions.map((s) => [s.name, s]));
+    const wanted = decisions.filter((d) => byName.has(d.session)).map((d) => ({ taskId: d.taskId, session: d.session, reason: d.reason }));
+    // A decision row per change of a task's queued cause, not per round.
+    const news = notes.filter((n) => this.queuedNotes.get(n.taskId) !== n.cause);
+    const records = news.map((n): DecisionRecord => ({ kind: 'route', taskId: n.taskId, session: null, decision: 'queued', reason: n.reason }));
+    // A claim missing from the result: another console or CLI got there first; that is what the guard is for.
+    const sessionOf = new Map(wanted.map((w) => [w.taskId, byName.get(w.session)!]));
+    const claims = this.queue.claimMany(wanted, records, now).map((claimed) => ({ claimed, session: sessionOf.get(claimed.id)! }));
+    for (const n of news) this.rememberQueued(n);
     // Typing starts only once the claims are committed.
     for (const { claimed, session } of claims) {
       this.queuedNotes.delete(claimed.id);
@@ -246,8 +251,9 @@ export class Assigner {
     this.kick();
   }
 
-  private apply(actions: LifecycleAction[]): void {
-    if (actions.length === 0) return;
+  /** Applies the lifecycle's actions; true when a task changed. */
+  private apply(actions: LifecycleAction[]): boolean {
+    if (actions.length === 0) return false;
     const now = this.clock();
     let changed = false;
     for (const a of actions) {
@@ -283,15 +289,14 @@ export class Assigner {
       this.options.onChange?.();
       this.kick();
     }
+    return changed;
   }
 
-  private noteQueued(note: QueuedNote, now: Date): void {
-    if (this.queuedNotes.get(note.taskId) === note.cause) return;
+  private rememberQueued(note: QueuedNote): void {
     // Cancelled tasks never leave the map by being claimed; forgetting everything now
     // and then costs one repeated "queued" row per waiting task, not unbounded memory.
     if (this.queuedNotes.size >= MAX_REMEMBERED_NOTES) this.queuedNotes.clear();
     this.queuedNotes.set(note.taskId, note.cause);
-    this.queue.record({ kind: 'route', taskId: note.taskId, session: null, decision: 'queued', reason: note.reason }, now);
   }
 
   private arm(dueMs: number | null, now: Date): void {
@@ -305,6 +310,10 @@ export class Assigner {
     }, delay);
     this.wakeTimer.unref();
   }
+}
+
+function hasTimeouts(rules: RoutingFile): boolean {
+  return Object.values(rules.environment_routing).some((r) => r.timeout_minutes !== undefined);
 }
 
 function usesLeastLoaded(rules: RoutingFile): boolean {

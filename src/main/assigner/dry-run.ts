@@ -53,12 +53,14 @@ export function planRound(
     busy?: ReadonlyMap<string, number>;
     /** How many queued tasks to consider, from the head of the queue. */
     limit?: number;
+    /** The held tasks, when the caller has just read them. */
+    held?: readonly HeldTask[];
   } = {},
 ): PlannedRound {
   const limit = opts.limit ?? MAX_TASKS_PER_ROUND;
   const read = queue.pendingTasks(limit);
   const pending = read.filter((t) => !opts.skip?.has(t.id));
-  const routable = routableSessions(sessions, queue.heldTasks(), opts.busy);
+  const routable = routableSessions(sessions, opts.held ?? queue.heldTasks(), opts.busy);
   const effective = effectiveRules(rules, sessions);
   const { decisions, cursor } = route({
     tasks: pending,

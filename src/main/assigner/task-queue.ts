@@ -43,6 +43,11 @@ export interface DecisionRecord {
   reason: string;
 }
 
+interface ClaimedRow extends Omit<ClaimedTask, 'metadata' | 'projectPath'> {
+  metadata: string | null;
+  projectId: number | null;
+}
+
 interface PendingRow {
   id: number;
   type: string;
@@ -55,7 +60,8 @@ export class TaskQueue {
   private readonly pending: Database.Statement;
   private readonly held: Database.Statement;
   private readonly claimStmt: Database.Statement;
-  private readonly claimedRow: Database.Statement;
+  private readonly metadataRow: Database.Statement;
+  private readonly projectPathStmt: Database.Statement;
   private readonly startStmt: Database.Statement;
   private readonly completeStmt: Database.Statement;
   private readonly requeueStmt: Database.Statement;
@@ -83,12 +89,11 @@ export class TaskQueue {
       `UPDATE tasks SET status = 'assigned', assigned_to = @session, assigned_at = @now, updated_at = @now,
          started_at = NULL, completed_at = NULL, status_reason = @reason
        WHERE id = @id AND status = 'pending'
-         AND NOT EXISTS (SELECT 1 FROM tasks WHERE status IN (${HOLDING_SQL}) AND +assigned_to = @session)`,
+         AND NOT EXISTS (SELECT 1 FROM tasks WHERE status IN (${HOLDING_SQL}) AND +assigned_to = @session)
+       RETURNING id, type, prompt, metadata, attempts, created_at AS createdAt, project_id AS projectId`,
     );
-    this.claimedRow = db.prepare(
-      `SELECT t.id, t.type, t.prompt, t.metadata, t.attempts, t.created_at AS createdAt, p.path AS projectPath
-       FROM tasks t LEFT JOIN projects p ON p.id = t.project_id WHERE t.id = ?`,
-    );
+    this.metadataRow = db.prepare('SELECT metadata FROM tasks WHERE id = ?').pluck();
+    this.projectPathStmt = db.prepare('SELECT path FROM projects WHERE id = ?').pluck();
     this.startStmt = db.prepare(
       `UPDATE tasks SET status = 'in_progress', started_at = @now, updated_at = @now, status_reason = @reason
        WHERE id = @id AND status = 'assigned' AND assigned_to = @session`,
@@ -139,14 +144,30 @@ export class TaskQueue {
     return (this.statusStmt.get(taskId) as TaskStatus | undefined) ?? null;
   }
 
-  /** Claims the task for the session in one transaction with its decision; false when someone else won. */
+  /** Claims the task for the session in one transaction with its decision; null when someone else won. */
   claim(taskId: number, session: string, reason: string, now: Date): ClaimedTask | null {
+    return this.claimMany([{ taskId, session, reason }], [], now)[0] ?? null;
+  }
+
+  /**
+   * One transaction (one commit) for a round: the decision rows in `notes`, then
+   * each claim as its own guarded statement with its "assigned" decision. A claim
+   * another console or CLI won meanwhile is simply not in the result.
+   */
+  claimMany(claims: ReadonlyArray<{ taskId: number; session: string; reason: string }>, notes: readonly DecisionRecord[], now: Date): ClaimedTask[] {
+    if (claims.length === 0 && notes.length === 0) return [];
+    const at = toSqlTime(now);
     return this.store.transaction(() => {
-      const changed = this.claimStmt.run({ id: taskId, session, now: toSqlTime(now), reason }).changes;
-      if (changed === 0) return null;
-      this.record({ kind: 'route', taskId, session, decision: 'assigned', reason }, now);
-      const row = this.claimedRow.get(taskId) as Omit<ClaimedTask, 'metadata'> & { metadata: string | null };
-      return { ...row, metadata: parseMetadata(row.metadata) };
+      for (const n of notes) this.decisionStmt.run(at, n.kind, n.taskId, n.session, n.decision, n.reason);
+      const claimed: ClaimedTask[] = [];
+      for (const c of claims) {
+        const row = this.claimStmt.get({ id: c.taskId, session: c.session, now: at, reason: c.reason }) as ClaimedRow | undefined;
+        if (!row) continue;
+        this.decisionStmt.run(at, 'route', c.taskId, c.session, 'assigned', c.reason);
+        const { projectId, metadata, ...rest } = row;
+        claimed.push({ ...rest, metadata: parseMetadata(metadata), projectPath: projectId === null ? null : ((this.projectPathStmt.get(projectId) as string | undefined) ?? null) });
+      }
+      return claimed;
     });
   }
 
@@ -179,8 +200,7 @@ export class TaskQueue {
   }
 
   metadata(taskId: number): Record<string, unknown> {
-    const row = this.claimedRow.get(taskId) as { metadata: string | null } | undefined;
-    return row ? parseMetadata(row.metadata) : {};
+    return parseMetadata((this.metadataRow.get(taskId) as string | null | undefined) ?? null);
   }
 
   record(d: DecisionRecord, now: Date): void {

@@ -80,7 +80,8 @@ export async function run(opts: { quick?: boolean } = {}): Promise<Record<string
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-bench-assigner-'));
   let opened: ReturnType<typeof openStore> | null = null;
   try {
-    const store = openStore({ path: path.join(dir, 'bench.db'), logger: silentLogger });
+    // The console's store: WAL checkpoints in the background (checkpointer.ts), as the app opens it.
+    const store = openStore({ path: path.join(dir, 'bench.db'), logger: silentLogger, backgroundCheckpoints: true });
     opened = store;
     store.transaction(() => {
       for (let i = 0; i < queueSize; i++) store.tasks.add({ type: TYPES[i % TYPES.length]!, title: `t${i}`, prompt: `do ${i}`, priority: i % 11 });

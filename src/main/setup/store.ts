@@ -13,7 +13,7 @@ export interface StoreFeature {
 
 /** The database, and `tasks.changed` whenever it changes — here or in another process (the CLI). */
 export function setupStore(opts: { path: string; bus: EventBus; log: Logger; nativeBinding?: string }): StoreFeature {
-  const store = openStore({ path: opts.path, logger: opts.log.child({ component: 'store' }), nativeBinding: opts.nativeBinding });
+  const store = openStore({ path: opts.path, logger: opts.log.child({ component: 'store' }), nativeBinding: opts.nativeBinding, backgroundCheckpoints: true });
   const summary = (): { total: number; counts: TaskCounts } => {
     const counts = store.tasks.counts();
     return { total: Object.values(counts).reduce((a, b) => a + b, 0), counts };

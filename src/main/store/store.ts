@@ -9,6 +9,7 @@ import { SessionRepository } from './sessions.js';
 import { ErrorRepository } from './errors.js';
 import { ProjectRepository } from './projects.js';
 import { DecisionRepository } from './decisions.js';
+import { Checkpointer } from './checkpointer.js';
 
 /**
  * How long a statement waits for another process's write lock (the CLI adding a
@@ -40,6 +41,8 @@ export interface Store {
   readonly errors: ErrorRepository;
   readonly projects: ProjectRepository;
   readonly decisions: DecisionRepository;
+  /** The background WAL checkpointer, when opened with `backgroundCheckpoints` (checkpointer.ts). */
+  readonly checkpointer: Checkpointer | null;
   /** Changes whenever any other connection (this process's writer included) commits. */
   dataVersion(): number;
   /** Runs fn in one writer transaction (nested calls become savepoints). */
@@ -52,9 +55,16 @@ export interface OpenStoreOptions {
   logger: Logger;
   /** better-sqlite3's addon built for the running ABI (the desktop app's Electron build); Node's by default. */
   nativeBinding?: string;
+  /**
+   * WAL checkpoints in a worker thread instead of inside the commit that crosses
+   * 1,000 pages. For the long-running console; a one-shot CLI command does not need it.
+   */
+  backgroundCheckpoints?: boolean;
+  /** How often the background checkpoint runs (CHECKPOINT_INTERVAL_MS by default). */
+  checkpointIntervalMs?: number;
 }
 
-export function openStore({ path: dbPath, logger, nativeBinding }: OpenStoreOptions): Store {
+export function openStore({ path: dbPath, logger, nativeBinding, backgroundCheckpoints = false, checkpointIntervalMs }: OpenStoreOptions): Store {
   fs.mkdirSync(path.dirname(dbPath), { recursive: true });
   const writer: WriterDb = new Database(dbPath, nativeBinding ? { nativeBinding } : {});
   let reader: ReaderDb | null = null;
@@ -85,6 +95,10 @@ export function openStore({ path: dbPath, logger, nativeBinding }: OpenStoreOpti
   }
   const readerDb = reader;
   const dataVersionStmt = readerDb.prepare('PRAGMA data_version').pluck();
+  const setAutocheckpoint = (pages: number): void => {
+    if (writer.open) writer.pragma(`wal_autocheckpoint = ${pages}`);
+  };
+  const checkpointer = backgroundCheckpoints ? new Checkpointer({ dbPath, nativeBinding, logger, intervalMs: checkpointIntervalMs, setAutocheckpoint }) : null;
 
   return {
     path: dbPath,
@@ -96,9 +110,11 @@ export function openStore({ path: dbPath, logger, nativeBinding }: OpenStoreOpti
     errors: new ErrorRepository(writer),
     projects: new ProjectRepository(writer),
     decisions: new DecisionRepository(writer),
+    checkpointer,
     dataVersion: () => dataVersionStmt.get() as number,
     transaction: <T>(fn: () => T): T => writer.transaction(fn)(),
     close: () => {
+      checkpointer?.stop();
       if (readerDb.open) readerDb.close();
       if (writer.open) writer.close();
     },

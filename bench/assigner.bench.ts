@@ -1,6 +1,6 @@
 // assign_10k_tasks_ms: 10,000 queued tasks through the assigner's rounds (read the
-// queue, route, claim each in its own transaction with its decision) on a real
-// SQLite file with 50 idle sessions. Between rounds the sessions finish their
+// queue, route, claim each with its decision, one commit per round) on a real
+// SQLite file opened as the console opens it, with 50 idle sessions. Between rounds the sessions finish their
 // tasks (not timed), as agents would. assign_10k_tasks_naive_ms: the same queue
 // the seed's way, one task per step: read the head of the queue, read who holds
 // what, route that one task, claim it in its own transaction. claim_p99_us: one
@@ -13,7 +13,10 @@ import type { Session } from '../src/shared/api.js';
 import { Assigner } from '../src/main/assigner/assigner.js';
 import { TaskQueue } from '../src/main/assigner/task-queue.js';
 import { routableSessions } from '../src/main/assigner/dry-run.js';
+import { loadConfig } from '../src/main/config/load.js';
+import type { IndexDef } from '../src/main/config/schemas/queries.js';
 import { RoutingFile } from '../src/main/config/schemas/routing.js';
+import { applyConfigIndexes } from '../src/main/store/config-indexes.js';
 import { route } from '../src/main/routing/route.js';
 import { silentLogger } from '../src/main/log/logger.js';
 import { openStore } from '../src/main/store/store.js';
@@ -71,6 +74,12 @@ function naiveAssign(queue: TaskQueue, sessions: Session[], finish: () => void):
   return performance.now() - started - finishingMs;
 }
 
+function shippedIndexes(): IndexDef[] {
+  const loaded = loadConfig({ dir: path.resolve(import.meta.dirname, '../config'), env: null });
+  if (!loaded.ok) throw new Error(`the shipped config does not load: ${loaded.problems.map((p) => p.message).join('; ')}`);
+  return [...loaded.snapshot.queries.indexes];
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 }
@@ -80,9 +89,11 @@ export async function run(opts: { quick?: boolean } = {}): Promise<Record<string
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-bench-assigner-'));
   let opened: ReturnType<typeof openStore> | null = null;
   try {
-    // The console's store: WAL checkpoints in the background (checkpointer.ts), as the app opens it.
+    // The console's store: WAL checkpoints in the background (checkpointer.ts) and
+    // the shipped queries.yaml's indexes, which every claim keeps up to date too.
     const store = openStore({ path: path.join(dir, 'bench.db'), logger: silentLogger, backgroundCheckpoints: true });
     opened = store;
+    applyConfigIndexes(store, shippedIndexes());
     store.transaction(() => {
       for (let i = 0; i < queueSize; i++) store.tasks.add({ type: TYPES[i % TYPES.length]!, title: `t${i}`, prompt: `do ${i}`, priority: i % 11 });
     });

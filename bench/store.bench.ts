@@ -60,7 +60,7 @@ const SEED_INDEXES: IndexDef[] = [
   { table: 'sessions', name: 'idx_sessions_status_heartbeat', columns: ['status', 'last_heartbeat'], unique: false },
 ];
 /** Migration indexes the seed does not have; dropped for the "as written" run. */
-const PROJECT_TASK_INDEXES = ['idx_tasks_pending_priority', 'idx_tasks_status_completed'];
+const PROJECT_TASK_INDEXES = ['idx_tasks_pending_priority'];
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

@@ -31,6 +31,7 @@ const ADDS: Record<number, string[]> = {
   5: ['config_indexes'],
   6: ['task_completions'],
   7: [], // indexes only
+  8: [], // drops an index
 };
 
 describe('migrations', () => {
@@ -51,6 +52,19 @@ describe('migrations', () => {
       db.close();
     });
   }
+
+  it('008 drops the status index claims had to rewrite, and the guard and held tasks still use an index', () => {
+    const file = tempDb();
+    const db = new Database(file);
+    migrate(db, file, migrations, 7);
+    const indexes = () => db.prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'tasks' AND sql IS NOT NULL").pluck().all() as string[];
+    expect(indexes()).toContain('idx_tasks_status_completed');
+    migrate(db, file, migrations, 8);
+    expect(indexes()).not.toContain('idx_tasks_status_completed');
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
+    expect(plan("SELECT id FROM tasks WHERE status IN ('assigned','in_progress') AND assigned_to IS NOT NULL")).toMatch(/USING INDEX idx_tasks_pending_priority \(status=\?\)/);
+    db.close();
+  });
 
   it('applies the rest on top of an older database and is a no-op the second time', () => {
     const file = tempDb();

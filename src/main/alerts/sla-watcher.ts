@@ -232,6 +232,18 @@ export class SlaWatcher {
 
   private reassign(row: OpenTaskRow, step: EscalationStep, now: Date): void {
     if (!step.onceKey || this.reassignedBefore.get(row.id, step.onceKey)) return;
+    if (step.toSession) {
+      // To a named session: taken back from whoever holds it (or, queued, kept) for that one.
+      const [to, key] = [step.toSession, step.onceKey];
+      // With its once-key row in one transaction: a restart neither repeats nor loses it.
+      const sent = this.options.store.transaction(() => {
+        const r = this.queue.sendTo(row.id, to, { kind: 'sla', who: `SLA (${step.level})` }, now);
+        this.queue.record({ kind: 'sla', taskId: row.id, session: to, decision: key, reason: `SLA ${step.level} reassign to ${to}: ${step.message}; ${r.reason}` }, now);
+        return r;
+      });
+      if (sent.outcome === 'sent') this.options.onReassign?.(row.id);
+      return;
+    }
     const holder = row.assigned_to;
     const held = holder !== null && (row.status === 'assigned' || row.status === 'in_progress');
     const outcome = held ? `taking it from ${holder}` : `nothing to do: the task is ${row.status} and held by no session`;

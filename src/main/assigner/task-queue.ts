@@ -35,6 +35,12 @@ export interface ClaimedTask {
   attempts: number;
 }
 
+/** What `sendTo` did: sent (taken back from another session, or queued for this one), already there, or refused (gone, finished, blocked). */
+export interface SendToResult {
+  outcome: 'sent' | 'already' | 'refused';
+  reason: string;
+}
+
 export interface DecisionRecord {
   kind: 'route' | 'dispatch' | 'lifecycle' | 'timeout' | 'sla';
   taskId: number | null;
@@ -48,8 +54,8 @@ interface ClaimedRow extends Omit<ClaimedTask, 'metadata' | 'projectPath'> {
   projectId: number | null;
 }
 
-/** id, type, priority, created_at, not_before (a raw row). */
-type PendingRow = [number, string, number, string, string | null];
+/** id, type, priority, created_at, not_before, route_to (a raw row). */
+type PendingRow = [number, string, number, string, string | null, string | null];
 
 export class TaskQueue {
   private readonly pending: Database.Statement;
@@ -62,6 +68,8 @@ export class TaskQueue {
   private readonly requeueStmt: Database.Statement;
   private readonly decisionStmt: Database.Statement;
   private readonly metadataStmt: Database.Statement;
+  private readonly routeToStmt: Database.Statement;
+  private readonly holderStmt: Database.Statement;
   private readonly statusStmt: Database.Statement;
   private readonly loadStmt: Database.Statement;
 
@@ -69,7 +77,7 @@ export class TaskQueue {
     const db = store.writer;
     // The partial order matches idx_tasks_pending_priority, so no sort over the whole queue.
     this.pending = db.prepare(
-      `SELECT id, type, priority, created_at, not_before FROM tasks WHERE status = 'pending'
+      `SELECT id, type, priority, created_at, not_before, route_to FROM tasks WHERE status = 'pending'
        ORDER BY priority DESC, created_at LIMIT ?`,
     ).raw();
     this.held = db.prepare(
@@ -82,7 +90,7 @@ export class TaskQueue {
     // lists only the tasks held now, at most one per session.
     this.claimStmt = db.prepare(
       `UPDATE tasks SET status = 'assigned', assigned_to = @session, assigned_at = @now, updated_at = @now,
-         started_at = NULL, completed_at = NULL, status_reason = @reason
+         started_at = NULL, completed_at = NULL, status_reason = @reason, route_to = NULL
        WHERE id = @id AND status = 'pending'
          AND NOT EXISTS (SELECT 1 FROM tasks WHERE status IN (${HOLDING_SQL}) AND +assigned_to = @session)
        RETURNING id, type, prompt, metadata, attempts, created_at AS createdAt, project_id AS projectId`,
@@ -100,12 +108,14 @@ export class TaskQueue {
     // assigned_to stays: the history says who had it; only the holding statuses count for claims.
     this.requeueStmt = db.prepare(
       `UPDATE tasks SET status = 'pending', updated_at = @now, status_reason = @reason, last_error = @error,
-         attempts = attempts + 1, not_before = @notBefore, assigned_at = NULL, started_at = NULL
+         attempts = attempts + 1, not_before = @notBefore, assigned_at = NULL, started_at = NULL, route_to = @routeTo
        WHERE id = @id AND status IN (${HOLDING_SQL}) AND assigned_to = @session`,
     );
     this.decisionStmt = db.prepare(
       'INSERT INTO decisions(at, kind, task_id, session_id, decision, reason) VALUES (?, ?, ?, ?, ?, ?)',
     );
+    this.routeToStmt = db.prepare(`UPDATE tasks SET route_to = @session, updated_at = @now WHERE id = @id AND status = 'pending'`);
+    this.holderStmt = db.prepare('SELECT status, assigned_to AS holder FROM tasks WHERE id = ?');
     this.metadataStmt = db.prepare(`UPDATE tasks SET metadata = @metadata, updated_at = @now WHERE id = @id`);
     this.statusStmt = db.prepare('SELECT status FROM tasks WHERE id = ?').pluck();
     this.loadStmt = db.prepare(
@@ -117,12 +127,13 @@ export class TaskQueue {
   /** The queue in priority order; `limit` bounds one round (the rest waits for the next). */
   pendingTasks(limit: number): PendingTask[] {
     // Rows as arrays: a round reads up to thousands, and better-sqlite3 builds them faster than objects.
-    return (this.pending.all(limit) as PendingRow[]).map(([id, type, priority, createdAt, notBefore]) => ({
+    return (this.pending.all(limit) as PendingRow[]).map(([id, type, priority, createdAt, notBefore, routeTo]) => ({
       id,
       type,
       priority,
       createdAt: fromSqlTime(createdAt),
       notBefore: notBefore ? fromSqlTime(notBefore) : null,
+      routeTo,
     }));
   }
 
@@ -182,8 +193,16 @@ export class TaskQueue {
     return this.step(this.completeStmt, taskId, session, reason, now, 'completed');
   }
 
-  /** Back to the queue, one attempt more; `notBefore` delays the next dispatch (a back-off). */
-  requeue(taskId: number, session: string, r: { reason: string; error: string | null; notBefore: Date | null; kind: DecisionRecord['kind'] }, now: Date): boolean {
+  /**
+   * Back to the queue, one attempt more; `notBefore` delays the next dispatch (a
+   * back-off); `routeTo` sends it to that session only (see migration 009).
+   */
+  requeue(
+    taskId: number,
+    session: string,
+    r: { reason: string; error: string | null; notBefore: Date | null; kind: DecisionRecord['kind']; routeTo?: string | null },
+    now: Date,
+  ): boolean {
     return this.store.transaction(() => {
       const changed = this.requeueStmt.run({
         id: taskId,
@@ -192,9 +211,34 @@ export class TaskQueue {
         reason: r.reason,
         error: r.error,
         notBefore: r.notBefore ? toSqlTime(r.notBefore) : null,
+        routeTo: r.routeTo ?? null,
       }).changes;
       if (changed > 0) this.record({ kind: r.kind, taskId, session, decision: 'requeued', reason: r.reason }, now);
       return changed > 0;
+    });
+  }
+
+  /**
+   * Sends a task to one session by name (an SLA reassign, a workflow): taken back
+   * from another session holding it, then given only to `session` (route_to).
+   * One transaction; says what it did, in words for the decision trail.
+   */
+  sendTo(taskId: number, session: string, by: { kind: DecisionRecord['kind']; who: string }, now: Date): SendToResult {
+    return this.store.transaction(() => {
+      const row = this.holderStmt.get(taskId) as { status: TaskStatus; holder: string | null } | undefined;
+      if (!row) return { outcome: 'refused', reason: `task ${taskId} does not exist` };
+      const holder = (HOLDING_STATUSES as readonly string[]).includes(row.status) ? row.holder : null;
+      if (holder === session) return { outcome: 'already', reason: `already with ${session}` };
+      if (holder !== null) {
+        const reason = `back to the queue: ${by.who} sent it to ${session}, taken from ${holder}`;
+        this.requeue(taskId, holder, { reason, error: null, notBefore: null, kind: by.kind, routeTo: session }, now);
+        return { outcome: 'sent', reason };
+      }
+      if (row.status !== 'pending') return { outcome: 'refused', reason: `the task is ${row.status}` };
+      const reason = `queued for ${session}: ${by.who} sent it there`;
+      this.routeToStmt.run({ id: taskId, session, now: toSqlTime(now) });
+      this.record({ kind: by.kind, taskId, session, decision: 'route_to', reason }, now);
+      return { outcome: 'sent', reason };
     });
   }
 

@@ -18,6 +18,8 @@ const DEFAULT_PRIORITY = 5;
 /** Reasons name at most this many sessions; with 50 agents the rest is noise. */
 const MAX_SESSIONS_IN_REASON = 8;
 const MS_PER_SECOND = 1000;
+/** An empty provider set: any agent (never a shell). */
+const ANY_AGENT: ReadonlySet<string> = new Set();
 
 interface Ordered {
   task: PendingTask;
@@ -46,6 +48,20 @@ export function route(input: RouteInput): RouteOutput {
     if (notBeforeMs > nowMs) {
       const seconds = Math.ceil((notBeforeMs - nowMs) / MS_PER_SECOND);
       decisions.push(queued(o, 'not_before', seconds, `queued: not before ${task.notBefore} (retry back-off); retry in ${seconds} s`));
+      continue;
+    }
+
+    if (task.routeTo) {
+      // Sent to one session by name: there or nowhere (still never to an excluded
+      // session or a pane without an agent; any agent will do).
+      const name = task.routeTo;
+      const obstacle = facts.obstacle(name, ANY_AGENT);
+      if (obstacle) {
+        decisions.push(queued(o, 'no_session_available', retryAfter, `queued: sent to ${name} by name; ${describeObstacle(name, obstacle)}${retryText(retryAfter)}`));
+        continue;
+      }
+      facts.take(name, task.id);
+      decisions.push(assigned(o, name, 'preferred_order', `assigned to ${name} (sent there by name)`));
       continue;
     }
 

@@ -14,6 +14,8 @@ export interface PendingTask {
   createdAt: string;
   /** ISO timestamp before which the task must not be dispatched (a retry back-off). */
   notBefore?: string | null;
+  /** Sent to this session by name (SLA reassign, workflow): it goes there or waits for it. */
+  routeTo?: string | null;
 }
 
 /** A session as the router sees it. */

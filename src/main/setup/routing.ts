@@ -105,7 +105,10 @@ export function setupRouting(opts: {
         opts.bus.emit('alerts.changed', { open: watcher.alerts.countOpen(), latest: latest ? latest : null });
       });
     },
-    onReassign: () => assigner.kick(),
+    onReassign: () => {
+      opts.tasksChanged();
+      assigner.kick();
+    },
   });
   const stopWatcher = watcher.start();
 
@@ -165,7 +168,12 @@ export function setupRouting(opts: {
     kick: () => assigner.kick(),
     highlightOf: (taskId) => watcher.highlights.get(taskId) ?? null,
     routeTask: async (taskId, o) => {
-      if (o.toSession) log.info('a workflow asked for a session by name; the routing rules decide', { taskId, session: o.toSession });
+      if (o.toSession) {
+        // Taken back from another session if one holds it, then given to this one only.
+        const sent = assigner.queue.sendTo(taskId, o.toSession, { kind: 'route', who: 'a workflow' }, new Date());
+        if (sent.outcome === 'refused') return { queued: `not sent to ${o.toSession}: ${sent.reason}` };
+        if (sent.outcome === 'sent') opts.tasksChanged();
+      }
       assigner.kick();
       await assigner.settled();
       const session = heldBy.get(taskId) as string | null | undefined;

@@ -3,7 +3,9 @@ import type { Alert } from '../../../src/shared/api.js';
 import { AlertNotFoundError } from '../../../src/main/alerts/alert-repository.js';
 import { SlaWatcher } from '../../../src/main/alerts/sla-watcher.js';
 import { TaskQueue } from '../../../src/main/assigner/task-queue.js';
+import { RoutingFile } from '../../../src/main/config/schemas/routing.js';
 import { SlaFile } from '../../../src/main/config/schemas/sla.js';
+import { route } from '../../../src/main/routing/route.js';
 import type { Store } from '../../../src/main/store/store.js';
 import { TestClock, tempStore } from '../assigner/fixture.js';
 import { createLogger } from '../../../src/main/log/logger.js';
@@ -125,6 +127,42 @@ describe('SlaWatcher', () => {
     watcher(t.open()).tick();
     expect(t.store.tasks.get(task.id)).toMatchObject({ status: 'assigned', assignedTo: 'w2' });
     expect(t.store.decisions.forTask(task.id).filter((d) => d.reason.startsWith('back to the queue: reassigned by SLA'))).toHaveLength(1);
+  });
+
+  it('reassign with to_session takes the task from its holder for that session only, once', () => {
+    rules = SlaFile.parse({
+      version: '1.0',
+      sla_targets: { default: { target_minutes: 10 } },
+      escalation_rules: [{ condition: 'percent_used >= critical_percent', action: 'reassign', to_session: 'senior' }],
+    });
+    const task = t.store.tasks.add({ type: 'anything', title: 'stuck' });
+    const queue = new TaskQueue(t.store);
+    expect(queue.claim(task.id, 'w1', 'test', clock.now())).not.toBeNull();
+    clock.advanceMinutes(11);
+    const kicked: number[] = [];
+    new SlaWatcher({ store: t.store, getSnapshot: () => ({ sla: rules }), clock: clock.now, onReassign: (id) => kicked.push(id) }).tick();
+    expect(kicked).toEqual([task.id]);
+    expect(t.store.tasks.get(task.id)?.status).toBe('pending');
+    expect(t.store.tasks.history(task.id).at(-1)?.reason).toBe('back to the queue: SLA (critical) sent it to senior, taken from w1');
+
+    // The router gives it to senior only: w1 and w2 idle do not get it, senior busy keeps it queued.
+    const [head] = queue.pendingTasks(10);
+    expect(head?.routeTo).toBe('senior');
+    const sessions = (senior: 'idle' | 'working') => [
+      { name: 'w1', agent: 'claude', state: 'idle' as const },
+      { name: 'w2', agent: 'claude', state: 'idle' as const },
+      { name: 'senior', agent: 'codex', state: senior },
+    ];
+    const routing = RoutingFile.parse({ version: '1', environment_routing: {}, supported_providers: ['claude'], fallback_rules: [{ condition: 'task_type_unknown', action: 'route_to_default', default_session: 'w1' }] });
+    expect(route({ tasks: [head!], sessions: sessions('working'), rules: routing, now: clock.now() }).decisions[0]).toMatchObject({ kind: 'queued', reason: 'queued: sent to senior by name; senior is working' });
+    const d = route({ tasks: [head!], sessions: sessions('idle'), rules: routing, now: clock.now() }).decisions[0];
+    expect(d).toMatchObject({ kind: 'assigned', session: 'senior' });
+    expect(queue.claim(task.id, 'senior', d!.reason, clock.now())).not.toBeNull();
+    // Claimed: the name is forgotten, and the same level never reassigns it again.
+    expect(t.store.writer.prepare('SELECT route_to FROM tasks WHERE id = ?').pluck().get(task.id)).toBeNull();
+    watcher(t.open()).tick();
+    expect(t.store.tasks.get(task.id)).toMatchObject({ status: 'assigned', assignedTo: 'senior' });
+    expect(t.store.decisions.forTask(task.id).filter((x) => x.reason.startsWith('SLA critical reassign to senior'))).toHaveLength(1);
   });
 
   it('a backlog past its SLA is stored in full, but the log and the desktop get a bounded number', () => {

@@ -68,6 +68,29 @@ describe('Assigner', () => {
     expect(changes).toBeGreaterThan(0);
   });
 
+  it('a task sent to a session by name is taken back from its holder and typed into that session only', async () => {
+    const task = add('feature_development', 'feature', 5);
+    await run();
+    expect(store.tasks.get(task.id)).toMatchObject({ status: 'assigned', assignedTo: 'dev_worker1' });
+    setState('dev_worker2', 'working');
+
+    const sent = assigner.queue.sendTo(task.id, 'dev_worker2', { kind: 'route', who: 'a workflow' }, clock.now());
+    expect(sent).toEqual({ outcome: 'sent', reason: 'back to the queue: a workflow sent it to dev_worker2, taken from dev_worker1' });
+    await run();
+    // dev_worker1 is idle and preferred, codex idle too: the task waits for dev_worker2.
+    expect(store.tasks.get(task.id)?.status).toBe('pending');
+    expect(store.decisions.forTask(task.id).at(-1)?.reason).toBe('queued: sent to dev_worker2 by name; dev_worker2 is working; retry in 60 s');
+
+    setState('dev_worker2', 'idle');
+    await assigner.settled();
+    expect(store.tasks.get(task.id)).toMatchObject({ status: 'assigned', assignedTo: 'dev_worker2' });
+    expect(delivered.map((d) => d.session)).toEqual(['dev_worker1', 'dev_worker2']);
+    expect(assigner.queue.sendTo(task.id, 'dev_worker2', { kind: 'route', who: 'a workflow' }, clock.now())).toEqual({ outcome: 'already', reason: 'already with dev_worker2' });
+    store.tasks.cancel(task.id, 'test');
+    expect(assigner.queue.sendTo(task.id, 'codex', { kind: 'route', who: 'a workflow' }, clock.now())).toEqual({ outcome: 'refused', reason: 'the task is cancelled' });
+    expect(assigner.queue.sendTo(9999, 'codex', { kind: 'route', who: 'a workflow' }, clock.now())).toEqual({ outcome: 'refused', reason: 'task 9999 does not exist' });
+  });
+
   it('never gives a session a second task while it holds one, and queues with the reason', async () => {
     sessions = [session('dev_worker1')];
     const a = add('feature_development', 'a');

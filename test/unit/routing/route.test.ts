@@ -287,3 +287,28 @@ describe('route: strategies', () => {
     expect(out.decisions[0]?.reason).toBe('assigned to w2 (least loaded for job: 1 recent task)');
   });
 });
+
+describe('route: a task sent to a session by name', () => {
+  const routes = { feature: { preferred_sessions: ['a'], priority: 5 } };
+  const pinned = (id: number, to: string, minutesAgo = 1): PendingTask => ({ ...t(id, 'feature', null, minutesAgo), routeTo: to });
+
+  it('goes to that session even when the preferred one is idle, and only there', () => {
+    const { decisions } = route({ tasks: [pinned(1, 'b', 5), t(2, 'feature', null, 1)], sessions: [s('a'), s('b')], rules: rules(routes), now: NOW });
+    expect(summary(decisions)).toEqual(['#1→b', '#2→a']);
+    expect(decisions[0]?.reason).toBe('assigned to b (sent there by name)');
+  });
+
+  it('waits for that session while it is busy, without taking another', () => {
+    const { decisions } = route({ tasks: [pinned(1, 'b', 5), t(2, 'feature', null, 1)], sessions: [s('a'), s('b', 'claude', 'working')], rules: rules(routes), now: NOW });
+    expect(summary(decisions)).toEqual(['#1 queued', '#2→a']);
+    expect(decisions[0]?.reason).toBe('queued: sent to b by name; b is working; retry in 60 s');
+  });
+
+  it('any agent will do, but never an excluded session or a shell', () => {
+    const go = (sessions: RoutableSession[], to: string) => route({ tasks: [pinned(1, to)], sessions, rules: rules(routes, { supported_providers: ['claude'] }), now: NOW }).decisions[0]?.reason;
+    expect(go([s('g', 'gemini')], 'g')).toBe('assigned to g (sent there by name)');
+    expect(go([s('architect')], 'architect')).toBe('queued: sent to architect by name; architect is excluded; retry in 60 s');
+    expect(go([s('sh', 'shell')], 'sh')).toBe('queued: sent to sh by name; sh runs shell, not a supported provider; retry in 60 s');
+    expect(go([], 'gone')).toBe('queued: sent to gone by name; gone is not running; retry in 60 s');
+  });
+});

@@ -14,6 +14,15 @@ export const checkSla: SectionCheck = (config, locate) => {
       out.push(problemAt(locate(FILE, ['sla_targets', type, 'warning_percent']), `warning_percent of ${type} (${target.warning_percent}) is above its critical_percent (${target.critical_percent}); the warning must come first`));
     }
   }
+  const excluded = new Set(config.routing_rules.excluded_sessions);
+  sla.escalation_rules.forEach((rule, i) => {
+    if (rule.to_session === undefined) return;
+    if (rule.action !== 'reassign') {
+      out.push(problemAt(locate(FILE, ['escalation_rules', i, 'to_session'], { key: true }), `to_session applies to action reassign only, not ${rule.action}`));
+    } else if (excluded.has(rule.to_session)) {
+      out.push(problemAt(locate(FILE, ['escalation_rules', i, 'to_session']), `to_session "${rule.to_session}" is in excluded_sessions, so the task could never go there`));
+    }
+  });
   const env = buildEscalationEnvironment();
   sla.escalation_rules.forEach((rule, i) => {
     const result = checkCondition(env, rule.condition);

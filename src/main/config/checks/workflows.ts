@@ -36,7 +36,14 @@ function checkWorkflow(config: ConfigSections, name: string, wf: Workflow, locat
   });
   const refCtx = { config, ids, name, locate, out };
   wf.steps.forEach((step, i) => checkStep(refCtx, step, i, [...base, 'steps', i]));
+  const excluded = new Set(config.routing_rules.excluded_sessions);
   wf.error_handling.forEach((handler, i) => {
+    if (handler.action === 'reassign_task') {
+      if (handler.to_session !== undefined && excluded.has(handler.to_session)) {
+        out.push(problemAt(locate(FILE, [...base, 'error_handling', i, 'to_session']), `workflow ${name}: to_session "${handler.to_session}" is in excluded_sessions, so the task could never go there`));
+      }
+      return;
+    }
     if (handler.action !== 'rollback') return;
     handler.steps.forEach((id, j) => {
       if (!ids.includes(id)) out.push(problemAt(locate(FILE, [...base, 'error_handling', i, 'steps', j]), `workflow ${name}: rollback names unknown step "${id}"${suggestion(id, ids)}`));

@@ -383,8 +383,9 @@ export class SessionMonitor {
       if (upsert || transitions.length > 0) sink.upsert(sessions);
       for (const t of transitions) sink.recordTransition(t.sessionId, t.from, t.to, t.reason, t.at);
     }
-    // A pane that appeared or left without changing state (a new shell) still changes the list.
-    const ids = sessions.map((x) => x.id).join('\n');
+    // A pane that appeared or left, or whose process changed (env became sh), without
+    // changing state still changes the list.
+    const ids = sessions.map((x) => `${x.id}\t${x.agent}\t${x.command}`).join('\n');
     const listChanged = ids !== this.publishedIds;
     this.publishedIds = ids;
     if (transitions.length === 0 && !listChanged) return;

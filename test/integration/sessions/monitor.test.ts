@@ -63,6 +63,8 @@ describe('SessionMonitor on a private tmux server', () => {
     monitor = new SessionMonitor({ servers: [tmuxServer(tmux.socket)], agents, sink, excluded: ['dev_worker1'], scanIntervalMs: 1_000 });
     const { transitions, until } = watch(monitor);
     await monitor.start();
+    // The pane starts as `env PATH=… sh`: for a moment its process is env (other), until env execs sh.
+    await until('the shell', (l) => l.some((s) => s.paneId === pane && s.agent === 'shell'));
     expect(monitor.list()[0]).toMatchObject({ agent: 'shell', state: 'unknown', paneId: pane });
 
     const stateIs = (s: Session['state']) => (list: Session[]) => list.some((x) => x.paneId === pane && x.state === s);
@@ -120,6 +122,17 @@ describe('SessionMonitor on a private tmux server', () => {
     const pane = tmux.newSession('gemini_worker');
     tmux.type(pane, 'gemini gemini-0.61.0-idle');
     await until('gemini idle on the restarted server', (l) => l.some((s) => s.agent === 'gemini' && s.state === 'idle'));
+  });
+
+  it('tells listeners when the process in a pane changes without a state change (sleep execs sh)', async () => {
+    const pane = tmux.tmux('new-session', '-d', '-P', '-F', '#{pane_id}', '-s', 'later', 'sh', '-c', 'sleep 2; exec sh').trim();
+    monitor = new SessionMonitor({ servers: [tmuxServer(tmux.socket)], agents, scanIntervalMs: 300 });
+    const { transitions, until } = watch(monitor);
+    await monitor.start();
+    await until('sleep', (l) => l.some((s) => s.paneId === pane && s.agent === 'other' && s.command === 'sleep'));
+    // No transition (unknown → unknown), but the listener hears of it and sees the shell.
+    await until('the shell', (l) => l.some((s) => s.paneId === pane && s.agent === 'shell' && s.command === 'sh' && s.state === 'unknown'));
+    expect(transitions.filter((t) => t.sessionId.endsWith(pane) && t.to !== 'unknown')).toEqual([]);
   });
 
   it('explains which rule decided', async () => {

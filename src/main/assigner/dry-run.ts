@@ -71,8 +71,22 @@ export function planRound(
     cursor: opts.cursor,
   });
   const excluded = new Set(effective.excluded_sessions);
-  const free = routable.filter((s) => s.state === 'idle' && s.currentTaskId === null && !excluded.has(s.name)).length;
+  // Free: could take something now. An idle agent no rule accepts (an aider pane
+  // nobody routes to) is not: counting it would read the whole queue every round
+  // looking for work it can never get.
+  const agents = usableAgents(effective);
+  const pinned = new Set(pending.map((t) => t.routeTo).filter((n): n is string => !!n));
+  const free = routable.filter(
+    (s) => s.state === 'idle' && s.currentTaskId === null && !excluded.has(s.name) && (agents === null || agents.has(s.agent) || pinned.has(s.name)),
+  ).length;
   return { decisions, cursor, types: new Map(pending.map((t) => [t.id, t.type])), free, queueCut: read.length === limit };
+}
+
+/** Agents some rule (or the default for unknown types) accepts; null: any agent. */
+export function usableAgents(rules: RoutingFile): ReadonlySet<string> | null {
+  const lists = [rules.supported_providers, ...Object.values(rules.environment_routing).map((r) => r.supported_providers ?? rules.supported_providers)];
+  if (lists.some((l) => l.length === 0)) return null;
+  return new Set(lists.flat());
 }
 
 /** How much of the queue a round reads first for this many free sessions. */

@@ -2,6 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../../src/shared/api.js';
 import { Assigner, type Deliver } from '../../../src/main/assigner/assigner.js';
 import { explainTask } from '../../../src/main/assigner/explain.js';
+import { planRound, roundWindow } from '../../../src/main/assigner/dry-run.js';
+import { TaskQueue } from '../../../src/main/assigner/task-queue.js';
 import type { Store } from '../../../src/main/store/store.js';
 import { RULES, TestClock, session, tempStore } from './fixture.js';
 
@@ -240,5 +242,30 @@ describe('Assigner', () => {
     ]);
     expect(store.tasks.get(a.id)?.status).toBe('pending');
     expect(store.dataVersion()).toBe(before);
+  });
+});
+
+describe('planRound: free sessions', () => {
+  it('an idle agent no rule accepts is not free (else every round reads the whole queue), unless a task is sent to it by name', () => {
+    const t = tempStore();
+    try {
+      const queue = new TaskQueue(t.store);
+      t.store.transaction(() => {
+        for (let i = 0; i < 300; i++) t.store.tasks.add({ type: 'feature_development', title: `t${i}` });
+      });
+      const sessions = [session('dev_worker1', 'working', 'claude', '%1'), session('helper', 'idle', 'aider', '%2')];
+      const now = new Date();
+      const plan = planRound(queue, RULES, sessions, now, { limit: roundWindow(sessions.length) });
+      expect(plan).toMatchObject({ free: 0, queueCut: true });
+      expect(plan.decisions.every((d) => d.kind === 'queued')).toBe(true);
+
+      const pinned = t.store.tasks.add({ type: 'feature_development', title: 'for helper', priority: 10 });
+      expect(queue.sendTo(pinned.id, 'helper', { kind: 'route', who: 'the test' }, now).outcome).toBe('sent');
+      const again = planRound(queue, RULES, sessions, now, { limit: roundWindow(sessions.length) });
+      expect(again.free).toBe(1);
+      expect(again.decisions.find((d) => d.taskId === pinned.id)).toMatchObject({ kind: 'assigned', session: 'helper' });
+    } finally {
+      t.cleanup();
+    }
   });
 });

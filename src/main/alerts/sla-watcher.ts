@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { compileEscalations, escalate, type CompiledEscalations, type EscalationStep } from '../sla/escalate.js';
 import type { SlaTaskFacts } from '../sla/evaluate.js';
 import type { Store } from '../store/store.js';
-import { TaskQueue } from '../assigner/task-queue.js';
+import { HOLDING_STATUSES, TaskQueue } from '../assigner/task-queue.js';
 import { fromSqlTime } from '../store/time.js';
 import { AlertRepository } from './alert-repository.js';
 
@@ -231,26 +231,29 @@ export class SlaWatcher {
   }
 
   private reassign(row: OpenTaskRow, step: EscalationStep, now: Date): void {
-    if (!step.onceKey || this.reassignedBefore.get(row.id, step.onceKey)) return;
-    if (step.toSession) {
-      // To a named session: taken back from whoever holds it (or, queued, kept) for that one.
-      const [to, key] = [step.toSession, step.onceKey];
-      // With its once-key row in one transaction: a restart neither repeats nor loses it.
-      const sent = this.options.store.transaction(() => {
-        const r = this.queue.sendTo(row.id, to, { kind: 'sla', who: `SLA (${step.level})` }, now);
-        this.queue.record({ kind: 'sla', taskId: row.id, session: to, decision: key, reason: `SLA ${step.level} reassign to ${to}: ${step.message}; ${r.reason}` }, now);
-        return r;
-      });
-      if (sent.outcome === 'sent') this.options.onReassign?.(row.id);
-      return;
-    }
+    const key = step.onceKey;
+    if (!key || this.reassignedBefore.get(row.id, key)) return;
+    // The move and its once-key row in one transaction: a restart neither repeats nor loses it.
+    const moved = this.options.store.transaction(() => (step.toSession ? this.reassignTo(row, step, key, step.toSession, now) : this.reassignAny(row, step, key, now)));
+    if (moved) this.options.onReassign?.(row.id);
+  }
+
+  /** To a named session: taken back from whoever holds it (or, queued, kept) for that one. */
+  private reassignTo(row: OpenTaskRow, step: EscalationStep, key: string, to: string, now: Date): boolean {
+    const sent = this.queue.sendTo(row.id, to, { kind: 'sla', who: `SLA (${step.level})` }, now);
+    this.queue.record({ kind: 'sla', taskId: row.id, session: to, decision: key, reason: `SLA ${step.level} reassign to ${to}: ${step.message}; ${sent.reason}` }, now);
+    return sent.outcome === 'sent';
+  }
+
+  /** Back to routing: taken from the session holding it, if one does. */
+  private reassignAny(row: OpenTaskRow, step: EscalationStep, key: string, now: Date): boolean {
     const holder = row.assigned_to;
-    const held = holder !== null && (row.status === 'assigned' || row.status === 'in_progress');
+    const held = holder !== null && (HOLDING_STATUSES as readonly string[]).includes(row.status);
     const outcome = held ? `taking it from ${holder}` : `nothing to do: the task is ${row.status} and held by no session`;
-    this.queue.record({ kind: 'sla', taskId: row.id, session: holder, decision: step.onceKey, reason: `SLA ${step.level} reassign: ${step.message}; ${outcome}` }, now);
-    if (!held) return;
+    this.queue.record({ kind: 'sla', taskId: row.id, session: holder, decision: key, reason: `SLA ${step.level} reassign: ${step.message}; ${outcome}` }, now);
+    if (!held) return false;
     const reason = `back to the queue: reassigned by SLA (${step.level}), taken from ${holder}`;
-    if (this.queue.requeue(row.id, holder, { reason, error: null, notBefore: null, kind: 'sla' }, now)) this.options.onReassign?.(row.id);
+    return this.queue.requeue(row.id, holder, { reason, error: null, notBefore: null, kind: 'sla' }, now);
   }
 
   private logProblemOnce(ruleIndex: number, message: string): void {

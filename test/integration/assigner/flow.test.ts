@@ -16,6 +16,7 @@ import { SessionMonitor } from '../../../src/main/sessions/monitor.js';
 import { openStore, type Store } from '../../../src/main/store/store.js';
 import { tmuxServer } from '../../../src/main/tmux/server.js';
 import { PrivateTmux } from '../../support/tmux.js';
+import { pollUntil } from '../../support/poll.js';
 
 const AGENTS = loadAgentManifests(path.resolve(import.meta.dirname, '../../../config/base/agents.yaml'));
 const CLAUDE = compileManifests(AGENTS).byName.get('claude')!;
@@ -39,15 +40,7 @@ const RULES = RoutingFile.parse({
   fallback_rules: [{ condition: 'no_sessions_available', action: 'queue_task', retry_after_seconds: 60 }],
 });
 
-async function until<T>(what: string, check: () => T | null | undefined | false, limitMs = FLOW_LIMIT_MS): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const v = check();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-}
+const until = <T>(what: string, check: () => T | null | undefined | false, limitMs = FLOW_LIMIT_MS): Promise<T> => pollUntil(what, check, { limitMs, intervalMs: POLL_MS });
 
 describe('the assigner on a private tmux server with scripted agents', () => {
   const tmux = new PrivateTmux();

@@ -7,6 +7,7 @@ import { startCore, type Core } from '../../../src/main/core.js';
 import { silentLogger } from '../../../src/main/log/logger.js';
 import { defaultConfigDir } from '../../../src/main/paths.js';
 import { PrivateTmux } from '../../support/tmux.js';
+import { pollUntil } from '../../support/poll.js';
 import { installFakeSsh } from './fake-ssh.js';
 
 // servers.yaml through the whole core: loaded with the config, watched, and applied
@@ -24,15 +25,8 @@ const savedPath = process.env.PATH;
 let core: Core;
 let pane = '';
 
-async function until<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>): Promise<T> =>
+  pollUntil(what, check, { limitMs: WAIT_MS });
 
 const call = async <T>(method: string, params: unknown = {}): Promise<T> =>
   (await (core.handlers as unknown as Record<string, (p: unknown) => unknown>)[method]!(params)) as T;

@@ -16,6 +16,7 @@ import { discover } from '../../../src/main/tmux/discover.js';
 import { runTmux, TmuxNotRunning, type TmuxServer } from '../../../src/main/tmux/server.js';
 import { serversToWatch } from '../../../src/main/tmux/watched-servers.js';
 import { PrivateTmux } from '../../support/tmux.js';
+import { pollUntil } from '../../support/poll.js';
 import { installFakeSsh } from './fake-ssh.js';
 
 // The whole remote path without a remote machine: a fake `ssh` first on PATH runs each
@@ -37,15 +38,8 @@ const savedPath = process.env.PATH;
 let remote: TmuxServer;
 let agentPane = '';
 
-async function until<T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>): Promise<T> {
-  const deadline = Date.now() + WAIT_MS;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const until = <T>(what: string, check: () => T | undefined | null | false | Promise<T | undefined | null | false>): Promise<T> =>
+  pollUntil(what, check, { limitMs: WAIT_MS });
 
 const sshCommands = (): string[] => (fs.existsSync(sshLog) ? fs.readFileSync(sshLog, 'utf8').split('\n').filter(Boolean) : []);
 

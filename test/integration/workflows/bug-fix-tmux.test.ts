@@ -8,6 +8,7 @@ import { loadConfig } from '../../../src/main/config/load.js';
 import { deliverPrompt, runTmux } from '../../../src/main/dispatch/deliver.js';
 import { inputBoxText } from '../../../src/main/dispatch/plan.js';
 import { harness, type Harness } from '../../unit/workflows/harness.js';
+import { pollUntil } from '../../support/poll.js';
 
 // The shipped bug_fix workflow end to end: the task is created, routed to a session
 // whose pane runs a scripted fake agent on a private tmux server, the prompt is
@@ -30,13 +31,7 @@ function classify(screen: string): SessionState {
   return inputBoxText(screen) === null ? 'unknown' : 'idle';
 }
 
-async function until(what: string, ms: number, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-}
+const until = (what: string, ms: number, check: () => Promise<boolean>): Promise<true> => pollUntil(what, check, { limitMs: ms, intervalMs: POLL_MS });
 
 beforeAll(() => {
   h = harness({});

@@ -58,7 +58,8 @@ export function planRound(
   } = {},
 ): PlannedRound {
   const limit = opts.limit ?? MAX_TASKS_PER_ROUND;
-  const read = queue.pendingTasks(limit);
+  const urgent = Object.entries(rules.environment_routing).filter(([, r]) => r.urgent).map(([type]) => type);
+  const read = queue.pendingTasks(limit, urgent);
   const pending = read.filter((t) => !opts.skip?.has(t.id));
   const routable = routableSessions(sessions, opts.held ?? queue.heldTasks(), opts.busy);
   const effective = effectiveRules(rules, sessions);
@@ -79,7 +80,7 @@ export function planRound(
   const free = routable.filter(
     (s) => s.state === 'idle' && s.currentTaskId === null && !excluded.has(s.name) && (agents === null || agents.has(s.agent) || pinned.has(s.name)),
   ).length;
-  return { decisions, cursor, types: new Map(pending.map((t) => [t.id, t.type])), free, queueCut: read.length === limit };
+  return { decisions, cursor, types: new Map(pending.map((t) => [t.id, t.type])), free, queueCut: read.length >= limit };
 }
 
 /** Agents some rule (or the default for unknown types) accepts; null: any agent. */

@@ -54,11 +54,14 @@ interface ClaimedRow extends Omit<ClaimedTask, 'metadata' | 'projectPath'> {
   projectId: number | null;
 }
 
-/** id, type, priority, created_at, not_before, route_to (a raw row). */
+const PENDING_COLUMNS = 'id, type, priority, created_at, not_before, route_to';
+/** PENDING_COLUMNS as a raw row. */
 type PendingRow = [number, string, number, string, string | null, string | null];
 
 export class TaskQueue {
   private readonly pending: Database.Statement;
+  private readonly pendingOthers: Database.Statement;
+  private readonly pendingOfType: Database.Statement;
   private readonly held: Database.Statement;
   private readonly claimStmt: Database.Statement;
   private readonly metadataRow: Database.Statement;
@@ -77,7 +80,16 @@ export class TaskQueue {
     const db = store.writer;
     // The partial order matches idx_tasks_pending_priority, so no sort over the whole queue.
     this.pending = db.prepare(
-      `SELECT id, type, priority, created_at, not_before, route_to FROM tasks WHERE status = 'pending'
+      `SELECT ${PENDING_COLUMNS} FROM tasks WHERE status = 'pending'
+       ORDER BY priority DESC, created_at LIMIT ?`,
+    ).raw();
+    // The same without the urgent types, which are read type by type (idx_tasks_queue_type).
+    this.pendingOthers = db.prepare(
+      `SELECT ${PENDING_COLUMNS} FROM tasks WHERE status = 'pending' AND type NOT IN (SELECT value FROM json_each(?))
+       ORDER BY priority DESC, created_at LIMIT ?`,
+    ).raw();
+    this.pendingOfType = db.prepare(
+      `SELECT ${PENDING_COLUMNS} FROM tasks WHERE status = 'pending' AND type = ?
        ORDER BY priority DESC, created_at LIMIT ?`,
     ).raw();
     this.held = db.prepare(
@@ -85,14 +97,13 @@ export class TaskQueue {
        FROM tasks WHERE status IN (${HOLDING_SQL}) AND assigned_to IS NOT NULL`,
     );
     // The whole guarantee in one statement: still pending, and the session holds nothing.
-    // `+assigned_to` keeps SQLite off idx_tasks_assigned_to, which lists every task the
-    // session ever had (a claim would slow down as history grows); the status index
-    // lists only the tasks held now, at most one per session.
+    // The guard is one seek in idx_tasks_held (migration 010), which lists only the
+    // tasks held now, never the session's history.
     this.claimStmt = db.prepare(
       `UPDATE tasks SET status = 'assigned', assigned_to = @session, assigned_at = @now, updated_at = @now,
          started_at = NULL, completed_at = NULL, status_reason = @reason, route_to = NULL
        WHERE id = @id AND status = 'pending'
-         AND NOT EXISTS (SELECT 1 FROM tasks WHERE status IN (${HOLDING_SQL}) AND +assigned_to = @session)
+         AND NOT EXISTS (SELECT 1 FROM tasks WHERE status IN (${HOLDING_SQL}) AND assigned_to = @session)
        RETURNING id, type, prompt, metadata, attempts, created_at AS createdAt, project_id AS projectId`,
     );
     this.metadataRow = db.prepare('SELECT metadata FROM tasks WHERE id = ?').pluck();
@@ -124,10 +135,22 @@ export class TaskQueue {
     );
   }
 
-  /** The queue in priority order; `limit` bounds one round (the rest waits for the next). */
-  pendingTasks(limit: number): PendingTask[] {
+  /**
+   * The head of the queue as the router orders it, `limit` tasks (the rest waits for
+   * a later round): tasks of the `urgent` types come before all others whatever
+   * their priority, so each urgent type's head is read on its own, then the others'
+   * head fills up to `limit`. Not sorted: the router sorts.
+   */
+  pendingTasks(limit: number, urgent: readonly string[] = []): PendingTask[] {
+    let rows: PendingRow[];
+    if (urgent.length === 0) rows = this.pending.all(limit) as PendingRow[];
+    else {
+      rows = urgent.flatMap((type) => this.pendingOfType.all(type, limit) as PendingRow[]);
+      // Urgent ones beyond `limit` would rank before every other task: read no others then.
+      if (rows.length < limit) rows = rows.concat(this.pendingOthers.all(JSON.stringify(urgent), limit - rows.length) as PendingRow[]);
+    }
     // Rows as arrays: a round reads up to thousands, and better-sqlite3 builds them faster than objects.
-    return (this.pending.all(limit) as PendingRow[]).map(([id, type, priority, createdAt, notBefore, routeTo]) => ({
+    return rows.map(([id, type, priority, createdAt, notBefore, routeTo]) => ({
       id,
       type,
       priority,

@@ -33,6 +33,7 @@ const ADDS: Record<number, string[]> = {
   7: [], // indexes only
   8: [], // drops an index
   9: [], // a column
+  10: [], // indexes only
 };
 
 describe('migrations', () => {
@@ -64,6 +65,17 @@ describe('migrations', () => {
     expect(indexes()).not.toContain('idx_tasks_status_completed');
     const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
     expect(plan("SELECT id FROM tasks WHERE status IN ('assigned','in_progress') AND assigned_to IS NOT NULL")).toMatch(/USING INDEX idx_tasks_pending_priority \(status=\?\)/);
+    db.close();
+  });
+
+  it('010: the claim guard is one seek among held tasks, and a type\'s queue is read in order without a sort', () => {
+    const file = tempDb();
+    const db = new Database(file);
+    migrate(db, file, migrations, 10);
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join(' | ');
+    expect(plan("SELECT 1 FROM tasks WHERE status IN ('assigned','in_progress') AND assigned_to = 'w1'")).toBe('SEARCH tasks USING INDEX idx_tasks_held (assigned_to=?)');
+    const ofType = plan("SELECT id, type, priority, created_at, not_before, route_to FROM tasks WHERE status = 'pending' AND type = 'bug_fix' ORDER BY priority DESC, created_at LIMIT 10");
+    expect(ofType).toBe('SEARCH tasks USING INDEX idx_tasks_queue_type (type=?)');
     db.close();
   });
 

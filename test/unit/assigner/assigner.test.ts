@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../../src/shared/api.js';
 import { Assigner, type Deliver } from '../../../src/main/assigner/assigner.js';
 import { explainTask } from '../../../src/main/assigner/explain.js';
-import { planRound, roundWindow } from '../../../src/main/assigner/dry-run.js';
+import { MIN_ROUND_WINDOW, planRound, roundWindow } from '../../../src/main/assigner/dry-run.js';
 import { TaskQueue } from '../../../src/main/assigner/task-queue.js';
 import type { Store } from '../../../src/main/store/store.js';
 import { RULES, TestClock, session, tempStore } from './fixture.js';
@@ -242,6 +242,28 @@ describe('Assigner', () => {
     ]);
     expect(store.tasks.get(a.id)?.status).toBe('pending');
     expect(store.dataVersion()).toBe(before);
+  });
+});
+
+describe('planRound: the head of the queue', () => {
+  it('an urgent type is routed first even when its tasks sit deeper in the queue than a round reads', () => {
+    const t = tempStore();
+    try {
+      const queue = new TaskQueue(t.store);
+      // Two full windows of higher-priority work, then a bug_fix (urgent in RULES) at priority 1.
+      t.store.transaction(() => {
+        for (let i = 0; i < 2 * MIN_ROUND_WINDOW; i++) t.store.tasks.add({ type: 'feature_development', title: `t${i}`, priority: 8 });
+      });
+      const bug = t.store.tasks.add({ type: 'bug_fix', title: 'bug', priority: 1 });
+      const sessions = [session('dev_worker1', 'idle', 'claude', '%1')];
+      const plan = planRound(queue, RULES, sessions, new Date(), { limit: roundWindow(sessions.length) });
+      expect(plan.queueCut).toBe(true);
+      expect(plan.decisions.filter((d) => d.kind === 'assigned')).toEqual([expect.objectContaining({ taskId: bug.id, session: 'dev_worker1' })]);
+      // Still one window's worth of tasks, not the whole queue.
+      expect(plan.decisions.length).toBe(roundWindow(sessions.length));
+    } finally {
+      t.cleanup();
+    }
   });
 });
 

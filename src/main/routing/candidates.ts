@@ -110,7 +110,9 @@ export class RoundFacts {
     for (let j = from; j < names.length; j++) {
       const name = names[j]!;
       if (seen.has(name)) {
-        prefix = false; // not looked at for these providers: it may be free for another rule
+        // A preferred session, looked at above: with untilFree it was blocked (else
+        // the search had ended there), so the prefix goes on; otherwise it may be free.
+        if (!untilFree) prefix = false;
         continue;
       }
       const obstacle = this.obstacle(name, providers);

@@ -5,6 +5,8 @@ import { route } from '../../../src/main/routing/route.js';
 import type { PendingTask, RoutableSession } from '../../../src/main/routing/types.js';
 
 const ITERATIONS = 500;
+/** Larger fleets (up to 30 sessions), where skipping blocked sessions matters. */
+const FLEET_RUNS = 2000;
 const SEED = 0x5eed;
 const NOW = new Date('2025-06-01T12:00:00.000Z');
 
@@ -25,12 +27,12 @@ const AGENTS = ['claude', 'codex', 'gemini', 'shell', 'grok'];
 const STRATEGIES: RoutingStrategy[] = ['preferred_order', 'round_robin', 'least_loaded'];
 const TYPES = ['bug_fix', 'feature', 'infra', 'docs', 'unknown_a'];
 
-function scenario(rand: () => number) {
+function scenario(rand: () => number, maxSessions = 12) {
   const int = (n: number) => Math.floor(rand() * n);
   const pickOne = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T;
   const some = <T>(xs: readonly T[]): T[] => xs.filter(() => rand() < 0.4);
 
-  const names = Array.from({ length: int(12) }, (_, i) => `s${i}`);
+  const names = Array.from({ length: int(maxSessions) }, (_, i) => `s${i}`);
   // Duplicated names happen when two servers hold a same-named session.
   if (names.length > 0 && rand() < 0.2) names.push(pickOne(names));
   const sessions: RoutableSession[] = names.map((name) => ({
@@ -107,5 +109,44 @@ describe('route: invariants over random scenarios', () => {
     }
     // Guard against a generator that never lets anything through.
     expect(assignedTotal).toBeGreaterThan(ITERATIONS / 4);
+  });
+
+  it(`gives each task the session the rules name, checked against a plain re-reading of the rules (${FLEET_RUNS} seeded runs)`, () => {
+    // The router skips sessions it already knows are blocked; this replays its
+    // decisions in order and finds each task's session the slow, obvious way.
+    const rand = prng(SEED ^ 0xbeef);
+    let checked = 0;
+    for (let i = 0; i < FLEET_RUNS; i++) {
+      const { sessions, rules, tasks, load, cursor } = scenario(rand, 30);
+      const { decisions } = route({ tasks, sessions, rules, now: NOW, load, cursor });
+      const first = new Map<string, RoutableSession>();
+      for (const s of sessions) if (!first.has(s.name)) first.set(s.name, s);
+      const others = [...first.keys()].sort();
+      const taken = new Set<string>();
+      const free = (name: string, providers: readonly string[]): boolean => {
+        const s = first.get(name);
+        if (!s || rules.excluded_sessions.includes(name) || taken.has(name)) return false;
+        if (['shell', 'other', 'unknown', ''].includes(s.agent)) return false;
+        if (providers.length > 0 && !providers.includes(s.agent)) return false;
+        return s.state === 'idle' && (s.currentTaskId ?? null) === null;
+      };
+      for (const d of decisions) {
+        const task = tasks.find((x) => x.id === d.taskId)!;
+        const rule = Object.hasOwn(rules.environment_routing, task.type) ? rules.environment_routing[task.type] : undefined;
+        const waiting = !!task.notBefore && Date.parse(task.notBefore) > NOW.getTime();
+        if (rule && !waiting) {
+          const providers = rule.supported_providers ?? rules.supported_providers;
+          const order = [...new Set(rule.preferred_sessions), ...others.filter((n) => !rule.preferred_sessions.includes(n))];
+          const eligible = order.filter((n) => free(n, providers));
+          const ctx = `iteration ${i}, task ${task.id} (${rule.strategy}): ${d.reason}`;
+          if (eligible.length === 0) expect(d.kind, ctx).toBe('queued');
+          else if (rule.strategy === 'preferred_order') expect(d.kind === 'assigned' ? d.session : null, ctx).toBe(eligible[0]);
+          else expect(eligible, ctx).toContain(d.kind === 'assigned' ? d.session : null);
+          checked++;
+        }
+        if (d.kind === 'assigned') taken.add(d.session);
+      }
+    }
+    expect(checked).toBeGreaterThan(FLEET_RUNS);
   });
 });

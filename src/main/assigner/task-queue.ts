@@ -129,9 +129,16 @@ export class TaskQueue {
     this.holderStmt = db.prepare('SELECT status, assigned_to AS holder FROM tasks WHERE id = ?');
     this.metadataStmt = db.prepare(`UPDATE tasks SET metadata = @metadata, updated_at = @now WHERE id = @id`);
     this.statusStmt = db.prepare('SELECT status FROM tasks WHERE id = ?').pluck();
+    // Held now (idx_tasks_held) plus finished since (idx_tasks_recent_completed): the
+    // rows of the window only, never the whole history. Named, because without
+    // statistics SQLite prefers the status index, which lists every completed task.
     this.loadStmt = db.prepare(
-      `SELECT assigned_to AS session, COUNT(*) AS n FROM tasks
-       WHERE assigned_to IS NOT NULL AND status IN (${HOLDING_SQL}, 'completed') AND updated_at >= ? GROUP BY assigned_to`,
+      `SELECT session, COUNT(*) AS n FROM (
+         SELECT assigned_to AS session FROM tasks WHERE status IN (${HOLDING_SQL}) AND assigned_to IS NOT NULL
+         UNION ALL
+         SELECT assigned_to FROM tasks INDEXED BY idx_tasks_recent_completed
+         WHERE status = 'completed' AND completed_at >= ? AND assigned_to IS NOT NULL
+       ) GROUP BY session`,
     );
   }
 
@@ -164,7 +171,7 @@ export class TaskQueue {
     return this.held.all() as HeldTask[];
   }
 
-  /** Tasks each session holds or finished since `since`, for least_loaded. */
+  /** Tasks each session holds now or finished since `since`, for least_loaded. */
   recentLoad(since: Date): Map<string, number> {
     const rows = this.loadStmt.all(toSqlTime(since)) as { session: string; n: number }[];
     return new Map(rows.map((r) => [r.session, r.n]));

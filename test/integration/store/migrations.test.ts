@@ -34,6 +34,7 @@ const ADDS: Record<number, string[]> = {
   8: [], // drops an index
   9: [], // a column
   10: [], // indexes only
+  11: [], // an index
 };
 
 describe('migrations', () => {
@@ -76,6 +77,17 @@ describe('migrations', () => {
     expect(plan("SELECT 1 FROM tasks WHERE status IN ('assigned','in_progress') AND assigned_to = 'w1'")).toBe('SEARCH tasks USING INDEX idx_tasks_held (assigned_to=?)');
     const ofType = plan("SELECT id, type, priority, created_at, not_before, route_to FROM tasks WHERE status = 'pending' AND type = 'bug_fix' ORDER BY priority DESC, created_at LIMIT 10");
     expect(ofType).toBe('SEARCH tasks USING INDEX idx_tasks_queue_type (type=?)');
+    db.close();
+  });
+
+  it('011: the last hour\'s completions are read from their own index, not the whole history', () => {
+    const file = tempDb();
+    const db = new Database(file);
+    migrate(db, file, migrations, 11);
+    const plan = (db.prepare(
+      "EXPLAIN QUERY PLAN SELECT assigned_to FROM tasks INDEXED BY idx_tasks_recent_completed WHERE status = 'completed' AND completed_at >= ? AND assigned_to IS NOT NULL",
+    ).all('2026-01-01 00:00:00.000') as { detail: string }[]).map((r) => r.detail);
+    expect(plan).toEqual(['SEARCH tasks USING COVERING INDEX idx_tasks_recent_completed (completed_at>?)']);
     db.close();
   });
 

@@ -52,3 +52,35 @@ describe('claiming a task for a session', () => {
     expect(counts).toEqual([]);
   });
 });
+
+describe('recent load (least_loaded)', () => {
+  it('counts what each session holds now and what it finished since the window opened, nothing older and nothing else', () => {
+    const t = tempStore();
+    try {
+      const q = new TaskQueue(t.store);
+      const hourAgo = new Date('2026-01-01T11:00:00.000Z');
+      const before = new Date('2026-01-01T10:30:00.000Z');
+      const within = new Date('2026-01-01T11:30:00.000Z');
+      // One task through claim → start → complete, for `session`, finished at `at`.
+      const finish = (session: string, at: Date) => {
+        const id = t.store.tasks.add({ type: 'x', title: `${session} ${at.toISOString()}` }).id;
+        expect(q.claim(id, session, 'test', at)).not.toBeNull();
+        expect(q.start(id, session, 'test', at)).toBe(true);
+        expect(q.complete(id, session, 'test', at)).toBe(true);
+      };
+      finish('s1', before); // finished before the window: not counted
+      finish('s1', within);
+      finish('s2', within);
+      finish('s2', within);
+      const held = t.store.tasks.add({ type: 'x', title: 'held' }).id;
+      expect(q.claim(held, 's3', 'test', before)).not.toBeNull(); // held since before the window: counted
+      const requeued = t.store.tasks.add({ type: 'x', title: 'requeued' }).id;
+      expect(q.claim(requeued, 's4', 'test', within)).not.toBeNull();
+      expect(q.requeue(requeued, 's4', { reason: 'test', error: null, notBefore: null, kind: 'lifecycle' }, within)).toBe(true);
+
+      expect(Object.fromEntries(q.recentLoad(hourAgo))).toEqual({ s1: 1, s2: 2, s3: 1 });
+    } finally {
+      t.cleanup();
+    }
+  });
+});

@@ -10,7 +10,7 @@ import type { DeliveryResult } from '../dispatch/deliver.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import type { RoundRobinCursor, RoutingDecision } from '../routing/types.js';
 import type { Store } from '../store/store.js';
-import { MAX_TASKS_PER_ROUND, dryRun, planRound, roundWindow } from './dry-run.js';
+import { MAX_TASKS_PER_ROUND, WINDOW_GROWTH, dryRun, planRound, roundWindow } from './dry-run.js';
 import { EnvironmentKeeper } from './environment-keeper.js';
 import { lifecycleActions, nextTimeout, type LifecycleAction, type StateChange } from './lifecycle.js';
 import { AssignmentLatency } from '../metrics/assignment-latency.js';
@@ -26,8 +26,12 @@ export const AVOID_AFTER_TIMEOUT_MS = 10 * 60_000;
 /** least_loaded counts tasks a session took within this window. */
 export const LOAD_WINDOW_MS = 60 * 60_000;
 const MAX_REMEMBERED_NOTES = 2 * MAX_TASKS_PER_ROUND;
-/** Head of the queue, then the whole queue, then once more after a timed-out session was skipped. */
-const MAX_PASSES = 3;
+/**
+ * The head of the queue, then WINDOW_GROWTH times further until the whole queue
+ * (64 → 512 → 4,096 → 10,000: four reads at most), and once more after a timed-out
+ * session was skipped, with one to spare.
+ */
+const MAX_PASSES = 6;
 /** Never wake sooner than this: a due time in the past is handled by the round already running. */
 const MIN_WAKE_MS = 20;
 /** setTimeout's limit (~24.8 days); a later due time is re-armed by the next event anyway. */
@@ -184,7 +188,7 @@ export class Assigner {
         held = null;
       }
       const readFurther = plan.queueCut && claimed < plan.free && limit < MAX_TASKS_PER_ROUND;
-      if (readFurther) limit = MAX_TASKS_PER_ROUND;
+      if (readFurther) limit = Math.min(MAX_TASKS_PER_ROUND, limit * WINDOW_GROWTH);
       if (!skippedNow && !readFurther) break;
     }
     if (hasTimeouts(rules)) dueMs = earliest(dueMs, nextTimeout(held ?? this.queue.heldTasks(), rules));

@@ -10,13 +10,17 @@ import type { HeldTask, TaskQueue } from './task-queue.js';
 /** One round looks at this many queued tasks at most; the rest wait for the next round. */
 export const MAX_TASKS_PER_ROUND = 10_000;
 /**
- * A round first reads only the head of the queue: this many tasks per free session
- * (never fewer than MIN_ROUND_WINDOW). Reading and routing all 10k queued tasks to
- * fill 50 sessions costs ~30 ms a round; the head almost always fills them, and the
- * assigner reads further only when it did not.
+ * A round first reads only the head of the queue: one and a half tasks per free
+ * session, never fewer than MIN_ROUND_WINDOW (a round for one idle agent reads 64
+ * rows, not the queue). Reading and routing all 10k queued tasks to fill 50
+ * sessions costs ~30 ms a round; the head almost always fills them. When it does
+ * not (its tasks are for other agents, backed off, sent elsewhere) and sessions are
+ * still free, the assigner reads WINDOW_GROWTH times further, up to the whole
+ * queue (MAX_TASKS_PER_ROUND), so work deeper in the queue is never left waiting.
  */
-export const TASKS_PER_FREE_SESSION = 4;
-export const MIN_ROUND_WINDOW = 200;
+export const TASKS_PER_FREE_SESSION = 1.5;
+export const MIN_ROUND_WINDOW = 64;
+export const WINDOW_GROWTH = 8;
 
 /** Sessions as the router sees them: the task each one holds comes from the database, shared by every console. */
 export function routableSessions(sessions: readonly Session[], held: readonly HeldTask[], busy?: ReadonlyMap<string, number>): RoutableSession[] {
@@ -92,7 +96,7 @@ export function usableAgents(rules: RoutingFile): ReadonlySet<string> | null {
 
 /** How much of the queue a round reads first for this many free sessions. */
 export function roundWindow(free: number): number {
-  return Math.min(MAX_TASKS_PER_ROUND, Math.max(MIN_ROUND_WINDOW, free * TASKS_PER_FREE_SESSION));
+  return Math.min(MAX_TASKS_PER_ROUND, Math.max(MIN_ROUND_WINDOW, Math.ceil(free * TASKS_PER_FREE_SESSION)));
 }
 
 /** The contract's shape of a decision. */

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../../src/shared/api.js';
 import { Assigner, type Deliver } from '../../../src/main/assigner/assigner.js';
 import { explainTask } from '../../../src/main/assigner/explain.js';
-import { MIN_ROUND_WINDOW, planRound, roundWindow } from '../../../src/main/assigner/dry-run.js';
+import { MIN_ROUND_WINDOW, WINDOW_GROWTH, planRound, roundWindow } from '../../../src/main/assigner/dry-run.js';
+import { RoutingFile } from '../../../src/main/config/schemas/routing.js';
 import { TaskQueue } from '../../../src/main/assigner/task-queue.js';
 import type { Store } from '../../../src/main/store/store.js';
 import { RULES, TestClock, session, tempStore } from './fixture.js';
@@ -262,6 +263,30 @@ describe('planRound: the head of the queue', () => {
       // Still one window's worth of tasks, not the whole queue.
       expect(plan.decisions.length).toBe(roundWindow(sessions.length));
     } finally {
+      t.cleanup();
+    }
+  });
+});
+
+describe('Assigner: work deeper than the head of the queue', () => {
+  it('reads further, window by window, until a free session finds work it can take', async () => {
+    const t = tempStore();
+    const rules = RoutingFile.parse({ ...RULES, environment_routing: { ...RULES.environment_routing, codex_only: { supported_providers: ['codex'], priority: 9 } } });
+    const sessions = [session('dev_worker1', 'idle', 'claude', '%1'), session('codex', 'working', 'codex', '%2')];
+    const assigner = new Assigner({ store: t.store, getSnapshot: () => ({ routing: rules }), getSessions: () => sessions, deliver: async () => ({ outcome: 'taken', reason: 'test' }) });
+    const stop = assigner.start();
+    try {
+      // Deeper than the first window grown twice: only codex (busy) can take the head.
+      const depth = MIN_ROUND_WINDOW * WINDOW_GROWTH * 2;
+      t.store.transaction(() => {
+        for (let i = 0; i < depth; i++) t.store.tasks.add({ type: 'codex_only', title: `c${i}`, priority: 9 });
+      });
+      const deep = t.store.tasks.add({ type: 'feature_development', title: 'deep', priority: 5 });
+      assigner.round();
+      await assigner.settled();
+      expect(t.store.tasks.get(deep.id)).toMatchObject({ status: 'assigned', assignedTo: 'dev_worker1' });
+    } finally {
+      await stop();
       t.cleanup();
     }
   });

@@ -1,5 +1,8 @@
 // Runs every bench/*.bench.ts and prints one table (or one JSON object with
-// --json). Units are in the metric names: _ms, _us, _mb, _pct.
+// --json). Units are in the metric names: _ms, _us, _mb, _pct. Each bench runs in
+// a process of its own, so a memory figure (store_rss_mb) is that bench's alone
+// and no bench runs on a heap another one left behind.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,6 +17,14 @@ const quick = args.includes('--quick');
 const onlyIdx = args.indexOf('--only');
 const only = onlyIdx >= 0 ? args[onlyIdx + 1] : undefined;
 
+const moduleIdx = args.indexOf('--module');
+if (moduleIdx >= 0) {
+  // A child: run one bench, print its figures as JSON on stdout.
+  const mod = (await import(pathToFileURL(path.join(here, args[moduleIdx + 1]!)).href)) as BenchModule;
+  process.stdout.write(JSON.stringify(await mod.run({ quick })) + '\n');
+  process.exit();
+}
+
 const files = fs
   .readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
@@ -24,11 +35,17 @@ const metrics: Record<string, number> = {};
 for (const file of files) {
   const name = file.replace('.bench.ts', '');
   if (!json) process.stderr.write(`bench ${name}…\n`);
+  const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--module', file, ...(quick ? ['--quick'] : [])], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  const last = child.stdout.trim().split('\n').pop() ?? '';
   try {
-    const mod = (await import(pathToFileURL(path.join(here, file)).href)) as BenchModule;
-    Object.assign(metrics, await mod.run({ quick }));
+    if (child.status !== 0) throw new Error(`exited with ${child.status ?? child.signal}`);
+    Object.assign(metrics, JSON.parse(last) as Record<string, number>);
   } catch (err) {
-    process.stderr.write(`bench ${name} failed: ${(err as Error).stack ?? String(err)}\n`);
+    process.stderr.write(`bench ${name} failed: ${(err as Error).message}\n`);
     process.exitCode = 1;
   }
 }

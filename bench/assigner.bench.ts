@@ -1,6 +1,7 @@
 // assign_10k_tasks_ms: 10,000 queued tasks through the assigner's rounds (read the
 // queue, route, claim each with its decision, one commit per round) on a real
-// SQLite file opened as the console opens it, with 50 idle sessions. Between rounds the sessions finish their
+// SQLite file opened as the console opens it, with 50 idle sessions; the median
+// of three passes, each on a fresh file. Between rounds the sessions finish their
 // tasks (not timed), as agents would. assign_10k_tasks_naive_ms: the same queue
 // the seed's way, one task per step: read the head of the queue, read who holds
 // what, route that one task, claim it in its own transaction. claim_p99_us: one
@@ -24,6 +25,7 @@ import { openStore } from '../src/main/store/store.js';
 const SESSIONS = 50;
 const QUEUE = 10_000;
 const QUICK_QUEUE = 1_000;
+const ASSIGN_RUNS = 3;
 // Only types with a rule: an unknown type goes to the one default session, one task
 // per round, which measures that session's patience rather than the assigner.
 const TYPES = ['bug_fix', 'feature_development', 'ui_improvement', 'infrastructure'];
@@ -84,16 +86,13 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
 }
 
-export async function run(opts: { quick?: boolean } = {}): Promise<Record<string, number>> {
-  const queueSize = opts.quick ? QUICK_QUEUE : QUEUE;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-bench-assigner-'));
-  let opened: ReturnType<typeof openStore> | null = null;
+/** One pass of the whole queue through the assigner, on a fresh database file. */
+async function assignQueue(file: string, queueSize: number, indexes: readonly IndexDef[]) {
+  // The console's store: WAL checkpoints in the background (checkpointer.ts) and
+  // the shipped queries.yaml's indexes, which every claim keeps up to date too.
+  const store = openStore({ path: file, logger: silentLogger, backgroundCheckpoints: true });
   try {
-    // The console's store: WAL checkpoints in the background (checkpointer.ts) and
-    // the shipped queries.yaml's indexes, which every claim keeps up to date too.
-    const store = openStore({ path: path.join(dir, 'bench.db'), logger: silentLogger, backgroundCheckpoints: true });
-    opened = store;
-    applyConfigIndexes(store, shippedIndexes());
+    applyConfigIndexes(store, indexes);
     store.transaction(() => {
       for (let i = 0; i < queueSize; i++) store.tasks.add({ type: TYPES[i % TYPES.length]!, title: `t${i}`, prompt: `do ${i}`, priority: i % 11 });
     });
@@ -120,6 +119,30 @@ export async function run(opts: { quick?: boolean } = {}): Promise<Record<string
       finishAll.run();
       if (rounds > queueSize) throw new Error('the assigner stopped making progress');
     }
+    return { store, sessions, finishAll, timedMs, rounds };
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+}
+
+export async function run(opts: { quick?: boolean } = {}): Promise<Record<string, number>> {
+  const queueSize = opts.quick ? QUICK_QUEUE : QUEUE;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-bench-assigner-'));
+  let opened: ReturnType<typeof openStore> | null = null;
+  try {
+    // The median of ASSIGN_RUNS passes, each on a fresh file: one pass on this VM
+    // varies by ±20 %, enough to flip a figure near its budget.
+    const indexes = shippedIndexes();
+    const passes: Awaited<ReturnType<typeof assignQueue>>[] = [];
+    for (let i = 0; i < ASSIGN_RUNS; i++) {
+      const pass = await assignQueue(path.join(dir, `bench-${i}.db`), queueSize, indexes);
+      passes.push(pass);
+      if (i < ASSIGN_RUNS - 1) pass.store.close();
+    }
+    const { store, sessions, finishAll, rounds } = passes[passes.length - 1]!;
+    opened = store;
+    const timedMs = passes.map((p) => p.timedMs).sort((a, b) => a - b)[Math.floor(ASSIGN_RUNS / 2)]!;
 
     store.transaction(() => {
       for (let i = 0; i < queueSize; i++) store.tasks.add({ type: TYPES[i % TYPES.length]!, title: `n${i}`, prompt: `do ${i}`, priority: i % 11 });

@@ -21,6 +21,8 @@ const opt = (name, fallback) => {
 // --autopilot SECONDS   when idle this long, start a made-up job (keeps the demo alive)
 // --ask-every N         every Nth job asks for approval first
 // --fail-every N        every Nth job ends with an API error
+// --start-job N         with --start working: which of JOBS it is on (default 0)
+// --start-work SECONDS  with --start working: how long that job still takes (default: as any job)
 const WORK_MIN_MS = 3000;
 const WORK_SPREAD_MS = 5000;
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
@@ -29,6 +31,8 @@ const JOBS = ['fix the flaky login test', 'add pagination to /api/tasks', 'speed
 const autopilot = Number(opt('--autopilot', '0')) * 1000;
 const askEvery = Number(opt('--ask-every', '0'));
 const failEvery = Number(opt('--fail-every', '0'));
+const startJob = JOBS[Number(opt('--start-job', '0'))] || JOBS[0];
+const startWorkMs = Number(opt('--start-work', '0')) * 1000;
 
 let state = 'idle';
 let draft = '';
@@ -90,19 +94,19 @@ function draw() {
   process.stdout.write('\x1b[2J\x1b[H' + [BANNER[flavor] || flavor, '', ...body].map((l) => l.slice(0, cols() - 1)).join('\r\n'));
 }
 
-function begin(text) {
+function begin(text, workMs) {
   job = text;
   jobs++;
   transcript.push((flavor === 'codex' ? '› ' : flavor === 'gemini' ? ' > ' : '> ') + text);
   if (askEvery > 0 && jobs % askEvery === 0) {
     state = 'approval';
   } else {
-    work();
+    work(workMs);
   }
   draw();
 }
 
-function work() {
+function work(workMs) {
   state = 'working';
   started = Date.now();
   const myJob = jobs;
@@ -116,7 +120,7 @@ function work() {
     }
     idleSince = Date.now();
     draw();
-  }, WORK_MIN_MS + Math.random() * WORK_SPREAD_MS);
+  }, workMs || WORK_MIN_MS + Math.random() * WORK_SPREAD_MS);
 }
 
 function key(c) {
@@ -162,7 +166,7 @@ setInterval(() => {
 }, 250);
 
 const start = opt('--start', 'idle');
-if (start === 'working') begin(JOBS[0]);
+if (start === 'working') begin(startJob, startWorkMs);
 else if (start === 'approval') { jobs = askEvery > 0 ? askEvery - 1 : 0; job = 'run the test suite'; transcript.push('> ' + job); state = 'approval'; jobs++; }
 else if (start === 'error') { transcript.push('> ' + JOBS[1]); state = 'error'; }
 draw();

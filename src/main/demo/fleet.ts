@@ -21,7 +21,9 @@ export interface DemoAgent {
  */
 export const DEMO_FLEET: readonly DemoAgent[] = [
   { session: 'dev_worker1', program: 'claude', args: ['--autopilot', '12', '--ask-every', '4'] },
-  { session: 'dev_worker2', program: 'gemini', args: ['--start', 'working', '--autopilot', '15', '--fail-every', '5'] },
+  // On the task the seed gives it (seed.ts WORKING_ON, JOBS[2] in agent-script.ts) for a
+  // minute more, so its card shows that task while a newcomer looks, then on its own.
+  { session: 'dev_worker2', program: 'gemini', args: ['--start', 'working', '--start-job', '2', '--start-work', '60', '--autopilot', '15', '--fail-every', '5'] },
   { session: 'codex', program: 'codex', args: ['--autopilot', '9', '--ask-every', '3'] },
   { session: 'claude_comet', program: 'claude', args: ['--start', 'error', '--autopilot', '20'] },
   { session: 'architect', program: 'claude', args: ['--start', 'approval'] },

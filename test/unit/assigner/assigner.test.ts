@@ -276,7 +276,7 @@ describe('Assigner: work deeper than the head of the queue', () => {
     const assigner = new Assigner({ store: t.store, getSnapshot: () => ({ routing: rules }), getSessions: () => sessions, deliver: async () => ({ outcome: 'taken', reason: 'test' }) });
     const stop = assigner.start();
     try {
-      // Deeper than the first window grown twice: only codex (busy) can take the head.
+      // Deeper than the first window grown once (64 → 512): only codex (busy) can take the head.
       const depth = MIN_ROUND_WINDOW * WINDOW_GROWTH * 2;
       t.store.transaction(() => {
         for (let i = 0; i < depth; i++) t.store.tasks.add({ type: 'codex_only', title: `c${i}`, priority: 9 });

@@ -114,7 +114,14 @@ describe('SessionMonitor on a private tmux server', () => {
     await new Promise((r) => setTimeout(r, 50));
     polling = false;
     expect(vanishedUnannounced).toBe(false);
-    expect(transitions.at(-1)).toMatchObject({ to: 'exited', from: 'working', agent: 'codex', reason: 'pane closed' });
+    // kill-pane hangs up the agent and its shell: a scan may catch the agent gone
+    // while the pane still closes, or only the closed pane. Exited either way.
+    expect(transitions.at(-1)).toMatchObject({
+      to: 'exited',
+      from: 'working',
+      agent: 'codex',
+      reason: expect.stringMatching(/^(pane closed|codex exited; no process in the foreground)$/),
+    });
     expect(monitor.list().map((s) => s.paneId)).toEqual([keep]);
 
     tmux.killServer();

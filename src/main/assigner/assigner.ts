@@ -156,8 +156,8 @@ export class Assigner {
     let dueMs: number | null = null;
     let changed = false;
     const skipped = new Set<number>();
-    // Every session could be free: the window is sized for that, and widened below if it was not enough.
-    let limit = roundWindow(sessions.length);
+    // Every idle session could be free: the window is sized for that, and widened below if it was not enough.
+    let limit = roundWindow(sessions.reduce((n, s) => n + (s.state === 'idle' ? 1 : 0), 0));
     // Another pass when a task was kept from the session that timed out on it (that
     // session is free for the others), or when the head of the queue left sessions
     // free and there is more queue to read.

@@ -6,7 +6,7 @@ import { MIN_ROUND_WINDOW, WINDOW_GROWTH, planRound, roundWindow } from '../../.
 import { RoutingFile } from '../../../src/main/config/schemas/routing.js';
 import { TaskQueue } from '../../../src/main/assigner/task-queue.js';
 import type { Store } from '../../../src/main/store/store.js';
-import { RULES, TestClock, session, tempStore } from './fixture.js';
+import { RULES, TestClock, addTasks, session, tempStore } from './fixture.js';
 
 type Outcome = Awaited<ReturnType<Deliver>>;
 
@@ -252,9 +252,7 @@ describe('planRound: the head of the queue', () => {
     try {
       const queue = new TaskQueue(t.store);
       // Two full windows of higher-priority work, then a bug_fix (urgent in RULES) at priority 1.
-      t.store.transaction(() => {
-        for (let i = 0; i < 2 * MIN_ROUND_WINDOW; i++) t.store.tasks.add({ type: 'feature_development', title: `t${i}`, priority: 8 });
-      });
+      addTasks(t.store, 2 * MIN_ROUND_WINDOW, { type: 'feature_development', priority: 8 });
       const bug = t.store.tasks.add({ type: 'bug_fix', title: 'bug', priority: 1 });
       const sessions = [session('dev_worker1', 'idle', 'claude', '%1')];
       const plan = planRound(queue, RULES, sessions, new Date(), { limit: roundWindow(sessions.length) });
@@ -278,9 +276,7 @@ describe('Assigner: work deeper than the head of the queue', () => {
     try {
       // Deeper than the first window grown once (64 → 512): only codex (busy) can take the head.
       const depth = MIN_ROUND_WINDOW * WINDOW_GROWTH * 2;
-      t.store.transaction(() => {
-        for (let i = 0; i < depth; i++) t.store.tasks.add({ type: 'codex_only', title: `c${i}`, priority: 9 });
-      });
+      addTasks(t.store, depth, { type: 'codex_only', priority: 9 });
       const deep = t.store.tasks.add({ type: 'feature_development', title: 'deep', priority: 5 });
       assigner.round();
       await assigner.settled();
@@ -297,9 +293,7 @@ describe('planRound: free sessions', () => {
     const t = tempStore();
     try {
       const queue = new TaskQueue(t.store);
-      t.store.transaction(() => {
-        for (let i = 0; i < 300; i++) t.store.tasks.add({ type: 'feature_development', title: `t${i}` });
-      });
+      addTasks(t.store, 300, { type: 'feature_development' });
       const sessions = [session('dev_worker1', 'working', 'claude', '%1'), session('helper', 'idle', 'aider', '%2')];
       const now = new Date();
       const plan = planRound(queue, RULES, sessions, now, { limit: roundWindow(sessions.length) });

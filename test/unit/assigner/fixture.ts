@@ -77,3 +77,10 @@ export class TestClock {
     this.ms += m * 60_000;
   }
 }
+
+/** `n` queued tasks of one type in one transaction, titled t0, t1, … */
+export function addTasks(store: Store, n: number, task: { type: string; priority?: number }): void {
+  store.transaction(() => {
+    for (let i = 0; i < n; i++) store.tasks.add({ ...task, title: `t${i}` });
+  });
+}

@@ -3,13 +3,15 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { buildState } from './build-state.js';
 import { electronBinary } from './electron-native.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const args = process.argv.slice(2);
 
-if (!existsSync(path.join(root, 'out', 'renderer', 'index.html')) || !existsSync(path.join(root, 'out', 'cli', 'architect.js'))) {
-  console.log('architect: building first (npm run build)…');
+const state = existsSync(path.join(root, 'out', 'renderer', 'index.html')) ? buildState(root) : 'missing';
+if (state !== 'fresh') {
+  console.log(state === 'stale' ? 'architect: the sources changed since the last build; building (npm run build)…' : 'architect: building first (npm run build)…');
   const { spawnSync } = await import('node:child_process');
   const r = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit', cwd: root });
   if (r.status !== 0) process.exit(r.status ?? 1);

@@ -1,0 +1,2 @@
+export const BUILD_MARK: string;
+export function buildState(root: string): 'missing' | 'stale' | 'fresh';

@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { compileEscalations, escalate, type CompiledEscalations, type EscalationStep } from '../sla/escalate.js';
 import type { SlaTaskFacts } from '../sla/evaluate.js';
 import type { Store } from '../store/store.js';
-import { HOLDING_STATUSES, TaskQueue } from '../assigner/task-queue.js';
+import { TaskQueue, isHolding } from '../assigner/task-queue.js';
 import { fromSqlTime } from '../store/time.js';
 import { AlertRepository } from './alert-repository.js';
 
@@ -248,7 +248,7 @@ export class SlaWatcher {
   /** Back to routing: taken from the session holding it, if one does. */
   private reassignAny(row: OpenTaskRow, step: EscalationStep, key: string, now: Date): boolean {
     const holder = row.assigned_to;
-    const held = holder !== null && (HOLDING_STATUSES as readonly string[]).includes(row.status);
+    const held = holder !== null && isHolding(row.status);
     const outcome = held ? `taking it from ${holder}` : `nothing to do: the task is ${row.status} and held by no session`;
     this.queue.record({ kind: 'sla', taskId: row.id, session: holder, decision: key, reason: `SLA ${step.level} reassign: ${step.message}; ${outcome}` }, now);
     if (!held) return false;

@@ -11,7 +11,7 @@ import {
   releaseEnvironment,
   type TaskEnvironment,
 } from './environment.js';
-import { HOLDING_STATUSES, type ClaimedTask, type TaskQueue } from './task-queue.js';
+import { isHolding, type ClaimedTask, type TaskQueue } from './task-queue.js';
 
 export class EnvironmentKeeper {
   private readonly live = new Map<number, TaskEnvironment>();
@@ -71,7 +71,7 @@ export class EnvironmentKeeper {
   releaseClosed(): void {
     for (const taskId of [...this.live.keys()]) {
       const status = this.queue.status(taskId);
-      if (status === null || !(HOLDING_STATUSES as readonly string[]).includes(status)) this.release(taskId);
+      if (status === null || !isHolding(status)) this.release(taskId);
     }
   }
 

@@ -11,6 +11,11 @@ import { fromSqlTime, toSqlTime } from '../store/time.js';
 export const HOLDING_STATUSES: readonly TaskStatus[] = ['assigned', 'in_progress'];
 const HOLDING_SQL = HOLDING_STATUSES.map((s) => `'${s}'`).join(',');
 
+/** Whether a task in this status occupies its session. */
+export function isHolding(status: string): boolean {
+  return (HOLDING_STATUSES as readonly string[]).includes(status);
+}
+
 /** A task that holds a session (assigned or in progress), as the lifecycle reads it. */
 export interface HeldTask {
   id: number;
@@ -257,7 +262,7 @@ export class TaskQueue {
     return this.store.transaction(() => {
       const row = this.holderStmt.get(taskId) as { status: TaskStatus; holder: string | null } | undefined;
       if (!row) return { outcome: 'refused', reason: `task ${taskId} does not exist` };
-      const holder = (HOLDING_STATUSES as readonly string[]).includes(row.status) ? row.holder : null;
+      const holder = isHolding(row.status) ? row.holder : null;
       if (holder === session) return { outcome: 'already', reason: `already with ${session}` };
       if (holder !== null) {
         const reason = `back to the queue: ${by.who} sent it to ${session}, taken from ${holder}`;

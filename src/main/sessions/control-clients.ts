@@ -9,7 +9,7 @@ import type { Screen } from './classify.js';
  * the pane's window is in the client's session), and a client attaches to one session,
  * so a single client cannot follow every pane. Linking every window into one hidden
  * session would do it, but changes what `kill-session` does to the user's agents, so we
- * pay a small `tmux -C` process per session instead (see README.md, "Why one control client per session", for
+ * pay a small `tmux -C` process per session instead (see docs/agents.md, "Why one control client per session", for
  * the measured cost). Any live client of a server also carries that server's commands
  * (list-panes, capture-pane), which saves starting a process per command.
  */

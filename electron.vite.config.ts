@@ -1,6 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { defineConfig, externalizeDepsPlugin } from 'electron-vite';
 import react from '@vitejs/plugin-react';
+
+// electron-vite picks the main process's output (ES modules, the Node target) from
+// the installed electron package's version. Electron is an optional dependency that
+// npm drops when its binary cannot be downloaded; the build must come out the same
+// then, so it takes the major version from package.json's range instead.
+try {
+  createRequire(import.meta.url).resolve('electron/package.json');
+} catch {
+  const range = (JSON.parse(readFileSync(resolve(__dirname, 'package.json'), 'utf8')) as { optionalDependencies: Record<string, string> }).optionalDependencies.electron;
+  const major = /\d+/.exec(range ?? '')?.[0];
+  if (major) process.env.ELECTRON_MAJOR_VER ??= major;
+}
 
 export default defineConfig({
   main: {

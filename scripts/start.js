@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { buildState } from './build-state.js';
-import { electronBinary } from './electron-native.js';
+import { buildForElectron, electronBinary } from './electron-native.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const args = process.argv.slice(2);
@@ -18,14 +18,27 @@ if (state !== 'fresh') {
 }
 
 const electron = electronBinary();
-let child;
+// better-sqlite3 for Electron's ABI: the install builds it, but the runtime may have
+// arrived later (`npm rebuild electron`). Without it the desktop app cannot open its
+// database, so the browser console it is.
+let nativeProblem = null;
 if (electron && !process.env.ARCHITECT_WEB) {
+  try {
+    buildForElectron();
+  } catch (err) {
+    nativeProblem = err.message;
+  }
+}
+let child;
+if (electron && !process.env.ARCHITECT_WEB && !nativeProblem) {
   child = spawn(electron, [root, ...args], { stdio: 'inherit' });
 } else {
   console.log(
-    electron
-      ? 'architect: ARCHITECT_WEB is set: serving the web console instead of the desktop app.'
-      : 'architect: the Electron runtime is not installed (its download was skipped or failed), so the console is served to your browser instead. Open the URL below.',
+    nativeProblem
+      ? `architect: ${nativeProblem}. Serving the console to your browser instead; open the URL below.`
+      : electron
+        ? 'architect: ARCHITECT_WEB is set: serving the web console instead of the desktop app.'
+        : 'architect: the Electron runtime is not installed (its download was skipped or failed), so the console is served to your browser instead. Open the URL below.',
   );
   child = spawn(process.execPath, [path.join(root, 'bin', 'architect.js'), 'serve', ...args], { stdio: 'inherit' });
 }

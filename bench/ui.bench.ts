@@ -4,7 +4,6 @@
 // rows drawn; tasks_table_100k_scroll_ms: a jump to the middle → those rows drawn.
 import type { Page } from 'playwright-core';
 import { seedDatabase } from '../src/main/store/seed.js';
-import { chromiumAvailable } from '../test/support/chromium.js';
 import { startConsole } from '../test/e2e/support/console.js';
 import { ROW_HEIGHT } from '../src/renderer/src/tasks/TaskTable.js';
 
@@ -49,7 +48,6 @@ async function timeUntil(page: Page, action: string, selector: string): Promise<
 }
 
 export async function run(opts: { quick?: boolean } = {}): Promise<Record<string, number>> {
-  if (!chromiumAvailable()) throw new Error('Chromium is not installed (/usr/bin/chromium)');
   const c = await startConsole({ seed: (store) => void seedDatabase(store, { tasks: TASKS, sessions: 0, seed: 3 }) });
   try {
     const page = await c.open();

@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeAgentPrograms } from '../../src/main/demo/fleet.js';
-import { chromiumAvailable } from '../support/chromium.js';
 import { screenshotBoth, startConsole, type ConsoleUnderTest } from './support/console.js';
 
 // The console against a live pane and live config: what the operator edits or
@@ -15,7 +14,7 @@ let paneId: string;
 
 const card = (name: string, state?: string): string => `[data-testid="session-card"][data-session="${name}"]${state ? `[data-state="${state}"]` : ''}`;
 
-describe.skipIf(!chromiumAvailable())('live console', () => {
+describe('live console', () => {
   beforeAll(async () => {
     c = await startConsole({
       beforeCore: ({ tmux, dir }) => {

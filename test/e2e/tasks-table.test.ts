@@ -1,7 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDatabase } from '../../src/main/store/seed.js';
-import { chromiumAvailable } from '../support/chromium.js';
 import { ROW_HEIGHT } from '../../src/renderer/src/tasks/TaskTable.js';
 import { startConsole, type ConsoleUnderTest } from './support/console.js';
 
@@ -16,7 +15,7 @@ const firstIds = (n: number): Promise<number[]> =>
   page.$$eval('[data-testid="task-row"]', (rows, count) => rows.slice(0, count).map((r) => Number(r.getAttribute('data-task-id'))), n);
 const statuses = (): Promise<string[]> => page.$$eval('[data-testid="task-row"] [data-field="status"]', (cells) => cells.map((c) => c.textContent?.trim().replace(' ', '_') ?? ''));
 
-describe.skipIf(!chromiumAvailable())('tasks table, 100k rows', () => {
+describe('tasks table, 100k rows', () => {
   beforeAll(async () => {
     c = await startConsole({ seed: (store) => void seedDatabase(store, { tasks: TASKS, sessions: 0, seed: 7 }) });
     page = await c.open({ hash: '#/tasks', height: 900 });

@@ -3,7 +3,6 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDemoFleet, type DemoFleet } from '../../src/main/demo/fleet.js';
 import { seedDemo } from '../../src/main/demo/seed.js';
-import { chromiumAvailable } from '../support/chromium.js';
 import { screenshotBoth, startConsole, type ConsoleUnderTest } from './support/console.js';
 
 // A walk through every page against the demo fleet, saving light and dark
@@ -13,7 +12,7 @@ let c: ConsoleUnderTest;
 let fleet: DemoFleet;
 let page: Page;
 
-describe.skipIf(!chromiumAvailable())('console tour (demo fleet)', () => {
+describe('console tour (demo fleet)', () => {
   beforeAll(async () => {
     c = await startConsole({
       // As `architect demo` does: the fleet first, then the seed gives its panes a past.

@@ -1,6 +1,5 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable } from '../support/chromium.js';
 import { screenshotBoth, startConsole, type ConsoleUnderTest } from './support/console.js';
 
 // The workflow engine through the console: `maintenance` (config/base/workflows.yaml)
@@ -10,7 +9,7 @@ const FINAL = ['completed', 'failed', 'cancelled', 'rolled_back'];
 let c: ConsoleUnderTest;
 let page: Page;
 
-describe.skipIf(!chromiumAvailable())('workflows page', () => {
+describe('workflows page', () => {
   beforeAll(async () => {
     c = await startConsole({
       seed: (store) => {

@@ -6,6 +6,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { demoCommand } from '../../src/main/cli/commands/demo.js';
 import type { CliContext } from '../../src/main/cli/command.js';
+import { testSocket } from '../support/tmux.js';
 
 // `architect demo` end to end: the fleet comes up in its own tmux server, the
 // console answers, and Ctrl-C removes the server and the demo's files.
@@ -20,7 +21,7 @@ function sessionsOf(socket: string): string[] {
 
 describe('architect demo', () => {
   it('starts the fleet and the console, and Ctrl-C removes both', async () => {
-    const socket = `test-demo-cmd-${process.pid}`;
+    const socket = testSocket('demo-cmd');
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-demo-cmd-'));
     const stdout = new PassThrough();
     let out = '';

@@ -7,12 +7,13 @@ import { startDemoFleet, type DemoFleet } from '../../src/main/demo/fleet.js';
 import { classify } from '../../src/main/sessions/classify.js';
 import { identifyAgent } from '../../src/main/sessions/identify.js';
 import { compileManifests, loadAgentManifests } from '../../src/main/sessions/manifests.js';
+import { testSocket } from '../support/tmux.js';
 
 // The demo's agents must read as real agents to the real detection rules: by
 // process (identify) and by screen (classify), in each state they simulate.
 
 const manifests = compileManifests(loadAgentManifests(path.resolve('config/base/agents.yaml')));
-const socket = `test-demo-${process.pid}`;
+const socket = testSocket('demo');
 let fleet: DemoFleet;
 let dir: string;
 

@@ -1,12 +1,34 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { RUN_VARIABLE, tmuxSocketDir } from '../../scripts/leftovers.js';
+
+/**
+ * A tmux socket name for a test: `test-<run>-<label>-<random>`. The run's id (set
+ * by the global set-up, or by `npm test`) lets the end of the run find any server
+ * a test left behind, and only this run's (scripts/leftovers.js).
+ */
+export function testSocket(label = 'tmux'): string {
+  return `test-${process.env[RUN_VARIABLE] ?? 'norun'}-${label}-${crypto.randomBytes(3).toString('hex')}`;
+}
+
+/** Kills a test's tmux server and removes its socket file, which tmux 3.3 leaves behind. */
+export function killTestServer(socket: string): void {
+  try {
+    execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+  } catch {
+    // already gone
+  }
+  fs.rmSync(path.join(tmuxSocketDir(), socket), { force: true });
+}
 
 /**
  * A private tmux server for one test file (`tmux -L test-…`). Only this server is
  * ever killed; the user's default server is never touched.
  */
 export class PrivateTmux {
-  readonly socket = `test-${crypto.randomBytes(4).toString('hex')}`;
+  readonly socket = testSocket();
 
   run(...args: string[]): string {
     return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
@@ -24,10 +46,6 @@ export class PrivateTmux {
   }
 
   kill(): void {
-    try {
-      execFileSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore' });
-    } catch {
-      // already gone
-    }
+    killTestServer(this.socket);
   }
 }

@@ -76,9 +76,15 @@ export function startDemoFleet(opts: { dir: string; socket?: string; fleet?: rea
   // A demo left over from a crash would hold the socket: it is ours, by name.
   killDemoServer(socket);
   const env = ['-e', `PATH=${binDir}:${process.env.PATH ?? '/usr/bin:/bin'}`];
-  for (const agent of opts.fleet ?? DEMO_FLEET) {
-    // argv, no shell: the pane's process is the agent itself, as `claude` in a pane is.
-    tmux(socket, 'new-session', '-d', '-s', agent.session, '-x', '120', '-y', '36', '-c', projectDir, ...env, path.join(binDir, agent.program), ...agent.args);
+  try {
+    for (const agent of opts.fleet ?? DEMO_FLEET) {
+      // argv, no shell: the pane's process is the agent itself, as `claude` in a pane is.
+      tmux(socket, 'new-session', '-d', '-s', agent.session, '-x', '120', '-y', '36', '-c', projectDir, ...env, path.join(binDir, agent.program), ...agent.args);
+    }
+  } catch (err) {
+    // Half a fleet is no demo: the agents already started go with the server.
+    killDemoServer(socket);
+    throw err;
   }
   return {
     socket,

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionState } from '../../../src/shared/api.js';
 import { deliverPrompt, runTmux } from '../../../src/main/dispatch/deliver.js';
 import { inputBoxText } from '../../../src/main/dispatch/plan.js';
+import { killTestServer, testSocket } from '../../support/tmux.js';
 
 // A private tmux server per run; only this server is ever killed.
-const SOCKET = `test-dispatch-${process.pid}-${Date.now()}`;
+const SOCKET = testSocket('dispatch');
 const server = { socketName: SOCKET };
 const AGENT = path.join(import.meta.dirname, '../../support/fake-agent.mjs');
 const READY_TIMEOUT_MS = 5000;
@@ -45,14 +45,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  try {
-    const socketPath = execFileSync('tmux', ['-L', SOCKET, 'display-message', '-p', '#{socket_path}'], { encoding: 'utf8' }).trim();
-    execFileSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
-    // tmux 3.3 leaves the socket file behind; a test run should leave nothing.
-    if (socketPath.includes(SOCKET)) fs.rmSync(socketPath, { force: true });
-  } catch {
-    // Already gone: nothing left to clean.
-  }
+  killTestServer(SOCKET);
   fs.rmSync(dir, { recursive: true, force: true });
 });
 

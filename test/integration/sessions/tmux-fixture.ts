@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { killTestServer, testSocket } from '../../support/tmux.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SCREENS_DIR = path.resolve(here, '../../fixtures/screens');
@@ -10,7 +11,7 @@ export const AGENTS_YAML = path.resolve(here, '../../../config/base/agents.yaml'
 
 /** A private tmux server (`tmux -L test-…`) and a bin folder of fake agents named like the real ones. */
 export class PrivateTmux {
-  readonly socket = `test-sessions-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  readonly socket = testSocket('sessions');
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-sessions-'));
   readonly bin = path.join(this.dir, 'bin');
 
@@ -51,18 +52,11 @@ export class PrivateTmux {
   }
 
   killServer(): void {
-    try {
-      execFileSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore' });
-    } catch {
-      // already gone
-    }
+    killTestServer(this.socket);
   }
 
   cleanup(): void {
     this.killServer();
-    // tmux can leave its socket file behind after kill-server.
-    const uid = process.getuid?.() ?? 0;
-    fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${uid}`, this.socket), { force: true });
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -62,10 +62,7 @@ beforeAll(async () => {
 
 afterAll(() => {
   process.env.PATH = savedPath;
-  // Only the private server; tmux 3.3 leaves its socket file behind, so that goes too.
-  const socketPath = tmux.run('display-message', '-p', '#{socket_path}').trim();
   tmux.kill();
-  if (socketPath.endsWith(`/${tmux.socket}`)) fs.rmSync(socketPath, { force: true });
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -74,7 +71,7 @@ describe('a tmux server on another machine, over ssh', () => {
     const before = sshCommands().length;
     const panes = await discover(remote);
     expect(sshCommands().length - before).toBe(1);
-    expect(sshCommands().at(-1)).toMatch(/^-T 'tmux' '-L' 'test-[0-9a-f]+' 'list-panes' '-a' '-F' /);
+    expect(sshCommands().at(-1)).toMatch(/^-T 'tmux' '-L' 'test-[0-9a-z-]+' 'list-panes' '-a' '-F' /);
     expect(panes.map((p) => `${p.server}:${p.session}`).sort()).toEqual(['buildbox:dev_worker1', 'buildbox:shell']);
     expect(panes.find((p) => p.session === 'shell')?.title).toBe(`'; touch ${canary} # $(touch ${canary})`);
     expect(fs.existsSync(canary)).toBe(false);

@@ -38,8 +38,21 @@ export async function startTestConsole(opts: { copyConfig?: boolean } = {}): Pro
     log: silentLogger,
     runtime: 'node',
     transport: 'websocket',
+  }).catch((err: unknown) => {
+    tmux.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
   });
-  const server = await startWebServer({ handlers: core.handlers, bus: core.bus, log: silentLogger, port: 0, rendererDir: rendererDir(), routes: core.routes });
+  const stopCore = async (): Promise<void> => {
+    await core.stop();
+    tmux.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  // A server that will not start must not leave the core running.
+  const server = await startWebServer({ handlers: core.handlers, bus: core.bus, log: silentLogger, port: 0, rendererDir: rendererDir(), routes: core.routes }).catch(async (err: unknown) => {
+    await stopCore();
+    throw err;
+  });
   return {
     core,
     server,
@@ -49,9 +62,7 @@ export async function startTestConsole(opts: { copyConfig?: boolean } = {}): Pro
     base: `http://127.0.0.1:${server.port}`,
     stop: async () => {
       await server.close();
-      await core.stop();
-      tmux.kill();
-      fs.rmSync(dir, { recursive: true, force: true });
+      await stopCore();
     },
   };
 }

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +8,7 @@ import { deliverPrompt, runTmux } from '../../../src/main/dispatch/deliver.js';
 import { inputBoxText } from '../../../src/main/dispatch/plan.js';
 import { harness, type Harness } from '../../unit/workflows/harness.js';
 import { pollUntil } from '../../support/poll.js';
+import { killTestServer, testSocket } from '../../support/tmux.js';
 
 // The shipped bug_fix workflow end to end: the task is created, routed to a session
 // whose pane runs a scripted fake agent on a private tmux server, the prompt is
@@ -17,7 +17,7 @@ import { pollUntil } from '../../support/poll.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const configDir = path.resolve(here, '../../../config');
 const AGENT = path.resolve(here, '../../support/fake-agent.mjs');
-const SOCKET = `test-wf-${process.pid}-${Date.now()}`;
+const SOCKET = testSocket('wf');
 const server = { socketName: SOCKET };
 const READY_TIMEOUT_MS = 5000;
 const DONE_TIMEOUT_MS = 10_000;
@@ -38,13 +38,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  try {
-    const socketPath = execFileSync('tmux', ['-L', SOCKET, 'display-message', '-p', '#{socket_path}'], { encoding: 'utf8' }).trim();
-    execFileSync('tmux', ['-L', SOCKET, 'kill-server'], { stdio: 'ignore' });
-    if (socketPath.includes(SOCKET)) fs.rmSync(socketPath, { force: true });
-  } catch {
-    // The server is already gone.
-  }
+  killTestServer(SOCKET);
   await h?.close();
 });
 

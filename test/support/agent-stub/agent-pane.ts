@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { promisify } from 'node:util';
 import type { Screen } from '../../../src/main/sessions/classify.js';
 import type { AgentLaunch } from './agent-launch.js';
+import { testSocket } from '../tmux.js';
 
 const run = promisify(execFile);
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -19,7 +19,7 @@ const POLL_MS = 150;
  * `kill-server`.
  */
 export class AgentTmux {
-  readonly socket = `test-capture-${crypto.randomBytes(4).toString('hex')}`;
+  readonly socket = testSocket('capture');
 
   async tmux(...args: string[]): Promise<string> {
     const { stdout } = await run('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });

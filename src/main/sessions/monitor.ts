@@ -236,7 +236,7 @@ export class SessionMonitor {
           tracked = new TrackedPane(server, pane, new SettleTimer((settled) => void this.refresh(key, settled)));
           this.panes.set(key, tracked);
         }
-        tracked.pane = pane;
+        tracked.update(pane);
         // Without a process table (a remote ps failed) the last identification stands.
         if (table) this.collect(transitions, tracked.identify(identifyAgent(paneProcesses(table, pane.pid), this.manifests), foregroundGroup(server, table, pane.pid)));
         if (pane.dead) this.collect(transitions, tracked.setState('exited', 'pane is dead', null));

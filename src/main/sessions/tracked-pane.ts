@@ -37,6 +37,15 @@ export class TrackedPane {
     readonly settle: SettleTimer,
   ) {}
 
+  /**
+   * The pane as the latest scan lists it. tmux reports an empty folder while it cannot
+   * read the pane's foreground process (just after the pane starts, as a job starts or
+   * ends): that means "not known right now", not a move, so the last known one stays.
+   */
+  update(pane: Pane): void {
+    this.pane = pane.cwd === '' && this.pane.cwd !== '' ? { ...pane, cwd: this.pane.cwd } : pane;
+  }
+
   get id(): string {
     return `${this.server.name}:${this.pane.paneId}`;
   }

@@ -53,6 +53,8 @@ export class ProjectRepository {
   }
 
   findForCwd(cwd: string): Project | null {
+    // '' is a folder not known (yet), which path.resolve would turn into our own.
+    if (cwd === '') return null;
     return (this.containing.get({ cwd: normaliseProjectPath(cwd) }) as Project | undefined) ?? null;
   }
 

@@ -6,6 +6,7 @@ import { tmuxServer } from '../../../src/main/tmux/server.js';
 import { loadAgentManifests } from '../../../src/main/sessions/manifests.js';
 import { SessionMonitor } from '../../../src/main/sessions/monitor.js';
 import { MemorySessionSink, type SessionTransition } from '../../../src/main/sessions/sink.js';
+import { pollUntil } from '../../support/poll.js';
 import { AGENTS_YAML, PrivateTmux, waitUntil } from './tmux-fixture.js';
 
 const agents = loadAgentManifests(AGENTS_YAML);
@@ -36,8 +37,13 @@ describe('SessionMonitor on a private tmux server', () => {
     tmux.tmux('split-window', '-t', a);
     tmux.newSession('codex');
     tmux.tmux('select-pane', '-t', a, '-T', 'weird | title ; $(rm -rf /) ✳ end');
-    const panes = await discover(tmuxServer(tmux.socket));
-    expect(panes).toHaveLength(3);
+    // Until a new pane's shell runs, tmux cannot read its folder and lists it as ''
+    // (the monitor keeps the last known one: tracked-pane.test.ts). Compare lists of
+    // started panes, or the two reads below may straddle that moment.
+    const panes = await pollUntil('three started panes', async () => {
+      const listed = await discover(tmuxServer(tmux.socket));
+      return listed.length === 3 && listed.every((p) => p.cwd !== '') && listed;
+    }, { limitMs: 10_000 });
     expect(panes.map((p) => p.session).sort()).toEqual(['codex', 'dev_worker1', 'dev_worker1']);
     const titled = panes.find((p) => p.paneId === a)!;
     expect(titled.title).toContain('weird | title ; $(rm -rf /)');

@@ -172,6 +172,10 @@ describe('projects', () => {
     expect(store.projects.findForCwd('/src/app/packages/ui/src')?.id).toBe(nested.id);
     expect(store.projects.findForCwd('/src/application')).toBeNull();
     expect(store.projects.findForCwd('/src/app_50%/x')?.path).toBe('/src/app_50%');
+    // An unknown folder (tmux reports '' while it cannot read a pane's) is in no project,
+    // not in the one holding the console's own working folder.
+    store.projects.add(process.cwd(), 'console-folder');
+    expect(store.projects.findForCwd('')).toBeNull();
     expect(store.projects.find('ui')?.id).toBe(nested.id);
     expect(store.projects.find(String(app.id))?.path).toBe('/src/app');
   });

@@ -1,3 +1,4 @@
+/* global fetch */
 // Does the console that `npm start` printed answer as a browser would find it?
 // Opens the printed URL (the token becomes a cookie), then loads the page and every
 // script and stylesheet it names. Usage: node .ci/console-answers.mjs URL

@@ -7,13 +7,27 @@ import { chromium, type Browser } from 'playwright-core';
 
 // The browser for the browser tests and the UI bench, driven by playwright-core
 // (never `npx playwright install`, which downloads from outside the npm registry).
-// In order: ARCHITECT_CHROMIUM, the system's /usr/bin/chromium, else the Chromium
-// that the dev dependency @sparticuz/chromium ships inside its npm package — so
-// `npm test` needs no apt and no download. A browser test never skips itself for
+// In order: ARCHITECT_CHROMIUM, the system's `chromium` on PATH (Debian's
+// /usr/bin/chromium), else the Chromium that the dev dependency @sparticuz/chromium
+// ships inside its npm package — so `npm test` needs no apt and no download. A browser test never skips itself for
 // want of a browser: if none can be had, it fails and says why.
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const SYSTEM_CHROMIUM = '/usr/bin/chromium';
+
+/** The system's Chromium: `chromium` on PATH, as a shell would find it. */
+function systemChromium(): string | null {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    const candidate = path.join(dir, 'chromium');
+    try {
+      fs.accessSync(candidate, fs.constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
 
 export const CHROMIUM_FLAGS = [
   '--no-sandbox',
@@ -32,8 +46,9 @@ export const CHROMIUM_FLAGS = [
  * browser than the operator's; the flags above run it as they run Debian's.
  */
 function packagedChromiumDir(): string {
-  const pkg = createRequire(import.meta.url).resolve('@sparticuz/chromium/package.json', { paths: [root] });
-  const { version } = JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string };
+  // Its exports hide package.json: from its entry point (build/index.js) up.
+  const entry = createRequire(import.meta.url).resolve('@sparticuz/chromium', { paths: [root] });
+  const { version } = JSON.parse(fs.readFileSync(path.join(path.dirname(entry), '..', 'package.json'), 'utf8')) as { version: string };
   return path.join(root, 'node_modules', '.cache', 'architect', `chromium-${version}`);
 }
 
@@ -44,7 +59,7 @@ function packagedChromiumDir(): string {
  * that is renamed into place whole — a second run at the same time uses the first
  * one's folder.
  */
-function unpackPackagedChromium(): string {
+export function unpackPackagedChromium(): string {
   const dir = packagedChromiumDir();
   const exe = path.join(dir, 'chromium');
   if (fs.existsSync(exe)) return exe;
@@ -77,12 +92,11 @@ export function chromiumExecutable(): string {
     if (!fs.existsSync(chosen)) throw new Error(`ARCHITECT_CHROMIUM is ${chosen}, which does not exist`);
     return chosen;
   }
-  if (fs.existsSync(SYSTEM_CHROMIUM)) return SYSTEM_CHROMIUM;
-  return unpackPackagedChromium();
+  return systemChromium() ?? unpackPackagedChromium();
 }
 
 /** launch() gives each browser a throw-away profile of its own. */
-export async function launchChromium(): Promise<{ browser: Browser; close(): Promise<void> }> {
-  const browser = await chromium.launch({ executablePath: chromiumExecutable(), headless: true, args: CHROMIUM_FLAGS });
+export async function launchChromium(executablePath = chromiumExecutable()): Promise<{ browser: Browser; close(): Promise<void> }> {
+  const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS });
   return { browser, close: () => browser.close() };
 }

@@ -46,7 +46,7 @@ export interface DemoPane {
 }
 
 function tmux(socket: string, ...args: string[]): string {
-  return execFileSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync('tmux', ['-u', '-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** Writes `claude`, `codex` and `gemini` executables into `binDir`. */

@@ -24,9 +24,14 @@ export function watchedServers(sockets: readonly string[], watchDefault = true):
   return watchDefault ? [DEFAULT_SERVER, ...named] : named;
 }
 
-/** tmux's own arguments (the socket), without the program. */
+/**
+ * tmux's own arguments (UTF-8, the socket), without the program. `-u`: in a locale
+ * that is not UTF-8 (cron, systemd, an ssh session without LANG, a bare container)
+ * tmux would print the \x1f separators of `list-panes -F` as `_` — no pane would
+ * parse — and agents' ❯ and ✳ as `_` too.
+ */
 export function tmuxArgs(server: TmuxServer, args: readonly string[]): string[] {
-  return server.socket === null ? [...args] : ['-L', server.socket, ...args];
+  return server.socket === null ? ['-u', ...args] : ['-u', '-L', server.socket, ...args];
 }
 
 /** Same server: same name, socket and ssh target (a config reload that changed nothing keeps its object). */

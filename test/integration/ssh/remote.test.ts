@@ -71,7 +71,7 @@ describe('a tmux server on another machine, over ssh', () => {
     const before = sshCommands().length;
     const panes = await discover(remote);
     expect(sshCommands().length - before).toBe(1);
-    expect(sshCommands().at(-1)).toMatch(/^-T 'tmux' '-L' 'test-[0-9a-z-]+' 'list-panes' '-a' '-F' /);
+    expect(sshCommands().at(-1)).toMatch(/^-T 'tmux' '-u' '-L' 'test-[0-9a-z-]+' 'list-panes' '-a' '-F' /);
     expect(panes.map((p) => `${p.server}:${p.session}`).sort()).toEqual(['buildbox:dev_worker1', 'buildbox:shell']);
     expect(panes.find((p) => p.session === 'shell')?.title).toBe(`'; touch ${canary} # $(touch ${canary})`);
     expect(fs.existsSync(canary)).toBe(false);
@@ -149,7 +149,7 @@ describe('a tmux server on another machine, over ssh', () => {
     terminals.onData(id, (d) => (seen += d));
     try {
       await until('the agent screen in the terminal', () => seen.includes('?') && seen.includes('─'));
-      expect(sshCommands().some((c) => c.startsWith(`-t 'tmux' '-L' '${tmux.socket}' 'attach-session'`))).toBe(true);
+      expect(sshCommands().some((c) => c.startsWith(`-t 'tmux' '-u' '-L' '${tmux.socket}' 'attach-session'`))).toBe(true);
     } finally {
       terminals.close(id);
     }

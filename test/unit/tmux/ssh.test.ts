@@ -19,10 +19,10 @@ describe('sshArgs', () => {
   });
 
   it('a local server runs tmux directly, a remote one runs ssh', () => {
-    expect(tmuxCommand(tmuxServer('s1'), ['list-panes'])).toEqual({ file: 'tmux', args: ['-L', 's1', 'list-panes'] });
+    expect(tmuxCommand(tmuxServer('s1'), ['list-panes'])).toEqual({ file: 'tmux', args: ['-u', '-L', 's1', 'list-panes'] });
     const remote = tmuxCommand({ name: 'b', socket: 'agents', ssh: { host: 'h', controlDir: '/tmp' } }, ['list-panes', '-a']);
     expect(remote.file).toBe('ssh');
-    expect(remote.args.slice(-3)).toEqual(['--', 'h', `'tmux' '-L' 'agents' 'list-panes' '-a'`]);
+    expect(remote.args.slice(-3)).toEqual(['--', 'h', `'tmux' '-u' '-L' 'agents' 'list-panes' '-a'`]);
   });
 });
 

@@ -13,6 +13,8 @@ export interface LayeredConfig {
   /** Merged value and source tree per file key; absent when no layer supplied it. */
   sections: Partial<Record<ConfigFileKey, Located>>;
   files: ConfigFileRef[];
+  /** The text each file in `files` was read with (drafts included). */
+  texts: Map<string, string>;
   problems: ConfigProblem[];
 }
 
@@ -23,15 +25,19 @@ export function readLayers(dir: string, env: string | null, drafts: Drafts = new
   const problems: ConfigProblem[] = [];
   const files: ConfigFileRef[] = [];
   const sections: Partial<Record<ConfigFileKey, Located>> = {};
+  const texts = new Map<string, string>();
   const read = (rel: string): string | null => {
-    const draft = drafts.get(rel);
-    if (draft !== undefined) return draft;
-    try {
-      return fs.readFileSync(path.join(dir, rel), 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw e;
+    let text = drafts.get(rel) ?? null;
+    if (text === null) {
+      try {
+        text = fs.readFileSync(path.join(dir, rel), 'utf8');
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        throw e;
+      }
     }
+    texts.set(rel, text);
+    return text;
   };
   const at = (rel: string, message: string): ConfigProblem => ({ file: path.join(dir, rel), line: 1, col: 1, message });
 
@@ -68,7 +74,7 @@ export function readLayers(dir: string, env: string | null, drafts: Drafts = new
     if (parsed.problems.length > 0 || parsed.value === null) continue;
     problems.push(...applyOverlay(sections, parsed.value, parsed.source, path.join(dir, rel)));
   }
-  return { sections, files, problems };
+  return { sections, files, texts, problems };
 }
 
 /** An override file holds sections keyed by file name: `routing_rules: {…}`. */

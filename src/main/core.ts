@@ -35,6 +35,8 @@ export interface CoreOptions {
   watchDefaultTmux?: boolean;
   /** Hand tasks to idle agents (on by default; `architect serve --no-dispatch` watches only). */
   dispatch?: boolean;
+  /** Clients may look but change nothing (`architect serve --read-only`). */
+  readOnly?: boolean;
   /** better-sqlite3 built for Electron's ABI, when running in Electron. */
   nativeBinding?: string;
 }
@@ -77,6 +79,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       dbPath: opts.dbPath,
       configDir: opts.configDir,
       tmuxServers: [...(opts.watchDefaultTmux === false ? [] : ['default']), ...opts.tmuxSockets],
+      readOnly: opts.readOnly ?? false,
     };
 
     const store = setupStore({ path: opts.dbPath, bus, log, nativeBinding: opts.nativeBinding });
@@ -84,7 +87,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     const queries = setupQueries({ store: store.store, log });
     stops.push(queries.stop);
 
-    const config = await setupConfig({ dir: opts.configDir, env: opts.env, bus, log, validators: [routingTestsValidator, queries.validator] });
+    const config = await setupConfig({ dir: opts.configDir, env: opts.env, bus, log, validators: [routingTestsValidator, queries.validator], dataDir: opts.dataDir });
     stops.push(config.stop);
     const initial = config.service.snapshot();
     if (initial) queries.apply(initial);

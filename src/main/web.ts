@@ -15,6 +15,8 @@ export interface ConsoleOptions {
   log?: Logger;
   /** Type tasks into panes (default true). */
   dispatch?: boolean;
+  /** Refuse every command that changes something (`--read-only`). */
+  readOnly?: boolean;
 }
 
 export interface RunningConsole {
@@ -42,6 +44,7 @@ export async function serveConsole(opts: ConsoleOptions): Promise<RunningConsole
     runtime: 'node',
     transport: 'websocket',
     dispatch: opts.dispatch ?? true,
+    readOnly: opts.readOnly ?? false,
   });
   let server: WebServer;
   try {
@@ -54,6 +57,7 @@ export async function serveConsole(opts: ConsoleOptions): Promise<RunningConsole
       token: opts.token,
       rendererDir: rendererDir(),
       routes: core.routes,
+      readOnly: core.info.readOnly,
     });
   } catch (err) {
     await core.stop();

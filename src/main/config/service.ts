@@ -190,17 +190,17 @@ export class ConfigService {
    * with `force`. With `expectedHash` (from readFile) a file changed on disk since
    * is not overwritten: ConfigConflictError.
    */
-  saveFile(relPath: string, text: string, opts: { force?: boolean; expectedHash?: string | null } = {}): { saved: boolean; problems: ConfigProblem[] } {
+  saveFile(relPath: string, text: string, opts: { force?: boolean; expectedHash?: string | null } = {}): { saved: boolean; problems: ConfigProblem[]; hash: string | null } {
     const rel = editablePath(relPath);
     if (opts.expectedHash !== undefined && contentHash(this.textOnDisk(rel)) !== opts.expectedHash) {
       throw new ConfigConflictError(`${rel} changed on disk since it was read: read it again (your text is not saved)`);
     }
     const problems = this.validateDraft(rel, text);
-    if (problems.length > 0 && !opts.force) return { saved: false, problems };
+    if (problems.length > 0 && !opts.force) return { saved: false, problems, hash: contentHash(this.textOnDisk(rel)) };
     writeAtomic(path.join(this.dir, rel), text);
     this.logger.info('config file saved', { file: rel, forced: problems.length > 0 });
     this.reload();
-    return { saved: true, problems };
+    return { saved: true, problems, hash: contentHash(text) };
   }
 
   private textOnDisk(rel: string): string | null {

@@ -103,7 +103,7 @@ describe('ConfigService: live reload', () => {
     });
     const text = cfg.read('base/sla_rules.yaml').replace('target_minutes: 5', 'target_minutes: 8');
     const result = service.saveFile('base/sla_rules.yaml', text);
-    expect(result).toEqual({ saved: true, problems: [] });
+    expect(result).toEqual({ saved: true, problems: [], hash: expect.stringMatching(/^[0-9a-f]+$/) });
     expect(seen).toBe(service.snapshot()?.version);
     expect(service.snapshot()?.sla.sla_targets.shell?.target_minutes).toBe(8);
   });

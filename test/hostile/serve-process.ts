@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseDocument } from 'yaml';
 import { PrivateTmux } from '../support/tmux.js';
 import { pollUntil } from '../support/poll.js';
 
@@ -30,10 +31,22 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
-export async function startServe(opts: { args?: string[]; env?: Record<string, string> } = {}): Promise<ServeProcess> {
+/** The repository's root (where bin/ and config/ are). */
+export const REPO_ROOT = ROOT;
+
+/** Adds a named query to a config folder's base/queries.yaml. */
+export function addQuery(configDir: string, name: string, def: Record<string, unknown>): void {
+  const file = path.join(configDir, 'base', 'queries.yaml');
+  const doc = parseDocument(fs.readFileSync(file, 'utf8'));
+  doc.setIn(['queries', name], def);
+  fs.writeFileSync(file, doc.toString());
+}
+
+export async function startServe(opts: { args?: string[]; env?: Record<string, string>; editConfig?(configDir: string): void } = {}): Promise<ServeProcess> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-serve-'));
   const configDir = path.join(dir, 'config');
   fs.cpSync(path.join(ROOT, 'config'), configDir, { recursive: true, filter: (p) => !p.includes(`${path.sep}local${path.sep}`) });
+  opts.editConfig?.(configDir);
   const dataDir = path.join(dir, 'data');
   const dbPath = path.join(dataDir, 'architect.db');
   const tmux = new PrivateTmux();

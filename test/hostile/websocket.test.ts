@@ -68,7 +68,7 @@ describe('the WebSocket door', () => {
     expect(refused[0]?.error?.message).toMatch(/reply .* over .* bytes/);
     await stillServing();
     ws.close();
-  });
+  }, 150_000);
 
   it('a client that sends but never reads is not buffered without bound, and others are still answered', async () => {
     const greedy = await openSocket(c.port, c.token);
@@ -104,7 +104,7 @@ describe('the WebSocket door', () => {
     await pollUntil('every request answered', () => answered.size === n, { limitMs: 60_000 });
     await stillServing();
     ws.close();
-  });
+  }, 90_000);
 });
 
 export type { WebSocket };

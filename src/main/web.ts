@@ -1,5 +1,6 @@
 // The web console's composition root: the same core as the desktop app, served to
 // a browser over HTTP + one WebSocket (JSON-RPC 2.0) on loopback.
+import fs from 'node:fs';
 import path from 'node:path';
 import { startCore, type Core } from './core.js';
 import type { GlobalOptions } from './cli/command.js';
@@ -31,6 +32,8 @@ export function rendererDir(): string {
 
 export async function serveConsole(opts: ConsoleOptions): Promise<RunningConsole> {
   const { globals } = opts;
+  // Checked before anything is opened or created: a wrong --config changes nothing.
+  if (!fs.existsSync(globals.configDir)) throw new Error(`config folder ${globals.configDir} does not exist (pass --config DIR or set ARCHITECT_CONFIG)`);
   const log =
     opts.log ?? createLogger({ level: globals.logLevel, file: path.join(globals.dataDir, 'logs', 'architect.jsonl') });
   const core = await startCore({

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
+import { ensurePrivateDir } from '../paths.js';
 import { parseHookLine, type HookEvent } from './events.js';
 
 /** On start only the end of an old file is read: older events are past any freshness window anyway. */
@@ -27,7 +28,7 @@ export class HookTail {
 
   start(): void {
     const dir = path.dirname(this.file);
-    fs.mkdirSync(dir, { recursive: true });
+    ensurePrivateDir(dir);
     this.poll();
     try {
       this.watcher = fs.watch(dir, (_kind, name) => {

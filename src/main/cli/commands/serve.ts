@@ -55,12 +55,16 @@ export const serveCommand: CliCommand = {
         port: { type: 'string' },
         host: { type: 'string' },
         'token-file': { type: 'string' },
+        token: { type: 'string' },
         'read-only': { type: 'boolean' },
         'no-dispatch': { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
     });
+    if (values.token !== undefined) {
+      throw new UsageError('--token is not accepted: every local user can read a command line (ps). Put the token in a file (--token-file FILE) or in ARCHITECT_TOKEN');
+    }
     const port = values.port === undefined ? DEFAULT_PORT : Number(values.port);
     if (!/^\d+$/.test(values.port ?? '0') || !Number.isInteger(port) || port < 0 || port > 65535) {
       throw new UsageError(`--port must be a number from 0 to 65535 (got "${values.port}")`);

@@ -92,6 +92,18 @@ describe('the WebSocket door', () => {
     other.close();
   }, 120_000);
 
+  it('a flood of bad requests does not flood the log', async () => {
+    const logBefore = c.logText().length;
+    const ws = await openSocket(c.port, c.token);
+    const bad = JSON.stringify(Array.from({ length: 100 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: `no.such.${'x'.repeat(1_000)}` })));
+    for (let i = 0; i < 50; i++) await request(ws, bad); // ~5 MB of bad requests
+    const other = await openSocket(c.port, c.token);
+    expect((await call(other, 'app.info')).result).toBeDefined();
+    expect(c.logText().length - logBefore).toBeLessThan(200_000);
+    ws.close();
+    other.close();
+  }, 120_000);
+
   it('many requests in flight on one connection: all answered, in bounded memory', async () => {
     const ws = await openSocket(c.port, c.token);
     const n = 2_000;

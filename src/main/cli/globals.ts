@@ -11,10 +11,10 @@ const TMUX_SOCKET_NAME = /^[A-Za-z0-9_.-]+$/;
  * the folder would otherwise create a new, empty queue somewhere unexpected. (The
  * default one, in the data folder, is created.)
  */
-function checkedDbPath(given: string, from: string): string {
+function checkedDbPath(given: string, from: string, dataDir: string): string {
   const file = path.resolve(given);
   const folder = path.dirname(file);
-  if (!fs.existsSync(folder)) throw new UsageError(`${from} ${given}: the folder ${folder} does not exist (create it first, or check the path)`);
+  if (!fs.existsSync(folder) && folder !== dataDir) throw new UsageError(`${from} ${given}: the folder ${folder} does not exist (create it first, or check the path)`);
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`${from} ${given}: that is a folder; give the database file inside it`);
   return file;
 }
@@ -53,7 +53,7 @@ export function parseGlobals(argv: string[], env: NodeJS.ProcessEnv = process.en
         configDir = path.resolve(value());
         break;
       case '--db':
-        dbPath = checkedDbPath(value(), '--db');
+        dbPath = checkedDbPath(value(), '--db', defaultDataDir(env));
         break;
       case '--env':
         envName = value();
@@ -84,7 +84,7 @@ export function parseGlobals(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new UsageError(`ARCHITECT_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   }
-  if (dbPath === null && env.ARCHITECT_DB) dbPath = checkedDbPath(env.ARCHITECT_DB, 'ARCHITECT_DB');
+  if (dbPath === null && env.ARCHITECT_DB) dbPath = checkedDbPath(env.ARCHITECT_DB, 'ARCHITECT_DB', defaultDataDir(env));
   return {
     globals: {
       configDir: configDir ?? defaultConfigDir(env),

@@ -9,7 +9,7 @@ const TMUX_SOCKET_NAME = /^[A-Za-z0-9_.-]+$/;
 /**
  * A database named on the command line must be in a folder that exists: a typo in
  * the folder would otherwise create a new, empty queue somewhere unexpected. (The
- * default one, in the data folder, is created.)
+ * data folder itself is created when missing, as for the default database.)
  */
 function checkedDbPath(given: string, from: string, dataDir: string): string {
   const file = path.resolve(given);

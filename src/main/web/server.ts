@@ -20,6 +20,8 @@ export const MAX_CLIENTS = 64;
 /** A client that has not sent its request headers by then is dropped (slowloris). */
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** How often those timeouts are checked (Node's default, 30 s, would let a slow client sit four times longer). */
+const TIMEOUT_CHECK_MS = 2_000;
 /** Open TCP connections at once, authenticated or not. */
 const MAX_CONNECTIONS = 256;
 const MAX_HEADERS = 100;
@@ -72,7 +74,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   let allowed = new Set<string>();
   const connections = new Set<RpcConnection>();
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ connectionsCheckingInterval: TIMEOUT_CHECK_MS }, (req, res) => {
     void handleHttp(req, res).catch((err: unknown) => {
       log.error('http request failed', { url: loggableUrl(req.url), error: err instanceof Error ? err : String(err) });
       if (!res.headersSent) send(res, 500, { error: 'internal error; see the log' });

@@ -277,6 +277,18 @@ interface CommandSpec {
 }
 
 const NoParams = z.object({}).strict().default({});
+/** Free-form input (query params, workflow input) is kept small: it is stored and logged. */
+const MAX_FREE_FORM_JSON_CHARS = 64 * 1024;
+const FreeForm = z.record(z.string().max(100), z.unknown()).refine(
+  (v) => {
+    try {
+      return JSON.stringify(v).length <= MAX_FREE_FORM_JSON_CHARS;
+    } catch {
+      return false; // too deep to write down
+    }
+  },
+  { message: `at most ${MAX_FREE_FORM_JSON_CHARS} characters as JSON` },
+);
 const Id = z.number().int().positive();
 const ConfigPath = z.string().min(1).max(300);
 const TerminalId = z.string().min(1).max(64);
@@ -316,14 +328,14 @@ export const commands = {
 
   'sessions.list': { params: NoParams, result: z.object({ sessions: z.array(Session) }) },
   'sessions.history': {
-    params: z.object({ id: z.string().min(1), limit: z.number().int().min(1).max(10_000).default(200) }).strict(),
+    params: z.object({ id: z.string().min(1).max(300), limit: z.number().int().min(1).max(10_000).default(200) }).strict(),
     result: z.object({ events: z.array(SessionEvent) }),
   },
   'sessions.timeline': {
     params: z.object({ hours: z.number().min(0.1).max(168).default(6) }).strict().default({ hours: 6 }),
     result: z.object({ since: z.string(), events: z.array(SessionEvent) }),
   },
-  'sessions.explain': { params: z.object({ id: z.string().min(1) }).strict(), result: z.object({ text: z.string() }) },
+  'sessions.explain': { params: z.object({ id: z.string().min(1).max(300) }).strict(), result: z.object({ text: z.string() }) },
 
   /**
    * A live view of a pane, owned by the caller that opened it (closed when that
@@ -383,7 +395,7 @@ export const commands = {
 
   'query.list': { params: NoParams, result: z.object({ queries: z.array(QueryInfo) }) },
   'query.run': {
-    params: z.object({ name: z.string().min(1).max(100), params: z.record(z.string(), z.unknown()).default({}) }).strict(),
+    params: z.object({ name: z.string().min(1).max(100), params: FreeForm.default({}) }).strict(),
     result: QueryResult,
   },
 
@@ -409,7 +421,7 @@ export const commands = {
   },
   'workflows.getRun': { params: z.object({ id: Id }).strict(), result: z.object({ run: WorkflowRun, steps: z.array(WorkflowStepRecord) }) },
   'workflows.start': {
-    params: z.object({ name: z.string().min(1).max(100), input: z.record(z.string(), z.unknown()).default({}) }).strict(),
+    params: z.object({ name: z.string().min(1).max(100), input: FreeForm.default({}) }).strict(),
     result: z.object({ runId: z.number().int() }),
     changes: true,
   },

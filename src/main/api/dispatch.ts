@@ -71,8 +71,9 @@ export async function dispatch(handlers: Handlers, name: unknown, rawParams: unk
   } catch (err) {
     if (err instanceof ApiError) {
       // Every error a user sees is in the log too, with the command it came from.
-      log?.warn(err.message, { command: name, code: err.code });
-      throw err;
+      const message = bounded(err.message);
+      log?.warn(message, { command: name, code: err.code });
+      throw message === err.message ? err : new ApiError(err.code, message);
     }
     const message = bounded(err instanceof Error ? err.message : String(err));
     log?.error(`command ${name} failed`, { command: name, error: err instanceof Error ? err : message });

@@ -19,7 +19,7 @@ beforeAll(async () => {
   const { resolveConfig } = await import('electron-vite');
   const { build } = await import('vite');
   const resolved = await resolveConfig({ configFile: path.join(ROOT, 'electron.vite.config.ts'), root: ROOT, build: { outDir }, logLevel: 'silent' }, 'build', 'production');
-  const preload = resolved.config.preload;
+  const preload = resolved.config?.preload;
   if (!preload) throw new Error('electron.vite.config.ts has no preload build');
   await build(preload);
   const files = fs.readdirSync(path.join(outDir, 'preload'));

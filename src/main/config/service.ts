@@ -233,7 +233,13 @@ export class ConfigService {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (this.watcher) this.reload();
+      if (!this.watcher) return;
+      try {
+        this.reload();
+      } catch (err) {
+        // Whatever a file on disk holds, the console keeps running on the last good config.
+        this.logger.error('reloading the config failed; the last good config stays', { error: err instanceof Error ? err : String(err) });
+      }
     }, this.options.debounceMs ?? RELOAD_DEBOUNCE_MS);
   }
 }

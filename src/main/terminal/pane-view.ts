@@ -43,6 +43,12 @@ export class PaneView {
   private behind = false;
   /** Output until the screen is painted is already in the capture. */
   private painting = true;
+  /**
+   * Nothing is sent before start(): the viewer learns the terminal's id from the
+   * open's reply, and output that reached it first would be dropped as not its own.
+   */
+  private started = false;
+  private firstPaint = '';
   private ended = false;
   private readonly client: ControlClient;
 
@@ -81,6 +87,17 @@ export class PaneView {
       throw err;
     }
     return view;
+  }
+
+  /** Sends the first screen and what followed it: call once the viewer has the terminal's id. */
+  start(): void {
+    if (this.started || this.ended) return;
+    this.started = true;
+    const paint = this.firstPaint;
+    this.firstPaint = '';
+    this.unacked += paint.length;
+    this.events.data(paint);
+    this.flush();
   }
 
   /** Types `data` into the pane, byte for byte. */
@@ -128,6 +145,7 @@ export class PaneView {
 
   private flush(): void {
     this.timer = null;
+    if (!this.started) return; // start() sends it
     const chunk = this.pending;
     this.pending = '';
     if (!chunk || this.ended) return;
@@ -149,6 +167,10 @@ export class PaneView {
     this.decoder = new StringDecoder('utf8');
     this.painting = false;
     const text = repaintText(state, screen);
+    if (!this.started) {
+      this.firstPaint = text;
+      return;
+    }
     this.unacked += text.length;
     this.events.data(text);
   }

@@ -73,7 +73,10 @@ export class TerminalService {
       entry.view.close();
       throw new TerminalRefused('the terminal was closed while it opened');
     }
-    return { id, cols: entry.view.cols, rows: entry.view.rows };
+    // Output starts after the caller has sent the viewer this reply (with the id the output carries).
+    const view = entry.view;
+    setImmediate(() => view.start());
+    return { id, cols: view.cols, rows: view.rows };
   }
 
   async write(id: string, ownerId: string, data: string): Promise<void> {

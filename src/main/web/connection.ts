@@ -55,7 +55,13 @@ export class RpcConnection {
   /** An event for every client: skipped while this one is too far behind. */
   push(frame: string): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN || this.ws.bufferedAmount > MAX_BUFFERED_BYTES) return;
-    this.ws.send(frame, () => this.pump());
+    this.ws.send(frame, (err) => this.sent(err));
+  }
+
+  /** A frame reached the socket (or failed to: the client is gone). */
+  private sent(err?: Error): void {
+    if (err) this.close();
+    else this.pump();
   }
 
   private onMessage(text: string | null): void {
@@ -76,6 +82,11 @@ export class RpcConnection {
   /** Starts waiting requests while the client has room; reads more from it only when none wait. */
   private pump(): void {
     if (this.closed) return;
+    if (this.ws.readyState !== this.ws.OPEN) {
+      // Gone (maybe unnoticed while its socket was paused): its waiting requests go with it.
+      this.close();
+      return;
+    }
     while (this.waiting.length > 0 && this.hasRoom()) this.run(this.waiting.shift() as string);
     const read = this.waiting.length === 0 && this.hasRoom();
     if (read && this.paused) {
@@ -102,7 +113,7 @@ export class RpcConnection {
 
   private reply(frame: string): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
-    this.ws.send(frame, () => this.pump());
+    this.ws.send(frame, (err) => this.sent(err));
   }
 
   close(): void {

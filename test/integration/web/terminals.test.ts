@@ -46,7 +46,7 @@ describe('terminals over the WebSocket', () => {
     expect(typed.error?.message).toContain('of yours');
     expect((await b.call('terminal.close', { terminalId })).error?.message).toContain('of yours');
     await a.call('terminal.input', { terminalId, data: 'echo from-a-$((1+1))\r' });
-    await a.waitFor((n) => n.method === 'terminal.data' && JSON.stringify(n.params).includes('from-a-2'));
+    await a.waitFor((n) => n.method === 'terminal.data' && JSON.stringify(n.params).includes('from-a-2'), 30_000);
     expect(b.notifications.filter((n) => n.method.startsWith('terminal.'))).toEqual([]);
     a.close();
     b.close();

@@ -43,7 +43,7 @@ const viewers = (): number => c.tmux.run('list-clients', '-F', '#{client_name}')
 
 beforeAll(async () => {
   c = await startTestConsole();
-  pane = c.tmux.newSession('agent', [], { width: 100, height: 30 });
+  pane = c.tmux.newSession('agent', ['sh'], { width: 100, height: 30 });
   stopIpc = registerIpcHandlers(ipcMain, c.core.handlers, (e) => windows.has(e.sender.id) && e.senderFrame?.parent === null, silentLogger);
   await pollUntil('the pane listed', async () => {
     const r = await call(1, 'sessions.list', {});

@@ -50,7 +50,7 @@ export async function startServe(opts: { args?: string[]; env?: Record<string, s
   const dataDir = path.join(dir, 'data');
   const dbPath = path.join(dataDir, 'architect.db');
   const tmux = new PrivateTmux();
-  tmux.newSession('probe', []);
+  tmux.newSession('probe', ['sh']);
   const child = spawn(
     process.execPath,
     [path.join(ROOT, 'bin', 'architect.js'), 'serve', '--port', '0', '--config', configDir, '--db', dbPath, '--no-default-tmux', '--tmux-socket', tmux.socket, ...(opts.args ?? [])],

@@ -23,7 +23,8 @@ async function listed(paneId: string): Promise<void> {
 
 beforeAll(async () => {
   c = await startTestConsole();
-  pane = c.tmux.newSession('agent', [], { width: 200, height: 50 });
+  // A plain sh: a login shell may spend a while in its rc files before it reads a key.
+  pane = c.tmux.newSession('agent', ['sh'], { width: 200, height: 50 });
   await listed(pane);
 });
 afterAll(async () => c?.stop());
@@ -46,11 +47,13 @@ describe('terminals over the WebSocket', () => {
     expect(typed.error?.message).toContain('of yours');
     expect((await b.call('terminal.close', { terminalId })).error?.message).toContain('of yours');
     await a.call('terminal.input', { terminalId, data: 'echo from-a-$((1+1))\r' });
-    await a.waitFor((n) => n.method === 'terminal.data' && JSON.stringify(n.params).includes('from-a-2'), 30_000);
+    // Output comes in batches, and a word may straddle two.
+    const seenByA = (): string => a.notifications.filter((n) => n.method === 'terminal.data').map((n) => (n.params as { data: string }).data).join('');
+    await pollUntil('the pane\'s output at the client that opened it', () => seenByA().includes('from-a-2'), { limitMs: 30_000 });
     expect(b.notifications.filter((n) => n.method.startsWith('terminal.'))).toEqual([]);
     a.close();
     b.close();
-  });
+  }, 60_000);
 
   it('are closed when their client disconnects', async () => {
     // Views of the clients before may still be closing: wait for the count to settle.
@@ -81,7 +84,7 @@ describe('terminals over the WebSocket', () => {
   });
 
   it('tell their client when the pane closes (terminal.exit)', async () => {
-    const doomed = c.tmux.newSession('doomed', [], { width: 80, height: 24 });
+    const doomed = c.tmux.newSession('doomed', ['sh'], { width: 80, height: 24 });
     await listed(doomed);
     const a = await RpcClient.connect(c);
     const { terminalId } = (await a.call('terminal.open', { sessionId: sessionId(doomed) })).result as { terminalId: string };

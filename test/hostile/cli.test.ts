@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/main/cli/index.js';
+import { capturedIo } from '../support/captured-io.js';
 
 // The CLI's arguments as a hostile or careless caller gives them: a usage error (2)
 // or a problem (1) that says what and where, and nothing created or changed.
@@ -22,14 +22,9 @@ afterAll(() => {
 });
 
 async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const code = await main(argv, { stdout, stderr }, Promise.resolve());
-  return { code, out, err };
+  const io = capturedIo();
+  const code = await main(argv, io, Promise.resolve());
+  return { code, out: io.out(), err: io.err() };
 }
 
 describe('hostile CLI arguments', () => {

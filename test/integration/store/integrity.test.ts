@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCore, type Core } from '../../../src/main/core.js';
+import type { Core } from '../../../src/main/core.js';
 import { silentLogger } from '../../../src/main/log/logger.js';
-import { defaultConfigDir } from '../../../src/main/paths.js';
 import { seedDatabase } from '../../../src/main/store/seed.js';
 import { openStore } from '../../../src/main/store/store.js';
 import { pollUntil } from '../../support/poll.js';
+import { startCoreOn } from './temp-core.js';
 
 // A damaged database is found when the console opens it (in the background), and
 // shown where the operator looks: the Errors page and the log.
@@ -35,10 +35,7 @@ describe('integrity check on open', () => {
     fs.writeSync(fd, Buffer.alloc(200, 0xff), 0, 200, page * pageSize + 100);
     fs.closeSync(fd);
 
-    core = await startCore({
-      configDir: defaultConfigDir(), dbPath: db, dataDir: dir, env: null, tmuxSockets: [], watchDefaultTmux: false,
-      log: silentLogger, runtime: 'node', transport: 'websocket', dispatch: false,
-    });
+    core = await startCoreOn(db, dir);
     const errors = await pollUntil('the damage reported', async () => {
       const { errors: list } = await core!.handlers['errors.list']({ includeResolved: false });
       return list.find((e) => e.source === 'database');

@@ -2,9 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startCore, type Core } from '../../../src/main/core.js';
-import { silentLogger } from '../../../src/main/log/logger.js';
-import { defaultConfigDir } from '../../../src/main/paths.js';
+import type { Core } from '../../../src/main/core.js';
+import { startCoreOn } from './temp-core.js';
 import { startServe, type ServeProcess } from '../../hostile/serve-process.js';
 
 // One console per SQLite file: a second one refuses to start, saying which file and
@@ -21,20 +20,7 @@ afterEach(async () => {
   dir = null;
 });
 
-function start(dbPath: string, dataDir: string): Promise<Core> {
-  return startCore({
-    configDir: defaultConfigDir(),
-    dbPath,
-    dataDir,
-    env: null,
-    tmuxSockets: [],
-    watchDefaultTmux: false,
-    log: silentLogger,
-    runtime: 'node',
-    transport: 'websocket',
-    dispatch: false,
-  });
-}
+const start = startCoreOn;
 
 describe('one console per SQLite file', () => {
   it('a second console on the same file refuses, naming the file and the first one\'s pid', async () => {

@@ -58,7 +58,9 @@ class Reader {
   ) {
     this.child = spawn(process.execPath, ['-e', READER_SOURCE], {
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      serialization: 'advanced',
+      // JSON, as the rows go on to every client anyway: measured 0.16 ms p50 per small
+      // query against 0.25 ms with 'advanced' (a worker thread took 0.06 ms, but could not be stopped).
+      serialization: 'json',
       env: {
         ...process.env,
         // Electron's binary runs as Node for this (process.execPath is Electron in the desktop app).

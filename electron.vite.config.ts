@@ -25,8 +25,11 @@ export default defineConfig({
     },
   },
   preload: {
-    // A sandboxed preload cannot require node_modules: bundle everything, as CommonJS.
+    // A sandboxed preload cannot require node_modules: bundle everything (zod included;
+    // only `electron` stays outside), as CommonJS. test/unit/electron/built-preload.test.ts
+    // runs the result the way a sandboxed window does.
     build: {
+      externalizeDeps: false,
       outDir: 'out/preload',
       rollupOptions: {
         input: { index: resolve(__dirname, 'src/preload/index.ts') },

@@ -8,12 +8,13 @@ import type { AppInfo, Handlers } from '../shared/api.js';
 import { missingHandlers } from './api/dispatch.js';
 import { EventBus } from './events/bus.js';
 import type { Logger } from './log/logger.js';
-import { projectRoot } from './paths.js';
+import { ensurePrivateDir, projectRoot } from './paths.js';
 import { routingTestsValidator } from './routing/routing-tests.js';
 import type { HttpRoute } from './web/server.js';
 import { setupConfig } from './setup/config.js';
 import { setupStore } from './setup/store.js';
-import { setupQueries } from './setup/queries.js';
+import { setupQueries, type QueriesFeature } from './setup/queries.js';
+import type { Store } from './store/store.js';
 import { setupSessions } from './setup/sessions.js';
 import { setupTasks } from './setup/tasks.js';
 import { setupProjectsAndErrors } from './setup/projects.js';
@@ -35,6 +36,8 @@ export interface CoreOptions {
   watchDefaultTmux?: boolean;
   /** Hand tasks to idle agents (on by default; `architect serve --no-dispatch` watches only). */
   dispatch?: boolean;
+  /** Clients may look but change nothing (`architect serve --read-only`). */
+  readOnly?: boolean;
   /** better-sqlite3 built for Electron's ABI, when running in Electron. */
   nativeBinding?: string;
 }
@@ -77,14 +80,18 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       dbPath: opts.dbPath,
       configDir: opts.configDir,
       tmuxServers: [...(opts.watchDefaultTmux === false ? [] : ['default']), ...opts.tmuxSockets],
+      readOnly: opts.readOnly ?? false,
     };
 
+    // Prompts, pane text and logs live here: the owner's alone.
+    ensurePrivateDir(opts.dataDir);
     const store = setupStore({ path: opts.dbPath, bus, log, nativeBinding: opts.nativeBinding });
     stops.push(store.stop);
     const queries = setupQueries({ store: store.store, log });
     stops.push(queries.stop);
+    checkDatabase(queries.service, store.store, opts.dbPath, bus, log);
 
-    const config = await setupConfig({ dir: opts.configDir, env: opts.env, bus, log, validators: [routingTestsValidator, queries.validator] });
+    const config = await setupConfig({ dir: opts.configDir, env: opts.env, bus, log, validators: [routingTestsValidator, queries.validator], dataDir: opts.dataDir });
     stops.push(config.stop);
     const initial = config.service.snapshot();
     if (initial) queries.apply(initial);
@@ -140,6 +147,31 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     await stopAll();
     throw err;
   }
+}
+
+/**
+ * The integrity check on open, in the background (a reader process reads every page):
+ * a damaged file is reported in the log and on the Errors page, not found out later.
+ */
+function checkDatabase(queries: QueriesFeature['service'], store: Store, dbPath: string, bus: EventBus, log: Logger): void {
+  queries
+    .checkIntegrity()
+    .then((problems) => {
+      if (problems.length === 0) return;
+      const message = `the database ${dbPath} is damaged (SQLite quick_check): ${problems.join('; ')}. Stop the console and restore a backup, or run "sqlite3 ${dbPath} .recover"`;
+      log.error(message);
+      try {
+        store.errors.record('database', message);
+        bus.emit('errors.changed', { open: store.errors.listOpen().length });
+      } catch (err) {
+        log.error('could not record the damage in the database itself', { error: err instanceof Error ? err : String(err) });
+      }
+    })
+    .catch((err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      // Stopped before the check finished: nothing to report.
+      if (!message.includes('the query service is closed')) log.warn(`could not check the database ${dbPath}`, { error: message });
+    });
 }
 
 function packageVersion(): string {

@@ -3,7 +3,26 @@ import path from 'node:path';
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The user's data folder: database, logs, the web console's token. */
+/**
+ * A folder only its owner can enter (0700): the data folder holds prompts, pane text
+ * and logs. Created when missing; an existing one of ours that is looser is tightened.
+ */
+export function ensurePrivateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  tightenToOwner(dir, 0o700);
+}
+
+/** chmod to `mode` when the path is ours and others may read it (a folder or file made before). */
+export function tightenToOwner(file: string, mode: number): void {
+  try {
+    const st = fs.statSync(file);
+    if ((st.mode & 0o077) !== 0 && (process.getuid === undefined || st.uid === process.getuid())) fs.chmodSync(file, mode);
+  } catch {
+    // gone, or not ours to change: left as it is
+  }
+}
+
+/** The user's data folder: database, logs, hook events. */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.ARCHITECT_DATA_DIR) return path.resolve(env.ARCHITECT_DATA_DIR);
   const home = os.homedir();

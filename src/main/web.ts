@@ -1,5 +1,6 @@
 // The web console's composition root: the same core as the desktop app, served to
 // a browser over HTTP + one WebSocket (JSON-RPC 2.0) on loopback.
+import fs from 'node:fs';
 import path from 'node:path';
 import { startCore, type Core } from './core.js';
 import type { GlobalOptions } from './cli/command.js';
@@ -15,6 +16,8 @@ export interface ConsoleOptions {
   log?: Logger;
   /** Type tasks into panes (default true). */
   dispatch?: boolean;
+  /** Refuse every command that changes something (`--read-only`). */
+  readOnly?: boolean;
 }
 
 export interface RunningConsole {
@@ -29,6 +32,8 @@ export function rendererDir(): string {
 
 export async function serveConsole(opts: ConsoleOptions): Promise<RunningConsole> {
   const { globals } = opts;
+  // Checked before anything is opened or created: a wrong --config changes nothing.
+  if (!fs.existsSync(globals.configDir)) throw new Error(`config folder ${globals.configDir} does not exist (pass --config DIR or set ARCHITECT_CONFIG)`);
   const log =
     opts.log ?? createLogger({ level: globals.logLevel, file: path.join(globals.dataDir, 'logs', 'architect.jsonl') });
   const core = await startCore({
@@ -42,6 +47,7 @@ export async function serveConsole(opts: ConsoleOptions): Promise<RunningConsole
     runtime: 'node',
     transport: 'websocket',
     dispatch: opts.dispatch ?? true,
+    readOnly: opts.readOnly ?? false,
   });
   let server: WebServer;
   try {
@@ -54,6 +60,7 @@ export async function serveConsole(opts: ConsoleOptions): Promise<RunningConsole
       token: opts.token,
       rendererDir: rendererDir(),
       routes: core.routes,
+      readOnly: core.info.readOnly,
     });
   } catch (err) {
     await core.stop();

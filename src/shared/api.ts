@@ -96,6 +96,8 @@ export const AppInfo = z.object({
   dbPath: z.string(),
   configDir: z.string(),
   tmuxServers: z.array(z.string()),
+  /** Started with --read-only: every command that changes something is refused. */
+  readOnly: z.boolean(),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 
@@ -267,7 +269,26 @@ export const UiConfig = z.object({
 });
 export type UiConfig = z.infer<typeof UiConfig>;
 
+interface CommandSpec {
+  params: z.ZodType;
+  result: z.ZodType;
+  /** The command changes something (the queue, the config, a pane): refused on a --read-only console. */
+  changes?: true;
+}
+
 const NoParams = z.object({}).strict().default({});
+/** Free-form input (query params, workflow input) is kept small: it is stored and logged. */
+const MAX_FREE_FORM_JSON_CHARS = 64 * 1024;
+const FreeForm = z.record(z.string().max(100), z.unknown()).refine(
+  (v) => {
+    try {
+      return JSON.stringify(v).length <= MAX_FREE_FORM_JSON_CHARS;
+    } catch {
+      return false; // too deep to write down
+    }
+  },
+  { message: `at most ${MAX_FREE_FORM_JSON_CHARS} characters as JSON` },
+);
 const Id = z.number().int().positive();
 const ConfigPath = z.string().min(1).max(300);
 const TerminalId = z.string().min(1).max(64);
@@ -286,37 +307,46 @@ export const commands = {
     params: NoParams,
     result: z.object({ files: z.array(z.object({ path: z.string(), layer: z.enum(['base', 'environment', 'local']), exists: z.boolean() })) }),
   },
-  'config.read': { params: z.object({ path: ConfigPath }).strict(), result: z.object({ path: z.string(), text: z.string(), problems: z.array(ConfigProblem) }) },
+  'config.read': {
+    params: z.object({ path: ConfigPath }).strict(),
+    /** `hash` names the text read (null: no such file yet); config.save sends it back as `expectedHash`. */
+    result: z.object({ path: z.string(), text: z.string(), hash: z.string().nullable(), problems: z.array(ConfigProblem) }),
+  },
   'config.validate': {
     params: z.object({ path: ConfigPath, text: z.string().max(2_000_000) }).strict(),
     result: z.object({ problems: z.array(ConfigProblem) }),
   },
   'config.save': {
-    params: z.object({ path: ConfigPath, text: z.string().max(2_000_000), force: z.boolean().default(false) }).strict(),
-    result: z.object({ saved: z.boolean(), problems: z.array(ConfigProblem) }),
+    /** With `expectedHash` (from config.read), a file changed on disk meanwhile is not overwritten. */
+    params: z
+      .object({ path: ConfigPath, text: z.string().max(2_000_000), force: z.boolean().default(false), expectedHash: z.string().max(100).nullable().optional() })
+      .strict(),
+    /** `hash`: what is on disk now (the saved text when saved), for the next save's `expectedHash`. */
+    result: z.object({ saved: z.boolean(), problems: z.array(ConfigProblem), hash: z.string().nullable() }),
+    changes: true,
   },
 
   'sessions.list': { params: NoParams, result: z.object({ sessions: z.array(Session) }) },
   'sessions.history': {
-    params: z.object({ id: z.string().min(1), limit: z.number().int().min(1).max(10_000).default(200) }).strict(),
+    params: z.object({ id: z.string().min(1).max(300), limit: z.number().int().min(1).max(10_000).default(200) }).strict(),
     result: z.object({ events: z.array(SessionEvent) }),
   },
   'sessions.timeline': {
     params: z.object({ hours: z.number().min(0.1).max(168).default(6) }).strict().default({ hours: 6 }),
     result: z.object({ since: z.string(), events: z.array(SessionEvent) }),
   },
-  'sessions.explain': { params: z.object({ id: z.string().min(1) }).strict(), result: z.object({ text: z.string() }) },
+  'sessions.explain': { params: z.object({ id: z.string().min(1).max(300) }).strict(), result: z.object({ text: z.string() }) },
 
+  /**
+   * A live view of a pane, owned by the caller that opened it (closed when that
+   * client goes away). The view takes the pane's size; it never resizes the pane.
+   */
   'terminal.open': {
-    params: z.object({ sessionId: z.string().min(1), cols: z.number().int().min(10).max(1000), rows: z.number().int().min(5).max(500) }).strict(),
-    result: z.object({ terminalId: TerminalId }),
+    params: z.object({ sessionId: z.string().min(1).max(300) }).strict(),
+    result: z.object({ terminalId: TerminalId, cols: z.number().int(), rows: z.number().int() }),
   },
-  'terminal.input': { params: z.object({ terminalId: TerminalId, data: z.string().max(65_536) }).strict(), result: Ok },
-  'terminal.resize': {
-    params: z.object({ terminalId: TerminalId, cols: z.number().int().min(10).max(1000), rows: z.number().int().min(5).max(500) }).strict(),
-    result: Ok,
-  },
-  'terminal.ack': { params: z.object({ terminalId: TerminalId, bytes: z.number().int().min(0) }).strict(), result: Ok },
+  'terminal.input': { params: z.object({ terminalId: TerminalId, data: z.string().max(65_536) }).strict(), result: Ok, changes: true },
+  'terminal.ack': { params: z.object({ terminalId: TerminalId, bytes: z.number().int().min(0).max(1_000_000_000) }).strict(), result: Ok },
   'terminal.close': { params: z.object({ terminalId: TerminalId }).strict(), result: Ok },
 
   'tasks.list': {
@@ -348,6 +378,7 @@ export const commands = {
       })
       .strict(),
     result: Task,
+    changes: true,
   },
   /** Task types the config knows (routing rules and SLA targets), with their defaults. */
   'tasks.types': {
@@ -356,15 +387,15 @@ export const commands = {
       types: z.array(z.object({ name: z.string(), priority: z.number().int().nullable(), targetMinutes: z.number().nullable(), description: z.string().nullable() })),
     }),
   },
-  'tasks.cancel': { params: z.object({ id: Id, reason: z.string().max(500).optional() }).strict(), result: Task },
-  'tasks.retry': { params: z.object({ id: Id }).strict(), result: Task },
-  'tasks.setPriority': { params: z.object({ id: Id, priority: z.number().int().min(0).max(10) }).strict(), result: Task },
+  'tasks.cancel': { params: z.object({ id: Id, reason: z.string().max(500).optional() }).strict(), result: Task, changes: true },
+  'tasks.retry': { params: z.object({ id: Id }).strict(), result: Task, changes: true },
+  'tasks.setPriority': { params: z.object({ id: Id, priority: z.number().int().min(0).max(10) }).strict(), result: Task, changes: true },
 
   'route.dryRun': { params: NoParams, result: z.object({ decisions: z.array(RouteDecision) }) },
 
   'query.list': { params: NoParams, result: z.object({ queries: z.array(QueryInfo) }) },
   'query.run': {
-    params: z.object({ name: z.string().min(1).max(100), params: z.record(z.string(), z.unknown()).default({}) }).strict(),
+    params: z.object({ name: z.string().min(1).max(100), params: FreeForm.default({}) }).strict(),
     result: QueryResult,
   },
 
@@ -372,16 +403,16 @@ export const commands = {
     params: z.object({ includeAcknowledged: z.boolean().default(false), limit: z.number().int().min(1).max(1000).default(100) }).strict().default({ includeAcknowledged: false, limit: 100 }),
     result: z.object({ alerts: z.array(Alert) }),
   },
-  'alerts.ack': { params: z.object({ id: Id }).strict(), result: Ok },
+  'alerts.ack': { params: z.object({ id: Id }).strict(), result: Ok, changes: true },
 
   'errors.list': {
     params: z.object({ includeResolved: z.boolean().default(false) }).strict().default({ includeResolved: false }),
     result: z.object({ errors: z.array(ErrorEntry) }),
   },
-  'errors.resolve': { params: z.object({ id: Id }).strict(), result: Ok },
+  'errors.resolve': { params: z.object({ id: Id }).strict(), result: Ok, changes: true },
 
   'projects.list': { params: NoParams, result: z.object({ projects: z.array(Project) }) },
-  'projects.add': { params: z.object({ path: z.string().min(1).max(1000), name: z.string().max(200).optional() }).strict(), result: Project },
+  'projects.add': { params: z.object({ path: z.string().min(1).max(1000), name: z.string().max(200).optional() }).strict(), result: Project, changes: true },
 
   'workflows.list': { params: NoParams, result: z.object({ workflows: z.array(WorkflowInfo) }) },
   'workflows.runs': {
@@ -390,11 +421,12 @@ export const commands = {
   },
   'workflows.getRun': { params: z.object({ id: Id }).strict(), result: z.object({ run: WorkflowRun, steps: z.array(WorkflowStepRecord) }) },
   'workflows.start': {
-    params: z.object({ name: z.string().min(1).max(100), input: z.record(z.string(), z.unknown()).default({}) }).strict(),
+    params: z.object({ name: z.string().min(1).max(100), input: FreeForm.default({}) }).strict(),
     result: z.object({ runId: z.number().int() }),
+    changes: true,
   },
-  'workflows.cancel': { params: z.object({ id: Id }).strict(), result: Ok },
-} as const satisfies Record<string, { params: z.ZodType; result: z.ZodType }>;
+  'workflows.cancel': { params: z.object({ id: Id }).strict(), result: Ok, changes: true },
+} as const satisfies Record<string, CommandSpec>;
 
 // ---------------------------------------------------------------- events
 
@@ -405,6 +437,8 @@ export const events = {
   'tasks.changed': z.object({ total: z.number().int(), counts: TaskCounts }),
   'terminal.data': z.object({ terminalId: TerminalId, data: z.string() }),
   'terminal.exit': z.object({ terminalId: TerminalId, reason: z.string() }),
+  /** The pane was resized in tmux: the view follows (the screen is repainted after it). */
+  'terminal.resized': z.object({ terminalId: TerminalId, cols: z.number().int(), rows: z.number().int() }),
   'alerts.changed': z.object({ open: z.number().int(), latest: Alert.nullable() }),
   'errors.changed': z.object({ open: z.number().int() }),
   'workflows.changed': z.object({ runId: z.number().int(), status: z.string() }),
@@ -421,10 +455,34 @@ export type CommandParams<N extends CommandName> = z.output<(typeof commands)[N]
 export type CommandResult<N extends CommandName> = z.output<(typeof commands)[N]['result']>;
 export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
 
-/** The core implements one of these per command; a missing one is a type error. */
+/**
+ * Who calls a command: one WebSocket connection or one desktop window. Terminals
+ * belong to the caller that opened them; a caller gone closes what it owned.
+ */
+export interface Caller {
+  /** Unique per connection (per page load in the desktop app). */
+  readonly id: string;
+  /** The console runs with --read-only: commands that change something are refused. */
+  readonly readOnly: boolean;
+  /** Pushes an event to this caller only (a terminal's output goes to its viewer, nobody else). */
+  notify<E extends EventName>(event: E, payload: EventPayload<E>): void;
+  /** Runs `fn` once when the caller goes away (socket closed, page reloaded, window closed). */
+  onGone(fn: () => void): void;
+}
+
+/**
+ * The core implements one of these per command; a missing one is a type error.
+ * `caller` is absent for calls from inside the core (tests, workflows).
+ */
 export type Handlers = {
-  [N in CommandName]: (params: CommandParams<N>) => Promise<CommandResult<N>> | CommandResult<N>;
+  [N in CommandName]: (params: CommandParams<N>, caller?: Caller) => Promise<CommandResult<N>> | CommandResult<N>;
 };
+
+/** Whether a command changes something (refused by a --read-only console). */
+export function changes(name: CommandName): boolean {
+  const spec: CommandSpec = commands[name];
+  return spec.changes === true;
+}
 
 export const commandNames = Object.keys(commands) as CommandName[];
 export const eventNames = Object.keys(events) as EventName[];
@@ -452,7 +510,8 @@ export type ArchitectApi = {
 
 /** A failure a client can show as is: a message plus where it came from. */
 export interface ApiErrorShape {
-  code: 'invalid_params' | 'unknown_command' | 'failed' | 'unavailable';
+  /** `read_only`: refused by a --read-only console; `conflict`: the thing changed since it was read. */
+  code: 'invalid_params' | 'unknown_command' | 'failed' | 'unavailable' | 'read_only' | 'conflict';
   message: string;
 }
 

@@ -1,9 +1,23 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
 import { defaultConfigDir, defaultDataDir, defaultDbPath } from '../paths.js';
 import { UsageError, type GlobalOptions } from './command.js';
 
 const TMUX_SOCKET_NAME = /^[A-Za-z0-9_.-]+$/;
+
+/**
+ * A database named on the command line must be in a folder that exists: a typo in
+ * the folder would otherwise create a new, empty queue somewhere unexpected. (The
+ * data folder itself is created when missing, as for the default database.)
+ */
+function checkedDbPath(given: string, from: string, dataDir: string): string {
+  const file = path.resolve(given);
+  const folder = path.dirname(file);
+  if (!fs.existsSync(folder) && folder !== dataDir) throw new UsageError(`${from} ${given}: the folder ${folder} does not exist (create it first, or check the path)`);
+  if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`${from} ${given}: that is a folder; give the database file inside it`);
+  return file;
+}
 
 /**
  * Pulls the global options out of argv wherever they stand (`architect --db x
@@ -39,7 +53,7 @@ export function parseGlobals(argv: string[], env: NodeJS.ProcessEnv = process.en
         configDir = path.resolve(value());
         break;
       case '--db':
-        dbPath = path.resolve(value());
+        dbPath = checkedDbPath(value(), '--db', defaultDataDir(env));
         break;
       case '--env':
         envName = value();
@@ -70,6 +84,7 @@ export function parseGlobals(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new UsageError(`ARCHITECT_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   }
+  if (dbPath === null && env.ARCHITECT_DB) dbPath = checkedDbPath(env.ARCHITECT_DB, 'ARCHITECT_DB', defaultDataDir(env));
   return {
     globals: {
       configDir: configDir ?? defaultConfigDir(env),

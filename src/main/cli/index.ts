@@ -52,7 +52,8 @@ export async function main(argv: string[], io: Pick<CliContext, 'stdout' | 'stde
   const command = commands.find((c) => c.name === lookup);
   if (!command) {
     const hint = nearest(lookup ?? '', commands.map((c) => c.name));
-    io.stderr.write(`architect: unknown command "${lookup}"${hint ? ` (did you mean "${hint}"?)` : ''}. Run "architect --help".\n`);
+    const shown = (lookup ?? '').length > 50 ? `${(lookup ?? '').slice(0, 50)}…` : lookup;
+    io.stderr.write(`architect: unknown command "${shown}"${hint ? ` (did you mean "${hint}"?)` : ''}. Run "architect --help".\n`);
     return EXIT_USAGE;
   }
   if (name === 'help' || args.includes('--help') || args.includes('-h')) {
@@ -86,6 +87,7 @@ function isParseArgsError(err: unknown): boolean {
 }
 
 function nearest(word: string, candidates: string[]): string | null {
+  if (word.length > 50) return null; // an edit distance against a megabyte is work for nothing
   let best: string | null = null;
   let bestDistance = 3;
   for (const c of candidates) {

@@ -13,8 +13,13 @@ export interface LayeredConfig {
   /** Merged value and source tree per file key; absent when no layer supplied it. */
   sections: Partial<Record<ConfigFileKey, Located>>;
   files: ConfigFileRef[];
+  /** The text each file in `files` was read with (drafts included). */
+  texts: Map<string, string>;
   problems: ConfigProblem[];
 }
+
+/** The largest config file read (the editor saves at most this much too). */
+export const MAX_CONFIG_FILE_BYTES = 2_000_000;
 
 /** Unsaved editor text that replaces a file's content (key: path relative to the config folder). */
 export type Drafts = ReadonlyMap<string, string>;
@@ -23,17 +28,34 @@ export function readLayers(dir: string, env: string | null, drafts: Drafts = new
   const problems: ConfigProblem[] = [];
   const files: ConfigFileRef[] = [];
   const sections: Partial<Record<ConfigFileKey, Located>> = {};
-  const read = (rel: string): string | null => {
-    const draft = drafts.get(rel);
-    if (draft !== undefined) return draft;
-    try {
-      return fs.readFileSync(path.join(dir, rel), 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw e;
-    }
-  };
+  const texts = new Map<string, string>();
   const at = (rel: string, message: string): ConfigProblem => ({ file: path.join(dir, rel), line: 1, col: 1, message });
+  /** The file's text; null when there is none; false when it cannot be read (the problem is recorded). */
+  const read = (rel: string): string | null | false => {
+    let text = drafts.get(rel) ?? null;
+    if (text === null) {
+      const file = path.join(dir, rel);
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(file);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+        problems.push(at(rel, `cannot read it: ${(e as Error).message}`));
+        return false;
+      }
+      // A folder, a FIFO or a device (/dev/zero) would throw, block or never end.
+      if (!st.isFile()) return (problems.push(at(rel, 'is not a file (a folder, a pipe or a device)')), false);
+      if (st.size > MAX_CONFIG_FILE_BYTES) return (problems.push(at(rel, `is larger than ${MAX_CONFIG_FILE_BYTES} bytes: no config file needs that`)), false);
+      try {
+        text = fs.readFileSync(file, 'utf8');
+      } catch (e) {
+        problems.push(at(rel, `cannot read it: ${(e as Error).message}`));
+        return false;
+      }
+    }
+    texts.set(rel, text);
+    return text;
+  };
 
   for (const name of listYaml(path.join(dir, BASE_DIR))) {
     const key = name.replace(/\.ya?ml$/, '');
@@ -43,6 +65,7 @@ export function readLayers(dir: string, env: string | null, drafts: Drafts = new
   for (const key of CONFIG_FILE_KEYS) {
     const rel = `${BASE_DIR}/${key}.yaml`;
     const text = read(rel);
+    if (text === false) continue;
     if (text === null) {
       if (CONFIG_FILES[key].required) problems.push(at(rel, `missing ${rel}: it is required (a deleted file is an error, not an empty config)`));
       continue;
@@ -58,6 +81,7 @@ export function readLayers(dir: string, env: string | null, drafts: Drafts = new
   overlays.push([LOCAL_OVERRIDES, 'local', false]);
   for (const [rel, layer, required] of overlays) {
     const text = read(rel);
+    if (text === false) continue;
     if (text === null) {
       if (required) problems.push(at(rel, `environment "${env}" has no ${rel}${suggestion(env ?? '', listYaml(path.join(dir, ENVIRONMENTS_DIR)).map((n) => n.replace(/\.ya?ml$/, '')))}`));
       continue;
@@ -68,7 +92,7 @@ export function readLayers(dir: string, env: string | null, drafts: Drafts = new
     if (parsed.problems.length > 0 || parsed.value === null) continue;
     problems.push(...applyOverlay(sections, parsed.value, parsed.source, path.join(dir, rel)));
   }
-  return { sections, files, problems };
+  return { sections, files, texts, problems };
 }
 
 /** An override file holds sections keyed by file name: `routing_rules: {…}`. */

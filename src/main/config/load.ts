@@ -20,7 +20,7 @@ export interface LoadOptions {
 }
 
 export type LoadResult =
-  | { ok: true; snapshot: ConfigSnapshot; files: ConfigFileRef[] }
+  | { ok: true; snapshot: ConfigSnapshot; files: ConfigFileRef[]; texts: ReadonlyMap<string, string> }
   | { ok: false; problems: ConfigProblem[]; files: ConfigFileRef[] };
 
 /** Reads, layers and validates the whole config: a frozen snapshot or every problem found. */
@@ -82,7 +82,7 @@ export function loadConfig(options: LoadOptions): LoadResult {
     }
   }
   if (problems.length > 0) return { ok: false, problems: sortProblems(problems), files };
-  return { ok: true, snapshot, files };
+  return { ok: true, snapshot, files, texts: layered.texts };
 }
 
 function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {

@@ -4,7 +4,8 @@ import { watch, type FSWatcher } from 'chokidar';
 import type { ConfigProblem, ConfigStatus } from '../../shared/api.js';
 import type { EventBus } from '../events/bus.js';
 import { silentLogger, type Logger } from '../log/logger.js';
-import { editablePath, writeAtomic } from './edit.js';
+import { ConfigConflictError, contentHash, editableLayer, editablePath, writeAtomic } from './edit.js';
+import { LastGoodConfig } from './last-good.js';
 import { BASE_DIR, ENVIRONMENTS_DIR, LOCAL_OVERRIDES, type Layer } from './files.js';
 import { loadConfig, type LoadResult } from './load.js';
 import type { ConfigFileRef, ConfigSnapshot, ConfigValidator } from './snapshot.js';
@@ -20,6 +21,8 @@ export interface ConfigServiceOptions {
   bus?: EventBus;
   validators?: readonly ConfigValidator[];
   debounceMs?: number;
+  /** Where to keep a copy of the last good config, for a start whose config is broken (last-good.ts). */
+  lastGoodDir?: string;
 }
 
 export type SnapshotListener = (snapshot: ConfigSnapshot) => void;
@@ -40,17 +43,20 @@ export class ConfigService {
   private lastFiles: ConfigFileRef[] = [];
   private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private readonly lastGood: LastGoodConfig | null;
 
   constructor(private readonly options: ConfigServiceOptions) {
     this.dir = path.resolve(options.dir);
     this.env = options.env;
     this.logger = (options.logger ?? silentLogger).child({ subsystem: 'config' });
     this.validators = [...(options.validators ?? [])];
+    this.lastGood = options.lastGoodDir ? new LastGoodConfig(options.lastGoodDir, this.dir, this.env) : null;
   }
 
   /** Loads and starts watching; resolves to stop(). A bad initial config is reported in status(), not thrown. */
   async start(): Promise<() => Promise<void>> {
-    this.reload();
+    const first = this.reload();
+    if (!first.ok) this.startFromLastGood();
     const watcher = watch(this.dir, {
       ignoreInitial: true,
       ignored: (p: string) => path.basename(p).startsWith('.') && p !== this.dir,
@@ -124,15 +130,20 @@ export class ConfigService {
     }
     this.current = result.snapshot;
     this.logger.info('config applied', { version: result.snapshot.version, files: result.files.length });
+    this.keepAsLastGood(result.texts);
+    this.publish(result.snapshot);
+    return result;
+  }
+
+  private publish(snapshot: ConfigSnapshot): void {
     for (const listener of [...this.listeners]) {
       try {
-        listener(result.snapshot);
+        listener(snapshot);
       } catch (e) {
         this.logger.error('a config subscriber failed', { error: e instanceof Error ? e : String(e) });
       }
     }
     this.options.bus?.emit('config.changed', this.status());
-    return result;
   }
 
   listFiles(): EditableFile[] {
@@ -152,37 +163,83 @@ export class ConfigService {
     return out;
   }
 
-  /** A file's text and the newest problems found in it ('' for a local override not yet written). */
-  readFile(relPath: string): { path: string; text: string; problems: ConfigProblem[] } {
+  /**
+   * A file's text ('' for a local override not yet written), a hash naming that text
+   * (null: no such file) for saveFile's lost-update check, and its newest problems.
+   */
+  readFile(relPath: string): { path: string; text: string; hash: string | null; problems: ConfigProblem[] } {
     const rel = editablePath(relPath);
     const abs = path.join(this.dir, rel);
-    const text = fs.existsSync(abs) ? fs.readFileSync(abs, 'utf8') : '';
-    return { path: rel, text, problems: this.errors.filter((p) => p.file === abs) };
+    const text = this.textOnDisk(rel);
+    return { path: rel, text: text ?? '', hash: contentHash(text), problems: this.errors.filter((p) => p.file === abs) };
   }
 
-  /** Every problem the whole config would have if `text` were saved at `relPath`. */
+  /**
+   * Every problem the whole config would have if `text` were saved at `relPath`. An
+   * environment file is checked as that environment's config, whichever one runs.
+   */
   validateDraft(relPath: string, text: string): ConfigProblem[] {
     const rel = editablePath(relPath);
-    const result = loadConfig({ dir: this.dir, env: this.env, drafts: new Map([[rel, text]]), validators: this.validators });
+    const env = editableLayer(rel) === 'environment' ? path.basename(rel, '.yaml') : this.env;
+    const result = loadConfig({ dir: this.dir, env, drafts: new Map([[rel, text]]), validators: this.validators });
     return result.ok ? [] : result.problems;
   }
 
-  /** Validates, then writes atomically and applies; an invalid draft is written only with `force`. */
-  saveFile(relPath: string, text: string, opts: { force?: boolean } = {}): { saved: boolean; problems: ConfigProblem[] } {
+  /**
+   * Validates, then writes atomically and applies; an invalid draft is written only
+   * with `force`. With `expectedHash` (from readFile) a file changed on disk since
+   * is not overwritten: ConfigConflictError.
+   */
+  saveFile(relPath: string, text: string, opts: { force?: boolean; expectedHash?: string | null } = {}): { saved: boolean; problems: ConfigProblem[]; hash: string | null } {
     const rel = editablePath(relPath);
+    if (opts.expectedHash !== undefined && contentHash(this.textOnDisk(rel)) !== opts.expectedHash) {
+      throw new ConfigConflictError(`${rel} changed on disk since it was read: read it again (your text is not saved)`);
+    }
     const problems = this.validateDraft(rel, text);
-    if (problems.length > 0 && !opts.force) return { saved: false, problems };
+    if (problems.length > 0 && !opts.force) return { saved: false, problems, hash: contentHash(this.textOnDisk(rel)) };
     writeAtomic(path.join(this.dir, rel), text);
     this.logger.info('config file saved', { file: rel, forced: problems.length > 0 });
     this.reload();
-    return { saved: true, problems };
+    return { saved: true, problems, hash: contentHash(text) };
+  }
+
+  private textOnDisk(rel: string): string | null {
+    try {
+      return fs.readFileSync(path.join(this.dir, rel), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  private keepAsLastGood(texts: ReadonlyMap<string, string>): void {
+    try {
+      this.lastGood?.save(texts);
+    } catch (err) {
+      this.logger.warn('could not keep a copy of the config in force', { dir: this.lastGood?.dir, error: err instanceof Error ? err : String(err) });
+    }
+  }
+
+  /** The config on disk is broken at start: run the copy of the last good one, and show the problems. */
+  private startFromLastGood(): void {
+    const result = this.lastGood?.load(this.env, this.validators);
+    if (!result?.ok) return;
+    this.current = result.snapshot;
+    this.logger.warn('the config on disk has problems: running the last good config until they are fixed', { version: result.snapshot.version });
+    this.publish(result.snapshot);
   }
 
   private scheduleReload(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (this.watcher) this.reload();
+      if (!this.watcher) return;
+      try {
+        this.reload();
+      } catch (err) {
+        // Whatever a file on disk holds, the console keeps running on the last good config.
+        this.logger.error('reloading the config failed; the last good config stays', { error: err instanceof Error ? err : String(err) });
+      }
     }, this.options.debounceMs ?? RELOAD_DEBOUNCE_MS);
   }
 }

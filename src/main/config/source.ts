@@ -25,6 +25,10 @@ export interface ParsedFile {
 
 /** Aliases can multiply a document; a config never needs more than a handful. */
 const MAX_ALIAS_COUNT = 100;
+/** Deeper than any config file's shape: more is a mistake or an attack on the stack. */
+export const MAX_NESTING = 64;
+
+class TooDeep extends Error {}
 
 export function parseYamlFile(file: string, text: string): ParsedFile {
   const lineCounter = new LineCounter();
@@ -38,12 +42,24 @@ export function parseYamlFile(file: string, text: string): ParsedFile {
   }
   const top: Position = { file, line: 1, col: 1 };
   if (doc.errors.length > 0) return { value: undefined, source: { at: top }, problems };
-  const value: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-  const source = doc.contents ? walk(doc.contents, file, lineCounter) : { at: top };
-  return { value: value ?? null, source, problems };
+  try {
+    // The shape first (depth checked on the way), then the value: both walk the tree.
+    const source = doc.contents ? walk(doc.contents, file, lineCounter, 0) : { at: top };
+    const value: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    return { value: value ?? null, source, problems };
+  } catch (err) {
+    const message =
+      err instanceof TooDeep || err instanceof RangeError
+        ? `nested deeper than ${MAX_NESTING} levels: no config file needs that`
+        : /alias/i.test((err as Error).message)
+          ? `aliases multiply this document past ${MAX_ALIAS_COUNT} copies (an alias bomb?)`
+          : `cannot be read as YAML: ${(err as Error).message}`;
+    return { value: undefined, source: { at: top }, problems: [...problems, { ...top, message }] };
+  }
 }
 
-function walk(node: Node, file: string, lc: LineCounter): SourceNode {
+function walk(node: Node, file: string, lc: LineCounter, depth: number): SourceNode {
+  if (depth > MAX_NESTING) throw new TooDeep();
   const at = position(node, file, lc);
   if (isAlias(node)) return { at };
   if (isMap(node)) {
@@ -52,7 +68,7 @@ function walk(node: Node, file: string, lc: LineCounter): SourceNode {
       if (!isPair(item)) continue;
       const key = isScalar(item.key) ? String(item.key.value) : String(item.key);
       const keyAt = item.key && typeof item.key === 'object' ? position(item.key as Node, file, lc) : at;
-      const child = item.value && typeof item.value === 'object' ? walk(item.value as Node, file, lc) : { at: keyAt };
+      const child = item.value && typeof item.value === 'object' ? walk(item.value as Node, file, lc, depth + 1) : { at: keyAt };
       children.set(key, { ...child, keyAt });
     }
     return { at, children };
@@ -60,7 +76,7 @@ function walk(node: Node, file: string, lc: LineCounter): SourceNode {
   if (isSeq(node)) {
     const children = new Map<string | number, SourceNode>();
     node.items.forEach((item, i) => {
-      children.set(i, item && typeof item === 'object' ? walk(item as Node, file, lc) : { at });
+      children.set(i, item && typeof item === 'object' ? walk(item as Node, file, lc, depth + 1) : { at });
     });
     return { at, children };
   }
@@ -75,6 +91,7 @@ function position(node: Node, file: string, lc: LineCounter): Position {
 
 function yamlMessage(code: string, message: string, excerpt: string): string {
   if (code === 'DUPLICATE_KEY') return `duplicate key "${excerpt}" (each key may appear once in a map)`;
+  if (/Maximum call stack/i.test(message)) return `nested deeper than ${MAX_NESTING} levels: no config file needs that`;
   // yaml's messages end with a code excerpt on following lines; the position says where.
   const first = message.split('\n')[0] ?? message;
   return first.replace(/ at line \d+, column \d+:?$/, '');

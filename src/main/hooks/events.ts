@@ -77,7 +77,7 @@ export function parseHookLine(line: string): HookEvent | null {
  */
 export function appendHookEvent(dataDir: string, event: HookEvent): string {
   const file = hooksFilePath(dataDir);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   try {
     if (fs.statSync(file).size > HOOKS_FILE_MAX_BYTES) fs.renameSync(file, `${file}.1`);
   } catch {

@@ -1,5 +1,5 @@
 import type { QueryParam } from '../config/schemas/queries.js';
-import type { Row } from './query-worker.js';
+import type { Row } from './reader-pool.js';
 import type { QueryService, QueryStats } from './service.js';
 
 // Handlers for the proposed contract commands `query.list` and `query.run` (their

@@ -1,6 +1,6 @@
 import { QueryParamError } from './params.js';
 import { UnknownQueryError, type QueryService } from './service.js';
-import { QueryTimeoutError } from './query-worker.js';
+import { QueryTimeoutError } from './reader-pool.js';
 
 export interface HttpReply {
   status: number;

@@ -4,10 +4,16 @@ import type { Store } from '../store/store.js';
 import { BUSY_TIMEOUT_MS } from '../store/store.js';
 import { bindParams } from './params.js';
 import { checkQuery, type QueryProblem } from './sql-checks.js';
-import { QueryWorker, type Row } from './query-worker.js';
+import { ReaderPool, QueryTimeoutError, type Row } from './reader-pool.js';
 
 /** A query that has not said otherwise is stopped after this long: a dashboard must not hang. */
 export const DEFAULT_QUERY_TIMEOUT_MS = 5000;
+/** SQLite's quick_check reads every page: ~1.5 s on a million tasks; far more is a disk in trouble. */
+const INTEGRITY_CHECK_TIMEOUT_MS = 10 * 60_000;
+/** Problems quick_check lists at most (one is enough to know; a few help to tell how bad). */
+const INTEGRITY_PROBLEMS_SHOWN = 5;
+/** A query that took longer than this (or timed out) is heavy: it may not take the last free reader. */
+const HEAVY_QUERY_MS = 50;
 const MS_PER_SECOND = 1000;
 
 export class UnknownQueryError extends Error {
@@ -32,6 +38,8 @@ export interface QueryStats {
   totalMs: number;
   avgMs: number;
   maxMs: number;
+  lastMs: number;
+  timeouts: number;
   lastError: string | null;
 }
 
@@ -53,22 +61,24 @@ export interface QueryServiceOptions {
   logger: Logger;
   /** Milliseconds clock for cache expiry (tests pass their own). */
   now?: () => number;
+  /** Reader processes (DEFAULT_READERS). */
+  readers?: number;
 }
 
 /**
- * Named queries from queries.yaml: checked and prepared at load, run by name on a
- * read-only connection in a worker thread, cached until cache_ttl passes or the
- * database changes, timed per query.
+ * Named queries from queries.yaml: checked and prepared at load, run by name on
+ * read-only connections in reader processes (reader-pool.ts), cached until
+ * cache_ttl passes or the database changes, timed per query.
  */
 export class QueryService {
   private queries = new Map<string, QueryDef>();
   private readonly cache = new Map<string, CacheEntry>();
   private readonly stats = new Map<string, QueryStats>();
-  private readonly worker: QueryWorker;
+  private readonly readers: ReaderPool;
   private readonly now: () => number;
 
   constructor(private readonly store: Store, private readonly options: QueryServiceOptions) {
-    this.worker = new QueryWorker(store.path, BUSY_TIMEOUT_MS, store.nativeBinding);
+    this.readers = new ReaderPool({ dbPath: store.path, busyTimeoutMs: BUSY_TIMEOUT_MS, nativeBinding: store.nativeBinding, size: options.readers });
     this.now = options.now ?? (() => performance.now());
   }
 
@@ -117,8 +127,10 @@ export class QueryService {
       }
     }
     try {
-      const rows = await this.worker.run(name, def.sql, params, def.timeout_ms ?? DEFAULT_QUERY_TIMEOUT_MS);
+      const heavy = stats.timeouts > 0 || stats.lastMs > HEAVY_QUERY_MS;
+      const rows = await this.readers.run({ query: name, sql: def.sql, params, timeoutMs: def.timeout_ms ?? DEFAULT_QUERY_TIMEOUT_MS, heavy });
       const ms = this.now() - started;
+      stats.lastMs = ms;
       stats.totalMs += ms;
       stats.maxMs = Math.max(stats.maxMs, ms);
       const result: QueryResult = { query: name, results: rows, count: rows.length, cached: false, ms };
@@ -127,16 +139,33 @@ export class QueryService {
       return result;
     } catch (err) {
       stats.errors++;
+      if (err instanceof QueryTimeoutError) stats.timeouts++;
       stats.lastError = (err as Error).message;
       this.options.logger.warn('query failed', { query: name, error: stats.lastError });
       throw err;
     }
   }
 
+  /**
+   * SQLite's quick_check of the whole file, on a reader process: the console starts
+   * at once and stays responsive while it runs. Resolves to the problems found (none: ok).
+   */
+  async checkIntegrity(): Promise<string[]> {
+    const rows = await this.readers.run({
+      query: 'quick_check',
+      sql: `PRAGMA quick_check(${INTEGRITY_PROBLEMS_SHOWN})`,
+      params: {},
+      timeoutMs: INTEGRITY_CHECK_TIMEOUT_MS,
+      heavy: true,
+    });
+    const found = rows.flatMap((r) => String(Object.values(r)[0] ?? '').split('\n')).filter((line) => line !== 'ok' && !line.startsWith('*** in database'));
+    return found;
+  }
+
   statsOf(name: string): QueryStats {
     let s = this.stats.get(name);
     if (!s) {
-      s = { calls: 0, cacheHits: 0, errors: 0, totalMs: 0, avgMs: 0, maxMs: 0, lastError: null };
+      s = { calls: 0, cacheHits: 0, errors: 0, totalMs: 0, avgMs: 0, maxMs: 0, lastMs: 0, timeouts: 0, lastError: null };
       this.stats.set(name, s);
     }
     const executed = s.calls - s.cacheHits - s.errors;
@@ -146,6 +175,6 @@ export class QueryService {
 
   async close(): Promise<void> {
     this.cache.clear();
-    await this.worker.close();
+    await this.readers.close();
   }
 }

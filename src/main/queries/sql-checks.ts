@@ -22,11 +22,28 @@ export function stripLiteralsAndComments(sql: string): string {
     .replace(/\/\*[\s\S]*?(\*\/|$)/g, ' ');
 }
 
-/** Forbidden keywords in a query's SQL (pure; also catches pragma_* table functions). */
+/**
+ * What quotes hold, comments left out: SQLite takes a quoted word as a name where a
+ * name fits (`FROM "pragma_database_list"`, even `FROM 'pragma_database_list'`, and
+ * `"load_extension"(…)` as a function), so a name hidden in quotes counts too.
+ */
+function quotedWords(sql: string): string[] {
+  const noComments = sql.replace(/'(?:[^']|'')*'|"(?:[^"]|"")*"|`[^`]*`|\[[^\]]*\]|--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)/g, (m) => (m.startsWith('--') || m.startsWith('/*') ? ' ' : m));
+  const words: string[] = [];
+  for (const m of noComments.matchAll(/'((?:[^']|'')*)'|"((?:[^"]|"")*)"|`([^`]*)`|\[([^\]]*)\]/g)) words.push((m[1] ?? m[2] ?? m[3] ?? m[4] ?? '').trim());
+  return words;
+}
+
+/** Forbidden keywords in a query's SQL (pure; also catches pragma_* table functions, quoted or not). */
 export function forbiddenKeywords(sql: string): string[] {
   const code = stripLiteralsAndComments(sql).toUpperCase();
   const found: string[] = FORBIDDEN_KEYWORDS.filter((k) => new RegExp(`\\b${k}\\b`).test(code));
-  if (/\bPRAGMA_\w+/.test(code) && !found.includes('PRAGMA')) found.push('PRAGMA');
+  const quoted = quotedWords(sql);
+  const add = (k: string): void => {
+    if (!found.includes(k)) found.push(k);
+  };
+  if (/\bPRAGMA_\w+/.test(code) || quoted.some((w) => /^pragma_\w+$/i.test(w))) add('PRAGMA');
+  if (quoted.some((w) => /^load_extension$/i.test(w))) add('LOAD_EXTENSION');
   return found;
 }
 

@@ -1,5 +1,5 @@
 import { CLOSED, ControlClient, type ControlEvents } from '../tmux/control-client.js';
-import type { Pane } from '../tmux/discover.js';
+import { MAX_TITLE_CHARS, type Pane } from '../tmux/discover.js';
 import { runTmux, type TmuxServer } from '../tmux/server.js';
 import type { Screen } from './classify.js';
 
@@ -42,13 +42,13 @@ export class SessionClients {
     const client = this.commander(server, pane.sessionId);
     if (client) {
       const [lines, title] = await Promise.all([client.capture(pane.paneId), client.command(`display-message -p -t ${pane.paneId} '#{pane_title}'`)]);
-      return { lines, title: title.join('') };
+      return { lines, title: title.join('').slice(0, MAX_TITLE_CHARS) };
     }
     const [text, title] = await Promise.all([
       runTmux(server, ['capture-pane', '-p', '-J', '-t', pane.paneId]),
       runTmux(server, ['display-message', '-p', '-t', pane.paneId, '#{pane_title}']),
     ]);
-    return { lines: text.replace(/\n$/, '').split('\n'), title: title.replace(/\n$/, '') };
+    return { lines: text.replace(/\n$/, '').split('\n'), title: title.replace(/\n$/, '').slice(0, MAX_TITLE_CHARS) };
   }
 
   /** A live client reports this session's output (so a quiet pane's screen is known not to have changed). */

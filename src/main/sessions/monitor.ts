@@ -29,7 +29,7 @@ const CONFIRM_MS = 40;
  * screen classifies the same); every Nth scan re-reads all, in case a notification was lost.
  */
 const FULL_REREAD_EVERY_SCANS = 6;
-/** Sessions the terminal viewer creates (grouped sessions): never agents of their own. */
+/** Grouped sessions that terminal viewers of earlier versions created: never agents of their own. */
 export const VIEWER_SESSION_PREFIX = 'architect-view-';
 
 export type SessionsListener = (sessions: Session[], transitions: SessionTransition[]) => void;

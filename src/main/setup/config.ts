@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { CommandParams, CommandResult } from '../../shared/api.js';
 import { ConfigService } from '../config/service.js';
 import type { ConfigValidator } from '../config/snapshot.js';
-import { ConfigPathError } from '../config/edit.js';
+import { ConfigConflictError, ConfigPathError } from '../config/edit.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
 import { ApiError } from '../api/dispatch.js';
@@ -39,8 +39,18 @@ export async function setupConfig(opts: {
   bus: EventBus;
   log: Logger;
   validators: ConfigValidator[];
+  /** The console's data folder: a copy of the last good config is kept there. */
+  dataDir: string;
 }): Promise<ConfigFeature> {
-  const service = new ConfigService({ dir: opts.dir, env: opts.env, bus: opts.bus, logger: opts.log, validators: opts.validators });
+  if (!fs.existsSync(opts.dir)) throw new Error(`config folder ${opts.dir} does not exist (pass --config DIR or set ARCHITECT_CONFIG)`);
+  const service = new ConfigService({
+    dir: opts.dir,
+    env: opts.env,
+    bus: opts.bus,
+    logger: opts.log,
+    validators: opts.validators,
+    lastGoodDir: path.join(opts.dataDir, 'config-last-good'),
+  });
   await service.start();
   // A path outside the editable layers is the user's mistake: say so as a bad request.
   const editing = <T>(fn: () => T): T => {
@@ -48,6 +58,7 @@ export async function setupConfig(opts: {
       return fn();
     } catch (err) {
       if (err instanceof ConfigPathError) throw new ApiError('invalid_params', err.message);
+      if (err instanceof ConfigConflictError) throw new ApiError('conflict', err.message);
       throw err;
     }
   };
@@ -64,7 +75,7 @@ export async function setupConfig(opts: {
       'config.files': () => ({ files: service.listFiles() }),
       'config.read': (p) => editing(() => service.readFile(p.path)),
       'config.validate': (p) => editing(() => ({ problems: service.validateDraft(p.path, p.text) })),
-      'config.save': (p) => editing(() => service.saveFile(p.path, p.text, { force: p.force })),
+      'config.save': (p) => editing(() => service.saveFile(p.path, p.text, { force: p.force, expectedHash: p.expectedHash })),
     },
     stop: () => service.stop(),
   };

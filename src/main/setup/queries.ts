@@ -76,11 +76,7 @@ export function setupQueries(opts: { store: Store; log: Logger }): QueriesFeatur
           const m = /^\/api\/query\/([A-Za-z_][A-Za-z0-9_]*)$/.exec(pathname);
           return m ? { name: m[1] as string } : null;
         },
-        handle: ({ url, params }) => {
-          const search = new URLSearchParams(url.searchParams);
-          search.delete('token'); // the access token is not a query parameter
-          return handleQueryHttp(service, params.name as string, search);
-        },
+        handle: ({ url, params }) => handleQueryHttp(service, params.name as string, url.searchParams),
       },
     ],
     stop: () => service.close(),

@@ -1,4 +1,4 @@
-import type { CommandParams, CommandResult, Session, SessionEvent, SessionState } from '../../shared/api.js';
+import type { Caller, CommandParams, CommandResult, Session, SessionEvent, SessionState } from '../../shared/api.js';
 import { ApiError } from '../api/dispatch.js';
 import type { ConfigService } from '../config/service.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
@@ -9,7 +9,7 @@ import { explanationText } from '../sessions/explain-text.js';
 import type { SessionSink, SessionTransition } from '../sessions/sink.js';
 import type { Store } from '../store/store.js';
 import { fromSqlTime, toSqlTime } from '../store/time.js';
-import { TerminalService } from '../terminal/terminal-service.js';
+import { TerminalRefused, TerminalService } from '../terminal/terminal-service.js';
 import { sameServer, tmuxServer, type TmuxServer } from '../tmux/server.js';
 import { serversToWatch, sshControlDir } from '../tmux/watched-servers.js';
 import { hooksFilePath } from '../hooks/events.js';
@@ -21,10 +21,9 @@ type Names =
   | 'sessions.explain'
   | 'terminal.open'
   | 'terminal.input'
-  | 'terminal.resize'
   | 'terminal.ack'
   | 'terminal.close';
-type SessionCommands = { [N in Names]: (p: CommandParams<N>) => CommandResult<N> | Promise<CommandResult<N>> };
+type SessionCommands = { [N in Names]: (p: CommandParams<N>, caller?: Caller) => CommandResult<N> | Promise<CommandResult<N>> };
 
 export interface SessionsFeature {
   monitor: SessionMonitor | null;
@@ -146,13 +145,21 @@ export async function setupSessions(opts: {
     if (!s) throw new ApiError('invalid_params', `no session "${id}" (see sessions.list for the ids)`);
     return s;
   };
-  const terminalCall = <T>(fn: () => T): T => {
+  /** A terminal belongs to a client; calls from inside the core have none. */
+  const viewer = (caller: Caller | undefined): Caller => {
+    if (!caller) throw new ApiError('unavailable', 'a terminal needs a client to show it');
+    return caller;
+  };
+  const terminalCall = async <T>(fn: () => T | Promise<T>): Promise<T> => {
     try {
-      return fn();
+      return await fn();
     } catch (err) {
-      throw new ApiError('invalid_params', err instanceof Error ? err.message : String(err));
+      if (err instanceof ApiError) throw err;
+      throw new ApiError(err instanceof TerminalRefused ? 'invalid_params' : 'failed', err instanceof Error ? err.message : String(err));
     }
   };
+  /** Clients whose terminals close when they go away (registered once each). */
+  const watchedClients = new Set<string>();
   const toEvent = (r: { session_id: string; at: string; from_state: SessionState | null; to_state: SessionState; reason: string | null }): SessionEvent => ({
     sessionId: r.session_id,
     at: fromSqlTime(r.at),
@@ -197,18 +204,30 @@ export async function setupSessions(opts: {
         const explanation = await monitor.explain(`${session.server}:${session.paneId}`);
         return { text: explanationText(explanation) };
       },
-      'terminal.open': async (p) => {
-        const session = find(p.sessionId);
-        const server = servers.find((s) => s.name === session.server);
-        if (!server) throw new ApiError('invalid_params', `tmux server "${session.server}" is not watched`);
-        const { id } = await terminals.open(server, session.paneId, { cols: p.cols, rows: p.rows });
-        terminals.onData(id, (data) => opts.bus.emit('terminal.data', { terminalId: id, data }));
-        return { terminalId: id };
-      },
-      'terminal.input': (p) => terminalCall(() => (terminals.write(p.terminalId, p.data), { ok: true as const })),
-      'terminal.resize': (p) => terminalCall(() => (terminals.resize(p.terminalId, p.cols, p.rows), { ok: true as const })),
-      'terminal.ack': (p) => (terminals.ack(p.terminalId, p.bytes), { ok: true as const }),
-      'terminal.close': (p) => (terminals.close(p.terminalId), { ok: true as const }),
+      'terminal.open': (p, caller) =>
+        terminalCall(async () => {
+          const owner = viewer(caller);
+          const session = find(p.sessionId);
+          const server = servers.find((s) => s.name === session.server);
+          if (!server) throw new ApiError('invalid_params', `tmux server "${session.server}" is not watched`);
+          if (!watchedClients.has(owner.id)) {
+            watchedClients.add(owner.id);
+            owner.onGone(() => {
+              watchedClients.delete(owner.id);
+              terminals.closeOwnedBy(owner.id);
+            });
+          }
+          // Output, size and end go to the client that opened the view, to nobody else.
+          const { id, cols, rows } = await terminals.open(server, session.paneId, owner, {
+            data: (terminalId, data) => owner.notify('terminal.data', { terminalId, data }),
+            resized: (terminalId, c, r) => owner.notify('terminal.resized', { terminalId, cols: c, rows: r }),
+            exit: (terminalId, reason) => owner.notify('terminal.exit', { terminalId, reason }),
+          });
+          return { terminalId: id, cols, rows };
+        }),
+      'terminal.input': (p, caller) => terminalCall(async () => (await terminals.write(p.terminalId, viewer(caller).id, p.data), { ok: true as const })),
+      'terminal.ack': (p, caller) => terminalCall(() => (terminals.ack(p.terminalId, viewer(caller).id, p.bytes), { ok: true as const })),
+      'terminal.close': (p, caller) => terminalCall(() => (terminals.close(p.terminalId, viewer(caller).id), { ok: true as const })),
     },
     stop: async () => {
       unsubscribe();

@@ -1,6 +1,7 @@
 import type { TaskCounts } from '../../shared/api.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
+import { lockForConsole } from '../store/console-lock.js';
 import { openStore, type Store } from '../store/store.js';
 import { watchExternalWrites } from '../store/external-writes.js';
 
@@ -11,9 +12,19 @@ export interface StoreFeature {
   stop(): void;
 }
 
-/** The database, and `tasks.changed` whenever it changes — here or in another process (the CLI). */
+/**
+ * The database, held by this console alone (console-lock.ts), and `tasks.changed`
+ * whenever it changes — here or in another process (the CLI).
+ */
 export function setupStore(opts: { path: string; bus: EventBus; log: Logger; nativeBinding?: string }): StoreFeature {
-  const store = openStore({ path: opts.path, logger: opts.log.child({ component: 'store' }), nativeBinding: opts.nativeBinding, backgroundCheckpoints: true });
+  const lock = lockForConsole(opts.path, { nativeBinding: opts.nativeBinding, command: process.argv.slice(1).join(' ') });
+  let store: Store;
+  try {
+    store = openStore({ path: opts.path, logger: opts.log.child({ component: 'store' }), nativeBinding: opts.nativeBinding, backgroundCheckpoints: true });
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   const summary = (): { total: number; counts: TaskCounts } => {
     const counts = store.tasks.counts();
     return { total: Object.values(counts).reduce((a, b) => a + b, 0), counts };
@@ -33,6 +44,7 @@ export function setupStore(opts: { path: string; bus: EventBus; log: Logger; nat
     stop: () => {
       stopWatch();
       store.close();
+      lock.release();
     },
   };
 }

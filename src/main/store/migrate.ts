@@ -16,6 +16,18 @@ export class DatabaseTooNewError extends Error {
   }
 }
 
+/**
+ * For a database opened read-only (nothing may be migrated): its schema must be the
+ * one this Architect writes.
+ */
+export function checkCurrent(db: Database.Database, dbPath: string, all: readonly Migration[]): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > all.length) throw new DatabaseTooNewError(dbPath, version, all.length);
+  if (version < all.length) {
+    throw new Error(`${dbPath}: database schema version ${version} is older than this Architect's (${all.length}) and the file is read-only: open it once with write access to upgrade it`);
+  }
+}
+
 export interface MigrationReport {
   from: number;
   to: number;

@@ -1,149 +1,121 @@
 import { randomBytes } from 'node:crypto';
-import * as pty from 'node-pty';
 import { silentLogger, type Logger } from '../log/logger.js';
-import { VIEWER_SESSION_PREFIX } from '../sessions/monitor.js';
-import { runTmux, tmuxCommand, type TmuxServer } from '../tmux/server.js';
+import type { TmuxServer } from '../tmux/server.js';
+import { PaneView } from './pane-view.js';
 
-/** Output is sent in batches: one message per frame instead of one per pty read. */
-export const BATCH_MS = 16;
-/** Unacknowledged bytes after which the pty is paused (a slow client must not grow memory). */
-export const HIGH_WATER_BYTES = 256 * 1024;
-/** Resume once the client has caught up to this. */
-export const LOW_WATER_BYTES = 32 * 1024;
+/** Live views one client may keep open (a few panes side by side; a loop opening more is refused). */
+export const MAX_TERMINALS_PER_CLIENT = 8;
+/** Live views the console keeps in all: each is a `tmux -C` process. */
+export const MAX_TERMINALS = 32;
 
-const PANE_ID = /^%\d+$/;
-
-interface Viewer {
+/** Who a view belongs to: only its owner may type into it, acknowledge or close it. */
+export interface TerminalOwner {
   id: string;
-  server: TmuxServer;
-  viewerSession: string;
-  pty: pty.IPty;
-  listeners: Set<(data: string) => void>;
-  pending: string;
-  flushTimer: NodeJS.Timeout | null;
-  unacked: number;
-  paused: boolean;
+  readOnly: boolean;
+}
+
+export interface TerminalEvents {
+  data(terminalId: string, text: string): void;
+  resized(terminalId: string, cols: number, rows: number): void;
+  exit(terminalId: string, reason: string): void;
+}
+
+/** A refusal the viewer can act on (limits, an id that is not theirs). */
+export class TerminalRefused extends Error {}
+
+interface Open {
+  owner: string;
+  view: PaneView | null;
 }
 
 /**
- * Live terminals onto agent panes. Each viewer attaches through its own grouped tmux
- * session (`new-session -t`), so its size and window choice never disturb the agent's
- * session, and closing it kills only that viewer session, never the agent.
+ * Live terminals onto agent panes (terminal/pane-view.ts), each owned by the client
+ * that opened it: its output goes to that client only, and nobody else can type
+ * into it, acknowledge or close it. Bounded per client and in total.
  */
 export class TerminalService {
-  private readonly viewers = new Map<string, Viewer>();
+  private readonly views = new Map<string, Open>();
   private readonly log: Logger;
 
   constructor(options: { logger?: Logger } = {}) {
     this.log = (options.logger ?? silentLogger).child({ module: 'terminal' });
   }
 
-  async open(server: TmuxServer, paneId: string, size: { cols: number; rows: number }): Promise<{ id: string }> {
-    if (!PANE_ID.test(paneId)) throw new Error(`not a pane id: ${JSON.stringify(paneId)} (expected %N)`);
-    const info = (await runTmux(server, ['display-message', '-p', '-t', paneId, '#{session_id} #{window_id}'])).trim();
-    const [sessionId, windowId] = info.split(' ');
-    if (!sessionId || !windowId) throw new Error(`pane ${paneId} not found on tmux server "${server.name}"`);
+  async open(server: TmuxServer, paneId: string, owner: TerminalOwner, events: TerminalEvents): Promise<{ id: string; cols: number; rows: number }> {
+    if (this.views.size >= MAX_TERMINALS) throw new TerminalRefused(`${MAX_TERMINALS} terminals are open, the most the console keeps: close one first`);
+    const mine = [...this.views.values()].filter((o) => o.owner === owner.id).length;
+    if (mine >= MAX_TERMINALS_PER_CLIENT) throw new TerminalRefused(`this client has ${mine} terminals open, the most one client may: close one first`);
     const id = randomBytes(6).toString('hex');
-    const viewerSession = `${VIEWER_SESSION_PREFIX}${id}`;
-    await runTmux(server, ['new-session', '-d', '-t', sessionId, '-s', viewerSession]);
+    // Counted while it opens, so a burst of opens cannot pass the limits.
+    const entry: Open = { owner: owner.id, view: null };
+    this.views.set(id, entry);
     try {
-      await runTmux(server, ['select-window', '-t', `${viewerSession}:${windowId}`]);
-      await runTmux(server, ['select-pane', '-t', paneId]);
+      entry.view = await PaneView.open(
+        server,
+        paneId,
+        {
+          data: (text) => events.data(id, text),
+          resized: (cols, rows) => events.resized(id, cols, rows),
+          exit: (reason) => {
+            this.views.delete(id);
+            this.log.info('terminal ended', { id, pane: paneId, reason });
+            events.exit(id, reason);
+          },
+        },
+        { readOnly: owner.readOnly },
+      );
     } catch (err) {
-      await runTmux(server, ['kill-session', '-t', viewerSession]).catch(() => {});
+      this.views.delete(id);
       throw err;
     }
-    // A remote pane: `ssh -t … tmux attach …` in the pty, over the shared connection.
-    const attach = tmuxCommand(server, [
-      'attach-session', '-t', viewerSession,
-      // Once attached, the viewer session dies with its client even if we crash before close().
-      ';', 'set-option', '-t', viewerSession, 'destroy-unattached', 'on',
-    ], { tty: true });
-    const term = pty.spawn(attach.file, attach.args, {
-      name: 'xterm-256color',
-      cols: size.cols,
-      rows: size.rows,
-      env: { ...process.env, TERM: 'xterm-256color' } as Record<string, string>,
-    });
-    const viewer: Viewer = { id, server, viewerSession, pty: term, listeners: new Set(), pending: '', flushTimer: null, unacked: 0, paused: false };
-    term.onData((data) => this.buffer(viewer, data));
-    term.onExit(() => this.close(id));
-    this.viewers.set(id, viewer);
-    return { id };
-  }
-
-  onData(id: string, listener: (data: string) => void): () => void {
-    const viewer = this.get(id);
-    viewer.listeners.add(listener);
-    return () => viewer.listeners.delete(listener);
-  }
-
-  write(id: string, data: string): void {
-    this.get(id).pty.write(data);
-  }
-
-  resize(id: string, cols: number, rows: number): void {
-    if (!Number.isInteger(cols) || !Number.isInteger(rows) || cols < 1 || rows < 1) throw new Error(`bad terminal size ${cols}x${rows}`);
-    this.get(id).pty.resize(cols, rows);
-  }
-
-  /** The client has rendered `bytes` more characters: lets a paused pty run again. */
-  ack(id: string, bytes: number): void {
-    const viewer = this.viewers.get(id);
-    if (!viewer) return;
-    viewer.unacked = Math.max(0, viewer.unacked - bytes);
-    if (viewer.paused && viewer.unacked <= LOW_WATER_BYTES) {
-      viewer.paused = false;
-      viewer.pty.resume();
+    if (!this.views.has(id)) {
+      // Closed (its owner went away) while it opened.
+      entry.view.close();
+      throw new TerminalRefused('the terminal was closed while it opened');
     }
+    // Output starts after the caller has sent the viewer this reply (with the id the output carries).
+    const view = entry.view;
+    setImmediate(() => view.start());
+    return { id, cols: view.cols, rows: view.rows };
   }
 
-  close(id: string): void {
-    const viewer = this.viewers.get(id);
-    if (!viewer) return;
-    this.viewers.delete(id);
-    if (viewer.flushTimer) clearTimeout(viewer.flushTimer);
-    try {
-      viewer.pty.kill();
-    } catch {
-      // already exited
-    }
-    // Only the viewer's own grouped session: the agent's session and panes stay.
-    runTmux(viewer.server, ['kill-session', '-t', viewer.viewerSession]).catch(() => {});
+  async write(id: string, ownerId: string, data: string): Promise<void> {
+    await this.viewOf(id, ownerId).write(data);
+  }
+
+  ack(id: string, ownerId: string, chars: number): void {
+    this.viewOf(id, ownerId).ack(chars);
+  }
+
+  close(id: string, ownerId: string): void {
+    this.viewOf(id, ownerId, { opening: true });
+    this.closeEntry(id);
+  }
+
+  /** Everything a client had open: it went away. */
+  closeOwnedBy(ownerId: string): void {
+    for (const [id, entry] of [...this.views]) if (entry.owner === ownerId) this.closeEntry(id);
   }
 
   closeAll(): void {
-    for (const id of [...this.viewers.keys()]) this.close(id);
+    for (const id of [...this.views.keys()]) this.closeEntry(id);
   }
 
   get openCount(): number {
-    return this.viewers.size;
+    return this.views.size;
   }
 
-  private get(id: string): Viewer {
-    const viewer = this.viewers.get(id);
-    if (!viewer) throw new Error(`no open terminal ${id}`);
-    return viewer;
+  private closeEntry(id: string): void {
+    const entry = this.views.get(id);
+    if (!entry) return;
+    this.views.delete(id);
+    entry.view?.close();
   }
 
-  private buffer(viewer: Viewer, data: string): void {
-    viewer.pending += data;
-    viewer.unacked += data.length;
-    if (!viewer.paused && viewer.unacked > HIGH_WATER_BYTES) {
-      viewer.paused = true;
-      viewer.pty.pause();
-      this.log.debug('terminal paused for a slow client', { id: viewer.id, unacked: viewer.unacked });
-    }
-    viewer.flushTimer ??= setTimeout(() => {
-      viewer.flushTimer = null;
-      const chunk = viewer.pending;
-      viewer.pending = '';
-      for (const l of viewer.listeners) l(chunk);
-    }, BATCH_MS);
+  /** The same answer for an id that does not exist and one of another client: nothing to learn from it. */
+  private viewOf(id: string, ownerId: string, opts: { opening?: boolean } = {}): PaneView {
+    const entry = this.views.get(id);
+    if (!entry || entry.owner !== ownerId || (!entry.view && !opts.opening)) throw new TerminalRefused(`no open terminal ${JSON.stringify(id)} of yours`);
+    return entry.view as PaneView;
   }
-}
-
-/** Feature entry point: returns `stop`, which closes every viewer. */
-export function startTerminals(service: TerminalService): () => void {
-  return () => service.closeAll();
 }

@@ -4,6 +4,12 @@ import { tmuxCommand, type TmuxServer } from './server.js';
 export interface ControlEvents {
   /** A pane printed something (`%output`); the bytes themselves are not needed. */
   onOutput(paneId: string): void;
+  /**
+   * The bytes a pane printed, when wanted (a live view). With it the client reads
+   * tmux's stream byte for byte, so a character split across two notifications
+   * stays whole for the caller's decoder.
+   */
+  onOutputBytes?(paneId: string, bytes: Buffer): void;
   /** Windows, panes or sessions came or went: time to re-list panes. */
   onLayoutChange(): void;
   /** The client ended (session closed, server killed). */
@@ -27,7 +33,8 @@ export const CLOSED = 'closed';
 /**
  * A tmux control-mode client attached to one session. tmux sends `%output` only for
  * panes of the attached session, so the monitor keeps one per session. The client is
- * read-only and ignores size, so it never resizes or types into the user's panes.
+ * read-only and ignores size by default, so it never resizes or types into the
+ * user's panes; a terminal view's client (terminal/pane-view.ts) also ignores size.
  */
 export class ControlClient {
   private readonly child: ChildProcessWithoutNullStreams;
@@ -37,15 +44,21 @@ export class ControlClient {
   private block: { id: string; ours: boolean; lines: string[] } | null = null;
   private closed = false;
 
+  /** Set when the stream is read as bytes (latin1 text): lines are turned into UTF-8 text one by one. */
+  private readonly binary: boolean;
+
   constructor(
     readonly server: TmuxServer,
     readonly sessionId: string,
     private readonly events: ControlEvents,
+    /** tmux client flags: never `ignore-size` less (a client with a size resizes the user's windows). */
+    flags = 'ignore-size,read-only',
   ) {
+    this.binary = events.onOutputBytes !== undefined;
     // Remote: `ssh -T … tmux -C attach …`, the same protocol over ssh's stdin/stdout.
-    const { file, args } = tmuxCommand(server, ['-C', 'attach-session', '-f', 'ignore-size,read-only', '-t', sessionId]);
+    const { file, args } = tmuxCommand(server, ['-C', 'attach-session', '-f', flags, '-t', sessionId]);
     this.child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout.setEncoding('utf8');
+    this.child.stdout.setEncoding(this.binary ? 'latin1' : 'utf8');
     this.child.stdout.on('data', (chunk: string) => this.read(chunk));
     this.child.stderr.resume();
     this.child.stdin.on('error', () => {}); // reported through 'exit'
@@ -120,7 +133,7 @@ export class ControlClient {
         else waiter.reject(new Error(`tmux: ${block.lines.join(' ')}`));
         return;
       }
-      this.block.lines.push(line);
+      this.block.lines.push(this.binary ? Buffer.from(line, 'latin1').toString('utf8') : line);
       return;
     }
     const space = line.indexOf(' ');
@@ -130,7 +143,9 @@ export class ControlClient {
       this.block = { id, ours: id.endsWith(' 1'), lines: [] };
     } else if (kind === '%output' || kind === '%extended-output') {
       const end = line.indexOf(' ', space + 1);
-      this.events.onOutput(line.slice(space + 1, end < 0 ? undefined : end));
+      const paneId = line.slice(space + 1, end < 0 ? undefined : end);
+      this.events.onOutput(paneId);
+      if (kind === '%output' && end >= 0) this.events.onOutputBytes?.(paneId, unescapeOutput(line.slice(end + 1)));
     } else if (LAYOUT_NOTIFICATIONS.has(kind)) {
       this.events.onLayoutChange();
     } else if (kind === '%exit') {
@@ -138,4 +153,23 @@ export class ControlClient {
       this.close(`tmux: ${line}`);
     }
   }
+}
+
+/**
+ * The bytes of a `%output` value read as latin1 text: tmux writes bytes below 32 and
+ * the backslash as `\ooo` (octal), everything else as is.
+ */
+export function unescapeOutput(value: string): Buffer {
+  const bytes = Buffer.allocUnsafe(value.length);
+  let n = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x5c && i + 3 < value.length && /^[0-7]{3}$/.test(value.slice(i + 1, i + 4))) {
+      bytes[n++] = parseInt(value.slice(i + 1, i + 4), 8) & 0xff;
+      i += 3;
+    } else {
+      bytes[n++] = c & 0xff;
+    }
+  }
+  return bytes.subarray(0, n);
 }

@@ -23,6 +23,8 @@ export interface Pane {
 // A unit separator cannot appear in these fields (tmux strips control characters from
 // titles), and the title goes last so that even a stray one would stay inside it.
 const SEP = '\x1f';
+/** A program sets its pane's title at will (OSC 2), to any length: cards and rules need a line. */
+export const MAX_TITLE_CHARS = 500;
 // No #{pane_current_command}: tmux reads /proc for it pane by pane, half the cost of
 // the whole list at 200 panes (measured: 14.8 → 10.5 ms), and identify.ts reads the
 // process tree anyway.
@@ -73,7 +75,7 @@ export function parsePaneList(serverName: string, text: string): Pane[] {
       width: Number(w),
       height: Number(h),
       cwd,
-      title: parts.slice(FIELDS.length - 1).join(SEP),
+      title: parts.slice(FIELDS.length - 1).join(SEP).slice(0, MAX_TITLE_CHARS),
       pid: Number(pid),
       dead: dead === '1',
     });

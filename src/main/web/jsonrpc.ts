@@ -1,4 +1,4 @@
-import type { Handlers } from '../../shared/api.js';
+import type { Caller, Handlers } from '../../shared/api.js';
 import { ApiError, dispatch } from '../api/dispatch.js';
 import type { Logger } from '../log/logger.js';
 
@@ -10,6 +10,22 @@ export const RPC_INVALID_REQUEST = -32600;
 export const RPC_METHOD_NOT_FOUND = -32601;
 export const RPC_INVALID_PARAMS = -32602;
 export const RPC_FAILED = -32000;
+/** The command changes something and the console is read-only. */
+export const RPC_READ_ONLY = -32003;
+/** The thing changed since the caller read it (a config file saved by someone else). */
+export const RPC_CONFLICT = -32009;
+
+/**
+ * Most requests in one batch. The UI never batches; a script that does needs no more,
+ * and a batch runs one request after another, so a long one delays only its sender.
+ */
+export const MAX_BATCH = 100;
+/**
+ * Largest reply frame, in characters. A reply is built as one string, and V8 cannot
+ * build one past ~512 M characters: 300 × `tasks.list {limit: 1000}` did, and the
+ * console died. The biggest honest reply (1,000 tasks with long prompts) fits.
+ */
+export const MAX_REPLY_CHARS = 32 * 1024 * 1024;
 
 type RpcId = string | number | null;
 
@@ -25,6 +41,8 @@ const CODE_BY_API_ERROR: Record<ApiError['code'], number> = {
   invalid_params: RPC_INVALID_PARAMS,
   failed: RPC_FAILED,
   unavailable: RPC_FAILED,
+  read_only: RPC_READ_ONLY,
+  conflict: RPC_CONFLICT,
 };
 
 function errorResponse(id: RpcId, code: number, message: string): RpcResponse {
@@ -35,7 +53,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-async function handleOne(handlers: Handlers, msg: unknown, log?: Logger): Promise<RpcResponse | null> {
+async function handleOne(handlers: Handlers, msg: unknown, caller?: Caller, log?: Logger): Promise<RpcResponse | null> {
   if (!isRecord(msg) || msg.jsonrpc !== '2.0' || typeof msg.method !== 'string') {
     const id = isRecord(msg) && (typeof msg.id === 'string' || typeof msg.id === 'number') ? msg.id : null;
     return errorResponse(id, RPC_INVALID_REQUEST, 'invalid request: expected {"jsonrpc":"2.0","method":…,"id":…}');
@@ -46,10 +64,10 @@ async function handleOne(handlers: Handlers, msg: unknown, log?: Logger): Promis
     return errorResponse(null, RPC_INVALID_REQUEST, 'invalid request: id must be a string or a number');
   }
   if (msg.params !== undefined && !isRecord(msg.params)) {
-    return hasId ? errorResponse(id, RPC_INVALID_PARAMS, `invalid params for ${msg.method}: params must be an object`) : null;
+    return hasId ? errorResponse(id, RPC_INVALID_PARAMS, `invalid params for ${msg.method.slice(0, 100)}: params must be an object`) : null;
   }
   try {
-    const result = await dispatch(handlers, msg.method, msg.params ?? {}, log);
+    const result = await dispatch(handlers, msg.method, msg.params ?? {}, caller, log);
     return hasId ? { jsonrpc: '2.0', id, result } : null;
   } catch (err) {
     if (!hasId) return null;
@@ -58,20 +76,56 @@ async function handleOne(handlers: Handlers, msg: unknown, log?: Logger): Promis
   }
 }
 
-/** Handles one WebSocket text frame; returns the reply to send, or null (notifications). */
-export async function handleRpcMessage(handlers: Handlers, text: string, log?: Logger): Promise<unknown> {
+/**
+ * One reply as text, or an error in its place when it would be too large: the
+ * caller asked for more than one frame may carry (`budget` characters).
+ */
+function serialise(reply: RpcResponse, budget: number): string {
+  let text: string | null = null;
+  try {
+    text = JSON.stringify(reply);
+  } catch {
+    // RangeError: past V8's string limit; the reply is refused below.
+  }
+  if (text !== null && text.length <= budget) return text;
+  const size = text === null ? 'past V8\'s string limit' : `${text.length} characters`;
+  const room = budget < MAX_REPLY_CHARS ? `, and the batch's reply has ${budget} left` : '';
+  return JSON.stringify(
+    errorResponse(reply.id, RPC_FAILED, `the reply (${size}${room}) would be over ${MAX_REPLY_CHARS} bytes, the most one reply carries: ask for fewer rows (limit, filters)`),
+  );
+}
+
+/**
+ * Handles one WebSocket text frame; returns the reply frame, or null (notifications).
+ * A batch runs its requests one after another and stops building results once the
+ * reply is full: later parts get an error each instead.
+ */
+export async function handleRpcMessage(handlers: Handlers, text: string, caller?: Caller, log?: Logger): Promise<string | null> {
   let msg: unknown;
   try {
     msg = JSON.parse(text);
   } catch {
-    return errorResponse(null, RPC_PARSE_ERROR, 'parse error: the message is not valid JSON');
+    return JSON.stringify(errorResponse(null, RPC_PARSE_ERROR, 'parse error: the message is not valid JSON'));
   }
-  if (Array.isArray(msg)) {
-    if (msg.length === 0) return errorResponse(null, RPC_INVALID_REQUEST, 'invalid request: empty batch');
-    const replies = (await Promise.all(msg.map((m) => handleOne(handlers, m, log)))).filter((r) => r !== null);
-    return replies.length ? replies : null;
+  if (!Array.isArray(msg)) {
+    const reply = await handleOne(handlers, msg, caller, log);
+    return reply === null ? null : serialise(reply, MAX_REPLY_CHARS);
   }
-  return handleOne(handlers, msg, log);
+  if (msg.length === 0) return JSON.stringify(errorResponse(null, RPC_INVALID_REQUEST, 'invalid request: empty batch'));
+  if (msg.length > MAX_BATCH) {
+    return JSON.stringify(errorResponse(null, RPC_INVALID_REQUEST, `invalid request: a batch of ${msg.length} requests; send at most ${MAX_BATCH} at once`));
+  }
+  const parts: string[] = [];
+  // Room for the brackets and commas.
+  let left = MAX_REPLY_CHARS - 2 - msg.length;
+  for (const one of msg) {
+    const reply = await handleOne(handlers, one, caller, log);
+    if (reply === null) continue;
+    const part = serialise(reply, Math.max(0, left));
+    left -= part.length;
+    parts.push(part);
+  }
+  return parts.length ? `[${parts.join(',')}]` : null;
 }
 
 export function notification(method: string, params: unknown): string {

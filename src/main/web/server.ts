@@ -1,19 +1,30 @@
 import http from 'node:http';
 import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Handlers } from '../../shared/api.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
-import { handleRpcMessage, notification } from './jsonrpc.js';
+import { RpcConnection } from './connection.js';
+import { notification } from './jsonrpc.js';
 import { serveStatic } from './static.js';
-import { isLoopbackHost, isTrustedOrigin, isTrustedHostHeader, readToken, TOKEN_COOKIE } from './guard.js';
+import { allowedHosts, isLoopbackHost, isTrustedHostHeader, isTrustedOrigin, loggableUrl, readToken, RPC_SUBPROTOCOL } from './guard.js';
+import { BodyTooLarge, readJsonBody, send } from './http-reply.js';
 
 export const DEFAULT_PORT = 7420;
-/** A client this far behind on events is sent no more until it drains (it re-reads on reconnect). */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
-/** Largest JSON-RPC frame or HTTP body accepted. */
+/** Largest JSON-RPC frame accepted. */
 const MAX_MESSAGE_BYTES = 1024 * 1024;
+/** WebSocket clients at once: a browser tab is one; more is a script gone wrong. */
+export const MAX_CLIENTS = 64;
+/** A client that has not sent its request headers by then is dropped (slowloris). */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+/** How often those timeouts are checked (Node's default, 30 s, would let a slow client sit four times longer). */
+const TIMEOUT_CHECK_MS = 2_000;
+/** Open TCP connections at once, authenticated or not. */
+const MAX_CONNECTIONS = 256;
+const MAX_HEADERS = 100;
 
 export interface HttpReply {
   status: number;
@@ -39,11 +50,13 @@ export interface WebServerOptions {
   rendererDir?: string | null;
   token?: string;
   routes?: HttpRoute[];
+  /** Every command that changes something is refused (`architect serve --read-only`). */
+  readOnly?: boolean;
 }
 
 export interface WebServer {
   url: string;
-  /** The URL with the token, to open once in a browser. */
+  /** The URL with the token in its fragment, to open once in a browser. */
   loginUrl: string;
   port: number;
   host: string;
@@ -58,113 +71,125 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const log = opts.log.child({ component: 'web' });
   const routes = opts.routes ?? [];
   let port = opts.port ?? DEFAULT_PORT;
+  let allowed = new Set<string>();
+  const connections = new Set<RpcConnection>();
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer({ connectionsCheckingInterval: TIMEOUT_CHECK_MS }, (req, res) => {
     void handleHttp(req, res).catch((err: unknown) => {
-      log.error('http request failed', { url: req.url, error: err instanceof Error ? err : String(err) });
+      log.error('http request failed', { url: loggableUrl(req.url), error: err instanceof Error ? err : String(err) });
       if (!res.headersSent) send(res, 500, { error: 'internal error; see the log' });
       else res.end();
     });
   });
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.maxConnections = MAX_CONNECTIONS;
+  server.maxHeadersCount = MAX_HEADERS;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_MESSAGE_BYTES,
+    // Select our protocol whatever else was offered (a browser also offers its token this way).
+    handleProtocols: (offered) => (offered.has(RPC_SUBPROTOCOL) ? RPC_SUBPROTOCOL : false),
+  });
+
+  /** The request's path, or null when its target is not a path (`GET http://x/`, garbage). */
+  const pathOf = (req: http.IncomingMessage): string | null => {
+    const raw = req.url ?? '';
+    if (!raw.startsWith('/')) return null;
+    try {
+      return new URL(raw, 'http://console.invalid').pathname;
+    } catch {
+      return null;
+    }
+  };
+
+  /** Host and Origin checks shared by both doors: null when the request may go on. */
+  const refusal = (req: http.IncomingMessage): { status: number; error: string } | null => {
+    if (!isTrustedHostHeader(req.headers.host, allowed)) return { status: 403, error: 'forbidden host header' };
+    const origin = req.headers.origin;
+    if (origin !== undefined && !isTrustedOrigin(origin, allowed)) return { status: 403, error: `origin ${origin.slice(0, 100)} is not allowed` };
+    return null;
+  };
+  const hasToken = (req: http.IncomingMessage): boolean => {
+    const presented = readToken(req.headers);
+    return presented !== null && timingSafeEqual(presented, token);
+  };
 
   async function handleHttp(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-    if (url.pathname === '/healthz') {
+    const pathname = pathOf(req);
+    if (pathname === null) return send(res, 400, { error: 'bad request target' });
+    if (pathname === '/healthz') {
       // No token, no data: only that the process answers.
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      res.writeHead(200, { 'content-type': 'text/plain', 'x-content-type-options': 'nosniff' }).end('ok');
       return;
     }
-    if (!isTrustedHostHeader(req.headers.host, host, port)) {
-      send(res, 403, { error: 'forbidden host header' });
+    const refused = refusal(req);
+    if (refused) return send(res, refused.status, { error: refused.error });
+    const guarded = pathname.startsWith('/api/') || routes.some((r) => r.match(pathname) !== null);
+    if (!guarded) {
+      // The page and its scripts hold no data and no secret: served without the token
+      // (the page then presents the token it was given on the WebSocket).
+      if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'method not allowed' });
+      serveStatic(res, opts.rendererDir ?? null, pathname);
       return;
     }
-    const origin = req.headers.origin;
-    if (origin !== undefined && !isTrustedOrigin(origin, host, port)) {
-      send(res, 403, { error: `origin ${origin} is not allowed` });
-      return;
+    if (!hasToken(req)) {
+      return send(res, 401, { error: 'a valid token is required: send it as "Authorization: Bearer TOKEN" (the token is in the URL `architect serve` printed)' });
     }
-    const presented = readToken(req.headers, url);
-    if (!presented || !timingSafeEqual(presented, token)) {
-      send(res, 401, { error: 'a valid token is required: open the URL printed by `architect serve`' });
-      return;
-    }
-    if (url.searchParams.has('token') && req.method === 'GET' && !url.pathname.startsWith('/api/')) {
-      // Trade the token in the URL for a cookie, then drop it from the address bar.
-      url.searchParams.delete('token');
-      res.writeHead(302, {
-        'set-cookie': `${TOKEN_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Strict`,
-        location: url.pathname + url.search,
-      });
-      res.end();
-      return;
-    }
+    const url = new URL(req.url ?? '/', 'http://console.invalid');
     for (const route of routes) {
       if (route.method !== req.method) continue;
-      const params = route.match(url.pathname);
+      const params = route.match(pathname);
       if (!params) continue;
-      const body = req.method === 'POST' ? await readJsonBody(req) : undefined;
-      if (body instanceof Error) {
-        send(res, 400, { error: body.message });
-        return;
+      const body = req.method === 'POST' ? await readJsonBody(req, MAX_MESSAGE_BYTES) : undefined;
+      if (body instanceof BodyTooLarge) {
+        // The rest of the body is not read: the connection closes after this reply.
+        res.setHeader('connection', 'close');
+        return send(res, 413, { error: body.message });
       }
+      if (body instanceof Error) return send(res, 400, { error: body.message });
       const reply = await route.handle({ url, params, body });
       if (reply.contentType && typeof reply.body === 'string') {
-        res.writeHead(reply.status, { 'content-type': reply.contentType }).end(reply.body);
+        res.writeHead(reply.status, { 'content-type': reply.contentType, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' }).end(reply.body);
       } else {
         send(res, reply.status, reply.body);
       }
       return;
     }
-    if (url.pathname.startsWith('/api/')) {
-      send(res, 404, { error: `no such endpoint: ${req.method} ${url.pathname}` });
-      return;
-    }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      send(res, 405, { error: 'method not allowed' });
-      return;
-    }
-    serveStatic(res, opts.rendererDir ?? null, url.pathname);
+    send(res, 404, { error: `no such endpoint: ${req.method} ${pathname.slice(0, 200)}` });
   }
 
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     const reject = (status: number, text: string): void => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
-    if (url.pathname !== '/api') return reject(404, 'Not Found');
-    if (!isTrustedHostHeader(req.headers.host, host, port)) return reject(403, 'Forbidden');
-    const origin = req.headers.origin;
-    if (origin !== undefined && !isTrustedOrigin(origin, host, port)) {
-      log.warn('refused a WebSocket from a foreign origin', { origin });
-      return reject(403, 'Forbidden');
+    socket.on('error', () => socket.destroy());
+    try {
+      if (pathOf(req) !== '/api') return reject(404, 'Not Found');
+      const refused = refusal(req);
+      if (refused) {
+        if (req.headers.origin !== undefined) log.warn('refused a WebSocket from a foreign origin', { origin: req.headers.origin.slice(0, 100) });
+        return reject(refused.status, 'Forbidden');
+      }
+      if (!hasToken(req)) return reject(401, 'Unauthorized');
+      if (connections.size >= MAX_CLIENTS) return reject(503, 'Service Unavailable');
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    } catch (err) {
+      log.error('a WebSocket upgrade failed', { url: loggableUrl(req.url), error: err instanceof Error ? err : String(err) });
+      reject(400, 'Bad Request');
     }
-    const presented = readToken(req.headers, url);
-    if (!presented || !timingSafeEqual(presented, token)) return reject(401, 'Unauthorized');
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
   wss.on('connection', (ws: WebSocket) => {
-    ws.on('message', (data, isBinary) => {
-      if (isBinary) {
-        ws.send(JSON.stringify({ jsonrpc: '2.0', id: null, error: { code: -32700, message: 'binary frames are not accepted' } }));
-        return;
-      }
-      void handleRpcMessage(opts.handlers, data.toString(), log).then((reply) => {
-        if (reply !== null && ws.readyState === ws.OPEN) ws.send(JSON.stringify(reply));
-      });
-    });
-    ws.on('error', (err) => log.warn('websocket error', { error: err }));
+    const connection = new RpcConnection(ws, opts.handlers, log, opts.readOnly ?? false);
+    connections.add(connection);
+    ws.on('close', () => connections.delete(connection));
   });
 
   const stopEvents = opts.bus.onAny((event, payload) => {
-    if (wss.clients.size === 0) return;
+    if (connections.size === 0) return;
     const frame = notification(event, payload);
-    for (const ws of wss.clients) {
-      if (ws.readyState !== ws.OPEN) continue;
-      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) continue;
-      ws.send(frame);
-    }
+    for (const connection of connections) connection.push(frame);
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -175,6 +200,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     });
   });
   port = (server.address() as AddressInfo).port;
+  allowed = allowedHosts(host, port);
   const shownHost = host.includes(':') ? `[${host}]` : host;
   const base = `http://${shownHost}:${port}`;
   if (!isLoopbackHost(host)) {
@@ -183,14 +209,15 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 
   return {
     url: base + '/',
-    loginUrl: `${base}/?token=${token}`,
+    loginUrl: `${base}/#token=${token}`,
     port,
     host,
     token,
-    clients: () => wss.clients.size,
+    clients: () => connections.size,
     close: async () => {
       stopEvents();
       for (const ws of wss.clients) ws.terminate();
+      for (const connection of connections) connection.close();
       wss.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -198,30 +225,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   };
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(body));
-}
-
 function timingSafeEqual(a: string, b: string): boolean {
   const ab = Buffer.from(a);
   const bb = Buffer.from(b);
   return ab.length === bb.length && crypto.timingSafeEqual(ab, bb);
-}
-
-async function readJsonBody(req: http.IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_MESSAGE_BYTES) return new Error(`request body over ${MAX_MESSAGE_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (!text.trim()) return {};
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return new Error('request body is not valid JSON');
-  }
 }

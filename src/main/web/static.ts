@@ -13,9 +13,14 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-/** Same policy as the desktop window: our own scripts only, our own WebSocket. */
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
+/**
+ * Same policy as the desktop window: our own scripts only, our own WebSocket. The
+ * page's <meta> carries the same (src/renderer/index.html; a test holds them equal)
+ * except frame-ancestors, which a <meta> cannot set.
+ */
+export const META_CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'";
+export const CONTENT_SECURITY_POLICY = `${META_CONTENT_SECURITY_POLICY}; frame-ancestors 'none'`;
 
 /** Serves the built renderer; unknown paths get index.html (client-side routes). */
 export function serveStatic(res: http.ServerResponse, rootDir: string | null, pathname: string): void {
@@ -35,12 +40,12 @@ export function serveStatic(res: http.ServerResponse, rootDir: string | null, pa
   try {
     rel = decodeURIComponent(pathname);
   } catch {
-    res.writeHead(400).end();
+    res.writeHead(400, security).end();
     return;
   }
   let file = path.resolve(root, '.' + path.posix.normalize('/' + rel));
   if (!file.startsWith(root + path.sep) && file !== root) {
-    res.writeHead(403).end();
+    res.writeHead(403, security).end();
     return;
   }
   if (!fs.existsSync(file) || fs.statSync(file).isDirectory()) file = path.join(root, 'index.html');
@@ -51,5 +56,8 @@ export function serveStatic(res: http.ServerResponse, rootDir: string | null, pa
     'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
     ...security,
   });
-  fs.createReadStream(file).pipe(res);
+  // A file removed mid-read (a rebuild) ends this reply, never the process.
+  fs.createReadStream(file)
+    .on('error', () => res.destroy())
+    .pipe(res);
 }

@@ -2,6 +2,7 @@ import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import type { ConnectionState } from './bridge';
 import { AlertBanner, AlertToasts } from './alerts/AlertBanner';
 import { AlertsPage } from './alerts/AlertsPage';
+import { useReadOnly } from './data/appInfo';
 import { ConnectionEpoch } from './data/live';
 import { FleetProvider } from './data/fleet';
 import { UiConfigProvider } from './data/uiConfig';
@@ -20,6 +21,13 @@ import { WorkflowsPage } from './workflows/WorkflowsPage';
 
 // CodeMirror is loaded with the Config page, not on the first paint.
 const ConfigPage = lazy(() => import('./config/ConfigPage').then((m) => ({ default: m.ConfigPage })));
+
+const CONNECTION_TEXT: Record<ConnectionState, string> = {
+  open: 'live',
+  connecting: 'connecting…',
+  closed: 'disconnected, retrying',
+  'no-token': 'not logged in: open the URL `architect serve` printed',
+};
 
 interface Props {
   onConnection: ((l: (s: ConnectionState) => void) => () => void) | null;
@@ -40,6 +48,7 @@ export function App({ onConnection }: Props) {
   }, [onConnection]);
 
   const route = useRoute();
+  const readOnly = useReadOnly();
   const [palette, setPalette] = useState(false);
   const [help, setHelp] = useState(false);
   const actions = useMemo(() => ({ openPalette: () => setPalette(true), openHelp: () => setHelp(true) }), []);
@@ -61,8 +70,13 @@ export function App({ onConnection }: Props) {
                   <button type="button" className="ghost" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts">
                     ?
                   </button>
+                  {readOnly && (
+                    <span className="pill" data-testid="read-only" title="Started with --read-only: nothing can be changed from this console">
+                      read-only
+                    </span>
+                  )}
                   <span className={`conn conn-${connection}`} data-testid="connection">
-                    {connection === 'open' ? 'live' : connection === 'connecting' ? 'connecting…' : 'disconnected, retrying'}
+                    {CONNECTION_TEXT[connection]}
                   </span>
                 </div>
               </header>

@@ -9,14 +9,39 @@ const CALL_TIMEOUT_MS = 30_000;
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: ReturnType<typeof setTimeout> };
 
-export type ConnectionState = 'connecting' | 'open' | 'closed';
+/** `no-token`: this tab was not opened from the login URL, so it has no token to present. */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'no-token';
 
 export interface WebBridge {
   api: ArchitectApi;
   onConnection(listener: (state: ConnectionState) => void): () => void;
 }
 
-export function createWebBridge(url: string): WebBridge {
+/** Where this tab keeps the token: sessionStorage is per origin (port included) and per tab. */
+const TOKEN_KEY = 'architect.token';
+const TOKEN_IN_URL = /^#token=([A-Za-z0-9_-]+)#?(.*)$/;
+
+/**
+ * The token from the login URL (`http://127.0.0.1:7420/#token=…`, or the older
+ * `?token=…`), moved into sessionStorage and out of the address bar. Never a
+ * cookie: a cookie for 127.0.0.1 would reach every server on every port there.
+ */
+export function takeToken(): string | null {
+  const fromHash = TOKEN_IN_URL.exec(location.hash);
+  const query = new URLSearchParams(location.search);
+  const fromQuery = query.get('token');
+  const token = fromHash?.[1] ?? fromQuery;
+  if (token) {
+    sessionStorage.setItem(TOKEN_KEY, token);
+    query.delete('token');
+    const search = query.toString();
+    const hash = fromHash ? (fromHash[2] ? `#${fromHash[2]}` : '') : location.hash;
+    history.replaceState(null, '', `${location.pathname}${search ? `?${search}` : ''}${hash}`);
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+export function createWebBridge(url: string, token: string | null): WebBridge {
   let ws: WebSocket | null = null;
   let nextId = 1;
   let delay = RECONNECT_MIN_MS;
@@ -25,11 +50,16 @@ export function createWebBridge(url: string): WebBridge {
   const listeners = new Map<EventName, Set<(p: unknown) => void>>();
   const connectionListeners = new Set<(s: ConnectionState) => void>();
 
-  const setState = (s: ConnectionState): void => connectionListeners.forEach((l) => l(s));
+  let state: ConnectionState = 'connecting';
+  const setState = (s: ConnectionState): void => {
+    state = s;
+    connectionListeners.forEach((l) => l(s));
+  };
 
   const connect = (): void => {
     setState('connecting');
-    ws = new WebSocket(url);
+    // A browser's WebSocket cannot send headers: the token rides as an offered subprotocol.
+    ws = new WebSocket(url, token ? ['architect.rpc', `architect.token.${token}`] : ['architect.rpc']);
     ws.onopen = () => {
       delay = RECONNECT_MIN_MS;
       setState('open');
@@ -64,10 +94,12 @@ export function createWebBridge(url: string): WebBridge {
       delay = Math.min(delay * 2, RECONNECT_MAX_MS);
     };
   };
-  connect();
+  if (token) connect();
+  else setState('no-token');
 
   const invoke = (name: CommandName, params: unknown): Promise<unknown> =>
     new Promise((resolve, reject) => {
+      if (!token) return reject(new Error('not logged in: open the URL `architect serve` printed (it carries the token)'));
       const id = nextId++;
       const timer = setTimeout(() => {
         pending.delete(id);
@@ -89,6 +121,7 @@ export function createWebBridge(url: string): WebBridge {
     api,
     onConnection: (l) => {
       connectionListeners.add(l);
+      l(state);
       return () => connectionListeners.delete(l);
     },
   };

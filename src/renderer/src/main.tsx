@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import type { ArchitectApi } from '../../shared/api';
-import { createWebBridge, type ConnectionState } from './bridge';
+import { createWebBridge, takeToken, type ConnectionState } from './bridge';
 import { App } from './App';
 import './styles.css';
 
@@ -16,7 +16,7 @@ declare global {
 let onConnection: ((l: (s: ConnectionState) => void) => () => void) | null = null;
 if (!('architect' in window)) {
   const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const bridge = createWebBridge(`${proto}//${location.host}/api`);
+  const bridge = createWebBridge(`${proto}//${location.host}/api`, takeToken());
   Object.defineProperty(window, 'architect', { value: bridge.api, writable: false });
   onConnection = bridge.onConnection;
 }

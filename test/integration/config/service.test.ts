@@ -103,7 +103,7 @@ describe('ConfigService: live reload', () => {
     });
     const text = cfg.read('base/sla_rules.yaml').replace('target_minutes: 5', 'target_minutes: 8');
     const result = service.saveFile('base/sla_rules.yaml', text);
-    expect(result).toEqual({ saved: true, problems: [] });
+    expect(result).toEqual({ saved: true, problems: [], hash: expect.stringMatching(/^[0-9a-f]+$/) });
     expect(seen).toBe(service.snapshot()?.version);
     expect(service.snapshot()?.sla.sla_targets.shell?.target_minutes).toBe(8);
   });
@@ -142,8 +142,8 @@ describe('ConfigService: editing', () => {
     ['../outside.yaml', '".." is not allowed'],
     ['base/../../x.yaml', '".." is not allowed'],
     ['/etc/passwd', 'not an absolute path'],
-    ['schema/sla_rules.schema.json', 'only base/*.yaml, environments/*.yaml and local/overrides.yaml'],
-    ['local/other.yaml', 'only base/*.yaml'],
+    ['schema/sla_rules.schema.json', 'environments/NAME.yaml and local/overrides.yaml can be edited'],
+    ['local/other.yaml', 'can be edited'],
   ])('refuses to touch %s', (rel, message) => {
     expect(() => service.saveFile(rel, 'x: 1\n', { force: true })).toThrow(message);
     expect(() => service.readFile(rel)).toThrow(message);

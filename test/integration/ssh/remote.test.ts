@@ -142,18 +142,21 @@ describe('a tmux server on another machine, over ssh', () => {
     }
   });
 
-  it('opens a live terminal with ssh -t … tmux attach, and closing it leaves the agent', async () => {
+  it('opens a live view over ssh (a control client, no terminal attached), and closing it leaves the agent', async () => {
     const terminals = new TerminalService();
-    const { id } = await terminals.open(remote, agentPane, { cols: 100, rows: 30 });
     let seen = '';
-    terminals.onData(id, (d) => (seen += d));
+    const { id, cols } = await terminals.open(remote, agentPane, { id: 'viewer', readOnly: false }, {
+      data: (_id, d) => void (seen += d),
+      resized: () => undefined,
+      exit: () => undefined,
+    });
     try {
+      expect(cols).toBeGreaterThan(0);
       await until('the agent screen in the terminal', () => seen.includes('?') && seen.includes('─'));
-      expect(sshCommands().some((c) => c.startsWith(`-t 'tmux' '-u' '-L' '${tmux.socket}' 'attach-session'`))).toBe(true);
+      expect(sshCommands().some((c) => c.includes(`'tmux' '-u' '-L' '${tmux.socket}' '-C' 'attach-session' '-f' 'ignore-size'`))).toBe(true);
     } finally {
-      terminals.close(id);
+      terminals.close(id, 'viewer');
     }
-    await until('the viewer session gone', () => !tmux.run('list-sessions', '-F', '#{session_name}').includes('architect-view-'));
     expect(tmux.run('list-panes', '-a', '-F', '#{pane_id}')).toContain(agentPane);
     expect(execFileSync('tmux', ['-L', tmux.socket, 'display-message', '-p', '-t', agentPane, '#{pane_dead}'], { encoding: 'utf8' }).trim()).toBe('0');
   });

@@ -1,13 +1,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError, type CliCommand, type CliContext } from '../../../src/main/cli/command.js';
 import { dbCommand } from '../../../src/main/cli/commands/db.js';
 import { queryCommand } from '../../../src/main/cli/commands/query.js';
 import { tasksCommand } from '../../../src/main/cli/commands/tasks.js';
+import { capturedIo } from '../../support/captured-io.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 let dir: string;
@@ -19,12 +19,7 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 async function run(command: CliCommand, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d: Buffer) => (out += d.toString()));
-  stderr.on('data', (d: Buffer) => (err += d.toString()));
+  const { stdout, stderr, out, err } = capturedIo();
   const ctx: CliContext = {
     globals: { configDir: path.join(dir, 'config'), dbPath: path.join(dir, 'data/architect.db'), dataDir: path.join(dir, 'data'), env: null, tmuxSockets: [], watchDefaultTmux: false, logLevel: 'warn', json: false },
     stdout,
@@ -32,7 +27,7 @@ async function run(command: CliCommand, args: string[]): Promise<{ code: number;
     interrupted: new Promise(() => {}),
   };
   const code = await command.run(args, ctx);
-  return { code, out, err };
+  return { code, out: out(), err: err() };
 }
 
 describe('architect tasks', () => {

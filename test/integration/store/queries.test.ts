@@ -8,7 +8,7 @@ import { silentLogger } from '../../../src/main/log/logger.js';
 import { loadQueriesForCli } from '../../../src/main/queries/cli-queries.js';
 import { handleQueryHttp } from '../../../src/main/queries/http.js';
 import { applyConfigIndexes } from '../../../src/main/store/config-indexes.js';
-import { QueryTimeoutError } from '../../../src/main/queries/query-worker.js';
+import { QueryTimeoutError } from '../../../src/main/queries/reader-pool.js';
 import { QueryService, UnknownQueryError } from '../../../src/main/queries/service.js';
 import { QueryParamError } from '../../../src/main/queries/params.js';
 import { seedDatabase } from '../../../src/main/store/seed.js';

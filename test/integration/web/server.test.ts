@@ -36,7 +36,8 @@ describe('the web console transport', () => {
   });
 
   it('refuses requests without the token or with a wrong one (401)', async () => {
-    expect((await fetch(`${c.base}/`)).status).toBe(401);
+    expect((await fetch(`${c.base}/api/query/stats_dashboard`)).status).toBe(401);
+    expect((await fetch(`${c.base}/api/query/stats_dashboard?token=${c.server.token}`)).status).toBe(401);
     expect((await fetch(`${c.base}/api/query/stats_dashboard`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
     expect(await upgradeStatus(`ws://127.0.0.1:${c.server.port}/api`, {})).toBe(401);
     expect(await upgradeStatus(`ws://127.0.0.1:${c.server.port}/api`, { 'x-architect-token': 'nope' })).toBe(401);
@@ -49,16 +50,25 @@ describe('the web console transport', () => {
     expect(await upgradeStatus(`ws://127.0.0.1:${c.server.port}/api`, { 'x-architect-token': c.server.token, origin: c.base })).toBe(101);
   });
 
-  it('trades the token in the URL for an HttpOnly cookie', async () => {
+  it('serves the page without the token and never sets a cookie; the token rides on the WebSocket', async () => {
     const res = await fetch(`${c.base}/?token=${c.server.token}`, { redirect: 'manual' });
-    expect(res.status).toBe(302);
-    expect(res.headers.get('location')).toBe('/');
-    const cookie = res.headers.get('set-cookie') ?? '';
-    expect(cookie).toContain('HttpOnly');
-    expect(cookie).toContain('SameSite=Strict');
-    const page = await fetch(`${c.base}/`, { headers: { cookie: cookie.split(';')[0] as string } });
-    expect(page.status).toBe(200);
-    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(res.status).toBe(200);
+    expect(res.headers.get('set-cookie')).toBeNull();
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(c.server.loginUrl).toBe(`${c.base}/#token=${c.server.token}`);
+    // A browser offers the token as a subprotocol; the server answers with its own protocol only.
+    const ws = new WebSocket(`ws://127.0.0.1:${c.server.port}/api`, ['architect.rpc', `architect.token.${c.server.token}`]);
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    expect(ws.protocol).toBe('architect.rpc');
+    ws.close();
+    expect(await upgradeStatus(`ws://127.0.0.1:${c.server.port}/api?token=${c.server.token}`, {})).toBe(401);
+  });
+
+  it('marks every API reply nosniff and no-store', async () => {
+    for (const res of [await fetch(`${c.base}/api/query/stats_dashboard`), await fetch(`${c.base}/api/query/stats_dashboard`, { headers: { authorization: `Bearer ${c.server.token}` } })]) {
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('cache-control')).toBe('no-store');
+    }
   });
 
   it('returns JSON-RPC error objects and changes nothing on bad input', async () => {

@@ -34,8 +34,10 @@ function recordingHandlers(calls: unknown[]): Handlers {
   return table as unknown as Handlers;
 }
 
+/** A window's webContents as the IPC glue sees it: an id, events, send. */
+const sender = (id: number) => Object.assign(new EventEmitter(), { id, isDestroyed: () => false, send: vi.fn() });
 const event = (id: number, parent: unknown = null, url = 'file:///app/out/renderer/index.html') =>
-  ({ sender: { id }, senderFrame: { parent, url } }) as unknown as IpcMainInvokeEvent;
+  ({ sender: sender(id), senderFrame: { parent, url } }) as unknown as IpcMainInvokeEvent;
 
 describe('window options', () => {
   it('isolates and sandboxes the page with no Node in it', () => {

@@ -22,7 +22,7 @@ describe('renderMetrics', () => {
     const latency = new AssignmentLatency();
     latency.observe(0.3);
     latency.observe(20);
-    const stats: Record<string, QueryStats> = { stats_dashboard: { calls: 4, cacheHits: 1, errors: 0, totalMs: 2, avgMs: 0.5, maxMs: 1.2, lastError: null } };
+    const stats: Record<string, QueryStats> = { stats_dashboard: { calls: 4, cacheHits: 1, errors: 0, totalMs: 2, avgMs: 0.5, maxMs: 1.2, lastMs: 1, timeouts: 0, lastError: null } };
     const text = renderMetrics(t.store, [session('w1', 'idle'), session('w2', 'idle'), session('w3', 'working', 'codex')], stats, {
       latency,
       sla: new Map([[1, { targetMinutes: 10, elapsedMinutes: 9, percentUsed: 90, level: 'warning', highlight: 'yellow' }]]),

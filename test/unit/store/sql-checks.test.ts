@@ -15,6 +15,14 @@ describe('forbiddenKeywords', () => {
     ['DETACH x', ['DETACH']],
     ['VACUUM INTO \'/tmp/x\'', ['VACUUM']],
     ["SELECT load_extension('x')", ['LOAD_EXTENSION']],
+    // A quoted name is still a name: these disclosed the database path.
+    ['SELECT * FROM "pragma_database_list"', ['PRAGMA']],
+    ['SELECT * FROM main."PRAGMA_database_list"', ['PRAGMA']],
+    ['SELECT * FROM [pragma_table_info](\'tasks\')', ['PRAGMA']],
+    ['SELECT * FROM `pragma_compile_options`', ['PRAGMA']],
+    ["SELECT * FROM 'pragma_database_list'", ['PRAGMA']],
+    ['SELECT "load_extension"(\'x\')', ['LOAD_EXTENSION']],
+    ["SELECT * FROM tasks WHERE title = 'pragma_ is a word' -- \"pragma_x\" in a comment", []],
   ])('%s → %j', (sql, expected) => {
     expect(forbiddenKeywords(sql)).toEqual(expected);
   });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { commandNames, type Handlers } from '../../../src/shared/api.js';
-import { handleRpcMessage, RPC_INVALID_PARAMS, RPC_INVALID_REQUEST, RPC_METHOD_NOT_FOUND, RPC_PARSE_ERROR, RPC_FAILED } from '../../../src/main/web/jsonrpc.js';
+import { handleRpcMessage as handleFrame, MAX_BATCH, MAX_REPLY_CHARS, RPC_INVALID_PARAMS, RPC_INVALID_REQUEST, RPC_METHOD_NOT_FOUND, RPC_PARSE_ERROR, RPC_FAILED, RPC_READ_ONLY } from '../../../src/main/web/jsonrpc.js';
+import type { Caller } from '../../../src/shared/api.js';
+
+/** The reply frame, parsed (null: no reply). */
+async function handleRpcMessage(h: Handlers, text: string, caller?: Caller): Promise<unknown> {
+  const frame = await handleFrame(h, text, caller);
+  return frame === null ? null : (JSON.parse(frame) as unknown);
+}
 import { missingHandlers } from '../../../src/main/api/dispatch.js';
 
 function handlers(calls: unknown[]): Handlers {
@@ -46,6 +53,44 @@ describe('JSON-RPC 2.0 over the contract', () => {
     const calls: unknown[] = [];
     await handleRpcMessage(handlers(calls), '{"jsonrpc":"2.0","id":1,"method":"tasks.list","params":{"status":"exploded"}}');
     expect(calls).toEqual([]);
+  });
+
+  it('refuses a batch longer than MAX_BATCH whole, running none of it', async () => {
+    const calls: unknown[] = [];
+    const batch = Array.from({ length: MAX_BATCH + 1 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'tasks.list' }));
+    expect(await handleRpcMessage(handlers(calls), JSON.stringify(batch))).toEqual({
+      jsonrpc: '2.0',
+      id: null,
+      error: { code: RPC_INVALID_REQUEST, message: `invalid request: a batch of ${MAX_BATCH + 1} requests; send at most ${MAX_BATCH} at once` },
+    });
+    expect(calls).toEqual([]);
+  });
+
+  it('replaces a reply too large to send by an error, and a batch stops building results once full', async () => {
+    const big = handlers([]);
+    const half = 'x'.repeat(Math.ceil(MAX_REPLY_CHARS / 2));
+    (big as unknown as Record<string, () => unknown>)['tasks.list'] = () => ({ text: half });
+    (big as unknown as Record<string, () => unknown>)['sessions.list'] = () => ({ text: half + half });
+    const single = (await handleRpcMessage(big, '{"jsonrpc":"2.0","id":1,"method":"sessions.list"}')) as { error: { code: number; message: string } };
+    expect(single.error.code).toBe(RPC_FAILED);
+    expect(single.error.message).toMatch(/the reply \(\d+ characters\) would be over \d+ bytes/);
+    const batch = Array.from({ length: 3 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'tasks.list' }));
+    const replies = (await handleRpcMessage(big, JSON.stringify(batch))) as Array<{ id: number; result?: unknown; error?: { message: string } }>;
+    expect(replies.map((r) => (r.result ? 'result' : 'error'))).toEqual(['result', 'error', 'error']);
+  });
+
+  it('a read-only caller may read but not change anything', async () => {
+    const calls: unknown[] = [];
+    const viewer: Caller = { id: 'v', readOnly: true, notify: () => undefined, onGone: () => undefined };
+    const create = (await handleRpcMessage(handlers(calls), '{"jsonrpc":"2.0","id":1,"method":"tasks.create","params":{"type":"x","title":"t","prompt":"p"}}', viewer)) as { error: { code: number; message: string } };
+    expect(create.error).toEqual({ code: RPC_READ_ONLY, message: 'tasks.create changes something, and this console is read-only (started with --read-only)' });
+    expect(await handleRpcMessage(handlers(calls), '{"jsonrpc":"2.0","id":2,"method":"tasks.list"}', viewer)).toMatchObject({ result: { ok: 'tasks.list' } });
+    expect(calls.map((c) => (c as unknown[])[0])).toEqual(['tasks.list']);
+  });
+
+  it('echoes at most a short piece of a hostile method name', async () => {
+    const reply = (await handleRpcMessage(handlers([]), JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'x'.repeat(100_000) }))) as { error: { message: string } };
+    expect(reply.error.message.length).toBeLessThan(200);
   });
 
   it('finds a missing handler at runtime', () => {

@@ -5,6 +5,7 @@ import type { Writable } from 'node:stream';
 import { createLogger } from '../../log/logger.js';
 import { migrations } from '../../store/migrations/index.js';
 import { seedDatabase } from '../../store/seed.js';
+import { openStoreToRead } from '../../store/read-only.js';
 import { openStore } from '../../store/store.js';
 import { EXIT_OK, UsageError, type CliCommand, type CliContext } from '../command.js';
 
@@ -67,7 +68,7 @@ export const dbCommand: CliCommand = {
     }
     if (sub === 'info') {
       const { values } = parse(rest, { json: { type: 'boolean' } });
-      const store = openStore({ path: ctx.globals.dbPath, logger });
+      const store = openStoreToRead({ path: ctx.globals.dbPath, logger });
       try {
         const info = {
           path: store.path,

@@ -3,7 +3,7 @@
 import { parseArgs } from 'node:util';
 import { explainTask } from '../../assigner/explain.js';
 import { createLogger } from '../../log/logger.js';
-import { openStore } from '../../store/store.js';
+import { openStoreToRead } from '../../store/read-only.js';
 import { TaskNotFoundError } from '../../store/tasks.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
 
@@ -26,7 +26,7 @@ export const explainCommand: CliCommand = {
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     if (!/^\d+$/.test(ref) || Number(ref) < 1) throw new UsageError(`TASK_ID is a positive integer, got "${ref}"`);
     const id = Number(ref);
-    const store = openStore({ path: ctx.globals.dbPath, logger: createLogger({ level: ctx.globals.logLevel, console: ctx.stderr }) });
+    const store = openStoreToRead({ path: ctx.globals.dbPath, logger: createLogger({ level: ctx.globals.logLevel, console: ctx.stderr }) });
     try {
       const text = explainTask(store, id);
       if (parsed.values.json || ctx.globals.json) {

@@ -4,7 +4,7 @@ import { loadQueriesForCli } from '../../queries/cli-queries.js';
 import { QueryParamError } from '../../queries/params.js';
 import { QueryService, UnknownQueryError } from '../../queries/service.js';
 import { renderTable } from '../../queries/text-table.js';
-import { openStore } from '../../store/store.js';
+import { openStoreToRead } from '../../store/read-only.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
 
 const USAGE = `architect query NAME [--param key=value]... [--json]
@@ -52,7 +52,7 @@ export const queryCommand: CliCommand = {
 
     const queries = loadQueriesForCli(ctx.globals.configDir);
     const logger = createLogger({ level: ctx.globals.logLevel, console: ctx.stderr });
-    const store = openStore({ path: ctx.globals.dbPath, logger });
+    const store = openStoreToRead({ path: ctx.globals.dbPath, logger });
     const service = new QueryService(store, { logger });
     try {
       const problems = service.load(queries);

@@ -5,6 +5,7 @@ type ParseArgsOptions = NonNullable<ParseArgsConfig['options']>;
 import { TaskStatus, type Task } from '../../../shared/api.js';
 import { createLogger } from '../../log/logger.js';
 import { renderTable } from '../../queries/text-table.js';
+import { openStoreToRead } from '../../store/read-only.js';
 import { openStore, type Store } from '../../store/store.js';
 import { InvalidTaskError, TaskFinishedError, TaskNotFoundError } from '../../store/tasks.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
@@ -45,7 +46,10 @@ function taskLine(t: Task): string {
   return `task ${t.id} ${t.status}: ${t.title} (${t.type}, priority ${t.priority})\n`;
 }
 
-async function add(args: string[], ctx: CliContext, store: Store, jsonGlobal: boolean): Promise<number> {
+/** Opens the database once the arguments are known to be good: a bad call changes nothing. */
+type OpenStore = () => Store;
+
+async function add(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal: boolean): Promise<number> {
   const { values, positionals } = parse(args, {
     type: { type: 'string' }, title: { type: 'string' }, prompt: { type: 'string' },
     priority: { type: 'string' }, project: { type: 'string' }, json: { type: 'boolean' },
@@ -54,12 +58,14 @@ async function add(args: string[], ctx: CliContext, store: Store, jsonGlobal: bo
   for (const required of ['type', 'title', 'prompt'] as const) {
     if (typeof values[required] !== 'string') throw new UsageError(`tasks add needs --${required}`);
   }
+  const priority = integerArg('priority', values.priority, 0);
+  const store = open();
   try {
     const task = store.tasks.add({
       type: values.type as string,
       title: values.title as string,
       prompt: values.prompt as string,
-      priority: integerArg('priority', values.priority, 0),
+      priority,
       projectId: typeof values.project === 'string' ? resolveProject(store, values.project) : null,
     });
     ctx.stdout.write(values.json || jsonGlobal ? JSON.stringify(task, null, 2) + '\n' : `added ${taskLine(task)}`);
@@ -70,18 +76,17 @@ async function add(args: string[], ctx: CliContext, store: Store, jsonGlobal: bo
   }
 }
 
-function list(args: string[], ctx: CliContext, store: Store, jsonGlobal: boolean): number {
+function list(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal: boolean): number {
   const { values, positionals } = parse(args, {
     status: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' }, json: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   const status = values.status === undefined ? undefined : TaskStatus.safeParse(values.status);
   if (status && !status.success) throw new UsageError(`--status must be one of ${TaskStatus.options.join(', ')}, got "${String(values.status)}"`);
-  const result = store.tasks.list({
-    status: status?.data,
-    limit: integerArg('limit', values.limit, 1) ?? DEFAULT_LIST_LIMIT,
-    offset: integerArg('offset', values.offset, 0) ?? 0,
-  });
+  const limit = integerArg('limit', values.limit, 1) ?? DEFAULT_LIST_LIMIT;
+  const offset = integerArg('offset', values.offset, 0) ?? 0;
+  const store = open();
+  const result = store.tasks.list({ status: status?.data, limit, offset });
   if (values.json || jsonGlobal) {
     ctx.stdout.write(JSON.stringify({ ...result, counts: store.tasks.counts() }, null, 2) + '\n');
   } else {
@@ -92,10 +97,11 @@ function list(args: string[], ctx: CliContext, store: Store, jsonGlobal: boolean
   return EXIT_OK;
 }
 
-function cancel(args: string[], ctx: CliContext, store: Store): number {
+function cancel(args: string[], ctx: CliContext, open: OpenStore): number {
   const { values, positionals } = parse(args, { reason: { type: 'string' } });
   if (positionals.length !== 1) throw new UsageError('tasks cancel needs one task ID');
   const id = integerArg('ID', positionals[0], 1)!;
+  const store = open();
   try {
     ctx.stdout.write(`cancelled ${taskLine(store.tasks.cancel(id, typeof values.reason === 'string' ? values.reason : undefined))}`);
     return EXIT_OK;
@@ -115,13 +121,16 @@ export const tasksCommand: CliCommand = {
   async run(args: string[], ctx: CliContext): Promise<number> {
     const [sub, ...rest] = args;
     if (sub !== 'add' && sub !== 'list' && sub !== 'cancel') throw new UsageError(sub ? `unknown tasks subcommand "${sub}"` : 'tasks needs add, list or cancel');
-    const store = openStore({ path: ctx.globals.dbPath, logger: createLogger({ level: ctx.globals.logLevel, console: ctx.stderr }) });
+    let store: Store | null = null;
+    // Listing only reads: it works on a database this user may not write.
+    const opener = sub === 'list' ? openStoreToRead : openStore;
+    const open = (): Store => (store ??= opener({ path: ctx.globals.dbPath, logger: createLogger({ level: ctx.globals.logLevel, console: ctx.stderr }) }));
     try {
-      if (sub === 'add') return await add(rest, ctx, store, ctx.globals.json);
-      if (sub === 'list') return list(rest, ctx, store, ctx.globals.json);
-      return cancel(rest, ctx, store);
+      if (sub === 'add') return await add(rest, ctx, open, ctx.globals.json);
+      if (sub === 'list') return list(rest, ctx, open, ctx.globals.json);
+      return cancel(rest, ctx, open);
     } finally {
-      store.close();
+      (store as Store | null)?.close();
     }
   },
 };

@@ -70,7 +70,8 @@ export function layerPath(file: string): string {
 }
 
 function FileEditor({ path }: { path: string }) {
-  const [loaded, setLoaded] = useState<{ text: string } | null>(null);
+  // `hash` names the text on disk the edit started from: a save over someone else's change is refused.
+  const [loaded, setLoaded] = useState<{ text: string; hash: string | null } | null>(null);
   const [text, setText] = useState('');
   const [problems, setProblems] = useState<ConfigProblem[]>([]);
   const [message, setMessage] = useState<string | null>(null);
@@ -81,7 +82,7 @@ function FileEditor({ path }: { path: string }) {
   useEffect(() => {
     window.architect.config
       .read({ path })
-      .then((r) => (setLoaded({ text: r.text }), setText(r.text), setProblems(r.problems)))
+      .then((r) => (setLoaded({ text: r.text, hash: r.hash }), setText(r.text), setProblems(r.problems)))
       .catch((e: unknown) => setError(errorMessage(e)));
   }, [path]);
 
@@ -89,12 +90,12 @@ function FileEditor({ path }: { path: string }) {
   const save = (force: boolean): void => {
     setMessage(null);
     window.architect.config
-      .save({ path, text, force })
+      .save({ path, text, force, expectedHash: loaded?.hash ?? null })
       .then((r) => {
         setProblems(r.problems);
         setError(null);
         if (r.saved) {
-          setLoaded({ text });
+          setLoaded({ text, hash: r.hash });
           setConfirmForce(false);
           setMessage(force && r.problems.length ? 'Saved with problems: the last good config keeps running until they are fixed.' : 'Saved. The new rules are live.');
         } else {

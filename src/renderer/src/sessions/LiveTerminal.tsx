@@ -1,36 +1,34 @@
 import { useEffect, useRef, useState } from 'react';
 import { Terminal } from '@xterm/xterm';
-import { FitAddon } from '@xterm/addon-fit';
 import '@xterm/xterm/css/xterm.css';
+import { useReadOnly } from '../data/appInfo';
 import { errorMessage } from '../data/format';
 
-/** Refit at most this often while the window is being dragged. */
-const RESIZE_DEBOUNCE_MS = 80;
-
 /**
- * The pane as a live, interactive terminal: output arrives as `terminal.data`, is
- * written to xterm, and acknowledged once xterm has drawn it, so the core can hold
- * back a flooding pane (flow control) instead of swamping the page.
+ * The pane as a live terminal: output arrives as `terminal.data` (to this page
+ * only), is written to xterm, and acknowledged once xterm has drawn it, so the core
+ * holds back a flooding pane instead of swamping the page. The view always has the
+ * pane's own size (it follows `terminal.resized`): looking never resizes the agent's
+ * pane, so a pane larger than the box scrolls. Keys go to the pane, never to tmux.
  */
 export function LiveTerminal({ sessionId }: { sessionId: string }) {
   const host = useRef<HTMLDivElement>(null);
   const [status, setStatus] = useState<string>('connecting…');
+  const readOnly = useReadOnly();
 
   useEffect(() => {
     const el = host.current;
-    if (!el) return;
+    if (!el || readOnly === null) return;
     const styles = getComputedStyle(document.documentElement);
     const term = new Terminal({
       cursorBlink: true,
       fontFamily: "'JetBrains Mono', ui-monospace, Menlo, monospace",
       fontSize: 13,
       scrollback: 5000,
+      disableStdin: readOnly,
       theme: { background: styles.getPropertyValue('--term-bg').trim() || '#0f1115', foreground: styles.getPropertyValue('--term-fg').trim() || '#e6e8ee' },
     });
-    const fit = new FitAddon();
-    term.loadAddon(fit);
     term.open(el);
-    fit.fit();
 
     let terminalId: string | null = null;
     let closed = false;
@@ -44,32 +42,28 @@ export function LiveTerminal({ sessionId }: { sessionId: string }) {
           if (terminalId) void window.architect.terminal.ack({ terminalId, bytes }).catch(() => undefined);
         });
       }),
+      window.architect.on('terminal.resized', (p) => {
+        if (p.terminalId === terminalId) term.resize(p.cols, p.rows);
+      }),
       window.architect.on('terminal.exit', (p) => {
         if (p.terminalId !== terminalId) return;
+        terminalId = null;
         setStatus(`closed: ${p.reason}`);
         term.write(`\r\n\x1b[2m[terminal closed: ${p.reason}]\x1b[0m\r\n`);
       }),
     );
     const input = term.onData((data) => {
-      if (terminalId) void window.architect.terminal.input({ terminalId, data }).catch((e: unknown) => setStatus(errorMessage(e)));
+      if (terminalId && !readOnly) void window.architect.terminal.input({ terminalId, data }).catch((e: unknown) => setStatus(errorMessage(e)));
     });
-    const resize = term.onResize(({ cols, rows }) => {
-      if (terminalId) void window.architect.terminal.resize({ terminalId, cols, rows }).catch(() => undefined);
-    });
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const observer = new ResizeObserver(() => {
-      if (timer) clearTimeout(timer);
-      timer = setTimeout(() => fit.fit(), RESIZE_DEBOUNCE_MS);
-    });
-    observer.observe(el);
 
     window.architect.terminal
-      .open({ sessionId, cols: Math.max(10, term.cols), rows: Math.max(5, term.rows) })
-      .then(({ terminalId: id }) => {
+      .open({ sessionId })
+      .then(({ terminalId: id, cols, rows }) => {
         // Unmounted while opening (StrictMode, quick navigation): give it back at once.
         if (closed) return void window.architect.terminal.close({ terminalId: id }).catch(() => undefined);
         terminalId = id;
-        setStatus('live');
+        term.resize(cols, rows);
+        setStatus(readOnly ? 'live, read-only' : 'live');
         term.focus();
       })
       .catch((e: unknown) => setStatus(`could not open the terminal: ${errorMessage(e)}`));
@@ -78,13 +72,10 @@ export function LiveTerminal({ sessionId }: { sessionId: string }) {
       closed = true;
       offs.forEach((off) => off());
       input.dispose();
-      resize.dispose();
-      observer.disconnect();
-      if (timer) clearTimeout(timer);
       if (terminalId) void window.architect.terminal.close({ terminalId }).catch(() => undefined);
       term.dispose();
     };
-  }, [sessionId]);
+  }, [sessionId, readOnly]);
 
   return (
     <div className="terminal-wrap">

@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { QueriesFile } from '../../../src/main/config/schemas/queries.js';
+import { silentLogger } from '../../../src/main/log/logger.js';
+import { QueryService } from '../../../src/main/queries/service.js';
+import type { Store } from '../../../src/main/store/store.js';
+import { tempStore } from './temp-store.js';
+
+// A named query past its timeout is really stopped (nothing keeps burning a core),
+// fails alone (what waits behind it or runs beside it goes on), and a heavy query
+// never makes a light one wait.
+
+const FOREVER = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT COUNT(*) AS n FROM c';
+
+let store: Store;
+let remove: () => void;
+let service: QueryService;
+beforeEach(() => {
+  ({ store, remove } = tempStore());
+});
+afterEach(async () => {
+  await service?.close();
+  remove();
+});
+
+function load(s: QueryService, timeoutMs: number): void {
+  expect(s.load(QueriesFile.parse({
+    version: '1',
+    queries: {
+      forever: { sql: FOREVER, timeout_ms: timeoutMs },
+      light: { sql: 'SELECT COUNT(*) AS n FROM tasks' },
+    },
+  }))).toEqual([]);
+}
+
+/** CPU seconds this process and every process under it used in `ms` (Linux /proc). */
+async function cpuOfTree(ms: number): Promise<number> {
+  const ticks = (): number => {
+    let total = 0;
+    const walk = (pid: number): void => {
+      try {
+        const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        total += Number(fields[11]) + Number(fields[12]); // utime + stime
+        for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+          for (const child of fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(' ').filter(Boolean)) walk(Number(child));
+        }
+      } catch {
+        // gone meanwhile
+      }
+    };
+    walk(process.pid);
+    return total;
+  };
+  const before = ticks();
+  await new Promise((r) => setTimeout(r, ms));
+  return (ticks() - before) / 100; // USER_HZ
+}
+
+describe('query timeouts', () => {
+  it('a timed-out query is stopped: nothing goes on running it', async () => {
+    service = new QueryService(store, { logger: silentLogger });
+    load(service, 300);
+    await expect(service.run('forever')).rejects.toThrow(/ran longer than 300 ms and was stopped/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await cpuOfTree(1500)).toBeLessThan(0.5);
+  });
+
+  it('queries waiting behind a timed-out one still get their answer', async () => {
+    service = new QueryService(store, { logger: silentLogger, readers: 1 });
+    load(service, 500);
+    store.tasks.add({ type: 'a', title: 't' });
+    const heavy = service.run('forever');
+    const light = [service.run('light'), service.run('light'), service.run('light')];
+    await expect(heavy).rejects.toThrow(/was stopped/);
+    for (const r of await Promise.all(light)) expect(r.results).toEqual([{ n: 1 }]);
+  });
+
+  it('a heavy query does not make a light one wait', async () => {
+    service = new QueryService(store, { logger: silentLogger });
+    load(service, 4_000);
+    let heavyDone = false;
+    const heavy = service.run('forever').catch(() => undefined).finally(() => (heavyDone = true));
+    await new Promise((r) => setTimeout(r, 100));
+    const light = await service.run('light');
+    expect(light.results).toEqual([{ n: 0 }]);
+    expect(heavyDone).toBe(false);
+    await heavy;
+  });
+});

@@ -108,7 +108,11 @@ export class SessionMonitor {
         this.log.warn('cannot follow agent hook events', { file: this.options.hooksFile, err });
       }
     }
-    this.scanTimer = setInterval(() => void this.scan(), this.options.scanIntervalMs ?? FULL_SCAN_INTERVAL_MS);
+    // A scan still running is the safety net already: one that takes longer than the
+    // interval (a slow remote host) must not queue the next back to back, forever.
+    this.scanTimer = setInterval(() => {
+      if (!this.scanning) void this.scan();
+    }, this.options.scanIntervalMs ?? FULL_SCAN_INTERVAL_MS);
     return () => this.stop();
   }
 
@@ -295,7 +299,11 @@ export class SessionMonitor {
     const tracked = this.panes.get(key);
     if (!tracked || !this.running) return;
     const transitions: SessionTransition[] = [];
-    const fg = await this.processTables.foreground(tracked.server, tracked.pane.pid);
+    const fg = this.processTables.foreground(tracked.server, tracked.pane.pid);
+    // A remote table read anew: a changed job gets the pane looked at again.
+    void fg?.newer?.then((tpgid) => {
+      if (tpgid !== tracked.foregroundGroup && this.panes.get(key) === tracked) tracked.settle.touch();
+    }, () => undefined);
     if (fg && fg.tpgid !== tracked.foregroundGroup && this.panes.get(key) === tracked) {
       // The foreground job changed (an agent started or exited): walk the tree again.
       this.collect(transitions, tracked.identify(identifyAgent(paneProcesses(fg.table(), tracked.pane.pid), this.manifests), fg.tpgid));

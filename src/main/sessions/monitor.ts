@@ -251,6 +251,7 @@ export class SessionMonitor {
     if (panes === null || !this.servers.includes(server)) return; // out of reach, or dropped by a config reload meanwhile
     const transitions: SessionTransition[] = [];
     const table = panes.length > 0 ? await tables(server) : null;
+    if (!this.servers.includes(server)) return; // dropped while its ps ran: adding its panes back would revive them
     const seen = new Set<string>();
     for (const pane of panes) {
       const key = `${server.name}:${pane.paneId}`;

@@ -24,6 +24,20 @@ export function sshdMissing(): string | null {
   return null;
 }
 
+/**
+ * Why a remote session cannot have a terminal (`ssh -t`, the live viewer) here, or
+ * null. sshd hands the session's pty to the tty group; run by a normal user it can do
+ * that only when /dev/pts gives new ptys that group already (mounted with gid=<tty>,
+ * as systemd does; containers often do not).
+ */
+export function remoteTtyMissing(): string | null {
+  if (process.getuid?.() === 0) return null;
+  const ttyGid = /^tty:[^:]*:(\d+):/m.exec(fs.readFileSync('/etc/group', 'utf8'))?.[1];
+  const devpts = fs.readFileSync('/proc/mounts', 'utf8').split('\n').find((l) => l.split(' ')[1] === '/dev/pts');
+  if (ttyGid === undefined || devpts?.split(' ')[3]?.split(',').includes(`gid=${ttyGid}`)) return null;
+  return `sshd run by a normal user cannot give a session a terminal: /dev/pts is mounted without gid=${ttyGid}`;
+}
+
 /** Privilege separation: sshd started by root insists on this empty folder (Debian's service creates it at boot). */
 const PRIVSEP_DIR = '/run/sshd';
 /** Under load a handshake can take seconds; everything here waits for conditions, never for a time. */

@@ -60,7 +60,22 @@ export class RemoteHost {
 
   async stop(): Promise<void> {
     // The tmux server runs on this very machine: killed here even when sshd is down.
+    // kill-server waits for its clients to leave; one whose ssh session died unseen
+    // would keep it alive, so the server and its clients go by pid as well.
+    let pids: number[] = [];
+    try {
+      pids = this.tmux.run('display-message', '-p', '#{pid}').split('\n').concat(this.tmux.run('list-clients', '-F', '#{client_pid}').split('\n')).filter(Boolean).map(Number);
+    } catch {
+      // not running
+    }
     this.tmux.kill();
+    for (const pid of pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
     // tmux 3.3 leaves its socket file behind.
     fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${os.userInfo().uid}`, this.tmux.socket), { force: true });
     await this.sshd.stop();

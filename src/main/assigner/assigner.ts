@@ -244,6 +244,12 @@ export class Assigner {
       this.queue.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'taken', reason: `prompt delivered: ${outcome.reason}` }, now);
       // The delivery saw the agent working: that is the "seen working" the status waits for.
       if (outcome.reason === 'the agent is working') this.queue.start(task.id, session.name, `in progress: ${session.name} is working`, now);
+    } else if (this.queue.status(task.id) === 'in_progress') {
+      // The agent was seen working on it meanwhile: the prompt landed, and only the
+      // check after it failed (its host went out of reach mid-check). Sending it again
+      // elsewhere would do the work twice.
+      const reason = `prompt delivered: ${session.name} was seen working on it before the delivery check failed (${outcome.reason})`;
+      this.queue.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'taken', reason }, now);
     } else {
       const waitMs = Math.min(MAX_DELIVERY_BACKOFF_MS, DELIVERY_BACKOFF_MS * 2 ** task.attempts);
       const notBefore = new Date(now.getTime() + waitMs);

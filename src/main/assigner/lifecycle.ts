@@ -8,8 +8,12 @@ import type { HeldTask } from './task-queue.js';
 import { fromSqlTime } from '../store/time.js';
 
 const MS_PER_MINUTE = 60_000;
-/** States a turn can end from: the agent worked, or asked something and was answered. */
-const TURN_STATES: ReadonlySet<SessionState> = new Set(['working', 'waiting', 'error']);
+/**
+ * States a turn can end from: the agent worked, or asked something and was answered,
+ * or its screen could not be read for a while (a remote host out of reach): a task
+ * in progress was seen working, so idle after that is its turn's end.
+ */
+const TURN_STATES: ReadonlySet<SessionState> = new Set(['working', 'waiting', 'error', 'unknown']);
 
 export interface SessionView {
   name: string;

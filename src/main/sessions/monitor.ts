@@ -9,8 +9,9 @@ import { classify, explainScreen, UNKNOWN, type Classification, type RuleVerdict
 import { identifyAgent, type Identification } from './identify.js';
 import { compileManifests, type CompiledManifests } from './manifests.js';
 import { parsePaneRef, refMatches } from './pane-ref.js';
-import { paneProcesses } from './process-tree.js';
+import { paneProcesses, type ProcessTable } from './process-tree.js';
 import { foregroundGroup, ProcessTables } from './process-tables.js';
+import { HOST_UNREACHABLE, HostOutages } from './host-outages.js';
 import { SessionClients } from './control-clients.js';
 import { SettleTimer } from './settle.js';
 import { lastTextLine } from './last-line.js';
@@ -70,6 +71,8 @@ export class SessionMonitor {
   /** The last problem logged per server: an unreachable host is reported once, not every scan. */
   private readonly serverProblems = new Map<string, string>();
   private readonly clients: SessionClients;
+  /** Remote hosts out of reach, and their reconnect attempts. */
+  private readonly outages: HostOutages;
   private hooks: HookTail | null = null;
   private readonly listeners = new Set<SessionsListener>();
   private readonly log: Logger;
@@ -93,6 +96,13 @@ export class SessionMonitor {
       onLayoutChange: () => this.requestRescan(),
       onExit: () => this.requestRescan(),
     }));
+    this.outages = new HostOutages({
+      probe: (server) => discover(server).then(() => undefined, (err: unknown) => {
+        if (!(err instanceof TmuxNotRunning)) throw err;
+      }),
+      onBack: () => this.requestRescan(),
+      log: this.log,
+    });
   }
 
   /** Starts watching; resolves after the first scan. Returns `stop`. */
@@ -108,7 +118,11 @@ export class SessionMonitor {
         this.log.warn('cannot follow agent hook events', { file: this.options.hooksFile, err });
       }
     }
-    this.scanTimer = setInterval(() => void this.scan(), this.options.scanIntervalMs ?? FULL_SCAN_INTERVAL_MS);
+    // A scan still running is the safety net already: one that takes longer than the
+    // interval (a slow remote host) must not queue the next back to back, forever.
+    this.scanTimer = setInterval(() => {
+      if (!this.scanning) void this.scan();
+    }, this.options.scanIntervalMs ?? FULL_SCAN_INTERVAL_MS);
     return () => this.stop();
   }
 
@@ -119,6 +133,7 @@ export class SessionMonitor {
     this.scanTimer = this.rescanTimer = null;
     this.hooks?.stop();
     this.hooks = null;
+    this.outages.stop();
     this.clients.closeAll();
     this.processTables.clear();
     for (const pane of this.panes.values()) {
@@ -160,6 +175,7 @@ export class SessionMonitor {
     for (const server of removed) {
       this.clients.sync(server, [], false); // closes its control clients
       this.serverProblems.delete(server.name);
+      this.outages.forget(server);
       for (const [key, tracked] of this.panes) {
         if (tracked.server !== server) continue;
         tracked.settle.cancel();
@@ -212,47 +228,8 @@ export class SessionMonitor {
   private async scanOnce(): Promise<void> {
     const transitions: SessionTransition[] = [];
     const tables = this.processTables.forScan((server, err) => this.reportProblem(server, 'cannot read the remote process table', err));
-    for (const server of this.servers) {
-      let panes: Pane[];
-      try {
-        panes = (await discover(server, this.clients.commander(server))).filter((p) => !p.session.startsWith(VIEWER_SESSION_PREFIX));
-        this.serverProblems.delete(server.name);
-      } catch (err) {
-        if (!(err instanceof TmuxNotRunning)) {
-          this.reportProblem(server, 'cannot list panes', err);
-          // A remote host out of reach says nothing about its panes: keep them as they were.
-          if (server.ssh) continue;
-        }
-        panes = [];
-      }
-      if (!this.servers.includes(server)) continue; // dropped by a config reload meanwhile
-      const table = panes.length > 0 ? await tables(server) : null;
-      const seen = new Set<string>();
-      for (const pane of panes) {
-        const key = `${server.name}:${pane.paneId}`;
-        seen.add(key);
-        let tracked = this.panes.get(key);
-        if (!tracked) {
-          tracked = new TrackedPane(server, pane, new SettleTimer((settled) => void this.refresh(key, settled)));
-          this.panes.set(key, tracked);
-        }
-        tracked.update(pane);
-        // Without a process table (a remote ps failed) the last identification stands.
-        if (table) this.collect(transitions, tracked.identify(identifyAgent(paneProcesses(table, pane.pid), this.manifests), foregroundGroup(server, table, pane.pid)));
-        if (pane.dead) this.collect(transitions, tracked.setState('exited', 'pane is dead', null));
-      }
-      for (const [key, tracked] of this.panes) {
-        if (tracked.server !== server || seen.has(key)) continue;
-        tracked.settle.cancel();
-        tracked.forgetSignals();
-        this.panes.delete(key);
-        this.collect(transitions, tracked.setState('exited', 'pane closed', null));
-      }
-      this.clients.sync(server, panes, this.running);
-      // Out of the list means out now: a listener reading list() before the next await
-      // must not see a pane vanish without its 'exited' transition.
-      if (transitions.length > 0) this.publish(transitions.splice(0), true);
-    }
+    // Servers are listed side by side: a remote host that hangs holds up only its own panes.
+    await Promise.all([...this.servers].map((server) => this.scanServer(server, tables)));
     this.hooks?.poll(); // in case the watch missed a write
     // Classify agent panes that are quiet; a pane in the middle of output is left to its settle timer.
     const all = this.rereadAll || ++this.scansSinceFullReread >= FULL_REREAD_EVERY_SCANS;
@@ -261,10 +238,76 @@ export class SessionMonitor {
       this.scansSinceFullReread = 0;
     }
     const due = [...this.panes.values()].filter(
-      (p) => p.isAgent && !p.settle.pending && (all || p.screenMayHaveChanged || !this.clients.covers(p.server, p.pane.sessionId)),
+      (p) => p.isAgent && !p.settle.pending && !this.outages.isDown(p.server) && (all || p.screenMayHaveChanged || !this.clients.covers(p.server, p.pane.sessionId)),
     );
     await Promise.all(due.map(async (p) => this.collect(transitions, await this.classifyPane(p))));
     // Heartbeats (last output) and titles reach the store at least once per scan.
+    this.publish(transitions, true);
+  }
+
+  /** Lists one server's panes and follows what changed; publishes its transitions. */
+  private async scanServer(server: TmuxServer, tables: (server: TmuxServer) => Promise<ProcessTable | null>): Promise<void> {
+    const panes = await this.listPanes(server);
+    if (panes === null || !this.servers.includes(server)) return; // out of reach, or dropped by a config reload meanwhile
+    const transitions: SessionTransition[] = [];
+    const table = panes.length > 0 ? await tables(server) : null;
+    if (!this.servers.includes(server)) return; // dropped while its ps ran: adding its panes back would revive them
+    const seen = new Set<string>();
+    for (const pane of panes) {
+      const key = `${server.name}:${pane.paneId}`;
+      seen.add(key);
+      let tracked = this.panes.get(key);
+      if (!tracked) {
+        tracked = new TrackedPane(server, pane, new SettleTimer((settled) => void this.refresh(key, settled)));
+        this.panes.set(key, tracked);
+      }
+      tracked.update(pane);
+      // Without a process table (a remote ps failed) the last identification stands.
+      if (table) this.collect(transitions, tracked.identify(identifyAgent(paneProcesses(table, pane.pid), this.manifests), foregroundGroup(server, table, pane.pid)));
+      if (pane.dead) this.collect(transitions, tracked.setState('exited', 'pane is dead', null));
+    }
+    for (const [key, tracked] of this.panes) {
+      if (tracked.server !== server || seen.has(key)) continue;
+      tracked.settle.cancel();
+      tracked.forgetSignals();
+      this.panes.delete(key);
+      this.collect(transitions, tracked.setState('exited', 'pane closed', null));
+    }
+    this.clients.sync(server, panes, this.running);
+    // Out of the list means out now: a listener reading list() before the next await
+    // must not see a pane vanish without its 'exited' transition.
+    if (transitions.length > 0) this.publish(transitions, true);
+  }
+
+  /** The server's panes; [] when its tmux is not running; null when a remote host is out of reach (its panes are then left as they are). */
+  private async listPanes(server: TmuxServer): Promise<Pane[] | null> {
+    if (this.outages.isDown(server)) return null; // the reconnect attempts say when it answers
+    try {
+      const panes = (await discover(server, this.clients.commander(server))).filter((p) => !p.session.startsWith(VIEWER_SESSION_PREFIX));
+      this.serverProblems.delete(server.name);
+      return panes;
+    } catch (err) {
+      if (err instanceof TmuxNotRunning) return [];
+      if (!server.ssh) {
+        this.reportProblem(server, 'cannot list panes', err);
+        return [];
+      }
+      // Out of reach says nothing about the panes there: they stay, unknown, never exited.
+      if (this.servers.includes(server) && this.outages.down(server, err)) this.markUnreachable(server);
+      return null;
+    }
+  }
+
+  /** Every pane of the host reads unknown ("host unreachable"): nothing is routed to it, no task it holds moves. */
+  private markUnreachable(server: TmuxServer): void {
+    this.clients.sync(server, [], false); // clients over a hung link would wait for it
+    const transitions: SessionTransition[] = [];
+    for (const tracked of this.panes.values()) {
+      if (tracked.server !== server) continue;
+      tracked.settle.cancel();
+      tracked.forgetSignals(); // read afresh once the host answers
+      this.collect(transitions, tracked.setState('unknown', HOST_UNREACHABLE, null));
+    }
     this.publish(transitions, true);
   }
 
@@ -293,9 +336,13 @@ export class SessionMonitor {
   /** A pane's output paused (settled) or its deadline passed: re-identify if needed, re-read, classify. */
   private async refresh(key: string, settled: boolean): Promise<void> {
     const tracked = this.panes.get(key);
-    if (!tracked || !this.running) return;
+    if (!tracked || !this.running || this.outages.isDown(tracked.server)) return;
     const transitions: SessionTransition[] = [];
-    const fg = await this.processTables.foreground(tracked.server, tracked.pane.pid);
+    const fg = this.processTables.foreground(tracked.server, tracked.pane.pid);
+    // A remote table read anew: a changed job gets the pane looked at again.
+    void fg?.newer?.then((tpgid) => {
+      if (tpgid !== tracked.foregroundGroup && this.panes.get(key) === tracked) tracked.settle.touch();
+    }, () => undefined);
     if (fg && fg.tpgid !== tracked.foregroundGroup && this.panes.get(key) === tracked) {
       // The foreground job changed (an agent started or exited): walk the tree again.
       this.collect(transitions, tracked.identify(identifyAgent(paneProcesses(fg.table(), tracked.pane.pid), this.manifests), fg.tpgid));

@@ -33,16 +33,22 @@ export class ProcessTables {
 
   /**
    * A pane's foreground group now (between scans), and a table to walk when it changed;
-   * null when a remote table cannot be read (then nothing should change).
+   * null when no table can say (then nothing should change).
+   *
+   * A remote pane answers at once from the host's last table: a remote `ps` is an ssh
+   * round trip plus the remote login shell's start-up (seconds with a heavy .bashrc),
+   * and the screen's state must not wait for it. A table older than
+   * REMOTE_TABLE_MAX_AGE_MS is read again meanwhile; `newer` resolves with the
+   * pane's group in it, so a job that started or ended is seen one read later.
    */
-  async foreground(server: TmuxServer, pid: number): Promise<{ tpgid: number; table: () => ProcessTable } | null> {
-    if (!server.ssh) return { tpgid: readStat(pid)?.tpgid ?? -1, table: readProcessTable };
-    try {
-      const table = await this.remote.get(server.ssh, REMOTE_TABLE_MAX_AGE_MS);
-      return { tpgid: foregroundGroup(server, table, pid), table: () => table };
-    } catch {
-      return null;
-    }
+  foreground(server: TmuxServer, pid: number): { tpgid: number; table: () => ProcessTable; newer: Promise<number> | null } | null {
+    if (!server.ssh) return { tpgid: readStat(pid)?.tpgid ?? -1, table: readProcessTable, newer: null };
+    const last = this.remote.latest(server.ssh);
+    const stale = !last || Date.now() - last.atMs > REMOTE_TABLE_MAX_AGE_MS;
+    const newer = stale ? this.remote.get(server.ssh, REMOTE_TABLE_MAX_AGE_MS).then((table) => foregroundGroup(server, table, pid)) : null;
+    newer?.catch(() => undefined); // a host out of reach: the scan reports it
+    if (!last) return null;
+    return { tpgid: foregroundGroup(server, last.table, pid), table: () => last.table, newer };
   }
 
   clear(): void {

@@ -45,30 +45,49 @@ export function parsePsTable(output: string): ProcessTable {
   return processTable(infos);
 }
 
-/** One connection per host: the same user, host, port and key share a process table too. */
+/** One connection per host: the same user, host, port, key and ssh_config share a process table too. */
 export function hostKey(target: SshTarget): string {
-  return JSON.stringify([target.host, target.port ?? null, target.identityFile ?? null]);
+  return JSON.stringify([target.host, target.port ?? null, target.identityFile ?? null, target.configFile ?? null]);
 }
 
 /** Remote process tables, cached briefly: concurrent and closely following callers share one ssh call. */
 export class RemoteProcessTables {
-  private readonly cache = new Map<string, { atMs: number; table: Promise<ProcessTable> }>();
+  private readonly cache = new Map<string, { atMs: number; table: Promise<ProcessTable>; pending: boolean }>();
+  /** The last table read per host, and when its read started. */
+  private readonly last = new Map<string, { atMs: number; table: ProcessTable }>();
 
-  /** The host's table, read at most `maxAgeMs` ago (0: a new read unless one is in flight this very moment). */
+  /** The last table read from the host, however old, without reading; null before the first. */
+  latest(target: SshTarget): { atMs: number; table: ProcessTable } | null {
+    return this.last.get(hostKey(target)) ?? null;
+  }
+
+  /**
+   * The host's table, read at most `maxAgeMs` ago, or the read under way when one is
+   * (a ps can take seconds: starting another meanwhile would only pile them up).
+   * 0: a read that starts now (a scan wants the processes of the panes it just listed).
+   */
   get(target: SshTarget, maxAgeMs: number): Promise<ProcessTable> {
     const key = hostKey(target);
     const hit = this.cache.get(key);
-    if (hit && Date.now() - hit.atMs <= maxAgeMs) return hit.table;
+    if (hit && (Date.now() - hit.atMs <= maxAgeMs || (hit.pending && maxAgeMs > 0))) return hit.table;
     const table = runProgram('ssh', sshArgs(withControlDir(target), { raw: PS_COMMAND })).then(parsePsTable);
-    const entry = { atMs: Date.now(), table };
+    const entry = { atMs: Date.now(), table, pending: true };
     this.cache.set(key, entry);
-    table.catch(() => {
-      if (this.cache.get(key) === entry) this.cache.delete(key);
-    });
+    table.then(
+      (t) => {
+        entry.pending = false;
+        if ((this.last.get(key)?.atMs ?? -1) <= entry.atMs) this.last.set(key, { atMs: entry.atMs, table: t });
+      },
+      () => {
+        entry.pending = false;
+        if (this.cache.get(key) === entry) this.cache.delete(key);
+      },
+    );
     return table;
   }
 
   clear(): void {
     this.cache.clear();
+    this.last.clear();
   }
 }

@@ -8,6 +8,8 @@ export interface SshTarget {
   host: string;
   port?: number;
   identityFile?: string;
+  /** An ssh_config file used instead of ~/.ssh/config (`ssh -F`): known hosts, ProxyJump, … for this host. */
+  configFile?: string;
   /** Where the shared connection's socket lives (`ssh-%C` inside it); a private temp folder when absent. */
   controlDir?: string;
 }
@@ -19,6 +21,14 @@ export interface SshTarget {
 const CONTROL_PERSIST_S = 60;
 /** An unreachable host fails a scan in seconds, not the TCP default of minutes. */
 const CONNECT_TIMEOUT_S = 5;
+/**
+ * A link that hangs (a host gone silent, a dropped route) is noticed by the shared
+ * connection within ALIVE_INTERVAL_S × ALIVE_COUNT_MAX s: it then exits, every command
+ * over it fails at once, and the next call dials again. Without this a silent link
+ * holds every command until TCP gives up, many minutes later.
+ */
+const ALIVE_INTERVAL_S = 5;
+const ALIVE_COUNT_MAX = 3;
 
 /** The folder for control sockets when none is configured: per user, so no one else can use ours. */
 export function defaultControlDir(): string {
@@ -41,6 +51,9 @@ export function sshArgs(target: SshTarget, remote: readonly string[] | { raw: st
     '-o', `ControlPersist=${CONTROL_PERSIST_S}`,
     '-o', 'BatchMode=yes',
     '-o', `ConnectTimeout=${CONNECT_TIMEOUT_S}`,
+    '-o', `ServerAliveInterval=${ALIVE_INTERVAL_S}`,
+    '-o', `ServerAliveCountMax=${ALIVE_COUNT_MAX}`,
+    ...(target.configFile ? ['-F', target.configFile] : []),
     ...(target.port !== undefined ? ['-p', String(target.port)] : []),
     ...(target.identityFile ? ['-i', target.identityFile] : []),
     opts.tty ? '-t' : '-T',

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { defaultControlDir } from './ssh.js';
 import { tmuxServer, type TmuxServer } from './server.js';
@@ -5,7 +6,7 @@ import { tmuxServer, type TmuxServer } from './server.js';
 /** What servers.yaml says, in the shape this module needs (the config schema is the reference). */
 export interface ServersConfig {
   tmux_sockets: readonly string[];
-  ssh_hosts: ReadonlyArray<{ name: string; host: string; port?: number | null; tmux_socket?: string | null; identity_file?: string | null }>;
+  ssh_hosts: ReadonlyArray<{ name: string; host: string; port?: number | null; tmux_socket?: string | null; identity_file?: string | null; ssh_config?: string | null }>;
 }
 
 /**
@@ -48,6 +49,8 @@ export function serversToWatch(base: readonly TmuxServer[], config: ServersConfi
         host: h.host,
         ...(h.port != null ? { port: h.port } : {}),
         ...(h.identity_file ? { identityFile: h.identity_file } : {}),
+        // ssh expands ~ in -i itself, but not in -F.
+        ...(h.ssh_config ? { configFile: h.ssh_config.startsWith('~/') ? path.join(os.homedir(), h.ssh_config.slice(2)) : h.ssh_config } : {}),
         controlDir,
       },
     });

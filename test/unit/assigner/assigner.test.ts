@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Session } from '../../../src/shared/api.js';
 import { Assigner, type Deliver } from '../../../src/main/assigner/assigner.js';
 import { explainTask } from '../../../src/main/assigner/explain.js';
@@ -17,6 +17,8 @@ describe('Assigner', () => {
   let sessions: Session[];
   let delivered: Array<{ session: string; prompt: string }>;
   let outcome: Outcome;
+  /** When set, deliveries wait for it instead of answering `outcome` at once. */
+  let slowOutcome: Promise<Outcome> | null;
   let changes: number;
   let assigner: Assigner;
   let stop: () => Promise<void>;
@@ -28,6 +30,7 @@ describe('Assigner', () => {
     sessions = [session('dev_worker1', 'idle', 'claude', '%1'), session('dev_worker2', 'idle', 'claude', '%2'), session('codex', 'idle', 'codex', '%3')];
     delivered = [];
     outcome = { outcome: 'taken', reason: 'the input box was cleared' };
+    slowOutcome = null;
     changes = 0;
     assigner = new Assigner({
       store,
@@ -35,7 +38,7 @@ describe('Assigner', () => {
       getSessions: () => sessions,
       deliver: async (s, prompt) => {
         delivered.push({ session: s.name, prompt });
-        return outcome;
+        return slowOutcome ?? outcome;
       },
       clock: clock.now,
       onChange: () => changes++,
@@ -137,6 +140,21 @@ describe('Assigner', () => {
     await run();
     // Delivery saw the agent working: in progress straight away.
     expect(store.tasks.get(a.id)?.status).toBe('in_progress');
+  });
+
+  it('a delivery whose check fails after the agent was seen working (its host dropped mid-check) keeps the task', async () => {
+    let finish: (o: Outcome) => void = () => undefined;
+    slowOutcome = new Promise<Outcome>((resolve) => (finish = resolve));
+    const a = add('infrastructure', 'a');
+    assigner.round(); // claims now; the delivery starts
+    await vi.waitFor(() => expect(delivered).toHaveLength(1)); // and is typing
+    expect(store.tasks.get(a.id)?.status).toBe('assigned');
+    setState('dev_worker1', 'working'); // the monitor saw it start
+    expect(store.tasks.get(a.id)?.status).toBe('in_progress');
+    finish({ outcome: 'failed', reason: 'cannot reach tmux server "buildbox" over ssh' });
+    await assigner.settled();
+    expect(store.tasks.get(a.id)).toMatchObject({ status: 'in_progress', assignedTo: 'dev_worker1' });
+    expect(store.decisions.forTask(a.id).at(-1)).toMatchObject({ decision: 'taken', reason: expect.stringContaining('was seen working on it before the delivery check failed') });
   });
 
   it('a session exiting mid-task puts its task back in the queue, marked in its history', async () => {

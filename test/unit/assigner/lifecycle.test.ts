@@ -31,7 +31,10 @@ describe('lifecycleActions', () => {
     { status: 'in_progress', from: 'working', to: 'idle', expected: 'complete' },
     { status: 'in_progress', from: 'waiting', to: 'idle', expected: 'complete' },
     { status: 'assigned', from: 'working', to: 'idle', expected: null }, // not started yet: an idle screen is no result
-    { status: 'in_progress', from: 'unknown', to: 'idle', expected: null },
+    // Unreadable for a while (a remote host out of reach) after it was seen working: its turn ended.
+    { status: 'in_progress', from: 'unknown', to: 'idle', expected: 'complete' },
+    { status: 'assigned', from: 'unknown', to: 'idle', expected: null },
+    { status: 'in_progress', from: 'working', to: 'unknown', expected: null }, // host unreachable: the task stays
     { status: 'in_progress', from: 'working', to: 'exited', expected: 'requeue' },
     { status: 'assigned', from: 'idle', to: 'exited', expected: 'requeue' },
     { status: 'in_progress', from: 'working', to: 'waiting', expected: 'attention' },

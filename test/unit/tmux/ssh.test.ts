@@ -1,3 +1,5 @@
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sshArgs } from '../../../src/main/tmux/ssh.js';
 import { tmuxCommand, tmuxServer } from '../../../src/main/tmux/server.js';
@@ -6,9 +8,10 @@ import { ServersFile } from '../../../src/main/config/schemas/servers.js';
 
 describe('sshArgs', () => {
   it('shares one connection, never prompts, ends options with -- and sends one quoted command', () => {
-    const args = sshArgs({ host: 'dev@buildbox.lan', port: 2222, identityFile: '/k/id', controlDir: '/c' }, ['tmux', '-L', "it's", 'list-panes']);
+    const args = sshArgs({ host: 'dev@buildbox.lan', port: 2222, identityFile: '/k/id', configFile: '/etc/arch/ssh_config', controlDir: '/c' }, ['tmux', '-L', "it's", 'list-panes']);
     expect(args).toEqual([
       '-o', 'ControlMaster=auto', '-o', 'ControlPath=/c/ssh-%C', '-o', 'ControlPersist=60', '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5',
+      '-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=3', '-F', '/etc/arch/ssh_config',
       '-p', '2222', '-i', '/k/id', '-T', '--', 'dev@buildbox.lan', `'tmux' '-L' 'it'\\''s' 'list-panes'`,
     ]);
   });
@@ -42,6 +45,14 @@ describe('servers to watch', () => {
     expect(problems).toEqual([expect.stringContaining('"cli-sock" is skipped')]);
   });
 
+  it('passes ssh_config as ssh -F, with ~/ expanded (ssh does not expand -F)', () => {
+    const { servers } = serversToWatch([], {
+      tmux_sockets: [],
+      ssh_hosts: [{ name: 'a', host: 'h', ssh_config: '~/.architect/ssh_config' }, { name: 'b', host: 'h', ssh_config: '/etc/arch/ssh_config' }],
+    }, '/ctl');
+    expect(servers.map((s) => s.ssh?.configFile)).toEqual([path.join(os.homedir(), '.architect/ssh_config'), '/etc/arch/ssh_config']);
+  });
+
   it('keeps control sockets under the data folder only when the path fits a socket address', () => {
     expect(sshControlDir('/home/me/.architect')).toBe('/home/me/.architect/ssh');
     expect(sshControlDir(`/tmp/${'x'.repeat(80)}`)).toMatch(/architect-ssh-/);
@@ -69,6 +80,7 @@ describe('servers.yaml schema', () => {
     ['a duplicate socket', { tmux_sockets: ['a', 'a'] }, /tmux_sockets.1: .*listed twice/],
     ['an unknown key', { ssh_hosts: [{ name: 'a', host: 'h', user: 'x' }] }, /ssh_hosts.0: /],
     ['a bad port', { ssh_hosts: [{ name: 'a', host: 'h', port: 70000 }] }, /ssh_hosts.0.port/],
+    ['a relative ssh_config', { ssh_hosts: [{ name: 'a', host: 'h', ssh_config: 'ssh_config' }] }, /ssh_hosts.0.ssh_config: .*absolute path or starts with "~\/"/],
   ])('refuses %s', (_label, body, expected) => {
     expect(messages({ version: '1.0', ...body }).join('\n')).toMatch(expected);
   });

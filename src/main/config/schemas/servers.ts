@@ -24,6 +24,17 @@ export const SshHost = z
     tmux_socket: ServerName.nullable().optional(),
     /** A private key for `ssh -i`; ssh's own configuration decides when absent. */
     identity_file: z.string().min(1).nullable().optional(),
+    /**
+     * An ssh_config file for this host instead of ~/.ssh/config (`ssh -F`), e.g. its
+     * own known_hosts or a ProxyJump. Absolute or `~/…`: there is no folder it could
+     * be relative to that would not surprise someone.
+     */
+    ssh_config: z
+      .string()
+      .min(1)
+      .refine((f) => f.startsWith('/') || f.startsWith('~/'), 'ssh_config is an absolute path or starts with "~/"')
+      .nullable()
+      .optional(),
   })
   .strict();
 export type SshHost = z.infer<typeof SshHost>;

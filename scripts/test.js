@@ -11,13 +11,18 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buildState } from './build-state.js';
 import { newRunId, reapLeftovers, RUN_VARIABLE } from './leftovers.js';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const SOLO = 'test/integration/real-agents';
 const SCREENSHOT_TESTS = ['test/e2e/tour.test.ts', 'test/e2e/live-console.test.ts', 'test/e2e/workflows.test.ts'];
 
-if (!existsSync(path.join(root, 'out', 'renderer', 'index.html')) || !existsSync(path.join(root, 'out', 'cli', 'architect.js'))) {
+// The browser tests and the CLI tests run the build: a missing or stale one (sources
+// changed since, say after a pull or a merge) is rebuilt first, as npm start does.
+const built = existsSync(path.join(root, 'out', 'renderer', 'index.html')) && existsSync(path.join(root, 'out', 'cli', 'architect.js'));
+if (!built || buildState(root) !== 'fresh') {
+  console.log(built ? 'architect: the sources changed since the last build; building first…' : 'architect: building first…');
   const b = spawnSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit', cwd: root });
   if (b.status !== 0) process.exit(b.status ?? 1);
 }

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
  * real CLI through its states by what it types:
  *   SLOW    reply after `slowMs` (the CLI shows its working screen meanwhile)
  *   TOOL    ask to run a shell command (the CLI shows its approval dialog)
- *   ASK     ask the user a multiple-choice question (Claude Code, Codex)
+ *   ASK     ask the user a multiple-choice question (Claude Code; Codex in Plan mode; Gemini CLI's ask_user)
  *   ERR401 / ERR429 / ERR500   answer with that HTTP status (error screens)
  *   anything else, or a tool result: reply at once with REPLY_TEXT.
  * Only the agent's main conversation (a request that offers tools) is steered; side
@@ -236,7 +236,9 @@ async function geminiStream(marker: Marker | null, res: http.ServerResponse, slo
   if (marker === 'SLOW') await sleep(slowMs);
   const part = marker === 'TOOL'
     ? { functionCall: { name: 'run_shell_command', args: { command: TOOL_COMMAND, description: TOOL_REASON } } }
-    : { text: REPLY_TEXT };
+    : marker === 'ASK'
+      ? { functionCall: { name: 'ask_user', args: { questions: [{ question: QUESTION, header: 'Folder', type: 'choice', options: CHOICES }] } } }
+      : { text: REPLY_TEXT };
   const chunk = { candidates: [{ content: { role: 'model', parts: [part] }, finishReason: 'STOP', index: 0 }], usageMetadata: GEMINI_USAGE };
   res.write(`data: ${JSON.stringify(chunk)}\n\n`);
   res.end();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChannelName } from './notifications.js';
 
 // config/base/sla_rules.yaml — how long each task type may take (seed 000 part 2.1 A).
 
@@ -18,7 +19,8 @@ export type SlaTarget = z.infer<typeof SlaTarget>;
 export const EscalationAction = z.enum(['alert_user', 'highlight_task', 'reassign']);
 export type EscalationAction = z.infer<typeof EscalationAction>;
 
-export const NotificationChannel = z.enum(['dashboard', 'desktop', 'log']);
+/** dashboard, log, desktop, or a channel named in notifications.yaml (checked across the files). */
+export const NotificationChannel = ChannelName;
 export type NotificationChannel = z.infer<typeof NotificationChannel>;
 
 export const EscalationRule = z

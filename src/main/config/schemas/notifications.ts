@@ -168,8 +168,12 @@ export type NotificationRule = z.infer<typeof NotificationRule>;
 export const NotificationsFile = z
   .object({
     version: z.union([z.string(), z.number()]).transform(String),
-    /** An agent's state must hold this long before it is an event (a flicker never is). */
-    settle_seconds: z.number().min(0).max(60).default(1),
+    /**
+     * An agent's state must hold this long before it is an event (a flicker never is).
+     * Known flickers (a spinner frame read as idle, a redraw) last 100–200 ms; half a
+     * second keeps them out and still gets a waiting agent to a phone within ~1 s.
+     */
+    settle_seconds: z.number().min(0).max(60).default(0.5),
     /** Where links in messages point (the console as its readers reach it); the serving URL when absent. */
     console_url: z
       .string()
@@ -184,4 +188,4 @@ export const NotificationsFile = z
 export type NotificationsFile = z.infer<typeof NotificationsFile>;
 
 /** No notifications.yaml: no rules; the built-in channels still serve SLA alerts. */
-export const NO_NOTIFICATIONS: NotificationsFile = { version: '1.0', settle_seconds: 1, channels: {}, rules: [] };
+export const NO_NOTIFICATIONS: NotificationsFile = { version: '1.0', settle_seconds: 0.5, channels: {}, rules: [] };

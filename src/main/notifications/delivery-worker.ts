@@ -165,7 +165,8 @@ export class DeliveryWorker {
     const what = { delivery: d.id, channel: d.channel, event: d.event ?? 'alert', attempt: attempts };
     if (result.ok) {
       outbox.finish(d.id, { status: 'sent', attempts, detail: result.detail }, now);
-      this.log.info(`notification sent to ${d.channel}: ${result.detail}`, what);
+      // In-process channels (dashboard, log, desktop) cannot fail; their sends would only be noise.
+      this.log[sender.retry.attempts === 0 && !result.detail.startsWith('HTTP') ? 'debug' : 'info'](`notification sent to ${d.channel}: ${result.detail}`, what);
     } else if (result.retryable && attempts <= sender.retry.attempts) {
       const wait = backoffMs(sender.retry, attempts);
       outbox.retryAt(d.id, attempts, result.detail, new Date(now.getTime() + wait));

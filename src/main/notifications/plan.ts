@@ -18,9 +18,10 @@ export interface EventFacts {
 /** What was sent before (sent, pending or failed deliveries; suppressed ones do not count). */
 export interface DeliveryHistory {
   sentForSubject(rule: string, subject: string, since: Date): boolean;
-  /** Events (not deliveries) the rule sent. */
-  sentByRule(rule: string, since: Date): number;
-  sentOnChannel(channel: string, since: Date): number;
+  /** Events (not deliveries) the rule sent, counted up to `atMost` (a limit needs no more). */
+  sentByRule(rule: string, since: Date, atMost: number): number;
+  /** Deliveries to the channel, counted up to `atMost`. */
+  sentOnChannel(channel: string, since: Date, atMost: number): number;
 }
 
 export interface PlannedDelivery {
@@ -30,6 +31,16 @@ export interface PlannedDelivery {
   /** Why it was suppressed. */
   detail: string | null;
 }
+
+/**
+ * Built-in channels a backlog could flood (an SLA pass over thousands of late tasks):
+ * limited unless notifications.yaml declares its own limit. The dashboard keeps every
+ * alert (the Alerts page lists them), so it has none.
+ */
+export const BUILTIN_RATE_LIMITS: Readonly<Record<string, RateLimit>> = {
+  desktop: { count: 6, per_minutes: 1 },
+  log: { count: 60, per_minutes: 1 },
+};
 
 /** The rule an escalation's own notification_channels count as. */
 export const SLA_RULE = 'sla_rules.yaml';
@@ -68,8 +79,8 @@ export function planDeliveries(input: {
   for (const p of planned) {
     if (p.status !== 'pending') continue;
     const declared = file.channels[p.channel];
-    const limit = declared?.rate_limit;
-    if (limit && overLimit(limit, (since) => history.sentOnChannel(p.channel, since), now)) {
+    const limit = declared?.rate_limit ?? BUILTIN_RATE_LIMITS[p.channel];
+    if (limit && overLimit(limit, (since, atMost) => history.sentOnChannel(p.channel, since, atMost), now)) {
       p.status = 'suppressed';
       p.detail = `channel rate limit: ${limit.count} per ${limit.per_minutes} min`;
     }
@@ -85,14 +96,14 @@ function ruleSuppression(rule: NotificationRule, name: string, file: Notificatio
     const since = new Date(now.getTime() - rule.dedupe_minutes * MS_PER_MINUTE);
     if (history.sentForSubject(name, facts.subject, since)) return `sent for ${facts.subject} within the last ${rule.dedupe_minutes} min (dedupe_minutes)`;
   }
-  if (rule.rate_limit && overLimit(rule.rate_limit, (since) => history.sentByRule(name, since), now)) {
+  if (rule.rate_limit && overLimit(rule.rate_limit, (since, atMost) => history.sentByRule(name, since, atMost), now)) {
     return `rule rate limit: ${rule.rate_limit.count} per ${rule.rate_limit.per_minutes} min`;
   }
   return null;
 }
 
-function overLimit(limit: RateLimit, count: (since: Date) => number, now: Date): boolean {
-  return count(new Date(now.getTime() - limit.per_minutes * MS_PER_MINUTE)) >= limit.count;
+function overLimit(limit: RateLimit, count: (since: Date, atMost: number) => number, now: Date): boolean {
+  return count(new Date(now.getTime() - limit.per_minutes * MS_PER_MINUTE), limit.count) >= limit.count;
 }
 
 /** The rule's filters; a filter on a fact the event does not have never matches. */

@@ -116,7 +116,10 @@ export function setupAttention(opts: {
       return null;
     }
     if (!published) return null;
-    log.info(`${event.event}: ${event.message}`, { deliveries: published.deliveries.map((d) => `${d.channel}:${d.status}`).join(',') || 'none' });
+    // SLA alerts are logged by their own log channel (a backlog raises thousands at once).
+    log[event.event.startsWith('sla_') ? 'debug' : 'info'](`${event.event}: ${event.message}`, {
+      deliveries: published.deliveries.map((d) => `${d.channel}:${d.status}`).join(',') || 'none',
+    });
     worker.kick();
     emitDeliveries();
     if (published.markedUnread) emitAttention();

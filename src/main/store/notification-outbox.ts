@@ -100,8 +100,11 @@ export class NotificationOutbox {
        VALUES (@notificationId, @channel, @rule, @subject, @status, @detail, @at, @next, @finished)`,
     );
     this.subjectStmt = db.prepare(`SELECT 1 FROM notification_deliveries WHERE rule = ? AND subject = ? AND created_at >= ? AND ${COUNTED} LIMIT 1`).pluck();
-    this.ruleStmt = db.prepare(`SELECT COUNT(DISTINCT notification_id) FROM notification_deliveries WHERE rule = ? AND created_at >= ? AND ${COUNTED}`).pluck();
-    this.channelStmt = db.prepare(`SELECT COUNT(*) FROM notification_deliveries WHERE channel = ? AND created_at >= ? AND ${COUNTED}`).pluck();
+    // Counted up to the limit only: a backlog of thousands in the window costs no more than the limit.
+    this.ruleStmt = db.prepare(
+      `SELECT COUNT(*) FROM (SELECT DISTINCT notification_id FROM notification_deliveries WHERE rule = ? AND created_at >= ? AND ${COUNTED} LIMIT ?)`,
+    ).pluck();
+    this.channelStmt = db.prepare(`SELECT COUNT(*) FROM (SELECT 1 FROM notification_deliveries WHERE channel = ? AND created_at >= ? AND ${COUNTED} LIMIT ?)`).pluck();
     this.dueStmt = db.prepare(
       `SELECT d.id, d.notification_id AS notificationId, d.channel, d.attempts, n.payload, n.message, n.level, n.event
        FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id
@@ -116,8 +119,11 @@ export class NotificationOutbox {
     );
     this.finishStmt = db.prepare(`UPDATE notification_deliveries SET status = @status, attempts = @attempts, detail = @detail, finished_at = @at, next_attempt_at = NULL WHERE id = @id AND status = 'pending'`);
     this.retryStmt = db.prepare(`UPDATE notification_deliveries SET attempts = @attempts, detail = @detail, next_attempt_at = @next WHERE id = @id AND status = 'pending'`);
-    this.pendingOfChannelStmt = db.prepare(`SELECT id FROM notification_deliveries WHERE status = 'pending' AND channel = ? ORDER BY id`).pluck();
-    this.dropStmt = db.prepare(`UPDATE notification_deliveries SET status = 'dropped', detail = ?, finished_at = ?, next_attempt_at = NULL WHERE id = ? AND status = 'pending'`);
+    this.pendingOfChannelStmt = db.prepare(`SELECT COUNT(*) FROM (SELECT 1 FROM notification_deliveries WHERE status = 'pending' AND channel = ? LIMIT ?)`).pluck();
+    this.dropStmt = db.prepare(
+      `UPDATE notification_deliveries SET status = 'dropped', detail = ?, finished_at = ?, next_attempt_at = NULL
+       WHERE id IN (SELECT id FROM notification_deliveries WHERE status = 'pending' AND channel = ? ORDER BY id LIMIT ?)`,
+    );
     this.recentStmt = db.prepare(`SELECT ${LIST_COLUMNS} FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id ORDER BY d.id DESC LIMIT ?`);
     this.recentFailedStmt = db.prepare(
       `SELECT ${LIST_COLUMNS} FROM notification_deliveries d JOIN notifications n ON n.id = d.notification_id WHERE d.status = 'failed' ORDER BY d.id DESC LIMIT ?`,
@@ -166,12 +172,14 @@ export class NotificationOutbox {
     return this.subjectStmt.get(rule, subject, toSqlTime(since)) !== undefined;
   }
 
-  sentByRule(rule: string, since: Date): number {
-    return this.ruleStmt.get(rule, toSqlTime(since)) as number;
+  /** Events the rule sent since, counted up to `atMost`. */
+  sentByRule(rule: string, since: Date, atMost: number): number {
+    return this.ruleStmt.get(rule, toSqlTime(since), atMost) as number;
   }
 
-  sentOnChannel(channel: string, since: Date): number {
-    return this.channelStmt.get(channel, toSqlTime(since)) as number;
+  /** Deliveries to the channel since, counted up to `atMost`. */
+  sentOnChannel(channel: string, since: Date, atMost: number): number {
+    return this.channelStmt.get(channel, toSqlTime(since), atMost) as number;
   }
 
   due(now: Date, limit: number): DueDelivery[] {
@@ -203,11 +211,9 @@ export class NotificationOutbox {
 
   /** Keeps a channel's queue at `max` pending deliveries: the oldest beyond it are dropped. */
   boundQueue(channel: string, max: number, at: Date): number {
-    const pending = this.pendingOfChannelStmt.all(channel) as number[];
-    const excess = pending.length - max;
-    if (excess <= 0) return 0;
-    for (const id of pending.slice(0, excess)) this.dropStmt.run(`queue full: more than ${max} deliveries were waiting for ${channel}`, toSqlTime(at), id);
-    return excess;
+    // Reads at most max + 1 entries of the queue's index, however long the queue grew.
+    if ((this.pendingOfChannelStmt.get(channel, max + 1) as number) <= max) return 0;
+    return this.dropStmt.run(`queue full: more than ${max} deliveries were waiting for ${channel}`, toSqlTime(at), channel, 1).changes;
   }
 
   recent(limit: number, failedOnly = false): DeliveryRow[] {

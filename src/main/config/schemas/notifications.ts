@@ -22,7 +22,7 @@ export type NotificationEvent = z.infer<typeof NotificationEvent>;
  * log, and the desktop (Electron's notifications, or the browser's in the web console).
  * `desktop` may be declared to give it a rate limit; the other two are fixed.
  */
-export const BUILTIN_CHANNELS = ['dashboard', 'log', 'desktop'] as const;
+export const BUILTIN_CHANNELS = ['dashboard', 'desktop', 'log'] as const;
 export const FIXED_CHANNELS: readonly string[] = ['dashboard', 'log'];
 
 export const ChannelName = z.string().regex(/^[a-z0-9][a-z0-9_-]*$/, 'channel names are lowercase words joined by - or _');

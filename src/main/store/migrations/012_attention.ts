@@ -37,6 +37,7 @@ CREATE INDEX idx_deliveries_rule ON notification_deliveries(rule, created_at) WH
 CREATE INDEX idx_deliveries_subject ON notification_deliveries(rule, subject, created_at) WHERE status IN ('pending', 'sent', 'failed');
 CREATE INDEX idx_deliveries_channel ON notification_deliveries(channel, created_at) WHERE status IN ('pending', 'sent', 'failed');
 CREATE INDEX idx_deliveries_failed ON notification_deliveries(id) WHERE status = 'failed';
+CREATE INDEX idx_deliveries_queue ON notification_deliveries(channel, id) WHERE status = 'pending';
 
 -- The attention episode a session is in (waiting on one dialog, stopped on one error):
 -- the same episode seen again (after a reload, a restart, a flicker) is not a new event.

@@ -62,10 +62,8 @@ export function attentionCommands(deps: {
       // Longest waiting first: it has held its agent up the most.
       return { items: items.sort((a, b) => (a.stateSince ?? '').localeCompare(b.stateSince ?? '') || a.name.localeCompare(b.name)) };
     },
-    'attention.unread': () => {
-      const present = new Set(deps.sessions().map((s) => s.id));
-      return { marks: deps.memory.unread().filter((m) => present.has(m.sessionId)) };
-    },
+    // All marks: a client shows those of the sessions it lists (a pane may come back).
+    'attention.unread': () => ({ marks: deps.memory.unread() }),
     'attention.markRead': (p) => {
       const id = find(p.sessionId)?.id ?? p.sessionId;
       if (deps.memory.clearUnread(id)) deps.markedRead();

@@ -63,7 +63,8 @@ export class EventPublisher {
           event: event.event,
           level: event.level,
           message: event.message,
-          taskId: event.task?.id ?? null,
+          // A test's example task is not a row of tasks (the column is a foreign key).
+          taskId: event.test ? null : (event.task?.id ?? null),
           sessionId: event.session?.id ?? null,
           payload: event,
           channels,

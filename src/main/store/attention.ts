@@ -108,6 +108,7 @@ export class AttentionTaskReads {
   private readonly outcomesStmt: Database.Statement;
   private readonly lastEventStmt: Database.Statement;
   private readonly factsStmt: Database.Statement;
+  private readonly heldStmt: Database.Statement;
 
   constructor(db: WriterDb) {
     this.outcomesStmt = db.prepare(
@@ -115,6 +116,7 @@ export class AttentionTaskReads {
        WHERE id > ? AND id <= ? AND to_status IN ('completed', 'failed') ORDER BY id LIMIT ?`,
     );
     this.lastEventStmt = db.prepare('SELECT COALESCE(MAX(id), 0) FROM task_events').pluck();
+    this.heldStmt = db.prepare(`SELECT MAX(id) FROM tasks WHERE assigned_to = ? AND status IN ('assigned', 'in_progress')`).pluck();
     this.factsStmt = db.prepare(
       `SELECT t.id, t.title, t.type, p.name AS project, t.assigned_to AS assignedTo FROM tasks t LEFT JOIN projects p ON p.id = t.project_id WHERE t.id = ?`,
     );
@@ -128,6 +130,11 @@ export class AttentionTaskReads {
   /** Completions and failures after `after`, up to `upTo`, oldest first. */
   outcomes(after: number, upTo: number, limit: number): TaskOutcomeRow[] {
     return (this.outcomesStmt.all(after, upTo, limit) as TaskOutcomeRow[]).map((r) => ({ ...r, at: fromSqlTime(r.at) }));
+  }
+
+  /** The task a session (by name) holds now, for a process without the console's session list (the CLI). */
+  heldBy(session: string): number | null {
+    return (this.heldStmt.get(session) as number | null) ?? null;
   }
 
   facts(id: number): TaskFacts | null {

@@ -16,6 +16,8 @@ export interface AgentEventsDeps {
   /** The dialog on a waiting session's screen, or null (none readable, or the screen could not be read). */
   readDialog(session: Session): Promise<ScreenDialog | null>;
   task(id: number): EventTask | null;
+  /** The task a session (by name) holds now, from the queue. */
+  heldBy(session: string): number | null;
   projectOf(session: Session): string | null;
   /** A session settled in a state (task events wait for idle). */
   settled(change: SettledChange): void;
@@ -44,7 +46,7 @@ export class AgentEvents {
   /** Every published session list. */
   onSessions(sessions: readonly Session[]): void {
     if (!this.running) return;
-    for (const change of this.deps.tracker.observe(sessions, this.clock().getTime())) this.enqueue(change);
+    for (const change of this.deps.tracker.observe(sessions, this.clock().getTime(), this.deps.heldBy)) this.enqueue(change);
     this.fire();
   }
 
@@ -129,7 +131,8 @@ export class AgentEvents {
       return;
     }
     memory.startEpisode(s.id, event, fingerprint, now);
-    const task = change.taskId !== null ? this.deps.task(change.taskId) : null;
+    const taskId = change.taskId ?? this.deps.heldBy(s.name);
+    const task = taskId !== null ? this.deps.task(taskId) : null;
     const session = eventSession(s, change);
     const eventDialog = dialog ? { kind: dialog.kind, question: dialog.question, options: dialog.options.filter((o) => o.offered).map((o) => o.label) } : null;
     this.deps.publish({

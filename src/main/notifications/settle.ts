@@ -41,8 +41,12 @@ export class SettleTracker {
     this.settleMs = ms;
   }
 
-  /** The whole list as published. Returns what settled at once (closed panes). */
-  observe(sessions: readonly Session[], nowMs: number): SettledChange[] {
+  /**
+   * The whole list as published. Returns what settled at once (closed panes).
+   * `heldBy` names the task a session holds now: the list's own `currentTaskId` is as of
+   * its last publish, and a task given to an idle session does not publish the list.
+   */
+  observe(sessions: readonly Session[], nowMs: number, heldBy: (name: string) => number | null = () => null): SettledChange[] {
     const seen = new Set<string>();
     for (const s of sessions) {
       if (NOT_AGENTS.has(s.agent)) continue;
@@ -51,7 +55,8 @@ export class SettleTracker {
       if (!t) this.tracks.set(s.id, { state: s.state, reason: s.reason, sinceMs: nowMs, taskAtStart: s.currentTaskId, settled: null, last: s });
       else {
         if (t.state !== s.state || t.reason !== s.reason) {
-          Object.assign(t, { state: s.state, reason: s.reason, sinceMs: nowMs, taskAtStart: s.currentTaskId ?? t.last.currentTaskId });
+          const held = s.currentTaskId ?? (s.state === 'exited' ? heldBy(s.name) : null) ?? t.last.currentTaskId;
+          Object.assign(t, { state: s.state, reason: s.reason, sinceMs: nowMs, taskAtStart: held });
         }
         t.last = s;
       }
@@ -60,7 +65,7 @@ export class SettleTracker {
     for (const [id, t] of this.tracks) {
       if (seen.has(id)) continue;
       this.tracks.delete(id);
-      const taskId = t.state === 'exited' ? t.taskAtStart : t.last.currentTaskId;
+      const taskId = t.state === 'exited' ? t.taskAtStart : (heldBy(t.last.name) ?? t.last.currentTaskId);
       if (t.settled?.state !== 'exited') out.push({ session: t.last, from: t.settled?.state ?? null, to: 'exited', reason: 'pane closed', gone: true, taskId });
     }
     return out;

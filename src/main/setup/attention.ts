@@ -152,6 +152,7 @@ export function setupAttention(opts: {
       const f = taskReads.facts(id);
       return f ? { id: f.id, title: f.title, type: f.type, project: f.project } : null;
     },
+    heldBy: (name) => taskReads.heldBy(name),
     projectOf,
     settled: (change) => tasks.settled(change),
     logger: log,
@@ -165,10 +166,11 @@ export function setupAttention(opts: {
     }
   };
   pollTasks(); // sets the cursor on a first run; resumes after a restart
-  const offSessions = opts.sessions.onChange((sessions) => {
+  const offSessions = opts.sessions.onChange((sessions, transitions) => {
     latestSessions = sessions;
     agents.onSessions(sessions);
-    emitAttention();
+    // The waiting count moves only with a transition; unread marks are emitted where they change.
+    if (transitions.length > 0) emitAttention();
   });
   agents.onSessions(latestSessions);
   const offTasks = bus.on('tasks.changed', pollTasks);

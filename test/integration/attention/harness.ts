@@ -89,7 +89,12 @@ export class AttentionConsole {
   }
 
   writeNotifications(text: string): void {
-    const file = path.join(this.configDir, 'base', 'notifications.yaml');
+    this.writeConfig('notifications.yaml', text);
+  }
+
+  /** Replaces a base config file as an editor saves it (a new file renamed over the old). */
+  writeConfig(name: string, text: string): void {
+    const file = path.join(this.configDir, 'base', name);
     const tmp = `${file}.tmp`;
     fs.writeFileSync(tmp, text);
     fs.renameSync(tmp, file);

@@ -73,24 +73,9 @@ export function setupAttention(opts: {
     lastCounts = key;
     bus.emit('attention.changed', { unread, waiting });
   };
-  let alertsScheduled = false;
-  const emitAlerts = (): void => {
-    if (alertsScheduled) return;
-    alertsScheduled = true;
-    setImmediate(() => {
-      alertsScheduled = false;
-      bus.emit('alerts.changed', { open: alerts.countOpen(), latest: alerts.latestOpen() });
-    });
-  };
-  let deliveriesScheduled = false;
-  const emitDeliveries = (): void => {
-    if (deliveriesScheduled) return;
-    deliveriesScheduled = true;
-    setImmediate(() => {
-      deliveriesScheduled = false;
-      bus.emit('notifications.changed', { at: new Date().toISOString() });
-    });
-  };
+  // A backlog sends thousands of deliveries at once: clients hear once per turn of the loop.
+  const emitAlerts = coalesced(() => bus.emit('alerts.changed', { open: alerts.countOpen(), latest: alerts.latestOpen() }));
+  const emitDeliveries = coalesced(() => bus.emit('notifications.changed', { at: new Date().toISOString() }));
 
   const worker = new DeliveryWorker({
     outbox,
@@ -228,5 +213,18 @@ export function setupAttention(opts: {
       await agents.stop();
       await stopWorker();
     },
+  };
+}
+
+/** `fn` once on the next turn of the event loop, however many calls arrive meanwhile. */
+function coalesced(fn: () => void): () => void {
+  let scheduled = false;
+  return () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      fn();
+    });
   };
 }

@@ -18,6 +18,8 @@ export interface Published {
   notificationId: number;
   deliveries: PlannedDelivery[];
   markedUnread: boolean;
+  /** The event is on the dashboard now (its alert banner should be refreshed). */
+  onDashboard: boolean;
 }
 
 export class EventPublisher {
@@ -72,11 +74,15 @@ export class EventPublisher {
         });
         if (id === null) return null;
       } else outbox.describeEvent(id, { event: event.event, sessionId: event.session?.id ?? null, payload: event, channels });
-      for (const d of deliveries) outbox.insertDelivery({ notificationId: id, channel: d.channel, rule: d.rule, subject: event.subject, status: d.status, detail: d.detail, at: now });
-      for (const channel of channels) outbox.boundQueue(channel, MAX_PENDING_PER_CHANNEL, now);
+      for (const d of deliveries) {
+        // The dashboard lists the stored event itself: delivered by this transaction, nothing to queue.
+        const shown = d.status === 'pending' && d.channel === 'dashboard';
+        outbox.insertDelivery({ notificationId: id, channel: d.channel, rule: d.rule, subject: event.subject, status: shown ? 'sent' : d.status, detail: shown ? 'shown on the dashboard' : d.detail, at: now });
+        if (d.status === 'pending' && !shown) outbox.boundQueue(d.channel, MAX_PENDING_PER_CHANNEL, now);
+      }
       const markedUnread = !event.test && event.session !== null && MARKS_UNREAD.has(event.event);
       if (markedUnread) memory.markUnread(event.session!.id, event.event, event.title, now);
-      return { notificationId: id, deliveries, markedUnread };
+      return { notificationId: id, deliveries, markedUnread, onDashboard: channels.includes('dashboard') };
     });
   }
 }

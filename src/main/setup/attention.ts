@@ -12,6 +12,7 @@ import { channelSenders } from '../notifications/channels.js';
 import { DeliveryWorker } from '../notifications/delivery-worker.js';
 import type { AttentionEvent } from '../notifications/event.js';
 import { EventPublisher } from '../notifications/publisher.js';
+import { BatchDrain } from '../notifications/batch-drain.js';
 import { SettleTracker } from '../notifications/settle.js';
 import { slaEvent } from '../notifications/sla-events.js';
 import { TaskEvents, taskHistorySource } from '../notifications/task-events.js';
@@ -27,6 +28,8 @@ import type { SessionsFeature } from './sessions.js';
 const EVENT_RETENTION_MS = 30 * 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
 const MS_PER_SECOND = 1000;
+/** SLA alerts published per turn of the event loop (~10 ms of work): a backlog's thousands never stall it. */
+const SLA_ALERTS_PER_BATCH = 100;
 
 export interface AttentionFeature {
   commands: AttentionCommands;
@@ -74,8 +77,18 @@ export function setupAttention(opts: {
     bus.emit('attention.changed', { unread, waiting });
   };
   // A backlog sends thousands of deliveries at once: clients hear once per turn of the loop.
-  const emitAlerts = coalesced(() => bus.emit('alerts.changed', { open: alerts.countOpen(), latest: alerts.latestOpen() }));
-  const emitDeliveries = coalesced(() => bus.emit('notifications.changed', { at: new Date().toISOString() }));
+  let running = true;
+  const later = (fn: () => void) =>
+    coalesced(() => {
+      if (!running) return; // the store may be closed by now
+      try {
+        fn();
+      } catch (err) {
+        log.warn('cannot tell clients about attention changes', { err });
+      }
+    });
+  const emitAlerts = later(() => bus.emit('alerts.changed', { open: alerts.countOpen(), latest: alerts.latestOpen() }));
+  const emitDeliveries = later(() => bus.emit('notifications.changed', { at: new Date().toISOString() }));
 
   const worker = new DeliveryWorker({
     outbox,
@@ -108,6 +121,7 @@ export function setupAttention(opts: {
     worker.kick();
     emitDeliveries();
     if (published.markedUnread) emitAttention();
+    if (published.onDashboard) emitAlerts();
     return published.notificationId;
   };
 
@@ -183,6 +197,19 @@ export function setupAttention(opts: {
   const pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
   pruneTimer.unref();
 
+  const slaAlerts = new BatchDrain<{ alert: Alert; step: EscalationStep }>((batch) => {
+    try {
+      store.transaction(() => {
+        for (const { alert, step } of batch) {
+          const event = slaEvent(alert, step, taskReads.facts(alert.taskId ?? -1), latestSessions);
+          if (event) publish(event, { existingId: alert.id, extraChannels: step.channels });
+        }
+      });
+    } catch (err) {
+      log.error('cannot send SLA alerts', { err });
+    }
+  }, SLA_ALERTS_PER_BATCH);
+
   const commands = attentionCommands({
     outbox,
     memory,
@@ -197,15 +224,14 @@ export function setupAttention(opts: {
   return {
     commands,
     routes: attentionRoutes(commands),
-    slaAlert: (alert, step) => {
-      const event = slaEvent(alert, step, taskReads.facts(alert.taskId ?? -1), latestSessions);
-      if (event) publish(event, { existingId: alert.id, extraChannels: step.channels });
-    },
+    slaAlert: (alert, step) => slaAlerts.push({ alert, step }),
     setConsoleUrl: (url) => {
       servingUrl = url;
     },
     stop: async () => {
+      running = false;
       clearInterval(pruneTimer);
+      slaAlerts.stop();
       offSessions();
       offTasks();
       offConfig();

@@ -25,7 +25,8 @@ export interface NewDelivery {
   channel: string;
   rule: string;
   subject: string;
-  status: 'pending' | 'suppressed';
+  /** sent: delivered by being stored (the dashboard shows the event's row itself). */
+  status: 'pending' | 'suppressed' | 'sent';
   detail: string | null;
   at: Date;
 }

@@ -106,6 +106,11 @@ describe.skipIf(!chromiumAvailable())('attention in the web console', () => {
 
   it('answers the dialog from the inbox with a click, and the agent moves on', { timeout: 60_000 }, async () => {
     cue('approval');
+    // The session card offers the same options.
+    await page.goto(new URL('/#/sessions', c.server.url).toString());
+    const card = page.locator('[data-testid="session-card"][data-session="dev_worker1"]');
+    await card.locator('[data-testid="answer-option"][data-n="3"]').waitFor({ timeout: 15_000 });
+    expect(await card.locator('[data-testid="answer-option"]').count()).toBe(3);
     await page.goto(new URL('/#/attention', c.server.url).toString());
     const item = page.locator('[data-testid="inbox-item"][data-session="dev_worker1"]');
     await item.locator('[data-testid="dialog-question"]:has-text("Do you want to proceed?")').waitFor({ timeout: 15_000 });

@@ -30,6 +30,14 @@ const PRUNE_EVERY_MS = 3_600_000;
 const MS_PER_SECOND = 1000;
 /** SLA alerts published per turn of the event loop (~10 ms of work): a backlog's thousands never stall it. */
 const SLA_ALERTS_PER_BATCH = 100;
+/**
+ * A console opened on a backlog finds thousands of tasks past their SLA at once. Every
+ * alert is stored (the Alerts page and the banner show them all), but only this many
+ * per window go to channels (nobody wants 30,000 Slack messages); the log says how
+ * many more there were.
+ */
+const SLA_ALERTS_SENT_PER_WINDOW = 50;
+const SLA_WINDOW_MS = 10_000;
 
 export interface AttentionFeature {
   commands: AttentionCommands;
@@ -197,6 +205,7 @@ export function setupAttention(opts: {
   const pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
   pruneTimer.unref();
 
+  let slaWindow = { startMs: 0, sent: 0, held: 0 };
   const slaAlerts = new BatchDrain<{ alert: Alert; step: EscalationStep }>((batch) => {
     try {
       store.transaction(() => {
@@ -224,7 +233,16 @@ export function setupAttention(opts: {
   return {
     commands,
     routes: attentionRoutes(commands),
-    slaAlert: (alert, step) => slaAlerts.push({ alert, step }),
+    slaAlert: (alert, step) => {
+      const now = Date.now();
+      if (now - slaWindow.startMs >= SLA_WINDOW_MS) {
+        if (slaWindow.held > 0) log.warn(`SLA: ${slaWindow.held} more alert(s) were not sent to their channels (a backlog); see Alerts in the console`);
+        slaWindow = { startMs: now, sent: 0, held: 0 };
+      }
+      if (slaWindow.sent++ < SLA_ALERTS_SENT_PER_WINDOW) slaAlerts.push({ alert, step });
+      else slaWindow.held++;
+      emitAlerts();
+    },
     setConsoleUrl: (url) => {
       servingUrl = url;
     },

@@ -73,6 +73,8 @@ export function attentionCommands(deps: {
       const session = find(p.sessionId);
       if (!session) throw new ApiError('invalid_params', `no session "${p.sessionId}" (see sessions.list for the names and ids)`);
       const o = await deps.desk.answer(session, { option: p.option, dialogId: p.dialogId }, p.by ?? deps.clientName);
+      // Answering is attending to it: the session needs no other look for this.
+      if (o.outcome === 'answered' && deps.memory.clearUnread(session.id)) deps.markedRead();
       return { outcome: o.outcome, message: o.message, state: o.state, dialog: o.dialog ? dialogView(o.dialog) : null };
     },
     'notifications.recent': (p) => ({ deliveries: deps.outbox.recent(p.limit, p.failedOnly).map(deliveryView) }),

@@ -17,6 +17,8 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.{ts,tsx}'] } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.{ts,tsx}'] } },
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.{ts,tsx}'] } },
+      // Every way in, as a hostile or careless caller uses it (issue #19's suite).
+      { extends: true, test: { name: 'hostile', include: ['test/hostile/**/*.test.{ts,tsx}'] } },
       { extends: true, test: { name: 'docs', include: ['test/docs/**/*.test.{ts,tsx}'] } },
     ],
   },

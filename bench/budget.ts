@@ -9,4 +9,6 @@ export const BUDGET: Record<string, number> = {
   config_reload_ms: 300,
   store_rss_mb: 250,
   idle_cpu_50_agents_pct: 2,
+  // Issue 16: an agent waiting reaches a webhook within 2 s (settle time included).
+  notify_waiting_to_post_p90_ms: 2000,
 };

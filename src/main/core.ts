@@ -20,6 +20,7 @@ import { setupTasks } from './setup/tasks.js';
 import { setupProjectsAndErrors } from './setup/projects.js';
 import { setupRouting } from './setup/routing.js';
 import { setupWorkflows } from './setup/workflows.js';
+import { setupAttention } from './setup/attention.js';
 
 export interface CoreOptions {
   configDir: string;
@@ -30,8 +31,8 @@ export interface CoreOptions {
   log: Logger;
   runtime: 'electron' | 'node';
   transport: AppInfo['transport'];
-  /** Desktop notifications, where the runtime has them (Electron). */
-  notify?: (title: string, body: string) => void;
+  /** Desktop notifications, where the runtime has them (Electron); the target is what a click opens. */
+  notify?: (title: string, body: string, target?: { sessionId: string | null; taskId: number | null }) => void;
   /** Watch the default tmux server too (tests turn it off to stay on their private server). */
   watchDefaultTmux?: boolean;
   /** Hand tasks to idle agents (on by default; `architect serve --no-dispatch` watches only). */
@@ -48,10 +49,15 @@ export interface Core {
   info: AppInfo;
   /** Token-guarded HTTP routes for the web console (query and routing services, metrics). */
   routes: HttpRoute[];
+  /** The URL the console is served on, for links in notifications (notifications.yaml console_url wins). */
+  setConsoleUrl(url: string): void;
   stop(): Promise<void>;
 }
 
 type Stop = () => void | Promise<void>;
+
+/** Who answered a dialog from this console's own clients, in `decisions`. */
+const CLIENT_NAMES: Record<AppInfo['transport'], string> = { ipc: 'the desktop app', websocket: 'the web console', direct: 'the API' };
 
 export async function startCore(opts: CoreOptions): Promise<Core> {
   const log = opts.log;
@@ -100,6 +106,17 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     const sessions = await setupSessions({ config: config.service, store: store.store, bus, log, servers: info.tmuxServers, dataDir: opts.dataDir });
     stops.push(sessions.stop);
 
+    const attention = setupAttention({
+      store: store.store,
+      config: config.service,
+      sessions,
+      bus,
+      log,
+      clientName: CLIENT_NAMES[opts.transport],
+      notify: opts.notify,
+    });
+    stops.push(attention.stop);
+
     const routing = setupRouting({
       store: store.store,
       config: config.service,
@@ -108,6 +125,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       bus,
       log,
       notify: opts.notify,
+      slaAlert: attention.slaAlert,
       dispatch: opts.dispatch ?? true,
       tasksChanged: store.publishTasks,
     });
@@ -137,12 +155,13 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       ...routing.commands,
       ...projects.commands,
       ...workflows.commands,
+      ...attention.commands,
     };
     const missing = missingHandlers(handlers);
     if (missing.length) throw new Error(`internal: no handler for ${missing.join(', ')}`);
 
     log.info('core ready', { config: opts.configDir, db: opts.dbPath, tmux: sessions.serverNames().join(',') });
-    return { handlers, bus, info, routes: [...queries.routes, ...routing.routes], stop: stopAll };
+    return { handlers, bus, info, routes: [...queries.routes, ...routing.routes, ...attention.routes], setConsoleUrl: attention.setConsoleUrl, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, ipcMain, Notification, shell } from 'electron';
-import { startCore } from './core.js';
+import { startCore, type Core } from './core.js';
 import { createLogger } from './log/logger.js';
 import { defaultConfigDir, defaultDataDir, defaultDbPath, electronNativeBinding } from './paths.js';
 import { mainWindowOptions, lockDown, TrustedWindows } from './electron/window.js';
@@ -15,8 +15,18 @@ const rendererFile = path.join(here, '../renderer/index.html');
 const isOwnUrl = (url: string): boolean =>
   rendererUrl ? url.startsWith(rendererUrl) : url.startsWith('file://') && decodeURIComponent(new URL(url).pathname) === rendererFile;
 
+/** The first window, brought to the front (a notification was clicked). */
+function focusWindow(): void {
+  const win = BrowserWindow.getAllWindows()[0];
+  if (!win) return;
+  if (win.isMinimized()) win.restore();
+  win.show();
+  win.focus();
+}
+
 async function onReady(): Promise<void> {
   const dataDir = defaultDataDir();
+  let started: Core | null = null;
   const log = createLogger({ level: 'info', file: path.join(dataDir, 'logs', 'architect.jsonl') });
   const core = await startCore({
     configDir: defaultConfigDir(),
@@ -28,10 +38,20 @@ async function onReady(): Promise<void> {
     runtime: 'electron',
     nativeBinding: electronNativeBinding(),
     transport: 'ipc',
-    notify: (title, body) => {
-      if (Notification.isSupported()) new Notification({ title, body }).show();
+    // A click opens what the notification is about (the renderer navigates on attention.open).
+    notify: (title, body, target) => {
+      if (!Notification.isSupported()) return;
+      const n = new Notification({ title, body });
+      n.on('click', () => {
+        focusWindow();
+        if (target && (target.sessionId || target.taskId !== null)) started?.bus.emit('attention.open', target);
+      });
+      n.show();
     },
   });
+  started = core;
+  // The dock (macOS) or launcher (Linux) badge counts the sessions that need a look.
+  const offBadge = core.bus.on('attention.changed', ({ unread }) => app.setBadgeCount(unread));
 
   const trusted = new TrustedWindows();
   const stopIpc = registerIpcHandlers(ipcMain, core.handlers, (e) => trusted.isTrusted(e.sender, e.senderFrame, isOwnUrl), log);
@@ -57,6 +77,7 @@ async function onReady(): Promise<void> {
     });
   });
   app.on('before-quit', () => {
+    offBadge();
     stopEvents();
     stopIpc();
     void core.stop();

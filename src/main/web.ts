@@ -66,6 +66,7 @@ export async function serveConsole(opts: ConsoleOptions): Promise<RunningConsole
     await core.stop();
     throw err;
   }
+  core.setConsoleUrl(server.url);
   return {
     core,
     server,

@@ -2,6 +2,7 @@
 // console, tests). Every command and event, its schema and its types live here;
 // channel names appear nowhere else. No electron, node or DOM imports.
 import { z } from 'zod';
+import { attentionCommands, attentionEvents } from './attention.js';
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -426,6 +427,8 @@ export const commands = {
     changes: true,
   },
   'workflows.cancel': { params: z.object({ id: Id }).strict(), result: Ok, changes: true },
+
+  ...attentionCommands,
 } as const satisfies Record<string, CommandSpec>;
 
 // ---------------------------------------------------------------- events
@@ -442,6 +445,7 @@ export const events = {
   'alerts.changed': z.object({ open: z.number().int(), latest: Alert.nullable() }),
   'errors.changed': z.object({ open: z.number().int() }),
   'workflows.changed': z.object({ runId: z.number().int(), status: z.string() }),
+  ...attentionEvents,
 } as const satisfies Record<string, z.ZodType>;
 
 // ---------------------------------------------------------------- derived types

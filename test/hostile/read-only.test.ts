@@ -25,6 +25,8 @@ const SAMPLE_PARAMS: Record<string, unknown> = {
   'projects.add': { path: '/tmp' },
   'workflows.start': { name: 'maintenance' },
   'workflows.cancel': { id: 1 },
+  'attention.answer': { sessionId: 'probe', option: 1 },
+  'notifications.test': { channel: 'log' },
 };
 
 describe('a read-only console', () => {
@@ -40,6 +42,15 @@ describe('a read-only console', () => {
     const tasks = (await call(ws, 'tasks.list')).result as { total: number };
     expect(tasks.total).toBe(0);
     ws.close();
+  });
+
+  it('refuses the HTTP routes that change something (answering a dialog), and serves the ones that read', async () => {
+    const headers = { authorization: `Bearer ${c.token}`, 'content-type': 'application/json' };
+    const answer = await fetch(`http://127.0.0.1:${c.port}/api/attention/answer`, { method: 'POST', headers, body: JSON.stringify({ session: 'probe', option: 1 }) });
+    expect(answer.status).toBe(403);
+    expect(((await answer.json()) as { error: string }).error).toContain('read-only');
+    const inbox = await fetch(`http://127.0.0.1:${c.port}/api/attention/inbox`, { headers });
+    expect(inbox.status).toBe(200);
   });
 
   it('opens a terminal to look, but no key reaches the pane', async () => {

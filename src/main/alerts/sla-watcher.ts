@@ -47,6 +47,11 @@ export interface SlaWatcherOptions {
   onAlert?: (alert: Alert) => void;
   /** Desktop notifications, where the runtime has them (Electron). */
   notify?: (title: string, body: string) => void;
+  /**
+   * Sends a stored alert to its channels (the attention outbox, notifications.yaml). When
+   * absent, the watcher shows it itself on the dashboard, the desktop and the log.
+   */
+  send?: (alert: Alert, step: EscalationStep) => void;
   /** A task was put back in the queue by a reassign step: the core kicks the assigner. */
   onReassign?: (taskId: number) => void;
   tickMs?: number;
@@ -214,6 +219,14 @@ export class SlaWatcher {
     );
     if (!alert) return null;
     this.queue.record({ kind: 'sla', taskId, session: null, decision: 'alert', reason: `SLA ${step.level}: ${step.message}` }, now);
+    if (this.options.send) {
+      try {
+        this.options.send(alert, step);
+      } catch (err) {
+        this.log.warn('an alert could not be sent', { task: taskId, err });
+      }
+      return alert;
+    }
     for (const channel of step.channels) {
       try {
         if (channel === 'dashboard') this.options.onAlert?.(alert);

@@ -11,6 +11,8 @@ import { explainCommand } from './commands/explain.js';
 import { queryCommand } from './commands/query.js';
 import { workflowCommand } from './commands/workflow.js';
 import { dbCommand } from './commands/db.js';
+import { answerCommand } from './commands/answer.js';
+import { notifyCommand } from './commands/notify.js';
 
 /** Every CLI command, in the order `architect --help` lists them. */
 export function registry(): CliCommand[] {
@@ -27,5 +29,7 @@ export function registry(): CliCommand[] {
     queryCommand,
     workflowCommand,
     dbCommand,
+    answerCommand,
+    notifyCommand,
   ];
 }

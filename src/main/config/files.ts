@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { AgentsFile } from './schemas/agents.js';
+import { NotificationsFile } from './schemas/notifications.js';
 import { QueriesFile } from './schemas/queries.js';
 import { RoutingFile } from './schemas/routing.js';
 import { RoutingTestsFile } from './schemas/routing_tests.js';
@@ -28,6 +29,8 @@ export const CONFIG_FILES = {
   routing_tests: { schema: RoutingTestsFile, required: false },
   // Optional for good: a config folder from before remote servers still loads.
   servers: { schema: ServersFile, required: false },
+  // Optional: without it there are no rules, and SLA alerts use the built-in channels.
+  notifications: { schema: NotificationsFile, required: false },
 } as const satisfies Record<string, ConfigFileSpec>;
 
 export type ConfigFileKey = keyof typeof CONFIG_FILES;

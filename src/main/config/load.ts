@@ -5,6 +5,7 @@ import { BASE_DIR, CONFIG_FILE_KEYS, CONFIG_FILES, type ConfigFileKey } from './
 import { readLayers, type Drafts } from './layers.js';
 import { findSource } from './merge.js';
 import { zodProblems, type Locate } from './problems.js';
+import { NO_NOTIFICATIONS } from './schemas/notifications.js';
 import { NO_SERVERS } from './schemas/servers.js';
 import type { ConfigSections } from './sections.js';
 import { deepFreeze, versionOf, type ConfigFileRef, type ConfigSnapshot, type ConfigValidator } from './snapshot.js';
@@ -55,6 +56,7 @@ export function loadConfig(options: LoadOptions): LoadResult {
     agents: parsed.agents ?? null,
     routing_tests: parsed.routing_tests ?? null,
     servers: parsed.servers ?? null,
+    notifications: parsed.notifications ?? null,
   } as ConfigSections;
   for (const check of SECTION_CHECKS) problems.push(...check(sections, locate));
   if (problems.length > 0) return { ok: false, problems: sortProblems(problems), files };
@@ -73,6 +75,7 @@ export function loadConfig(options: LoadOptions): LoadResult {
     agents: sections.agents,
     routingTests: sections.routing_tests?.cases ?? [],
     servers: sections.servers ?? NO_SERVERS,
+    notifications: sections.notifications ?? NO_NOTIFICATIONS,
   });
   for (const validator of options.validators ?? []) {
     try {

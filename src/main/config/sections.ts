@@ -1,4 +1,5 @@
 import type { AgentsFile } from './schemas/agents.js';
+import type { NotificationsFile } from './schemas/notifications.js';
 import type { QueriesFile } from './schemas/queries.js';
 import type { RoutingFile } from './schemas/routing.js';
 import type { RoutingTestsFile } from './schemas/routing_tests.js';
@@ -19,6 +20,7 @@ export interface ConfigSections {
   agents: AgentsFile | null;
   routing_tests: RoutingTestsFile | null;
   servers: ServersFile | null;
+  notifications: NotificationsFile | null;
 }
 
 /** A cross-file check: validated sections in, problems at their positions out. */

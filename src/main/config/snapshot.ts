@@ -3,6 +3,7 @@ import type { ConfigProblem } from '../../shared/api.js';
 import type { Layer } from './files.js';
 import type { Position } from './source.js';
 import type { AgentsFile } from './schemas/agents.js';
+import type { NotificationsFile } from './schemas/notifications.js';
 import type { QueriesFile } from './schemas/queries.js';
 import type { RoutingFile } from './schemas/routing.js';
 import type { RoutingTestCase } from './schemas/routing_tests.js';
@@ -34,6 +35,8 @@ export interface ConfigSnapshot {
   readonly routingTests: readonly RoutingTestCase[];
   /** servers.yaml (empty lists without the file); optional only for snapshots built by hand in tests. */
   readonly servers?: ServersFile;
+  /** notifications.yaml (no rules without the file); optional only for snapshots built by hand in tests. */
+  readonly notifications?: NotificationsFile;
 }
 
 /** Where a value of a config file (by key, e.g. `routing_rules`) was written. */

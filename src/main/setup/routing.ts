@@ -14,6 +14,7 @@ import { classify } from '../sessions/classify.js';
 import { compileManifests, type CompiledManifests } from '../sessions/manifests.js';
 import type { Store } from '../store/store.js';
 import type { HttpRoute } from '../web/server.js';
+import type { EscalationStep } from '../sla/escalate.js';
 import type { SessionsFeature } from './sessions.js';
 
 type Names = 'route.dryRun' | 'alerts.list' | 'alerts.ack';
@@ -47,6 +48,8 @@ export function setupRouting(opts: {
   bus: EventBus;
   log: Logger;
   notify?: (title: string, body: string) => void;
+  /** Where SLA alerts go (the attention outbox, with notifications.yaml's channels). */
+  slaAlert?: (alert: Alert, step: EscalationStep) => void;
   /** false: watch and decide, but never type into a pane (`serve --no-dispatch`). */
   dispatch: boolean;
   tasksChanged: () => void;
@@ -93,6 +96,7 @@ export function setupRouting(opts: {
     getSnapshot: () => opts.config.snapshot(),
     logger: log,
     notify: opts.notify,
+    send: opts.slaAlert,
     // A pass may raise thousands of alerts on a backlog: clients hear once per tick.
     onAlert: (alert) => {
       pendingAlert = alert;

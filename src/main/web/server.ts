@@ -35,6 +35,8 @@ export interface HttpReply {
 /** Extra token-guarded HTTP routes (query service, routing service, metrics). */
 export interface HttpRoute {
   method: 'GET' | 'POST';
+  /** It changes something (types into an agent, queues work): refused by a --read-only console, like such commands. */
+  changes?: boolean;
   /** Returns route params when the path matches, else null. */
   match(pathname: string): Record<string, string> | null;
   handle(req: { url: URL; params: Record<string, string>; body: unknown }): Promise<HttpReply> | HttpReply;
@@ -141,6 +143,9 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       if (route.method !== req.method) continue;
       const params = route.match(pathname);
       if (!params) continue;
+      if (route.changes && opts.readOnly) {
+        return send(res, 403, { error: `${req.method} ${pathname.slice(0, 200)} changes something, and this console is read-only (started with --read-only)` });
+      }
       const body = req.method === 'POST' ? await readJsonBody(req, MAX_MESSAGE_BYTES) : undefined;
       if (body instanceof BodyTooLarge) {
         // The rest of the body is not read: the connection closes after this reply.

@@ -2,6 +2,8 @@ import { lazy, Suspense, useEffect, useMemo, useState } from 'react';
 import type { ConnectionState } from './bridge';
 import { AlertBanner, AlertToasts } from './alerts/AlertBanner';
 import { AlertsPage } from './alerts/AlertsPage';
+import { AttentionPage } from './attention/AttentionPage';
+import { AttentionProvider } from './attention/AttentionProvider';
 import { useReadOnly } from './data/appInfo';
 import { ConnectionEpoch } from './data/live';
 import { FleetProvider } from './data/fleet';
@@ -57,7 +59,7 @@ export function App({ onConnection }: Props) {
   return (
     <ConnectionEpoch.Provider value={epoch}>
       <UiConfigProvider>
-        <FleetProvider>
+        <FleetProvider><AttentionProvider>
           <div className="app">
             <Sidebar current={route.page} />
             <div className="main">
@@ -89,7 +91,7 @@ export function App({ onConnection }: Props) {
           <AlertToasts />
           <CommandPalette open={palette} onClose={() => setPalette(false)} />
           <ShortcutsHelp open={help} onClose={() => setHelp(false)} />
-        </FleetProvider>
+        </AttentionProvider></FleetProvider>
       </UiConfigProvider>
     </ConnectionEpoch.Provider>
   );
@@ -117,5 +119,7 @@ function CurrentPage({ route }: { route: Route }) {
       );
     case 'alerts':
       return <AlertsPage />;
+    case 'attention':
+      return <AttentionPage />;
   }
 }

@@ -35,6 +35,7 @@ const ADDS: Record<number, string[]> = {
   9: [], // a column
   10: [], // indexes only
   11: [], // an index
+  12: ['attention_cursors', 'attention_episodes', 'notification_deliveries', 'unread_sessions'],
 };
 
 describe('migrations', () => {

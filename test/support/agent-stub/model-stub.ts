@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
  * real CLI through its states by what it types:
  *   SLOW    reply after `slowMs` (the CLI shows its working screen meanwhile)
  *   TOOL    ask to run a shell command (the CLI shows its approval dialog)
- *   ASK     ask the user a multiple-choice question (Claude Code, Codex)
+ *   ASK     ask the user a multiple-choice question (Claude Code; Codex in Plan mode; Gemini CLI's ask_user)
  *   ERR401 / ERR429 / ERR500   answer with that HTTP status (error screens)
  *   anything else, or a tool result: reply at once with REPLY_TEXT.
  * Only the agent's main conversation (a request that offers tools) is steered; side
@@ -159,22 +159,29 @@ function lastUserText(url: string, body: Json): string | null {
 
 // ---- Anthropic Messages -------------------------------------------------------------
 
+/**
+ * Every reply gets its own message id: Claude Code merges assistant messages that share
+ * one, so a conversation with several tool calls would reach the stub scrambled.
+ */
+let replies = 0;
+
 async function anthropic(body: Json, marker: Marker | null, res: http.ServerResponse, slowMs: number): Promise<void> {
   const model = typeof body.model === 'string' ? body.model : 'claude-stub';
+  const messageId = `msg_stub${++replies}`;
   const tool = marker === 'TOOL' || marker === 'ASK';
   const input = marker === 'ASK'
     ? { questions: [{ question: QUESTION, header: 'Folder', options: CHOICES, multiSelect: false }] }
     : { command: TOOL_COMMAND, description: TOOL_REASON };
-  const toolUse = { type: 'tool_use', id: `toolu_stub${Date.now()}`, name: marker === 'ASK' ? 'AskUserQuestion' : 'Bash', input };
+  const toolUse = { type: 'tool_use', id: `toolu_stub${replies}`, name: marker === 'ASK' ? 'AskUserQuestion' : 'Bash', input };
   const content = tool ? [toolUse] : [{ type: 'text', text: REPLY_TEXT }];
   const stopReason = tool ? 'tool_use' : 'end_turn';
   const usage = { input_tokens: 100, output_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
   if (body.stream !== true) {
     if (marker === 'SLOW') await sleep(slowMs);
-    return sendJson(res, { id: 'msg_stub', type: 'message', role: 'assistant', model, content, stop_reason: stopReason, stop_sequence: null, usage });
+    return sendJson(res, { id: messageId, type: 'message', role: 'assistant', model, content, stop_reason: stopReason, stop_sequence: null, usage });
   }
   const sse = startSse(res);
-  sse('message_start', { type: 'message_start', message: { id: 'msg_stub', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } });
+  sse('message_start', { type: 'message_start', message: { id: messageId, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } } });
   if (marker === 'SLOW') await sleep(slowMs);
   if (tool) {
     sse('content_block_start', { type: 'content_block_start', index: 0, content_block: { ...toolUse, input: {} } });
@@ -236,7 +243,9 @@ async function geminiStream(marker: Marker | null, res: http.ServerResponse, slo
   if (marker === 'SLOW') await sleep(slowMs);
   const part = marker === 'TOOL'
     ? { functionCall: { name: 'run_shell_command', args: { command: TOOL_COMMAND, description: TOOL_REASON } } }
-    : { text: REPLY_TEXT };
+    : marker === 'ASK'
+      ? { functionCall: { name: 'ask_user', args: { questions: [{ question: QUESTION, header: 'Folder', type: 'choice', options: CHOICES }] } } }
+      : { text: REPLY_TEXT };
   const chunk = { candidates: [{ content: { role: 'model', parts: [part] }, finishReason: 'STOP', index: 0 }], usageMetadata: GEMINI_USAGE };
   res.write(`data: ${JSON.stringify(chunk)}\n\n`);
   res.end();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Dialog } from './dialogs.js';
 
 // config/base/agents.yaml — how each agent CLI is recognised (process) and what its
 // screen means (prioritised rules). DETECTION.md lists what the real CLIs show.
@@ -95,6 +96,8 @@ export const AgentManifest = z
     provider: z.string().optional(),
     match: AgentMatch,
     rules: z.array(Rule).default([]),
+    /** How to answer its dialogs from the console (schemas/dialogs.ts). */
+    dialogs: z.array(Dialog).default([]),
   })
   .strict()
   .superRefine((agent, ctx) => {
@@ -102,6 +105,11 @@ export const AgentManifest = z
     agent.rules.forEach((rule, i) => {
       if (seen.has(rule.id)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'id'], message: `duplicate rule id "${rule.id}"` });
       seen.add(rule.id);
+    });
+    const dialogIds = new Set<string>();
+    agent.dialogs.forEach((d, i) => {
+      if (dialogIds.has(d.id)) ctx.addIssue({ code: 'custom', path: ['dialogs', i, 'id'], message: `duplicate dialog id "${d.id}"` });
+      dialogIds.add(d.id);
     });
   });
 export type AgentManifest = z.infer<typeof AgentManifest>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BUILTIN_CHANNELS, ChannelName } from './notifications.js';
 
 // config/base/sla_rules.yaml — how long each task type may take (seed 000 part 2.1 A).
 
@@ -18,7 +19,11 @@ export type SlaTarget = z.infer<typeof SlaTarget>;
 export const EscalationAction = z.enum(['alert_user', 'highlight_task', 'reassign']);
 export type EscalationAction = z.infer<typeof EscalationAction>;
 
-export const NotificationChannel = z.enum(['dashboard', 'desktop', 'log']);
+/**
+ * dashboard, log, desktop, or a channel named in notifications.yaml (checked across
+ * the files). The built-ins are listed so editors offer them.
+ */
+export const NotificationChannel = z.union([z.enum(BUILTIN_CHANNELS), ChannelName]);
 export type NotificationChannel = z.infer<typeof NotificationChannel>;
 
 export const EscalationRule = z

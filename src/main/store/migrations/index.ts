@@ -9,6 +9,7 @@ import * as m008 from './008_claim_path_indexes.js';
 import * as m009 from './009_route_to.js';
 import * as m010 from './010_queue_indexes.js';
 import * as m011 from './011_recent_completions.js';
+import * as m012 from './012_attention.js';
 
 export interface Migration {
   /** Becomes PRAGMA user_version once applied. */
@@ -18,7 +19,7 @@ export interface Migration {
 }
 
 /** Add-only: never edit a shipped migration, add the next number. */
-export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011].map((m, i) => ({
+export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012].map((m, i) => ({
   version: i + 1,
   name: m.name,
   sql: m.sql,

@@ -1,4 +1,6 @@
 import type { Session } from '../../../shared/api';
+import { useAttention } from '../attention/AttentionProvider';
+import { DialogAnswer } from '../attention/DialogAnswer';
 import { StatePill } from '../components/Badges';
 import { RelativeTime, Since } from '../components/Time';
 import { stateColor } from '../data/uiConfig';
@@ -10,12 +12,16 @@ import { routeHref } from '../shell/route';
  * card opens the session) while the task link stays clickable above it.
  */
 export function SessionCard({ session: s, taskTitle }: { session: Session; taskTitle?: string | null }) {
+  const { inbox, unread } = useAttention();
+  const mark = unread.get(s.id);
+  const waiting = s.state === 'waiting' ? inbox?.find((i) => i.sessionId === s.id) : undefined;
   return (
-    <div className="card session-card" data-testid="session-card" data-session={s.name} data-state={s.state} style={{ borderLeftColor: stateColor(s.state) }}>
+    <div className="card session-card" data-testid="session-card" data-session={s.name} data-state={s.state} data-unread={mark ? 'true' : undefined} style={{ borderLeftColor: stateColor(s.state) }}>
       <div className="session-card-head">
         <a className="ellipsis card-link" href={routeHref('sessions', s.id)}>
           <b>{s.name}</b>
         </a>
+        {mark && <span className="unread-dot" data-testid="session-unread" title={`needs a look: ${mark.detail ?? mark.event.replace(/_/g, ' ')}`} />}
         <StatePill state={s.state} title={s.reason ?? undefined} />
       </div>
       <div className="muted small">
@@ -50,6 +56,11 @@ export function SessionCard({ session: s, taskTitle }: { session: Session; taskT
           last output <RelativeTime at={s.lastOutputAt} />
         </span>
       </div>
+      {waiting?.dialog && (
+        <div className="above-card-link">
+          <DialogAnswer item={waiting} compact />
+        </div>
+      )}
       {s.lastLine !== null && (
         <code className="session-last-line ellipsis" data-testid="session-last-line" title={s.lastLine}>
           {s.lastLine || ' '}

@@ -1,3 +1,6 @@
+import { useEffect } from 'react';
+import { useAttention } from '../attention/AttentionProvider';
+import { DialogAnswer } from '../attention/DialogAnswer';
 import { StatePill } from '../components/Badges';
 import { ErrorNote } from '../components/EmptyState';
 import { PageHeader } from '../components/Page';
@@ -11,6 +14,13 @@ import { LiveTerminal } from './LiveTerminal';
 export function SessionView({ sessionId }: { sessionId: string }) {
   const { sessions } = useFleet();
   const session = sessions?.find((s) => s.id === sessionId) ?? null;
+  const { inbox, unread, reload } = useAttention();
+  const waiting = inbox?.find((i) => i.sessionId === sessionId);
+  // Opening the session is looking at it: its unread mark goes (and any new one while it is open).
+  const marked = unread.has(sessionId);
+  useEffect(() => {
+    if (marked) void window.architect.attention.markRead({ sessionId }).then(reload, () => undefined);
+  }, [sessionId, marked]);
   const history = useRefreshing(async () => (await window.architect.sessions.history({ id: sessionId, limit: 200 })).events, {
     events: ['sessions.transition'],
     key: sessionId,
@@ -47,6 +57,12 @@ export function SessionView({ sessionId }: { sessionId: string }) {
       <div className="session-layout">
         <LiveTerminal sessionId={sessionId} />
         <aside className="session-side">
+          {waiting && (
+            <section className="card" data-testid="session-dialog">
+              <h2>Waiting on you</h2>
+              <DialogAnswer item={waiting} />
+            </section>
+          )}
           <section className="card">
             <h2>Now</h2>
             {session && (

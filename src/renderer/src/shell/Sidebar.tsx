@@ -1,8 +1,10 @@
+import { useAttention } from '../attention/AttentionProvider';
 import { useFleet } from '../data/fleet';
 import { routeHref, type Page } from './route';
 
 export const NAV: ReadonlyArray<{ page: Page; label: string; icon: string; key: string }> = [
   { page: 'overview', label: 'Overview', icon: '◧', key: 'g o' },
+  { page: 'attention', label: 'Attention', icon: '◉', key: 'g i' },
   { page: 'sessions', label: 'Sessions', icon: '▣', key: 'g s' },
   { page: 'tasks', label: 'Tasks', icon: '☰', key: 'g t' },
   { page: 'workflows', label: 'Workflows', icon: '⇶', key: 'g w' },
@@ -14,6 +16,9 @@ export const NAV: ReadonlyArray<{ page: Page; label: string; icon: string; key: 
 
 export function Sidebar({ current }: { current: Page }) {
   const { alerts } = useFleet();
+  const { inbox, unread } = useAttention();
+  // Sessions: how many need a look (unread); Attention: how many wait on a dialog.
+  const counts: Partial<Record<Page, number>> = { alerts: alerts?.open ?? 0, sessions: unread.size, attention: inbox?.length ?? 0 };
   return (
     <nav className="sidebar" aria-label="Pages">
       <div className="brand">
@@ -25,7 +30,11 @@ export function Sidebar({ current }: { current: Page }) {
             {item.icon}
           </span>
           <span className="nav-label">{item.label}</span>
-          {item.page === 'alerts' && alerts && alerts.open > 0 && <span className="badge">{alerts.open}</span>}
+          {(counts[item.page] ?? 0) > 0 && (
+            <span className="badge" data-testid={`nav-${item.page}-count`}>
+              {counts[item.page]}
+            </span>
+          )}
         </a>
       ))}
       <div className="sidebar-foot muted small">

@@ -3,7 +3,7 @@ import { useEffect, useState } from 'react';
 // Hash routing (`#/tasks/42`): works the same from file:// in Electron and over
 // HTTP, and needs no router library.
 
-export const PAGES = ['overview', 'sessions', 'tasks', 'workflows', 'errors', 'projects', 'config', 'alerts'] as const;
+export const PAGES = ['overview', 'attention', 'sessions', 'tasks', 'workflows', 'errors', 'projects', 'config', 'alerts'] as const;
 export type Page = (typeof PAGES)[number];
 
 export interface Route {

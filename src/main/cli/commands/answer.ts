@@ -1,0 +1,86 @@
+// `architect answer`: the Attention inbox on the command line. With no arguments it
+// lists every agent waiting on a dialog; with SESSION it shows that dialog; with
+// SESSION N it picks option N, the keys agents.yaml defines for it, only if the dialog
+// is still on the screen, and records the answer in `decisions`.
+import os from 'node:os';
+import type { Session } from '../../../shared/api.js';
+import { dialogView } from '../../attention/answer.js';
+import { AnswerDesk } from '../../attention/desk.js';
+import type { ScreenDialog } from '../../attention/dialogs.js';
+import { loadConfig } from '../../config/load.js';
+import { createLogger } from '../../log/logger.js';
+import { AttentionTaskReads } from '../../store/attention.js';
+import { openStore, type Store } from '../../store/store.js';
+import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand } from '../command.js';
+import { cliMonitor, parseStrict } from './sessions.js';
+
+const USAGE = `architect answer [--json]
+    List every agent waiting on a dialog, with its question and numbered options.
+architect answer SESSION [--json]
+    Show the dialog on SESSION's screen (a session name or id, e.g. dev_worker1 or default:%3).
+architect answer SESSION N [--dialog ID] [--by NAME] [--json]
+    Pick option N: sends the keys agents.yaml (dialogs:) defines for it, only while the
+    dialog is still on the screen (and still dialog ID, when given), then confirms the
+    agent moved on. Recorded in decisions as answered by NAME (default: you, on the CLI).
+    Exit 0 when answered; 1 when refused (the dialog is gone or changed) or unconfirmed.`;
+
+function dialogText(s: Session, d: ScreenDialog | null): string {
+  if (!d) return `${s.name} (${s.agent}) waits for ${s.reason ?? 'input'}; no dialog of agents.yaml could be read off its screen\n`;
+  const lines = [`${s.name} (${s.agent}) — ${d.kind} [dialog ${d.id}]`, `  ${d.question}`, ...d.context.map((c) => `    ${c}`)];
+  for (const o of d.options) lines.push(`  ${o.n}. ${o.label}${o.offered ? '' : '   (needs typing in the terminal)'}`);
+  return lines.join('\n') + '\n';
+}
+
+export const answerCommand: CliCommand = {
+  name: 'answer',
+  summary: 'List, show and answer the dialogs agents wait on (approvals, questions)',
+  usage: USAGE,
+  async run(args, ctx) {
+    const { values, positionals } = parseStrict({ args, options: { json: { type: 'boolean' }, dialog: { type: 'string' }, by: { type: 'string' } }, allowPositionals: true }, USAGE);
+    const [ref, optionText, ...rest] = positionals;
+    if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"\n${USAGE}`);
+    if (optionText !== undefined && !/^[1-9]\d?$/.test(optionText)) throw new UsageError(`N is an option number (1–99), got "${optionText}"`);
+    if (values.dialog !== undefined && !/^[0-9a-f]{12}$/.test(values.dialog)) throw new UsageError('--dialog is the 12-character dialog id that `architect answer SESSION` shows');
+    const json = Boolean(values.json) || ctx.globals.json;
+
+    const loaded = loadConfig({ dir: ctx.globals.configDir, env: ctx.globals.env });
+    const agents = loaded.ok ? loaded.snapshot.agents : null;
+    const monitor = cliMonitor(ctx);
+    const stop = await monitor.start();
+    let store: Store | null = null;
+    try {
+      const desk = new AnswerDesk({
+        agents: () => agents,
+        server: (name) => monitor.watched.find((s) => s.name === name),
+        store: optionText !== undefined ? (store = openStore({ path: ctx.globals.dbPath, logger: createLogger({ level: 'warn', console: null }) })) : null,
+      });
+      const sessions = monitor.list();
+      if (ref === undefined) {
+        const waiting = sessions.filter((s) => s.state === 'waiting');
+        const read = await Promise.all(waiting.map(async (s) => ({ s, d: await desk.readDialog(s) })));
+        if (json) ctx.stdout.write(JSON.stringify(read.map(({ s, d }) => ({ session: s.name, sessionId: s.id, agent: s.agent, reason: s.reason, dialog: d ? dialogView(d) : null })), null, 2) + '\n');
+        else ctx.stdout.write(read.length === 0 ? 'No agent is waiting on a dialog.\n' : read.map(({ s, d }) => dialogText(s, d)).join('\n'));
+        return EXIT_OK;
+      }
+      const session = sessions.find((s) => s.name === ref || s.id === ref);
+      if (!session) {
+        ctx.stderr.write(`no session "${ref}" on ${monitor.watched.map((s) => s.name).join(', ')} (architect sessions lists them)\n`);
+        return EXIT_PROBLEM;
+      }
+      if (optionText === undefined) {
+        const d = await desk.readDialog(session);
+        ctx.stdout.write(json ? JSON.stringify({ session: session.name, sessionId: session.id, state: session.state, dialog: d ? dialogView(d) : null }, null, 2) + '\n' : dialogText(session, d));
+        return d ? EXIT_OK : EXIT_PROBLEM;
+      }
+      const held = store ? new AttentionTaskReads(store.writer).heldBy(session.name) : null;
+      const by = values.by ?? `${os.userInfo().username} on the CLI`;
+      const o = await desk.answer({ ...session, currentTaskId: held }, { option: Number(optionText), dialogId: values.dialog }, by);
+      if (json) ctx.stdout.write(JSON.stringify({ outcome: o.outcome, message: o.message, state: o.state, dialog: o.dialog ? dialogView(o.dialog) : null }, null, 2) + '\n');
+      else (o.outcome === 'answered' ? ctx.stdout : ctx.stderr).write(`${session.name}: ${o.outcome}: ${o.message}\n`);
+      return o.outcome === 'answered' ? EXIT_OK : EXIT_PROBLEM;
+    } finally {
+      stop();
+      store?.close();
+    }
+  },
+};

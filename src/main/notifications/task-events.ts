@@ -1,0 +1,128 @@
+// Task events: a task completed or failed. Read today from the task history
+// (`task_events`, written by a trigger on every status change, whoever made it) past a
+// cursor kept in the database, so an outcome is never lost or repeated across
+// restarts. When the task core (issue 14) emits its own events, only `TaskOutcomeSource`
+// changes. A completion is held until its agent is settled idle: never "completed"
+// while the agent actually waits on a dialog.
+import type { Session, SessionState } from '../../shared/api.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import type { AttentionMemory, AttentionTaskReads, TaskFacts, TaskOutcomeRow } from '../store/attention.js';
+import { describeTaskEvent, levelOf, subjectOf, type AttentionEvent } from './event.js';
+import type { SettledChange } from './settle.js';
+
+export type TaskOutcome = TaskOutcomeRow;
+
+/** Where task outcomes come from. */
+export interface TaskOutcomeSource {
+  /** Outcomes since the last call (a restart resumes where the last run stopped). */
+  read(): TaskOutcome[];
+}
+
+const CURSOR = 'task_events';
+/** Outcomes read per pass; a backlog is read over several passes. */
+const READ_BATCH = 500;
+/** Completions held for agents that have not settled idle; beyond this the oldest go out as they are. */
+const MAX_HELD = 1000;
+
+export function taskHistorySource(reads: AttentionTaskReads, memory: AttentionMemory): TaskOutcomeSource {
+  return {
+    read() {
+      const last = reads.lastEventId();
+      // A first run starts at the end: the history before it is not news.
+      const from = memory.cursor(CURSOR) ?? last;
+      if (from >= last) {
+        if (memory.cursor(CURSOR) === null) memory.setCursor(CURSOR, last);
+        return [];
+      }
+      const rows = reads.outcomes(from, last, READ_BATCH);
+      memory.setCursor(CURSOR, rows.length === READ_BATCH ? rows[rows.length - 1]!.eventId : last);
+      return rows;
+    },
+  };
+}
+
+interface Held {
+  outcome: TaskOutcome;
+  facts: TaskFacts;
+  session: Session;
+}
+
+export class TaskEvents {
+  /** Session name → completions waiting for it to settle idle. */
+  private readonly held = new Map<string, Held[]>();
+  private heldCount = 0;
+  private readonly log: Logger;
+
+  constructor(
+    private readonly deps: {
+      source: TaskOutcomeSource;
+      facts(id: number): TaskFacts | null;
+      sessionNamed(name: string): Session | undefined;
+      /** The session's settled state and whether its state now is still that one. */
+      settledState(name: string): { state: SessionState; settledNow: boolean } | null;
+      projectOf(session: Session): string | null;
+      publish(event: AttentionEvent): void;
+      logger?: Logger;
+    },
+  ) {
+    this.log = (deps.logger ?? silentLogger).child({ module: 'attention' });
+  }
+
+  /** Reads new outcomes (called when the database changed). */
+  poll(): void {
+    for (const outcome of this.deps.source.read()) {
+      const facts = this.deps.facts(outcome.taskId);
+      if (!facts) continue; // deleted since
+      const session = facts.assignedTo ? this.deps.sessionNamed(facts.assignedTo) : undefined;
+      if (outcome.to === 'failed' || !session) {
+        this.publish(outcome, facts, session);
+        continue;
+      }
+      const now = this.deps.settledState(session.name);
+      if (now?.settledNow && now.state === 'idle') this.publish(outcome, facts, session);
+      else this.hold({ outcome, facts, session });
+    }
+  }
+
+  /** A session settled: idle (or gone) releases its completions; waiting or working keeps them. */
+  settled(change: SettledChange): void {
+    if (change.to !== 'idle' && change.to !== 'exited') return;
+    const list = this.held.get(change.session.name);
+    if (!list) return;
+    this.held.delete(change.session.name);
+    this.heldCount -= list.length;
+    for (const h of list) this.publish(h.outcome, h.facts, h.session);
+  }
+
+  private hold(h: Held): void {
+    const list = this.held.get(h.session.name) ?? [];
+    list.push(h);
+    this.held.set(h.session.name, list);
+    if (++this.heldCount <= MAX_HELD) return;
+    // Bounded: the oldest held completion goes out as it is.
+    const [name, oldest] = this.held.entries().next().value as [string, Held[]];
+    const first = oldest.shift()!;
+    if (oldest.length === 0) this.held.delete(name);
+    this.heldCount--;
+    this.log.warn(`more than ${MAX_HELD} completions wait for their agents to settle; sending task #${first.facts.id}'s now`);
+    this.publish(first.outcome, first.facts, first.session);
+  }
+
+  private publish(outcome: TaskOutcome, facts: TaskFacts, session: Session | undefined): void {
+    const event = outcome.to === 'completed' ? ('task_completed' as const) : ('task_failed' as const);
+    const task = { id: facts.id, title: facts.title, type: facts.type, project: facts.project };
+    this.deps.publish({
+      event,
+      key: `${event}:${facts.id}:${outcome.eventId}`,
+      subject: subjectOf(event, null, task),
+      at: outcome.at,
+      level: levelOf(event),
+      ...describeTaskEvent(event, task, session?.name ?? facts.assignedTo, outcome.reason),
+      session: session ? { id: session.id, name: session.name, agent: session.agent, state: session.state, reason: session.reason } : null,
+      task,
+      dialog: null,
+      reason: outcome.reason,
+      project: facts.project ?? (session ? this.deps.projectOf(session) : null),
+    });
+  }
+}

@@ -61,12 +61,15 @@ function unknownKeys(value: unknown, schema: unknown, root: Schema, at: string):
 /** Which file a YAML example is: an override file (sections named after the files) or the one whose top-level keys it uses. */
 function fieldProblems(doc: Record<string, unknown>): string[] {
   const keys = Object.keys(doc);
-  if (keys.length > 0 && keys.every((k) => (CONFIG_FILE_KEYS as string[]).includes(k))) {
-    return keys.flatMap((k) => unknownKeys(doc[k], schemas[k as ConfigFileKey], schemas[k as ConfigFileKey], k));
-  }
+  // `agents:` alone may be agents.yaml itself or an override file's agents section: either reading will do.
+  const asOverride = keys.length > 0 && keys.every((k) => (CONFIG_FILE_KEYS as string[]).includes(k))
+    ? keys.flatMap((k) => unknownKeys(doc[k], schemas[k as ConfigFileKey], schemas[k as ConfigFileKey], k))
+    : null;
+  if (asOverride?.length === 0) return [];
   const file = CONFIG_FILE_KEYS.find((k) => keys.every((key) => Object.hasOwn((schemas[k].properties as object | undefined) ?? {}, key)));
-  if (!file) return [`no config file has all of ${keys.join(', ')}`];
-  return unknownKeys(doc, schemas[file], schemas[file], file);
+  if (!file) return asOverride ?? [`no config file has all of ${keys.join(', ')}`];
+  const asFile = unknownKeys(doc, schemas[file], schemas[file], file);
+  return asFile.length === 0 || !asOverride ? asFile : asOverride;
 }
 
 /** Every property name and enum value anywhere in a schema: the words a field list may name. */

@@ -44,14 +44,11 @@ export function sameServer(a: TmuxServer, b: TmuxServer): boolean {
  * `ssh … -- HOST 'tmux' '…'` (each argument quoted for the remote shell). `tty` asks
  * ssh for a terminal (a live viewer); without it ssh's stdin/stdout are plain pipes.
  *
- * Always `-u`: tmux judges UTF-8 by the locale of the process that runs it, and one
- * without (an ssh login: sshd passes LANG only where AcceptEnv allows; a service with
- * no LANG) gets every non-ASCII or control character as `_` — list-panes' field
- * separators included — and a viewer gets ❯ as `_`. Everything reading tmux here
- * (the parser, xterm.js) is UTF-8.
+ * Always `-u` (see tmuxArgs): over ssh the login usually has no UTF-8 locale either
+ * (sshd passes LANG only where AcceptEnv allows).
  */
 export function tmuxCommand(server: TmuxServer, args: readonly string[], opts: { tty?: boolean } = {}): { file: string; args: string[] } {
-  const argv = ['-u', ...tmuxArgs(server, args)];
+  const argv = tmuxArgs(server, args);
   if (!server.ssh) return { file: 'tmux', args: argv };
   return { file: 'ssh', args: sshArgs(withControlDir(server.ssh), ['tmux', ...argv], opts) };
 }

@@ -13,6 +13,7 @@ import type { Store } from '../store/store.js';
 import { TaskQueue, isHolding } from '../assigner/task-queue.js';
 import { fromSqlTime } from '../store/time.js';
 import { AlertRepository } from './alert-repository.js';
+import { watched } from '../log/watchdog.js';
 
 /** SLA targets are minutes; looking every few seconds shows a level change well within its minute. */
 export const SLA_TICK_MS = 5_000;
@@ -130,12 +131,14 @@ export class SlaWatcher {
     if (!rules) return;
     this.passing = true;
     try {
-      const rows = this.openTasks.all() as OpenTaskRow[];
+      const rows = watched('sla read open tasks', () => this.openTasks.all() as OpenTaskRow[]);
       const pass = this.beginPass(rules);
       for (let i = 0; i < rows.length; i += SLICE_TASKS) {
-        this.options.store.transaction(() => {
-          for (const row of rows.slice(i, i + SLICE_TASKS)) this.evaluateRow(row, pass);
-        });
+        watched('sla slice', () =>
+          this.options.store.transaction(() => {
+            for (const row of rows.slice(i, i + SLICE_TASKS)) this.evaluateRow(row, pass);
+          }),
+        );
         if (i + SLICE_TASKS < rows.length) await new Promise<void>((resolve) => setImmediate(resolve));
         if (!this.timer) return;
       }

@@ -16,6 +16,7 @@ import { lifecycleActions, nextTimeout, type LifecycleAction, type StateChange }
 import { AssignmentLatency } from '../metrics/assignment-latency.js';
 import { TaskQueue, type ClaimedTask, type DecisionRecord, type HeldTask } from './task-queue.js';
 import { fromSqlTime } from '../store/time.js';
+import { watched } from '../log/watchdog.js';
 
 /** A failed delivery waits this long before the next try, doubling per attempt… */
 export const DELIVERY_BACKOFF_MS = 5_000;
@@ -117,7 +118,7 @@ export class Assigner {
       this.scheduled = false;
       if (!this.running) return;
       try {
-        this.round();
+        watched('assigner round', () => this.round());
       } catch (err) {
         this.log.error('routing round failed', { err });
       }
@@ -130,8 +131,10 @@ export class Assigner {
     const rules = this.options.getSnapshot()?.routing;
     if (!rules) return;
     for (const s of sessions) this.known.add(s.name);
-    const actions = lifecycleActions({ held: this.queue.heldTasks(), sessions, changes: transitions, rules, now: this.clock(), known: this.known });
-    this.apply(actions);
+    watched('assigner session changes', () => {
+      const actions = lifecycleActions({ held: this.queue.heldTasks(), sessions, changes: transitions, rules, now: this.clock(), known: this.known });
+      this.apply(actions);
+    });
     if (transitions.some((t) => t.to === 'idle' || t.to === 'exited')) this.kick();
   }
 

@@ -189,8 +189,22 @@ interface Rpc {
   close(): void;
 }
 
+/** A busy console may answer the upgrade late (408): tried again for up to two minutes. */
 async function connect(port: number, token: string): Promise<Rpc> {
+  const started = performance.now();
+  for (;;) {
+    try {
+      return await connectOnce(port, token);
+    } catch (err) {
+      if (performance.now() - started > 120_000) throw err;
+      await sleep(500);
+    }
+  }
+}
+
+async function connectOnce(port: number, token: string): Promise<Rpc> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/api`, { headers: { 'x-architect-token': token }, maxPayload: 1024 * 1024 * 1024 });
+  ws.on('error', () => undefined); // reported through open's promise or the calls
   await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
   let nextId = 1;
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();

@@ -19,7 +19,7 @@ import type { RoutingFile } from '../config/schemas/routing.js';
 import type { SlaFile } from '../config/schemas/sla.js';
 import type { Store } from '../store/store.js';
 import { TaskQueue, type ClaimedTask, type DecisionRecord, type SendToResult } from '../store/task-queue.js';
-import { DEFAULT_PRIORITY, InvalidTaskError, TaskNotFoundError, checkPriority, type TaskFields } from '../store/tasks.js';
+import { DEFAULT_PRIORITY, InvalidTaskError, TaskFinishedError, TaskNotFoundError, checkPriority, type TaskFields } from '../store/tasks.js';
 
 /** One status change (or a creation: from null), as the listeners hear it. */
 export interface TaskChange {
@@ -128,9 +128,7 @@ export class TaskService {
 
   cancel(id: number, reason = 'cancelled by operator'): Task {
     const before = this.require(id);
-    if (!canTransition(before.status, 'cancelled')) {
-      throw new TaskTransitionError(id, before.status, 'cancelled', `be cancelled (only ${OPEN_STATUSES.join(', ')} tasks can)`);
-    }
+    if (!canTransition(before.status, 'cancelled')) throw new TaskFinishedError(id, before.status);
     const task = this.options.store.tasks.cancel(id, reason);
     this.emit([{ taskId: id, from: before.status, to: task.status, reason }]);
     return task;
@@ -314,7 +312,7 @@ export class TaskService {
     const abs = path.resolve(ref);
     if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) return projects.add(abs).id;
     const known = projects.list().map((p) => p.name);
-    throw new InvalidTaskError(`project "${ref}": no such project and no such folder (known: ${known.join(', ') || 'none'}; give a folder path to add one)`);
+    throw new InvalidTaskError(`no project "${ref}" and no such folder (known: ${known.join(', ') || 'none'}; give a folder path to add one)`);
   }
 }
 

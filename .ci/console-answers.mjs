@@ -1,4 +1,4 @@
-/* global fetch */
+/* global fetch, URLSearchParams */
 // Does the console that `npm start` printed answer as a browser would find it?
 // The printed URL carries the token in its fragment (`/#token=…`: a fragment never
 // leaves the browser). The page and its assets load without it; the data does not:

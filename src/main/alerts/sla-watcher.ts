@@ -13,7 +13,8 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { compileEscalations, escalate, type CompiledEscalations, type EscalationStep } from '../sla/escalate.js';
 import type { SlaTaskFacts } from '../sla/evaluate.js';
 import type { Store } from '../store/store.js';
-import { TaskQueue, isHolding } from '../assigner/task-queue.js';
+import { OPEN_STATUSES, isHeldStatus } from '../../shared/task-status.js';
+import { TaskService } from '../tasks/service.js';
 import { fromSqlTime, toSqlTime } from '../store/time.js';
 import { DEFAULT_TARGET_KEY } from '../sla/evaluate.js';
 import { AlertRepository } from './alert-repository.js';
@@ -36,8 +37,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Ids per `IN (…)` read. */
 const IN_CHUNK = 500;
 const MS_PER_MINUTE = 60_000;
-const OPEN_STATUSES = ['pending', 'assigned', 'in_progress', 'blocked'] as const;
-const OPEN: ReadonlySet<string> = new Set(OPEN_STATUSES);
+const OPEN: ReadonlySet<string> = new Set<string>(OPEN_STATUSES);
 const OPEN_SQL = OPEN_STATUSES.map((s) => `'${s}'`).join(', ');
 const COLUMNS = 'id, type, status, created_at, started_at, priority, assigned_to';
 
@@ -76,6 +76,8 @@ export interface SlaWatcherOptions {
   send?: (alert: Alert, step: EscalationStep) => void;
   /** A task was put back in the queue by a reassign step: the core kicks the assigner. */
   onReassign?: (taskId: number) => void;
+  /** The task core reassigns go through (one over `store` when not given). */
+  tasks?: TaskService;
 }
 
 interface OpenTaskRow {
@@ -96,7 +98,7 @@ export class SlaWatcher {
   readonly levels = new Map<number, TaskSla>();
   /** Tasks read by the watcher since start (a test sees that a wake reads only what crossed). */
   rowsRead = 0;
-  private readonly queue: TaskQueue;
+  private readonly tasks: TaskService;
   private readonly openTasks: Database.Statement;
   private readonly openAfter: Database.Statement;
   private readonly eventsAfter: Database.Statement;
@@ -122,7 +124,7 @@ export class SlaWatcher {
 
   constructor(private readonly options: SlaWatcherOptions) {
     this.alerts = new AlertRepository(options.store);
-    this.queue = new TaskQueue(options.store);
+    this.tasks = options.tasks ?? new TaskService({ store: options.store, config: () => null });
     this.log = (options.logger ?? silentLogger).child({ module: 'sla' });
     this.clock = options.clock ?? (() => new Date());
     const db = options.store.writer;
@@ -403,7 +405,7 @@ export class SlaWatcher {
       now,
     );
     if (!alert) return null;
-    this.queue.record({ kind: 'sla', taskId, session: null, decision: 'alert', reason: `SLA ${step.level}: ${step.message}` }, now);
+    this.tasks.record({ kind: 'sla', taskId, session: null, decision: 'alert', reason: `SLA ${step.level}: ${step.message}` }, now);
     if (this.options.send) {
       try {
         this.options.send(alert, step);
@@ -438,20 +440,20 @@ export class SlaWatcher {
 
   /** To a named session: taken back from whoever holds it (or, queued, kept) for that one. */
   private reassignTo(row: OpenTaskRow, step: EscalationStep, key: string, to: string, now: Date): boolean {
-    const sent = this.queue.sendTo(row.id, to, { kind: 'sla', who: `SLA (${step.level})` }, now);
-    this.queue.record({ kind: 'sla', taskId: row.id, session: to, decision: key, reason: `SLA ${step.level} reassign to ${to}: ${step.message}; ${sent.reason}` }, now);
+    const sent = this.tasks.sendTo(row.id, to, { kind: 'sla', who: `SLA (${step.level})` }, now);
+    this.tasks.record({ kind: 'sla', taskId: row.id, session: to, decision: key, reason: `SLA ${step.level} reassign to ${to}: ${step.message}; ${sent.reason}` }, now);
     return sent.outcome === 'sent';
   }
 
   /** Back to routing: taken from the session holding it, if one does. */
   private reassignAny(row: OpenTaskRow, step: EscalationStep, key: string, now: Date): boolean {
     const holder = row.assigned_to;
-    const held = holder !== null && isHolding(row.status);
+    const held = holder !== null && isHeldStatus(row.status);
     const outcome = held ? `taking it from ${holder}` : `nothing to do: the task is ${row.status} and held by no session`;
-    this.queue.record({ kind: 'sla', taskId: row.id, session: holder, decision: key, reason: `SLA ${step.level} reassign: ${step.message}; ${outcome}` }, now);
+    this.tasks.record({ kind: 'sla', taskId: row.id, session: holder, decision: key, reason: `SLA ${step.level} reassign: ${step.message}; ${outcome}` }, now);
     if (!held) return false;
     const reason = `back to the queue: reassigned by SLA (${step.level}), taken from ${holder}`;
-    return this.queue.requeue(row.id, holder, { reason, error: null, notBefore: null, kind: 'sla' }, now);
+    return this.tasks.requeue(row.id, holder, { reason, error: null, notBefore: null, kind: 'sla' }, now);
   }
 
   private logProblemOnce(ruleIndex: number, message: string): void {

@@ -149,7 +149,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       }),
     );
     const tasks = setupTasks({ store: store.store, config: config.service, tasks: taskCore, highlightOf: routing.highlightOf });
-    const projects = setupProjectsAndErrors({ store: store.store, config: config.service, bus });
+    const projects = setupProjectsAndErrors({ store: store.store, config: config.service, bus, queries: queries.service });
 
     const workflows = await setupWorkflows({ store: store.store, tasks: taskCore, config: config.service, queries: queries.service, routing, bus, log, dataDir: opts.dataDir });
     stops.push(workflows.stop);

@@ -205,7 +205,15 @@ async function connect(port: number, token: string): Promise<Rpc> {
 async function connectOnce(port: number, token: string): Promise<Rpc> {
   const ws = new WebSocket(`ws://127.0.0.1:${port}/api`, { headers: { 'x-architect-token': token }, maxPayload: 1024 * 1024 * 1024 });
   ws.on('error', () => undefined); // reported through open's promise or the calls
-  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve).once('error', reject);
+    // A refused upgrade (a 408 from a console too busy to read the request in time) is
+    // answered here, so ws never raises it as an error of its own.
+    ws.once('unexpected-response', (req, res) => {
+      reject(new Error(`the console answered the WebSocket upgrade with HTTP ${res.statusCode ?? '?'}`));
+      req.destroy();
+    });
+  });
   let nextId = 1;
   const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
   const listeners: Array<(method: string, params: unknown, bytes: number) => void> = [];

@@ -4,8 +4,8 @@
 // config → sessions → tasks → routing and SLA → workflows → handlers.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AppInfo, Handlers } from '../shared/api.js';
-import { missingHandlers } from './api/dispatch.js';
+import { isEventName, type AppInfo, type Handlers } from '../shared/api.js';
+import { ApiError, echo, missingHandlers } from './api/dispatch.js';
 import { EventBus } from './events/bus.js';
 import type { Logger } from './log/logger.js';
 import { watchdog } from './log/watchdog.js';
@@ -157,6 +157,13 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     const handlers: Handlers = {
       // servers.yaml adds servers (and may change them live) beside the command line's.
       'app.info': () => ({ ...info, tmuxServers: sessions.serverNames() }),
+      // Subscriptions per page: a transport that can filter pushes only these to the caller.
+      'events.subscribe': (p, caller) => {
+        const unknown = p.events.filter((e) => !isEventName(e));
+        if (unknown.length) throw new ApiError('invalid_params', `unknown event(s): ${unknown.map((e) => echo(e)).join(', ')}`);
+        caller?.subscribe?.(p.events.filter(isEventName));
+        return { ok: true as const };
+      },
       ...config.commands,
       ...sessions.commands,
       ...tasks.commands,

@@ -15,7 +15,7 @@ const STAT_LABELS: Record<string, string> = {
 
 /** The `stats_dashboard` named query, one tile per column it returns. */
 export function StatsStrip({ refreshSeconds }: { refreshSeconds: number }) {
-  const stats = useRefreshing(() => window.architect.query.run({ name: 'stats_dashboard', params: {} }), { refreshSeconds, events: ['tasks.changed', 'sessions.changed', 'errors.changed'] });
+  const stats = useRefreshing(() => window.architect.query.run({ name: 'stats_dashboard', params: {} }), { refreshSeconds, events: ['tasks.changed', 'sessions.delta', 'errors.changed'] });
   const row = stats.value?.results[0] ?? {};
   return (
     <div className="stats" data-testid="stats">

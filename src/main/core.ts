@@ -9,8 +9,8 @@ import { missingHandlers } from './api/dispatch.js';
 import { EventBus } from './events/bus.js';
 import type { Logger } from './log/logger.js';
 import { ensurePrivateDir, projectRoot } from './paths.js';
-import { routingTestsValidator } from './routing/routing-tests.js';
 import type { HttpRoute } from './web/server.js';
+import { loadValidators } from './config/validators.js';
 import { setupConfig } from './setup/config.js';
 import { setupStore } from './setup/store.js';
 import { setupQueries, type QueriesFeature } from './setup/queries.js';
@@ -97,7 +97,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     stops.push(queries.stop);
     checkDatabase(queries.service, store.store, opts.dbPath, bus, log);
 
-    const config = await setupConfig({ dir: opts.configDir, env: opts.env, bus, log, validators: [routingTestsValidator, queries.validator], dataDir: opts.dataDir });
+    const config = await setupConfig({ dir: opts.configDir, env: opts.env, bus, log, validators: loadValidators(store.store.reader), dataDir: opts.dataDir });
     stops.push(config.stop);
     const initial = config.service.snapshot();
     if (initial) queries.apply(initial);

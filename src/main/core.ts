@@ -8,6 +8,7 @@ import type { AppInfo, Handlers } from '../shared/api.js';
 import { missingHandlers } from './api/dispatch.js';
 import { EventBus } from './events/bus.js';
 import type { Logger } from './log/logger.js';
+import { watchdog } from './log/watchdog.js';
 import { ensurePrivateDir, projectRoot } from './paths.js';
 import type { HttpRoute } from './web/server.js';
 import { loadValidators } from './config/validators.js';
@@ -90,6 +91,8 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       readOnly: opts.readOnly ?? false,
     };
 
+    // Any stall of the main thread over 100 ms is logged with what ran.
+    stops.push(watchdog.start(log));
     // Prompts, pane text and logs live here: the owner's alone.
     ensurePrivateDir(opts.dataDir);
     const store = setupStore({ path: opts.dbPath, bus, log, nativeBinding: opts.nativeBinding });

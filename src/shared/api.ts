@@ -31,6 +31,21 @@ export type ConfigStatus = z.infer<typeof ConfigStatus>;
 export const SessionState = z.enum(['working', 'idle', 'waiting', 'error', 'exited', 'unknown']);
 export type SessionState = z.infer<typeof SessionState>;
 
+/**
+ * Why a session is in its state, in detail: `kind` is the reason word (approval,
+ * question, trust, auth, api_error, billing, context_limit, limit, retrying, cleared…),
+ * `message` what the agent printed (an error's text, a retry line), `resetAt` when a
+ * limit resets (ISO, when the agent printed a time), `dialog` the question a waiting
+ * agent asks.
+ */
+export const SessionDetail = z.object({
+  kind: z.string(),
+  message: z.string().nullable(),
+  resetAt: z.string().nullable(),
+  dialog: z.string().nullable(),
+});
+export type SessionDetail = z.infer<typeof SessionDetail>;
+
 export const Session = z.object({
   /** Stable id: `<server>:<pane id>`, e.g. `default:%12`. */
   id: z.string(),
@@ -51,6 +66,8 @@ export const Session = z.object({
   state: SessionState,
   /** Why: the waiting or error reason, or the rule that decided. */
   reason: z.string().nullable(),
+  /** The reason in detail (message, reset time, dialog), or null. */
+  detail: SessionDetail.nullable(),
   width: z.number().int(),
   height: z.number().int(),
   stateSince: z.string().nullable(),

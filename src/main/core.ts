@@ -131,6 +131,9 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       tasksChanged: store.publishTasks,
     });
     stops.push(routing.stop);
+    // A task added by the CLI (or a second console) is routed within a second, not
+    // whenever something else next wakes the assigner.
+    stops.push(store.onOutsideCommit(() => routing.kick()));
 
     const tasks = setupTasks({
       store: store.store,

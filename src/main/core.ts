@@ -17,6 +17,7 @@ import { setupQueries, type QueriesFeature } from './setup/queries.js';
 import type { Store } from './store/store.js';
 import { setupSessions } from './setup/sessions.js';
 import { setupTasks } from './setup/tasks.js';
+import { TaskService } from './tasks/service.js';
 import { setupProjectsAndErrors } from './setup/projects.js';
 import { setupRouting } from './setup/routing.js';
 import { setupWorkflows } from './setup/workflows.js';
@@ -118,7 +119,11 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     });
     stops.push(attention.stop);
 
+    // The task core: every task change in this console goes through it; it tells the clients and wakes the assigner.
+    const taskCore = new TaskService({ store: store.store, config: () => config.service.snapshot() });
+
     const routing = setupRouting({
+      tasks: taskCore,
       store: store.store,
       config: config.service,
       sessions,
@@ -135,19 +140,17 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     // whenever something else next wakes the assigner.
     stops.push(store.onOutsideCommit(() => routing.kick()));
 
-    const tasks = setupTasks({
-      store: store.store,
-      config: config.service,
-      changed: () => {
+    stops.push(
+      taskCore.onChange(() => {
         store.publishTasks();
         routing.kick();
-      },
-      highlightOf: routing.highlightOf,
-    });
+      }),
+    );
+    const tasks = setupTasks({ store: store.store, config: config.service, tasks: taskCore, highlightOf: routing.highlightOf });
     const projects = setupProjectsAndErrors({ store: store.store, config: config.service, bus });
     const tables = setupTables({ store: store.store, config: config.service, queries: queries.service });
 
-    const workflows = await setupWorkflows({ store: store.store, config: config.service, queries: queries.service, routing, bus, log, dataDir: opts.dataDir });
+    const workflows = await setupWorkflows({ store: store.store, tasks: taskCore, config: config.service, queries: queries.service, routing, bus, log, dataDir: opts.dataDir });
     stops.push(workflows.stop);
 
     const handlers: Handlers = {

@@ -10,7 +10,8 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { compileEscalations, escalate, type CompiledEscalations, type EscalationStep } from '../sla/escalate.js';
 import type { SlaTaskFacts } from '../sla/evaluate.js';
 import type { Store } from '../store/store.js';
-import { TaskQueue, isHolding } from '../assigner/task-queue.js';
+import { OPEN_STATUSES, isHeldStatus } from '../../shared/task-status.js';
+import { TaskService } from '../tasks/service.js';
 import { fromSqlTime } from '../store/time.js';
 import { AlertRepository } from './alert-repository.js';
 
@@ -54,6 +55,8 @@ export interface SlaWatcherOptions {
   send?: (alert: Alert, step: EscalationStep) => void;
   /** A task was put back in the queue by a reassign step: the core kicks the assigner. */
   onReassign?: (taskId: number) => void;
+  /** The task core reassigns go through (one over `store` when not given). */
+  tasks?: TaskService;
   tickMs?: number;
 }
 
@@ -73,7 +76,7 @@ export class SlaWatcher {
   readonly highlights = new Map<number, string>();
   /** Task id → where it stands against its SLA, for `tasks.list` rows. */
   readonly levels = new Map<number, TaskSla>();
-  private readonly queue: TaskQueue;
+  private readonly tasks: TaskService;
   private readonly openTasks: Database.Statement;
   private readonly reassignedBefore: Database.Statement;
   private readonly log: Logger;
@@ -86,12 +89,12 @@ export class SlaWatcher {
 
   constructor(private readonly options: SlaWatcherOptions) {
     this.alerts = new AlertRepository(options.store);
-    this.queue = new TaskQueue(options.store);
+    this.tasks = options.tasks ?? new TaskService({ store: options.store, config: () => null });
     this.log = (options.logger ?? silentLogger).child({ module: 'sla' });
     this.clock = options.clock ?? (() => new Date());
     this.openTasks = options.store.writer.prepare(
       `SELECT id, type, status, created_at, started_at, priority, assigned_to FROM tasks
-       WHERE status IN ('pending', 'assigned', 'in_progress', 'blocked')`,
+       WHERE status IN (${OPEN_STATUSES.map((st) => `'${st}'`).join(',')})`,
     );
     // A reassign is remembered as a decision keyed by its onceKey, so it too survives a restart.
     this.reassignedBefore = options.store.writer.prepare("SELECT 1 FROM decisions WHERE task_id = ? AND kind = 'sla' AND decision = ?").pluck();
@@ -218,7 +221,7 @@ export class SlaWatcher {
       now,
     );
     if (!alert) return null;
-    this.queue.record({ kind: 'sla', taskId, session: null, decision: 'alert', reason: `SLA ${step.level}: ${step.message}` }, now);
+    this.tasks.record({ kind: 'sla', taskId, session: null, decision: 'alert', reason: `SLA ${step.level}: ${step.message}` }, now);
     if (this.options.send) {
       try {
         this.options.send(alert, step);
@@ -253,20 +256,20 @@ export class SlaWatcher {
 
   /** To a named session: taken back from whoever holds it (or, queued, kept) for that one. */
   private reassignTo(row: OpenTaskRow, step: EscalationStep, key: string, to: string, now: Date): boolean {
-    const sent = this.queue.sendTo(row.id, to, { kind: 'sla', who: `SLA (${step.level})` }, now);
-    this.queue.record({ kind: 'sla', taskId: row.id, session: to, decision: key, reason: `SLA ${step.level} reassign to ${to}: ${step.message}; ${sent.reason}` }, now);
+    const sent = this.tasks.sendTo(row.id, to, { kind: 'sla', who: `SLA (${step.level})` }, now);
+    this.tasks.record({ kind: 'sla', taskId: row.id, session: to, decision: key, reason: `SLA ${step.level} reassign to ${to}: ${step.message}; ${sent.reason}` }, now);
     return sent.outcome === 'sent';
   }
 
   /** Back to routing: taken from the session holding it, if one does. */
   private reassignAny(row: OpenTaskRow, step: EscalationStep, key: string, now: Date): boolean {
     const holder = row.assigned_to;
-    const held = holder !== null && isHolding(row.status);
+    const held = holder !== null && isHeldStatus(row.status);
     const outcome = held ? `taking it from ${holder}` : `nothing to do: the task is ${row.status} and held by no session`;
-    this.queue.record({ kind: 'sla', taskId: row.id, session: holder, decision: key, reason: `SLA ${step.level} reassign: ${step.message}; ${outcome}` }, now);
+    this.tasks.record({ kind: 'sla', taskId: row.id, session: holder, decision: key, reason: `SLA ${step.level} reassign: ${step.message}; ${outcome}` }, now);
     if (!held) return false;
     const reason = `back to the queue: reassigned by SLA (${step.level}), taken from ${holder}`;
-    return this.queue.requeue(row.id, holder, { reason, error: null, notBefore: null, kind: 'sla' }, now);
+    return this.tasks.requeue(row.id, holder, { reason, error: null, notBefore: null, kind: 'sla' }, now);
   }
 
   private logProblemOnce(ruleIndex: number, message: string): void {

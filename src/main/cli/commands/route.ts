@@ -4,7 +4,7 @@
 import { parseArgs } from 'node:util';
 import type { RouteDecision, Session } from '../../../shared/api.js';
 import { dryRun } from '../../assigner/dry-run.js';
-import { TaskQueue } from '../../assigner/task-queue.js';
+import { TaskQueue } from '../../store/task-queue.js';
 import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../../log/logger.js';
 import { openStore } from '../../store/store.js';

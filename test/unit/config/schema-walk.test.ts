@@ -83,6 +83,8 @@ const DOC_ONLY: Record<string, string> = {
   // and not listed here: queries, workflows, agents' rules, notification channels).
   'sla_rules.sla_targets.*.description': 'comment',
   'routing_rules.environment_routing.*.description': 'comment',
+  // A note on a detection rule for whoever edits agents.yaml; `agents explain` names the rule by id.
+  'agents.agents.*.rules[].description': 'comment',
   // Each fallback condition has exactly one action (the schema pins it): the action
   // names what the condition does, for the reader.
   'routing_rules.fallback_rules[].action': 'fixed by condition',
@@ -111,7 +113,6 @@ const NOT_YET: Record<string, string> = {
 /** Enum values the schemas accept that no code handles (by its quoted literal), with the part that fixes each. */
 const ENUM_NOT_YET: Record<string, string> = {
   'workflows.workflows.*.trigger.method=PUT': 'workflows: api triggers served',
-  'workflows.workflows.*.trigger.method=DELETE': 'workflows: api triggers served',
   'workflows.workflows.*.trigger.type=event': 'workflows: event triggers',
 };
 

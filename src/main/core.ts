@@ -8,9 +8,10 @@ import type { AppInfo, Handlers } from '../shared/api.js';
 import { missingHandlers } from './api/dispatch.js';
 import { EventBus } from './events/bus.js';
 import type { Logger } from './log/logger.js';
+import { watchdog } from './log/watchdog.js';
 import { ensurePrivateDir, projectRoot } from './paths.js';
-import { routingTestsValidator } from './routing/routing-tests.js';
 import type { HttpRoute } from './web/server.js';
+import { loadValidators } from './config/validators.js';
 import { setupConfig } from './setup/config.js';
 import { setupStore } from './setup/store.js';
 import { setupQueries, type QueriesFeature } from './setup/queries.js';
@@ -91,6 +92,8 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       readOnly: opts.readOnly ?? false,
     };
 
+    // Any stall of the main thread over 100 ms is logged with what ran.
+    stops.push(watchdog.start(log));
     // Prompts, pane text and logs live here: the owner's alone.
     ensurePrivateDir(opts.dataDir);
     const store = setupStore({ path: opts.dbPath, bus, log, nativeBinding: opts.nativeBinding });
@@ -99,7 +102,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     stops.push(queries.stop);
     checkDatabase(queries.service, store.store, opts.dbPath, bus, log);
 
-    const config = await setupConfig({ dir: opts.configDir, env: opts.env, bus, log, validators: [routingTestsValidator, queries.validator], dataDir: opts.dataDir });
+    const config = await setupConfig({ dir: opts.configDir, env: opts.env, bus, log, validators: loadValidators(store.store.reader), dataDir: opts.dataDir });
     stops.push(config.stop);
     const initial = config.service.snapshot();
     if (initial) queries.apply(initial);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Session } from '../src/shared/api.js';
 import { Assigner } from '../src/main/assigner/assigner.js';
-import { TaskQueue } from '../src/main/assigner/task-queue.js';
+import { TaskQueue } from '../src/main/store/task-queue.js';
 import { routableSessions } from '../src/main/assigner/dry-run.js';
 import { loadConfig } from '../src/main/config/load.js';
 import type { IndexDef } from '../src/main/config/schemas/queries.js';

@@ -8,6 +8,7 @@ import { WorkflowsFile } from '../src/main/config/schemas/workflows.js';
 import type { ConfigSnapshot } from '../src/main/config/snapshot.js';
 import { createLogger } from '../src/main/log/logger.js';
 import { openStore } from '../src/main/store/store.js';
+import { TaskService } from '../src/main/tasks/service.js';
 import { WorkflowEngine } from '../src/main/workflows/engine.js';
 import type { FunctionHandler, WorkflowDeps } from '../src/main/workflows/types.js';
 
@@ -33,6 +34,7 @@ export async function run(opts: { quick?: boolean }): Promise<Record<string, num
   } as unknown as ConfigSnapshot;
   const deps: WorkflowDeps = {
     store,
+    tasks: new TaskService({ store, config: () => null }),
     config: () => config,
     logger,
     worktreesDir: path.join(dir, 'worktrees'),

@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 export const RUN_VARIABLE = 'ARCHITECT_TEST_RUN';
@@ -93,8 +94,21 @@ function tmuxServersOf(runId) {
   return live;
 }
 
+/**
+ * Folders of PostgreSQL clusters this run started (test/support/postgres.ts names them
+ * `architect-pg-<run id>-…`): one still there was not stopped by its test.
+ */
+function postgresClustersOf(runId) {
+  const prefix = `architect-pg-${runId}-`;
+  try {
+    return fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith(prefix)).map((n) => path.join(os.tmpdir(), n));
+  } catch {
+    return [];
+  }
+}
+
 export function findLeftovers(runId) {
-  return { tmux: tmuxServersOf(runId), processes: processesOf(runId) };
+  return { tmux: tmuxServersOf(runId), processes: processesOf(runId), postgres: postgresClustersOf(runId) };
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -107,11 +121,15 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export async function reapLeftovers(runId, { graceMs = 15_000 } = {}) {
   const deadline = Date.now() + graceMs;
   let left = findLeftovers(runId);
-  while ((left.tmux.length || left.processes.length) && Date.now() < deadline) {
+  while ((left.tmux.length || left.processes.length || left.postgres.length) && Date.now() < deadline) {
     await sleep(250);
     left = findLeftovers(runId);
   }
-  const report = [...left.tmux.map((s) => `tmux server ${s}`), ...left.processes.map((p) => `process ${p.pid}: ${p.cmdline.slice(0, 200)}`)];
+  const report = [
+    ...left.tmux.map((s) => `tmux server ${s}`),
+    ...left.postgres.map((d) => `PostgreSQL cluster ${d}`),
+    ...left.processes.map((p) => `process ${p.pid}: ${p.cmdline.slice(0, 200)}`),
+  ];
   for (const socket of left.tmux) {
     try {
       execFileSync('tmux', ['-S', socket, 'kill-server'], { stdio: 'ignore', timeout: 5000 });
@@ -129,5 +147,7 @@ export async function reapLeftovers(runId, { graceMs = 15_000 } = {}) {
       // already gone
     }
   }
+  // The cluster's server was among the processes (it carries the run's id); its folder goes after it.
+  for (const dir of left.postgres) fs.rmSync(dir, { recursive: true, force: true });
   return report;
 }

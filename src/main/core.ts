@@ -8,19 +8,22 @@ import type { AppInfo, Handlers } from '../shared/api.js';
 import { missingHandlers } from './api/dispatch.js';
 import { EventBus } from './events/bus.js';
 import type { Logger } from './log/logger.js';
+import { watchdog } from './log/watchdog.js';
 import { ensurePrivateDir, projectRoot } from './paths.js';
-import { routingTestsValidator } from './routing/routing-tests.js';
 import type { HttpRoute } from './web/server.js';
+import { loadValidators } from './config/validators.js';
 import { setupConfig } from './setup/config.js';
 import { setupStore } from './setup/store.js';
 import { setupQueries, type QueriesFeature } from './setup/queries.js';
 import type { Store } from './store/store.js';
 import { setupSessions } from './setup/sessions.js';
 import { setupTasks } from './setup/tasks.js';
+import { TaskService } from './tasks/service.js';
 import { setupProjectsAndErrors } from './setup/projects.js';
 import { setupRouting } from './setup/routing.js';
 import { setupWorkflows } from './setup/workflows.js';
 import { setupAttention } from './setup/attention.js';
+import { setupTables } from './setup/tables.js';
 
 export interface CoreOptions {
   configDir: string;
@@ -89,6 +92,8 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       readOnly: opts.readOnly ?? false,
     };
 
+    // Any stall of the main thread over 100 ms is logged with what ran.
+    stops.push(watchdog.start(log));
     // Prompts, pane text and logs live here: the owner's alone.
     ensurePrivateDir(opts.dataDir);
     const store = setupStore({ path: opts.dbPath, bus, log, nativeBinding: opts.nativeBinding });
@@ -97,7 +102,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     stops.push(queries.stop);
     checkDatabase(queries.service, store.store, opts.dbPath, bus, log);
 
-    const config = await setupConfig({ dir: opts.configDir, env: opts.env, bus, log, validators: [routingTestsValidator, queries.validator], dataDir: opts.dataDir });
+    const config = await setupConfig({ dir: opts.configDir, env: opts.env, bus, log, validators: loadValidators(store.store.reader), dataDir: opts.dataDir });
     stops.push(config.stop);
     const initial = config.service.snapshot();
     if (initial) queries.apply(initial);
@@ -117,7 +122,11 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     });
     stops.push(attention.stop);
 
+    // The task core: every task change in this console goes through it; it tells the clients and wakes the assigner.
+    const taskCore = new TaskService({ store: store.store, config: () => config.service.snapshot() });
+
     const routing = setupRouting({
+      tasks: taskCore,
       store: store.store,
       config: config.service,
       sessions,
@@ -130,19 +139,21 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       tasksChanged: store.publishTasks,
     });
     stops.push(routing.stop);
+    // A task added by the CLI (or a second console) is routed within a second, not
+    // whenever something else next wakes the assigner.
+    stops.push(store.onOutsideCommit(() => routing.kick()));
 
-    const tasks = setupTasks({
-      store: store.store,
-      config: config.service,
-      changed: () => {
+    stops.push(
+      taskCore.onChange(() => {
         store.publishTasks();
         routing.kick();
-      },
-      highlightOf: routing.highlightOf,
-    });
+      }),
+    );
+    const tasks = setupTasks({ store: store.store, config: config.service, tasks: taskCore, highlightOf: routing.highlightOf });
     const projects = setupProjectsAndErrors({ store: store.store, config: config.service, bus });
+    const tables = setupTables({ store: store.store, config: config.service, queries: queries.service });
 
-    const workflows = await setupWorkflows({ store: store.store, config: config.service, queries: queries.service, routing, bus, log, dataDir: opts.dataDir });
+    const workflows = await setupWorkflows({ store: store.store, tasks: taskCore, config: config.service, queries: queries.service, routing, bus, log, dataDir: opts.dataDir });
     stops.push(workflows.stop);
 
     const handlers: Handlers = {
@@ -154,6 +165,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       ...queries.commands,
       ...routing.commands,
       ...projects.commands,
+      ...tables.commands,
       ...workflows.commands,
       ...attention.commands,
     };

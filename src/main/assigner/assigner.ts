@@ -14,8 +14,10 @@ import { MAX_TASKS_PER_ROUND, WINDOW_GROWTH, dryRun, planRound, roundWindow } fr
 import { EnvironmentKeeper } from './environment-keeper.js';
 import { lifecycleActions, nextTimeout, type LifecycleAction, type StateChange } from './lifecycle.js';
 import { AssignmentLatency } from '../metrics/assignment-latency.js';
-import { TaskQueue, type ClaimedTask, type DecisionRecord, type HeldTask } from './task-queue.js';
+import type { ClaimedTask, DecisionRecord, HeldTask, TaskQueue } from '../store/task-queue.js';
+import { TaskService } from '../tasks/service.js';
 import { fromSqlTime } from '../store/time.js';
+import { watched } from '../log/watchdog.js';
 
 /** A failed delivery waits this long before the next try, doubling per attempt… */
 export const DELIVERY_BACKOFF_MS = 5_000;
@@ -48,6 +50,8 @@ export interface AssignerOptions {
   clock?: () => Date;
   /** Tasks changed (claimed, started, completed, requeued): the core emits `tasks.changed`. */
   onChange?: () => void;
+  /** The task core every lifecycle change goes through (one over `store` when not given). */
+  tasks?: TaskService;
 }
 
 interface QueuedNote {
@@ -57,6 +61,8 @@ interface QueuedNote {
 }
 
 export class Assigner {
+  readonly tasks: TaskService;
+  /** Reads of the queue (pending heads, held tasks, load); changes go through `tasks`. */
   readonly queue: TaskQueue;
   /** Queue-to-claim times, for `/metrics`. */
   readonly latency = new AssignmentLatency();
@@ -78,10 +84,11 @@ export class Assigner {
   private readonly delivering = new Map<string, number>();
 
   constructor(private readonly options: AssignerOptions) {
-    this.queue = new TaskQueue(options.store);
+    this.tasks = options.tasks ?? new TaskService({ store: options.store, config: () => options.getSnapshot() });
+    this.queue = this.tasks.queue;
     this.log = (options.logger ?? silentLogger).child({ module: 'assigner' });
     this.clock = options.clock ?? (() => new Date());
-    this.envs = new EnvironmentKeeper(this.queue, this.log, this.clock);
+    this.envs = new EnvironmentKeeper(this.tasks, this.log, this.clock);
   }
 
   start(): () => Promise<void> {
@@ -117,7 +124,7 @@ export class Assigner {
       this.scheduled = false;
       if (!this.running) return;
       try {
-        this.round();
+        watched('assigner round', () => this.round());
       } catch (err) {
         this.log.error('routing round failed', { err });
       }
@@ -130,8 +137,10 @@ export class Assigner {
     const rules = this.options.getSnapshot()?.routing;
     if (!rules) return;
     for (const s of sessions) this.known.add(s.name);
-    const actions = lifecycleActions({ held: this.queue.heldTasks(), sessions, changes: transitions, rules, now: this.clock(), known: this.known });
-    this.apply(actions);
+    watched('assigner session changes', () => {
+      const actions = lifecycleActions({ held: this.queue.heldTasks(), sessions, changes: transitions, rules, now: this.clock(), known: this.known });
+      this.apply(actions);
+    });
     if (transitions.some((t) => t.to === 'idle' || t.to === 'exited')) this.kick();
   }
 
@@ -205,7 +214,7 @@ export class Assigner {
     const records = news.map((n): DecisionRecord => ({ kind: 'route', taskId: n.taskId, session: null, decision: 'queued', reason: n.reason }));
     // A claim missing from the result: another console or CLI got there first; that is what the guard is for.
     const sessionOf = new Map(wanted.map((w) => [w.taskId, byName.get(w.session)!]));
-    const claims = this.queue.claimMany(wanted, records, now).map((claimed) => ({ claimed, session: sessionOf.get(claimed.id)! }));
+    const claims = this.tasks.claimMany(wanted, records, now).map((claimed) => ({ claimed, session: sessionOf.get(claimed.id)! }));
     for (const n of news) this.rememberQueued(n);
     // Typing starts only once the claims are committed.
     for (const { claimed, session } of claims) {
@@ -230,7 +239,7 @@ export class Assigner {
       // Cancelled (or taken back) while its environment was set up: type nothing.
       const status = this.queue.status(task.id);
       if (status !== 'assigned') {
-        this.queue.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'not sent', reason: `not sent to ${session.name}: the task is ${status ?? 'gone'}` }, this.clock());
+        this.tasks.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'not sent', reason: `not sent to ${session.name}: the task is ${status ?? 'gone'}` }, this.clock());
         this.envs.release(task.id);
         this.kick();
         return;
@@ -241,20 +250,20 @@ export class Assigner {
     }
     const now = this.clock();
     if (outcome.outcome === 'taken') {
-      this.queue.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'taken', reason: `prompt delivered: ${outcome.reason}` }, now);
+      this.tasks.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'taken', reason: `prompt delivered: ${outcome.reason}` }, now);
       // The delivery saw the agent working: that is the "seen working" the status waits for.
-      if (outcome.reason === 'the agent is working') this.queue.start(task.id, session.name, `in progress: ${session.name} is working`, now);
+      if (outcome.reason === 'the agent is working') this.tasks.start(task.id, session.name, `in progress: ${session.name} is working`, now);
     } else if (this.queue.status(task.id) === 'in_progress') {
       // The agent was seen working on it meanwhile: the prompt landed, and only the
       // check after it failed (its host went out of reach mid-check). Sending it again
       // elsewhere would do the work twice.
       const reason = `prompt delivered: ${session.name} was seen working on it before the delivery check failed (${outcome.reason})`;
-      this.queue.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'taken', reason }, now);
+      this.tasks.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'taken', reason }, now);
     } else {
       const waitMs = Math.min(MAX_DELIVERY_BACKOFF_MS, DELIVERY_BACKOFF_MS * 2 ** task.attempts);
       const notBefore = new Date(now.getTime() + waitMs);
       const reason = `back to the queue: delivery to ${session.name} failed (${outcome.reason}); retry after ${Math.round(waitMs / 1000)} s`;
-      this.queue.requeue(task.id, session.name, { reason, error: outcome.reason, notBefore, kind: 'dispatch' }, now);
+      this.tasks.requeue(task.id, session.name, { reason, error: outcome.reason, notBefore, kind: 'dispatch' }, now);
       this.envs.release(task.id);
     }
     this.options.onChange?.();
@@ -269,10 +278,10 @@ export class Assigner {
     for (const a of actions) {
       switch (a.kind) {
         case 'start':
-          changed = this.queue.start(a.taskId, a.session, a.reason, now) || changed;
+          changed = this.tasks.start(a.taskId, a.session, a.reason, now) || changed;
           break;
         case 'complete':
-          if (this.queue.complete(a.taskId, a.session, a.reason, now)) {
+          if (this.tasks.complete(a.taskId, a.session, a.reason, now)) {
             changed = true;
             this.attentionNoted.delete(a.taskId);
             this.envs.release(a.taskId);
@@ -280,7 +289,7 @@ export class Assigner {
           break;
         case 'requeue': {
           const kind = a.cause === 'timeout' ? 'timeout' : 'lifecycle';
-          if (this.queue.requeue(a.taskId, a.session, { reason: a.reason, error: a.reason, notBefore: null, kind }, now)) {
+          if (this.tasks.requeue(a.taskId, a.session, { reason: a.reason, error: a.reason, notBefore: null, kind }, now)) {
             changed = true;
             this.attentionNoted.delete(a.taskId);
             if (a.cause === 'timeout') this.avoid.set(a.taskId, { session: a.session, untilMs: now.getTime() + AVOID_AFTER_TIMEOUT_MS });
@@ -291,7 +300,7 @@ export class Assigner {
         case 'attention':
           if (this.attentionNoted.get(a.taskId) === a.state) break;
           this.attentionNoted.set(a.taskId, a.state);
-          this.queue.record({ kind: 'lifecycle', taskId: a.taskId, session: a.session, decision: a.state, reason: a.reason }, now);
+          this.tasks.record({ kind: 'lifecycle', taskId: a.taskId, session: a.session, decision: a.state, reason: a.reason }, now);
           break;
       }
     }

@@ -5,7 +5,7 @@ import type { RouteDecision, Session } from '../../shared/api.js';
 import type { RoutingFile } from '../config/schemas/routing.js';
 import { route } from '../routing/route.js';
 import type { RoundRobinCursor, RoutableSession, RoutingDecision } from '../routing/types.js';
-import type { HeldTask, TaskQueue } from './task-queue.js';
+import type { HeldTask, TaskQueue } from '../store/task-queue.js';
 
 /** One round looks at this many queued tasks at most; the rest wait for the next round. */
 export const MAX_TASKS_PER_ROUND = 10_000;

@@ -11,17 +11,23 @@ import {
   releaseEnvironment,
   type TaskEnvironment,
 } from './environment.js';
-import { isHolding, type ClaimedTask, type TaskQueue } from './task-queue.js';
+import { isHeldStatus } from '../../shared/task-status.js';
+import type { ClaimedTask, TaskQueue } from '../store/task-queue.js';
+import type { TaskService } from '../tasks/service.js';
 
 export class EnvironmentKeeper {
   private readonly live = new Map<number, TaskEnvironment>();
   private readonly pending = new Set<Promise<void>>();
 
+  private readonly queue: TaskQueue;
+
   constructor(
-    private readonly queue: TaskQueue,
+    private readonly tasks: TaskService,
     private readonly log: Logger,
     private readonly clock: () => Date,
-  ) {}
+  ) {
+    this.queue = tasks.queue;
+  }
 
   /** Environments of tasks still held when the console starts (it may have been restarted mid-task). */
   load(): void {
@@ -38,7 +44,7 @@ export class EnvironmentKeeper {
     const env = await createEnvironment(task.id, rule, task.projectPath, taken);
     this.live.set(task.id, env);
     const now = this.clock();
-    this.queue.setMetadata(task.id, { ...this.queue.metadata(task.id), env }, now);
+    this.tasks.setMetadata(task.id, { ...this.queue.metadata(task.id), env }, now);
     const parts = [env.worktree ? `worktree ${env.worktree}` : null, env.port !== null ? `port ${env.port}` : null].filter(Boolean);
     this.queue.record(
       {
@@ -71,7 +77,7 @@ export class EnvironmentKeeper {
   releaseClosed(): void {
     for (const taskId of [...this.live.keys()]) {
       const status = this.queue.status(taskId);
-      if (status === null || !isHolding(status)) this.release(taskId);
+      if (status === null || !isHeldStatus(status)) this.release(taskId);
     }
   }
 

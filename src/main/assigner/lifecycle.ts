@@ -4,7 +4,7 @@
 // actions out. The assigner applies them.
 import type { SessionState } from '../../shared/api.js';
 import type { RoutingFile } from '../config/schemas/routing.js';
-import type { HeldTask } from './task-queue.js';
+import type { HeldTask } from '../store/task-queue.js';
 import { fromSqlTime } from '../store/time.js';
 
 const MS_PER_MINUTE = 60_000;

@@ -8,6 +8,7 @@ import { evaluateSla } from '../sla/evaluate.js';
 import type { Store } from '../store/store.js';
 import { fromSqlTime } from '../store/time.js';
 import { taskFromRow, type TaskRow } from '../store/tasks.js';
+import { OPEN_SQL } from '../store/status-sql.js';
 
 type Names = 'projects.list' | 'projects.add' | 'errors.list' | 'errors.resolve';
 type Commands = { [N in Names]: (p: CommandParams<N>) => CommandResult<N> };
@@ -18,7 +19,7 @@ const UNHEALTHY_OPEN_ERRORS = 5;
 /** Projects with their health, and the aggregated error list every subsystem writes to. */
 export function setupProjectsAndErrors(opts: { store: Store; config: ConfigService; bus: EventBus }): { commands: Commands } {
   const { store } = opts;
-  const openTasks = store.reader.prepare(`SELECT * FROM tasks WHERE project_id = ? AND status IN ('pending','assigned','in_progress','blocked')`);
+  const openTasks = store.reader.prepare(`SELECT * FROM tasks WHERE project_id = ? AND status IN (${OPEN_SQL})`);
   const liveSessions = store.reader.prepare(`SELECT count(*) FROM sessions WHERE project_id = ? AND status != 'exited'`).pluck();
   const projectErrors = store.reader
     .prepare(

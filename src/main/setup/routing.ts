@@ -13,6 +13,7 @@ import type { QueryService } from '../queries/service.js';
 import { classify } from '../sessions/classify.js';
 import { compileManifests, type CompiledManifests } from '../sessions/manifests.js';
 import type { Store } from '../store/store.js';
+import type { TaskService } from '../tasks/service.js';
 import type { HttpRoute } from '../web/server.js';
 import type { EscalationStep } from '../sla/escalate.js';
 import type { SessionsFeature } from './sessions.js';
@@ -42,6 +43,8 @@ export interface RoutingFeature {
  */
 export function setupRouting(opts: {
   store: Store;
+  /** The task core the assigner's lifecycle and SLA reassigns go through. */
+  tasks: TaskService;
   config: ConfigService;
   sessions: SessionsFeature;
   queries: QueryService;
@@ -82,6 +85,7 @@ export function setupRouting(opts: {
     deliver,
     logger: log,
     onChange: opts.tasksChanged,
+    tasks: opts.tasks,
   });
   // Without dispatch the assigner is not started: nothing is claimed or typed, and
   // dry runs, the SLA watch and alerts still work (a second console on a fleet).
@@ -93,6 +97,7 @@ export function setupRouting(opts: {
   let alertEmitScheduled = false;
   const watcher = new SlaWatcher({
     store,
+    tasks: opts.tasks,
     getSnapshot: () => opts.config.snapshot(),
     logger: log,
     notify: opts.notify,
@@ -115,6 +120,10 @@ export function setupRouting(opts: {
     },
   });
   const stopWatcher = watcher.start();
+  // Woken by its own timer at the next level crossing, and by changes: a task's status
+  // (whoever wrote it: tasks.changed follows external writes too) or a config reload.
+  const offTasksForSla = opts.bus.on('tasks.changed', () => watcher.kick());
+  const offConfigForSla = opts.config.subscribe(() => watcher.kick());
 
   const sessionNamed = (name: string): Session => {
     const s = opts.sessions.list().find((x) => x.name === name);
@@ -174,7 +183,7 @@ export function setupRouting(opts: {
     routeTask: async (taskId, o) => {
       if (o.toSession) {
         // Taken back from another session if one holds it, then given to this one only.
-        const sent = assigner.queue.sendTo(taskId, o.toSession, { kind: 'route', who: 'a workflow' }, new Date());
+        const sent = opts.tasks.sendTo(taskId, o.toSession, { kind: 'route', who: 'a workflow' }, new Date());
         if (sent.outcome === 'refused') return { queued: `not sent to ${o.toSession}: ${sent.reason}` };
         if (sent.outcome === 'sent') opts.tasksChanged();
       }
@@ -198,6 +207,8 @@ export function setupRouting(opts: {
     stop: async () => {
       offSessions();
       offConfig();
+      offTasksForSla();
+      offConfigForSla();
       stopWatcher();
       await stopAssigner();
     },

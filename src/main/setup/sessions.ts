@@ -13,6 +13,7 @@ import { TerminalRefused, TerminalService } from '../terminal/terminal-service.j
 import { sameServer, tmuxServer, type TmuxServer } from '../tmux/server.js';
 import { serversToWatch, sshControlDir } from '../tmux/watched-servers.js';
 import { hooksFilePath } from '../hooks/events.js';
+import { HELD_SQL } from '../store/status-sql.js';
 
 type Names =
   | 'sessions.list'
@@ -100,7 +101,7 @@ export async function setupSessions(opts: {
   let monitor: SessionMonitor | null = null;
 
   // The task a session holds lives in the queue, not in tmux: joined in here.
-  const openTasks = opts.store.reader.prepare(`SELECT assigned_to AS name, max(id) AS id FROM tasks WHERE status IN ('assigned', 'in_progress') AND assigned_to IS NOT NULL GROUP BY assigned_to`);
+  const openTasks = opts.store.reader.prepare(`SELECT assigned_to AS name, max(id) AS id FROM tasks WHERE status IN (${HELD_SQL}) AND assigned_to IS NOT NULL GROUP BY assigned_to`);
   const withTasks = (sessions: Session[]): Session[] => {
     if (sessions.length === 0) return sessions;
     const held = new Map((openTasks.all() as Array<{ name: string; id: number }>).map((r) => [r.name, r.id]));

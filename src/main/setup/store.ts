@@ -9,12 +9,18 @@ export interface StoreFeature {
   store: Store;
   /** Tell every client the queue changed (only when the counts moved). */
   publishTasks(): void;
+  /**
+   * Calls `listener` after another process commits to the database (the CLI adding a
+   * task, a second console): within EXTERNAL_WRITE_POLL_MS. Returns unsubscribe.
+   */
+  onOutsideCommit(listener: () => void): () => void;
   stop(): void;
 }
 
 /**
  * The database, held by this console alone (console-lock.ts), and `tasks.changed`
- * whenever it changes — here or in another process (the CLI).
+ * whenever it changes — here or in another process (the CLI). Another process's
+ * commits are also announced to onOutsideCommit's listeners (the assigner).
  */
 export function setupStore(opts: { path: string; bus: EventBus; log: Logger; nativeBinding?: string }): StoreFeature {
   const lock = lockForConsole(opts.path, { nativeBinding: opts.nativeBinding, command: process.argv.slice(1).join(' ') });
@@ -37,10 +43,24 @@ export function setupStore(opts: { path: string; bus: EventBus; log: Logger; nat
     last = text;
     opts.bus.emit('tasks.changed', now);
   };
-  const stopWatch = watchExternalWrites(store, publishTasks);
+  const listeners = new Set<() => void>();
+  const stopWatch = watchExternalWrites(store, () => {
+    publishTasks();
+    for (const listener of listeners) {
+      try {
+        listener();
+      } catch (err) {
+        opts.log.error('a listener for outside commits failed', { error: err instanceof Error ? err : String(err) });
+      }
+    }
+  });
   return {
     store,
     publishTasks,
+    onOutsideCommit: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
     stop: () => {
       stopWatch();
       store.close();

@@ -1,12 +1,11 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import type { CommandParams, CommandResult, Task, TaskRow, TaskSla } from '../../shared/api.js';
 import { ApiError } from '../api/dispatch.js';
 import type { ConfigService } from '../config/service.js';
 import { evaluateSla } from '../sla/evaluate.js';
 import type { Store } from '../store/store.js';
 import { TaskListing } from '../store/task-listing.js';
-import { InvalidTaskError, TaskFinishedError, TaskNotFoundError, DEFAULT_PRIORITY } from '../store/tasks.js';
+import { InvalidTaskError, TaskFinishedError, TaskNotFoundError } from '../store/tasks.js';
+import type { TaskService } from '../tasks/service.js';
 import { fromSqlTime } from '../store/time.js';
 
 type Names = 'tasks.list' | 'tasks.get' | 'tasks.create' | 'tasks.types' | 'tasks.cancel' | 'tasks.retry' | 'tasks.setPriority';
@@ -18,11 +17,11 @@ export interface TasksFeature {
   create(p: CommandParams<'tasks.create'>): Task;
 }
 
-/** The task queue's commands. `changed` tells clients and the assigner that the queue moved. */
+/** The task queue's commands, over the task core (which tells clients and the assigner what changed). */
 export function setupTasks(opts: {
   store: Store;
   config: ConfigService;
-  changed: () => void;
+  tasks: TaskService;
   /** The SLA watcher's highlight colors (highlight_task). */
   highlightOf?: (taskId: number) => string | null;
 }): TasksFeature {
@@ -48,27 +47,11 @@ export function setupTasks(opts: {
       throw err;
     }
   };
-  const changing = <T>(fn: () => T): T => {
-    const result = userError(fn);
-    opts.changed();
-    return result;
-  };
+  const changing = userError;
 
-  const projectFor = (ref: string | undefined): number | null => {
-    if (!ref) return null;
-    const found = store.projects.find(ref);
-    if (found) return found.id;
-    const abs = path.resolve(ref);
-    if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) return store.projects.add(abs).id;
-    throw new ApiError('invalid_params', `project "${ref}": no such project and no such folder (add it under Projects, or give a folder path)`);
-  };
-
+  // A task without its own priority takes its route's (routing_rules.yaml): the task core's defaults, as from the CLI.
   const create = (p: CommandParams<'tasks.create'>): Task =>
-    changing(() => {
-      // A task without its own priority takes its route's (routing_rules.yaml), as the seed's assigner did.
-      const rule = opts.config.snapshot()?.routing.environment_routing[p.type];
-      return store.tasks.add({ type: p.type, title: p.title, prompt: p.prompt, priority: p.priority ?? rule?.priority ?? DEFAULT_PRIORITY, projectId: projectFor(p.project) });
-    });
+    changing(() => opts.tasks.create({ type: p.type, title: p.title, prompt: p.prompt, priority: p.priority, project: p.project }));
 
   return {
     create,
@@ -103,9 +86,9 @@ export function setupTasks(opts: {
           })),
         };
       },
-      'tasks.cancel': (p) => changing(() => store.tasks.cancel(p.id, p.reason ?? 'cancelled by operator')),
-      'tasks.retry': (p) => changing(() => store.tasks.retry(p.id)),
-      'tasks.setPriority': (p) => changing(() => store.tasks.setPriority(p.id, p.priority)),
+      'tasks.cancel': (p) => changing(() => opts.tasks.cancel(p.id, p.reason ?? 'cancelled by operator')),
+      'tasks.retry': (p) => changing(() => opts.tasks.retry(p.id)),
+      'tasks.setPriority': (p) => changing(() => opts.tasks.setPriority(p.id, p.priority)),
     },
   };
 }

@@ -7,6 +7,7 @@ import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
 import type { QueryService } from '../queries/service.js';
 import type { Store } from '../store/store.js';
+import type { TaskService } from '../tasks/service.js';
 import { fromSqlTime } from '../store/time.js';
 import { WorkflowEngine } from '../workflows/engine.js';
 import type { WorkflowRun } from '../workflows/run-store.js';
@@ -31,6 +32,7 @@ const toApiRun = (r: WorkflowRun): ApiRun => ({
 /** The workflow engine, with its I/O wired to the real routing, dispatch, queries and alerts. */
 export async function setupWorkflows(opts: {
   store: Store;
+  tasks: TaskService;
   config: ConfigService;
   queries: QueryService;
   routing: RoutingFeature;
@@ -41,6 +43,7 @@ export async function setupWorkflows(opts: {
   const engine = new WorkflowEngine({
     deps: {
       store: opts.store,
+      tasks: opts.tasks,
       config: () => {
         const s = opts.config.snapshot();
         if (!s) throw new Error('no valid configuration is loaded');

@@ -1,6 +1,7 @@
 // How far each open task is into its time budget (sla_rules.yaml). Pure: the
 // caller passes the clock, so tests and the dashboard agree on "now".
 import type { TaskStatus } from '../../shared/api.js';
+import { OPEN_STATUSES } from '../../shared/task-status.js';
 import type { SlaFile, SlaTarget } from '../config/schemas/sla.js';
 
 export type SlaLevel = 'ok' | 'warning' | 'critical';
@@ -9,7 +10,7 @@ export type SlaLevel = 'ok' | 'warning' | 'critical';
 export const DEFAULT_TARGET_KEY = 'default';
 
 /** Statuses whose clock is still running. */
-const OPEN_STATUSES: ReadonlySet<TaskStatus> = new Set(['pending', 'assigned', 'in_progress', 'blocked']);
+const OPEN: ReadonlySet<TaskStatus> = new Set(OPEN_STATUSES);
 const MS_PER_MINUTE = 60_000;
 
 export interface SlaTaskFacts {
@@ -38,7 +39,7 @@ export interface SlaEvaluation {
 }
 
 export function isOpen(status: TaskStatus): boolean {
-  return OPEN_STATUSES.has(status);
+  return OPEN.has(status);
 }
 
 /** The target for a type: its own, else `default`, else none (no SLA is tracked). */

@@ -4,6 +4,7 @@
 import type Database from 'better-sqlite3';
 import type { WriterDb } from './store.js';
 import { fromSqlTime, toSqlTime } from './time.js';
+import { HELD_SQL } from './status-sql.js';
 
 export interface Episode {
   event: string;
@@ -116,7 +117,7 @@ export class AttentionTaskReads {
        WHERE id > ? AND id <= ? AND to_status IN ('completed', 'failed') ORDER BY id LIMIT ?`,
     );
     this.lastEventStmt = db.prepare('SELECT COALESCE(MAX(id), 0) FROM task_events').pluck();
-    this.heldStmt = db.prepare(`SELECT MAX(id) FROM tasks WHERE assigned_to = ? AND status IN ('assigned', 'in_progress')`).pluck();
+    this.heldStmt = db.prepare(`SELECT MAX(id) FROM tasks WHERE assigned_to = ? AND status IN (${HELD_SQL})`).pluck();
     this.factsStmt = db.prepare(
       `SELECT t.id, t.title, t.type, p.name AS project, t.assigned_to AS assignedTo FROM tasks t LEFT JOIN projects p ON p.id = t.project_id WHERE t.id = ?`,
     );

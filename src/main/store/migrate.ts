@@ -28,6 +28,20 @@ export function checkCurrent(db: Database.Database, dbPath: string, all: readonl
   }
 }
 
+/**
+ * The migrations to apply to a database at `from`, up to `target`: the one rule both
+ * engines' runners follow (this file for SQLite, postgres/migrate.ts for PostgreSQL).
+ */
+export function pendingMigrations(where: string, from: number, all: readonly Migration[], target: number = all.length): Migration[] {
+  if (from > all.length) throw new DatabaseTooNewError(where, from, all.length);
+  return all.filter((m) => m.version > from && m.version <= target);
+}
+
+/** "migration 003_operations failed: …", saying where. */
+export function migrationFailed(where: string, m: Migration, err: unknown): Error {
+  return new Error(`${where}: migration ${String(m.version).padStart(3, '0')}_${m.name} failed: ${err instanceof Error ? err.message : String(err)}`);
+}
+
 export interface MigrationReport {
   from: number;
   to: number;
@@ -45,16 +59,14 @@ export function migrate(
   target: number = all.length,
 ): MigrationReport {
   const from = db.pragma('user_version', { simple: true }) as number;
-  const known = all.length;
-  if (from > known) throw new DatabaseTooNewError(dbPath, from, known);
-  const pending = all.filter((m) => m.version > from && m.version <= target);
+  const pending = pendingMigrations(dbPath, from, all, target);
   if (pending.length === 0) return { from, to: from, applied: [] };
   db.transaction(() => {
     for (const m of pending) {
       try {
         db.exec(m.sql);
       } catch (err) {
-        throw new Error(`${dbPath}: migration ${String(m.version).padStart(3, '0')}_${m.name} failed: ${(err as Error).message}`);
+        throw migrationFailed(dbPath, m, err);
       }
     }
     // user_version is part of the database header, so it commits with the schema.

@@ -2,6 +2,7 @@ import type { TaskStatus } from '../../shared/api.js';
 import type { Store } from './store.js';
 import { toSqlTime } from './time.js';
 import { rebuildDerivedCounts } from './derived-counts.js';
+import { isFinishedStatus } from '../../shared/task-status.js';
 
 /** Task types from seed 000 plus the executor kinds the router knows. */
 export const SEED_TASK_TYPES = [
@@ -87,7 +88,7 @@ export function seedDatabase(store: Store, options: SeedOptions): { tasks: numbe
     // appends keep the hot pages of a small seed, which is not bulk-built, in cache).
     const created = now - WEEK_MS + ((i + random()) / options.tasks) * WEEK_MS;
     const started = status === 'pending' || status === 'blocked' ? null : created + random() * 600_000;
-    const finished = started !== null && ['completed', 'failed', 'cancelled'].includes(status) ? started + random() * 5_400_000 : null;
+    const finished = started !== null && isFinishedStatus(status) ? started + random() * 5_400_000 : null;
     const session = started !== null && sessionNames.length > 0 ? pick(random, sessionNames) : null;
     const t = (ms: number | null) => (ms === null ? null : toSqlTime(new Date(Math.min(ms, now))));
     insert.run(

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { TaskStatus, type Task, type TaskCounts } from '../../shared/api.js';
+import { OPEN_STATUSES, RETRYABLE_STATUSES } from '../../shared/task-status.js';
 import { SQL_NOW, fromSqlTime } from './time.js';
 
 /** Priorities run from 0 (whenever) to 10 (now); the seed calls ≥ 7 high. */
@@ -7,11 +8,9 @@ export const MIN_PRIORITY = 0;
 export const MAX_PRIORITY = 10;
 export const DEFAULT_PRIORITY = 5;
 
-/** Statuses a task can be put back in the queue from. */
-const RETRYABLE_STATUSES: readonly TaskStatus[] = ['failed', 'cancelled', 'blocked'];
-
-/** Statuses a task can still be cancelled from. */
-const OPEN_STATUSES: readonly TaskStatus[] = ['pending', 'assigned', 'in_progress', 'blocked'];
+/** Columns the task core may write on a workflow's behalf (database steps and their rollback). */
+export const TASK_FIELD_COLUMNS = ['type', 'title', 'prompt', 'priority', 'status', 'project_id', 'assigned_to', 'assigned_at', 'started_at', 'completed_at', 'metadata', 'attempts', 'not_before', 'last_error'] as const;
+export type TaskFields = Partial<Record<(typeof TASK_FIELD_COLUMNS)[number], unknown>>;
 
 export interface NewTask {
   type: string;
@@ -141,6 +140,27 @@ export class TaskRepository {
     return taskFromRow(row);
   }
 
+  /** The raw columns of a task (a workflow step's view of it), or null. */
+  fields(id: number): (Record<string, unknown> & { id: number; status: TaskStatus }) | null {
+    return (this.byId.get(id) as (Record<string, unknown> & { id: number; status: TaskStatus }) | undefined) ?? null;
+  }
+
+  /**
+   * Writes named columns of one task (the task core checked the status change);
+   * `reason` goes to the history row a status change leaves. Objects are stored as JSON.
+   */
+  writeFields(id: number, fields: TaskFields, reason: string): void {
+    const names = Object.keys(fields);
+    for (const name of names) {
+      if (!(TASK_FIELD_COLUMNS as readonly string[]).includes(name)) throw new InvalidTaskError(`tasks has no writable column "${name}" (allowed: ${TASK_FIELD_COLUMNS.join(', ')})`);
+    }
+    if (names.length === 0) return;
+    if (fields.priority !== undefined && fields.priority !== null) checkPriority(Number(fields.priority));
+    const sets = names.map((n) => `"${n}" = @${n}`).join(', ');
+    const values = Object.fromEntries(names.map((n) => [n, bindable((fields as Record<string, unknown>)[n])]));
+    this.db.prepare(`UPDATE tasks SET ${sets}, status_reason = @__reason, updated_at = ${SQL_NOW} WHERE id = @__id`).run({ ...values, __reason: reason, __id: id });
+  }
+
   get(id: number): Task | null {
     const row = this.byId.get(id) as TaskRow | undefined;
     return row ? taskFromRow(row) : null;
@@ -200,4 +220,12 @@ export class TaskRepository {
     const createdAs = changes[0]?.fromStatus ?? task.status;
     return [{ at: task.createdAt, fromStatus: null, toStatus: createdAs, reason: 'created' }, ...changes];
   }
+}
+
+/** SQLite binds numbers, strings, null and buffers; objects (metadata) are stored as JSON. */
+function bindable(value: unknown): unknown {
+  if (value === undefined) return null;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) return JSON.stringify(value);
+  return value;
 }

@@ -6,6 +6,13 @@
 /** SQL expression for "now" in the store's format (for DEFAULTs and statements). */
 export const SQL_NOW = "strftime('%Y-%m-%d %H:%M:%f','now')";
 
+/**
+ * The same on PostgreSQL: the store keeps its timestamps as text there too, so every
+ * repository compares and sorts them the same way on both engines. The statement's
+ * start, as SQLite's 'now' is fixed for one statement.
+ */
+export const PG_NOW = "to_char(statement_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS')";
+
 /** A Date in the store's timestamp format. */
 export function toSqlTime(date: Date): string {
   return date.toISOString().replace('T', ' ').slice(0, 23);

@@ -48,17 +48,22 @@ function bindable(value: unknown): unknown {
 
 const quote = (column: string): string => `"${column}"`;
 
-export function insertRow(db: Database.Database, table: string, data: Row): DatabaseOutput {
-  const columns = columnsOf(table);
+/** The checks an insert's data gets before anything is written. */
+export function checkInsert(table: string, data: Row): string[] {
   const names = Object.keys(data);
-  checkColumns(table, names, columns, 'data');
+  checkColumns(table, names, columnsOf(table), 'data');
   if (names.length === 0) throw new DatabaseStepError(`an insert into ${table} needs data`);
+  return names;
+}
+
+export function insertRow(db: Database.Database, table: string, data: Row): DatabaseOutput {
+  const names = checkInsert(table, data);
   const sql = `INSERT INTO ${quote(table)} (${names.map(quote).join(', ')}) VALUES (${names.map(() => '?').join(', ')}) RETURNING *`;
   const row = db.prepare(sql).get(...names.map((n) => bindable(data[n]))) as Row & { id: number };
   return { action: 'insert', table, id: row.id, row: readable(row) };
 }
 
-export function updateRows(db: Database.Database, table: string, data: Row, where: Row): DatabaseOutput {
+function whereOf(table: string, data: Row, where: Row): { sets: string[]; whereSql: string; whereArgs: unknown[] } {
   const columns = columnsOf(table);
   const sets = Object.keys(data);
   const keys = Object.keys(where);
@@ -67,8 +72,17 @@ export function updateRows(db: Database.Database, table: string, data: Row, wher
   // An update without a where would rewrite the whole table: never what a workflow means.
   if (keys.length === 0) throw new DatabaseStepError(`an update of ${table} needs a where (e.g. where: { id: "\${steps.create_task.id}" })`);
   if (sets.length === 0) throw new DatabaseStepError(`an update of ${table} needs data`);
-  const whereSql = keys.map((k) => `${quote(k)} IS ?`).join(' AND ');
-  const whereArgs = keys.map((k) => bindable(where[k]));
+  return { sets, whereSql: keys.map((k) => `${quote(k)} IS ?`).join(' AND '), whereArgs: keys.map((k) => bindable(where[k])) };
+}
+
+/** The ids of the rows an update would change (tasks are then changed one by one through the task core). */
+export function idsWhere(db: Database.Database, table: string, data: Row, where: Row): number[] {
+  const { whereSql, whereArgs } = whereOf(table, data, where);
+  return db.prepare(`SELECT id FROM ${quote(table)} WHERE ${whereSql}`).pluck().all(...whereArgs) as number[];
+}
+
+export function updateRows(db: Database.Database, table: string, data: Row, where: Row): DatabaseOutput {
+  const { sets, whereSql, whereArgs } = whereOf(table, data, where);
   const before = db.prepare(`SELECT * FROM ${quote(table)} WHERE ${whereSql}`).all(...whereArgs) as Row[];
   const result = db.prepare(`UPDATE ${quote(table)} SET ${sets.map((s) => `${quote(s)} = ?`).join(', ')} WHERE ${whereSql}`).run(...sets.map((s) => bindable(data[s])), ...whereArgs);
   return { action: 'update', table, changed: result.changes, before: before.map((r) => pick(r, ['id', ...sets])) };
@@ -96,7 +110,7 @@ export function readRow(db: Database.Database, table: string, id: number): Row |
 }
 
 /** `metadata` and `channels` hold JSON: parsed so `${steps.create_task.metadata.title}` works. */
-function readable(row: Row): Row {
+export function readable(row: Row): Row {
   const out: Row = { ...row };
   for (const key of ['metadata', 'channels']) {
     const v = out[key];

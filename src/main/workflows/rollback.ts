@@ -42,8 +42,11 @@ export async function rollbackSteps(
     const step = stepAt(definition, record.step);
     try {
       if (step?.type === 'database' && record.output) {
+        const output = record.output as DatabaseOutput;
         deps.store.transaction(() => {
-          compensateWrite(deps.store.writer, record.output as DatabaseOutput);
+          // Tasks go back through the task core: history rows and events, like any other change.
+          if (output.table === 'tasks') deps.tasks.compensateWorkflow(output, `workflow run ${runId} rolled back (step ${record.step})`);
+          else compensateWrite(deps.store.writer, output);
           runs.markRolledBack(runId, record.step, record.attempt);
         });
         result.undone.push(record.step);

@@ -1,6 +1,6 @@
 import type { WorkflowStep } from '../config/schemas/workflows.js';
 import { evaluateCondition } from './conditions.js';
-import { insertRow, readRow, updateRows, type DatabaseOutput } from './database-step.js';
+import { checkInsert, idsWhere, insertRow, readable, readRow, updateRows, type DatabaseOutput } from './database-step.js';
 import { resolveText, resolveValue, type Resolver } from './references.js';
 import type { RunStore } from './run-store.js';
 import { StepFailure, type FunctionContext, type FunctionRegistry, type Row, type RunScope, type WorkflowDeps } from './types.js';
@@ -83,7 +83,13 @@ export class RunExecution {
         // The write and its checkpoint commit together: after a crash it is either both or neither.
         return this.deps.store.transaction(() => {
           const db = this.deps.store.writer;
-          const output = step.action === 'insert' ? insertRow(db, step.table, data) : updateRows(db, step.table, data, where ?? {});
+          // Tasks are written through the task core: its defaults, its transition checks, its history and events.
+          const output =
+            step.table === 'tasks'
+              ? this.writeTasks(step.action, data, where ?? {})
+              : step.action === 'insert'
+                ? insertRow(db, step.table, data)
+                : updateRows(db, step.table, data, where ?? {});
           if (output.action === 'insert' && output.table === 'tasks') this.runs.setTask(this.runId, output.id);
           this.runs.finish(this.runId, at.path, at.attempt, 'completed', output);
           return output;
@@ -119,6 +125,19 @@ export class RunExecution {
       case 'wait':
         return this.wait(step, at, resumedInput);
     }
+  }
+
+  /** A database step on `tasks`: through the task core, with the output a generic write would give. */
+  private writeTasks(action: 'insert' | 'update', data: Row, where: Row): DatabaseOutput {
+    const tasks = this.deps.tasks;
+    if (action === 'insert') {
+      checkInsert('tasks', data);
+      const task = tasks.createFromWorkflow(data);
+      return { action: 'insert', table: 'tasks', id: task.id, row: readable(this.deps.store.tasks.fields(task.id) ?? {}) };
+    }
+    const ids = idsWhere(this.deps.store.writer, 'tasks', data, where);
+    const before = tasks.updateFromWorkflow(ids, data, `set by workflow run ${this.runId}`);
+    return { action: 'update', table: 'tasks', changed: before.length, before };
   }
 
   private async notification(step: Extract<WorkflowStep, { type: 'notification' }>, at: StepPlace, r: Resolver): Promise<unknown> {

@@ -3,6 +3,7 @@ import type { Workflow, WorkflowStep } from '../config/schemas/workflows.js';
 import type { NotificationChannel } from '../config/schemas/sla.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
+import type { TaskService } from '../tasks/service.js';
 
 // What the workflow engine needs from the rest of Architect. Everything with an
 // effect outside the database comes in through WorkflowDeps, so tests inject real
@@ -21,6 +22,8 @@ export interface WorkflowNotification {
 
 export interface WorkflowDeps {
   store: Store;
+  /** The task core: every task a workflow creates, changes or rolls back goes through it. */
+  tasks: TaskService;
   /** The config in force; read when a run starts and whenever a `${config.…}` is resolved. */
   config: () => ConfigSnapshot;
   /** A named query from queries.yaml; the rows it returns. */

@@ -105,7 +105,7 @@ describe('migrations', () => {
     const file = tempDb();
     const db = new Database(file);
     migrate(db, file, migrations, 1);
-    const broken = [...migrations, { version: migrations.length + 1, name: 'broken', sql: 'CREATE TABLE zz(a); SELECT nope FROM nowhere;' }];
+    const broken = [...migrations, { version: migrations.length + 1, name: 'broken', sql: 'CREATE TABLE zz(a); SELECT nope FROM nowhere;', postgres: '' }];
     expect(() => migrate(db, file, broken)).toThrow(new RegExp(`migration ${String(migrations.length + 1).padStart(3, '0')}_broken failed`));
     expect(db.pragma('user_version', { simple: true })).toBe(1);
     expect(tables(db)).not.toContain('sessions');

@@ -80,8 +80,13 @@ export class RpcClient {
     });
   }
 
-  static async connect(c: TestConsole, headers: Record<string, string> = { 'x-architect-token': c.server.token }): Promise<RpcClient> {
-    const ws = new WebSocket(`ws://127.0.0.1:${c.server.port}/api`, { headers });
+  static connect(c: TestConsole, headers: Record<string, string> = { 'x-architect-token': c.server.token }): Promise<RpcClient> {
+    return RpcClient.open(c.server.port, headers);
+  }
+
+  /** To any console on this machine: one in another process (`architect serve`) too. */
+  static async open(port: number, headers: Record<string, string>): Promise<RpcClient> {
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/api`, { headers });
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     return new RpcClient(ws);
   }

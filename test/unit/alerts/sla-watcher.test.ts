@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/shared/api.js';
 import { AlertNotFoundError } from '../../../src/main/alerts/alert-repository.js';
 import { SlaWatcher } from '../../../src/main/alerts/sla-watcher.js';
-import { TaskQueue } from '../../../src/main/assigner/task-queue.js';
+import { TaskQueue } from '../../../src/main/store/task-queue.js';
 import { RoutingFile } from '../../../src/main/config/schemas/routing.js';
 import { SlaFile } from '../../../src/main/config/schemas/sla.js';
 import { route } from '../../../src/main/routing/route.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { TaskQueue } from '../../../src/main/assigner/task-queue.js';
+import { TaskQueue } from '../../../src/main/store/task-queue.js';
 import { tempStore } from './fixture.js';
 
 // Two consoles (two connections, as two processes would have) on one database file.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lifecycleActions, nextTimeout, type LifecycleInput } from '../../../src/main/assigner/lifecycle.js';
-import type { HeldTask } from '../../../src/main/assigner/task-queue.js';
+import type { HeldTask } from '../../../src/main/store/task-queue.js';
 import { RULES } from './fixture.js';
 
 const ASSIGNED_AT = '2026-01-05 12:00:00.000';

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ErrorHandler } from '../../../src/main/config/schemas/workflows.js';
 import type { FunctionHandler } from '../../../src/main/workflows/types.js';
 import { handlersFor } from '../../../src/main/workflows/engine.js';
+import type { TaskChange } from '../../../src/main/tasks/service.js';
 import { count, harness, type Harness } from './harness.js';
 
 let h: Harness | undefined;
@@ -20,7 +21,7 @@ describe('rollback', () => {
         return { env: name };
       },
       async compensate(output, ctx) {
-        undone.push(`${String(output.env)} (task rows: ${count(ctx.deps.store, 'SELECT count(*) FROM tasks')})`);
+        undone.push(`${String(output.env)} (open tasks: ${count(ctx.deps.store, "SELECT count(*) FROM tasks WHERE status != 'cancelled'")})`);
       },
     });
     const boom: FunctionHandler = {
@@ -43,8 +44,8 @@ describe('rollback', () => {
     const run = await engine.finished(engine.run('w'));
     expect(run.status).toBe('rolled_back');
     expect(run.error).toBe('step explode (function boom) failed: disk full');
-    // env_b first, then the task delete (env_a sees no task left), then env_a.
-    expect(undone).toEqual(['b (task rows: 1)', 'a (task rows: 0)']);
+    // env_b first, then the task's cancellation (env_a sees no open task left), then env_a.
+    expect(undone).toEqual(['b (open tasks: 1)', 'a (open tasks: 0)']);
     const statuses = Object.fromEntries(engine.show(run.id).steps.map((s) => [s.step, s.status]));
     expect(statuses).toEqual({ env_a: 'rolled_back', create_task: 'rolled_back', env_b: 'rolled_back', 'env_b/if_true': 'rolled_back', explode: 'failed' });
   });
@@ -68,7 +69,65 @@ describe('rollback', () => {
     const run = await engine.finished(engine.run('w'));
     expect(run.status).toBe('rolled_back');
     expect(run.error).toMatch(/rollback env: worktree locked$/);
-    expect(count(h.store, 'SELECT count(*) FROM tasks')).toBe(0);
+    expect(count(h.store, "SELECT count(*) FROM tasks WHERE status != 'cancelled'")).toBe(0);
+  });
+
+  it('goes through the task core: a created task is cancelled with its history row and event, a changed one gets its old values back', async () => {
+    const boom: FunctionHandler = {
+      async run() {
+        throw new Error('disk full');
+      },
+    };
+    h = harness({
+      w: {
+        steps: [
+          createTask,
+          { id: 'bump', type: 'database', action: 'update', table: 'tasks', data: { priority: 2, status: 'cancelled' }, where: { id: '${steps.create_task.id}' } },
+          { id: 'explode', type: 'function', function: 'boom', input: {} },
+        ],
+        error_handling: [{ on_error: 'any', action: 'rollback', steps: ['create_task', 'bump'] }],
+      },
+    });
+    const heard: TaskChange[] = [];
+    h.deps.tasks.onChange((changes) => heard.push(...changes));
+    const engine = h.engine({ boom });
+    const run = await engine.finished(engine.run('w'));
+    expect(run.status).toBe('rolled_back');
+    const id = run.taskId as number;
+    // The row stays (its id is never reused), cancelled by the rollback.
+    const task = h.store.tasks.get(id);
+    expect(task?.status).toBe('cancelled');
+    expect(task?.priority).toBe(9); // bug_fix's routing priority, restored after the update set 2
+    const history = h.store.tasks.history(id).map((e) => [e.fromStatus, e.toStatus, e.reason]);
+    expect(history).toEqual([
+      [null, 'pending', 'created'],
+      ['pending', 'cancelled', `set by workflow run ${run.id}`],
+      // bump undone first (latest first): back to pending, then the creation undone: cancelled.
+      ['cancelled', 'pending', `workflow run ${run.id} rolled back (step bump)`],
+      ['pending', 'cancelled', `workflow run ${run.id} rolled back (step create_task)`],
+    ]);
+    expect(heard.map((c) => [c.from, c.to])).toEqual([
+      [null, 'pending'],
+      ['pending', 'cancelled'],
+      ['cancelled', 'pending'],
+      ['pending', 'cancelled'],
+    ]);
+  });
+
+  it('a workflow update that would be an illegal status change fails the step and changes nothing', async () => {
+    h = harness({
+      w: {
+        steps: [
+          createTask,
+          { id: 'finish', type: 'database', action: 'update', table: 'tasks', data: { status: 'completed' }, where: { id: '${steps.create_task.id}' } },
+        ],
+      },
+    });
+    const engine = h.engine({});
+    const run = await engine.finished(engine.run('w'));
+    expect(run.status).toBe('failed');
+    expect(run.error).toMatch(/task \d+ is pending: it cannot be set to completed by a workflow \(pending → completed is not a task transition; from pending a task can become assigned, blocked, cancelled\)/);
+    expect(h.store.tasks.get(run.taskId as number)?.status).toBe('pending');
   });
 });
 

@@ -7,6 +7,7 @@ import { SlaFile } from '../../../src/main/config/schemas/sla.js';
 import type { ConfigSnapshot } from '../../../src/main/config/snapshot.js';
 import { createLogger } from '../../../src/main/log/logger.js';
 import { openStore, type Store } from '../../../src/main/store/store.js';
+import { TaskService } from '../../../src/main/tasks/service.js';
 import { WorkflowEngine } from '../../../src/main/workflows/engine.js';
 import type { FunctionHandler, Row, WorkflowDeps, WorkflowNotification } from '../../../src/main/workflows/types.js';
 
@@ -80,6 +81,7 @@ export function harness(workflows: unknown, opts: { dbPath?: string; sessions?: 
   const engines: WorkflowEngine[] = [];
   const deps: WorkflowDeps = {
     store,
+    tasks: new TaskService({ store, config: () => config }),
     config: () => config,
     logger,
     worktreesDir: path.join(dir, 'worktrees'),

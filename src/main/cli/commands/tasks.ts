@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 type ParseArgsOptions = NonNullable<ParseArgsConfig['options']>;
@@ -8,12 +7,17 @@ import { renderTable } from '../../queries/text-table.js';
 import { openStoreToRead } from '../../store/read-only.js';
 import { openStore, type Store } from '../../store/store.js';
 import { InvalidTaskError, TaskFinishedError, TaskNotFoundError } from '../../store/tasks.js';
+import { loadConfig } from '../../config/load.js';
+import { TaskService } from '../../tasks/service.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
 
 const USAGE = `architect tasks add --type TYPE --title TITLE --prompt TEXT [--priority 0-10] [--project P] [--json]
 architect tasks list [--status STATUS] [--limit N] [--offset N] [--json]
 architect tasks cancel ID [--reason TEXT]
+architect tasks retry ID
 
+Without --priority a task takes its type's priority from routing_rules.yaml (the
+layered config in --config, with --env), as in the console.
 --project is a project id, name or folder (a new folder becomes a project).
 STATUS is one of: ${TaskStatus.options.join(', ')}.`;
 
@@ -34,20 +38,30 @@ function integerArg(name: string, value: unknown, min: number): number | undefin
   return Number(text);
 }
 
-function resolveProject(store: Store, ref: string): number {
-  const found = store.projects.find(ref);
-  if (found) return found.id;
-  if ((ref.includes('/') || ref === '.') && fs.existsSync(ref) && fs.statSync(ref).isDirectory()) return store.projects.add(ref).id;
-  const known = store.projects.list().map((p) => p.name);
-  throw new UsageError(`no project "${ref}" (known: ${known.join(', ') || 'none'}; give a folder to add one)`);
-}
-
 function taskLine(t: Task): string {
   return `task ${t.id} ${t.status}: ${t.title} (${t.type}, priority ${t.priority})\n`;
 }
 
 /** Opens the database once the arguments are known to be good: a bad call changes nothing. */
 type OpenStore = () => Store;
+
+/**
+ * The task core over the CLI's database, with the same layered config the console
+ * reads (base → environment → local): the same defaults from every entry point. A
+ * config with problems gives the built-in defaults, and says so.
+ */
+function taskCore(store: Store, ctx: CliContext): TaskService {
+  const loaded = loadConfig({ dir: ctx.globals.configDir, env: ctx.globals.env });
+  if (!loaded.ok) {
+    const first = loaded.problems[0];
+    ctx.stderr.write(
+      `warning: the config in ${ctx.globals.configDir} has ${loaded.problems.length} problem(s)` +
+        (first ? ` (first: ${first.file}:${first.line}:${first.col}: ${first.message})` : '') +
+        '; task defaults are the built-in ones (run "architect config check")\n',
+    );
+  }
+  return new TaskService({ store, config: () => (loaded.ok ? loaded.snapshot : null) });
+}
 
 async function add(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal: boolean): Promise<number> {
   const { values, positionals } = parse(args, {
@@ -61,12 +75,12 @@ async function add(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal:
   const priority = integerArg('priority', values.priority, 0);
   const store = open();
   try {
-    const task = store.tasks.add({
+    const task = taskCore(store, ctx).create({
       type: values.type as string,
       title: values.title as string,
       prompt: values.prompt as string,
       priority,
-      projectId: typeof values.project === 'string' ? resolveProject(store, values.project) : null,
+      project: typeof values.project === 'string' ? values.project : null,
     });
     ctx.stdout.write(values.json || jsonGlobal ? JSON.stringify(task, null, 2) + '\n' : `added ${taskLine(task)}`);
     return EXIT_OK;
@@ -97,16 +111,20 @@ function list(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal: bool
   return EXIT_OK;
 }
 
-function cancel(args: string[], ctx: CliContext, open: OpenStore): number {
-  const { values, positionals } = parse(args, { reason: { type: 'string' } });
-  if (positionals.length !== 1) throw new UsageError('tasks cancel needs one task ID');
+/** cancel, retry (and hold, release): one task by id, through the task core. */
+function change(sub: 'cancel' | 'retry', args: string[], ctx: CliContext, open: OpenStore): number {
+  const { values, positionals } = parse(args, sub === 'cancel' ? { reason: { type: 'string' } } : {});
+  if (positionals.length !== 1) throw new UsageError(`tasks ${sub} needs one task ID`);
   const id = integerArg('ID', positionals[0], 1)!;
+  const reason = typeof values.reason === 'string' ? values.reason : undefined;
   const store = open();
   try {
-    ctx.stdout.write(`cancelled ${taskLine(store.tasks.cancel(id, typeof values.reason === 'string' ? values.reason : undefined))}`);
+    const core = taskCore(store, ctx);
+    if (sub === 'cancel') ctx.stdout.write(`cancelled ${taskLine(core.cancel(id, reason))}`);
+    else ctx.stdout.write(`retried ${taskLine(core.retry(id))}`);
     return EXIT_OK;
   } catch (err) {
-    if (err instanceof TaskFinishedError || err instanceof TaskNotFoundError) {
+    if (err instanceof TaskFinishedError || err instanceof TaskNotFoundError || err instanceof InvalidTaskError) {
       ctx.stderr.write(`${err.message}\n`);
       return EXIT_PROBLEM;
     }
@@ -116,11 +134,11 @@ function cancel(args: string[], ctx: CliContext, open: OpenStore): number {
 
 export const tasksCommand: CliCommand = {
   name: 'tasks',
-  summary: 'add, list and cancel tasks',
+  summary: 'add, list, cancel and retry tasks',
   usage: USAGE,
   async run(args: string[], ctx: CliContext): Promise<number> {
     const [sub, ...rest] = args;
-    if (sub !== 'add' && sub !== 'list' && sub !== 'cancel') throw new UsageError(sub ? `unknown tasks subcommand "${sub}"` : 'tasks needs add, list or cancel');
+    if (sub !== 'add' && sub !== 'list' && sub !== 'cancel' && sub !== 'retry') throw new UsageError(sub ? `unknown tasks subcommand "${sub}"` : 'tasks needs add, list, cancel or retry');
     let store: Store | null = null;
     // Listing only reads: it works on a database this user may not write.
     const opener = sub === 'list' ? openStoreToRead : openStore;
@@ -128,7 +146,7 @@ export const tasksCommand: CliCommand = {
     try {
       if (sub === 'add') return await add(rest, ctx, open, ctx.globals.json);
       if (sub === 'list') return list(rest, ctx, open, ctx.globals.json);
-      return cancel(rest, ctx, open);
+      return change(sub, rest, ctx, open);
     } finally {
       (store as Store | null)?.close();
     }

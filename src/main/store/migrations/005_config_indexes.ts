@@ -1,4 +1,4 @@
-import { SQL_NOW } from '../time.js';
+import { PG_NOW, SQL_NOW } from '../time.js';
 
 // Indexes created from queries.yaml, remembered so a reload neither redoes them nor
 // forgets to drop one that left the file.
@@ -10,5 +10,14 @@ CREATE TABLE config_indexes (
   table_name TEXT NOT NULL,
   definition TEXT NOT NULL,
   created_at TEXT NOT NULL DEFAULT (${SQL_NOW})
+);
+`;
+
+export const postgres = `
+CREATE TABLE config_indexes (
+  name       TEXT PRIMARY KEY,
+  table_name TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  created_at TEXT NOT NULL DEFAULT (${PG_NOW})
 );
 `;

@@ -39,3 +39,40 @@ BEGIN
     ON CONFLICT(minute) DO UPDATE SET n = n + 1;
 END;
 `;
+
+export const postgres = `
+CREATE TABLE task_completions (
+  minute TEXT PRIMARY KEY,
+  n      BIGINT NOT NULL DEFAULT 0
+);
+
+INSERT INTO task_completions(minute, n)
+  SELECT substr(completed_at, 1, 16), COUNT(*) FROM tasks
+  WHERE status = 'completed' AND completed_at IS NOT NULL GROUP BY 1;
+
+CREATE FUNCTION trg_task_completions() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'completed' AND OLD.completed_at IS NOT NULL THEN
+    UPDATE task_completions SET n = n - 1 WHERE minute = substr(OLD.completed_at, 1, 16);
+  END IF;
+  IF TG_OP IN ('UPDATE', 'INSERT') AND NEW.status = 'completed' AND NEW.completed_at IS NOT NULL THEN
+    INSERT INTO task_completions(minute, n) VALUES (substr(NEW.completed_at, 1, 16), 1)
+      ON CONFLICT (minute) DO UPDATE SET n = task_completions.n + 1;
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER trg_task_completions_insert AFTER INSERT ON tasks
+FOR EACH ROW WHEN (NEW.status = 'completed' AND NEW.completed_at IS NOT NULL)
+EXECUTE FUNCTION trg_task_completions();
+
+CREATE TRIGGER trg_task_completions_delete AFTER DELETE ON tasks
+FOR EACH ROW WHEN (OLD.status = 'completed' AND OLD.completed_at IS NOT NULL)
+EXECUTE FUNCTION trg_task_completions();
+
+CREATE TRIGGER trg_task_completions_update AFTER UPDATE OF status, completed_at ON tasks
+FOR EACH ROW WHEN ((OLD.status IS DISTINCT FROM NEW.status OR OLD.completed_at IS DISTINCT FROM NEW.completed_at)
+  AND ((OLD.status = 'completed' AND OLD.completed_at IS NOT NULL)
+    OR (NEW.status = 'completed' AND NEW.completed_at IS NOT NULL)))
+EXECUTE FUNCTION trg_task_completions();
+`;

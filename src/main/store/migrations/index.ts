@@ -12,15 +12,32 @@ import * as m011 from './011_recent_completions.js';
 import * as m012 from './012_attention.js';
 
 export interface Migration {
-  /** Becomes PRAGMA user_version once applied. */
+  /** Becomes PRAGMA user_version (SQLite) or architect_schema.version (PostgreSQL) once applied. */
   version: number;
   name: string;
+  /** The SQLite statements. */
   sql: string;
+  /** The PostgreSQL statements: the file's `postgres` export where the dialects differ, else `sql` itself. */
+  postgres: string;
 }
 
-/** Add-only: never edit a shipped migration, add the next number. */
-export const migrations: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012].map((m, i) => ({
+/** One file per migration, both dialects in it. */
+interface MigrationFile {
+  name: string;
+  sql: string;
+  postgres?: string;
+}
+
+const files: readonly MigrationFile[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012];
+
+/**
+ * Add-only: never edit a shipped migration, add the next number. A new migration
+ * gives its SQL for both engines (test/integration/postgres/migrations.test.ts
+ * applies every one to a real PostgreSQL and compares the schema with SQLite's).
+ */
+export const migrations: readonly Migration[] = files.map((m, i) => ({
   version: i + 1,
   name: m.name,
   sql: m.sql,
+  postgres: m.postgres ?? m.sql,
 }));

@@ -1,3 +1,4 @@
+import { isFinishedStatus } from '../../../shared/task-status.js';
 import { StepFailure, type FunctionContext, type FunctionHandler, type Row } from '../types.js';
 
 // Function steps about tasks and sessions: route, reassign, prompt, wait. Their
@@ -6,7 +7,6 @@ import { StepFailure, type FunctionContext, type FunctionHandler, type Row } fro
 
 /** How often wait_for_task looks at the task (a status change is a row update; cheap to read). */
 export const TASK_POLL_MS = 1000;
-const FINISHED = ['completed', 'failed', 'cancelled'];
 
 interface TaskState {
   id: number;
@@ -43,9 +43,7 @@ export const routeTaskToSession: FunctionHandler = {
   async compensate(output, ctx) {
     // Un-assign only what this step assigned and nobody has moved since.
     if (typeof output.session_id !== 'string') return;
-    ctx.deps.store.writer
-      .prepare("UPDATE tasks SET status = 'pending', assigned_to = NULL, status_reason = 'workflow rolled back' WHERE id = ? AND assigned_to = ? AND status IN ('assigned','in_progress')")
-      .run(output.task_id, output.session_id);
+    ctx.deps.tasks.unassign(Number(output.task_id), output.session_id, `back to the queue: workflow rolled back (it had sent the task to ${output.session_id})`, ctx.deps.now());
   },
 };
 
@@ -85,7 +83,7 @@ export const waitForTask: FunctionHandler = {
     ctx.waiting();
     for (;;) {
       const task = readTask(ctx, taskId, 'wait_for_task');
-      if (FINISHED.includes(task.status)) {
+      if (isFinishedStatus(task.status)) {
         if (task.status !== 'completed' && input.fail_on_failure !== false) {
           throw new StepFailure(`wait_for_task: task ${taskId} ended ${task.status}`, 'step_failed', 'wait_for_task');
         }

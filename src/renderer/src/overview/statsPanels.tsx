@@ -1,4 +1,5 @@
 import type { TaskRow } from '../../../shared/api';
+import { OPEN_STATUSES } from '../../../shared/task-status';
 import { ErrorNote } from '../components/EmptyState';
 import { formatCount, formatMinutes, parseTime } from '../data/format';
 import { useRefreshing } from '../data/live';
@@ -72,7 +73,7 @@ export function SlaPanel({ refreshSeconds }: { refreshSeconds: number }) {
   const open = useRefreshing(
     async () => {
       const lists = await Promise.all(
-        (['pending', 'assigned', 'in_progress'] as const).map((status) => window.architect.tasks.list({ status, limit: OPEN_TASKS_SAMPLE })),
+        OPEN_STATUSES.map((status) => window.architect.tasks.list({ status, limit: OPEN_TASKS_SAMPLE })),
       );
       return lists.flatMap((l) => l.tasks);
     },

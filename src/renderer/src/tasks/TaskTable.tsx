@@ -1,16 +1,15 @@
 import { useEffect, useRef, useState, type CSSProperties } from 'react';
 import type { TaskRow, UiConfig } from '../../../shared/api';
-import { SlaBar, StatusPill } from '../components/Badges';
-import { RelativeTime } from '../components/Time';
+import { isFinishedStatus } from '../../../shared/task-status';
+import { SlaBar } from '../components/Badges';
+import { FormattedCell } from '../components/Cell';
 import { formatCount } from '../data/format';
-import { usePriorityColor } from '../data/uiConfig';
 import type { TaskWindow } from './taskWindow';
 
 export type TableConfig = UiConfig['table_configs'][string];
 export type Column = TableConfig['columns'][number];
 
 export const ROW_HEIGHT = 34;
-const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 /** Rows rendered above and below the viewport, so a fast scroll shows rows, not gaps. */
 const OVERSCAN = 10;
 /** Fields `tasks.list` can sort by (TaskSortField in the contract). */
@@ -145,14 +144,6 @@ export function TaskTable({ config, data, sort, onSort, onOpen }: Props) {
 }
 
 function Cell({ row, column }: { row: TaskRow; column: Column }) {
-  const priorityColor = usePriorityColor();
-  if (column.field === 'sla') return <SlaBar sla={row.sla} finished={FINISHED.has(row.status)} />;
-  const value = fieldValue(row, column.field);
-  if (column.format === 'relative_time') return <RelativeTime at={typeof value === 'string' ? value : null} />;
-  if (column.field === 'status' && column.color_coded) return <StatusPill status={String(value)} />;
-  if (column.field === 'priority' && column.color_coded) {
-    return <b style={{ color: priorityColor(Number(value)) }}>{String(value)}</b>;
-  }
-  if (value === null || value === undefined) return <span className="muted">—</span>;
-  return <span title={String(value)}>{String(value)}</span>;
+  if (column.field === 'sla') return <SlaBar sla={row.sla} finished={isFinishedStatus(row.status)} />;
+  return <FormattedCell value={fieldValue(row, column.field)} column={column} />;
 }

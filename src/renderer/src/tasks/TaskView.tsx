@@ -5,8 +5,7 @@ import { RelativeTime } from '../components/Time';
 import { errorMessage } from '../data/format';
 import { useRefreshing } from '../data/live';
 import { routeHref } from '../shell/route';
-
-const FINISHED = new Set(['completed', 'failed', 'cancelled']);
+import { isFinishedStatus } from '../../../shared/task-status';
 
 /** One task: what it is, where it went and why (decision trail), and what to do with it. */
 export function TaskView({ id, onClose }: { id: number; onClose(): void }) {
@@ -61,7 +60,7 @@ export function TaskView({ id, onClose }: { id: number; onClose(): void }) {
             </dd>
             <dt>SLA</dt>
             <dd>
-              <SlaBar sla={task.sla} finished={FINISHED.has(task.status)} />
+              <SlaBar sla={task.sla} finished={isFinishedStatus(task.status)} />
               {task.sla && (
                 <span className="muted small">
                   {' '}
@@ -71,7 +70,7 @@ export function TaskView({ id, onClose }: { id: number; onClose(): void }) {
             </dd>
           </dl>
           <div className="task-actions">
-            {!FINISHED.has(task.status) && (
+            {!isFinishedStatus(task.status) && (
               <button type="button" data-testid="task-cancel" onClick={() => act(window.architect.tasks.cancel({ id, reason: 'cancelled from the console' }))}>
                 Cancel task
               </button>
@@ -81,7 +80,7 @@ export function TaskView({ id, onClose }: { id: number; onClose(): void }) {
                 Retry
               </button>
             )}
-            {!FINISHED.has(task.status) && (
+            {!isFinishedStatus(task.status) && (
               <span className="inline-form">
                 <input type="number" min={0} max={10} aria-label="New priority" value={priority ?? task.priority} onChange={(e) => setPriority(Number(e.target.value))} data-testid="task-priority" />
                 <button type="button" data-testid="task-set-priority" disabled={priority === null || priority === task.priority} onClick={() => priority !== null && act(window.architect.tasks.setPriority({ id, priority }))}>

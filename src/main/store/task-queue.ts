@@ -3,18 +3,13 @@
 // database can race and at most one of them wins; `changes` says which.
 import type Database from 'better-sqlite3';
 import type { TaskStatus } from '../../shared/api.js';
+import { isHeldStatus } from '../../shared/task-status.js';
 import type { PendingTask } from '../routing/types.js';
-import type { Store } from '../store/store.js';
-import { fromSqlTime, toSqlTime } from '../store/time.js';
+import type { Store } from './store.js';
+import { fromSqlTime, toSqlTime } from './time.js';
+import { HELD_SQL } from './status-sql.js';
 
-/** Statuses in which a task occupies its session. */
-export const HOLDING_STATUSES: readonly TaskStatus[] = ['assigned', 'in_progress'];
-const HOLDING_SQL = HOLDING_STATUSES.map((s) => `'${s}'`).join(',');
-
-/** Whether a task in this status occupies its session. */
-export function isHolding(status: string): boolean {
-  return (HOLDING_STATUSES as readonly string[]).includes(status);
-}
+const HOLDING_SQL = HELD_SQL;
 
 /** A task that holds a session (assigned or in progress), as the lifecycle reads it. */
 export interface HeldTask {
@@ -262,7 +257,7 @@ export class TaskQueue {
     return this.store.transaction(() => {
       const row = this.holderStmt.get(taskId) as { status: TaskStatus; holder: string | null } | undefined;
       if (!row) return { outcome: 'refused', reason: `task ${taskId} does not exist` };
-      const holder = isHolding(row.status) ? row.holder : null;
+      const holder = isHeldStatus(row.status) ? row.holder : null;
       if (holder === session) return { outcome: 'already', reason: `already with ${session}` };
       if (holder !== null) {
         const reason = `back to the queue: ${by.who} sent it to ${session}, taken from ${holder}`;

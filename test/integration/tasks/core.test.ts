@@ -1,0 +1,126 @@
+// The task core against a real database and the real layered config: the same task
+// gets the same defaults from the CLI and the console's RPC handler, every change is
+// heard by the listeners and leaves its history row, and illegal changes are refused
+// with an error naming both statuses.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Task } from '../../../src/shared/api.js';
+import type { CliContext } from '../../../src/main/cli/command.js';
+import { tasksCommand } from '../../../src/main/cli/commands/tasks.js';
+import { loadConfig } from '../../../src/main/config/load.js';
+import type { ConfigService } from '../../../src/main/config/service.js';
+import type { ConfigSnapshot } from '../../../src/main/config/snapshot.js';
+import { setupTasks } from '../../../src/main/setup/tasks.js';
+import { InvalidTaskError, TaskFinishedError } from '../../../src/main/store/tasks.js';
+import { TaskService, TaskTransitionError, type TaskChange } from '../../../src/main/tasks/service.js';
+import { capturedIo } from '../../support/captured-io.js';
+import { tempConfig, type TempConfig } from '../../unit/config/temp-config.js';
+import { tempStore } from '../store/temp-store.js';
+
+let config: TempConfig;
+let db: ReturnType<typeof tempStore>;
+beforeEach(() => {
+  config = tempConfig();
+  db = tempStore();
+});
+afterEach(() => {
+  db.remove();
+  config.remove();
+});
+
+function snapshot(): ConfigSnapshot {
+  const loaded = loadConfig({ dir: config.dir, env: null });
+  if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('; '));
+  return loaded.snapshot;
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { stdout, stderr, out, err } = capturedIo();
+  const ctx: CliContext = {
+    globals: { configDir: config.dir, dbPath: db.dbPath, dataDir: db.dir, env: null, tmuxSockets: [], watchDefaultTmux: false, logLevel: 'warn', json: false },
+    stdout,
+    stderr,
+    interrupted: new Promise(() => {}),
+  };
+  const code = await tasksCommand.run(args, ctx);
+  return { code, out: out(), err: err() };
+}
+
+describe('creating a task', () => {
+  it('gives the same bug_fix task the same priority from the CLI and the console, from the layered config', async () => {
+    // A local override, so the figure can only come from reading the layers.
+    fs.writeFileSync(path.join(config.dir, 'local/overrides.yaml'), 'routing_rules:\n  environment_routing:\n    bug_fix:\n      priority: 7\n');
+    const fromCli = await cli(['add', '--type', 'bug_fix', '--title', 'Login 500s', '--prompt', 'fix it', '--json']);
+    expect(fromCli.err).toBe('');
+    const cliTask = JSON.parse(fromCli.out) as Task;
+
+    const current = snapshot();
+    const core = new TaskService({ store: db.store, config: () => current });
+    const rpc = setupTasks({ store: db.store, config: { snapshot: () => current } as unknown as ConfigService, tasks: core });
+    const rpcTask = rpc.commands['tasks.create']({ type: 'bug_fix', title: 'Login 500s', prompt: 'fix it' });
+
+    expect(cliTask.priority).toBe(7);
+    expect(rpcTask.priority).toBe(7);
+    // A type without a rule takes the built-in default; an explicit priority wins everywhere.
+    expect(core.create({ type: 'chore', title: 't', prompt: 'p' }).priority).toBe(5);
+    const explicit = JSON.parse((await cli(['add', '--type', 'bug_fix', '--title', 't', '--prompt', 'p', '--priority', '2', '--json'])).out) as Task;
+    expect(explicit.priority).toBe(2);
+    expect(core.defaultsFor('bug_fix')).toEqual({ priority: 7, targetMinutes: (current.sla.sla_targets.bug_fix ?? current.sla.sla_targets.default)?.target_minutes, urgent: true });
+  });
+
+  it('from a CLI whose config has problems: the built-in defaults, and a warning saying where', async () => {
+    fs.writeFileSync(path.join(config.dir, 'local/overrides.yaml'), 'routing_rules:\n  environment_routing:\n    bug_fix:\n      priority: 99\n');
+    const r = await cli(['add', '--type', 'bug_fix', '--title', 't', '--prompt', 'p', '--json']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.out) as Task).priority).toBe(5);
+    expect(r.err).toMatch(/^warning: the config in .* has 1 problem\(s\) \(first: .*overrides\.yaml:\d+:\d+: .*\); task defaults are the built-in ones/);
+  });
+});
+
+describe('status changes', () => {
+  it('each is heard by the listeners and leaves its history row', () => {
+    const core = new TaskService({ store: db.store, config: () => null });
+    const heard: TaskChange[] = [];
+    core.onChange((changes) => heard.push(...changes));
+    const task = core.create({ type: 'bug_fix', title: 't', prompt: 'p' });
+    const now = new Date();
+    const [claimed] = core.claimMany([{ taskId: task.id, session: 'w1', reason: 'routed to w1' }], [], now);
+    expect(claimed?.id).toBe(task.id);
+    expect(core.start(task.id, 'w1', 'in progress: w1 is working', now)).toBe(true);
+    expect(core.complete(task.id, 'w1', 'completed: w1 returned to idle', now)).toBe(true);
+    expect(heard.map((c) => `${c.from ?? '∅'}→${c.to}`)).toEqual(['∅→pending', 'pending→assigned', 'assigned→in_progress', 'in_progress→completed']);
+    expect(db.store.tasks.history(task.id).map((e) => e.toStatus)).toEqual(['pending', 'assigned', 'in_progress', 'completed']);
+  });
+
+  it('refuses illegal ones with an error naming both statuses, and changes nothing', () => {
+    const core = new TaskService({ store: db.store, config: () => null });
+    const task = core.create({ type: 'bug_fix', title: 't', prompt: 'p' });
+    expect(() => core.retry(task.id)).toThrow(TaskTransitionError);
+    expect(() => core.retry(task.id)).toThrow(`task ${task.id} is pending: it cannot be retried (only failed, cancelled and blocked tasks can) (pending → pending is not a task transition; from pending a task can become assigned, blocked, cancelled)`);
+    const now = new Date();
+    // The lifecycle's guarded steps: nothing happens to a task the session does not hold.
+    expect(core.complete(task.id, 'w1', 'completed', now)).toBe(false);
+    expect(core.start(task.id, 'w1', 'started', now)).toBe(false);
+    core.cancel(task.id, 'not needed');
+    expect(() => core.cancel(task.id)).toThrow(TaskFinishedError);
+    expect(() => core.cancel(task.id)).toThrow(`task ${task.id} is already cancelled`);
+    expect(core.retry(task.id).status).toBe('pending');
+    expect(() => core.create({ type: ' ', title: 't' })).toThrow(InvalidTaskError);
+    expect(() => core.create({ type: 'x', title: 't', priority: 11 })).toThrow('priority must be an integer from 0 to 10, got 11');
+    expect(db.store.tasks.history(task.id).map((e) => [e.toStatus, e.reason])).toEqual([
+      ['pending', 'created'],
+      ['cancelled', 'not needed'],
+      ['pending', 'retried by operator'],
+    ]);
+  });
+
+  it('the CLI refuses them too, with the same words and exit 1', async () => {
+    const added = JSON.parse((await cli(['add', '--type', 'bug_fix', '--title', 't', '--prompt', 'p', '--json'])).out) as Task;
+    const r = await cli(['retry', String(added.id)]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`task ${added.id} is pending: it cannot be retried`);
+    expect((await cli(['cancel', String(added.id)])).code).toBe(0);
+    expect((await cli(['retry', String(added.id)])).out).toMatch(/^retried task \d+ pending/);
+  });
+});

@@ -11,4 +11,19 @@ export const BUDGET: Record<string, number> = {
   idle_cpu_50_agents_pct: 2,
   // Issue 16: an agent waiting reaches a webhook within 2 s (settle time included).
   notify_waiting_to_post_p90_ms: 2000,
+  // Issue 20: the whole console under load (console.bench.ts), the seed and its control.
+  console_under_load_stall_p99_ms: 50,
+  console_under_load_stall_max_ms: 50,
+  console_under_load_state_change_p99_ms: 300,
+  console_under_load_stats_dashboard_p99_ms: 5,
+  console_under_load_rss_max_mb: 250,
+  console_under_load_cpu_pct: 10,
+  console_under_load_overview_drawn_ms: 1000,
+  console_under_load_control_stall_p99_ms: 50,
+  console_under_load_control_stall_max_ms: 50,
+  console_under_load_control_state_change_p99_ms: 300,
+  console_under_load_control_stats_dashboard_p99_ms: 5,
+  console_under_load_control_rss_max_mb: 250,
+  console_under_load_control_cpu_pct: 10,
+  console_under_load_control_overview_drawn_ms: 1000,
 };

@@ -8,9 +8,10 @@ import type { AppInfo, Handlers } from '../shared/api.js';
 import { missingHandlers } from './api/dispatch.js';
 import { EventBus } from './events/bus.js';
 import type { Logger } from './log/logger.js';
+import { watchdog } from './log/watchdog.js';
 import { ensurePrivateDir, projectRoot } from './paths.js';
-import { routingTestsValidator } from './routing/routing-tests.js';
 import type { HttpRoute } from './web/server.js';
+import { loadValidators } from './config/validators.js';
 import { setupConfig } from './setup/config.js';
 import { setupStore } from './setup/store.js';
 import { setupQueries, type QueriesFeature } from './setup/queries.js';
@@ -22,6 +23,7 @@ import { setupProjectsAndErrors } from './setup/projects.js';
 import { setupRouting } from './setup/routing.js';
 import { setupWorkflows } from './setup/workflows.js';
 import { setupAttention } from './setup/attention.js';
+import { setupTables } from './setup/tables.js';
 
 export interface CoreOptions {
   configDir: string;
@@ -90,6 +92,8 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       readOnly: opts.readOnly ?? false,
     };
 
+    // Any stall of the main thread over 100 ms is logged with what ran.
+    stops.push(watchdog.start(log));
     // Prompts, pane text and logs live here: the owner's alone.
     ensurePrivateDir(opts.dataDir);
     const store = setupStore({ path: opts.dbPath, bus, log, nativeBinding: opts.nativeBinding });
@@ -98,7 +102,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     stops.push(queries.stop);
     checkDatabase(queries.service, store.store, opts.dbPath, bus, log);
 
-    const config = await setupConfig({ dir: opts.configDir, env: opts.env, bus, log, validators: [routingTestsValidator, queries.validator], dataDir: opts.dataDir });
+    const config = await setupConfig({ dir: opts.configDir, env: opts.env, bus, log, validators: loadValidators(store.store.reader), dataDir: opts.dataDir });
     stops.push(config.stop);
     const initial = config.service.snapshot();
     if (initial) queries.apply(initial);
@@ -147,6 +151,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     );
     const tasks = setupTasks({ store: store.store, config: config.service, tasks: taskCore, highlightOf: routing.highlightOf });
     const projects = setupProjectsAndErrors({ store: store.store, config: config.service, bus });
+    const tables = setupTables({ store: store.store, config: config.service, queries: queries.service });
 
     const workflows = await setupWorkflows({ store: store.store, tasks: taskCore, config: config.service, queries: queries.service, routing, bus, log, dataDir: opts.dataDir });
     stops.push(workflows.stop);
@@ -160,6 +165,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       ...queries.commands,
       ...routing.commands,
       ...projects.commands,
+      ...tables.commands,
       ...workflows.commands,
       ...attention.commands,
     };

@@ -253,10 +253,31 @@ export const WorkflowStepRecord = z.object({
 });
 export type WorkflowStepRecord = z.infer<typeof WorkflowStepRecord>;
 
+export const TableRows = z.object({
+  name: z.string(),
+  /** Where the rows come from: `query NAME` or `table NAME`. */
+  source: z.string(),
+  rows: z.array(z.record(z.string(), z.unknown())),
+  /** Rows matching the search and filters, over all pages. */
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+});
+export type TableRows = z.infer<typeof TableRows>;
+
 /** ui_config.yaml as validated (see src/main/config/schemas/ui.ts for the fields). */
 export const UiConfig = z.object({
   version: z.string(),
-  theme: z.object({ colors: z.object({ status: z.record(z.string(), z.string()), priority: z.record(z.string(), z.string()), health: z.record(z.string(), z.string()) }) }),
+  theme: z.object({
+    colors: z.object({
+      status: z.record(z.string(), z.string()),
+      priority: z.record(z.string(), z.string()),
+      health: z.record(z.string(), z.string()),
+      state: z.record(z.string(), z.string()),
+      sla: z.record(z.string(), z.string()),
+      brand: z.object({ accent: z.string().optional(), accent_dark: z.string().optional(), sidebar: z.string().optional() }),
+    }),
+  }),
   dashboard_panels: z.array(
     z.object({ id: z.string(), title: z.string(), icon: z.string().optional(), order: z.number(), enabled: z.boolean(), refresh_interval: z.number() }),
   ),
@@ -418,6 +439,21 @@ export const commands = {
   'query.run': {
     params: z.object({ name: z.string().min(1).max(100), params: FreeForm.default({}) }).strict(),
     result: QueryResult,
+  },
+
+  /** A ui_config.yaml table (other than tasks): one page of the rows of its query or database table. */
+  'tables.rows': {
+    params: z
+      .object({
+        name: z.string().min(1).max(100),
+        page: z.number().int().min(0).max(1_000_000).default(0),
+        search: z.string().max(200).optional(),
+        sort: z.object({ field: z.string().min(1).max(100), order: z.enum(['asc', 'desc']) }).strict().optional(),
+        /** Column → text its value must contain (the table's enable_filters). */
+        filters: z.record(z.string().max(100), z.string().max(200)).optional(),
+      })
+      .strict(),
+    result: TableRows,
   },
 
   'alerts.list': {

@@ -1,7 +1,10 @@
-// The SLA watcher: every few seconds (and on a kick) every open task is held
-// against sla_rules.yaml. alert_user steps become stored alerts, sent once to
-// their channels; reassign happens once; highlight_task is a color the task
-// table shows, recomputed on every tick.
+// The SLA watcher: every open task is held against sla_rules.yaml once at start
+// (and after a reload), a slice at a time; after that, work is proportional to what
+// changes: it wakes when the next task crosses a level (a time known from created_at
+// and the targets, read through the created_at index) and evaluates only the tasks
+// that crossed or whose status changed. alert_user steps become stored alerts, sent
+// once to their channels; reassign happens once; highlight_task is a color the task
+// table shows.
 import type Database from 'better-sqlite3';
 import type { Alert, TaskSla, TaskStatus } from '../../shared/api.js';
 import type { SlaFile } from '../config/schemas/sla.js';
@@ -12,13 +15,13 @@ import type { SlaTaskFacts } from '../sla/evaluate.js';
 import type { Store } from '../store/store.js';
 import { OPEN_STATUSES, isHeldStatus } from '../../shared/task-status.js';
 import { TaskService } from '../tasks/service.js';
-import { fromSqlTime } from '../store/time.js';
+import { fromSqlTime, toSqlTime } from '../store/time.js';
+import { DEFAULT_TARGET_KEY } from '../sla/evaluate.js';
 import { AlertRepository } from './alert-repository.js';
+import { watched } from '../log/watchdog.js';
 
-/** SLA targets are minutes; looking every few seconds shows a level change well within its minute. */
-export const SLA_TICK_MS = 5_000;
-/** Tasks evaluated between two yields to the event loop (and per write transaction). */
-const SLICE_TASKS = 2_000;
+/** Tasks evaluated between two yields to the event loop (and per write transaction): a slice raising an alert per task stays ~10–20 ms. */
+const SLICE_TASKS = 250;
 /**
  * A console opened on a backlog can find thousands of tasks past their SLA at once:
  * every alert is stored, but the log and the desktop get this many each per pass,
@@ -26,6 +29,24 @@ const SLICE_TASKS = 2_000;
  */
 const LOUD_ALERTS_PER_PASS = 20;
 const DESKTOP_ALERTS_PER_PASS = 3;
+
+/** A wake never comes sooner than this after the last (levels are minutes apart; crossings in between wait for it). */
+const MIN_WAKE_MS = 1_000;
+/** setTimeout's limit (~24.8 days); a later crossing is re-armed by the next change anyway. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Ids per `IN (…)` read. */
+const IN_CHUNK = 500;
+const MS_PER_MINUTE = 60_000;
+const OPEN: ReadonlySet<string> = new Set<string>(OPEN_STATUSES);
+const OPEN_SQL = OPEN_STATUSES.map((s) => `'${s}'`).join(', ');
+const COLUMNS = 'id, type, status, created_at, started_at, priority, assigned_to';
+
+interface Crossing {
+  /** How long after creation: target × percent, or minutes a condition names. */
+  afterMs: number;
+  between: { all(from: string, to: string): unknown[] };
+  next: { get(from: string): unknown };
+}
 
 interface Pass {
   rules: SlaFile;
@@ -57,7 +78,6 @@ export interface SlaWatcherOptions {
   onReassign?: (taskId: number) => void;
   /** The task core reassigns go through (one over `store` when not given). */
   tasks?: TaskService;
-  tickMs?: number;
 }
 
 interface OpenTaskRow {
@@ -74,83 +94,185 @@ export class SlaWatcher {
   readonly alerts: AlertRepository;
   /** Task id → highlight_task color, for the task table. */
   readonly highlights = new Map<number, string>();
-  /** Task id → where it stands against its SLA, for `tasks.list` rows. */
+  /** Task id → where it stood against its SLA when last evaluated, for `tasks.list` rows and /metrics. */
   readonly levels = new Map<number, TaskSla>();
+  /** Tasks read by the watcher since start (a test sees that a wake reads only what crossed). */
+  rowsRead = 0;
   private readonly tasks: TaskService;
   private readonly openTasks: Database.Statement;
+  private readonly openAfter: Database.Statement;
+  private readonly eventsAfter: Database.Statement;
+  private readonly lastEvent: Database.Statement;
   private readonly reassignedBefore: Database.Statement;
   private readonly log: Logger;
   private readonly clock: () => Date;
   private compiled: { rules: SlaFile; escalations: CompiledEscalations } | null = null;
+  private crossings: { rules: SlaFile; list: Crossing[] } | null = null;
   private readonly problemsLogged = new Set<string>();
+  private started = false;
+  private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   private scheduled = false;
   private passing = false;
+  /** Level crossings up to this time (ms) have been handled; null until the start-up pass ends. */
+  private watermark: number | null = null;
+  /** task_events read up to this id (status changes, whoever made them). */
+  private eventCursor = 0;
+  /** The rules the last full pass used: a reload re-evaluates every open task once. */
+  private passRules: SlaFile | null = null;
+  private wakeAt: number | null = null;
 
   constructor(private readonly options: SlaWatcherOptions) {
     this.alerts = new AlertRepository(options.store);
     this.tasks = options.tasks ?? new TaskService({ store: options.store, config: () => null });
     this.log = (options.logger ?? silentLogger).child({ module: 'sla' });
     this.clock = options.clock ?? (() => new Date());
-    this.openTasks = options.store.writer.prepare(
-      `SELECT id, type, status, created_at, started_at, priority, assigned_to FROM tasks
-       WHERE status IN (${OPEN_STATUSES.map((st) => `'${st}'`).join(',')})`,
-    );
+    const db = options.store.writer;
+    this.openTasks = db.prepare(`SELECT ${COLUMNS} FROM tasks WHERE status IN (${OPEN_SQL})`);
+    this.openAfter = db.prepare(`SELECT ${COLUMNS} FROM tasks WHERE id > ? AND status IN (${OPEN_SQL}) ORDER BY id LIMIT ?`);
+    this.eventsAfter = db.prepare('SELECT id, task_id AS taskId FROM task_events WHERE id > ? ORDER BY id LIMIT ?');
+    this.lastEvent = db.prepare('SELECT coalesce(max(id), 0) FROM task_events').pluck();
     // A reassign is remembered as a decision keyed by its onceKey, so it too survives a restart.
-    this.reassignedBefore = options.store.writer.prepare("SELECT 1 FROM decisions WHERE task_id = ? AND kind = 'sla' AND decision = ?").pluck();
+    this.reassignedBefore = db.prepare("SELECT 1 FROM decisions WHERE task_id = ? AND kind = 'sla' AND decision = ?").pluck();
   }
 
+  /**
+   * Evaluates every open task once (in slices, yielding between them), then wakes
+   * only when a task crosses its next level — the times come from created_at and the
+   * targets, read through the created_at index — or when something changes (kick).
+   */
   start(): () => void {
-    this.timer = setInterval(() => void this.tickInSlices(), this.options.tickMs ?? SLA_TICK_MS);
-    void this.tickInSlices();
-    this.timer.unref();
+    this.started = true;
+    this.stopped = false;
+    void this.fullPass();
     return () => this.stop();
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.started = false;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
 
-  /** A config reload or a task change: look again soon, once. */
+  /** When the watcher next wakes by itself (ms since the epoch), or null: nothing open will cross a level. */
+  nextWakeAt(): number | null {
+    return this.wakeAt;
+  }
+
+  /** A config reload or a task change: look again soon, once (only at what changed). */
   kick(): void {
-    if (this.scheduled || !this.timer) return;
+    if (this.scheduled || !this.started) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (this.timer) void this.tickInSlices();
+      if (!this.started) return;
+      if (this.passRules !== (this.options.getSnapshot()?.sla ?? null)) void this.fullPass();
+      else this.runDue();
     });
   }
 
+  /** The old name of the start-up pass (tests, the bench). */
+  tickInSlices(): Promise<void> {
+    return this.fullPass();
+  }
+
   /**
-   * The timer's pass: the same as tick(), but it yields to the event loop every
-   * SLICE_TASKS tasks, so 100k open tasks (~0.7 s of CEL on 2 cores) never hold
-   * up pushes, RPCs or the terminal. One pass at a time.
+   * Every open task, a slice at a time (never all of them in memory, never more than
+   * SLICE_TASKS per turn of the event loop): the start-up pass, and the pass after a
+   * config reload. Ends by handling what crossed or changed meanwhile.
    */
-  async tickInSlices(): Promise<void> {
+  async fullPass(): Promise<void> {
     if (this.passing) return;
     const rules = this.options.getSnapshot()?.sla;
     if (!rules) return;
     this.passing = true;
     try {
-      const rows = this.openTasks.all() as OpenTaskRow[];
+      const since = this.clock().getTime();
+      this.eventCursor = this.lastEvent.get() as number;
       const pass = this.beginPass(rules);
-      for (let i = 0; i < rows.length; i += SLICE_TASKS) {
-        this.options.store.transaction(() => {
-          for (const row of rows.slice(i, i + SLICE_TASKS)) this.evaluateRow(row, pass);
+      for (let after = 0; ; ) {
+        const rows = watched('sla slice', () => {
+          const slice = this.openAfter.all(after, SLICE_TASKS) as OpenTaskRow[];
+          this.rowsRead += slice.length;
+          pass.now = this.clock();
+          this.options.store.transaction(() => {
+            for (const row of slice) this.evaluateRow(row, pass);
+          });
+          return slice;
         });
-        if (i + SLICE_TASKS < rows.length) await new Promise<void>((resolve) => setImmediate(resolve));
-        if (!this.timer) return;
+        if (rows.length < SLICE_TASKS) break;
+        after = rows[rows.length - 1]!.id;
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (this.stopped) return;
       }
-      this.endPass(pass);
+      this.endPass(pass, true);
+      this.passRules = rules;
+      this.watermark = since;
     } catch (err) {
       this.log.error('SLA check failed', { err });
     } finally {
       this.passing = false;
     }
+    this.runDue();
   }
 
-  /** One pass over every open task; returns the alerts raised by it. */
+  /**
+   * The wake: tasks whose level (or an escalation condition's threshold) was crossed
+   * since the last wake, and tasks whose status changed, are evaluated — nothing else
+   * is read. Then the timer is set for the next crossing.
+   */
+  runDue(): Alert[] {
+    if (this.passing || this.watermark === null) return [];
+    const rules = this.options.getSnapshot()?.sla;
+    if (!rules) return [];
+    try {
+      return watched('sla wake', () => {
+        const now = this.clock();
+        const ids = new Set<number>();
+        for (const c of this.crossingsOf(rules)) {
+          for (const id of c.between.all(toSqlTime(new Date(this.watermark! - c.afterMs)), toSqlTime(new Date(now.getTime() - c.afterMs))) as number[]) ids.add(id);
+        }
+        for (;;) {
+          const events = this.eventsAfter.all(this.eventCursor, SLICE_TASKS) as Array<{ id: number; taskId: number }>;
+          for (const e of events) ids.add(e.taskId);
+          if (events.length > 0) this.eventCursor = events[events.length - 1]!.id;
+          if (events.length < SLICE_TASKS) break;
+        }
+        const pass = this.beginPass(rules);
+        pass.now = now;
+        this.options.store.transaction(() => {
+          const list = [...ids];
+          for (let i = 0; i < list.length; i += IN_CHUNK) {
+            const chunk = list.slice(i, i + IN_CHUNK);
+            const rows = this.options.store.writer.prepare(`SELECT ${COLUMNS} FROM tasks WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as OpenTaskRow[];
+            this.rowsRead += rows.length;
+            const open = new Set<number>();
+            for (const row of rows) {
+              if (!OPEN.has(row.status)) continue;
+              open.add(row.id);
+              this.evaluateRow(row, pass);
+            }
+            // Closed (or gone): no longer on the board.
+            for (const id of chunk) {
+              if (open.has(id)) continue;
+              this.highlights.delete(id);
+              this.levels.delete(id);
+            }
+          }
+        });
+        this.endPass(pass, false);
+        this.watermark = now.getTime();
+        this.schedule(rules, now);
+        return pass.raised;
+      });
+    } catch (err) {
+      this.log.error('SLA check failed', { err });
+      return [];
+    }
+  }
+
+  /** One pass over every open task (tests, a CLI); returns the alerts raised by it. */
   tick(): Alert[] {
     const rules = this.options.getSnapshot()?.sla;
     if (!rules) return [];
@@ -167,8 +289,64 @@ export class SlaWatcher {
     this.options.store.transaction(() => {
       for (const row of this.openTasks.all() as OpenTaskRow[]) this.evaluateRow(row, pass);
     });
-    this.endPass(pass);
+    this.endPass(pass, true);
     return pass.raised;
+  }
+
+  /** The timer for the next crossing: the earliest open task past each (type, threshold) pair's bound. */
+  private schedule(rules: SlaFile, now: Date): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    let next: number | null = null;
+    for (const c of this.crossingsOf(rules)) {
+      const created = c.next.get(toSqlTime(new Date(now.getTime() - c.afterMs))) as string | undefined;
+      if (created === undefined) continue;
+      const at = Date.parse(fromSqlTime(created)) + c.afterMs;
+      if (next === null || at < next) next = at;
+    }
+    this.wakeAt = next;
+    if (next === null || !this.started) return;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(MIN_WAKE_MS, next - now.getTime()));
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.runDue();
+    }, delay);
+    this.timer.unref();
+  }
+
+  /**
+   * Where levels change: for each target (a type's own, or `default` for the types
+   * without one) each threshold — warning and critical, and every number an
+   * escalation condition names, as a percent and as minutes — is a time after
+   * creation. Two statements per pair: the tasks that crossed it in a time range,
+   * and the next one to cross it.
+   */
+  private crossingsOf(rules: SlaFile): Crossing[] {
+    if (this.crossings?.rules === rules) return this.crossings.list;
+    const literals = new Set<number>();
+    for (const rule of rules.escalation_rules) for (const m of rule.condition.matchAll(/(?<![\w.])\d+(?:\.\d+)?(?![\w.])/g)) literals.add(Number(m[0]));
+    const own = Object.keys(rules.sla_targets).filter((k) => k !== DEFAULT_TARGET_KEY);
+    const list: Crossing[] = [];
+    const db = this.options.store.writer;
+    for (const [key, target] of Object.entries(rules.sla_targets)) {
+      const typeSql = key === DEFAULT_TARGET_KEY ? (own.length ? `type NOT IN (${own.map(() => '?').join(',')})` : '1') : 'type = ?';
+      const typeArgs = key === DEFAULT_TARGET_KEY ? own : [key];
+      const targetMs = target.target_minutes * MS_PER_MINUTE;
+      const afters = new Set<number>([target.warning_percent, target.critical_percent, ...literals].map((pct) => (targetMs * pct) / 100));
+      for (const m of literals) afters.add(m * MS_PER_MINUTE);
+      for (const afterMs of afters) {
+        if (!(afterMs > 0) || !Number.isFinite(afterMs)) continue;
+        const between = db.prepare(`SELECT id FROM tasks WHERE created_at > ? AND created_at <= ? AND status IN (${OPEN_SQL}) AND ${typeSql}`).pluck();
+        const next = db.prepare(`SELECT created_at FROM tasks WHERE created_at > ? AND status IN (${OPEN_SQL}) AND ${typeSql} ORDER BY created_at LIMIT 1`).pluck();
+        list.push({
+          afterMs,
+          between: { all: (from: string, to: string) => between.all(from, to, ...typeArgs) },
+          next: { get: (from: string) => next.get(from, ...typeArgs) },
+        });
+      }
+    }
+    this.crossings = { rules, list };
+    return list;
   }
 
   private beginPass(rules: SlaFile): Pass {
@@ -178,13 +356,19 @@ export class SlaWatcher {
     return { rules, escalations, now: this.clock(), raised: [], highlights: new Map(), levels: new Map(), logged: 0, notified: 0, quiet: 0 };
   }
 
-  /** The pass's maps replace the old ones whole: readers never see half a pass. */
-  private endPass(pass: Pass): void {
+  /** A full pass's maps replace the old ones whole; a wake's are merged into them. */
+  private endPass(pass: Pass, whole: boolean): void {
     if (pass.quiet > 0) this.log.warn(`SLA: ${pass.quiet} more alert(s) in this pass; see Alerts in the console`);
-    this.highlights.clear();
-    for (const [k, v] of pass.highlights) this.highlights.set(k, v);
-    this.levels.clear();
-    for (const [k, v] of pass.levels) this.levels.set(k, v);
+    if (whole) {
+      this.highlights.clear();
+      this.levels.clear();
+    }
+    for (const [k, v] of pass.levels) {
+      this.levels.set(k, v);
+      const color = pass.highlights.get(k);
+      if (color) this.highlights.set(k, color);
+      else this.highlights.delete(k);
+    }
   }
 
   private evaluateRow(row: OpenTaskRow, pass: Pass): void {

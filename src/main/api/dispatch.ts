@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { changes, commands, isCommandName, type ApiErrorShape, type Caller, type CommandName, type Handlers } from '../../shared/api.js';
 import type { Logger } from '../log/logger.js';
+import { watched } from '../log/watchdog.js';
 
 /** A failure whose message an operator can act on; carried as is to every client. */
 export class ApiError extends Error implements ApiErrorShape {
@@ -67,7 +68,7 @@ export async function dispatch(handlers: Handlers, name: unknown, rawParams: unk
   }
   const handler = handlers[name] as (p: unknown, caller?: Caller) => unknown;
   try {
-    return await handler(parsed.data, caller);
+    return await watched(`rpc ${name}`, () => handler(parsed.data, caller));
   } catch (err) {
     if (err instanceof ApiError) {
       // Every error a user sees is in the log too, with the command it came from.

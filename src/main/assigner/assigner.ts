@@ -17,6 +17,7 @@ import { AssignmentLatency } from '../metrics/assignment-latency.js';
 import type { ClaimedTask, DecisionRecord, HeldTask, TaskQueue } from '../store/task-queue.js';
 import { TaskService } from '../tasks/service.js';
 import { fromSqlTime } from '../store/time.js';
+import { watched } from '../log/watchdog.js';
 
 /** A failed delivery waits this long before the next try, doubling per attempt… */
 export const DELIVERY_BACKOFF_MS = 5_000;
@@ -123,7 +124,7 @@ export class Assigner {
       this.scheduled = false;
       if (!this.running) return;
       try {
-        this.round();
+        watched('assigner round', () => this.round());
       } catch (err) {
         this.log.error('routing round failed', { err });
       }
@@ -136,8 +137,10 @@ export class Assigner {
     const rules = this.options.getSnapshot()?.routing;
     if (!rules) return;
     for (const s of sessions) this.known.add(s.name);
-    const actions = lifecycleActions({ held: this.queue.heldTasks(), sessions, changes: transitions, rules, now: this.clock(), known: this.known });
-    this.apply(actions);
+    watched('assigner session changes', () => {
+      const actions = lifecycleActions({ held: this.queue.heldTasks(), sessions, changes: transitions, rules, now: this.clock(), known: this.known });
+      this.apply(actions);
+    });
     if (transitions.some((t) => t.to === 'idle' || t.to === 'exited')) this.kick();
   }
 

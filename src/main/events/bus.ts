@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { EventName, EventPayload } from '../../shared/api.js';
+import { watched } from '../log/watchdog.js';
 
 /** Typed in-process publish/subscribe for the contract's events. */
 export class EventBus {
@@ -11,8 +12,10 @@ export class EventBus {
   }
 
   emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
-    this.emitter.emit(event, payload);
-    this.emitter.emit('*', event, payload);
+    watched(`event ${event}`, () => {
+      this.emitter.emit(event, payload);
+      this.emitter.emit('*', event, payload);
+    });
   }
 
   on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {

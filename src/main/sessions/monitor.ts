@@ -18,6 +18,7 @@ import { lastTextLine } from './last-line.js';
 import { decide, HOOK_FRESH_MS, type HookSignal } from './signals.js';
 import type { SessionSink, SessionTransition } from './sink.js';
 import { TrackedPane, toSessions } from './tracked-pane.js';
+import { watched } from '../log/watchdog.js';
 
 /** The safety net: a full re-list of every server, also how a restarted server is found again. */
 export const FULL_SCAN_INTERVAL_MS = 5_000;
@@ -423,6 +424,10 @@ export class SessionMonitor {
   }
 
   private publish(transitions: SessionTransition[], upsert = false): void {
+    watched('sessions publish', () => this.publishNow(transitions, upsert));
+  }
+
+  private publishNow(transitions: SessionTransition[], upsert: boolean): void {
     const sessions = this.list();
     const sink = this.options.sink;
     if (sink) {

@@ -120,6 +120,10 @@ export function setupRouting(opts: {
     },
   });
   const stopWatcher = watcher.start();
+  // Woken by its own timer at the next level crossing, and by changes: a task's status
+  // (whoever wrote it: tasks.changed follows external writes too) or a config reload.
+  const offTasksForSla = opts.bus.on('tasks.changed', () => watcher.kick());
+  const offConfigForSla = opts.config.subscribe(() => watcher.kick());
 
   const sessionNamed = (name: string): Session => {
     const s = opts.sessions.list().find((x) => x.name === name);
@@ -203,6 +207,8 @@ export function setupRouting(opts: {
     stop: async () => {
       offSessions();
       offConfig();
+      offTasksForSla();
+      offConfigForSla();
       stopWatcher();
       await stopAssigner();
     },

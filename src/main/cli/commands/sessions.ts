@@ -1,13 +1,11 @@
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Session } from '../../../shared/api.js';
 import { hooksFilePath } from '../../hooks/events.js';
-import { loadAgentManifests } from '../../sessions/manifests.js';
 import { SessionMonitor } from '../../sessions/monitor.js';
 import { watchedServers } from '../../tmux/server.js';
 import { serversToWatch, sshControlDir } from '../../tmux/watched-servers.js';
-import { loadConfig } from '../../config/load.js';
 import { EXIT_OK, UsageError, type CliCommand, type CliContext } from '../command.js';
+import { cliConfig } from '../config.js';
 
 /**
  * The monitor the CLI commands use, on the same layered config as the console:
@@ -16,14 +14,11 @@ import { EXIT_OK, UsageError, type CliCommand, type CliContext } from '../comman
  * half-used.
  */
 export function cliMonitor(ctx: CliContext): SessionMonitor {
-  const loaded = loadConfig({ dir: ctx.globals.configDir, env: ctx.globals.env });
-  if (!loaded.ok) {
-    const where = loaded.problems.map((p) => `  ${path.relative(process.cwd(), p.file) || p.file}:${p.line}:${p.col}: ${p.message}`).join('\n');
-    throw new Error(`the config in ${ctx.globals.configDir} has problems (architect config check):\n${where}`);
-  }
-  const agents = loaded.snapshot.agents ?? loadAgentManifests(path.join(ctx.globals.configDir, 'base', 'agents.yaml'));
+  const snapshot = cliConfig(ctx);
+  const agents = snapshot.agents;
+  if (!agents) throw new Error(`the config in ${ctx.globals.configDir} has no agents.yaml (base/agents.yaml, or an agents: section in an override): agent panes cannot be recognised`);
   const base = watchedServers(ctx.globals.tmuxSockets, ctx.globals.watchDefaultTmux);
-  const servers = serversToWatch(base, loaded.snapshot.servers ?? null, sshControlDir(ctx.globals.dataDir)).servers;
+  const servers = serversToWatch(base, snapshot.servers ?? null, sshControlDir(ctx.globals.dataDir)).servers;
   if (servers.length === 0) throw new UsageError('no tmux server to watch: --no-default-tmux needs at least one --tmux-socket NAME (or servers in servers.yaml)');
   return new SessionMonitor({ servers, agents, hooksFile: ctx.globals.dataDir ? hooksFilePath(ctx.globals.dataDir) : null });
 }

@@ -1,0 +1,453 @@
+// console_under_load (DESIGN.md "Performance budget"): the whole console at once.
+// `architect serve` (a real process) on the 1M-task seed (`architect db seed --tasks
+// 1000000 --sessions 50 --seed 7`, ~320k tasks open) watches 100 fake agents in a
+// private tmux server (10 of them printing all the time) for 60 s, while a client adds
+// tasks, flips agents between idle and working, reads stats_dashboard over the HTTP
+// API and keeps the Overview open in Chromium. Then the same on a control database:
+// the same 1M tasks with all but ~1 in 200 of the open ones closed.
+//
+// Figures: event-loop delay of the console (p99 and max, from inside the process by a
+// probe loaded with NODE_OPTIONS, so the console's code is not involved), a pane's
+// state change to the WebSocket client (p50/p99), stats_dashboard over the API
+// (p50/p99), RSS (median and peak) and CPU of the console's process (its query
+// readers reported apart). The seeded files are cached in ~/.cache/architect-bench,
+// keyed by the seed's and the migrations' source, since seeding takes a while.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import WebSocket from 'ws';
+import { launchChromium } from '../test/support/chromium.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(here, '..');
+const SCREENS = path.join(ROOT, 'test', 'fixtures', 'screens');
+const PROBE = path.join(here, 'support', 'loop-probe.mjs');
+const CACHE = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'architect-bench');
+
+const TASKS = 1_000_000;
+const SEED_SESSIONS = 50;
+const SEED = 7;
+const AGENTS = 100;
+const PRINTING = 10;
+const WINDOW_MS = 60_000;
+const QUICK_WINDOW_MS = 20_000;
+/** A state change not seen by the client within this counts as this long. */
+const CHANGE_LIMIT_MS = 10_000;
+const STATE_FLIP_EVERY_MS = 1_500;
+const TASK_ADD_EVERY_MS = 1_000;
+const DASHBOARD_EVERY_MS = 250;
+const CLK_TCK = 100;
+
+interface Figures {
+  [name: string]: number;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : NaN;
+}
+
+const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** What the seeded file depends on: the seed and the schema. A change to either seeds afresh. */
+function seedVersion(): string {
+  const hash = crypto.createHash('sha256');
+  const files = [
+    path.join(ROOT, 'src/main/store/seed.ts'),
+    path.join(ROOT, 'src/main/store/derived-counts.ts'),
+    ...fs
+      .readdirSync(path.join(ROOT, 'src/main/store/migrations'))
+      .sort()
+      .map((f) => path.join(ROOT, 'src/main/store/migrations', f)),
+  ];
+  for (const f of files) hash.update(f.slice(ROOT.length)).update(fs.readFileSync(f));
+  return hash.digest('hex').slice(0, 12);
+}
+
+function checkpoint(file: string): void {
+  const db = new Database(file);
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.pragma('journal_mode = WAL');
+  db.close();
+}
+
+/** The 1M seed, made once per seed version. */
+function seededFile(): string {
+  fs.mkdirSync(CACHE, { recursive: true, mode: 0o700 });
+  const file = path.join(CACHE, `console-seed-${TASKS}-${SEED_SESSIONS}-${SEED}-${seedVersion()}.db`);
+  if (fs.existsSync(file)) return file;
+  const tmp = `${file}.${process.pid}.tmp`;
+  process.stderr.write(`console bench: seeding ${TASKS} tasks into ${file} (once per seed version)…\n`);
+  const r = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'architect.js'), 'db', 'seed', '--db', tmp, '--tasks', String(TASKS), '--sessions', String(SEED_SESSIONS), '--seed', String(SEED)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ARCHITECT_DATA_DIR: path.dirname(tmp) },
+  });
+  if (r.status !== 0) throw new Error(`architect db seed failed (${r.status ?? r.signal})`);
+  checkpoint(tmp);
+  fs.renameSync(tmp, file);
+  for (const ext of ['-wal', '-shm']) fs.rmSync(tmp + ext, { force: true });
+  return file;
+}
+
+/** The control: the same file with all but 1 in 200 of the open tasks completed (~1.6k open). */
+function controlFile(seed: string): string {
+  const file = seed.replace('console-seed-', 'console-control-');
+  if (fs.existsSync(file)) return file;
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.copyFileSync(seed, tmp);
+  const db = new Database(tmp);
+  db.exec(`UPDATE tasks SET status = 'completed', completed_at = coalesce(started_at, created_at), updated_at = coalesce(started_at, created_at),
+             started_at = coalesce(started_at, created_at)
+           WHERE status IN ('pending', 'assigned', 'in_progress', 'blocked') AND id % 200 <> 0`);
+  db.close();
+  checkpoint(tmp);
+  fs.renameSync(tmp, file);
+  for (const ext of ['-wal', '-shm']) fs.rmSync(tmp + ext, { force: true });
+  return file;
+}
+
+class BenchTmux {
+  readonly socket = `bench-console-${crypto.randomBytes(3).toString('hex')}`;
+  run(...args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  }
+  kill(): void {
+    try {
+      execFileSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore' });
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/** Fake agents named like the real ones: codex steps through screens at each Enter; claude keeps printing. */
+function writeAgents(bin: string): void {
+  fs.mkdirSync(bin, { recursive: true });
+  const replay = ['#!/bin/sh', 'stty -echo 2>/dev/null', 'for name in "$@"; do', "  printf '\\033[H\\033[2J'", `  cat "${SCREENS}/$name.txt"`, '  read _', 'done', ''].join('\n');
+  fs.writeFileSync(path.join(bin, 'codex'), replay, { mode: 0o755 });
+  const printer = [
+    '#!/bin/bash',
+    'stty -echo 2>/dev/null',
+    `screen=$(cat "${SCREENS}/claude-2.1.197-working.txt")`,
+    'i=0',
+    "while :; do printf '\\033[H\\033[2J%s\\n  %d tokens\\n' \"$screen\" \"$i\"; i=$((i+1)); read -r -t 0.2 _; done",
+    '',
+  ].join('\n');
+  fs.writeFileSync(path.join(bin, 'claude'), printer, { mode: 0o755 });
+}
+
+/** utime + stime of a process, in ms; 0 once it is gone. */
+function cpuMs(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU of a process's children: live ones plus those it has already waited for (cutime/cstime). */
+function childrenCpuMs(pid: number): number {
+  let total = 0;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    total += ((Number(fields[13]) + Number(fields[14])) * 1000) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) total += cpuMs(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+function rssMb(pid: number): number {
+  try {
+    return Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  } catch {
+    return 0;
+  }
+}
+
+interface Rpc {
+  call(method: string, params?: unknown): Promise<unknown>;
+  onEvent(fn: (method: string, params: unknown, bytes: number) => void): void;
+  close(): void;
+}
+
+/** A busy console may answer the upgrade late (408): tried again for up to two minutes. */
+async function connect(port: number, token: string): Promise<Rpc> {
+  const started = performance.now();
+  for (;;) {
+    try {
+      return await connectOnce(port, token);
+    } catch (err) {
+      if (performance.now() - started > 120_000) throw err;
+      await sleep(500);
+    }
+  }
+}
+
+async function connectOnce(port: number, token: string): Promise<Rpc> {
+  const ws = new WebSocket(`ws://127.0.0.1:${port}/api`, { headers: { 'x-architect-token': token }, maxPayload: 1024 * 1024 * 1024 });
+  ws.on('error', () => undefined); // reported through open's promise or the calls
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  let nextId = 1;
+  const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  const listeners: Array<(method: string, params: unknown, bytes: number) => void> = [];
+  ws.on('message', (data) => {
+    const text = String(data);
+    const msg = JSON.parse(text) as { id?: number; method?: string; params?: unknown; result?: unknown; error?: { message: string } };
+    if (msg.method) {
+      for (const l of listeners) l(msg.method, msg.params, text.length);
+    } else if (typeof msg.id === 'number') {
+      const p = pending.get(msg.id);
+      pending.delete(msg.id);
+      if (msg.error) p?.reject(new Error(msg.error.message));
+      else p?.resolve(msg.result);
+    }
+  });
+  return {
+    call(method, params = {}) {
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+      });
+    },
+    onEvent: (fn) => void listeners.push(fn),
+    close: () => ws.close(),
+  };
+}
+
+async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-bench-console-'));
+  const dataDir = path.join(dir, 'data');
+  const configDir = path.join(dir, 'config');
+  const bin = path.join(dir, 'bin');
+  const probeOut = path.join(dir, 'loop.json');
+  fs.mkdirSync(dataDir, { mode: 0o700 });
+  fs.copyFileSync(dbFile, path.join(dataDir, 'architect.db'));
+  fs.cpSync(path.join(ROOT, 'config'), configDir, { recursive: true, filter: (p) => !p.includes(`${path.sep}local${path.sep}`) });
+  writeAgents(bin);
+  const tmux = new BenchTmux();
+  let serve: ReturnType<typeof spawn> | null = null;
+  let browser: Awaited<ReturnType<typeof launchChromium>> | null = null;
+  let rpc: Rpc | null = null;
+  try {
+    // 90 quiet agents (codex, idle ↔ working at each Enter) and 10 printing (claude).
+    const flips = Array.from({ length: 400 }, (_, k) => (k % 2 ? 'codex-0.169.0-working' : 'codex-0.169.0-idle'));
+    const quiet: string[] = [];
+    const env = `PATH=${bin}:${process.env.PATH ?? '/usr/bin:/bin'}`;
+    for (let i = 0; i < AGENTS; i++) {
+      const printing = i < PRINTING;
+      const argv = printing ? ['claude'] : ['codex', ...flips];
+      const pane = tmux.run('new-session', '-d', '-P', '-F', '#{pane_id}', '-s', `agent${i}`, '-x', '160', '-y', '45', 'env', env, ...argv).trim();
+      if (!printing) quiet.push(pane);
+    }
+
+    const token = crypto.randomBytes(24).toString('base64url');
+    serve = spawn(
+      process.execPath,
+      [path.join(ROOT, 'bin', 'architect.js'), 'serve', '--port', '0', '--config', configDir, '--db', path.join(dataDir, 'architect.db'), '--no-default-tmux', '--tmux-socket', tmux.socket],
+      {
+        env: { ...process.env, ARCHITECT_DATA_DIR: dataDir, ARCHITECT_TOKEN: token, ARCHITECT_LOOP_PROBE: probeOut, NODE_OPTIONS: `--import ${PROBE}` },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    serve.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    serve.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
+    const startedAt = performance.now();
+    let loginUrl = '';
+    while (!loginUrl) {
+      if (serve.exitCode !== null) throw new Error(`serve exited before it listened: ${stderr}`);
+      if (performance.now() - startedAt > 180_000) throw new Error('serve did not listen within 180 s');
+      loginUrl = /Architect web console: (\S+)/.exec(stdout)?.[1] ?? '';
+      await sleep(50);
+    }
+    const listenMs = performance.now() - startedAt;
+    const port = Number(new URL(loginUrl).port);
+    rpc = await connect(port, token);
+    const client = rpc;
+
+    // Every agent seen by the console (identified as its provider) before the window opens.
+    const seenAt = performance.now();
+    for (;;) {
+      const { sessions } = (await client.call('sessions.list')) as { sessions: Array<{ id: string; provider: string | null }> };
+      if (sessions.filter((s) => s.id.startsWith(`${tmux.socket}:`) || quiet.some((p) => s.id.endsWith(`:${p}`))).length >= AGENTS) break;
+      if (performance.now() - seenAt > 120_000) throw new Error(`the console saw only ${sessions.length} sessions after 120 s`);
+      await sleep(250);
+    }
+
+    // Client-side records.
+    const transitions = new Map<string, number[]>();
+    let eventBytes = 0;
+    const bytesByEvent: Record<string, number> = {};
+    client.onEvent((method, params, bytes) => {
+      eventBytes += bytes;
+      bytesByEvent[method] = (bytesByEvent[method] ?? 0) + bytes;
+      if (method === 'sessions.transition') {
+        const id = (params as { sessionId: string }).sessionId;
+        const list = transitions.get(id) ?? [];
+        list.push(performance.now());
+        transitions.set(id, list);
+      }
+    });
+
+    // The Overview, open in a real browser for the whole window (opened as the window
+    // starts: how long it takes to draw is a figure, not a precondition).
+    browser = await launchChromium();
+    const page = await browser.browser.newPage();
+
+    const pid = serve.pid!;
+    process.kill(pid, 'SIGUSR2'); // the probe starts afresh: start-up is not in the window
+    await sleep(100);
+    const cpu0 = cpuMs(pid);
+    const childCpu0 = childrenCpuMs(pid);
+    const wall0 = performance.now();
+    const end = wall0 + windowMs;
+    const rss: number[] = [];
+    const changeMs: number[] = [];
+    const dashboardMs: number[] = [];
+    let dashboardFailures = 0;
+    let tasksAdded = 0;
+    let taskAddFailures = 0;
+
+    let overviewMs = NaN;
+    const overview = (async () => {
+      try {
+        await page.goto(loginUrl, { waitUntil: 'commit', timeout: windowMs });
+        await page.waitForSelector('[data-testid="panels"] > section', { timeout: Math.max(1, end - performance.now()) });
+        overviewMs = performance.now() - wall0;
+      } catch {
+        // not drawn within the window: NaN
+      }
+    })();
+    const sampler = (async () => {
+      while (performance.now() < end) {
+        rss.push(rssMb(pid));
+        await sleep(1_000);
+      }
+    })();
+    const adder = (async () => {
+      for (let i = 0; performance.now() < end; i++) {
+        try {
+          await client.call('tasks.create', { type: 'bug_fix', title: `bench task ${i}`, prompt: `bench prompt ${i}`, priority: i % 11 });
+          tasksAdded++;
+        } catch {
+          taskAddFailures++;
+        }
+        await sleep(TASK_ADD_EVERY_MS);
+      }
+    })();
+    const dashboard = (async () => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}/api/query/stats_dashboard`, { headers: { authorization: `Bearer ${token}` } });
+          await res.text();
+          if (res.ok) dashboardMs.push(performance.now() - t0);
+          else dashboardFailures++;
+        } catch {
+          dashboardFailures++;
+        }
+        await sleep(DASHBOARD_EVERY_MS);
+      }
+    })();
+    const flipper = (async () => {
+      for (let i = 0; performance.now() < end - CHANGE_LIMIT_MS / 2; i++) {
+        const pane = quiet[i % quiet.length]!;
+        const id = [...transitions.keys()].find((k) => k.endsWith(`:${pane}`)) ?? `${tmux.socket}:${pane}`;
+        const before = transitions.get(id)?.length ?? 0;
+        const t0 = performance.now();
+        tmux.run('send-keys', '-t', pane, 'Enter');
+        for (;;) {
+          const seen = [...transitions.entries()].find(([k, v]) => k.endsWith(`:${pane}`) && v.length > (k === id ? before : 0) && v[v.length - 1]! > t0);
+          if (seen) {
+            changeMs.push(seen[1][seen[1].length - 1]! - t0);
+            break;
+          }
+          if (performance.now() - t0 > CHANGE_LIMIT_MS) {
+            changeMs.push(CHANGE_LIMIT_MS);
+            break;
+          }
+          await sleep(5);
+        }
+        await sleep(STATE_FLIP_EVERY_MS);
+      }
+    })();
+    await Promise.all([sampler, adder, dashboard, flipper, overview]);
+    const wall = performance.now() - wall0;
+    const cpu = cpuMs(pid) - cpu0;
+    const childCpu = childrenCpuMs(pid) - childCpu0;
+    fs.rmSync(probeOut, { force: true });
+    process.kill(pid, 'SIGUSR2');
+    const loop = await (async () => {
+      const t0 = performance.now();
+      while (!fs.existsSync(probeOut) && performance.now() - t0 < 30_000) await sleep(50);
+      await sleep(50);
+      return JSON.parse(fs.readFileSync(probeOut, 'utf8')) as { p50: number; p99: number; max: number; count: number };
+    })();
+    return {
+      listen_ms: Math.round(listenMs),
+      overview_drawn_ms: Math.round(overviewMs),
+      stall_p99_ms: loop.p99,
+      stall_max_ms: loop.max,
+      state_change_p50_ms: round(percentile(changeMs, 50)),
+      state_change_p99_ms: round(percentile(changeMs, 99)),
+      state_changes_missed: changeMs.filter((m) => m >= CHANGE_LIMIT_MS).length,
+      stats_dashboard_p50_ms: round(percentile(dashboardMs, 50)),
+      stats_dashboard_p99_ms: round(percentile(dashboardMs, 99)),
+      stats_dashboard_failures: dashboardFailures,
+      rss_median_mb: Math.round(percentile(rss, 50)),
+      rss_max_mb: Math.round(Math.max(...rss)),
+      cpu_pct: round((cpu / wall) * 100, 1),
+      readers_cpu_pct: round((childCpu / wall) * 100, 1),
+      tasks_added: tasksAdded - taskAddFailures,
+      client_event_kb: Math.round(eventBytes / 1024),
+      client_sessions_changed_kb: Math.round((bytesByEvent['sessions.changed'] ?? 0) / 1024),
+    };
+  } finally {
+    rpc?.close();
+    await browser?.close().catch(() => undefined);
+    if (serve && serve.exitCode === null) {
+      const exited = new Promise((r) => serve!.once('exit', r));
+      serve.kill('SIGTERM');
+      await Promise.race([exited, sleep(20_000)]);
+      if (serve.exitCode === null) serve.kill('SIGKILL');
+    }
+    tmux.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function run(opts: { quick?: boolean } = {}): Promise<Figures> {
+  const seed = seededFile();
+  const control = controlFile(seed);
+  const windowMs = opts.quick ? QUICK_WINDOW_MS : WINDOW_MS;
+  const out: Figures = {};
+  const only = process.env.ARCHITECT_BENCH_CONSOLE; // 'seed' or 'control' to run one of them
+  if (only !== 'control') for (const [k, v] of Object.entries(await underLoad(seed, windowMs))) out[`console_under_load_${k}`] = v;
+  if (only !== 'seed') for (const [k, v] of Object.entries(await underLoad(control, windowMs))) out[`console_under_load_control_${k}`] = v;
+  return out;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  run({ quick: process.argv.includes('--quick') }).then((r) => console.log(JSON.stringify(r, null, 2)));
+}

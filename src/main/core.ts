@@ -10,8 +10,8 @@ import { EventBus } from './events/bus.js';
 import type { Logger } from './log/logger.js';
 import { watchdog } from './log/watchdog.js';
 import { ensurePrivateDir, projectRoot } from './paths.js';
-import { routingTestsValidator } from './routing/routing-tests.js';
 import type { HttpRoute } from './web/server.js';
+import { loadValidators } from './config/validators.js';
 import { setupConfig } from './setup/config.js';
 import { setupStore } from './setup/store.js';
 import { setupQueries, type QueriesFeature } from './setup/queries.js';
@@ -23,6 +23,7 @@ import { setupProjectsAndErrors } from './setup/projects.js';
 import { setupRouting } from './setup/routing.js';
 import { setupWorkflows } from './setup/workflows.js';
 import { setupAttention } from './setup/attention.js';
+import { setupTables } from './setup/tables.js';
 
 export interface CoreOptions {
   configDir: string;
@@ -101,7 +102,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     stops.push(queries.stop);
     checkDatabase(queries.service, store.store, opts.dbPath, bus, log);
 
-    const config = await setupConfig({ dir: opts.configDir, env: opts.env, bus, log, validators: [routingTestsValidator, queries.validator], dataDir: opts.dataDir });
+    const config = await setupConfig({ dir: opts.configDir, env: opts.env, bus, log, validators: loadValidators(store.store.reader), dataDir: opts.dataDir });
     stops.push(config.stop);
     const initial = config.service.snapshot();
     if (initial) queries.apply(initial);
@@ -150,6 +151,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     );
     const tasks = setupTasks({ store: store.store, config: config.service, tasks: taskCore, highlightOf: routing.highlightOf });
     const projects = setupProjectsAndErrors({ store: store.store, config: config.service, bus, queries: queries.service });
+    const tables = setupTables({ store: store.store, config: config.service, queries: queries.service });
 
     const workflows = await setupWorkflows({ store: store.store, tasks: taskCore, config: config.service, queries: queries.service, routing, bus, log, dataDir: opts.dataDir });
     stops.push(workflows.stop);
@@ -170,6 +172,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       ...queries.commands,
       ...routing.commands,
       ...projects.commands,
+      ...tables.commands,
       ...workflows.commands,
       ...attention.commands,
     };

@@ -1,10 +1,17 @@
 import type { Writable } from 'node:stream';
 import type { LogLevel } from '../log/logger.js';
+import type { PostgresTarget } from '../store/postgres/url.js';
 
 /** Options every command understands (see `architect --help`). */
 export interface GlobalOptions {
   configDir: string;
+  /** The SQLite database (the default engine). */
   dbPath: string;
+  /**
+   * `--db postgres://…` or ARCHITECT_DB_URL: the PostgreSQL database instead of the
+   * SQLite file. Only the commands whose `postgres` says so run on it (index.ts).
+   */
+  dbUrl?: PostgresTarget | null;
   dataDir: string;
   /** `ARCHITECT_ENV`: which environments/NAME.yaml layers over the base. */
   env: string | null;
@@ -39,4 +46,14 @@ export interface CliCommand {
   /** Multi-line usage shown by `architect help NAME` and on a usage error. */
   usage: string;
   run(args: string[], ctx: CliContext): Promise<number>;
+  /**
+   * Whether this command (with these arguments) runs on a PostgreSQL database given
+   * with `--db postgres://…`. Absent: it does not yet, and the CLI says so instead
+   * of quietly using the SQLite file.
+   */
+  postgres?: {
+    /** What runs on PostgreSQL, for the message when something else is asked ("db info"). */
+    runs: string[];
+    accepts: (args: string[]) => boolean;
+  };
 }

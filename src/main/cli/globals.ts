@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
 import { defaultConfigDir, defaultDataDir, defaultDbPath } from '../paths.js';
+import { DatabaseUrlError, isDatabaseUrl, parsePostgresUrl, type PostgresTarget } from '../store/postgres/url.js';
 import { UsageError, type GlobalOptions } from './command.js';
 
 const TMUX_SOCKET_NAME = /^[A-Za-z0-9_.-]+$/;
@@ -19,6 +20,15 @@ function checkedDbPath(given: string, from: string, dataDir: string): string {
   return file;
 }
 
+function checkedDbUrl(given: string, from: string): PostgresTarget {
+  try {
+    return parsePostgresUrl(given, from);
+  } catch (err) {
+    if (err instanceof DatabaseUrlError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 /**
  * Pulls the global options out of argv wherever they stand (`architect --db x
  * tasks list` and `architect tasks list --db x` both work) and leaves the rest to
@@ -28,6 +38,7 @@ export function parseGlobals(argv: string[], env: NodeJS.ProcessEnv = process.en
   const rest: string[] = [];
   let configDir: string | null = null;
   let dbPath: string | null = null;
+  let dbUrl: PostgresTarget | null = null;
   let logLevel: LogLevel = (env.ARCHITECT_LOG_LEVEL as LogLevel | undefined) ?? 'info';
   let envName: string | null = env.ARCHITECT_ENV || null;
   const sockets: string[] = (env.ARCHITECT_TMUX_SOCKETS ?? '').split(',').filter(Boolean);
@@ -52,9 +63,13 @@ export function parseGlobals(argv: string[], env: NodeJS.ProcessEnv = process.en
       case '--config':
         configDir = path.resolve(value());
         break;
-      case '--db':
-        dbPath = checkedDbPath(value(), '--db', defaultDataDir(env));
+      case '--db': {
+        // A file (SQLite) or postgres://user@host:port/dbname (PostgreSQL); the last one given counts.
+        const given = value();
+        if (isDatabaseUrl(given)) [dbUrl, dbPath] = [checkedDbUrl(given, '--db'), null];
+        else [dbPath, dbUrl] = [checkedDbPath(given, '--db', defaultDataDir(env)), null];
         break;
+      }
       case '--env':
         envName = value();
         break;
@@ -84,11 +99,21 @@ export function parseGlobals(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new UsageError(`ARCHITECT_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   }
-  if (dbPath === null && env.ARCHITECT_DB) dbPath = checkedDbPath(env.ARCHITECT_DB, 'ARCHITECT_DB', defaultDataDir(env));
+  if (dbPath === null && dbUrl === null) {
+    // --db wins over the environment; the environment must not name two databases.
+    if (env.ARCHITECT_DB && env.ARCHITECT_DB_URL) {
+      throw new UsageError('ARCHITECT_DB and ARCHITECT_DB_URL are both set: unset one (ARCHITECT_DB names a SQLite file, ARCHITECT_DB_URL a PostgreSQL database)');
+    }
+    if (env.ARCHITECT_DB_URL) dbUrl = checkedDbUrl(env.ARCHITECT_DB_URL, 'ARCHITECT_DB_URL');
+    else if (env.ARCHITECT_DB && isDatabaseUrl(env.ARCHITECT_DB)) dbUrl = checkedDbUrl(env.ARCHITECT_DB, 'ARCHITECT_DB');
+    else if (env.ARCHITECT_DB) dbPath = checkedDbPath(env.ARCHITECT_DB, 'ARCHITECT_DB', defaultDataDir(env));
+  }
   return {
     globals: {
       configDir: configDir ?? defaultConfigDir(env),
-      dbPath: dbPath ?? defaultDbPath(env),
+      // With a PostgreSQL database the file is the default one (ARCHITECT_DB may be the URL).
+      dbPath: dbPath ?? (dbUrl ? path.join(defaultDataDir(env), 'architect.db') : defaultDbPath(env)),
+      dbUrl,
       dataDir: defaultDataDir(env),
       env: envName,
       tmuxSockets: [...new Set(sockets)],

@@ -14,7 +14,8 @@ export function version(): string {
 const GLOBAL_HELP = `Global options:
   --config DIR         config folder (default: ./config of the install; env ARCHITECT_CONFIG)
   --env NAME           layer config/environments/NAME.yaml (env ARCHITECT_ENV)
-  --db FILE            SQLite database (default: the user data folder; env ARCHITECT_DB)
+  --db FILE|URL        SQLite database file (default: the user data folder; env ARCHITECT_DB),
+                       or postgres://user@host:port/dbname (env ARCHITECT_DB_URL)
   --tmux-socket NAME   also watch the tmux server "tmux -L NAME" (repeatable; env ARCHITECT_TMUX_SOCKETS=a,b)
   --no-default-tmux    do not watch the default tmux server (env ARCHITECT_DEFAULT_TMUX=0)
   --log-level LEVEL    debug, info, warn or error (default info; env ARCHITECT_LOG_LEVEL)
@@ -59,6 +60,16 @@ export async function main(argv: string[], io: Pick<CliContext, 'stdout' | 'stde
   if (name === 'help' || args.includes('--help') || args.includes('-h')) {
     io.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n`);
     return EXIT_OK;
+  }
+  const dbUrl = parsed.globals.dbUrl;
+  if (dbUrl && !command.postgres?.accepts(args)) {
+    // Never quietly the SQLite file when a PostgreSQL database was asked for.
+    const runs = commands.flatMap((c) => c.postgres?.runs ?? []).map((r) => `architect ${r}`);
+    io.stderr.write(
+      `architect ${command.name}: ${dbUrl.display}: this command does not run on PostgreSQL yet (what does: ${runs.join(', ')}); ` +
+        'give a SQLite file with --db FILE meanwhile, or use `architect db migrate-to` to move one to PostgreSQL\n',
+    );
+    return EXIT_USAGE;
   }
   const ctx: CliContext = {
     globals: parsed.globals,

@@ -1,5 +1,7 @@
 import type Database from 'better-sqlite3';
+import type { ConfigProblem } from '../../shared/api.js';
 import type { QueryDef } from '../config/schemas/queries.js';
+import type { ConfigValidator } from '../config/snapshot.js';
 
 export interface QueryProblem {
   query: string;
@@ -73,4 +75,22 @@ export function checkQuery(reader: Database.Database, name: string, def: QueryDe
     return problem(`${(err as Error).message.replace(/\.$/, '')}: declare it under params`, 'params');
   }
   return [];
+}
+
+/**
+ * Loading's check of queries.yaml: every query of a config is prepared against a
+ * database (the console's own; `config check` uses the same file, or a blank one
+ * with the current schema), and each problem is placed at its query's field.
+ */
+export function queriesValidator(reader: Database.Database): ConfigValidator {
+  return (snapshot, locate) => {
+    const problems: ConfigProblem[] = [];
+    for (const [name, def] of Object.entries(snapshot.queries.queries)) {
+      for (const p of checkQuery(reader, name, def)) {
+        const at = locate('queries', ['queries', name, p.field]);
+        problems.push({ ...at, message: `query "${name}": ${p.message}` });
+      }
+    }
+    return problems;
+  };
 }

@@ -1,11 +1,10 @@
-import type { CommandParams, CommandResult, ConfigProblem } from '../../shared/api.js';
+import type { CommandParams, CommandResult } from '../../shared/api.js';
 import { ApiError } from '../api/dispatch.js';
-import type { ConfigSnapshot, ConfigValidator } from '../config/snapshot.js';
+import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import { handleQueryHttp } from '../queries/http.js';
 import { QueryParamError } from '../queries/params.js';
 import { QueryService, UnknownQueryError } from '../queries/service.js';
-import { checkQuery } from '../queries/sql-checks.js';
 import { applyConfigIndexes } from '../store/config-indexes.js';
 import { derivedQueries } from '../sla/sla-sql.js';
 import type { Store } from '../store/store.js';
@@ -15,8 +14,6 @@ type QueryCommands = { [N in 'query.list' | 'query.run']: (p: CommandParams<N>) 
 
 export interface QueriesFeature {
   service: QueryService;
-  /** Every query of a draft config is prepared against the real database: a broken one blocks the reload. */
-  validator: ConfigValidator;
   /** Applies a new snapshot: indexes first (so queries plan with them), then the queries. */
   apply(snapshot: ConfigSnapshot): void;
   commands: QueryCommands;
@@ -28,20 +25,8 @@ export function setupQueries(opts: { store: Store; log: Logger }): QueriesFeatur
   const log = opts.log.child({ component: 'queries' });
   const service = new QueryService(opts.store, { logger: log });
 
-  const validator: ConfigValidator = (snapshot, locate) => {
-    const problems: ConfigProblem[] = [];
-    for (const [name, def] of Object.entries(snapshot.queries.queries)) {
-      for (const p of checkQuery(opts.store.reader, name, def)) {
-        const at = locate('queries', ['queries', name, p.field]);
-        problems.push({ ...at, message: `query "${name}": ${p.message}` });
-      }
-    }
-    return problems;
-  };
-
   return {
     service,
-    validator,
     apply: (snapshot) => {
       const report = applyConfigIndexes(opts.store, snapshot.queries.indexes);
       for (const p of report.problems) {

@@ -43,3 +43,26 @@ export function openStoreToRead(opts: OpenStoreOptions): Store {
     },
   };
 }
+
+/**
+ * A database with the current schema and no rows, in a temp folder removed on close:
+ * what `architect config check` prepares named queries against when there is no
+ * database yet (so checking never creates one).
+ */
+export function openBlankStore(opts: Omit<OpenStoreOptions, 'path'>): Store {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-blank-'));
+  let store: Store;
+  try {
+    store = openStore({ ...opts, path: path.join(dir, 'blank.db') });
+  } catch (err) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return {
+    ...store,
+    close: () => {
+      store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { UsageError, type CliCommand, type CliContext } from '../../../src/main/cli/command.js';
 import { dbCommand } from '../../../src/main/cli/commands/db.js';
 import { queryCommand } from '../../../src/main/cli/commands/query.js';
@@ -13,8 +14,11 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 let dir: string;
 beforeEach(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-cli-'));
-  fs.mkdirSync(path.join(dir, 'config/base'), { recursive: true });
-  fs.copyFileSync(path.join(here, 'fixtures/seed-queries.yaml'), path.join(dir, 'config/base/queries.yaml'));
+  // The shipped config with the seed's queries layered over it (the CLI reads the whole layered config).
+  fs.cpSync(path.join(here, '../../../config/base'), path.join(dir, 'config/base'), { recursive: true });
+  const seed = parse(fs.readFileSync(path.join(here, 'fixtures/seed-queries.yaml'), 'utf8')) as { queries: unknown };
+  fs.mkdirSync(path.join(dir, 'config/local'));
+  fs.writeFileSync(path.join(dir, 'config/local/overrides.yaml'), stringify({ queries: { queries: seed.queries } }));
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 

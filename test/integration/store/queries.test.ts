@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { QueriesFile } from '../../../src/main/config/schemas/queries.js';
 import { silentLogger } from '../../../src/main/log/logger.js';
-import { loadQueriesForCli } from '../../../src/main/queries/cli-queries.js';
+import { loadConfig } from '../../../src/main/config/load.js';
 import { handleQueryHttp } from '../../../src/main/queries/http.js';
 import { applyConfigIndexes } from '../../../src/main/store/config-indexes.js';
 import { QueryTimeoutError } from '../../../src/main/queries/reader-pool.js';
@@ -75,7 +75,9 @@ describe("the seed's five queries over the real schema", () => {
 
 describe("the project's config/base/queries.yaml", () => {
   it('loads without problems and its indexes apply over the real schema', async () => {
-    const project = loadQueriesForCli(path.resolve(here, '../../../config'));
+    const loaded = loadConfig({ dir: path.resolve(here, '../../../config'), env: null });
+    if (!loaded.ok) throw new Error(JSON.stringify(loaded.problems));
+    const project = loaded.snapshot.queries;
     expect(applyConfigIndexes(store, project.indexes).problems).toEqual([]);
     expect(service.load(project)).toEqual([]);
     seedDatabase(store, { tasks: 100, sessions: 3, seed: 1 });

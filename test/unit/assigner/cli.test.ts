@@ -66,9 +66,9 @@ describe('architect route --dry-run and architect explain', () => {
     const draft = path.join(t.dir, 'config');
     fs.cpSync(CONFIG, draft, { recursive: true });
     fs.appendFileSync(path.join(draft, 'base', 'routing_rules.yaml'), '\nnot_a_key: 1\n');
-    const { ctx, err } = context(t.dbPath, draft);
-    expect(await routeCommand.run(['--dry-run'], ctx)).toBe(EXIT_PROBLEM);
-    expect(err()).toMatch(/routing_rules\.yaml:\d+:\d+: .*not_a_key/);
+    const { ctx } = context(t.dbPath, draft);
+    // Thrown to the CLI's main, which prints it and exits 1 (EXIT_PROBLEM).
+    await expect(routeCommand.run(['--dry-run'], ctx)).rejects.toThrow(/routing_rules\.yaml:\d+:\d+: .*not_a_key/);
   });
 
   it('usage errors', async () => {

@@ -35,4 +35,38 @@ describe('global CLI options', () => {
     expect(a.rest).toEqual(['sessions', '--json']);
     expect(a.globals.json).toBe(true);
   });
+
+  describe('a PostgreSQL database', () => {
+    it('--db postgres://… names it; the SQLite file stays the default one', () => {
+      const a = parseGlobals(['--db', 'postgres://ops:pw@db.lan:6543/queue', 'query', 'x'], env);
+      expect(a.globals.dbUrl).toMatchObject({ engine: 'postgres', host: 'db.lan', port: 6543, database: 'queue', user: 'ops', display: 'postgres://ops:***@db.lan:6543/queue' });
+      expect(a.globals.dbPath).toBe('/data/architect/architect.db');
+      expect(parseGlobals(['--db=postgresql://h/q'], env).globals.dbUrl).toMatchObject({ host: 'h', port: 5432, database: 'q', user: null });
+    });
+
+    it('ARCHITECT_DB_URL (or a URL in ARCHITECT_DB) names it; --db wins over either', () => {
+      expect(parseGlobals([], { ...env, ARCHITECT_DB_URL: 'postgres://a@h:1/q' }).globals.dbUrl).toMatchObject({ database: 'q' });
+      expect(parseGlobals([], { ...env, ARCHITECT_DB: 'postgres://a@h:1/r' }).globals.dbUrl).toMatchObject({ database: 'r' });
+      const fileWins = parseGlobals(['--db', '/tmp/x.db'], { ...env, ARCHITECT_DB_URL: 'postgres://a@h:1/q' }).globals;
+      expect(fileWins).toMatchObject({ dbPath: '/tmp/x.db', dbUrl: null });
+      expect(parseGlobals([], env).globals.dbUrl).toBeNull();
+    });
+
+    it.each([
+      [['--db', 'postgres://h'], {}, '--db postgres://h: the URL names no database (expected postgres://user@host:port/dbname)'],
+      [['--db', 'postgres://u:hunter2@h:99999/q'], {}, '--db postgres://u:***@h:99999/q: not a valid URL'],
+      [['--db', 'postgres:///q'], {}, 'the URL names no host'],
+      [[], { ARCHITECT_DB_URL: '/tmp/file.db' }, 'ARCHITECT_DB_URL /tmp/file.db: only postgres:// URLs name a database server'],
+      [[], { ARCHITECT_DB_URL: 'postgres://h/q', ARCHITECT_DB: '/tmp/a.db' }, 'ARCHITECT_DB and ARCHITECT_DB_URL are both set'],
+    ])('refuses %j %j, never showing a password', (argv, extra, message) => {
+      let error: Error | null = null;
+      try {
+        parseGlobals(argv, { ...env, ...extra });
+      } catch (err) {
+        error = err as Error;
+      }
+      expect(error?.message).toContain(message);
+      expect(error?.message).not.toContain('hunter2');
+    });
+  });
 });

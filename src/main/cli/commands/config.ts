@@ -1,11 +1,19 @@
-import path from 'node:path';
+import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
+import type { ConfigProblem } from '../../../shared/api.js';
+import type { LoadResult } from '../../config/load.js';
+import { checkConfig } from '../../config/validators.js';
+import { createLogger, silentLogger } from '../../log/logger.js';
+import { openBlankStore, openStoreToRead } from '../../store/read-only.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
-import { loadConfig } from '../../config/load.js';
+import { problemLine } from '../config.js';
 
 const USAGE = `architect config check [--env NAME] [--json]
-    Validate the whole config (base → environments/NAME.yaml → local/overrides.yaml).
+    Validate the whole config (base → environments/NAME.yaml → local/overrides.yaml)
+    with exactly the checks the console runs when it loads it: schemas, cross-file
+    checks, routing_tests.yaml, and every named query prepared against the database
+    (--db, or a blank one with the current schema when there is none yet).
     Prints each problem as path:line:col: message; exit 1 when there is any.
 architect config show [--env NAME] [--json]
     Print the merged, validated config (YAML, or JSON with --json).
@@ -27,7 +35,7 @@ export const configCommand: CliCommand = {
     }
     const env = values.env ?? ctx.globals.env;
     const json = values.json ?? ctx.globals.json;
-    const result = loadConfig({ dir: ctx.globals.configDir, env });
+    const result = checkWithDatabase(ctx, env);
     if (!result.ok) return report(ctx, result.problems, json);
     const { snapshot } = result;
     if (sub === 'check') {
@@ -40,11 +48,23 @@ export const configCommand: CliCommand = {
   },
 };
 
-function report(ctx: CliContext, problems: { file: string; line: number; col: number; message: string }[], json: boolean): number {
+/** The console's own load (config/validators.ts), against --db if it exists, else a blank schema. */
+function checkWithDatabase(ctx: CliContext, env: string | null): LoadResult {
+  const exists = ctx.globals.dbPath !== '' && fs.existsSync(ctx.globals.dbPath);
+  // The blank database is an implementation detail: its migration is not news.
+  const store = exists ? openStoreToRead({ path: ctx.globals.dbPath, logger: createLogger({ level: ctx.globals.logLevel, console: ctx.stderr }) }) : openBlankStore({ logger: silentLogger });
+  try {
+    return checkConfig({ dir: ctx.globals.configDir, env, reader: store.reader });
+  } finally {
+    store.close();
+  }
+}
+
+function report(ctx: CliContext, problems: ConfigProblem[], json: boolean): number {
   if (json) {
     ctx.stdout.write(JSON.stringify({ ok: false, problems }) + '\n');
   } else {
-    for (const p of problems) ctx.stdout.write(`${path.relative(process.cwd(), p.file) || p.file}:${p.line}:${p.col}: ${p.message}\n`);
+    for (const p of problems) ctx.stdout.write(`${problemLine(p)}\n`);
     ctx.stderr.write(`${problems.length} config problem${problems.length === 1 ? '' : 's'}\n`);
   }
   return EXIT_PROBLEM;

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { firstAttempt, deliveryView } from '../../attention/commands.js';
 import { suggestion } from '../../config/did-you-mean.js';
-import { loadConfig } from '../../config/load.js';
+import { cliConfig } from '../config.js';
 import { NO_NOTIFICATIONS } from '../../config/schemas/notifications.js';
 import { createLogger } from '../../log/logger.js';
 import { allChannelNames, channelSenders } from '../../notifications/channels.js';
@@ -35,12 +35,7 @@ export const notifyCommand: CliCommand = {
     const [sub, channel, ...rest] = positionals;
     if (sub !== 'test') throw new UsageError(`${sub ? `unknown subcommand "${sub}"` : 'missing subcommand'}\n${USAGE}`);
     if (!channel || rest.length > 0) throw new UsageError(`notify test needs exactly one CHANNEL\n${USAGE}`);
-    const loaded = loadConfig({ dir: ctx.globals.configDir, env: ctx.globals.env });
-    if (!loaded.ok) {
-      for (const p of loaded.problems) ctx.stderr.write(`${path.relative(process.cwd(), p.file) || p.file}:${p.line}:${p.col}: ${p.message}\n`);
-      return EXIT_PROBLEM;
-    }
-    const file = loaded.snapshot.notifications ?? NO_NOTIFICATIONS;
+    const file = cliConfig(ctx).notifications ?? NO_NOTIFICATIONS;
     const known = allChannelNames(file);
     if (!known.includes(channel)) {
       ctx.stderr.write(`no channel "${channel}"${suggestion(channel, known)}; channels are ${known.join(', ')}\n`);

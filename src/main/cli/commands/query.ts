@@ -1,16 +1,17 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '../../log/logger.js';
-import { loadQueriesForCli } from '../../queries/cli-queries.js';
 import { QueryParamError } from '../../queries/params.js';
 import { QueryService, UnknownQueryError } from '../../queries/service.js';
 import { renderTable } from '../../queries/text-table.js';
 import { openStoreToRead } from '../../store/read-only.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
+import { cliConfig } from '../config.js';
 
 const USAGE = `architect query NAME [--param key=value]... [--json]
 architect query --list [--json]
 
-Runs a named query from queries.yaml against the database and prints its rows
+Runs a named query from queries.yaml (with its environment and local overrides,
+as the console layers them) against the database and prints its rows
 (a table, or JSON with --json). Params are checked against the query's declared
 types; --list shows every query with its params.`;
 
@@ -50,7 +51,7 @@ export const queryCommand: CliCommand = {
     if (values.list && positionals.length > 0) throw new UsageError('--list takes no NAME');
     const params = parseParamArgs(values.param ?? []);
 
-    const queries = loadQueriesForCli(ctx.globals.configDir);
+    const queries = cliConfig(ctx).queries;
     const logger = createLogger({ level: ctx.globals.logLevel, console: ctx.stderr });
     const store = openStoreToRead({ path: ctx.globals.dbPath, logger });
     const service = new QueryService(store, { logger });

@@ -5,10 +5,10 @@ import { parseArgs } from 'node:util';
 import type { RouteDecision, Session } from '../../../shared/api.js';
 import { dryRun } from '../../assigner/dry-run.js';
 import { TaskQueue } from '../../store/task-queue.js';
-import { loadConfig } from '../../config/load.js';
+import { cliConfig } from '../config.js';
 import { createLogger } from '../../log/logger.js';
 import { openStore } from '../../store/store.js';
-import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
+import { EXIT_OK, UsageError, type CliCommand, type CliContext } from '../command.js';
 import { cliMonitor } from './sessions.js';
 
 const USAGE = `architect route --dry-run [--json] [--config DIR] [--db FILE] [--tmux-socket NAME]…
@@ -53,18 +53,13 @@ export const routeCommand: CliCommand = {
     if (!values['dry-run']) throw new UsageError('route needs --dry-run: the running console is what applies decisions');
     const json = Boolean(values.json) || ctx.globals.json;
 
-    const config = loadConfig({ dir: ctx.globals.configDir, env: ctx.globals.env });
-    if (!config.ok) {
-      for (const p of config.problems) ctx.stderr.write(`${p.file}:${p.line}:${p.col}: ${p.message}\n`);
-      ctx.stderr.write(`the config in ${ctx.globals.configDir} has ${config.problems.length} problem(s); nothing routed\n`);
-      return EXIT_PROBLEM;
-    }
+    const snapshot = cliConfig(ctx);
     const { sessions, note } = await discoverOnce(ctx);
     if (note) ctx.stderr.write(`${note}\n`);
     const store = openStore({ path: ctx.globals.dbPath, logger: createLogger({ level: ctx.globals.logLevel, console: ctx.stderr }) });
     try {
-      const decisions = dryRun(new TaskQueue(store), config.snapshot.routing, sessions, new Date());
-      ctx.stdout.write(json ? JSON.stringify({ configVersion: config.snapshot.version, sessions: sessions.length, decisions }, null, 2) + '\n' : formatDecisions(decisions));
+      const decisions = dryRun(new TaskQueue(store), snapshot.routing, sessions, new Date());
+      ctx.stdout.write(json ? JSON.stringify({ configVersion: snapshot.version, sessions: sessions.length, decisions }, null, 2) + '\n' : formatDecisions(decisions));
       return EXIT_OK;
     } finally {
       store.close();

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../config/load.js';
+import { cliConfig } from '../config.js';
 import type { ConfigSnapshot } from '../../config/snapshot.js';
 import { createLogger } from '../../log/logger.js';
 import { renderTable } from '../../queries/text-table.js';
@@ -66,9 +66,7 @@ function runId(positionals: string[], sub: string): number {
 }
 
 function config(ctx: CliContext): ConfigSnapshot {
-  const result = loadConfig({ dir: ctx.globals.configDir, env: ctx.globals.env });
-  if (!result.ok) throw new Error(result.problems.map((p) => `${p.file}:${p.line}:${p.col} ${p.message}`).join('\n'));
-  return result.snapshot;
+  return cliConfig(ctx);
 }
 
 const runLine = (r: WorkflowRun): string =>

@@ -24,25 +24,39 @@ export async function schemaVersion(client: pg.ClientBase): Promise<number> {
   return row.rows[0]?.version ?? 0;
 }
 
+/**
+ * Inside the caller's transaction: waits for any other console migrating the same
+ * database, then makes sure the version table exists. Released at commit or rollback.
+ */
+export async function lockSchema(client: pg.ClientBase): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+  await client.query(`CREATE TABLE IF NOT EXISTS ${SCHEMA_TABLE} (
+    one     BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+    version INTEGER NOT NULL
+  )`);
+}
+
+/** Every pending migration, inside the caller's transaction (after lockSchema). */
+export async function applyMigrations(client: pg.ClientBase, where: string, all: readonly Migration[], target: number = all.length): Promise<MigrationReport> {
+  const from = await schemaVersion(client);
+  const pending = pendingMigrations(where, from, all, target);
+  if (pending.length === 0) return { from, to: from, applied: [] };
+  for (const m of pending) {
+    try {
+      await client.query(m.postgres);
+    } catch (err) {
+      throw migrationFailed(where, m, err);
+    }
+  }
+  const to = pending[pending.length - 1]!.version;
+  await client.query(`INSERT INTO ${SCHEMA_TABLE}(one, version) VALUES (true, $1) ON CONFLICT (one) DO UPDATE SET version = EXCLUDED.version`, [to]);
+  return { from, to, applied: pending.map((m) => m.name) };
+}
+
+/** Applies every pending migration in one transaction (`where` names the database in errors). */
 export async function migratePostgres(pool: pg.Pool, where: string, all: readonly Migration[], target: number = all.length): Promise<MigrationReport> {
   return inTransaction(pool, async (client) => {
-    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await client.query(`CREATE TABLE IF NOT EXISTS ${SCHEMA_TABLE} (
-      one     BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
-      version INTEGER NOT NULL
-    )`);
-    const from = await schemaVersion(client);
-    const pending = pendingMigrations(where, from, all, target);
-    if (pending.length === 0) return { from, to: from, applied: [] };
-    for (const m of pending) {
-      try {
-        await client.query(m.postgres);
-      } catch (err) {
-        throw migrationFailed(where, m, err);
-      }
-    }
-    const to = pending[pending.length - 1]!.version;
-    await client.query(`INSERT INTO ${SCHEMA_TABLE}(one, version) VALUES (true, $1) ON CONFLICT (one) DO UPDATE SET version = EXCLUDED.version`, [to]);
-    return { from, to, applied: pending.map((m) => m.name) };
+    await lockSchema(client);
+    return applyMigrations(client, where, all, target);
   });
 }

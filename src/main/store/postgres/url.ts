@@ -21,8 +21,6 @@ export class DatabaseUrlError extends Error {
   }
 }
 
-const SCHEMES = ['postgres:', 'postgresql:'];
-
 /** Whether `--db` names a PostgreSQL database rather than a file. */
 export function isDatabaseUrl(value: string): boolean {
   return /^postgres(ql)?:\/\//i.test(value);
@@ -40,14 +38,14 @@ export function redactUrl(value: string): string {
  */
 export function parsePostgresUrl(value: string, from: string): PostgresTarget {
   const display = redactUrl(value);
+  if (!isDatabaseUrl(value)) {
+    throw new DatabaseUrlError(`${from} ${display}: only postgres:// URLs name a database server (a SQLite database is a file path: --db FILE)`);
+  }
   let url: URL;
   try {
     url = new URL(value);
   } catch {
     throw new DatabaseUrlError(`${from} ${display}: not a valid URL (expected postgres://user@host:port/dbname)`);
-  }
-  if (!SCHEMES.includes(url.protocol.toLowerCase())) {
-    throw new DatabaseUrlError(`${from} ${display}: only postgres:// URLs name a database server (a SQLite database is a file path)`);
   }
   if (!url.hostname) throw new DatabaseUrlError(`${from} ${display}: the URL names no host (expected postgres://user@host:port/dbname)`);
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));

@@ -153,7 +153,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     const projects = setupProjectsAndErrors({ store: store.store, config: config.service, bus, queries: queries.service });
     const tables = setupTables({ store: store.store, config: config.service, queries: queries.service });
 
-    const workflows = await setupWorkflows({ store: store.store, tasks: taskCore, config: config.service, queries: queries.service, routing, bus, log, dataDir: opts.dataDir });
+    const workflows = await setupWorkflows({ store: store.store, tasks: taskCore, config: config.service, queries: queries.service, routing, bus, log, dataDir: opts.dataDir, onAttentionEvent: attention.onEvent });
     stops.push(workflows.stop);
 
     const handlers: Handlers = {
@@ -180,7 +180,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     if (missing.length) throw new Error(`internal: no handler for ${missing.join(', ')}`);
 
     log.info('core ready', { config: opts.configDir, db: opts.dbPath, tmux: sessions.serverNames().join(',') });
-    return { handlers, bus, info, routes: [...queries.routes, ...routing.routes, ...attention.routes], setConsoleUrl: attention.setConsoleUrl, stop: stopAll };
+    return { handlers, bus, info, routes: [...queries.routes, ...routing.routes, ...attention.routes, ...workflows.routes], setConsoleUrl: attention.setConsoleUrl, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

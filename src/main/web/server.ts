@@ -34,7 +34,7 @@ export interface HttpReply {
 
 /** Extra token-guarded HTTP routes (query service, routing service, metrics). */
 export interface HttpRoute {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** It changes something (types into an agent, queues work): refused by a --read-only console, like such commands. */
   changes?: boolean;
   /** Returns route params when the path matches, else null. */
@@ -146,7 +146,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       if (route.changes && opts.readOnly) {
         return send(res, 403, { error: `${req.method} ${pathname.slice(0, 200)} changes something, and this console is read-only (started with --read-only)` });
       }
-      const body = req.method === 'POST' ? await readJsonBody(req, MAX_MESSAGE_BYTES) : undefined;
+      const body = req.method === 'POST' || req.method === 'PUT' ? await readJsonBody(req, MAX_MESSAGE_BYTES) : undefined;
       if (body instanceof BodyTooLarge) {
         // The rest of the body is not read: the connection closes after this reply.
         res.setHeader('connection', 'close');

@@ -293,6 +293,9 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
     const port = Number(new URL(loginUrl).port);
     rpc = await connect(port, token);
     const client = rpc;
+    // Like a page, the client asks only for what it uses (a console without
+    // subscriptions refuses the command and pushes it everything).
+    await client.call('events.subscribe', { events: ['sessions.transition', 'tasks.changed'] }).catch(() => undefined);
 
     // Every agent seen by the console (identified as its provider) before the window opens.
     const seenAt = performance.now();

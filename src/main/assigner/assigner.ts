@@ -40,7 +40,7 @@ const MIN_WAKE_MS = 20;
 /** setTimeout's limit (~24.8 days); a later due time is re-armed by the next event anyway. */
 const MAX_WAKE_MS = 2 ** 31 - 1;
 /** Timed-out tasks requeued per round (one transaction); more wait for the next round, a turn later. */
-const RECOVERY_BATCH = 500;
+const RECOVERY_BATCH = 50;
 
 export type Deliver = (session: Session, prompt: string) => Promise<Pick<DeliveryResult, 'outcome' | 'reason'>>;
 
@@ -99,7 +99,7 @@ export class Assigner {
 
   start(): () => Promise<void> {
     this.running = true;
-    this.envs.load();
+    watched('assigner environments of held tasks', () => this.envs.load());
     this.kick();
     return () => this.stop();
   }

@@ -102,8 +102,9 @@ describe.skipIf(!CLI_ROOT)('real agent CLIs against the model stub (ARCHITECT_AG
     const tooLong = classify(await until('error'), agentManifest);
     expect(tooLong.message, `${agent}: the context error's text`).toMatch(/context|token count/i);
     await tmux.type(pane, 'LIMIT summarise the project');
-    const limited = classify(await until('error', STEP_TIMEOUT_MS * 2), agentManifest);
-    expect(limited.reason).toBe('limit');
+    // The context error is still on screen until the limit replaces it: wait for the limit itself.
+    const limited = classify(await tmux.waitFor(pane, `${agent} to read as a limit (states so far: ${seen.join(' → ')})`, (s) => stateOf(s).reason === 'limit', STEP_TIMEOUT_MS * 2), agentManifest);
+    expect(limited.state).toBe('error');
     // Claude Code prints the reset time only under a subscription login (capture.ts
     // --round2 has that screen); Codex and Gemini CLI print it with an API key.
     if (agent !== 'claude') expect(parseResetTime(limited.resetText ?? '', new Date()), `${agent}: "${limited.resetText}"`).not.toBeNull();

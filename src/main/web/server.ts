@@ -191,10 +191,15 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     ws.on('close', () => connections.delete(connection));
   });
 
+  // Each event is serialised once, and only when a client wants it (a 100-session list
+  // nobody subscribed to costs nothing).
   const stopEvents = opts.bus.onAny((event, payload) => {
-    if (connections.size === 0) return;
-    const frame = notification(event, payload);
-    for (const connection of connections) connection.push(frame);
+    let frame: string | null = null;
+    for (const connection of connections) {
+      if (!connection.wants(event)) continue;
+      frame ??= notification(event, payload);
+      connection.push(frame);
+    }
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -3,7 +3,7 @@ import { ApiError } from '../api/dispatch.js';
 import { AlertNotFoundError } from '../alerts/alert-repository.js';
 import { SlaWatcher } from '../alerts/sla-watcher.js';
 import { Assigner } from '../assigner/assigner.js';
-import { effectiveRules, routableSessions } from '../assigner/dry-run.js';
+import { effectiveRules, routableSessions } from '../assigner/round-plan.js';
 import { route } from '../routing/route.js';
 import type { ConfigService } from '../config/service.js';
 import { deliverPrompt, runTmux } from '../dispatch/deliver.js';

@@ -23,6 +23,7 @@ import { setupProjectsAndErrors } from './setup/projects.js';
 import { setupRouting } from './setup/routing.js';
 import { setupWorkflows } from './setup/workflows.js';
 import { setupAttention } from './setup/attention.js';
+import { setupTables } from './setup/tables.js';
 
 export interface CoreOptions {
   configDir: string;
@@ -150,6 +151,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     );
     const tasks = setupTasks({ store: store.store, config: config.service, tasks: taskCore, highlightOf: routing.highlightOf });
     const projects = setupProjectsAndErrors({ store: store.store, config: config.service, bus });
+    const tables = setupTables({ store: store.store, config: config.service, queries: queries.service });
 
     const workflows = await setupWorkflows({ store: store.store, tasks: taskCore, config: config.service, queries: queries.service, routing, bus, log, dataDir: opts.dataDir });
     stops.push(workflows.stop);
@@ -163,6 +165,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       ...queries.commands,
       ...routing.commands,
       ...projects.commands,
+      ...tables.commands,
       ...workflows.commands,
       ...attention.commands,
     };

@@ -31,6 +31,21 @@ export type ConfigStatus = z.infer<typeof ConfigStatus>;
 export const SessionState = z.enum(['working', 'idle', 'waiting', 'error', 'exited', 'unknown']);
 export type SessionState = z.infer<typeof SessionState>;
 
+/**
+ * Why a session is in its state, in detail: `kind` is the reason word (approval,
+ * question, trust, auth, api_error, billing, context_limit, limit, retrying, cleared…),
+ * `message` what the agent printed (an error's text, a retry line), `resetAt` when a
+ * limit resets (ISO, when the agent printed a time), `dialog` the question a waiting
+ * agent asks.
+ */
+export const SessionDetail = z.object({
+  kind: z.string(),
+  message: z.string().nullable(),
+  resetAt: z.string().nullable(),
+  dialog: z.string().nullable(),
+});
+export type SessionDetail = z.infer<typeof SessionDetail>;
+
 export const Session = z.object({
   /** Stable id: `<server>:<pane id>`, e.g. `default:%12`. */
   id: z.string(),
@@ -51,6 +66,8 @@ export const Session = z.object({
   state: SessionState,
   /** Why: the waiting or error reason, or the rule that decided. */
   reason: z.string().nullable(),
+  /** The reason in detail (message, reset time, dialog), or null. */
+  detail: SessionDetail.nullable(),
   width: z.number().int(),
   height: z.number().int(),
   stateSince: z.string().nullable(),
@@ -79,6 +96,12 @@ export const Task = z.object({
   assignedAt: z.string().nullable(),
   startedAt: z.string().nullable(),
   completedAt: z.string().nullable(),
+  /** Dispatches tried so far that did not take (failed deliveries, exits, timeouts). */
+  attempts: z.number().int(),
+  /** Why the status last changed (a failed task: its last attempt's reason; a blocked one: what it waits on). */
+  statusReason: z.string().nullable(),
+  /** Why an operator holds it (blocked until released); null when nobody does. */
+  holdReason: z.string().nullable(),
 });
 export type Task = z.infer<typeof Task>;
 
@@ -247,10 +270,31 @@ export const WorkflowStepRecord = z.object({
 });
 export type WorkflowStepRecord = z.infer<typeof WorkflowStepRecord>;
 
+export const TableRows = z.object({
+  name: z.string(),
+  /** Where the rows come from: `query NAME` or `table NAME`. */
+  source: z.string(),
+  rows: z.array(z.record(z.string(), z.unknown())),
+  /** Rows matching the search and filters, over all pages. */
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+});
+export type TableRows = z.infer<typeof TableRows>;
+
 /** ui_config.yaml as validated (see src/main/config/schemas/ui.ts for the fields). */
 export const UiConfig = z.object({
   version: z.string(),
-  theme: z.object({ colors: z.object({ status: z.record(z.string(), z.string()), priority: z.record(z.string(), z.string()), health: z.record(z.string(), z.string()) }) }),
+  theme: z.object({
+    colors: z.object({
+      status: z.record(z.string(), z.string()),
+      priority: z.record(z.string(), z.string()),
+      health: z.record(z.string(), z.string()),
+      state: z.record(z.string(), z.string()),
+      sla: z.record(z.string(), z.string()),
+      brand: z.object({ accent: z.string().optional(), accent_dark: z.string().optional(), sidebar: z.string().optional() }),
+    }),
+  }),
   dashboard_panels: z.array(
     z.object({ id: z.string(), title: z.string(), icon: z.string().optional(), order: z.number(), enabled: z.boolean(), refresh_interval: z.number() }),
   ),
@@ -366,7 +410,15 @@ export const commands = {
   },
   'tasks.get': {
     params: z.object({ id: Id }).strict(),
-    result: z.object({ task: TaskRow, history: z.array(TaskEvent), decisions: z.array(Decision) }),
+    result: z.object({
+      task: TaskRow,
+      history: z.array(TaskEvent),
+      decisions: z.array(Decision),
+      /** The tasks this one waits on (depends_on), with where each stands. */
+      dependsOn: z.array(z.object({ id: z.number().int(), title: z.string(), status: TaskStatus })),
+      /** routing_rules.yaml's max_attempts for its type. */
+      maxAttempts: z.number().int(),
+    }),
   },
   'tasks.create': {
     params: z
@@ -376,6 +428,8 @@ export const commands = {
         prompt: z.string().min(1).max(100_000),
         priority: z.number().int().min(0).max(10).optional(),
         project: z.string().max(1000).optional(),
+        /** Task ids it waits on: blocked until every one completed. */
+        dependsOn: z.array(Id).max(100).optional(),
       })
       .strict(),
     result: Task,
@@ -391,6 +445,10 @@ export const commands = {
   'tasks.cancel': { params: z.object({ id: Id, reason: z.string().max(500).optional() }).strict(), result: Task, changes: true },
   'tasks.retry': { params: z.object({ id: Id }).strict(), result: Task, changes: true },
   'tasks.setPriority': { params: z.object({ id: Id, priority: z.number().int().min(0).max(10) }).strict(), result: Task, changes: true },
+  /** Blocks an open task until released (taken back from its session if one holds it). */
+  'tasks.hold': { params: z.object({ id: Id, reason: z.string().max(500).optional() }).strict(), result: Task, changes: true },
+  /** Ends an operator's hold: pending again, or still blocked while it waits on other tasks. */
+  'tasks.release': { params: z.object({ id: Id }).strict(), result: Task, changes: true },
 
   'route.dryRun': { params: NoParams, result: z.object({ decisions: z.array(RouteDecision) }) },
 
@@ -398,6 +456,21 @@ export const commands = {
   'query.run': {
     params: z.object({ name: z.string().min(1).max(100), params: FreeForm.default({}) }).strict(),
     result: QueryResult,
+  },
+
+  /** A ui_config.yaml table (other than tasks): one page of the rows of its query or database table. */
+  'tables.rows': {
+    params: z
+      .object({
+        name: z.string().min(1).max(100),
+        page: z.number().int().min(0).max(1_000_000).default(0),
+        search: z.string().max(200).optional(),
+        sort: z.object({ field: z.string().min(1).max(100), order: z.enum(['asc', 'desc']) }).strict().optional(),
+        /** Column → text its value must contain (the table's enable_filters). */
+        filters: z.record(z.string().max(100), z.string().max(200)).optional(),
+      })
+      .strict(),
+    result: TableRows,
   },
 
   'alerts.list': {

@@ -32,7 +32,7 @@ describe('live console', () => {
   it('panels follow ui_config.yaml live: reorder and disable', async () => {
     await page.waitForSelector('[data-testid="panel-projects"]');
     const order = (): Promise<string[]> => page.$$eval('[data-testid="panels"] > section', (els) => els.map((e) => e.getAttribute('data-panel') ?? ''));
-    expect(await order()).toEqual(['projects', 'tasks', 'sessions', 'errors']);
+    expect(await order()).toEqual(['projects', 'tasks', 'sessions', 'errors', 'session_workload']);
 
     const file = path.join(c.configDir, 'base', 'ui_config.yaml');
     const text = fs.readFileSync(file, 'utf8');
@@ -43,12 +43,12 @@ describe('live console', () => {
     expect(edited).not.toBe(text);
     fs.writeFileSync(file, edited);
     await page.waitForFunction(() => document.querySelector('[data-testid="panels"] > section')?.getAttribute('data-panel') === 'sessions');
-    expect(await order()).toEqual(['sessions', 'projects', 'tasks']);
+    expect(await order()).toEqual(['sessions', 'projects', 'tasks', 'session_workload']);
     expect(await page.locator('[data-testid="panel-errors"]').count()).toBe(0);
 
     fs.writeFileSync(file, text);
     await page.waitForSelector('[data-testid="panel-errors"]');
-    expect(await order()).toEqual(['projects', 'tasks', 'sessions', 'errors']);
+    expect(await order()).toEqual(['projects', 'tasks', 'sessions', 'errors', 'session_workload']);
   });
 
   it('a pane state change appears without a reload', async () => {

@@ -453,7 +453,7 @@ export class SlaWatcher {
     this.tasks.record({ kind: 'sla', taskId: row.id, session: holder, decision: key, reason: `SLA ${step.level} reassign: ${step.message}; ${outcome}` }, now);
     if (!held) return false;
     const reason = `back to the queue: reassigned by SLA (${step.level}), taken from ${holder}`;
-    return this.tasks.requeue(row.id, holder, { reason, error: null, notBefore: null, kind: 'sla' }, now);
+    return this.tasks.requeue(row.id, holder, { reason, error: null, notBefore: null, kind: 'sla', charge: false }, now);
   }
 
   private logProblemOnce(ruleIndex: number, message: string): void {

@@ -14,7 +14,8 @@ interface TrailLine {
 /** HH:MM:SS of a store timestamp ('YYYY-MM-DD HH:MM:SS.SSS'). */
 const TIME_OF_DAY = { from: 11, to: 19 };
 
-export function explainTask(store: Store, taskId: number): string {
+/** `maxAttempts`: the task type's retry budget from the config in force, when known. */
+export function explainTask(store: Store, taskId: number, opts: { maxAttempts?: number } = {}): string {
   const task = store.tasks.get(taskId);
   if (!task) throw new TaskNotFoundError(taskId);
   const decisions = store.decisions.forTask(taskId);
@@ -37,6 +38,13 @@ export function explainTask(store: Store, taskId: number): string {
 
   const where = task.assignedTo ? ` on ${task.assignedTo}` : '';
   const header = `task #${task.id} "${task.title}" (${task.type}, priority ${task.priority}): ${task.status}${where}`;
+  const facts: string[] = [];
+  if (opts.maxAttempts !== undefined) facts.push(`  attempts: ${task.attempts} of ${opts.maxAttempts} (max_attempts for ${task.type})`);
+  if (task.status === 'failed' && task.statusReason) facts.push(`  failed: ${task.statusReason}`);
+  if (task.status === 'blocked' && task.statusReason) facts.push(`  blocked: ${task.statusReason.replace(/^blocked: /, '')}`);
+  if (task.holdReason !== null) facts.push(`  held by the operator: ${task.holdReason} (architect tasks release ${task.id})`);
+  const deps = store.tasks.dependencies(taskId);
+  if (deps.length) facts.push(`  depends on: ${deps.map((d) => `#${d.id} (${d.status})`).join(', ')}`);
   const body = lines.map((l) => `  ${l.at.slice(TIME_OF_DAY.from, TIME_OF_DAY.to)}  ${l.text}`);
-  return [header, ...body].join('\n') + '\n';
+  return [header, ...facts, ...body].join('\n') + '\n';
 }

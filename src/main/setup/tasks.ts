@@ -8,7 +8,7 @@ import { InvalidTaskError, TaskFinishedError, TaskNotFoundError } from '../store
 import type { TaskService } from '../tasks/service.js';
 import { fromSqlTime } from '../store/time.js';
 
-type Names = 'tasks.list' | 'tasks.get' | 'tasks.create' | 'tasks.types' | 'tasks.cancel' | 'tasks.retry' | 'tasks.setPriority';
+type Names = 'tasks.list' | 'tasks.get' | 'tasks.create' | 'tasks.types' | 'tasks.cancel' | 'tasks.retry' | 'tasks.setPriority' | 'tasks.hold' | 'tasks.release';
 type TaskCommands = { [N in Names]: (p: CommandParams<N>) => CommandResult<N> };
 
 export interface TasksFeature {
@@ -51,7 +51,7 @@ export function setupTasks(opts: {
 
   // A task without its own priority takes its route's (routing_rules.yaml): the task core's defaults, as from the CLI.
   const create = (p: CommandParams<'tasks.create'>): Task =>
-    changing(() => opts.tasks.create({ type: p.type, title: p.title, prompt: p.prompt, priority: p.priority, project: p.project }));
+    changing(() => opts.tasks.create({ type: p.type, title: p.title, prompt: p.prompt, priority: p.priority, project: p.project, dependsOn: p.dependsOn }));
 
   return {
     create,
@@ -68,6 +68,8 @@ export function setupTasks(opts: {
           task: withSla(task, new Date()),
           history: store.tasks.history(p.id).map((e) => ({ at: fromSqlTime(e.at), from: e.fromStatus, to: e.toStatus, reason: e.reason })),
           decisions: store.decisions.forTask(p.id).map((d) => ({ ...d, at: fromSqlTime(d.at) })),
+          dependsOn: opts.tasks.dependencies(p.id).map((d) => ({ id: d.id, title: d.title, status: d.status })),
+          maxAttempts: opts.tasks.maxAttempts(task.type),
         };
       },
       'tasks.create': (p) => create(p),
@@ -89,6 +91,8 @@ export function setupTasks(opts: {
       'tasks.cancel': (p) => changing(() => opts.tasks.cancel(p.id, p.reason ?? 'cancelled by operator')),
       'tasks.retry': (p) => changing(() => opts.tasks.retry(p.id)),
       'tasks.setPriority': (p) => changing(() => opts.tasks.setPriority(p.id, p.priority)),
+      'tasks.hold': (p) => changing(() => opts.tasks.hold(p.id, p.reason ?? 'held from the console')),
+      'tasks.release': (p) => changing(() => opts.tasks.release(p.id)),
     },
   };
 }

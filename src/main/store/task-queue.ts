@@ -69,11 +69,13 @@ export class TaskQueue {
   private readonly startStmt: Database.Statement;
   private readonly completeStmt: Database.Statement;
   private readonly requeueStmt: Database.Statement;
+  private readonly failStmt: Database.Statement;
   private readonly decisionStmt: Database.Statement;
   private readonly metadataStmt: Database.Statement;
   private readonly routeToStmt: Database.Statement;
   private readonly holderStmt: Database.Statement;
   private readonly statusStmt: Database.Statement;
+  private readonly attemptsStmt: Database.Statement;
   private readonly loadStmt: Database.Statement;
 
   constructor(private readonly store: Store) {
@@ -118,8 +120,14 @@ export class TaskQueue {
     );
     // assigned_to stays: the history says who had it; only the holding statuses count for claims.
     this.requeueStmt = db.prepare(
-      `UPDATE tasks SET status = 'pending', updated_at = @now, status_reason = @reason, last_error = @error,
-         attempts = attempts + 1, not_before = @notBefore, assigned_at = NULL, started_at = NULL, route_to = @routeTo
+      `UPDATE tasks SET status = 'pending', updated_at = @now, status_reason = @reason, last_error = coalesce(@error, last_error),
+         attempts = attempts + @charge, not_before = @notBefore, assigned_at = NULL, started_at = NULL, route_to = @routeTo
+       WHERE id = @id AND status IN (${HOLDING_SQL}) AND assigned_to = @session`,
+    );
+    // Out of attempts: the last try's reason is the task's, and it stays failed until retried.
+    this.failStmt = db.prepare(
+      `UPDATE tasks SET status = 'failed', updated_at = @now, completed_at = @now, status_reason = @reason, last_error = @error,
+         attempts = attempts + 1, not_before = NULL, route_to = NULL
        WHERE id = @id AND status IN (${HOLDING_SQL}) AND assigned_to = @session`,
     );
     this.decisionStmt = db.prepare(
@@ -129,6 +137,7 @@ export class TaskQueue {
     this.holderStmt = db.prepare('SELECT status, assigned_to AS holder FROM tasks WHERE id = ?');
     this.metadataStmt = db.prepare(`UPDATE tasks SET metadata = @metadata, updated_at = @now WHERE id = @id`);
     this.statusStmt = db.prepare('SELECT status FROM tasks WHERE id = ?').pluck();
+    this.attemptsStmt = db.prepare('SELECT attempts FROM tasks WHERE id = ?').pluck();
     // Held now (idx_tasks_held) plus finished since (idx_tasks_recent_completed): the
     // rows of the window only, never the whole history. Named, because without
     // statistics SQLite prefers the status index, which lists every completed task.
@@ -230,7 +239,7 @@ export class TaskQueue {
   requeue(
     taskId: number,
     session: string,
-    r: { reason: string; error: string | null; notBefore: Date | null; kind: DecisionRecord['kind']; routeTo?: string | null },
+    r: { reason: string; error: string | null; notBefore: Date | null; kind: DecisionRecord['kind']; routeTo?: string | null; charge?: boolean },
     now: Date,
   ): boolean {
     return this.store.transaction(() => {
@@ -242,10 +251,25 @@ export class TaskQueue {
         error: r.error,
         notBefore: r.notBefore ? toSqlTime(r.notBefore) : null,
         routeTo: r.routeTo ?? null,
+        charge: r.charge === false ? 0 : 1,
       }).changes;
       if (changed > 0) this.record({ kind: r.kind, taskId, session, decision: 'requeued', reason: r.reason }, now);
       return changed > 0;
     });
+  }
+
+  /** Held → failed (its retry budget is spent), with the decision; false when the session no longer holds it. */
+  fail(taskId: number, session: string, r: { reason: string; error: string | null; kind: DecisionRecord['kind'] }, now: Date): boolean {
+    return this.store.transaction(() => {
+      const changed = this.failStmt.run({ id: taskId, session, now: toSqlTime(now), reason: r.reason, error: r.error }).changes;
+      if (changed > 0) this.record({ kind: r.kind, taskId, session, decision: 'failed', reason: r.reason }, now);
+      return changed > 0;
+    });
+  }
+
+  /** Tries used so far (null: no such task). */
+  attempts(taskId: number): number | null {
+    return (this.attemptsStmt.get(taskId) as number | undefined) ?? null;
   }
 
   /**
@@ -261,7 +285,7 @@ export class TaskQueue {
       if (holder === session) return { outcome: 'already', reason: `already with ${session}` };
       if (holder !== null) {
         const reason = `back to the queue: ${by.who} sent it to ${session}, taken from ${holder}`;
-        this.requeue(taskId, holder, { reason, error: null, notBefore: null, kind: by.kind, routeTo: session }, now);
+        this.requeue(taskId, holder, { reason, error: null, notBefore: null, kind: by.kind, routeTo: session, charge: false }, now);
         return { outcome: 'sent', reason };
       }
       if (row.status !== 'pending') return { outcome: 'refused', reason: `the task is ${row.status}` };

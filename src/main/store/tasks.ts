@@ -19,6 +19,18 @@ export interface NewTask {
   priority?: number;
   projectId?: number | null;
   metadata?: Record<string, unknown> | null;
+  /** Task ids it waits on (checked to exist by the caller's transaction). */
+  dependsOn?: readonly number[];
+  /** Blocked from the start (it waits on unfinished tasks), with why. */
+  blockedBecause?: string | null;
+}
+
+/** A task another waits on, as the dependant sees it. */
+export interface Dependency {
+  id: number;
+  title: string;
+  status: TaskStatus;
+  statusReason: string | null;
 }
 
 export interface TaskEvent {
@@ -64,6 +76,9 @@ export interface TaskRow {
   assigned_at: string | null;
   started_at: string | null;
   completed_at: string | null;
+  attempts: number;
+  status_reason: string | null;
+  hold_reason: string | null;
 }
 
 export function taskFromRow(row: TaskRow): Task {
@@ -82,6 +97,9 @@ export function taskFromRow(row: TaskRow): Task {
     assignedAt: fromSqlTime(row.assigned_at),
     startedAt: fromSqlTime(row.started_at),
     completedAt: fromSqlTime(row.completed_at),
+    attempts: row.attempts,
+    statusReason: row.status_reason,
+    holdReason: row.hold_reason,
   };
 }
 
@@ -101,12 +119,37 @@ export class TaskRepository {
   private readonly priorityUpdate: Database.Statement;
   private readonly requeue: Database.Statement;
   private readonly events: Database.Statement;
+  private readonly dependencyInsert: Database.Statement;
+  private readonly dependencyRows: Database.Statement;
+  private readonly dependantRows: Database.Statement;
+  private readonly holdStmt: Database.Statement;
+  private readonly unholdStmt: Database.Statement;
+  private readonly unblockStmt: Database.Statement;
+  private readonly blockedReasonStmt: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     this.insert = db.prepare(
-      `INSERT INTO tasks(type, title, prompt, priority, project_id, metadata)
-       VALUES (@type, @title, @prompt, @priority, @projectId, @metadata) RETURNING *`,
+      `INSERT INTO tasks(type, title, prompt, priority, project_id, metadata, status, status_reason)
+       VALUES (@type, @title, @prompt, @priority, @projectId, @metadata, @status, @statusReason) RETURNING *`,
     );
+    this.dependencyInsert = db.prepare('INSERT OR IGNORE INTO task_dependencies(task_id, depends_on) VALUES (?, ?)');
+    this.dependencyRows = db.prepare(
+      `SELECT t.id, t.title, t.status, t.status_reason AS statusReason FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on
+       WHERE d.task_id = ? ORDER BY t.id`,
+    );
+    this.dependantRows = db.prepare(`SELECT d.task_id FROM task_dependencies d JOIN tasks t ON t.id = d.task_id WHERE d.depends_on = ? AND t.status = 'blocked'`).pluck();
+    // Held from any open status; a session holding it is free again (blocked is not a holding status).
+    this.holdStmt = db.prepare(
+      `UPDATE tasks SET status = 'blocked', hold_reason = @hold, status_reason = @reason, assigned_at = NULL, started_at = NULL,
+         route_to = NULL, updated_at = ${SQL_NOW}
+       WHERE id = @id AND status IN (${OPEN_STATUSES.map((st) => `'${st}'`).join(',')}) RETURNING *`,
+    );
+    this.unholdStmt = db.prepare(`UPDATE tasks SET hold_reason = NULL, status_reason = @reason, updated_at = ${SQL_NOW} WHERE id = @id AND hold_reason IS NOT NULL RETURNING *`);
+    this.unblockStmt = db.prepare(
+      `UPDATE tasks SET status = 'pending', status_reason = @reason, not_before = NULL, updated_at = ${SQL_NOW}
+       WHERE id = @id AND status = 'blocked' AND hold_reason IS NULL RETURNING *`,
+    );
+    this.blockedReasonStmt = db.prepare(`UPDATE tasks SET status_reason = @reason, updated_at = ${SQL_NOW} WHERE id = @id AND status = 'blocked'`);
     this.byId = db.prepare('SELECT * FROM tasks WHERE id = ?');
     this.countRows = db.prepare('SELECT status, n FROM task_counts');
     this.cancelOpen = db.prepare(
@@ -115,7 +158,7 @@ export class TaskRepository {
     );
     this.requeue = db.prepare(
       `UPDATE tasks SET status = 'pending', status_reason = @reason, assigned_to = NULL, assigned_at = NULL, started_at = NULL,
-         completed_at = NULL, not_before = NULL, updated_at = ${SQL_NOW}
+         completed_at = NULL, not_before = NULL, hold_reason = NULL, attempts = 0, last_error = NULL, updated_at = ${SQL_NOW}
        WHERE id = @id AND status IN (${RETRYABLE_STATUSES.map((s) => `'${s}'`).join(',')}) RETURNING *`,
     );
     this.priorityUpdate = db.prepare(`UPDATE tasks SET priority = ?, updated_at = ${SQL_NOW} WHERE id = ? RETURNING *`);
@@ -129,15 +172,54 @@ export class TaskRepository {
     const title = task.title.trim();
     if (!type) throw new InvalidTaskError('a task needs a type');
     if (!title) throw new InvalidTaskError('a task needs a title');
-    const row = this.insert.get({
-      type,
-      title,
-      prompt: task.prompt ?? '',
-      priority: checkPriority(task.priority ?? DEFAULT_PRIORITY),
-      projectId: task.projectId ?? null,
-      metadata: task.metadata ? JSON.stringify(task.metadata) : null,
-    }) as TaskRow;
-    return taskFromRow(row);
+    const insert = (): TaskRow => {
+      const row = this.insert.get({
+        type,
+        title,
+        prompt: task.prompt ?? '',
+        priority: checkPriority(task.priority ?? DEFAULT_PRIORITY),
+        projectId: task.projectId ?? null,
+        metadata: task.metadata ? JSON.stringify(task.metadata) : null,
+        status: task.blockedBecause ? 'blocked' : 'pending',
+        statusReason: task.blockedBecause ?? null,
+      }) as TaskRow;
+      for (const on of task.dependsOn ?? []) this.dependencyInsert.run(row.id, on);
+      return row;
+    };
+    return taskFromRow(task.dependsOn?.length ? this.db.transaction(insert)() : insert());
+  }
+
+  /** The tasks this one waits on, in id order. */
+  dependencies(id: number): Dependency[] {
+    return this.dependencyRows.all(id) as Dependency[];
+  }
+
+  /** Blocked tasks waiting on this one. */
+  blockedDependants(id: number): number[] {
+    return this.dependantRows.all(id) as number[];
+  }
+
+  /** Blocks an open task with the operator's reason; null when it is not open. */
+  hold(id: number, hold: string, reason: string): Task | null {
+    const row = this.holdStmt.get({ id, hold, reason }) as TaskRow | undefined;
+    return row ? taskFromRow(row) : null;
+  }
+
+  /** Clears the operator's hold (the status is the caller's next step); null when it was not held. */
+  unhold(id: number, reason: string): Task | null {
+    const row = this.unholdStmt.get({ id, reason }) as TaskRow | undefined;
+    return row ? taskFromRow(row) : null;
+  }
+
+  /** blocked → pending, unless an operator holds it; null when nothing changed. */
+  unblock(id: number, reason: string): Task | null {
+    const row = this.unblockStmt.get({ id, reason }) as TaskRow | undefined;
+    return row ? taskFromRow(row) : null;
+  }
+
+  /** Says why a blocked task still waits (no status change, so no history row). */
+  setBlockedReason(id: number, reason: string): void {
+    this.blockedReasonStmt.run({ id, reason });
   }
 
   /** The raw columns of a task (a workflow step's view of it), or null. */

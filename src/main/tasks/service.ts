@@ -14,12 +14,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Task, TaskStatus } from '../../shared/api.js';
-import { canTransition, OPEN_STATUSES, TASK_TRANSITIONS } from '../../shared/task-status.js';
-import type { RoutingFile } from '../config/schemas/routing.js';
+import { canTransition, isFinishedStatus, isOpenStatus, OPEN_STATUSES, TASK_TRANSITIONS } from '../../shared/task-status.js';
+import { DEFAULT_MAX_ATTEMPTS, type RoutingFile } from '../config/schemas/routing.js';
 import type { SlaFile } from '../config/schemas/sla.js';
 import type { Store } from '../store/store.js';
 import { TaskQueue, type ClaimedTask, type DecisionRecord, type SendToResult } from '../store/task-queue.js';
-import { DEFAULT_PRIORITY, InvalidTaskError, TaskFinishedError, TaskNotFoundError, checkPriority, type TaskFields } from '../store/tasks.js';
+import { DEFAULT_PRIORITY, InvalidTaskError, TaskFinishedError, TaskNotFoundError, checkPriority, type Dependency, type TaskFields } from '../store/tasks.js';
 
 /** One status change (or a creation: from null), as the listeners hear it. */
 export interface TaskChange {
@@ -54,6 +54,8 @@ export interface TaskDefaults {
   targetMinutes: number | null;
   /** routing_rules.yaml's urgent: routed before every non-urgent type. */
   urgent: boolean;
+  /** routing_rules.yaml's max_attempts: dispatches before the task is failed. */
+  maxAttempts: number;
 }
 
 export interface NewTaskInput {
@@ -65,7 +67,12 @@ export interface NewTaskInput {
   /** A project id, name or folder path (a new folder becomes a project). */
   project?: string | number | null;
   metadata?: Record<string, unknown> | null;
+  /** Task ids it waits on: blocked until every one of them completed. */
+  dependsOn?: readonly number[];
 }
+
+/** Max tasks one task may wait on (a typo'd range would otherwise write thousands of rows). */
+export const MAX_DEPENDENCIES = 100;
 
 export interface TaskServiceOptions {
   store: Store;
@@ -94,13 +101,23 @@ export class TaskService {
     const rule = routes && Object.hasOwn(routes, type) ? routes[type] : undefined;
     const targets = snapshot?.sla?.sla_targets;
     const target = targets ? (Object.hasOwn(targets, type) ? targets[type] : targets.default) : undefined;
-    return { priority: rule?.priority ?? DEFAULT_PRIORITY, targetMinutes: target?.target_minutes ?? null, urgent: rule?.urgent ?? false };
+    return {
+      priority: rule?.priority ?? DEFAULT_PRIORITY,
+      targetMinutes: target?.target_minutes ?? null,
+      urgent: rule?.urgent ?? false,
+      maxAttempts: rule?.max_attempts ?? DEFAULT_MAX_ATTEMPTS,
+    };
   }
 
   // ------------------------------------------------------------ reads
 
   get(id: number): Task | null {
     return this.options.store.tasks.get(id);
+  }
+
+  /** The tasks this one waits on, with where each stands. */
+  dependencies(id: number): Dependency[] {
+    return this.options.store.tasks.dependencies(id);
   }
 
   require(id: number): Task {
@@ -114,6 +131,14 @@ export class TaskService {
   /** A new pending task; its priority defaults to its type's routing rule (the same from every entry point). */
   create(input: NewTaskInput): Task {
     const type = input.type.trim();
+    const dependsOn = [...new Set(input.dependsOn ?? [])];
+    if (dependsOn.length > MAX_DEPENDENCIES) throw new InvalidTaskError(`a task may wait on at most ${MAX_DEPENDENCIES} tasks, got ${dependsOn.length}`);
+    const waitingOn: Dependency[] = [];
+    for (const id of dependsOn) {
+      const on = this.get(id);
+      if (!on) throw new InvalidTaskError(`depends_on: task ${id} does not exist`);
+      if (on.status !== 'completed') waitingOn.push({ id, title: on.title, status: on.status, statusReason: on.statusReason });
+    }
     const task = this.options.store.tasks.add({
       type,
       title: input.title,
@@ -121,9 +146,40 @@ export class TaskService {
       priority: input.priority ?? this.defaultsFor(type).priority,
       projectId: this.projectFor(input.project),
       metadata: input.metadata ?? null,
+      dependsOn,
+      blockedBecause: waitingOn.length ? waitingReason(waitingOn) : null,
     });
     this.emit([{ taskId: task.id, from: null, to: task.status, reason: 'created' }]);
     return task;
+  }
+
+  /**
+   * An operator's hold: the task is blocked until released, whatever its
+   * dependencies say. A session holding it is free again (the agent is not told).
+   */
+  hold(id: number, reason = 'no reason given'): Task {
+    const before = this.require(id);
+    if (!isOpenStatus(before.status)) throw new TaskTransitionError(id, before.status, 'blocked', `be held (only ${OPEN_STATUSES.join(', ')} tasks can)`);
+    const from = before.assignedTo && (before.status === 'assigned' || before.status === 'in_progress') ? `; taken back from ${before.assignedTo}` : '';
+    const why = `held by the operator: ${reason}${from}`;
+    const task = this.options.store.tasks.hold(id, reason, why);
+    if (!task) throw new TaskTransitionError(id, this.require(id).status, 'blocked', 'be held');
+    this.emit([{ taskId: id, from: before.status, to: task.status, reason: why }]);
+    return task;
+  }
+
+  /** Ends an operator's hold: pending again, or still blocked (saying on what) while it waits on other tasks. */
+  release(id: number): Task {
+    const before = this.require(id);
+    if (before.holdReason === null) throw new InvalidTaskError(`task ${id} is not held (it is ${before.status}${before.statusReason ? `: ${before.statusReason}` : ''}); only a held task can be released`);
+    this.options.store.tasks.unhold(id, 'released by the operator');
+    this.settleBlocked(id, 'released by the operator');
+    return this.require(id);
+  }
+
+  /** max_attempts for a task type (routing_rules.yaml, else the default). */
+  maxAttempts(type: string): number {
+    return this.defaultsFor(type).maxAttempts;
   }
 
   cancel(id: number, reason = 'cancelled by operator'): Task {
@@ -171,15 +227,29 @@ export class TaskService {
     return this.step(this.queue.complete(taskId, session, reason, now), taskId, 'in_progress', 'completed', reason);
   }
 
-  /** Held → pending, one attempt more (a failed delivery, an exit, a timeout, an SLA reassign). */
+  /**
+   * Held → pending, one attempt more (a failed delivery, an exit, a timeout) — or
+   * failed, with this attempt's reason, when that was its type's last (max_attempts).
+   * `charge: false` (an SLA or workflow reassign, a rollback) uses no attempt.
+   */
   requeue(
     taskId: number,
     session: string,
-    r: { reason: string; error: string | null; notBefore: Date | null; kind: DecisionRecord['kind']; routeTo?: string | null },
+    r: { reason: string; error: string | null; notBefore: Date | null; kind: DecisionRecord['kind']; routeTo?: string | null; charge?: boolean },
     now: Date,
   ): boolean {
-    const from = this.queue.status(taskId);
-    return this.step(this.queue.requeue(taskId, session, r, now), taskId, from ?? 'assigned', 'pending', r.reason);
+    const task = this.get(taskId);
+    if (!task) return false;
+    if (r.charge !== false) {
+      const max = this.maxAttempts(task.type);
+      const used = task.attempts + 1;
+      if (used >= max) {
+        const last = r.reason.replace(/^back to the queue: /, '').replace(/; retry after \d+ s$/, '');
+        const reason = `failed: ${used} of ${max} attempts used (max_attempts for ${task.type}); the last: ${last}`;
+        return this.step(this.queue.fail(taskId, session, { reason, error: r.error ?? last, kind: r.kind }, now), taskId, task.status, 'failed', reason);
+      }
+    }
+    return this.step(this.queue.requeue(taskId, session, r, now), taskId, task.status, 'pending', r.reason);
   }
 
   /** To one session by name (an SLA reassign, a workflow): taken back from its holder first. */
@@ -284,7 +354,7 @@ export class TaskService {
 
   /** A workflow's route step taken back: the task returns to the queue if that session still holds it. */
   unassign(taskId: number, session: string, reason: string, now: Date): boolean {
-    return this.requeue(taskId, session, { reason, error: null, notBefore: null, kind: 'route' }, now);
+    return this.requeue(taskId, session, { reason, error: null, notBefore: null, kind: 'route', charge: false }, now);
   }
 
   // ------------------------------------------------------------ internals
@@ -297,6 +367,25 @@ export class TaskService {
   private emit(changes: readonly TaskChange[]): void {
     if (changes.length === 0) return;
     for (const listener of this.listeners) listener(changes);
+    // A task finishing moves the tasks waiting on it: unblocked when all they wait on completed.
+    for (const c of changes) {
+      if (c.from === c.to || !isFinishedStatus(c.to)) continue;
+      for (const dependant of this.options.store.tasks.blockedDependants(c.taskId)) this.settleBlocked(dependant, `task ${c.taskId} ${c.to}`);
+    }
+  }
+
+  /** A blocked task without a hold: pending once everything it waits on completed, else blocked saying on what. */
+  private settleBlocked(id: number, why: string): void {
+    const task = this.get(id);
+    if (!task || task.status !== 'blocked' || task.holdReason !== null) return;
+    const waiting = this.options.store.tasks.dependencies(id).filter((d) => d.status !== 'completed');
+    if (waiting.length > 0) {
+      this.options.store.tasks.setBlockedReason(id, waitingReason(waiting));
+      return;
+    }
+    const reason = `unblocked: ${why}${this.options.store.tasks.dependencies(id).length ? '; every task it waits on completed' : ''}`;
+    const done = this.options.store.tasks.unblock(id, reason);
+    if (done) this.emit([{ taskId: id, from: 'blocked', to: done.status, reason }]);
   }
 
   /** A project id, name or folder (a folder not known yet becomes a project); null for none. */
@@ -314,6 +403,18 @@ export class TaskService {
     const known = projects.list().map((p) => p.name);
     throw new InvalidTaskError(`no project "${ref}" and no such folder (known: ${known.join(', ') || 'none'}; give a folder path to add one)`);
   }
+}
+
+/** Why a task waits: the tasks it waits on, and which of them ended without completing. */
+function waitingReason(waiting: readonly Dependency[]): string {
+  const ended = waiting.filter((d) => d.status === 'failed' || d.status === 'cancelled');
+  const open = waiting.filter((d) => !ended.includes(d));
+  const parts: string[] = [];
+  for (const d of ended) {
+    parts.push(`task ${d.id} ${d.status}${d.statusReason ? ` (${d.statusReason})` : ''}: blocked until it is retried and completes, or this task is cancelled`);
+  }
+  if (open.length) parts.push(`waiting on task${open.length === 1 ? '' : 's'} ${open.map((d) => d.id).join(', ')} to complete (depends_on)`);
+  return `blocked: ${parts.join('; ')}`;
 }
 
 function parseStatus(value: unknown): TaskStatus {

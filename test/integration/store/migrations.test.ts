@@ -36,6 +36,7 @@ const ADDS: Record<number, string[]> = {
   10: [], // indexes only
   11: [], // an index
   12: ['attention_cursors', 'attention_episodes', 'notification_deliveries', 'unread_sessions'],
+  13: ['task_dependencies'],
 };
 
 describe('migrations', () => {

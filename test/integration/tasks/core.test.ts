@@ -66,7 +66,7 @@ describe('creating a task', () => {
     expect(core.create({ type: 'chore', title: 't', prompt: 'p' }).priority).toBe(5);
     const explicit = JSON.parse((await cli(['add', '--type', 'bug_fix', '--title', 't', '--prompt', 'p', '--priority', '2', '--json'])).out) as Task;
     expect(explicit.priority).toBe(2);
-    expect(core.defaultsFor('bug_fix')).toEqual({ priority: 7, targetMinutes: (current.sla.sla_targets.bug_fix ?? current.sla.sla_targets.default)?.target_minutes, urgent: true });
+    expect(core.defaultsFor('bug_fix')).toEqual({ priority: 7, targetMinutes: (current.sla.sla_targets.bug_fix ?? current.sla.sla_targets.default)?.target_minutes, urgent: true, maxAttempts: 3 });
   });
 
   it('from a CLI whose config has problems: the built-in defaults, and a warning saying where', async () => {
@@ -122,5 +122,105 @@ describe('status changes', () => {
     expect(r.err).toContain(`task ${added.id} is pending: it cannot be retried`);
     expect((await cli(['cancel', String(added.id)])).code).toBe(0);
     expect((await cli(['retry', String(added.id)])).out).toMatch(/^retried task \d+ pending/);
+  });
+});
+
+describe('blocked', () => {
+  const done = (core: TaskService, id: number): void => {
+    const now = new Date();
+    core.claimMany([{ taskId: id, session: `w${id}`, reason: 'test' }], [], now);
+    core.start(id, `w${id}`, 'working', now);
+    core.complete(id, `w${id}`, 'done', now);
+  };
+
+  it('a task waiting on others is blocked until every one completed, then pending by itself', () => {
+    const core = new TaskService({ store: db.store, config: () => null });
+    const a = core.create({ type: 'x', title: 'a' });
+    const b = core.create({ type: 'x', title: 'b' });
+    const c = core.create({ type: 'x', title: 'c', dependsOn: [a.id, b.id] });
+    expect(c.status).toBe('blocked');
+    expect(c.statusReason).toBe(`blocked: waiting on tasks ${a.id}, ${b.id} to complete (depends_on)`);
+    done(core, a.id);
+    expect(core.get(c.id)).toMatchObject({ status: 'blocked', statusReason: `blocked: waiting on task ${b.id} to complete (depends_on)` });
+    done(core, b.id);
+    expect(core.get(c.id)?.status).toBe('pending');
+    expect(db.store.tasks.history(c.id).map((e) => [e.fromStatus, e.toStatus, e.reason])).toEqual([
+      [null, 'blocked', 'created'],
+      ['blocked', 'pending', `unblocked: task ${b.id} completed; every task it waits on completed`],
+    ]);
+    // Already completed dependencies do not block.
+    expect(core.create({ type: 'x', title: 'd', dependsOn: [a.id] }).status).toBe('pending');
+    expect(() => core.create({ type: 'x', title: 'e', dependsOn: [9999] })).toThrow('depends_on: task 9999 does not exist');
+  });
+
+  it('a dependency that fails leaves the dependant blocked, saying so; retried and completed, it unblocks', () => {
+    const core = new TaskService({ store: db.store, config: () => ({ routing: { version: '1', environment_routing: { x: { max_attempts: 1 } } } as never }) });
+    const a = core.create({ type: 'x', title: 'a' });
+    const c = core.create({ type: 'x', title: 'c', dependsOn: [a.id] });
+    const now = new Date();
+    core.claimMany([{ taskId: a.id, session: 'w', reason: 'test' }], [], now);
+    core.requeue(a.id, 'w', { reason: 'back to the queue: w exited mid-task', error: 'exited', notBefore: null, kind: 'lifecycle' }, now);
+    expect(core.get(a.id)).toMatchObject({ status: 'failed' });
+    const blocked = core.get(c.id)!;
+    expect(blocked.status).toBe('blocked');
+    expect(blocked.statusReason).toBe(
+      `blocked: task ${a.id} failed (failed: 1 of 1 attempts used (max_attempts for x); the last: w exited mid-task): blocked until it is retried and completes, or this task is cancelled`,
+    );
+    core.retry(a.id);
+    expect(core.get(c.id)?.status).toBe('blocked');
+    done(core, a.id);
+    expect(core.get(c.id)?.status).toBe('pending');
+  });
+
+  it('an operator hold blocks an open task (freeing its session) until released', () => {
+    const core = new TaskService({ store: db.store, config: () => null });
+    const heard: TaskChange[] = [];
+    core.onChange((changes) => heard.push(...changes));
+    const a = core.create({ type: 'x', title: 'a' });
+    core.claimMany([{ taskId: a.id, session: 'w1', reason: 'test' }], [], new Date());
+    const held = core.hold(a.id, 'waiting for the design review');
+    expect(held).toMatchObject({ status: 'blocked', holdReason: 'waiting for the design review', statusReason: 'held by the operator: waiting for the design review; taken back from w1' });
+    // The session is free: another task can be claimed for it.
+    const b = core.create({ type: 'x', title: 'b' });
+    expect(core.claimMany([{ taskId: b.id, session: 'w1', reason: 'test' }], [], new Date())).toHaveLength(1);
+    expect(() => core.release(b.id)).toThrow(`task ${b.id} is not held (it is assigned: test); only a held task can be released`);
+    expect(core.release(a.id)).toMatchObject({ status: 'pending', holdReason: null, statusReason: 'unblocked: released by the operator' });
+    expect(heard.filter((c) => c.taskId === a.id).map((c) => `${c.from ?? '∅'}→${c.to}`)).toEqual(['∅→pending', 'pending→assigned', 'assigned→blocked', 'blocked→pending']);
+    // Finished tasks cannot be held.
+    core.cancel(b.id);
+    expect(() => core.hold(b.id)).toThrow(TaskTransitionError);
+  });
+
+  it('a held task waiting on others stays blocked after release until they complete', () => {
+    const core = new TaskService({ store: db.store, config: () => null });
+    const a = core.create({ type: 'x', title: 'a' });
+    const c = core.create({ type: 'x', title: 'c', dependsOn: [a.id] });
+    core.hold(c.id, 'not yet');
+    done(core, a.id);
+    // Its dependency completed, but the hold wins.
+    expect(core.get(c.id)).toMatchObject({ status: 'blocked', holdReason: 'not yet' });
+    expect(core.release(c.id).status).toBe('pending');
+  });
+
+  it('the CLI adds with --depends-on, holds and releases; explain shows the budget, the block and the hold', async () => {
+    const a = JSON.parse((await cli(['add', '--type', 'bug_fix', '--title', 'a', '--prompt', 'p', '--json'])).out) as Task;
+    const c = JSON.parse((await cli(['add', '--type', 'bug_fix', '--title', 'c', '--prompt', 'p', '--depends-on', `${a.id}`, '--json'])).out) as Task;
+    expect(c.status).toBe('blocked');
+    const held = await cli(['hold', String(a.id), '--reason', 'freeze']);
+    expect(held.out).toBe(`held task ${a.id} blocked: a (bug_fix, priority 9)\n  held by the operator: freeze\n`);
+    const { explainCommand } = await import('../../../src/main/cli/commands/explain.js');
+    const { stdout, stderr, out } = capturedIo();
+    const ctx: CliContext = {
+      globals: { configDir: config.dir, dbPath: db.dbPath, dataDir: db.dir, env: null, tmuxSockets: [], watchDefaultTmux: false, logLevel: 'warn', json: false },
+      stdout,
+      stderr,
+      interrupted: new Promise(() => {}),
+    };
+    expect(await explainCommand.run([String(c.id)], ctx)).toBe(0);
+    expect(out()).toContain(`task #${c.id} "c" (bug_fix, priority 9): blocked\n  attempts: 0 of 3 (max_attempts for bug_fix)\n  blocked: waiting on task ${a.id} to complete (depends_on)\n  depends on: #${a.id} (blocked)\n`);
+    expect((await cli(['release', String(a.id)])).out).toBe(`released task ${a.id} pending: a (bug_fix, priority 9)\n`);
+    const again = await cli(['release', String(a.id)]);
+    expect(again.code).toBe(1);
+    expect(again.err).toContain(`task ${a.id} is not held`);
   });
 });

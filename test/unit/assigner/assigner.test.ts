@@ -142,6 +142,28 @@ describe('Assigner', () => {
     expect(store.tasks.get(a.id)?.status).toBe('in_progress');
   });
 
+  it('a task whose deliveries keep failing is failed after max_attempts, with its last attempt\'s reason', async () => {
+    outcome = { outcome: 'failed', reason: 'the pane is gone' };
+    // infrastructure has no max_attempts of its own: the default, 3.
+    const a = add('infrastructure', 'a');
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await run();
+      clock.advanceMinutes(10); // past any back-off
+    }
+    const task = store.tasks.get(a.id)!;
+    expect(task).toMatchObject({ status: 'failed', attempts: 3 });
+    expect(task.statusReason).toBe('failed: 3 of 3 attempts used (max_attempts for infrastructure); the last: delivery to dev_worker1 failed (the pane is gone)');
+    expect(store.tasks.history(a.id).at(-1)).toMatchObject({ fromStatus: 'assigned', toStatus: 'failed', reason: task.statusReason });
+    expect(store.decisions.forTask(a.id).at(-1)).toMatchObject({ decision: 'failed', reason: task.statusReason });
+    // Failed stays failed: no further round touches it; retry gives it a fresh budget.
+    outcome = { outcome: 'taken', reason: 'the input box was cleared' };
+    await run();
+    expect(store.tasks.get(a.id)?.status).toBe('failed');
+    expect(assigner.tasks.retry(a.id)).toMatchObject({ status: 'pending', attempts: 0 });
+    await run();
+    expect(store.tasks.get(a.id)?.status).toBe('assigned');
+  });
+
   it('a delivery whose check fails after the agent was seen working (its host dropped mid-check) keeps the task', async () => {
     let finish: (o: Outcome) => void = () => undefined;
     slowOutcome = new Promise<Outcome>((resolve) => (finish = resolve));

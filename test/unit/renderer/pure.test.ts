@@ -57,8 +57,24 @@ describe('routes', () => {
 describe('overview panels', () => {
   const panel = (id: string, order: number, enabled = true) => ({ id, title: id, order, enabled, refresh_interval: 5 });
   it('keeps enabled panels in their order', () => {
-    const ui = { dashboard_panels: [panel('errors', 4), panel('sessions', 0), panel('tasks', 2, false), panel('projects', 1)] } as unknown as UiConfig;
+    const ui = { dashboard_panels: [panel('errors', 4), panel('sessions', 0), panel('tasks', 2, false), panel('projects', 1)], table_configs: {} } as unknown as UiConfig;
     expect(visiblePanels(ui).map((p) => p.id)).toEqual(['sessions', 'projects', 'errors']);
+  });
+
+  it('places a table by a panel of its name, and shows the other tables (but tasks) after the panels', () => {
+    const table = { columns: [] };
+    const ui = {
+      dashboard_panels: [panel('workload', 3), panel('sessions', 1), panel('hidden', 2, false)],
+      table_configs: { tasks: table, workload: table, hidden: table, errors: table, extra: table },
+    } as unknown as UiConfig;
+    const shown = visiblePanels(ui);
+    expect(shown.map((p) => [p.id, p.table ?? null])).toEqual([
+      ['sessions', null],
+      ['workload', 'workload'],
+      // errors is a built-in panel's name: its table shows beside it, not instead of it.
+      ['table_errors', 'errors'],
+      ['table_extra', 'extra'],
+    ]);
   });
 });
 

@@ -2,6 +2,8 @@
 // it went and when, what happened to it there.
 import { parseArgs } from 'node:util';
 import { explainTask } from '../../assigner/explain.js';
+import { loadConfig } from '../../config/load.js';
+import { DEFAULT_MAX_ATTEMPTS } from '../../config/schemas/routing.js';
 import { createLogger } from '../../log/logger.js';
 import { openStoreToRead } from '../../store/read-only.js';
 import { TaskNotFoundError } from '../../store/tasks.js';
@@ -28,9 +30,15 @@ export const explainCommand: CliCommand = {
     const id = Number(ref);
     const store = openStoreToRead({ path: ctx.globals.dbPath, logger: createLogger({ level: ctx.globals.logLevel, console: ctx.stderr }) });
     try {
-      const text = explainTask(store, id);
+      // The retry budget from the same layered config the console reads (left out when it does not load).
+      const type = store.tasks.get(id)?.type;
+      const loaded = type === undefined ? null : loadConfig({ dir: ctx.globals.configDir, env: ctx.globals.env });
+      const routes = loaded?.ok ? loaded.snapshot.routing.environment_routing : null;
+      const maxAttempts = routes && type !== undefined ? ((Object.hasOwn(routes, type) ? routes[type]?.max_attempts : undefined) ?? DEFAULT_MAX_ATTEMPTS) : undefined;
+      const text = explainTask(store, id, { maxAttempts });
       if (parsed.values.json || ctx.globals.json) {
-        ctx.stdout.write(JSON.stringify({ task: store.tasks.get(id), history: store.tasks.history(id), decisions: store.decisions.forTask(id), text }, null, 2) + '\n');
+        const dependsOn = store.tasks.dependencies(id).map((d) => ({ id: d.id, title: d.title, status: d.status }));
+        ctx.stdout.write(JSON.stringify({ task: store.tasks.get(id), maxAttempts: maxAttempts ?? null, dependsOn, history: store.tasks.history(id), decisions: store.decisions.forTask(id), text }, null, 2) + '\n');
       } else ctx.stdout.write(text);
       return EXIT_OK;
     } catch (err) {

@@ -8,17 +8,23 @@ import { openStoreToRead } from '../../store/read-only.js';
 import { openStore, type Store } from '../../store/store.js';
 import { InvalidTaskError, TaskFinishedError, TaskNotFoundError } from '../../store/tasks.js';
 import { loadConfig } from '../../config/load.js';
+import type { ConfigSnapshot } from '../../config/snapshot.js';
 import { TaskService } from '../../tasks/service.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
 
-const USAGE = `architect tasks add --type TYPE --title TITLE --prompt TEXT [--priority 0-10] [--project P] [--json]
+const USAGE = `architect tasks add --type TYPE --title TITLE --prompt TEXT [--priority 0-10] [--project P] [--depends-on ID,ID…] [--json]
 architect tasks list [--status STATUS] [--limit N] [--offset N] [--json]
 architect tasks cancel ID [--reason TEXT]
 architect tasks retry ID
+architect tasks hold ID [--reason TEXT]
+architect tasks release ID
 
 Without --priority a task takes its type's priority from routing_rules.yaml (the
 layered config in --config, with --env), as in the console.
 --project is a project id, name or folder (a new folder becomes a project).
+--depends-on: the task stays blocked until every one of those tasks completed.
+hold blocks an open task until release (taken back from its session if one has it);
+retry puts a failed, cancelled or blocked task back in the queue with a fresh budget.
 STATUS is one of: ${TaskStatus.options.join(', ')}.`;
 
 const DEFAULT_LIST_LIMIT = 50;
@@ -51,28 +57,36 @@ type OpenStore = () => Store;
  * config with problems gives the built-in defaults, and says so.
  */
 function taskCore(store: Store, ctx: CliContext): TaskService {
-  const loaded = loadConfig({ dir: ctx.globals.configDir, env: ctx.globals.env });
-  if (!loaded.ok) {
-    const first = loaded.problems[0];
-    ctx.stderr.write(
-      `warning: the config in ${ctx.globals.configDir} has ${loaded.problems.length} problem(s)` +
-        (first ? ` (first: ${first.file}:${first.line}:${first.col}: ${first.message})` : '') +
-        '; task defaults are the built-in ones (run "architect config check")\n',
-    );
-  }
-  return new TaskService({ store, config: () => (loaded.ok ? loaded.snapshot : null) });
+  let loaded: ReturnType<typeof loadConfig> | null = null;
+  // Read when a default is needed (a new task, the retry budget), not to cancel one.
+  const config = (): ConfigSnapshot | null => {
+    if (!loaded) {
+      loaded = loadConfig({ dir: ctx.globals.configDir, env: ctx.globals.env });
+      if (!loaded.ok) {
+        const first = loaded.problems[0];
+        ctx.stderr.write(
+          `warning: the config in ${ctx.globals.configDir} has ${loaded.problems.length} problem(s)` +
+            (first ? ` (first: ${first.file}:${first.line}:${first.col}: ${first.message})` : '') +
+            '; task defaults are the built-in ones (run "architect config check")\n',
+        );
+      }
+    }
+    return loaded.ok ? loaded.snapshot : null;
+  };
+  return new TaskService({ store, config });
 }
 
 async function add(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal: boolean): Promise<number> {
   const { values, positionals } = parse(args, {
     type: { type: 'string' }, title: { type: 'string' }, prompt: { type: 'string' },
-    priority: { type: 'string' }, project: { type: 'string' }, json: { type: 'boolean' },
+    priority: { type: 'string' }, project: { type: 'string' }, 'depends-on': { type: 'string' }, json: { type: 'boolean' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
   for (const required of ['type', 'title', 'prompt'] as const) {
     if (typeof values[required] !== 'string') throw new UsageError(`tasks add needs --${required}`);
   }
   const priority = integerArg('priority', values.priority, 0);
+  const dependsOn = typeof values['depends-on'] === 'string' ? values['depends-on'].split(',').map((id) => integerArg('depends-on', id.trim().replace(/^#/, ''), 1)!) : undefined;
   const store = open();
   try {
     const task = taskCore(store, ctx).create({
@@ -81,6 +95,7 @@ async function add(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal:
       prompt: values.prompt as string,
       priority,
       project: typeof values.project === 'string' ? values.project : null,
+      dependsOn,
     });
     ctx.stdout.write(values.json || jsonGlobal ? JSON.stringify(task, null, 2) + '\n' : `added ${taskLine(task)}`);
     return EXIT_OK;
@@ -111,17 +126,23 @@ function list(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal: bool
   return EXIT_OK;
 }
 
-/** cancel, retry (and hold, release): one task by id, through the task core. */
-function change(sub: 'cancel' | 'retry', args: string[], ctx: CliContext, open: OpenStore): number {
-  const { values, positionals } = parse(args, sub === 'cancel' ? { reason: { type: 'string' } } : {});
+type Change = 'cancel' | 'retry' | 'hold' | 'release';
+const CHANGES: readonly string[] = ['cancel', 'retry', 'hold', 'release'] satisfies Change[];
+const DONE: Record<Change, string> = { cancel: 'cancelled', retry: 'retried', hold: 'held', release: 'released' };
+
+/** cancel, retry, hold, release: one task by id, through the task core. */
+function change(sub: Change, args: string[], ctx: CliContext, open: OpenStore): number {
+  const { values, positionals } = parse(args, sub === 'cancel' || sub === 'hold' ? { reason: { type: 'string' } } : {});
   if (positionals.length !== 1) throw new UsageError(`tasks ${sub} needs one task ID`);
   const id = integerArg('ID', positionals[0], 1)!;
   const reason = typeof values.reason === 'string' ? values.reason : undefined;
   const store = open();
   try {
     const core = taskCore(store, ctx);
-    if (sub === 'cancel') ctx.stdout.write(`cancelled ${taskLine(core.cancel(id, reason))}`);
-    else ctx.stdout.write(`retried ${taskLine(core.retry(id))}`);
+    const task =
+      sub === 'cancel' ? core.cancel(id, reason) : sub === 'retry' ? core.retry(id) : sub === 'hold' ? core.hold(id, reason ?? 'held from the command line') : core.release(id);
+    ctx.stdout.write(`${DONE[sub]} ${taskLine(task)}`);
+    if (task.status === 'blocked' && task.statusReason) ctx.stdout.write(`  ${task.statusReason}\n`);
     return EXIT_OK;
   } catch (err) {
     if (err instanceof TaskFinishedError || err instanceof TaskNotFoundError || err instanceof InvalidTaskError) {
@@ -134,11 +155,11 @@ function change(sub: 'cancel' | 'retry', args: string[], ctx: CliContext, open: 
 
 export const tasksCommand: CliCommand = {
   name: 'tasks',
-  summary: 'add, list, cancel and retry tasks',
+  summary: 'add, list, cancel, retry, hold and release tasks',
   usage: USAGE,
   async run(args: string[], ctx: CliContext): Promise<number> {
     const [sub, ...rest] = args;
-    if (sub !== 'add' && sub !== 'list' && sub !== 'cancel' && sub !== 'retry') throw new UsageError(sub ? `unknown tasks subcommand "${sub}"` : 'tasks needs add, list, cancel or retry');
+    if (sub !== 'add' && sub !== 'list' && !CHANGES.includes(sub ?? '')) throw new UsageError(sub ? `unknown tasks subcommand "${sub}"` : 'tasks needs add, list, cancel, retry, hold or release');
     let store: Store | null = null;
     // Listing only reads: it works on a database this user may not write.
     const opener = sub === 'list' ? openStoreToRead : openStore;
@@ -146,7 +167,7 @@ export const tasksCommand: CliCommand = {
     try {
       if (sub === 'add') return await add(rest, ctx, open, ctx.globals.json);
       if (sub === 'list') return list(rest, ctx, open, ctx.globals.json);
-      return change(sub, rest, ctx, open);
+      return change(sub as Change, rest, ctx, open);
     } finally {
       (store as Store | null)?.close();
     }

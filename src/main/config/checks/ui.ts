@@ -6,6 +6,9 @@ import { DATABASE_TABLES, selectedColumns } from './database.js';
 
 const FILE = 'ui_config';
 
+/** The Overview's own panels; any other panel id places the table of table_configs of that name. */
+export const BUILTIN_PANELS: readonly string[] = ['projects', 'tasks', 'sessions', 'errors', 'stats', 'performance', 'sla'];
+
 /** A table shows what its query (or the database table of the same name) returns. */
 export const checkUi: SectionCheck = (config, locate) => {
   const out: ConfigProblem[] = [];
@@ -15,6 +18,11 @@ export const checkUi: SectionCheck = (config, locate) => {
     const first = seen.get(panel.id);
     if (first !== undefined) out.push(problemAt(locate(FILE, ['dashboard_panels', i, 'id']), `panel id "${panel.id}" is already used by dashboard_panels[${first}]`));
     else seen.set(panel.id, i);
+    // A panel is one of the Overview's own, or places the table of table_configs of its name.
+    if (!BUILTIN_PANELS.includes(panel.id) && !(panel.id in ui.table_configs)) {
+      const known = [...BUILTIN_PANELS, ...Object.keys(ui.table_configs).filter((t) => t !== 'tasks')];
+      out.push(problemAt(locate(FILE, ['dashboard_panels', i, 'id']), `no panel or table is called "${panel.id}" (panels: ${BUILTIN_PANELS.join(', ')}; or a table of table_configs)${suggestion(panel.id, known)}`));
+    }
   });
   for (const [name, table] of Object.entries(ui.table_configs)) {
     let provided: readonly string[] | null;

@@ -65,6 +65,14 @@ export const Rule = z
     regex: RegexSource(RULE_REGEX_FLAGS).optional(),
     /** The rule does not apply when this also matches in the same region. */
     not: Matcher.optional(),
+    /**
+     * error/limit rules: where the message is. Applied to the matched entry (its line and
+     * the wrapped lines after it, joined); group 1, or the whole match, is the message.
+     * Without it the entry itself is the message.
+     */
+    message: RegexSource(RULE_REGEX_FLAGS).optional(),
+    /** limit rules: group 1 is the reset time as printed (`7:20pm (UTC)`, `in 2h 5m`, `7:12 PM`). */
+    resets: RegexSource(RULE_REGEX_FLAGS).optional(),
     description: z.string().optional(),
   })
   .strict()

@@ -2,6 +2,9 @@ import { z } from 'zod';
 
 // config/base/routing_rules.yaml — which session gets which task (seed 000 part 2.1 B).
 
+/** A task's tries when its type's rule does not say (and for types without a rule). */
+export const DEFAULT_MAX_ATTEMPTS = 3;
+
 export const RoutingStrategy = z.enum(['preferred_order', 'round_robin', 'least_loaded']);
 export type RoutingStrategy = z.infer<typeof RoutingStrategy>;
 
@@ -17,6 +20,8 @@ export const RouteRule = z
     urgent: z.boolean().default(false),
     priority: z.number().int().min(0).max(10).default(5),
     timeout_minutes: z.number().positive().optional(),
+    /** Dispatches a task of this type gets (failed deliveries, exits, timeouts) before it is failed. */
+    max_attempts: z.number().int().min(1).max(100).default(DEFAULT_MAX_ATTEMPTS),
     strategy: RoutingStrategy.default('preferred_order'),
     /** Providers (agents) allowed for this type; defaults to the top-level supported_providers. */
     supported_providers: z.array(z.string()).optional(),

@@ -50,3 +50,21 @@ export function humanize(field: string): string {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** `1,234,567` or `12.35`: thousands separators, at most two decimals. */
+export function formatNumber(n: number): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: 2 });
+}
+
+/**
+ * A `duration` column's value in milliseconds: a number of seconds, of minutes when
+ * the field ends in `_minutes` (`avg_duration_minutes`), of milliseconds when it ends
+ * in `_ms`. Null when the value is not a number.
+ */
+export function durationMs(value: unknown, field: string): number | null {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!Number.isFinite(n)) return null;
+  if (/_minutes?$/.test(field)) return n * 60_000;
+  if (/_ms$/.test(field)) return n;
+  return n * 1000;
+}

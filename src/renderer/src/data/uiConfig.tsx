@@ -9,25 +9,47 @@ const UiConfigContext = createContext<UiConfig | null>(null);
 
 export function UiConfigProvider({ children }: { children: ReactNode }) {
   const ui = useRefreshing(async () => (await window.architect.config.ui()).ui, { events: ['config.changed'] });
+  if (ui.value) applyTheme(ui.value);
   return <UiConfigContext.Provider value={ui.value}>{children}</UiConfigContext.Provider>;
+}
+
+/**
+ * Session-state and SLA colors, as ui_config.yaml's theme has them (the config's
+ * defaults until it is read). Module-level so plain functions (`stateColor`) and SVG
+ * drawing read them; the provider updates them before its children render.
+ */
+const STATE_COLORS: Record<string, string> = {};
+export const SLA_COLORS: Record<string, string> = {};
+
+/** Applies theme.colors: state and SLA palettes, and the brand colors as CSS variables. */
+export function applyTheme(ui: UiConfig): void {
+  replace(STATE_COLORS, ui.theme.colors.state);
+  replace(SLA_COLORS, ui.theme.colors.sla);
+  const root = typeof document === 'undefined' ? null : document.documentElement;
+  if (!root) return;
+  const brand = ui.theme.colors.brand;
+  const dark = typeof window !== 'undefined' && window.matchMedia?.('(prefers-color-scheme: dark)').matches;
+  const accent = (dark ? (brand.accent_dark ?? brand.accent) : brand.accent) ?? null;
+  setVar(root, '--accent', accent);
+  setVar(root, '--sidebar', brand.sidebar ?? null);
+}
+
+function replace(target: Record<string, string>, source: Record<string, string>): void {
+  for (const k of Object.keys(target)) if (!(k in source)) delete target[k];
+  Object.assign(target, source);
+}
+
+function setVar(root: HTMLElement, name: string, value: string | null): void {
+  if (value) root.style.setProperty(name, value);
+  else root.style.removeProperty(name);
 }
 
 export function useUiConfig(): UiConfig | null {
   return useContext(UiConfigContext);
 }
 
-/** Session states are not in theme.colors; these match the status palette's meaning. */
-const STATE_COLORS: Record<string, string> = {
-  working: '#3b82f6',
-  idle: '#28a745',
-  waiting: '#fd7e14',
-  error: '#dc3545',
-  exited: '#6c757d',
-  unknown: '#9ca3af',
-};
-
 export function stateColor(state: string): string {
-  return STATE_COLORS[state] ?? '#9ca3af';
+  return STATE_COLORS[state] ?? 'var(--muted)';
 }
 
 export function useStatusColor(): (status: string) => string | undefined {
@@ -37,7 +59,7 @@ export function useStatusColor(): (status: string) => string | undefined {
 
 export function useHealthColor(): (health: string) => string {
   const ui = useUiConfig();
-  return (health) => ui?.theme.colors.health[health] ?? '#6c757d';
+  return (health) => ui?.theme.colors.health[health] ?? 'var(--muted)';
 }
 
 /** Priority 0–10 → the theme's priority bands. */
@@ -53,4 +75,3 @@ export function usePriorityColor(): (priority: number) => string | undefined {
   return (priority) => ui?.theme.colors.priority[priorityBand(priority)];
 }
 
-export const SLA_COLORS: Record<string, string> = { ok: '#28a745', warning: '#ffc107', critical: '#dc3545' };

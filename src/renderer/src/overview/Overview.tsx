@@ -2,14 +2,30 @@ import type { UiConfig } from '../../../shared/api';
 import { EmptyState } from '../components/EmptyState';
 import { PageHeader } from '../components/Page';
 import { useUiConfig } from '../data/uiConfig';
+import { PanelIcon } from '../components/PanelIcon';
+import { ConfigTable } from '../tables/ConfigTable';
 import { ErrorsPanel, ProjectsPanel, SessionsPanel, TasksPanel } from './panels';
 import { PerformancePanel, SlaPanel, StatsStrip, ThroughputPanel } from './statsPanels';
 
-type Panel = UiConfig['dashboard_panels'][number];
+/** A panel of ui_config.yaml, or one that shows a table of table_configs (`table`). */
+type Panel = UiConfig['dashboard_panels'][number] & { table?: string };
 
-/** The panels ui_config.yaml lists, enabled ones only, in their `order`. */
+/** Built-in panels; any other panel id names a table of table_configs. */
+const BUILTIN_PANELS = new Set(['projects', 'tasks', 'sessions', 'errors', 'stats', 'performance', 'sla']);
+
+/**
+ * The panels ui_config.yaml lists, enabled ones only, in their `order`; then every
+ * table of table_configs (but `tasks`, the Tasks page) that no panel places, titled by
+ * its name. A disabled panel of a table's name hides that table.
+ */
 export function visiblePanels(ui: UiConfig): Panel[] {
-  return ui.dashboard_panels.filter((p) => p.enabled).sort((a, b) => a.order - b.order);
+  const listed = ui.dashboard_panels.filter((p) => p.enabled).sort((a, b) => a.order - b.order);
+  const placed = new Set(ui.dashboard_panels.filter((p) => !BUILTIN_PANELS.has(p.id)).map((p) => p.id));
+  const last = listed.reduce((m, p) => Math.max(m, p.order), 0);
+  const tables = Object.keys(ui.table_configs)
+    .filter((name) => name !== 'tasks' && !placed.has(name))
+    .map((name, i) => ({ id: `table_${name}`, table: name, title: name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()), icon: 'table', order: last + 1 + i, enabled: true, refresh_interval: 30 }));
+  return [...listed.map((p) => (BUILTIN_PANELS.has(p.id) ? p : { ...p, table: p.id })), ...tables];
 }
 
 export function Overview() {
@@ -32,8 +48,11 @@ export function Overview() {
       <div className="panels" data-testid="panels">
         {panels.map((p) => (
           <section key={p.id} className={`card panel panel-${p.id}`} data-testid={`panel-${p.id}`} data-panel={p.id}>
-            <h2>{p.title}</h2>
-            <PanelBody panel={p} withPerformance={!hasPerformance} />
+            <h2>
+              <PanelIcon name={p.icon} />
+              {p.title}
+            </h2>
+            <PanelBody panel={p} withPerformance={!hasPerformance} tables={ui.table_configs} />
           </section>
         ))}
       </div>
@@ -41,7 +60,7 @@ export function Overview() {
   );
 }
 
-function PanelBody({ panel, withPerformance }: { panel: Panel; withPerformance: boolean }) {
+function PanelBody({ panel, withPerformance, tables }: { panel: Panel; withPerformance: boolean; tables: UiConfig['table_configs'] }) {
   const refresh = panel.refresh_interval;
   switch (panel.id) {
     case 'projects':
@@ -65,11 +84,14 @@ function PanelBody({ panel, withPerformance }: { panel: Panel; withPerformance: 
       return <PerformancePanel refreshSeconds={refresh} />;
     case 'sla':
       return <SlaPanel refreshSeconds={refresh} />;
-    default:
+    default: {
+      const table = panel.table !== undefined ? tables[panel.table] : undefined;
+      if (panel.table !== undefined && table) return <ConfigTable name={panel.table} config={table} refreshSeconds={refresh} />;
       return (
         <p className="muted small">
-          No panel is called “{panel.id}”. Known panels: projects, tasks, sessions, errors, stats, performance, sla.
+          No panel is called “{panel.id}”. Known panels: projects, tasks, sessions, errors, stats, performance, sla, and the tables of table_configs.
         </p>
       );
+    }
   }
 }

@@ -7,6 +7,7 @@ import { useRefreshing } from '../data/live';
 import { useHealthColor } from '../data/uiConfig';
 import { routeHref } from '../shell/route';
 import { StateTimeline } from './Timeline';
+import { TASK_STATUSES } from '../../../shared/task-status';
 
 /** The timeline covers a working day's morning: long enough to see patterns. */
 const TIMELINE_HOURS = 6;
@@ -45,7 +46,7 @@ export function TasksPanel() {
         <span data-testid="task-total">{formatCount(tasks.total)}</span> <span className="muted small">tasks</span>
       </p>
       <div className="counts">
-        {Object.entries(tasks.counts).map(([status, n]) => (
+        {TASK_STATUSES.map((status) => [status, tasks.counts[status] ?? 0] as const).map(([status, n]) => (
           <a key={status} href={`${routeHref('tasks')}?status=${status}`} className="count" data-testid={`count-${status}`}>
             <StatusPill status={status} /> <b>{formatCount(n)}</b>
           </a>

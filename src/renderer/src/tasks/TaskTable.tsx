@@ -1,10 +1,9 @@
 import { useEffect, useRef, useState, type CSSProperties } from 'react';
 import type { TaskRow, UiConfig } from '../../../shared/api';
 import { isFinishedStatus } from '../../../shared/task-status';
-import { SlaBar, StatusPill } from '../components/Badges';
-import { RelativeTime } from '../components/Time';
+import { SlaBar } from '../components/Badges';
+import { FormattedCell } from '../components/Cell';
 import { formatCount } from '../data/format';
-import { usePriorityColor } from '../data/uiConfig';
 import type { TaskWindow } from './taskWindow';
 
 export type TableConfig = UiConfig['table_configs'][string];
@@ -145,14 +144,6 @@ export function TaskTable({ config, data, sort, onSort, onOpen }: Props) {
 }
 
 function Cell({ row, column }: { row: TaskRow; column: Column }) {
-  const priorityColor = usePriorityColor();
   if (column.field === 'sla') return <SlaBar sla={row.sla} finished={isFinishedStatus(row.status)} />;
-  const value = fieldValue(row, column.field);
-  if (column.format === 'relative_time') return <RelativeTime at={typeof value === 'string' ? value : null} />;
-  if (column.field === 'status' && column.color_coded) return <StatusPill status={String(value)} />;
-  if (column.field === 'priority' && column.color_coded) {
-    return <b style={{ color: priorityColor(Number(value)) }}>{String(value)}</b>;
-  }
-  if (value === null || value === undefined) return <span className="muted">—</span>;
-  return <span title={String(value)}>{String(value)}</span>;
+  return <FormattedCell value={fieldValue(row, column.field)} column={column} />;
 }

@@ -46,6 +46,33 @@ export function TaskView({ id, onClose }: { id: number; onClose(): void }) {
             <dd>{task.priority}</dd>
             <dt>Agent</dt>
             <dd>{task.assignedTo ?? <span className="muted">not assigned</span>}</dd>
+            <dt>Attempts</dt>
+            <dd data-testid="task-attempts">
+              {task.attempts} of {detail.value?.maxAttempts ?? '?'}
+              <span className="muted small"> (max_attempts for {task.type})</span>
+            </dd>
+            {(task.status === 'failed' || task.status === 'blocked') && task.statusReason && (
+              <>
+                <dt>{task.status === 'failed' ? 'Failed' : 'Blocked'}</dt>
+                <dd data-testid="task-status-reason">{task.statusReason}</dd>
+              </>
+            )}
+            {detail.value && detail.value.dependsOn.length > 0 && (
+              <>
+                <dt>Waits on</dt>
+                <dd data-testid="task-depends-on">
+                  {detail.value.dependsOn.map((d, i) => (
+                    <span key={d.id}>
+                      {i > 0 && ', '}
+                      <a href={routeHref('tasks', String(d.id))} title={d.title}>
+                        #{d.id}
+                      </a>{' '}
+                      <StatusPill status={d.status} />
+                    </span>
+                  ))}
+                </dd>
+              </>
+            )}
             <dt>Created</dt>
             <dd>
               <RelativeTime at={task.createdAt} />
@@ -78,6 +105,16 @@ export function TaskView({ id, onClose }: { id: number; onClose(): void }) {
             {(task.status === 'failed' || task.status === 'cancelled') && (
               <button type="button" data-testid="task-retry" onClick={() => act(window.architect.tasks.retry({ id }))}>
                 Retry
+              </button>
+            )}
+            {!isFinishedStatus(task.status) && task.holdReason === null && (
+              <button type="button" data-testid="task-hold" title="Blocked until released; taken back from its agent if one has it" onClick={() => act(window.architect.tasks.hold({ id, reason: 'held from the console' }))}>
+                Hold
+              </button>
+            )}
+            {task.holdReason !== null && (
+              <button type="button" data-testid="task-release" onClick={() => act(window.architect.tasks.release({ id }))}>
+                Release
               </button>
             )}
             {!isFinishedStatus(task.status) && (

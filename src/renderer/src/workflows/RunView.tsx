@@ -5,12 +5,15 @@ import { RelativeTime } from '../components/Time';
 import { errorMessage, formatDuration, parseTime } from '../data/format';
 import { useRefreshing } from '../data/live';
 import { routeHref } from '../shell/route';
+import { stateColor, useStatusColor } from '../data/uiConfig';
 
-const RUN_COLORS: Record<string, string> = { running: '#3b82f6', completed: '#28a745', failed: '#dc3545', cancelled: '#6c757d', pending: '#17a2b8', waiting: '#fd7e14' };
+/** A run's status in theme.colors: task statuses where they match, running as in_progress, waiting as the agent state. */
+const RUN_AS_TASK: Record<string, string> = { running: 'in_progress', rolled_back: 'cancelled' };
 const ENDED = new Set(['completed', 'failed', 'cancelled', 'rolled_back']);
 
 export function RunStatus({ status }: { status: string }) {
-  const color = RUN_COLORS[status] ?? '#6c757d';
+  const statusColor = useStatusColor();
+  const color = statusColor(RUN_AS_TASK[status] ?? status) ?? (status === 'waiting' ? stateColor('waiting') : 'var(--muted)');
   return (
     <span className="pill" style={{ color, background: `color-mix(in srgb, ${color} 16%, transparent)` }}>
       {status}

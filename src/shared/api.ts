@@ -383,6 +383,12 @@ export const commands = {
   'sessions.explain': { params: z.object({ id: z.string().min(1).max(300) }).strict(), result: z.object({ text: z.string() }) },
 
   /**
+   * The events this client wants pushed (the page's listeners): from then on only
+   * those reach it. A client that never subscribes gets every event.
+   */
+  'events.subscribe': { params: z.object({ events: z.array(z.string().max(100)).max(100) }).strict(), result: Ok },
+
+  /**
    * A live view of a pane, owned by the caller that opened it (closed when that
    * client goes away). The view takes the pane's size; it never resizes the pane.
    */
@@ -510,6 +516,8 @@ export const events = {
   'config.changed': ConfigStatus,
   'sessions.changed': z.object({ sessions: z.array(Session) }),
   'sessions.transition': SessionEvent,
+  /** What changed since the last one: sessions new or different (whole), and the ids of those gone. */
+  'sessions.delta': z.object({ upserted: z.array(Session), removed: z.array(z.string()) }),
   'tasks.changed': z.object({ total: z.number().int(), counts: TaskCounts }),
   'terminal.data': z.object({ terminalId: TerminalId, data: z.string() }),
   'terminal.exit': z.object({ terminalId: TerminalId, reason: z.string() }),
@@ -545,6 +553,8 @@ export interface Caller {
   notify<E extends EventName>(event: E, payload: EventPayload<E>): void;
   /** Runs `fn` once when the caller goes away (socket closed, page reloaded, window closed). */
   onGone(fn: () => void): void;
+  /** Only these events are pushed to this caller from now on (transports that can filter). */
+  subscribe?(events: readonly EventName[]): void;
 }
 
 /**

@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import type { Session } from '../src/shared/api.js';
 import { Assigner } from '../src/main/assigner/assigner.js';
 import { TaskQueue } from '../src/main/store/task-queue.js';
-import { routableSessions } from '../src/main/assigner/dry-run.js';
+import { routableSessions } from '../src/main/assigner/round-plan.js';
 import { loadConfig } from '../src/main/config/load.js';
 import type { IndexDef } from '../src/main/config/schemas/queries.js';
 import { RoutingFile } from '../src/main/config/schemas/routing.js';

@@ -56,7 +56,10 @@ export function screenDetail(c: Classification, now: Date): SessionDetail | null
 export function decide(screen: ScreenReading | null, hook: HookSignal | null, nowMs: number, freshMs = HOOK_FRESH_MS): Decision {
   const age = hook ? nowMs - hook.atMs : Infinity;
   const screenIsNewer = screen !== null && screen.state !== 'unknown' && hook !== null && screen.sinceMs > hook.atMs;
-  if (hook && age < freshMs && !screenIsNewer) {
+  // A turn that ends on an error or a limit ends with a Stop hook too: the error on the
+  // screen is the news, never "idle" (that would hand a limited agent the next task).
+  const errorBeatsIdle = screen?.state === 'error' && hook?.state === 'idle';
+  if (hook && age < freshMs && !screenIsNewer && !errorBeatsIdle) {
     const detail = hook.reason ? { kind: hook.reason, message: null, resetAt: null, dialog: null } : null;
     return { state: hook.state, reason: hook.reason, ruleId: `hook:${hook.event ?? hook.state}`, hookExpiresInMs: freshMs - age, detail };
   }

@@ -1,15 +1,17 @@
 import type { Alert, CommandParams, CommandResult, Session } from '../../shared/api.js';
 import { ApiError } from '../api/dispatch.js';
-import { AlertNotFoundError } from '../alerts/alert-repository.js';
 import { SlaWatcher } from '../alerts/sla-watcher.js';
 import { Assigner } from '../assigner/assigner.js';
+import { effectiveRules, routableSessions } from '../assigner/round-plan.js';
+import { route } from '../routing/route.js';
 import type { ConfigService } from '../config/service.js';
-import { deliverPrompt } from '../dispatch/deliver.js';
+import { deliverPrompt, runTmux } from '../dispatch/deliver.js';
+import { LimitResumer } from '../sessions/limit-resumer.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
-import { routeRulesHttp, routeTaskHttp } from '../metrics/route-http.js';
 import { METRICS_CONTENT_TYPE, renderMetrics } from '../metrics/prometheus.js';
 import type { QueryService } from '../queries/service.js';
+import { routingHttpRoutes } from '../routing/http.js';
 import { classify } from '../sessions/classify.js';
 import { compileManifests, type CompiledManifests } from '../sessions/manifests.js';
 import type { Store } from '../store/store.js';
@@ -90,7 +92,42 @@ export function setupRouting(opts: {
   // Without dispatch the assigner is not started: nothing is claimed or typed, and
   // dry runs, the SLA watch and alerts still work (a second console on a fleet).
   const stopAssigner = opts.dispatch ? assigner.start() : async () => undefined;
-  const offSessions = opts.sessions.onChange((sessions, transitions) => assigner.onSessions(sessions, transitions));
+  // Opt-in per agent (agents.yaml resume_after_limit): "continue" once a usage limit resets.
+  const resumer = new LimitResumer({
+    resumeText: (agent) => {
+      const opt = opts.config.snapshot()?.agents?.agents[agent]?.resume_after_limit;
+      if (!opt) return null;
+      return opt === true ? 'continue' : opt.text;
+    },
+    current: () => opts.sessions.list(),
+    send: (session, text) => resumeAfterLimit(session, text),
+    record: (d) => store.decisions.append({ kind: 'limit_resume', sessionId: d.session, decision: d.decision, reason: d.reason, at: d.at }),
+    logger: log,
+  });
+  /** The limit screen has the agent's input box: its text goes in like a task's prompt (a limit dialog is closed first). */
+  const resumeAfterLimit = async (session: Session, text: string): Promise<{ ok: boolean; reason: string }> => {
+    if (!opts.dispatch) return { ok: false, reason: 'this console does not dispatch (--no-dispatch)' };
+    const agent = manifestsNow()?.byName.get(session.agent);
+    const server = opts.sessions.server(session.server);
+    if (!agent || !server) return { ok: false, reason: `${session.name} is no longer watched` };
+    const screen = await runTmux(server, ['capture-pane', '-p', '-t', session.paneId]);
+    if (/What do you want to do\?|Keep trying/.test(screen)) {
+      await runTmux(server, ['send-keys', '-t', session.paneId, 'Escape']);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const result = await deliverPrompt(server, { name: session.name, paneId: session.paneId }, text, {
+      // The limit notice stays on screen above the input box: there, it means "takes input".
+      classify: (s) => {
+        const c = classify({ lines: s.split('\n'), title: '' }, agent);
+        return c.state === 'error' && c.reason === 'limit' ? 'idle' : c.state;
+      },
+    });
+    return { ok: result.outcome === 'taken', reason: result.reason };
+  };
+  const offSessions = opts.sessions.onChange((sessions, transitions) => {
+    assigner.onSessions(sessions, transitions);
+    resumer.onSessions(sessions);
+  });
   const offConfig = opts.config.subscribe(() => assigner.kick());
 
   let pendingAlert: Alert | null = null;
@@ -142,28 +179,14 @@ export function setupRouting(opts: {
       },
       'alerts.list': (p) => ({ alerts: watcher.alerts.list({ includeAcknowledged: p.includeAcknowledged, limit: p.limit }) }),
       'alerts.ack': (p) => {
-        try {
-          watcher.alerts.acknowledge(p.id);
-        } catch (err) {
-          if (err instanceof AlertNotFoundError) throw new ApiError('invalid_params', err.message);
-          throw err;
-        }
+        watcher.alerts.acknowledge(p.id); // an unknown alert is a UserError (invalid_params)
         const latest = watcher.alerts.latestOpen();
         opts.bus.emit('alerts.changed', { open: watcher.alerts.countOpen(), latest: latest ? latest : null });
         return { ok: true };
       },
     },
     routes: [
-      {
-        method: 'POST',
-        match: (p) => (p === '/api/route/task' ? {} : null),
-        handle: ({ body }) => routeTaskHttp(opts.config.snapshot(), opts.sessions.list(), body),
-      },
-      {
-        method: 'GET',
-        match: (p) => (p === '/api/route/rules' ? {} : null),
-        handle: () => routeRulesHttp(opts.config.snapshot()),
-      },
+      ...routingHttpRoutes({ snapshot: () => opts.config.snapshot(), sessions: () => opts.sessions.list() }),
       {
         method: 'GET',
         match: (p) => (p === '/metrics' ? {} : null),
@@ -181,7 +204,26 @@ export function setupRouting(opts: {
     kick: () => assigner.kick(),
     highlightOf: (taskId) => watcher.highlights.get(taskId) ?? null,
     routeTask: async (taskId, o) => {
-      if (o.toSession) {
+      if (o.urgent && !o.toSession) {
+        // Urgent (route_task_to_session's `urgent: true`): the task goes now to the
+        // session the rules pick for it alone, ahead of everything queued before it.
+        const snapshot = opts.config.snapshot();
+        const task = store.tasks.get(taskId);
+        if (snapshot && task?.status === 'pending') {
+          const sessions = opts.sessions.list();
+          const { decisions } = route({
+            tasks: [{ id: task.id, type: task.type, priority: task.priority, createdAt: task.createdAt }],
+            sessions: routableSessions(sessions, opts.tasks.queue.heldTasks()),
+            rules: effectiveRules(snapshot.routing, sessions),
+            now: new Date(),
+          });
+          const d = decisions[0];
+          if (d?.kind === 'assigned') {
+            const sent = opts.tasks.sendTo(taskId, d.session, { kind: 'route', who: 'a workflow (urgent)' }, new Date());
+            if (sent.outcome === 'sent') opts.tasksChanged();
+          }
+        }
+      } else if (o.toSession) {
         // Taken back from another session if one holds it, then given to this one only.
         const sent = opts.tasks.sendTo(taskId, o.toSession, { kind: 'route', who: 'a workflow' }, new Date());
         if (sent.outcome === 'refused') return { queued: `not sent to ${o.toSession}: ${sent.reason}` };
@@ -206,6 +248,7 @@ export function setupRouting(opts: {
     },
     stop: async () => {
       offSessions();
+      resumer.stop();
       offConfig();
       offTasksForSla();
       offConfigForSla();

@@ -106,6 +106,11 @@ export const AgentManifest = z
     rules: z.array(Rule).default([]),
     /** How to answer its dialogs from the console (schemas/dialogs.ts). */
     dialogs: z.array(Dialog).default([]),
+    /**
+     * Opt-in: when a usage limit with a printed reset time resets, type this into the
+     * agent once (`true` = "continue"), recorded in `decisions`. Off by default.
+     */
+    resume_after_limit: z.union([z.boolean(), z.object({ text: z.string().min(1).default('continue') }).strict()]).optional(),
   })
   .strict()
   .superRefine((agent, ctx) => {

@@ -1,6 +1,5 @@
 import type { Alert, CommandParams, CommandResult, Session } from '../../shared/api.js';
 import { ApiError } from '../api/dispatch.js';
-import { AlertNotFoundError } from '../alerts/alert-repository.js';
 import { SlaWatcher } from '../alerts/sla-watcher.js';
 import { Assigner } from '../assigner/assigner.js';
 import { effectiveRules, routableSessions } from '../assigner/round-plan.js';
@@ -12,9 +11,9 @@ import { deliverPrompt, runTmux } from '../dispatch/deliver.js';
 import { LimitResumer } from '../sessions/limit-resumer.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
-import { routeRulesHttp, routeTaskHttp } from '../metrics/route-http.js';
 import { METRICS_CONTENT_TYPE, renderMetrics } from '../metrics/prometheus.js';
 import type { QueryService } from '../queries/service.js';
+import { routingHttpRoutes } from '../routing/http.js';
 import { classify } from '../sessions/classify.js';
 import { compileManifests, type CompiledManifests } from '../sessions/manifests.js';
 import type { Store } from '../store/store.js';
@@ -189,28 +188,14 @@ export function setupRouting(opts: {
       },
       'alerts.list': (p) => ({ alerts: watcher.alerts.list({ includeAcknowledged: p.includeAcknowledged, limit: p.limit }) }),
       'alerts.ack': (p) => {
-        try {
-          watcher.alerts.acknowledge(p.id);
-        } catch (err) {
-          if (err instanceof AlertNotFoundError) throw new ApiError('invalid_params', err.message);
-          throw err;
-        }
+        watcher.alerts.acknowledge(p.id); // an unknown alert is a UserError (invalid_params)
         const latest = watcher.alerts.latestOpen();
         opts.bus.emit('alerts.changed', { open: watcher.alerts.countOpen(), latest: latest ? latest : null });
         return { ok: true };
       },
     },
     routes: [
-      {
-        method: 'POST',
-        match: (p) => (p === '/api/route/task' ? {} : null),
-        handle: ({ body }) => routeTaskHttp(snapshotForRouting(), opts.sessions.list(), body),
-      },
-      {
-        method: 'GET',
-        match: (p) => (p === '/api/route/rules' ? {} : null),
-        handle: () => routeRulesHttp(opts.config.snapshot()),
-      },
+      ...routingHttpRoutes({ snapshot: snapshotForRouting, sessions: () => opts.sessions.list() }),
       {
         method: 'GET',
         match: (p) => (p === '/metrics' ? {} : null),

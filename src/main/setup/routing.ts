@@ -4,6 +4,8 @@ import { SlaWatcher } from '../alerts/sla-watcher.js';
 import { Assigner } from '../assigner/assigner.js';
 import { effectiveRules, routableSessions } from '../assigner/round-plan.js';
 import { route } from '../routing/route.js';
+import { expandProviders } from '../routing/providers.js';
+import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { ConfigService } from '../config/service.js';
 import { deliverPrompt, runTmux } from '../dispatch/deliver.js';
 import { LimitResumer } from '../sessions/limit-resumer.js';
@@ -61,6 +63,13 @@ export function setupRouting(opts: {
 }): RoutingFeature {
   const { store } = opts;
   const log = opts.log.child({ component: 'routing' });
+  /** The config with supported_providers' provider names (agents.yaml `provider:`) read as the agents they stand for. */
+  const snapshotForRouting = (): ConfigSnapshot | null => {
+    const s = opts.config.snapshot();
+    if (!s) return s;
+    const routing = expandProviders(s.routing, s.agents);
+    return routing === s.routing ? s : { ...s, routing };
+  };
 
   let manifests: { version: string; compiled: CompiledManifests } | null = null;
   const manifestsNow = (): CompiledManifests | null => {
@@ -82,7 +91,7 @@ export function setupRouting(opts: {
 
   const assigner = new Assigner({
     store,
-    getSnapshot: () => opts.config.snapshot(),
+    getSnapshot: snapshotForRouting,
     getSessions: () => opts.sessions.list(),
     deliver,
     logger: log,
@@ -135,7 +144,7 @@ export function setupRouting(opts: {
   const watcher = new SlaWatcher({
     store,
     tasks: opts.tasks,
-    getSnapshot: () => opts.config.snapshot(),
+    getSnapshot: snapshotForRouting,
     logger: log,
     notify: opts.notify,
     send: opts.slaAlert,
@@ -175,7 +184,7 @@ export function setupRouting(opts: {
       'route.dryRun': () => {
         const snapshot = opts.config.snapshot();
         if (!snapshot) throw new ApiError('unavailable', 'no valid configuration is loaded: fix the problems listed under Config');
-        return { decisions: assigner.dryRun(snapshot.routing, opts.sessions.list()) };
+        return { decisions: assigner.dryRun(expandProviders(snapshot.routing, snapshot.agents), opts.sessions.list()) };
       },
       'alerts.list': (p) => ({ alerts: watcher.alerts.list({ includeAcknowledged: p.includeAcknowledged, limit: p.limit }) }),
       'alerts.ack': (p) => {
@@ -186,7 +195,7 @@ export function setupRouting(opts: {
       },
     },
     routes: [
-      ...routingHttpRoutes({ snapshot: () => opts.config.snapshot(), sessions: () => opts.sessions.list() }),
+      ...routingHttpRoutes({ snapshot: snapshotForRouting, sessions: () => opts.sessions.list() }),
       {
         method: 'GET',
         match: (p) => (p === '/metrics' ? {} : null),
@@ -214,7 +223,7 @@ export function setupRouting(opts: {
           const { decisions } = route({
             tasks: [{ id: task.id, type: task.type, priority: task.priority, createdAt: task.createdAt }],
             sessions: routableSessions(sessions, opts.tasks.queue.heldTasks()),
-            rules: effectiveRules(snapshot.routing, sessions),
+            rules: effectiveRules(expandProviders(snapshot.routing, snapshot.agents), sessions),
             now: new Date(),
           });
           const d = decisions[0];

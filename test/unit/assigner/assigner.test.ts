@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Session } from '../../../src/shared/api.js';
 import { Assigner, type Deliver } from '../../../src/main/assigner/assigner.js';
@@ -177,6 +179,92 @@ describe('Assigner', () => {
     await assigner.settled();
     expect(store.tasks.get(a.id)).toMatchObject({ status: 'in_progress', assignedTo: 'dev_worker1' });
     expect(store.decisions.forTask(a.id).at(-1)).toMatchObject({ decision: 'taken', reason: expect.stringContaining('was seen working on it before the delivery check failed') });
+  });
+
+  describe('sessions tell the truth', () => {
+    const output = (name: string, atMs: number) => {
+      sessions = sessions.map((x) => (x.name === name ? { ...x, lastOutputAt: new Date(atMs).toISOString() } : x));
+    };
+    const currentTask = (name: string) => store.sessions.list().find((r) => r.name === name)?.currentTaskId ?? null;
+    beforeEach(() => {
+      for (const x of sessions) store.sessions.upsert({ id: x.id, name: x.name, server: x.server, provider: x.agent, cwd: x.cwd });
+    });
+
+    it('current_task_id is the task a session holds: set on dispatch, cleared when it completes or goes back', async () => {
+      const a = add('infrastructure', 'a');
+      await run();
+      expect(currentTask('dev_worker1')).toBe(a.id);
+      setState('dev_worker1', 'working');
+      setState('dev_worker1', 'idle');
+      await assigner.settled();
+      expect(store.tasks.get(a.id)?.status).toBe('completed');
+      expect(currentTask('dev_worker1')).toBeNull();
+      const b = add('infrastructure', 'b');
+      await run();
+      expect(currentTask('dev_worker1')).toBe(b.id);
+      assigner.tasks.hold(b.id, 'test');
+      expect(currentTask('dev_worker1')).toBeNull();
+    });
+
+    it('a turn too short to be seen working: the task assigned on an idle session completes once the agent is quiet', async () => {
+      const a = add('infrastructure', 'a');
+      await run();
+      expect(store.tasks.get(a.id)?.status).toBe('assigned');
+      // The agent answered (output after the delivery) and was idle again before any scan saw it work.
+      output('dev_worker1', clock.ms + 300);
+      clock.ms += 1_000;
+      await run();
+      expect(store.tasks.get(a.id)?.status).toBe('assigned'); // not quiet for long enough yet
+      clock.ms += 10_000;
+      await run();
+      expect(store.tasks.get(a.id)).toMatchObject({ status: 'completed' });
+      expect(store.tasks.history(a.id).at(-1)).toMatchObject({ fromStatus: 'assigned', toStatus: 'completed', reason: 'completed: dev_worker1 is idle again after taking the prompt (its turn ended before it was seen working)' });
+      expect(currentTask('dev_worker1')).toBeNull();
+    });
+
+    it('a delivery result that arrives after the turn ended: in progress on an idle session, then completed', async () => {
+      let finish: (o: Outcome) => void = () => undefined;
+      slowOutcome = new Promise<Outcome>((resolve) => (finish = resolve));
+      const a = add('infrastructure', 'a');
+      assigner.round();
+      await vi.waitFor(() => expect(delivered).toHaveLength(1));
+      // The agent worked and went idle while the delivery still checked; the monitor saw neither.
+      output('dev_worker1', clock.ms + 200);
+      clock.ms += 500;
+      finish({ outcome: 'taken', reason: 'the agent is working' });
+      await assigner.settled();
+      expect(store.tasks.get(a.id)?.status).toBe('in_progress');
+      clock.ms += 11_000;
+      await run();
+      expect(store.tasks.get(a.id)?.status).toBe('completed');
+    });
+
+    it('a prompt taken by an agent that then stays idle and silent goes back to the queue, using an attempt', async () => {
+      const a = add('infrastructure', 'a');
+      await run();
+      clock.advanceMinutes(1);
+      await run();
+      expect(store.tasks.get(a.id)?.status).toBe('assigned');
+      clock.advanceMinutes(1.5);
+      sessions = [session('dev_worker2'), session('codex', 'idle', 'codex', '%3')]; // nothing else to give it to meanwhile
+      sessions.push(session('dev_worker1'));
+      // dev_worker1 is the only infrastructure session: it is requeued, then claimed by it again.
+      await run();
+      const history = store.tasks.history(a.id).map((e) => e.reason);
+      expect(history).toContain('back to the queue: dev_worker1 took the prompt but stayed idle and printed nothing for 120 s');
+      expect(store.tasks.get(a.id)?.attempts).toBe(1);
+    });
+
+    it('the SLA of a session: liveness is its process, not its output (an idle agent silent for 10 minutes stays in sessions_active)', () => {
+      const sql = /sessions_active:[\s\S]*?sql: \|\n([\s\S]*?)\n\s*(?:params|cache_ttl|[a-z_]+:\n)/.exec(fs.readFileSync(path.resolve(import.meta.dirname, '../../../config/base/queries.yaml'), 'utf8'))?.[1];
+      expect(sql).toContain('last_heartbeat');
+      const x = sessions[0]!;
+      store.sessions.recordTransition(x.id, null, 'idle', null);
+      // Its last output was long ago; the monitor still sees its process, idle.
+      store.sessions.alive([x.id], new Date());
+      const rows = store.reader.prepare(sql!).all() as { name: string }[];
+      expect(rows.map((r) => r.name)).toContain(x.name);
+    });
   });
 
   it('a session exiting mid-task puts its task back in the queue, marked in its history', async () => {

@@ -27,6 +27,14 @@ export default tseslint.config(
     },
   },
   {
+    // The preload runs in the renderer's process with Node's powers: it holds the IPC
+    // wire and nothing of the main process (issue 14).
+    files: ['src/preload/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ regex: '^(?!electron$|\\.\\./shared/)', message: 'The preload imports only from src/shared/ (and electron).' }] }],
+    },
+  },
+  {
     files: ['scripts/**/*.js', 'bin/**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

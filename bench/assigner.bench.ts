@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 import type { Session } from '../src/shared/api.js';
 import { Assigner } from '../src/main/assigner/assigner.js';
 import { TaskQueue } from '../src/main/store/task-queue.js';
-import { routableSessions } from '../src/main/assigner/dry-run.js';
+import { routableSessions } from '../src/main/assigner/round-plan.js';
 import { loadConfig } from '../src/main/config/load.js';
 import type { IndexDef } from '../src/main/config/schemas/queries.js';
 import { RoutingFile } from '../src/main/config/schemas/routing.js';
@@ -51,7 +51,7 @@ function session(i: number): Session {
   return {
     id: `bench:%${i}`, name, server: 'bench', session: name, windowIndex: 0, paneIndex: 0, paneId: `%${i}`, title: '', cwd: '/',
     pid: 1, command: 'claude', argv: ['claude'], agent: i % 2 ? 'codex' : 'claude', state: 'idle', reason: null, width: 80, height: 24,
-    stateSince: null, lastOutputAt: null, excluded: false, currentTaskId: null, lastLine: null,
+    stateSince: null, lastOutputAt: null, excluded: false, currentTaskId: null, lastLine: null, detail: null,
   };
 }
 

@@ -11,6 +11,11 @@ export const BUDGET: Record<string, number> = {
   idle_cpu_50_agents_pct: 2,
   // Issue 16: an agent waiting reaches a webhook within 2 s (settle time included).
   notify_waiting_to_post_p90_ms: 2000,
+  // Issue 14: a task added by the CLI (another process) or the API reaches an idle agent's pane within 1 s.
+  cli_task_to_dispatch_p50_ms: 1000,
+  cli_task_to_dispatch_p90_ms: 1000,
+  api_task_to_dispatch_p50_ms: 1000,
+  api_task_to_dispatch_p90_ms: 1000,
   // Issue 20: the whole console under load (console.bench.ts), the seed and its control.
   console_under_load_stall_p99_ms: 50,
   console_under_load_stall_max_ms: 50,

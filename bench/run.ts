@@ -55,7 +55,8 @@ if (json) {
 } else {
   const rows = Object.entries(metrics).map(([k, v]) => {
     const budget = BUDGET[k];
-    const verdict = budget === undefined ? '' : v <= budget ? 'within budget' : 'OVER BUDGET';
+    // NaN (JSON null): the figure could not be measured (say, never seen within its limit).
+    const verdict = budget === undefined ? '' : v === null || !Number.isFinite(v) ? 'NOT MEASURED' : v <= budget ? 'within budget' : 'OVER BUDGET';
     return [k, formatNumber(v), budget === undefined ? '' : `≤ ${budget}`, verdict];
   });
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => (r[i] as string).length), ['metric', 'value', 'budget', ''][i]!.length));
@@ -64,7 +65,8 @@ if (json) {
 }
 process.exit();
 
-function formatNumber(v: number): string {
+function formatNumber(v: number | null): string {
+  if (v === null || !Number.isFinite(v)) return 'n/a';
   if (Number.isInteger(v)) return String(v);
   return v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toFixed(4);
 }

@@ -4,8 +4,8 @@
 // config → sessions → tasks → routing and SLA → workflows → handlers.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { AppInfo, Handlers } from '../shared/api.js';
-import { missingHandlers } from './api/dispatch.js';
+import { isEventName, type AppInfo, type Handlers } from '../shared/api.js';
+import { ApiError, echo, missingHandlers } from './api/dispatch.js';
 import { EventBus } from './events/bus.js';
 import type { Logger } from './log/logger.js';
 import { watchdog } from './log/watchdog.js';
@@ -150,15 +150,22 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       }),
     );
     const tasks = setupTasks({ store: store.store, config: config.service, tasks: taskCore, highlightOf: routing.highlightOf });
-    const projects = setupProjectsAndErrors({ store: store.store, config: config.service, bus });
+    const projects = setupProjectsAndErrors({ store: store.store, config: config.service, bus, queries: queries.service });
     const tables = setupTables({ store: store.store, config: config.service, queries: queries.service });
 
-    const workflows = await setupWorkflows({ store: store.store, tasks: taskCore, config: config.service, queries: queries.service, routing, bus, log, dataDir: opts.dataDir });
+    const workflows = await setupWorkflows({ store: store.store, tasks: taskCore, config: config.service, queries: queries.service, routing, bus, log, dataDir: opts.dataDir, onAttentionEvent: attention.onEvent });
     stops.push(workflows.stop);
 
     const handlers: Handlers = {
       // servers.yaml adds servers (and may change them live) beside the command line's.
       'app.info': () => ({ ...info, tmuxServers: sessions.serverNames() }),
+      // Subscriptions per page: a transport that can filter pushes only these to the caller.
+      'events.subscribe': (p, caller) => {
+        const unknown = p.events.filter((e) => !isEventName(e));
+        if (unknown.length) throw new ApiError('invalid_params', `unknown event(s): ${unknown.map((e) => echo(e)).join(', ')}`);
+        caller?.subscribe?.(p.events.filter(isEventName));
+        return { ok: true as const };
+      },
       ...config.commands,
       ...sessions.commands,
       ...tasks.commands,
@@ -173,7 +180,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     if (missing.length) throw new Error(`internal: no handler for ${missing.join(', ')}`);
 
     log.info('core ready', { config: opts.configDir, db: opts.dbPath, tmux: sessions.serverNames().join(',') });
-    return { handlers, bus, info, routes: [...queries.routes, ...routing.routes, ...attention.routes], setConsoleUrl: attention.setConsoleUrl, stop: stopAll };
+    return { handlers, bus, info, routes: [...queries.routes, ...routing.routes, ...attention.routes, ...workflows.routes], setConsoleUrl: attention.setConsoleUrl, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;

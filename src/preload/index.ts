@@ -1,7 +1,6 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import { buildArchitectApi, isEventName, type EventName } from '../shared/api.js';
-import { IPC_PREFIX, IPC_EVENT_CHANNEL } from '../main/electron/channels.js';
-import type { IpcReply } from '../main/electron/ipc.js';
+import { IPC_PREFIX, IPC_EVENT_CHANNEL, type IpcReply } from '../shared/ipc.js';
 
 // Exposes exactly the contract as `window.architect`: one function per command and
 // `on(event)` for the contract's events. No generic invoke, no ipcRenderer, no process.

@@ -31,6 +31,21 @@ export type ConfigStatus = z.infer<typeof ConfigStatus>;
 export const SessionState = z.enum(['working', 'idle', 'waiting', 'error', 'exited', 'unknown']);
 export type SessionState = z.infer<typeof SessionState>;
 
+/**
+ * Why a session is in its state, in detail: `kind` is the reason word (approval,
+ * question, trust, auth, api_error, billing, context_limit, limit, retrying, cleared…),
+ * `message` what the agent printed (an error's text, a retry line), `resetAt` when a
+ * limit resets (ISO, when the agent printed a time), `dialog` the question a waiting
+ * agent asks.
+ */
+export const SessionDetail = z.object({
+  kind: z.string(),
+  message: z.string().nullable(),
+  resetAt: z.string().nullable(),
+  dialog: z.string().nullable(),
+});
+export type SessionDetail = z.infer<typeof SessionDetail>;
+
 export const Session = z.object({
   /** Stable id: `<server>:<pane id>`, e.g. `default:%12`. */
   id: z.string(),
@@ -51,6 +66,8 @@ export const Session = z.object({
   state: SessionState,
   /** Why: the waiting or error reason, or the rule that decided. */
   reason: z.string().nullable(),
+  /** The reason in detail (message, reset time, dialog), or null. */
+  detail: SessionDetail.nullable(),
   width: z.number().int(),
   height: z.number().int(),
   stateSince: z.string().nullable(),
@@ -366,6 +383,12 @@ export const commands = {
   'sessions.explain': { params: z.object({ id: z.string().min(1).max(300) }).strict(), result: z.object({ text: z.string() }) },
 
   /**
+   * The events this client wants pushed (the page's listeners): from then on only
+   * those reach it. A client that never subscribes gets every event.
+   */
+  'events.subscribe': { params: z.object({ events: z.array(z.string().max(100)).max(100) }).strict(), result: Ok },
+
+  /**
    * A live view of a pane, owned by the caller that opened it (closed when that
    * client goes away). The view takes the pane's size; it never resizes the pane.
    */
@@ -493,6 +516,8 @@ export const events = {
   'config.changed': ConfigStatus,
   'sessions.changed': z.object({ sessions: z.array(Session) }),
   'sessions.transition': SessionEvent,
+  /** What changed since the last one: sessions new or different (whole), and the ids of those gone. */
+  'sessions.delta': z.object({ upserted: z.array(Session), removed: z.array(z.string()) }),
   'tasks.changed': z.object({ total: z.number().int(), counts: TaskCounts }),
   'terminal.data': z.object({ terminalId: TerminalId, data: z.string() }),
   'terminal.exit': z.object({ terminalId: TerminalId, reason: z.string() }),
@@ -528,6 +553,8 @@ export interface Caller {
   notify<E extends EventName>(event: E, payload: EventPayload<E>): void;
   /** Runs `fn` once when the caller goes away (socket closed, page reloaded, window closed). */
   onGone(fn: () => void): void;
+  /** Only these events are pushed to this caller from now on (transports that can filter). */
+  subscribe?(events: readonly EventName[]): void;
 }
 
 /**

@@ -58,7 +58,10 @@ export function architectProblem(docArgs: string[]): string | null {
   const subs = new Set(entries.map((e) => e.sub).filter((s): s is string => s !== null));
   const sub = rest[0] !== undefined && !rest[0].startsWith('-') ? rest[0] : null;
   let matching = entries;
-  if (subs.size > 0) {
+  // A command may also run without a subcommand (`sessions` beside `sessions clear`).
+  const bare = entries.filter((e) => e.sub === null);
+  if (subs.size > 0 && sub === null && bare.length > 0) matching = bare;
+  else if (subs.size > 0) {
     // A synopsis may list alternatives: `workflow list|runs|show`.
     const alternatives = sub?.split('|') ?? [];
     if (alternatives.length === 0 || !alternatives.every((a) => subs.has(a))) return `"architect ${command.name}" takes ${[...subs].join(' | ')}, not "${sub ?? '(nothing)'}"`;

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import type { IpcMain, IpcMainInvokeEvent } from 'electron';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IPC_EVENT_CHANNEL, IPC_PREFIX } from '../../src/main/electron/channels.js';
-import { registerIpcHandlers, type IpcReply } from '../../src/main/electron/ipc.js';
+import { IPC_EVENT_CHANNEL, IPC_PREFIX, type IpcReply } from '../../src/shared/ipc.js';
+import { registerIpcHandlers } from '../../src/main/electron/ipc.js';
 import { silentLogger } from '../../src/main/log/logger.js';
 import { commandNames } from '../../src/shared/api.js';
 import { startTestConsole, type TestConsole } from '../integration/web/console.js';

@@ -10,7 +10,7 @@ import type { DeliveryResult } from '../dispatch/deliver.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import type { RoundRobinCursor, RoutingDecision } from '../routing/types.js';
 import type { Store } from '../store/store.js';
-import { MAX_TASKS_PER_ROUND, WINDOW_GROWTH, dryRun, planRound, roundWindow } from './dry-run.js';
+import { MAX_TASKS_PER_ROUND, WINDOW_GROWTH, dryRun, planRound, roundWindow } from './round-plan.js';
 import { EnvironmentKeeper } from './environment-keeper.js';
 import { lifecycleActions, nextTimeout, reconcileActions, type Delivered, type LifecycleAction, type StateChange } from './lifecycle.js';
 import { AssignmentLatency } from '../metrics/assignment-latency.js';

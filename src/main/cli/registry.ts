@@ -4,6 +4,7 @@ import { demoCommand } from './commands/demo.js';
 import { configCommand } from './commands/config.js';
 import { sessionsCommand } from './commands/sessions.js';
 import { agentsCommand } from './commands/agents.js';
+import { waitCommand } from './commands/wait.js';
 import { hooksCommand } from './commands/hooks.js';
 import { tasksCommand } from './commands/tasks.js';
 import { routeCommand } from './commands/route.js';
@@ -21,6 +22,7 @@ export function registry(): CliCommand[] {
     demoCommand,
     configCommand,
     sessionsCommand,
+    waitCommand,
     agentsCommand,
     hooksCommand,
     tasksCommand,

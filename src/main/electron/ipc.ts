@@ -5,12 +5,10 @@ import { ApiError, dispatch } from '../api/dispatch.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
 import { rateLimited } from '../log/rate-limit.js';
-import { IPC_PREFIX, IPC_EVENT_CHANNEL } from './channels.js';
+import { IPC_PREFIX, IPC_EVENT_CHANNEL, type IpcReply } from '../../shared/ipc.js';
 
 export type SenderCheck = (event: IpcMainInvokeEvent) => boolean;
 
-/** Replies carried over IPC; errors travel as data so their message survives intact. */
-export type IpcReply = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
 
 /** Refusals and bad calls logged per minute: a page stuck in a loop must not fill the log. */
 const LOGGED_MISTAKES_PER_MINUTE = 20;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import type { Session } from '../../shared/api.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
-import { effectiveRules } from '../assigner/dry-run.js';
+import { effectiveRules } from '../assigner/round-plan.js';
 import { route } from '../routing/route.js';
 
 export interface RouteHttpReply {

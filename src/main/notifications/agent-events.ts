@@ -90,7 +90,10 @@ export class AgentEvents {
     if (change.to === 'waiting') return this.waiting(change);
     if (change.to === 'error') {
       const event: AgentEvent = change.reason && LIMIT_REASONS.has(change.reason) ? 'agent_limit' : 'agent_error';
-      return this.episode(change, event, `reason:${change.reason ?? ''}`, null, (old) => old.event === event && old.fingerprint === `reason:${change.reason ?? ''}`);
+      // Another error (another message) is another episode; the same one re-read is not.
+      const message = change.session.state === 'error' ? (change.session.detail?.message ?? '') : '';
+      const fingerprint = `reason:${change.reason ?? ''}${message ? `:${message}` : ''}`;
+      return this.episode(change, event, fingerprint, null, (old) => old.event === event && old.fingerprint === fingerprint);
     }
     if (change.to === 'working' || change.to === 'idle') {
       this.deps.memory.endEpisode(s.id);
@@ -173,5 +176,6 @@ export class AgentEvents {
 }
 
 function eventSession(s: Session, change: SettledChange): EventSession {
-  return { id: s.id, name: s.name, agent: s.agent, state: change.to, reason: change.reason };
+  const detail = change.to === s.state ? s.detail : null;
+  return { id: s.id, name: s.name, agent: s.agent, state: change.to, reason: change.reason, message: detail?.message ?? null, resetAt: detail?.resetAt ?? null };
 }

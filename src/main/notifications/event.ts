@@ -12,6 +12,10 @@ export interface EventSession {
   agent: string;
   state: SessionState;
   reason: string | null;
+  /** What the agent printed (an error's text, a limit's notice), or null. */
+  message?: string | null;
+  /** When a limit resets (ISO), or null. */
+  resetAt?: string | null;
 }
 
 export interface EventTask {
@@ -85,10 +89,18 @@ export function describeAgentEvent(
       const question = extra.dialog ? `: ${extra.dialog.question}` : '';
       return { title: `${s.name} waits for ${words(what)}`, message: `${s.name} (${s.agent}) waits for ${words(what)}${on}${question}` };
     }
-    case 'agent_error':
-      return { title: `${s.name} stopped on an error`, message: `${s.name} (${s.agent}) stopped on an error${s.reason ? ` (${words(s.reason)})` : ''}${on}` };
-    case 'agent_limit':
-      return { title: `${s.name} hit a limit`, message: `${s.name} (${s.agent}) hit a usage or rate limit${s.reason ? ` (${words(s.reason)})` : ''}${on}` };
+    case 'agent_error': {
+      const said = s.message ? `: ${s.message}` : '';
+      return { title: `${s.name} stopped on an error`, message: `${s.name} (${s.agent}) stopped on an error${s.reason ? ` (${words(s.reason)})` : ''}${on}${said}` };
+    }
+    case 'agent_limit': {
+      const resets = s.resetAt ? `; it resets at ${s.resetAt.replace('T', ' ').slice(0, 16)} UTC` : '';
+      const said = s.message ? `: ${s.message}` : '';
+      return {
+        title: `${s.name} hit a limit${s.resetAt ? ` until ${s.resetAt.slice(11, 16)} UTC` : ''}`,
+        message: `${s.name} (${s.agent}) hit a usage or rate limit${on}${resets}${said}`,
+      };
+    }
     case 'agent_exited_mid_task':
       return { title: `${s.name} exited mid-task`, message: `${s.agent} in ${s.name} exited${on}` };
   }

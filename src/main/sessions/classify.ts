@@ -15,6 +15,10 @@ export interface Classification {
   reason: string | null;
   /** The rule that decided, or null when none matched. */
   ruleId: string | null;
+  /** What the agent printed (an error's text, a limit's notice, a retry line), or null. */
+  message?: string | null;
+  /** A limit's reset time as printed (`7:20pm (UTC)`), or null; `parseResetTime` reads it. */
+  resetText?: string | null;
 }
 
 export interface RuleVerdict {
@@ -42,7 +46,54 @@ export function classify(screen: Screen, agent: CompiledAgent): Classification {
     if (best && PRECEDENCE[rule.state] >= PRECEDENCE[best.state]) continue;
     if (evaluate(rule, regions.get(rule.region)).matched) best = rule;
   }
-  return best ? { state: best.state, reason: best.reason ?? best.id, ruleId: best.id } : UNKNOWN;
+  if (!best) return UNKNOWN;
+  const result: Classification = { state: best.state, reason: best.reason ?? best.id, ruleId: best.id };
+  // Errors, limits and reasoned working states (a retry) say what the agent printed.
+  if (best.state === 'error' || (best.state === 'working' && best.reason !== null) || best.message || best.resets) {
+    const text = regions.get(best.region);
+    const at = findMatch(text, best.contains, best.regex);
+    const entry = at === null ? null : entryAt(text, at);
+    result.message = entry === null ? null : pick(entry, best.message);
+    result.resetText = entry === null || !best.resets ? null : pick(entry, best.resets);
+  }
+  return result;
+}
+
+const MESSAGE_MAX = 300;
+/** Lines that start something new: a prompt, a transcript entry, a rule, a box edge. */
+const NEW_ENTRY = /^\s*(?:[❯›•■✕✻✶✳✢✽·●ℹ⎿>]|─{3,}|▄{3,}|▀{3,}|━{3,}|[╭╰])/u;
+/** A leading entry glyph and box borders are not part of the message. */
+const ENTRY_GLYPH = /^\s*(?:[●⎿■✕✻ℹ⚠]\s*)+/u;
+const BOX_EDGE = /^\s*│\s?|\s*│\s*$/gu;
+
+/**
+ * The entry a match is in, as one line: the matched line and the wrapped lines after
+ * it (until a blank line or the next entry), box borders and the entry glyph removed.
+ */
+export function entryAt(text: string, index: number): string {
+  while (index < text.length && /\s/.test(text[index]!)) index++; // a match may start on the blank line before
+  const lines = text.split('\n');
+  let offset = 0;
+  let i = 0;
+  while (i < lines.length - 1 && offset + (lines[i]?.length ?? 0) < index) offset += (lines[i++]?.length ?? 0) + 1;
+  const parts = [lines[i] ?? ''];
+  for (let j = i + 1; j < lines.length; j++) {
+    const line = (lines[j] ?? '').replace(BOX_EDGE, '');
+    if (line.trim() === '' || NEW_ENTRY.test(line)) break;
+    parts.push(line);
+  }
+  return parts.map((p) => p.replace(BOX_EDGE, '').replace(ENTRY_GLYPH, '').trim()).join(' ').replace(/\s+/g, ' ').trim();
+}
+
+function pick(entry: string, regex: RegExp | null): string | null {
+  let text: string | null = entry;
+  if (regex) {
+    regex.lastIndex = 0;
+    const m = regex.exec(entry);
+    text = m ? (m.slice(1).find((g) => g !== undefined) ?? m[0]).trim() : null;
+  }
+  if (!text) return regex ? null : entry || null;
+  return text.length > MESSAGE_MAX ? text.slice(0, MESSAGE_MAX) + '…' : text;
 }
 
 /** Every rule's verdict, in manifest order, for `architect agents explain`. */

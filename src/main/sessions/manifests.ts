@@ -12,6 +12,10 @@ export interface CompiledRule {
   regex: RegExp | null;
   notContains: string[];
   notRegex: RegExp | null;
+  /** Where the message is in the matched entry (group 1 or the match), or null: the entry itself. */
+  message: RegExp | null;
+  /** Group 1: the reset time as printed. */
+  resets: RegExp | null;
   /** Position in the manifest: ties between rules of the same state go to the first. */
   order: number;
 }
@@ -83,6 +87,8 @@ function compileRule(rule: Rule, order: number): CompiledRule {
     regex: rule.regex === undefined ? null : new RegExp(rule.regex, RULE_REGEX_FLAGS),
     notContains: asList(rule.not?.contains),
     notRegex: rule.not?.regex === undefined ? null : new RegExp(rule.not.regex, RULE_REGEX_FLAGS),
+    message: rule.message === undefined ? null : new RegExp(rule.message, RULE_REGEX_FLAGS),
+    resets: rule.resets === undefined ? null : new RegExp(rule.resets, RULE_REGEX_FLAGS),
     order,
   };
 }

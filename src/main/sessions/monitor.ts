@@ -387,7 +387,24 @@ export class SessionMonitor {
       }, d.hookExpiresInMs + 1);
       tracked.hookTimer.unref?.();
     }
-    return tracked.setState(d.state, d.reason, d.ruleId);
+    if (d.state === 'error' && tracked.screen && d.ruleId === tracked.screen.ruleId) {
+      // The operator cleared this error (architect sessions clear): it reads idle while the
+      // screen still shows that same error; the next turn (or another error) ends it.
+      const fingerprint = errorFingerprint(tracked.screen);
+      if (tracked.clearedError === fingerprint) {
+        return tracked.setState('idle', 'cleared', d.ruleId, { kind: 'cleared', message: d.detail?.message ?? null, resetAt: null, dialog: null });
+      }
+    }
+    if (tracked.screen && tracked.screen.state !== 'error') tracked.clearedError = null;
+    return tracked.setState(d.state, d.reason, d.ruleId, d.detail);
+  }
+
+  /** The operator cleared a pane's error (a hook event `operator_clear`): it reads idle until the screen moves on. */
+  private clearError(tracked: TrackedPane): void {
+    if (!tracked.screen || tracked.screen.state !== 'error') return;
+    tracked.clearedError = errorFingerprint(tracked.screen);
+    tracked.hook = null;
+    this.publish([this.decideState(tracked)].filter((t): t is SessionTransition => t !== null));
   }
 
   /** An agent hook reported a transition: it applies at once (no screen read, no settle wait). */
@@ -397,6 +414,7 @@ export class SessionMonitor {
     const atMs = Date.parse(event.at);
     // Process liveness wins: a hook for a pane whose agent has gone revives nothing.
     if (!tracked || !tracked.isAgent || Date.now() - atMs >= (this.options.hookFreshMs ?? HOOK_FRESH_MS)) return;
+    if (event.event === OPERATOR_CLEAR) return this.clearError(tracked);
     if (tracked.hook && tracked.hook.atMs > atMs) return; // out of order
     tracked.hook = { state: event.state, reason: event.reason, event: event.event, atMs };
     this.publish([this.decideState(tracked)].filter((t): t is SessionTransition => t !== null));
@@ -437,7 +455,8 @@ export class SessionMonitor {
     }
     // A pane that appeared or left, or whose process changed (env became sh), without
     // changing state still changes the list.
-    const ids = sessions.map((x) => `${x.id}\t${x.agent}\t${x.command}`).join('\n');
+    // A new reason or message in the same state (another error, a retry's next attempt) is news too.
+    const ids = sessions.map((x) => `${x.id}\t${x.agent}\t${x.command}\t${x.reason ?? ''}\t${x.detail?.message ?? ''}`).join('\n');
     const listChanged = ids !== this.publishedIds;
     this.publishedIds = ids;
     if (transitions.length === 0 && !listChanged) return;
@@ -449,6 +468,13 @@ export class SessionMonitor {
       }
     }
   }
+}
+
+/** The hook event `architect sessions clear` writes: the operator has seen the pane's error. */
+export const OPERATOR_CLEAR = 'operator_clear';
+
+function errorFingerprint(screen: { ruleId: string | null; message?: string | null }): string {
+  return `${screen.ruleId ?? ''}\t${screen.message ?? ''}`;
 }
 
 export type { SessionState };

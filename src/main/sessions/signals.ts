@@ -1,6 +1,7 @@
-import type { SessionState } from '../../shared/api.js';
+import type { SessionDetail, SessionState } from '../../shared/api.js';
 import type { HookState } from '../hooks/events.js';
 import type { Classification, ScreenState } from './classify.js';
+import { parseResetTime } from './reset-time.js';
 
 /**
  * How long a hook's word beats the screen. Hooks report transitions, not state (an Esc
@@ -30,6 +31,21 @@ export interface Decision {
   ruleId: string | null;
   /** When a hook decided: ms until it goes stale and the screen should be asked again. */
   hookExpiresInMs: number | null;
+  detail: SessionDetail | null;
+}
+
+/** The detail a screen reading gives: its reason, what the agent printed, a limit's reset time, a dialog's question. */
+export function screenDetail(c: Classification, now: Date): SessionDetail | null {
+  if (c.state === 'unknown' || (c.reason === null && !c.message)) return null;
+  // A rule without a reason word is named by its id (classify); a plain working or idle screen has no detail.
+  if ((c.state === 'working' || c.state === 'idle') && c.reason === c.ruleId && !c.message) return null;
+  const waiting = c.state === 'waiting';
+  return {
+    kind: c.reason ?? c.state,
+    message: waiting ? null : (c.message ?? null),
+    resetAt: c.resetText ? parseResetTime(c.resetText, now) : null,
+    dialog: waiting ? (c.message ?? null) : null,
+  };
 }
 
 /**
@@ -40,9 +56,13 @@ export interface Decision {
 export function decide(screen: ScreenReading | null, hook: HookSignal | null, nowMs: number, freshMs = HOOK_FRESH_MS): Decision {
   const age = hook ? nowMs - hook.atMs : Infinity;
   const screenIsNewer = screen !== null && screen.state !== 'unknown' && hook !== null && screen.sinceMs > hook.atMs;
-  if (hook && age < freshMs && !screenIsNewer) {
-    return { state: hook.state, reason: hook.reason, ruleId: `hook:${hook.event ?? hook.state}`, hookExpiresInMs: freshMs - age };
+  // A turn that ends on an error or a limit ends with a Stop hook too: the error on the
+  // screen is the news, never "idle" (that would hand a limited agent the next task).
+  const errorBeatsIdle = screen?.state === 'error' && hook?.state === 'idle';
+  if (hook && age < freshMs && !screenIsNewer && !errorBeatsIdle) {
+    const detail = hook.reason ? { kind: hook.reason, message: null, resetAt: null, dialog: null } : null;
+    return { state: hook.state, reason: hook.reason, ruleId: `hook:${hook.event ?? hook.state}`, hookExpiresInMs: freshMs - age, detail };
   }
-  if (!screen) return { state: 'unknown', reason: null, ruleId: null, hookExpiresInMs: null };
-  return { state: screen.state as ScreenState, reason: screen.reason, ruleId: screen.ruleId, hookExpiresInMs: null };
+  if (!screen) return { state: 'unknown', reason: null, ruleId: null, hookExpiresInMs: null, detail: null };
+  return { state: screen.state as ScreenState, reason: screen.reason, ruleId: screen.ruleId, hookExpiresInMs: null, detail: screenDetail(screen, new Date(nowMs)) };
 }

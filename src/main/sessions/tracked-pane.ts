@@ -1,4 +1,4 @@
-import type { Session, SessionState } from '../../shared/api.js';
+import type { Session, SessionDetail, SessionState } from '../../shared/api.js';
 import type { Pane } from '../tmux/discover.js';
 import type { TmuxServer } from '../tmux/server.js';
 import type { Identification } from './identify.js';
@@ -15,6 +15,9 @@ export class TrackedPane {
   agent = 'other';
   state: SessionState = 'unknown';
   reason: string | null = null;
+  detail: SessionDetail | null = null;
+  /** The error the operator cleared (`rule\tmessage`): while the screen shows that one, the pane reads idle. */
+  clearedError: string | null = null;
   ruleId: string | null = null;
   stateSince: string | null = null;
   lastOutputMs: number | null = null;
@@ -71,7 +74,7 @@ export class TrackedPane {
   }
 
   /** A new screen reading; `sinceMs` moves only when the screen's state changed. */
-  readScreen(result: { state: ScreenReading['state']; reason: string | null; ruleId: string | null }, nowMs: number, readStartedMs = nowMs): void {
+  readScreen(result: Omit<ScreenReading, 'sinceMs'>, nowMs: number, readStartedMs = nowMs): void {
     this.screenReadMs = readStartedMs;
     const sinceMs = this.screen && this.screen.state === result.state ? this.screen.sinceMs : nowMs;
     this.screen = { ...result, sinceMs };
@@ -85,14 +88,19 @@ export class TrackedPane {
   forgetSignals(): void {
     this.screen = null;
     this.hook = null;
+    this.clearedError = null;
     if (this.hookTimer) clearTimeout(this.hookTimer);
     this.hookTimer = null;
   }
 
   /** Records the state; returns the transition when it changed. */
-  setState(state: SessionState, reason: string | null, ruleId: string | null): SessionTransition | null {
+  setState(state: SessionState, reason: string | null, ruleId: string | null, detail: SessionDetail | null = null): SessionTransition | null {
     const from = this.state;
+    const old = this.detail;
+    // A limit's reset is read once: "resets 7:20pm" re-read after 7:20pm would mean tomorrow.
+    if (detail && old && from === state && detail.kind === old.kind && detail.message === old.message && old.resetAt !== null) detail = { ...detail, resetAt: old.resetAt };
     this.reason = reason;
+    this.detail = detail;
     this.ruleId = ruleId;
     if (from === state && this.stateSince !== null) return null;
     this.state = state;
@@ -131,6 +139,7 @@ export function toSessions(panes: TrackedPane[], excluded: ReadonlySet<string>):
       agent: p.agent,
       state: p.state,
       reason: p.reason,
+      detail: p.detail,
       width: pane.width,
       height: pane.height,
       stateSince: p.stateSince,

@@ -46,6 +46,8 @@ export interface AttentionFeature {
   slaAlert(alert: Alert, step: EscalationStep): void;
   /** The URL the console is served on (links in messages when console_url is not set). */
   setConsoleUrl(url: string): void;
+  /** Every event published (once each; never a test send): workflows' event triggers listen here. */
+  onEvent(listener: (event: AttentionEvent) => void): () => void;
   stop(): Promise<void>;
 }
 
@@ -113,6 +115,7 @@ export function setupAttention(opts: {
     }),
   });
   const publisher = new EventPublisher({ store, outbox, memory, file, clock: () => new Date() });
+  const eventListeners = new Set<(event: AttentionEvent) => void>();
   const publish = (event: AttentionEvent, extra?: { extraChannels?: readonly string[]; existingId?: number; only?: string }): number | null => {
     let published;
     try {
@@ -122,6 +125,15 @@ export function setupAttention(opts: {
       return null;
     }
     if (!published) return null;
+    if (!event.test && extra?.only === undefined) {
+      for (const l of eventListeners) {
+        try {
+          l(event);
+        } catch (err) {
+          log.error('an event listener failed', { event: event.event, err });
+        }
+      }
+    }
     // SLA alerts are logged by their own log channel (a backlog raises thousands at once).
     log[event.event.startsWith('sla_') ? 'debug' : 'info'](`${event.event}: ${event.message}`, {
       deliveries: published.deliveries.map((d) => `${d.channel}:${d.status}`).join(',') || 'none',
@@ -245,6 +257,10 @@ export function setupAttention(opts: {
     },
     setConsoleUrl: (url) => {
       servingUrl = url;
+    },
+    onEvent: (listener) => {
+      eventListeners.add(listener);
+      return () => eventListeners.delete(listener);
     },
     stop: async () => {
       running = false;

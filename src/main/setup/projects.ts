@@ -1,31 +1,39 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CommandParams, CommandResult, Project, Task } from '../../shared/api.js';
+import type { CommandParams, CommandResult, Project } from '../../shared/api.js';
 import { ApiError } from '../api/dispatch.js';
 import type { ConfigService } from '../config/service.js';
 import type { EventBus } from '../events/bus.js';
-import { evaluateSla } from '../sla/evaluate.js';
+import type { QueryService } from '../queries/service.js';
+import { SLA_BY_PROJECT_QUERY } from '../sla/sla-sql.js';
 import type { Store } from '../store/store.js';
 import { fromSqlTime } from '../store/time.js';
-import { taskFromRow, type TaskRow } from '../store/tasks.js';
 import { OPEN_SQL } from '../store/status-sql.js';
 
 type Names = 'projects.list' | 'projects.add' | 'errors.list' | 'errors.resolve';
-type Commands = { [N in Names]: (p: CommandParams<N>) => CommandResult<N> };
+type Commands = { [N in Names]: (p: CommandParams<N>) => CommandResult<N> | Promise<CommandResult<N>> };
+
+interface ProjectLevels {
+  open: number;
+  warning: number;
+  critical: number;
+}
 
 /** Open errors above this many make a project unhealthy rather than degraded. */
 const UNHEALTHY_OPEN_ERRORS = 5;
 
 /** Projects with their health, and the aggregated error list every subsystem writes to. */
-export function setupProjectsAndErrors(opts: { store: Store; config: ConfigService; bus: EventBus }): { commands: Commands } {
+export function setupProjectsAndErrors(opts: { store: Store; config: ConfigService; bus: EventBus; queries: QueryService }): { commands: Commands } {
   const { store } = opts;
-  const openTasks = store.reader.prepare(`SELECT * FROM tasks WHERE project_id = ? AND status IN (${OPEN_SQL})`);
+  const openTasks = store.reader.prepare(`SELECT count(*) FROM tasks WHERE project_id = ? AND status IN (${OPEN_SQL})`).pluck();
   const liveSessions = store.reader.prepare(`SELECT count(*) FROM sessions WHERE project_id = ? AND status != 'exited'`).pluck();
+  // From the few open errors to their task's or session's project (never the project's many tasks).
   const projectErrors = store.reader
     .prepare(
-      `SELECT count(*) FROM errors e WHERE e.resolved = 0 AND (
-         e.task_id IN (SELECT id FROM tasks WHERE project_id = @p) OR
-         e.session_id IN (SELECT id FROM sessions WHERE project_id = @p))`,
+      `SELECT count(*) FROM errors e
+         LEFT JOIN tasks t ON t.id = e.task_id
+         LEFT JOIN sessions s ON s.id = e.session_id
+       WHERE e.resolved = 0 AND (t.project_id = @p OR s.project_id = @p)`,
     )
     .pluck();
   const allErrors = store.reader.prepare(
@@ -33,13 +41,19 @@ export function setupProjectsAndErrors(opts: { store: Store; config: ConfigServi
        FROM errors ORDER BY resolved, last_seen DESC LIMIT 1000`,
   );
 
-  const health = (projectId: number): Pick<Project, 'health' | 'healthReason' | 'sessions' | 'openTasks'> => {
-    const tasks = (openTasks.all(projectId) as TaskRow[]).map(taskFromRow);
-    const snapshot = opts.config.snapshot();
-    const now = new Date();
-    const levels = snapshot ? tasks.map((t: Task) => evaluateSla(t, snapshot.sla, now)?.level ?? 'ok') : [];
-    const critical = levels.filter((l) => l === 'critical').length;
-    const warning = levels.filter((l) => l === 'warning').length;
+  /**
+   * SLA levels per project, counted in a reader process (sla_by_project, derived from
+   * sla_rules.yaml): a million tasks are never evaluated on the main thread.
+   */
+  const levelsByProject = async (): Promise<Map<number, ProjectLevels> | null> => {
+    if (!opts.queries.has(SLA_BY_PROJECT_QUERY)) return null;
+    const { results } = await opts.queries.run(SLA_BY_PROJECT_QUERY);
+    return new Map(results.map((r) => [Number(r.project_id), { open: Number(r.open), warning: Number(r.warning), critical: Number(r.critical) }]));
+  };
+
+  const health = (projectId: number, levels: Map<number, ProjectLevels> | null): Pick<Project, 'health' | 'healthReason' | 'sessions' | 'openTasks'> => {
+    const counted = levels ? (levels.get(projectId) ?? { open: 0, warning: 0, critical: 0 }) : { open: openTasks.get(projectId) as number, warning: 0, critical: 0 };
+    const { critical, warning } = counted;
     const errors = projectErrors.get({ p: projectId }) as number;
     const sessions = liveSessions.get(projectId) as number;
     const reasons: string[] = [];
@@ -47,24 +61,28 @@ export function setupProjectsAndErrors(opts: { store: Store; config: ConfigServi
     if (errors) reasons.push(`${errors} open error(s)`);
     if (warning) reasons.push(`${warning} task(s) near their SLA`);
     const state = critical > 0 || errors >= UNHEALTHY_OPEN_ERRORS ? 'unhealthy' : errors > 0 || warning > 0 ? 'degraded' : 'healthy';
-    return { health: state, healthReason: reasons.join('; ') || 'no open errors, every task within its SLA', sessions, openTasks: tasks.length };
+    return { health: state, healthReason: reasons.join('; ') || 'no open errors, every task within its SLA', sessions, openTasks: counted.open };
   };
 
-  const toProject = (p: { id: number; name: string; path: string; createdAt: string }): Project => ({
+  const toProject = (p: { id: number; name: string; path: string; createdAt: string }, levels: Map<number, ProjectLevels> | null): Project => ({
     id: p.id,
     name: p.name,
     path: p.path,
     createdAt: fromSqlTime(p.createdAt),
-    ...health(p.id),
+    ...health(p.id, levels),
   });
 
   return {
     commands: {
-      'projects.list': () => ({ projects: store.projects.list().map(toProject) }),
+      'projects.list': async () => {
+        const levels = await levelsByProject();
+        return { projects: store.projects.list().map((p) => toProject(p, levels)) };
+      },
       'projects.add': (p) => {
         const abs = path.resolve(p.path);
         if (!fs.existsSync(abs) || !fs.statSync(abs).isDirectory()) throw new ApiError('invalid_params', `project folder ${abs} does not exist`);
-        return toProject(store.projects.add(abs, p.name));
+        // A new project: its few tasks (if any) are counted here, without their SLA levels until the next list.
+        return toProject(store.projects.add(abs, p.name), null);
       },
       'errors.list': (p) => ({
         errors: (allErrors.all() as Array<{ id: number; source: string; sessionId: string | null; taskId: number | null; message: string; firstSeen: string; lastSeen: string; count: number; resolved: number }>)

@@ -6,6 +6,7 @@ import { handleQueryHttp } from '../queries/http.js';
 import { QueryParamError } from '../queries/params.js';
 import { QueryService, UnknownQueryError } from '../queries/service.js';
 import { applyConfigIndexes } from '../store/config-indexes.js';
+import { derivedQueries } from '../sla/sla-sql.js';
 import type { Store } from '../store/store.js';
 import type { HttpRoute } from '../web/server.js';
 
@@ -33,7 +34,9 @@ export function setupQueries(opts: { store: Store; log: Logger }): QueriesFeatur
         opts.store.errors.record('config', `index ${p.indexName} not applied: ${p.message}`);
       }
       if (report.created.length || report.dropped.length) log.info('config indexes updated', { created: report.created.join(','), dropped: report.dropped.join(',') });
-      for (const p of service.load(snapshot.queries)) log.error(`query "${p.query}" not loaded: ${p.message}`);
+      // The queries derived from sla_rules.yaml beside queries.yaml's (which win a name they share).
+      const file = { ...snapshot.queries, queries: { ...derivedQueries(snapshot.sla), ...snapshot.queries.queries } };
+      for (const p of service.load(file)) log.error(`query "${p.query}" not loaded: ${p.message}`);
     },
     commands: {
       'query.list': () => ({

@@ -4,7 +4,8 @@ import { AlertNotFoundError } from '../alerts/alert-repository.js';
 import { SlaWatcher } from '../alerts/sla-watcher.js';
 import { Assigner } from '../assigner/assigner.js';
 import type { ConfigService } from '../config/service.js';
-import { deliverPrompt } from '../dispatch/deliver.js';
+import { deliverPrompt, runTmux } from '../dispatch/deliver.js';
+import { LimitResumer } from '../sessions/limit-resumer.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
 import { routeRulesHttp, routeTaskHttp } from '../metrics/route-http.js';
@@ -90,7 +91,42 @@ export function setupRouting(opts: {
   // Without dispatch the assigner is not started: nothing is claimed or typed, and
   // dry runs, the SLA watch and alerts still work (a second console on a fleet).
   const stopAssigner = opts.dispatch ? assigner.start() : async () => undefined;
-  const offSessions = opts.sessions.onChange((sessions, transitions) => assigner.onSessions(sessions, transitions));
+  // Opt-in per agent (agents.yaml resume_after_limit): "continue" once a usage limit resets.
+  const resumer = new LimitResumer({
+    resumeText: (agent) => {
+      const opt = opts.config.snapshot()?.agents?.agents[agent]?.resume_after_limit;
+      if (!opt) return null;
+      return opt === true ? 'continue' : opt.text;
+    },
+    current: () => opts.sessions.list(),
+    send: (session, text) => resumeAfterLimit(session, text),
+    record: (d) => store.decisions.append({ kind: 'limit_resume', sessionId: d.session, decision: d.decision, reason: d.reason, at: d.at }),
+    logger: log,
+  });
+  /** The limit screen has the agent's input box: its text goes in like a task's prompt (a limit dialog is closed first). */
+  const resumeAfterLimit = async (session: Session, text: string): Promise<{ ok: boolean; reason: string }> => {
+    if (!opts.dispatch) return { ok: false, reason: 'this console does not dispatch (--no-dispatch)' };
+    const agent = manifestsNow()?.byName.get(session.agent);
+    const server = opts.sessions.server(session.server);
+    if (!agent || !server) return { ok: false, reason: `${session.name} is no longer watched` };
+    const screen = await runTmux(server, ['capture-pane', '-p', '-t', session.paneId]);
+    if (/What do you want to do\?|Keep trying/.test(screen)) {
+      await runTmux(server, ['send-keys', '-t', session.paneId, 'Escape']);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const result = await deliverPrompt(server, { name: session.name, paneId: session.paneId }, text, {
+      // The limit notice stays on screen above the input box: there, it means "takes input".
+      classify: (s) => {
+        const c = classify({ lines: s.split('\n'), title: '' }, agent);
+        return c.state === 'error' && c.reason === 'limit' ? 'idle' : c.state;
+      },
+    });
+    return { ok: result.outcome === 'taken', reason: result.reason };
+  };
+  const offSessions = opts.sessions.onChange((sessions, transitions) => {
+    assigner.onSessions(sessions, transitions);
+    resumer.onSessions(sessions);
+  });
   const offConfig = opts.config.subscribe(() => assigner.kick());
 
   let pendingAlert: Alert | null = null;
@@ -206,6 +242,7 @@ export function setupRouting(opts: {
     },
     stop: async () => {
       offSessions();
+      resumer.stop();
       offConfig();
       offTasksForSla();
       offConfigForSla();

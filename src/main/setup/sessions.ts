@@ -14,6 +14,8 @@ import { sameServer, tmuxServer, type TmuxServer } from '../tmux/server.js';
 import { serversToWatch, sshControlDir } from '../tmux/watched-servers.js';
 import { hooksFilePath } from '../hooks/events.js';
 import { HELD_SQL } from '../store/status-sql.js';
+import { SessionDeltas } from '../sessions/deltas.js';
+import { watched } from '../log/watchdog.js';
 
 type Names =
   | 'sessions.list'
@@ -112,12 +114,11 @@ export async function setupSessions(opts: {
   let monitor: SessionMonitor | null = null;
 
   // The task a session holds lives in the queue, not in tmux: joined in here.
-  const openTasks = opts.store.reader.prepare(`SELECT assigned_to AS name, max(id) AS id FROM tasks WHERE status IN (${HELD_SQL}) AND assigned_to IS NOT NULL GROUP BY assigned_to`);
-  const withTasks = (sessions: Session[]): Session[] => {
-    if (sessions.length === 0) return sessions;
-    const held = new Map((openTasks.all() as Array<{ name: string; id: number }>).map((r) => [r.name, r.id]));
-    return sessions.map((s) => ({ ...s, currentTaskId: held.get(s.name) ?? null }));
-  };
+  // One seek per session in the index of held tasks (never a GROUP BY over every held task).
+  const heldBy = opts.store.reader.prepare(`SELECT max(id) FROM tasks WHERE assigned_to = ? AND status IN (${HELD_SQL})`).pluck();
+  const withTasks = (sessions: Session[]): Session[] =>
+    watched('sessions held tasks', () => sessions.map((s) => ({ ...s, currentTaskId: (heldBy.get(s.name) as number | null) ?? null })));
+  const deltas = new SessionDeltas();
   const excludedOf = (s: ConfigSnapshot): string[] => [...s.routing.excluded_sessions];
   const startMonitor = async (snapshot: ConfigSnapshot): Promise<void> => {
     if (!snapshot.agents) {
@@ -128,6 +129,8 @@ export async function setupSessions(opts: {
     m.onChange((raw, transitions) => {
       const sessions = withTasks(raw);
       opts.bus.emit('sessions.changed', { sessions });
+      const delta = deltas.next(sessions);
+      if (delta) opts.bus.emit('sessions.delta', delta);
       for (const t of transitions) {
         opts.bus.emit('sessions.transition', { sessionId: t.sessionId, at: t.at, from: t.from, to: t.to, reason: t.reason });
       }

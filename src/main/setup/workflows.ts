@@ -13,6 +13,9 @@ import { WorkflowEngine } from '../workflows/engine.js';
 import type { WorkflowRun } from '../workflows/run-store.js';
 import { RunNotFoundError, WorkflowNotFoundError } from '../workflows/types.js';
 import type { RoutingFeature } from './routing.js';
+import type { AttentionEvent } from '../notifications/event.js';
+import type { HttpRoute } from '../web/server.js';
+import { fireEvent, workflowTriggerRoutes, type WorkflowEvent } from '../workflows/triggers.js';
 
 type Names = 'workflows.list' | 'workflows.runs' | 'workflows.getRun' | 'workflows.start' | 'workflows.cancel';
 type Commands = { [N in Names]: (p: CommandParams<N>) => CommandResult<N> | Promise<CommandResult<N>> };
@@ -39,7 +42,9 @@ export async function setupWorkflows(opts: {
   bus: EventBus;
   log: Logger;
   dataDir: string;
-}): Promise<{ engine: WorkflowEngine; commands: Commands; stop(): Promise<void> }> {
+  /** Published attention events (tasks, agents, SLA), for event triggers. */
+  onAttentionEvent?: (listener: (event: AttentionEvent) => void) => () => void;
+}): Promise<{ engine: WorkflowEngine; commands: Commands; routes: HttpRoute[]; stop(): Promise<void> }> {
   const engine = new WorkflowEngine({
     deps: {
       store: opts.store,
@@ -61,6 +66,33 @@ export async function setupWorkflows(opts: {
   });
   const stopEngine = engine.start();
   const off = engine.onRunChanged((run) => opts.bus.emit('workflows.changed', { runId: run.id, status: run.status }));
+
+  // Event triggers: Architect's own events start the workflows that name them.
+  const log = opts.log.child({ component: 'workflows' });
+  const fire = (e: Parameters<typeof fireEvent>[2]): void => void fireEvent(engine, opts.config.snapshot(), e, log);
+  const offAttention =
+    opts.onAttentionEvent?.((e) => {
+      fire({
+        event: e.event as WorkflowEvent,
+        session: e.session ? { id: e.session.id, name: e.session.name, agent: e.session.agent, state: e.session.state } : null,
+        task: e.task ? { id: e.task.id, type: e.task.type, title: e.task.title } : null,
+        level: e.level,
+        message: e.message,
+        reason: e.reason,
+      });
+    }) ?? (() => undefined);
+  const offTransitions = opts.bus.on('sessions.transition', (t) => {
+    if (t.to !== 'idle' && t.to !== 'working') return;
+    const session = opts.store.sessions.get(t.sessionId);
+    fire({ event: t.to === 'idle' ? 'agent_idle' : 'agent_working', session: { id: t.sessionId, name: session?.name ?? t.sessionId, state: t.to }, reason: t.reason ?? null });
+  });
+  let lastVersion = opts.config.snapshot()?.version ?? null;
+  const offConfig = opts.bus.on('config.changed', (status) => {
+    const version = status.version ?? null;
+    if (version === null || version === lastVersion) return;
+    lastVersion = version;
+    fire({ event: 'config_applied', version, message: `config ${version} applied` });
+  });
   const userError = <T>(fn: () => T): T => {
     try {
       return fn();
@@ -89,8 +121,12 @@ export async function setupWorkflows(opts: {
       'workflows.start': (p) => userError(() => ({ runId: engine.run(p.name, p.input, 'api') })),
       'workflows.cancel': (p) => userError(() => (engine.cancel(p.id), { ok: true as const })),
     },
+    routes: workflowTriggerRoutes({ engine, config: () => opts.config.snapshot(), log }),
     stop: async () => {
       off();
+      offAttention();
+      offTransitions();
+      offConfig();
       await stopEngine();
     },
   };

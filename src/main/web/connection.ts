@@ -27,6 +27,8 @@ export class RpcConnection {
   private readonly waiting: string[] = [];
   private paused = false;
   private closed = false;
+  /** The events this client asked for (events.subscribe); null: every event. */
+  private subscribed: ReadonlySet<string> | null = null;
   private readonly gone: Array<() => void> = [];
   private readonly log: Logger;
 
@@ -46,10 +48,18 @@ export class RpcConnection {
         if (this.closed) fn();
         else this.gone.push(fn);
       },
+      subscribe: (events) => {
+        this.subscribed = new Set(events);
+      },
     };
     ws.on('message', (data, isBinary) => this.onMessage(isBinary ? null : data.toString()));
     ws.on('close', () => this.close());
     ws.on('error', (err) => this.log.warn('websocket error', { error: err }));
+  }
+
+  /** Whether this client wants an event pushed to every client (its subscription, if it made one). */
+  wants(event: string): boolean {
+    return this.subscribed === null || this.subscribed.has(event);
   }
 
   /** An event for every client: skipped while this one is too far behind. */

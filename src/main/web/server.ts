@@ -34,7 +34,7 @@ export interface HttpReply {
 
 /** Extra token-guarded HTTP routes (query service, routing service, metrics). */
 export interface HttpRoute {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** It changes something (types into an agent, queues work): refused by a --read-only console, like such commands. */
   changes?: boolean;
   /** Returns route params when the path matches, else null. */
@@ -146,7 +146,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       if (route.changes && opts.readOnly) {
         return send(res, 403, { error: `${req.method} ${pathname.slice(0, 200)} changes something, and this console is read-only (started with --read-only)` });
       }
-      const body = req.method === 'POST' ? await readJsonBody(req, MAX_MESSAGE_BYTES) : undefined;
+      const body = req.method === 'POST' || req.method === 'PUT' ? await readJsonBody(req, MAX_MESSAGE_BYTES) : undefined;
       if (body instanceof BodyTooLarge) {
         // The rest of the body is not read: the connection closes after this reply.
         res.setHeader('connection', 'close');
@@ -191,10 +191,15 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     ws.on('close', () => connections.delete(connection));
   });
 
+  // Each event is serialised once, and only when a client wants it (a 100-session list
+  // nobody subscribed to costs nothing).
   const stopEvents = opts.bus.onAny((event, payload) => {
-    if (connections.size === 0) return;
-    const frame = notification(event, payload);
-    for (const connection of connections) connection.push(frame);
+    let frame: string | null = null;
+    for (const connection of connections) {
+      if (!connection.wants(event)) continue;
+      frame ??= notification(event, payload);
+      connection.push(frame);
+    }
   });
 
   await new Promise<void>((resolve, reject) => {

@@ -85,9 +85,9 @@ export class WorkflowEngine {
   }
 
   /** Records a run and starts it (unless `drive` is false: a running console picks it up). */
-  run(name: string, input: Row = {}, trigger = 'api', opts: { drive?: boolean } = {}): number {
+  run(name: string, input: Row = {}, trigger = 'api', opts: { drive?: boolean; trigger?: Row } = {}): number {
     const drive = opts.drive !== false;
-    const runId = recordRun(this.runs, this.options.deps.config(), name, input, trigger, drive ? process.pid : null);
+    const runId = recordRun(this.runs, this.options.deps.config(), name, input, trigger, drive ? process.pid : null, opts.trigger);
     this.options.deps.logger.info('workflow run started', { runId, workflow: name, trigger });
     this.changed(runId);
     if (drive) this.drive(runId);
@@ -169,7 +169,7 @@ export class WorkflowEngine {
       deps.logger.info('workflow run continues with the definition it started with', { runId, startedWith: context.config_version, now: deps.config().version });
     }
     const definition = context.definition;
-    const exec = new RunExecution(deps, this.runs, this.functions, runId, run.input, signal);
+    const exec = new RunExecution(deps, this.runs, this.functions, runId, run.input, signal, context.trigger ?? { type: run.trigger });
     const nextAttempt = new Map<string, number>();
     const reassigned = new Set<string>();
     for (let i = 0; i < definition.steps.length; ) {
@@ -259,10 +259,10 @@ export class WorkflowEngine {
  * Stores a new run with the definition and config version it starts with. With no
  * owner, the next engine scan (the console's) claims and drives it: the CLI uses this.
  */
-export function recordRun(runs: RunStore, config: ConfigSnapshot, name: string, input: Row, trigger: string, owner: number | null): number {
+export function recordRun(runs: RunStore, config: ConfigSnapshot, name: string, input: Row, trigger: string, owner: number | null, triggerData?: Row): number {
   const definition = config.workflows.workflows[name];
   if (!definition) throw new WorkflowNotFoundError(name, Object.keys(config.workflows.workflows));
-  const context: RunContext & { owner: number | null } = { config_version: config.version, definition, owner };
+  const context: RunContext & { owner: number | null } = { config_version: config.version, definition, owner, trigger: triggerData ?? { type: trigger } };
   return runs.createRun(name, input, trigger, context);
 }
 

@@ -72,8 +72,10 @@ function root(ref: Reference, r: Resolver): unknown {
       return stepsView(r);
     case 'config':
       return configView(r.config);
+    case 'trigger':
+      return r.scope.trigger;
     default:
-      throw new WorkflowReferenceError(ref.text, `unknown scope "${ref.scope}"; references start with steps, config, input or query`);
+      throw new WorkflowReferenceError(ref.text, `unknown scope "${ref.scope}"; references start with steps, config, input, query or trigger`);
   }
 }
 

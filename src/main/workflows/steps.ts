@@ -31,8 +31,9 @@ export class RunExecution {
     readonly runId: number,
     input: Row,
     readonly signal: AbortSignal,
+    trigger: Row = {},
   ) {
-    this.scope = { runId, input, steps: {}, query: null, rows: {} };
+    this.scope = { runId, input, steps: {}, query: null, rows: {}, trigger };
   }
 
   resolver(): Resolver {

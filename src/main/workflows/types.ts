@@ -79,6 +79,12 @@ export interface RunScope {
   query: Row | null;
   /** Which `database` step wrote which row: `${steps.X.field}` reads that row as it is now. */
   rows: Record<string, { table: string; id: number }>;
+  /**
+   * What started the run, as `${trigger.…}`: `type` (api, event, manual); for api the
+   * `endpoint`, `method`, request `body` and `query` (URL parameters); for event the
+   * `event` and its `session`, `task`, `level`, `message`, `reason`.
+   */
+  trigger: Row;
 }
 
 /** What a function handler gets besides its input. */
@@ -110,6 +116,8 @@ export type FunctionRegistry = ReadonlyMap<string, FunctionHandler>;
 export interface RunContext {
   config_version: string;
   definition: Workflow;
+  /** `${trigger.…}` (stored so a resumed run sees what started it). */
+  trigger?: Row;
 }
 
 export type { Workflow, WorkflowStep };

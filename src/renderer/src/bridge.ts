@@ -62,6 +62,9 @@ export function createWebBridge(url: string, token: string | null): WebBridge {
     ws = new WebSocket(url, token ? ['architect.rpc', `architect.token.${token}`] : ['architect.rpc']);
     ws.onopen = () => {
       delay = RECONNECT_MIN_MS;
+      // The page's subscription first: a new connection would otherwise get every event.
+      subscribed = '';
+      sendSubscription();
       setState('open');
       while (queue.length) ws?.send(queue.shift() as string);
     };
@@ -111,11 +114,35 @@ export function createWebBridge(url: string, token: string | null): WebBridge {
       else queue.push(frame);
     });
 
+  // Subscriptions per page: the server pushes only the events something on the page
+  // listens to (sent again whenever that set changes, once per turn).
+  let subscribed = '';
+  let subscriptionScheduled = false;
+  const sendSubscription = (): void => {
+    const events = [...listeners.entries()].filter(([, set]) => set.size > 0).map(([e]) => e).sort();
+    const key = events.join(',');
+    if (key === subscribed || ws?.readyState !== WebSocket.OPEN) return;
+    subscribed = key;
+    ws.send(JSON.stringify({ jsonrpc: '2.0', method: 'events.subscribe', params: { events } }));
+  };
+  const subscriptionChanged = (): void => {
+    if (subscriptionScheduled) return;
+    subscriptionScheduled = true;
+    queueMicrotask(() => {
+      subscriptionScheduled = false;
+      sendSubscription();
+    });
+  };
+
   const api = buildArchitectApi(invoke, (event, listener) => {
     let set = listeners.get(event);
     if (!set) listeners.set(event, (set = new Set()));
     set.add(listener);
-    return () => set.delete(listener);
+    subscriptionChanged();
+    return () => {
+      set.delete(listener);
+      subscriptionChanged();
+    };
   });
   return {
     api,

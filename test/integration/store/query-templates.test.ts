@@ -118,6 +118,17 @@ const CASES: Record<string, Case> = {
       expect(rows.reduce((n, r) => n + (r.total as number), 0)).toBeGreaterThan(0);
     },
   },
+  completed_per_hour: {
+    params: {},
+    index: ['PRIMARY KEY'],
+    check: (rows) => {
+      const since = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000 - 23 * 3_600_000).toISOString().replace('T', ' ').slice(0, 16);
+      for (const r of rows) {
+        expect(r.completed).toBe(count((t) => t.status === 'completed' && t.completed_at !== null && `${t.completed_at.slice(0, 13)}:00` === r.hour));
+      }
+      expect(rows.reduce((n, r) => n + (r.completed as number), 0)).toBe(count((t) => t.status === 'completed' && t.completed_at !== null && t.completed_at.slice(0, 16) >= since));
+    },
+  },
   session_workload: {
     params: {},
     index: ['idx_tasks_created', 'idx_tasks_assigned_to'],

@@ -94,4 +94,9 @@ describe('a task reaches an idle agent from every way in, with the console runni
     expect(done.assignedTo).toBe(WORKER);
     expect(promptsTyped()).toEqual(['cli: fix the login crash', prompt]);
   }, LIMIT_MS * 2);
+
+  it('gets the same priority either way: the bug_fix rule\'s (routing_rules.yaml)', () => {
+    expect(fromCli.priority).toBe(9);
+    expect(fromApi.priority).toBe(fromCli.priority);
+  });
 });

@@ -35,8 +35,10 @@ export function cliVersion(cliRoot: string, agent: RealAgent): string {
  * Writes HOME and project folders under `root` and returns how to start `agent`.
  * `trusted: false` leaves the project untrusted, so the CLI opens on its trust dialog.
  */
-export function prepareAgent(agent: RealAgent, cliRoot: string, stubUrl: string, root: string, opts: { trusted?: boolean } = {}): AgentLaunch {
+export function prepareAgent(agent: RealAgent, cliRoot: string, stubUrl: string, root: string, opts: { trusted?: boolean; retries?: number } = {}): AgentLaunch {
   const trusted = opts.trusted ?? true;
+  // Retries hide the error screens behind back-off; a test of the retry screen asks for some.
+  const retries = String(opts.retries ?? 0);
   const home = path.join(root, `${agent}-home`);
   const cwd = path.join(root, 'project1');
   fs.mkdirSync(home, { recursive: true });
@@ -60,8 +62,7 @@ export function prepareAgent(agent: RealAgent, cliRoot: string, stubUrl: string,
       agent, version, cwd, argv: [bin],
       env: {
         ...common, ANTHROPIC_BASE_URL: stubUrl, ANTHROPIC_API_KEY: key,
-        // Retries would hide the error screens behind minutes of back-off.
-        CLAUDE_CODE_MAX_RETRIES: '0', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+        CLAUDE_CODE_MAX_RETRIES: retries, CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
         DISABLE_AUTOUPDATER: '1', DISABLE_TELEMETRY: '1', DISABLE_ERROR_REPORTING: '1',
       },
     };
@@ -82,9 +83,8 @@ export function prepareAgent(agent: RealAgent, cliRoot: string, stubUrl: string,
       'wire_api = "responses"',
       'env_key = "ARCHITECT_STUB_KEY"',
       'requires_openai_auth = false',
-      // Retries would hide the error screens behind back-off.
-      'request_max_retries = 0',
-      'stream_max_retries = 0',
+      `request_max_retries = ${retries}`,
+      `stream_max_retries = ${retries}`,
       '',
       ...(trusted ? [`[projects.${JSON.stringify(cwd)}]`, 'trust_level = "trusted"', ''] : []),
     ].join('\n'));

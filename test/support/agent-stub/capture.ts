@@ -38,11 +38,73 @@ const ERRORS: Record<RealAgent, Array<[string, string]>> = {
   gemini: [['ERR401', 'error-auth']],
 };
 
+/**
+ * Round 2 (issue 15): errors that end a turn, retries, usage limits. Each step types
+ * a marker prompt, waits for what the screen must show, and saves it; `keys` are
+ * pressed after saving (to leave a dialog), `then` names a second capture after them.
+ */
+interface ErrorStep {
+  marker: string;
+  name: string;
+  /** What the saved screen must show (the capture waits for it). */
+  shows: RegExp;
+  keys?: string[];
+  then?: { name: string; shows: RegExp };
+}
+const ERROR_STEPS: Record<RealAgent, Array<{ retries: number; oauth?: boolean; steps: ErrorStep[] }>> = {
+  claude: [
+    {
+      retries: 2,
+      steps: [
+        { marker: 'ERRBILL', name: 'error-billing', shows: /Credit balance too low[\s\S]*\n❯\s*\n/ },
+        { marker: 'ERR400', name: 'error-invalid-request', shows: /API Error: 400[\s\S]*\n❯\s*\n/ },
+        { marker: 'ERRCTX', name: 'error-context', shows: /Context limit reached[\s\S]*\n❯\s*\n/ },
+        { marker: 'FLAKY', name: 'working-retrying', shows: /Retrying in/ },
+        { marker: 'ERR529', name: 'error-overloaded', shows: /API Error: 529[\s\S]*\n❯\s*\n/ },
+      ],
+    },
+    {
+      // A subscription (OAuth) login is what gets the usage-limit screen with its reset time.
+      retries: 0,
+      oauth: true,
+      steps: [{ marker: 'LIMIT', name: 'limit-dialog', shows: /Stop and wait for limit to reset/, keys: ['Enter'], then: { name: 'limit', shows: /resets[\s\S]*\n❯\s*\n[\s\S]*for shortcuts/ } }],
+    },
+  ],
+  codex: [
+    {
+      retries: 0,
+      steps: [
+        { marker: 'ERRBILL', name: 'error-billing', shows: /■ Quota exceeded/ },
+        { marker: 'ERR400', name: 'error-invalid-request', shows: /■ \{"error"/ },
+        { marker: 'ERRCTX', name: 'error-context', shows: /■ Codex ran out of room/ },
+        { marker: 'ERR529', name: 'error-overloaded', shows: /■ Selected model is at capacity/ },
+        { marker: 'LIMIT', name: 'limit', shows: /■ You’ve hit your usage limit[\s\S]*try again at/ },
+      ],
+    },
+  ],
+  gemini: [
+    {
+      retries: 0,
+      steps: [
+        { marker: 'ERRBILL', name: 'error-billing', shows: /PERMISSION_DENIED[\s\S]*Type your message/ },
+        { marker: 'ERR400', name: 'error-invalid-request', shows: /Request contains an invalid\s+argument[\s\S]*Type your message/ },
+        { marker: 'ERRCTX', name: 'error-context', shows: /The input token count[\s\S]*Type your message/ },
+        { marker: 'LIMIT', name: 'limit-dialog', shows: /Access resets at[\s\S]*Keep trying/, keys: ['2'], then: { name: 'limit', shows: /Type your message/ } },
+      ],
+    },
+  ],
+};
+
 const args = process.argv.slice(2);
 const cliRoot = args.find((a) => a.startsWith('/')) ?? process.env.ARCHITECT_AGENT_CLIS ?? '/root/.cache/architect-agents';
-const agents = REAL_AGENTS.filter((a) => args.length === 0 || args.includes(a) || args.every((x) => x.startsWith('/')));
+const agents = REAL_AGENTS.filter((a) => args.includes(a) || args.every((x) => x.startsWith('/') || x.startsWith('--')));
 
+const round2 = args.includes('--round2');
 for (const agent of agents) {
+  if (round2) {
+    await captureErrors(agent);
+    continue;
+  }
   await captureAgent(agent);
   // Codex 0.169 asks about trust only inside a git repository: its trust screen stays synthetic.
   if (agent !== 'codex') await captureTrust(agent);
@@ -124,4 +186,50 @@ async function captureAgent(agent: RealAgent): Promise<void> {
     await stub.close();
     fs.rmSync(ROOT, { recursive: true, force: true });
   }
+}
+
+async function captureErrors(agent: RealAgent): Promise<void> {
+  for (const run of ERROR_STEPS[agent]) {
+    fs.rmSync(ROOT, { recursive: true, force: true });
+    const stub = await startModelStub({ slowMs: SLOW_MS, flakyFailures: 2 });
+    const tmux = new AgentTmux();
+    try {
+      const launch = prepareAgent(agent, cliRoot, stub.url, ROOT, { retries: run.retries });
+      if (run.oauth) {
+        delete launch.env.ANTHROPIC_API_KEY;
+        launch.env.CLAUDE_CODE_OAUTH_TOKEN = 'sk-ant-oat01-architect-stub-token';
+      }
+      const pane = await tmux.start(agent, launch);
+      const save = (state: string) => saveScreen(tmux, pane, `${agent}-${launch.version}-${state}-captured`);
+      await tmux.waitFor(pane, 'the input prompt', (s) => READY[agent].test(s.text), 60_000);
+      await sleep(2000);
+      for (const step of run.steps) {
+        await tmux.type(pane, `${step.marker} summarise the project`);
+        await tmux.waitFor(pane, `${step.name}: ${step.shows}`, (s) => step.shows.test(after(s.text, step.marker)), 60_000);
+        await sleep(800); // the redraw settles
+        await save(step.name);
+        if (step.keys) {
+          await tmux.keys(pane, ...step.keys);
+          if (step.then) {
+            const then = step.then;
+            await tmux.waitFor(pane, `${then.name}: ${then.shows}`, (s) => then.shows.test(after(s.text, step.marker)), 30_000);
+            await sleep(1500);
+            await save(then.name);
+          }
+        }
+        // The next prompt must not be typed into a retry in progress.
+        await tmux.waitFor(pane, 'the prompt back', (s) => !/Retrying in|esc to interrupt|esc to cancel/.test(s.text), 60_000);
+      }
+    } finally {
+      await tmux.stop();
+      await stub.close();
+      fs.rmSync(ROOT, { recursive: true, force: true });
+    }
+  }
+}
+
+/** The screen after the prompt that typed `marker` (Codex repeats the thread's first prompt in its footer). */
+function after(text: string, marker: string): string {
+  const at = text.indexOf(`${marker} summarise`);
+  return at < 0 ? '' : text.slice(at);
 }

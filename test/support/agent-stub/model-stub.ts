@@ -13,6 +13,11 @@ import type { AddressInfo } from 'node:net';
  *   TOOL    ask to run a shell command (the CLI shows its approval dialog)
  *   ASK     ask the user a multiple-choice question (Claude Code; Codex in Plan mode; Gemini CLI's ask_user)
  *   ERR401 / ERR429 / ERR500   answer with that HTTP status (error screens)
+ *   ERR400 (invalid request), ERR529 (overloaded), ERRBILL (credit balance / billing),
+ *   ERRCTX (context too long): each vendor's own error body for it
+ *   LIMIT   a usage limit with its reset time LIMIT_RESET_S ahead, as each vendor sends it
+ *   FLAKY   overloaded for the first `flakyFailures` requests of that prompt, then a reply
+ *           (an agent that retries shows its retry)
  *   anything else, or a tool result: reply at once with REPLY_TEXT.
  * Only the agent's main conversation (a request that offers tools) is steered; side
  * requests (session titles, routing, next-speaker checks) always get a plain answer,
@@ -38,16 +43,22 @@ export interface ModelStub {
   close(): Promise<void>;
 }
 
-type Marker = 'SLOW' | 'TOOL' | 'ASK' | 'ERR401' | 'ERR429' | 'ERR500';
-const MARKER = /\b(SLOW|TOOL|ASK|ERR401|ERR429|ERR500)\b/;
+type Marker = 'SLOW' | 'TOOL' | 'ASK' | ErrorMarker | 'FLAKY';
+/** Errors the stub answers with (see sendError): HTTP status codes and named kinds. */
+type ErrorMarker = 'ERR401' | 'ERR429' | 'ERR500' | 'ERR400' | 'ERR529' | 'ERRBILL' | 'ERRCTX' | 'LIMIT';
+const MARKER = /\b(SLOW|TOOL|ASK|ERR401|ERR429|ERR500|ERR400|ERR529|ERRBILL|ERRCTX|LIMIT|FLAKY)\b/;
+/** LIMIT's reset: this long after the request (whole minutes, so the printed time is exact). */
+export const LIMIT_RESET_S = 2 * 3600;
 const QUESTION = 'Which folder should I clean?';
 const CHOICES = [
   { label: 'build-output', description: 'The build output of the last run.' },
   { label: 'dist', description: 'The packaged application.' },
 ];
 
-export async function startModelStub(opts: { slowMs?: number } = {}): Promise<ModelStub> {
+export async function startModelStub(opts: { slowMs?: number; flakyFailures?: number } = {}): Promise<ModelStub> {
   const slowMs = opts.slowMs ?? 6000;
+  const flakyFailures = opts.flakyFailures ?? 2;
+  const flaky = new Map<string, number>();
   const requests: StubRequest[] = [];
   const open = new Set<http.ServerResponse>();
   const server = http.createServer((req, res) => {
@@ -61,7 +72,14 @@ export async function startModelStub(opts: { slowMs?: number } = {}): Promise<Mo
       const marker = markerOf(req.url ?? '', json);
       requests.push({ method: req.method ?? '', url: req.url ?? '', marker });
       if (process.env.ARCHITECT_STUB_LOG) fs.appendFileSync(process.env.ARCHITECT_STUB_LOG, `${req.method} ${req.url}\n${body}\n\n`);
-      route(req.url ?? '', json, marker, res, slowMs).catch(() => res.destroy());
+      let effective = marker;
+      if (marker === 'FLAKY') {
+        const key = lastUserText(req.url ?? '', json) ?? '';
+        const n = flaky.get(key) ?? 0;
+        flaky.set(key, n + 1);
+        effective = n < flakyFailures ? 'ERR529' : null;
+      }
+      route(req.url ?? '', json, effective, res, slowMs).catch(() => res.destroy());
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -93,7 +111,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function route(url: string, body: Json, marker: Marker | null, res: http.ServerResponse, slowMs: number): Promise<void> {
   const path = url.split('?')[0] ?? '';
-  if (marker?.startsWith('ERR')) return sendError(path, Number(marker.slice(3)), res);
+  if (marker?.startsWith('ERR') || marker === 'LIMIT') return sendError(path, marker as ErrorMarker, res);
   if (path.endsWith('/messages/count_tokens')) return sendJson(res, { input_tokens: 100 });
   if (path.endsWith('/messages')) return anthropic(body, marker, res, slowMs);
   if (path.endsWith('/responses')) return openai(marker, res, slowMs, toolName(body));
@@ -262,19 +280,70 @@ function geminiSide(body: Json, res: http.ServerResponse): void {
 
 // ---- errors and plumbing -------------------------------------------------------------
 
-function sendError(path: string, status: number, res: http.ServerResponse): void {
-  const message = status === 401 ? 'invalid x-api-key' : status === 429 ? 'Rate limit exceeded' : 'Internal server error';
-  if (path.includes('GenerateContent') || path.includes(':')) {
-    const googleStatus = status === 401 ? 'UNAUTHENTICATED' : status === 429 ? 'RESOURCE_EXHAUSTED' : 'INTERNAL';
-    const googleMessage = status === 429 ? 'Resource has been exhausted (e.g. check quota).' : message;
-    return sendJson(res, [{ error: { code: status, message: googleMessage, status: googleStatus } }], status);
+interface StubError {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Each vendor's error for a marker, shaped as its API sends it. */
+function sendError(path: string, marker: ErrorMarker, res: http.ServerResponse): void {
+  const resetS = Math.floor(Date.now() / 60_000) * 60 + LIMIT_RESET_S;
+  const e = path.includes('GenerateContent') || path.includes(':') ? googleError(marker, resetS) : path.endsWith('/responses') ? openaiError(marker, resetS) : anthropicError(marker, resetS);
+  res.writeHead(e.status, { 'content-type': 'application/json', ...e.headers });
+  res.end(JSON.stringify(e.body));
+}
+
+function anthropicError(marker: ErrorMarker, resetS: number): StubError {
+  const err = (status: number, type: string, message: string, headers?: Record<string, string>): StubError => ({ status, body: { type: 'error', error: { type, message } }, headers });
+  switch (marker) {
+    case 'ERR401': return err(401, 'authentication_error', 'invalid x-api-key');
+    case 'ERR429': return err(429, 'rate_limit_error', 'Rate limit exceeded');
+    case 'ERR500': return err(500, 'api_error', 'Internal server error');
+    case 'ERR400': return err(400, 'invalid_request_error', 'messages.1.content.0.type: Expected `text`, got `image_url`');
+    case 'ERR529': return err(529, 'overloaded_error', 'Overloaded', { 'retry-after': '2' });
+    case 'ERRBILL': return err(400, 'invalid_request_error', 'Your credit balance is too low to access the Anthropic API. Please go to Plans & Billing to upgrade or purchase credits.');
+    case 'ERRCTX': return err(400, 'invalid_request_error', 'prompt is too long: 212345 tokens > 200000 maximum');
+    case 'LIMIT': return err(429, 'rate_limit_error', 'This request would exceed your account\'s rate limit. Please try again later.', {
+      'anthropic-ratelimit-unified-status': 'rejected',
+      'anthropic-ratelimit-unified-reset': String(resetS),
+      'anthropic-ratelimit-unified-representative-claim': 'five_hour',
+    });
   }
-  if (path.endsWith('/responses')) {
-    const type = status === 401 ? 'invalid_api_key' : status === 429 ? 'rate_limit_exceeded' : 'server_error';
-    return sendJson(res, { error: { message, type, code: type } }, status);
+}
+
+function openaiError(marker: ErrorMarker, resetS: number): StubError {
+  const err = (status: number, type: string, message: string, extra: Record<string, unknown> = {}): StubError => ({ status, body: { error: { message, type, code: type, ...extra } } });
+  switch (marker) {
+    case 'ERR401': return err(401, 'invalid_api_key', 'invalid x-api-key');
+    case 'ERR429': return err(429, 'rate_limit_exceeded', 'Rate limit exceeded');
+    case 'ERR500': return err(500, 'server_error', 'Internal server error');
+    case 'ERR400': return err(400, 'invalid_request_error', "Invalid 'input[1].content': expected an array of content parts.");
+    case 'ERR529': return err(503, 'server_is_overloaded', 'The server is overloaded or not ready yet.');
+    case 'ERRBILL': return err(429, 'insufficient_quota', 'You exceeded your current quota, please check your plan and billing details.');
+    case 'ERRCTX': return err(400, 'context_length_exceeded', 'Your input exceeds the context window of this model. Please adjust your input and try again.');
+    case 'LIMIT': return err(429, 'usage_limit_reached', 'The usage limit has been reached', { plan_type: 'plus', resets_at: resetS, resets_in_seconds: resetS - Math.floor(Date.now() / 1000) });
   }
-  const type = status === 401 ? 'authentication_error' : status === 429 ? 'rate_limit_error' : 'api_error';
-  sendJson(res, { type: 'error', error: { type, message } }, status);
+}
+
+function googleError(marker: ErrorMarker, resetS: number): StubError {
+  const err = (code: number, status: string, message: string, details: unknown[] = []): StubError => ({ status: code, body: [{ error: { code, message, status, details } }] });
+  switch (marker) {
+    case 'ERR401': return err(401, 'UNAUTHENTICATED', 'invalid x-api-key');
+    case 'ERR429': return err(429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).');
+    case 'ERR500': return err(500, 'INTERNAL', 'Internal server error');
+    case 'ERR400': return err(400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.');
+    case 'ERR529': return err(503, 'UNAVAILABLE', 'The model is overloaded. Please try again later.');
+    case 'ERRBILL': return err(403, 'PERMISSION_DENIED', 'Your project has been denied access. Please contact support. Billing account not active.');
+    case 'ERRCTX': return err(400, 'INVALID_ARGUMENT', 'The input token count (1234567) exceeds the maximum number of tokens allowed (1048576).');
+    case 'LIMIT': {
+      const s = resetS - Math.floor(Date.now() / 1000);
+      return err(429, 'RESOURCE_EXHAUSTED', `You exceeded your current quota, please check your plan and billing details. Please retry in ${s}s.`, [
+        { '@type': 'type.googleapis.com/google.rpc.QuotaFailure', violations: [{ quotaMetric: 'generativelanguage.googleapis.com/generate_content_free_tier_requests', quotaId: 'GenerateRequestsPerMinutePerProjectPerModel-FreeTier' }] },
+        { '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: `${s}s` },
+      ]);
+    }
+  }
 }
 
 function sendJson(res: http.ServerResponse, value: unknown, status = 200): void {

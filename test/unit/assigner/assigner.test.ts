@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Session } from '../../../src/shared/api.js';
 import { Assigner, type Deliver } from '../../../src/main/assigner/assigner.js';
 import { explainTask } from '../../../src/main/assigner/explain.js';
-import { MIN_ROUND_WINDOW, WINDOW_GROWTH, planRound, roundWindow } from '../../../src/main/assigner/dry-run.js';
+import { MIN_ROUND_WINDOW, WINDOW_GROWTH, planRound, roundWindow } from '../../../src/main/assigner/round-plan.js';
 import { RoutingFile } from '../../../src/main/config/schemas/routing.js';
 import { TaskQueue } from '../../../src/main/store/task-queue.js';
 import type { Store } from '../../../src/main/store/store.js';

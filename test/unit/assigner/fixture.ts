@@ -43,6 +43,7 @@ export function session(name: string, state: SessionState = 'idle', agent = 'cla
     excluded: false,
     currentTaskId: null,
   lastLine: null,
+  detail: null,
   };
 }
 

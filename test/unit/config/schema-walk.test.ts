@@ -105,15 +105,10 @@ const READ_IN: Record<string, { file: string; access: RegExp }> = {
  */
 const NOT_YET: Record<string, string> = {
   'routing_rules.environment_routing.*.merge_via_pr': 'routing: the assigner and workflow honour merge_via_pr',
-  'workflows.workflows.*.trigger.endpoint': 'workflows: api triggers served',
-  'workflows.workflows.*.trigger.method': 'workflows: api triggers served',
-  'workflows.workflows.*.trigger.event': 'workflows: event triggers',
 };
 
 /** Enum values the schemas accept that no code handles (by its quoted literal), with the part that fixes each. */
 const ENUM_NOT_YET: Record<string, string> = {
-  'workflows.workflows.*.trigger.method=PUT': 'workflows: api triggers served',
-  'workflows.workflows.*.trigger.type=event': 'workflows: event triggers',
 };
 
 /** Enum values that need no handling code. */

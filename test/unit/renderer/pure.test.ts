@@ -103,9 +103,16 @@ describe('state timeline', () => {
 describe('charts and tables', () => {
   it('counts completions per hour, newest hour last', () => {
     const now = Date.parse('2026-11-25T16:30:00Z');
-    const at = (iso: string) => ({ completedAt: iso });
-    const buckets = completedPerHour([at('2026-11-25T16:10:00Z'), at('2026-11-25T15:45:00Z'), at('2026-11-25T15:31:00Z'), at('2026-11-20T10:00:00Z')], now, 4);
-    expect(buckets).toEqual([0, 0, 2, 1]);
+    // completed_per_hour's rows: UTC clock hours; one too old, one in the future, one not a time.
+    const rows = [
+      { hour: '2026-11-25 16:00', completed: 1 },
+      { hour: '2026-11-25 15:00', completed: 2 },
+      { hour: '2026-11-25 13:00', completed: 4 },
+      { hour: '2026-11-20 10:00', completed: 9 },
+      { hour: '2026-11-25 17:00', completed: 9 },
+      { hour: 'nonsense', completed: 9 },
+    ];
+    expect(completedPerHour(rows, now, 4)).toEqual([4, 0, 2, 1]);
   });
 
   it('maps table_configs fields (snake_case) onto rows (camelCase)', () => {

@@ -8,6 +8,10 @@ interface Case {
   /** The rule that must decide (null for unknown). */
   rule: string | null;
   reason?: string;
+  /** Text the message must contain (errors, limits, retries). */
+  message?: string;
+  /** The reset time as printed (limits). */
+  resets?: string;
 }
 
 // Every fixture under test/fixtures/screens, with what it must read as. Real captures
@@ -20,7 +24,7 @@ const CASES: Record<string, Case> = {
   'claude-2.1.197-working': { agent: 'claude', state: 'working', rule: 'claude-footer-interrupt' },
   'synthetic-claude-api-error': { agent: 'claude', state: 'error', rule: 'claude-api-error', reason: 'api_error' },
   'synthetic-claude-login': { agent: 'claude', state: 'error', rule: 'claude-login', reason: 'auth' },
-  'synthetic-claude-usage-limit': { agent: 'claude', state: 'error', rule: 'claude-usage-limit', reason: 'rate_limit' },
+  'synthetic-claude-usage-limit': { agent: 'claude', state: 'error', rule: 'claude-usage-limit', reason: 'limit' },
   'synthetic-claude-offline': { agent: 'claude', state: 'error', rule: 'claude-offline' },
   'synthetic-claude-trust': { agent: 'claude', state: 'waiting', rule: 'claude-trust', reason: 'trust' },
   'synthetic-claude-question': { agent: 'claude', state: 'waiting', rule: 'claude-question', reason: 'question' },
@@ -37,7 +41,7 @@ const CASES: Record<string, Case> = {
   'claude-2.1.197-question-captured': { agent: 'claude', state: 'waiting', rule: 'claude-question', reason: 'question' },
   'claude-2.1.197-trust-captured': { agent: 'claude', state: 'waiting', rule: 'claude-trust', reason: 'trust' },
   'claude-2.1.197-error-auth-captured': { agent: 'claude', state: 'error', rule: 'claude-login', reason: 'auth' },
-  'claude-2.1.197-error-rate-limit-captured': { agent: 'claude', state: 'error', rule: 'claude-usage-limit', reason: 'rate_limit' },
+  'claude-2.1.197-error-rate-limit-captured': { agent: 'claude', state: 'error', rule: 'claude-usage-limit', reason: 'limit' },
   'claude-2.1.197-error-server-captured': { agent: 'claude', state: 'error', rule: 'claude-api-error', reason: 'api_error' },
   'claude-2.1.197-working-after-error-captured': { agent: 'claude', state: 'working', rule: 'claude-footer-interrupt' },
   'claude-2.1.197-idle-after-error-captured': { agent: 'claude', state: 'idle', rule: 'claude-prompt' },
@@ -45,7 +49,7 @@ const CASES: Record<string, Case> = {
   'codex-0.169.0-idle': { agent: 'codex', state: 'idle', rule: 'codex-prompt' },
   'codex-0.169.0-signin': { agent: 'codex', state: 'waiting', rule: 'codex-signin', reason: 'login' },
   'codex-0.169.0-working': { agent: 'codex', state: 'working', rule: 'codex-working-line' },
-  'synthetic-codex-usage-limit': { agent: 'codex', state: 'error', rule: 'codex-usage-limit', reason: 'rate_limit' },
+  'synthetic-codex-usage-limit': { agent: 'codex', state: 'error', rule: 'codex-usage-limit', reason: 'limit' },
   'synthetic-codex-trust': { agent: 'codex', state: 'waiting', rule: 'codex-trust', reason: 'trust' },
   'synthetic-codex-question': { agent: 'codex', state: 'waiting', rule: 'codex-question', reason: 'question' },
   'lookalike-codex-footers-only': { agent: 'codex', state: 'unknown', rule: null },
@@ -55,7 +59,7 @@ const CASES: Record<string, Case> = {
   'codex-0.169.0-approval-captured': { agent: 'codex', state: 'waiting', rule: 'codex-run-command', reason: 'approval' },
   'codex-0.169.0-after-interrupt-captured': { agent: 'codex', state: 'idle', rule: 'codex-prompt' },
   'codex-0.169.0-error-auth-captured': { agent: 'codex', state: 'error', rule: 'codex-auth-error', reason: 'auth' },
-  'codex-0.169.0-error-rate-limit-captured': { agent: 'codex', state: 'error', rule: 'codex-usage-limit', reason: 'rate_limit' },
+  'codex-0.169.0-error-rate-limit-captured': { agent: 'codex', state: 'error', rule: 'codex-usage-limit', reason: 'limit' },
   'codex-0.169.0-error-server-captured': { agent: 'codex', state: 'error', rule: 'codex-api-error', reason: 'api_error' },
   'codex-0.169.0-working-after-error-captured': { agent: 'codex', state: 'working', rule: 'codex-working-line' },
   'codex-0.169.0-idle-after-error-captured': { agent: 'codex', state: 'idle', rule: 'codex-prompt' },
@@ -63,7 +67,6 @@ const CASES: Record<string, Case> = {
   'gemini-0.61.0-idle': { agent: 'gemini', state: 'idle', rule: 'gemini-prompt' },
   'gemini-0.61.0-trust': { agent: 'gemini', state: 'waiting', rule: 'gemini-trust', reason: 'trust' },
   'gemini-0.61.0-working': { agent: 'gemini', state: 'working', rule: 'gemini-spinner-line' },
-  'synthetic-gemini-quota': { agent: 'gemini', state: 'error', rule: 'gemini-quota', reason: 'rate_limit' },
   'synthetic-gemini-idle-truecolor': { agent: 'gemini', state: 'idle', rule: 'gemini-prompt' },
   'synthetic-gemini-working-truecolor': { agent: 'gemini', state: 'working', rule: 'gemini-spinner-line' },
   'gemini-0.61.0-idle-captured': { agent: 'gemini', state: 'idle', rule: 'gemini-prompt' },
@@ -75,6 +78,25 @@ const CASES: Record<string, Case> = {
   'gemini-0.61.0-working-after-error-captured': { agent: 'gemini', state: 'working', rule: 'gemini-spinner-line' },
   'gemini-0.61.0-idle-after-error-captured': { agent: 'gemini', state: 'idle', rule: 'gemini-prompt' },
   'gemini-0.61.0-trust-captured': { agent: 'gemini', state: 'waiting', rule: 'gemini-trust', reason: 'trust' },
+  // Round 2 (issue 15), captured from the real CLIs through the stub (capture.ts --round2):
+  // errors that end a turn, a retried error, usage limits with their reset time.
+  'claude-2.1.197-error-billing-captured': { agent: 'claude', state: 'error', rule: 'claude-billing', reason: 'billing', message: 'Credit balance too low' },
+  'claude-2.1.197-error-invalid-request-captured': { agent: 'claude', state: 'error', rule: 'claude-api-error', reason: 'api_error', message: 'API Error: 400 messages.1.content.0.type' },
+  'claude-2.1.197-error-context-captured': { agent: 'claude', state: 'error', rule: 'claude-context-limit', reason: 'context_limit', message: 'Context limit reached' },
+  'claude-2.1.197-error-overloaded-captured': { agent: 'claude', state: 'error', rule: 'claude-api-error', reason: 'api_error', message: 'API Error: 529 Overloaded. This is a server-side issue, usually temporary — try again in a moment. If it persists' },
+  'claude-2.1.197-working-retrying-captured': { agent: 'claude', state: 'working', rule: 'claude-retrying', reason: 'retrying', message: 'API error · Retrying in 1s · attempt 1/2' },
+  'claude-2.1.197-limit-captured': { agent: 'claude', state: 'error', rule: 'claude-usage-limit', reason: 'limit', message: "You've hit your session limit", resets: '7:20pm (UTC)' },
+  'claude-2.1.197-limit-dialog-captured': { agent: 'claude', state: 'error', rule: 'claude-usage-limit', reason: 'limit', resets: '7:20pm (UTC)' },
+  'codex-0.171.0-error-billing-captured': { agent: 'codex', state: 'error', rule: 'codex-billing', reason: 'billing', message: 'Quota exceeded. Check your plan and billing details.' },
+  'codex-0.171.0-error-invalid-request-captured': { agent: 'codex', state: 'error', rule: 'codex-api-error', reason: 'api_error', message: "Invalid 'input[1].content': expected an array of content parts." },
+  'codex-0.171.0-error-context-captured': { agent: 'codex', state: 'error', rule: 'codex-context-limit', reason: 'context_limit', message: 'Codex ran out of room' },
+  'codex-0.171.0-error-overloaded-captured': { agent: 'codex', state: 'error', rule: 'codex-api-error', reason: 'api_error', message: 'Selected model is at capacity' },
+  'codex-0.171.0-limit-captured': { agent: 'codex', state: 'error', rule: 'codex-usage-limit', reason: 'limit', message: 'You’ve hit your usage limit', resets: '7:23 PM' },
+  'gemini-0.61.0-error-billing-captured': { agent: 'gemini', state: 'error', rule: 'gemini-api-error', reason: 'api_error', message: 'Your project has been denied access. Please contact support. Billing account not active.' },
+  'gemini-0.61.0-error-invalid-request-captured': { agent: 'gemini', state: 'error', rule: 'gemini-api-error', reason: 'api_error', message: 'Request contains an invalid argument.' },
+  'gemini-0.61.0-error-context-captured': { agent: 'gemini', state: 'error', rule: 'gemini-api-error', reason: 'api_error', message: 'The input token count (1234567) exceeds the maximum' },
+  'gemini-0.61.0-limit-dialog-captured': { agent: 'gemini', state: 'error', rule: 'gemini-limit-dialog', reason: 'limit', message: 'Usage limit reached for all Pro models. Access resets at 7:24 PM UTC.', resets: '7:24 PM UTC' },
+  'gemini-0.61.0-limit-captured': { agent: 'gemini', state: 'error', rule: 'gemini-quota', reason: 'limit', message: 'You exceeded your current quota', resets: '7188s' },
   'synthetic-aider-confirm': { agent: 'aider', state: 'waiting', rule: 'aider-confirm', reason: 'approval' },
   'synthetic-aider-prompt': { agent: 'aider', state: 'idle', rule: 'aider-prompt' },
   'synthetic-ollama-loading': { agent: 'ollama', state: 'working', rule: 'ollama-loading' },
@@ -93,6 +115,10 @@ describe('agents.yaml screen rules against captured screens', () => {
     const result = classify(loadScreen(name), agent!);
     expect({ state: result.state, rule: result.ruleId }).toEqual({ state: expected.state, rule: expected.rule });
     if (expected.reason) expect(result.reason).toBe(expected.reason);
+    if (expected.message) expect(result.message).toContain(expected.message);
+    if (expected.resets) expect(result.resetText).toBe(expected.resets);
+    // Every error says what the agent printed.
+    if (expected.state === 'error') expect(result.message, 'an error carries its message').toBeTruthy();
   });
 
   it('every fixture file has an expectation', () => {

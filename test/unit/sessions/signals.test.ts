@@ -13,6 +13,9 @@ describe('decide (screen and hooks)', () => {
     ['a later screen transition beats the hook', screen('idle', 800), hook('working', 500), 1_000, 'idle', 'idle-rule'],
     ['the screen turning unknown after it does not', screen('unknown', 800), hook('working', 500), 1_000, 'working', 'hook:E'],
     ['a stale hook yields to the screen', screen('idle', 0), hook('working', 500), 500 + HOOK_FRESH_MS, 'idle', 'idle-rule'],
+    // A turn that ends on an error (or a limit) sends a Stop hook too: never idle over the error.
+    ['an error screen beats a later idle (Stop) hook', screen('error', 400), hook('idle', 500), 1_000, 'error', 'error-rule'],
+    ['a later working hook (the next turn) beats an error screen', screen('error', 400), hook('working', 500), 1_000, 'working', 'hook:E'],
     ['a stale hook with no screen is unknown', null, hook('working', 500), 500 + HOOK_FRESH_MS, 'unknown', null],
   ])('%s', (_what, s, h, now, state, ruleId) => {
     const d = decide(s, h, now);

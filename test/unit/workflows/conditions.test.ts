@@ -4,7 +4,7 @@ import { resolveValue, type Resolver } from '../../../src/main/workflows/referen
 import { snapshot } from './harness.js';
 
 function resolver(steps: Record<string, unknown>, query: Record<string, unknown> | null = null): Resolver {
-  return { scope: { runId: 1, input: { n: 3, who: 'dev_worker1' }, steps, query, rows: {} }, config: snapshot({ w: { steps: [{ id: 'a', type: 'wait', seconds: 1 }] } }), readRow: () => null };
+  return { scope: { runId: 1, input: { n: 3, who: 'dev_worker1' }, steps, query, rows: {}, trigger: { type: 'api', body: { title: 'Search' } } }, config: snapshot({ w: { steps: [{ id: 'a', type: 'wait', seconds: 1 }] } }), readRow: () => null };
 }
 
 describe('rewriteSqlIn', () => {

@@ -3,7 +3,7 @@
 // without applying any of them.
 import { parseArgs } from 'node:util';
 import type { RouteDecision, Session } from '../../../shared/api.js';
-import { dryRun } from '../../assigner/dry-run.js';
+import { dryRun } from '../../assigner/round-plan.js';
 import { TaskQueue } from '../../store/task-queue.js';
 import { cliConfig } from '../config.js';
 import { createLogger } from '../../log/logger.js';

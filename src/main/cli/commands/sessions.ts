@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import type { Session } from '../../../shared/api.js';
-import { hooksFilePath } from '../../hooks/events.js';
-import { SessionMonitor } from '../../sessions/monitor.js';
+import { appendHookEvent, hooksFilePath } from '../../hooks/events.js';
+import { OPERATOR_CLEAR, SessionMonitor } from '../../sessions/monitor.js';
 import { watchedServers } from '../../tmux/server.js';
 import { serversToWatch, sshControlDir } from '../../tmux/watched-servers.js';
-import { EXIT_OK, UsageError, type CliCommand, type CliContext } from '../command.js';
+import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
 import { cliConfig } from '../config.js';
 
 /**
@@ -32,28 +32,43 @@ export function parseStrict<T extends Parameters<typeof parseArgs>[0]>(config: T
 }
 
 const USAGE = `Usage: architect sessions [--json] [--watch] [--tmux-socket NAME]… [--no-default-tmux]
+       architect sessions clear SESSION
   Lists every tmux pane of the watched servers (the default one unless --no-default-tmux
   or ARCHITECT_DEFAULT_TMUX=0, plus each --tmux-socket), the agent in it and its state.
-  --json    print the sessions as JSON (one array; with --watch, one JSON line per change)
-  --watch   keep running and print each state change as it happens (Ctrl-C stops)`;
+  --json    print the sessions as JSON (one array). With --watch: JSON lines only, the
+            first {"type":"snapshot","sessions":[…]}, then {"type":"change",…} per change
+  --watch   keep running and print each state change as it happens (Ctrl-C stops)
+  clear     the operator has seen SESSION's error: it reads idle (reason "cleared") until
+            its screen moves on (the next turn, another error). SESSION is a name, an
+            id (server:%12) or a pane id.`;
 
 export const sessionsCommand: CliCommand = {
   name: 'sessions',
-  summary: 'List agent sessions in tmux and their state',
+  summary: 'List agent sessions in tmux and their state; clear an error',
   usage: USAGE,
   async run(args, ctx) {
     const { values, positionals } = parseStrict({ args, options: { json: { type: 'boolean' }, watch: { type: 'boolean' } }, allowPositionals: true }, USAGE);
+    if (positionals[0] === 'clear') return clearError(positionals.slice(1), ctx);
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"\n${USAGE}`);
     const json = Boolean(values.json) || ctx.globals.json;
     const monitor = cliMonitor(ctx);
     const stop = await monitor.start();
     try {
       const sessions = monitor.list();
-      ctx.stdout.write(json && !values.watch ? JSON.stringify(sessions, null, 2) + '\n' : formatTable(sessions));
-      if (!values.watch) return EXIT_OK;
-      const unsubscribe = monitor.onChange((_all, transitions) => {
+      if (!values.watch) {
+        ctx.stdout.write(json ? JSON.stringify(sessions, null, 2) + '\n' : formatTable(sessions));
+        return EXIT_OK;
+      }
+      // Scripts read --watch --json line by line: every line is one JSON object.
+      ctx.stdout.write(json ? JSON.stringify({ type: 'snapshot', at: new Date().toISOString(), sessions }) + '\n' : formatTable(sessions));
+      const unsubscribe = monitor.onChange((all, transitions) => {
         for (const t of transitions) {
-          ctx.stdout.write(json ? JSON.stringify(t) + '\n' : `${t.at.slice(11, 23)}  ${t.sessionId.padEnd(20)} ${t.name.padEnd(18)} ${t.agent.padEnd(8)} ${t.from} → ${t.to}${t.reason ? `  (${t.reason})` : ''}\n`);
+          const session = all.find((x) => x.id === t.sessionId) ?? null;
+          ctx.stdout.write(
+            json
+              ? JSON.stringify({ type: 'change', ...t, detail: session?.detail ?? null, session }) + '\n'
+              : `${t.at.slice(11, 23)}  ${t.sessionId.padEnd(20)} ${t.name.padEnd(18)} ${t.agent.padEnd(8)} ${t.from} → ${t.to}${t.reason ? `  (${t.reason})` : ''}${session?.detail?.message && session.state === t.to ? `  ${session.detail.message}` : ''}\n`,
+          );
         }
       });
       await ctx.interrupted;
@@ -64,6 +79,43 @@ export const sessionsCommand: CliCommand = {
     }
   },
 };
+
+/** Finds a session by name, id (`server:%12`) or pane id (`%12`) in a list; null when none. */
+export function findSession(sessions: Session[], ref: string): Session | null {
+  return sessions.find((s) => s.name === ref || s.id === ref) ?? sessions.find((s) => s.paneId === ref) ?? sessions.find((s) => s.session === ref) ?? null;
+}
+
+async function clearError(rest: string[], ctx: CliContext): Promise<number> {
+  if (rest.length !== 1) throw new UsageError(`sessions clear takes one SESSION\n${USAGE}`);
+  const ref = rest[0]!;
+  const monitor = cliMonitor(ctx);
+  const stop = await monitor.start();
+  try {
+    const session = findSession(monitor.list(), ref);
+    if (!session) throw new UsageError(`no session "${ref}" on ${monitor.watched.map((s) => s.name).join(', ')} (architect sessions lists them)`);
+    if (session.state !== 'error') {
+      ctx.stderr.write(`architect sessions clear: ${session.name} is ${session.state}, not error: nothing to clear\n`);
+      return EXIT_PROBLEM;
+    }
+    if (session.detail?.kind === 'limit' && session.detail.resetAt && Date.parse(session.detail.resetAt) > Date.now()) {
+      ctx.stderr.write(`architect sessions clear: ${session.name} is at a usage limit until ${session.detail.resetAt}: a limit is not cleared before it resets\n`);
+      return EXIT_PROBLEM;
+    }
+    appendHookEvent(ctx.globals.dataDir, {
+      at: new Date().toISOString(),
+      agent: session.agent,
+      state: 'idle',
+      reason: 'cleared',
+      event: OPERATOR_CLEAR,
+      server: session.server,
+      pane: session.paneId,
+    });
+    ctx.stdout.write(`${session.name}: error cleared (${session.detail?.message ?? session.reason ?? 'error'}); it reads idle until its screen moves on\n`);
+    return EXIT_OK;
+  } finally {
+    stop();
+  }
+}
 
 export function formatTable(sessions: Session[]): string {
   if (sessions.length === 0) return 'No tmux panes found (is tmux running? use --tmux-socket NAME for other servers)\n';

@@ -6,6 +6,7 @@ import type { ConfigSections, SectionCheck } from '../sections.js';
 import type { Workflow, WorkflowStep } from '../schemas/workflows.js';
 import { DATABASE_TABLES, WRITABLE_TABLES } from './database.js';
 import { findReferences, parseReference, stringsIn, type Reference } from './references.js';
+import { DEFAULT_API_METHOD, RESERVED_PATHS, WORKFLOW_EVENTS } from '../../workflows/triggers.js';
 
 const FILE = 'workflows';
 
@@ -24,8 +25,44 @@ const PER_TYPE_SECTION: Partial<Record<string, string>> = { routing_rules: 'envi
 export const checkWorkflows: SectionCheck = (config, locate) => {
   const out: ConfigProblem[] = [];
   for (const [name, wf] of Object.entries(config.workflows.workflows)) out.push(...checkWorkflow(config, name, wf, locate));
+  out.push(...checkTriggers(config, locate));
   return out;
 };
+
+/**
+ * A trigger says what starts the workflow, and every field it takes does something:
+ * an api trigger is served at its endpoint (one workflow per method and path, never a
+ * path the console serves itself); an event trigger names one of WORKFLOW_EVENTS; a
+ * manual one takes neither.
+ */
+function checkTriggers(config: ConfigSections, locate: Locate): ConfigProblem[] {
+  const out: ConfigProblem[] = [];
+  const served = new Map<string, string>();
+  for (const [name, wf] of Object.entries(config.workflows.workflows)) {
+    const t = wf.trigger;
+    const at = (key: string) => locate(FILE, ['workflows', name, 'trigger', key]);
+    const whole = locate(FILE, ['workflows', name, 'trigger']);
+    if (t.type === 'api') {
+      if (t.event !== undefined) out.push(problemAt(at('event'), `workflow ${name}: an api trigger has no event (event is for type: event)`));
+      if (t.endpoint === undefined) {
+        out.push(problemAt(whole, `workflow ${name}: an api trigger needs an endpoint, e.g. "/api/${name.replace(/_/g, '-')}"`));
+        continue;
+      }
+      if (RESERVED_PATHS.some((r) => r.test(t.endpoint as string))) out.push(problemAt(at('endpoint'), `workflow ${name}: ${t.endpoint} is served by the console itself; pick another path`));
+      const key = `${t.method ?? DEFAULT_API_METHOD} ${t.endpoint}`;
+      const other = served.get(key);
+      if (other !== undefined) out.push(problemAt(at('endpoint'), `workflow ${name}: ${key} already starts workflow ${other}`));
+      else served.set(key, name);
+    } else if (t.type === 'event') {
+      for (const key of ['endpoint', 'method'] as const) if (t[key] !== undefined) out.push(problemAt(at(key), `workflow ${name}: an event trigger has no ${key} (that is for type: api)`));
+      if (t.event === undefined) out.push(problemAt(whole, `workflow ${name}: an event trigger needs an event: one of ${WORKFLOW_EVENTS.join(', ')}`));
+      else if (!(WORKFLOW_EVENTS as readonly string[]).includes(t.event)) out.push(problemAt(at('event'), `workflow ${name}: unknown event "${t.event}"${suggestion(t.event, WORKFLOW_EVENTS)} (events: ${WORKFLOW_EVENTS.join(', ')})`));
+    } else {
+      for (const key of ['endpoint', 'method', 'event'] as const) if (t[key] !== undefined) out.push(problemAt(at(key), `workflow ${name}: a manual trigger has no ${key}; set type: ${key === 'event' ? 'event' : 'api'}`));
+    }
+  }
+  return out;
+}
 
 function checkWorkflow(config: ConfigSections, name: string, wf: Workflow, locate: Locate): ConfigProblem[] {
   const out: ConfigProblem[] = [];

@@ -65,6 +65,14 @@ export const Rule = z
     regex: RegexSource(RULE_REGEX_FLAGS).optional(),
     /** The rule does not apply when this also matches in the same region. */
     not: Matcher.optional(),
+    /**
+     * error/limit rules: where the message is. Applied to the matched entry (its line and
+     * the wrapped lines after it, joined); group 1, or the whole match, is the message.
+     * Without it the entry itself is the message.
+     */
+    message: RegexSource(RULE_REGEX_FLAGS).optional(),
+    /** limit rules: group 1 is the reset time as printed (`7:20pm (UTC)`, `in 2h 5m`, `7:12 PM`). */
+    resets: RegexSource(RULE_REGEX_FLAGS).optional(),
     description: z.string().optional(),
   })
   .strict()
@@ -98,6 +106,11 @@ export const AgentManifest = z
     rules: z.array(Rule).default([]),
     /** How to answer its dialogs from the console (schemas/dialogs.ts). */
     dialogs: z.array(Dialog).default([]),
+    /**
+     * Opt-in: when a usage limit with a printed reset time resets, type this into the
+     * agent once (`true` = "continue"), recorded in `decisions`. Off by default.
+     */
+    resume_after_limit: z.union([z.boolean(), z.object({ text: z.string().min(1).default('continue') }).strict()]).optional(),
   })
   .strict()
   .superRefine((agent, ctx) => {

@@ -1,6 +1,7 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import type { Alert, Session, TaskCounts } from '../../../shared/api';
 import { useLive, useRefreshing } from './live';
+import { applySessionDelta } from '../../../shared/session-delta';
 
 // What the whole console shows at once (header, sessions, overview): kept once,
 // live from events, instead of each view subscribing on its own.
@@ -15,7 +16,8 @@ export interface Fleet {
 const FleetContext = createContext<Fleet>({ sessions: null, sessionsError: null, tasks: null, alerts: null });
 
 export function FleetProvider({ children }: { children: ReactNode }) {
-  const sessions = useLive(async () => (await window.architect.sessions.list()).sessions, 'sessions.changed', (p) => p.sessions);
+  // The list once, then only what changed (sessions.delta), not every session on every change.
+  const sessions = useLive(async () => (await window.architect.sessions.list()).sessions, 'sessions.delta', (p, prev) => applySessionDelta(prev, p));
   const tasks = useLive(
     async () => {
       const r = await window.architect.tasks.list({ limit: 1 });

@@ -51,7 +51,7 @@ export interface Refreshing<T> {
  */
 export function useRefreshing<T>(
   load: () => Promise<T>,
-  opts: { events?: EventName[]; refreshSeconds?: number; key?: unknown } = {},
+  opts: { events?: EventName[]; refreshSeconds?: number; key?: unknown; eventDelayMs?: number } = {},
 ): Refreshing<T> {
   const epoch = useContext(ConnectionEpoch);
   const [value, setValue] = useState<T | null>(null);
@@ -61,6 +61,8 @@ export function useRefreshing<T>(
   const loadRef = useRef(load);
   loadRef.current = load;
   const events = (opts.events ?? []).join(',');
+  // At most one reload per delay however many events arrive: heavy aggregates pass a longer one.
+  const delayMs = opts.eventDelayMs ?? EVENT_RELOAD_DELAY_MS;
 
   useEffect(() => {
     let alive = true;
@@ -82,7 +84,7 @@ export function useRefreshing<T>(
       timer = setTimeout(() => {
         timer = null;
         setTick((n) => n + 1);
-      }, EVENT_RELOAD_DELAY_MS);
+      }, delayMs);
     };
     const offs = events ? events.split(',').map((e) => window.architect.on(e as EventName, schedule)) : [];
     const interval = opts.refreshSeconds && opts.refreshSeconds > 0 ? setInterval(() => setTick((n) => n + 1), opts.refreshSeconds * 1000) : null;
@@ -91,7 +93,7 @@ export function useRefreshing<T>(
       if (timer) clearTimeout(timer);
       if (interval) clearInterval(interval);
     };
-  }, [events, opts.refreshSeconds]);
+  }, [events, opts.refreshSeconds, delayMs]);
 
   return { value, error, loading, reload: () => setTick((n) => n + 1) };
 }

@@ -13,7 +13,8 @@ import { TASK_STATUSES } from '../../../shared/task-status';
 const TIMELINE_HOURS = 6;
 
 export function ProjectsPanel({ refreshSeconds }: { refreshSeconds: number }) {
-  const projects = useRefreshing(async () => (await window.architect.projects.list()).projects, { refreshSeconds, events: ['errors.changed', 'tasks.changed'] });
+  // Each project's SLA levels are counted over its open tasks (sla_by_project): at most once per 5 s on changes.
+  const projects = useRefreshing(async () => (await window.architect.projects.list()).projects, { refreshSeconds, events: ['errors.changed', 'tasks.changed'], eventDelayMs: 5_000 });
   const healthColor = useHealthColor();
   return (
     <>

@@ -1,7 +1,5 @@
-import type { TaskRow } from '../../../shared/api';
-import { OPEN_STATUSES } from '../../../shared/task-status';
 import { ErrorNote } from '../components/EmptyState';
-import { formatCount, formatMinutes, parseTime } from '../data/format';
+import { formatCount, formatMinutes } from '../data/format';
 import { useRefreshing } from '../data/live';
 import { SLA_COLORS, useStatusColor } from '../data/uiConfig';
 import { Columns, StackedBars, type BarRow } from './StackedBars';
@@ -17,7 +15,7 @@ const STAT_LABELS: Record<string, string> = {
 
 /** The `stats_dashboard` named query, one tile per column it returns. */
 export function StatsStrip({ refreshSeconds }: { refreshSeconds: number }) {
-  const stats = useRefreshing(() => window.architect.query.run({ name: 'stats_dashboard', params: {} }), { refreshSeconds, events: ['tasks.changed', 'sessions.changed', 'errors.changed'] });
+  const stats = useRefreshing(() => window.architect.query.run({ name: 'stats_dashboard', params: {} }), { refreshSeconds, events: ['tasks.changed', 'sessions.delta', 'errors.changed'] });
   const row = stats.value?.results[0] ?? {};
   return (
     <div className="stats" data-testid="stats">
@@ -65,72 +63,61 @@ export function PerformancePanel({ refreshSeconds }: { refreshSeconds: number })
   );
 }
 
-/** Open tasks are few enough to fetch whole up to this many per status. */
-const OPEN_TASKS_SAMPLE = 1000;
+/** The heavy aggregates refresh at most this often on changes (a busy queue changes every second). */
+const AGGREGATE_EVENT_DELAY_MS = 5_000;
 
-/** SLA level of the open tasks, per type. */
+/** SLA level of the open tasks, per type: `sla_by_type`, counted in SQL by a reader process. */
 export function SlaPanel({ refreshSeconds }: { refreshSeconds: number }) {
-  const open = useRefreshing(
-    async () => {
-      const lists = await Promise.all(
-        OPEN_STATUSES.map((status) => window.architect.tasks.list({ status, limit: OPEN_TASKS_SAMPLE })),
-      );
-      return lists.flatMap((l) => l.tasks);
-    },
-    { refreshSeconds, events: ['tasks.changed'] },
-  );
-  const byType = new Map<string, Record<string, number>>();
-  for (const t of open.value ?? []) {
-    if (!t.sla) continue;
-    const levels = byType.get(t.type) ?? { ok: 0, warning: 0, critical: 0 };
-    levels[t.sla.level] = (levels[t.sla.level] ?? 0) + 1;
-    byType.set(t.type, levels);
-  }
+  const sla = useRefreshing(() => window.architect.query.run({ name: 'sla_by_type', params: {} }), {
+    refreshSeconds,
+    events: ['tasks.changed'],
+    eventDelayMs: AGGREGATE_EVENT_DELAY_MS,
+  });
   const legend = (['ok', 'warning', 'critical'] as const).map((l) => ({ label: l === 'ok' ? 'within SLA' : l, value: 0, color: SLA_COLORS[l]! }));
-  const rows: BarRow[] = [...byType.entries()]
-    .sort((a, b) => (b[1].critical ?? 0) - (a[1].critical ?? 0) || a[0].localeCompare(b[0]))
-    .map(([type, levels]) => {
-      const total = (levels.ok ?? 0) + (levels.warning ?? 0) + (levels.critical ?? 0);
-      return {
-        label: type,
-        segments: legend.map((l, i) => ({ ...l, value: levels[(['ok', 'warning', 'critical'] as const)[i]!] ?? 0 })),
-        note: `${Math.round(((levels.ok ?? 0) / Math.max(1, total)) * 100)}% on time`,
-      };
-    });
+  const rows: BarRow[] = (sla.value?.results ?? []).map((r) => {
+    const levels = { ok: Number(r.ok ?? 0), warning: Number(r.warning ?? 0), critical: Number(r.critical ?? 0) };
+    const total = levels.ok + levels.warning + levels.critical;
+    return {
+      label: String(r.type),
+      segments: legend.map((l, i) => ({ ...l, value: levels[(['ok', 'warning', 'critical'] as const)[i]!] })),
+      note: `${Math.round((levels.ok / Math.max(1, total)) * 100)}% on time`,
+    };
+  });
   return (
     <div>
       <h3 className="sub">SLA of open tasks, by type</h3>
-      <ErrorNote error={open.error} />
-      {rows.length === 0 && open.value && <p className="muted small">No open task has an SLA running.</p>}
+      <ErrorNote error={sla.error} />
+      {rows.length === 0 && sla.value && <p className="muted small">No open task has an SLA running.</p>}
       <StackedBars rows={rows} legend={legend} testId="chart-sla" />
     </div>
   );
 }
 
-/** Completed tasks per hour over the last day, from the most recently finished tasks. */
+/** Completed tasks per hour over the last day: `completed_per_hour` (counts kept by triggers). */
 const THROUGHPUT_HOURS = 24;
 const HOUR_MS = 3_600_000;
 
-export function completedPerHour(tasks: Pick<TaskRow, 'completedAt'>[], now: number, hours = THROUGHPUT_HOURS): number[] {
-  // Clock hours, the current one last, so each column matches its "15:00" label.
+/** The query's rows (`hour`: 'YYYY-MM-DD HH:00', UTC) as one bucket per clock hour, the current one last. */
+export function completedPerHour(rows: ReadonlyArray<Record<string, unknown>>, now: number, hours = THROUGHPUT_HOURS): number[] {
   const currentHour = Math.floor(now / HOUR_MS) * HOUR_MS;
   const buckets = new Array<number>(hours).fill(0);
-  for (const t of tasks) {
-    const at = parseTime(t.completedAt)?.getTime();
-    if (at === undefined || at > now) continue;
-    const age = at >= currentHour ? 0 : Math.ceil((currentHour - at) / HOUR_MS);
-    if (age < hours) buckets[hours - 1 - age]! += 1;
+  for (const r of rows) {
+    const at = Date.parse(`${String(r.hour).replace(' ', 'T')}:00Z`);
+    if (Number.isNaN(at) || at > now) continue;
+    const age = Math.round((currentHour - at) / HOUR_MS);
+    if (age >= 0 && age < hours) buckets[hours - 1 - age]! += Number(r.completed ?? 0);
   }
   return buckets;
 }
 
 export function ThroughputPanel({ refreshSeconds }: { refreshSeconds: number }) {
-  const done = useRefreshing(
-    async () => (await window.architect.tasks.list({ status: 'completed', sort: { field: 'updated_at', order: 'desc' }, limit: 1000 })).tasks,
-    { refreshSeconds: Math.max(refreshSeconds, 30), events: ['tasks.changed'] },
-  );
+  const done = useRefreshing(() => window.architect.query.run({ name: 'completed_per_hour', params: {} }), {
+    refreshSeconds: Math.max(refreshSeconds, 30),
+    events: ['tasks.changed'],
+    eventDelayMs: AGGREGATE_EVENT_DELAY_MS,
+  });
   const now = Date.now();
-  const values = completedPerHour(done.value ?? [], now);
+  const values = completedPerHour(done.value?.results ?? [], now);
   const currentHour = Math.floor(now / HOUR_MS) * HOUR_MS;
   const labels = values.map((_, i) => `${new Date(currentHour - (THROUGHPUT_HOURS - 1 - i) * HOUR_MS).getHours()}:00`);
   const color = useStatusColor()('completed') ?? '#28a745';

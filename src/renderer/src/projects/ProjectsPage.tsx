@@ -8,7 +8,7 @@ import { useHealthColor } from '../data/uiConfig';
 
 /** Projects with their health (from open errors and SLA breaches) and the reason for it. */
 export function ProjectsPage() {
-  const list = useRefreshing(async () => (await window.architect.projects.list()).projects, { events: ['errors.changed', 'tasks.changed', 'sessions.changed'], refreshSeconds: 30 });
+  const list = useRefreshing(async () => (await window.architect.projects.list()).projects, { events: ['errors.changed', 'tasks.changed', 'sessions.delta'], refreshSeconds: 30 });
   const [error, setError] = useState<string | null>(null);
   const healthColor = useHealthColor();
   const add = (e: FormEvent<HTMLFormElement>): void => {

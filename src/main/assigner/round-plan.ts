@@ -1,5 +1,6 @@
-// The router's view of the present sessions, and the decisions the current queue
-// would get without applying any (`route.dryRun`, `architect route --dry-run`,
+// Planning an assigner round: the router's view of the present sessions, the head of
+// the queue it reads, and the decisions that queue would get. The assigner applies a
+// plan; dryRun shows one without applying it (`route.dryRun`, `architect route --dry-run`,
 // the config editor's preview of a routing rules draft).
 import type { RouteDecision, Session } from '../../shared/api.js';
 import type { RoutingFile } from '../config/schemas/routing.js';

@@ -1,6 +1,6 @@
 import type { Alert, CommandParams, CommandResult, Session } from '../../shared/api.js';
 import { ApiError } from '../api/dispatch.js';
-import { AlertNotFoundError } from '../alerts/alert-repository.js';
+import { AlertNotFoundError } from '../store/alerts.js';
 import { SlaWatcher } from '../alerts/sla-watcher.js';
 import { Assigner } from '../assigner/assigner.js';
 import type { ConfigService } from '../config/service.js';

@@ -2,6 +2,7 @@
 // console, tests). Every command and event, its schema and its types live here;
 // channel names appear nowhere else. No electron, node or DOM imports.
 import { z } from 'zod';
+import { UiFile } from './ui-config.js';
 import { attentionCommands, attentionEvents } from './attention.js';
 
 // ---------------------------------------------------------------- shared shapes
@@ -282,37 +283,9 @@ export const TableRows = z.object({
 });
 export type TableRows = z.infer<typeof TableRows>;
 
-/** ui_config.yaml as validated (see src/main/config/schemas/ui.ts for the fields). */
-export const UiConfig = z.object({
-  version: z.string(),
-  theme: z.object({
-    colors: z.object({
-      status: z.record(z.string(), z.string()),
-      priority: z.record(z.string(), z.string()),
-      health: z.record(z.string(), z.string()),
-      state: z.record(z.string(), z.string()),
-      sla: z.record(z.string(), z.string()),
-      brand: z.object({ accent: z.string().optional(), accent_dark: z.string().optional(), sidebar: z.string().optional() }),
-    }),
-  }),
-  dashboard_panels: z.array(
-    z.object({ id: z.string(), title: z.string(), icon: z.string().optional(), order: z.number(), enabled: z.boolean(), refresh_interval: z.number() }),
-  ),
-  table_configs: z.record(
-    z.string(),
-    z.object({
-      query: z.string().optional(),
-      columns: z.array(
-        z.object({ field: z.string(), header: z.string(), width: z.string().optional(), sortable: z.boolean(), color_coded: z.boolean(), format: z.string() }),
-      ),
-      default_sort: z.object({ field: z.string(), order: z.enum(['asc', 'desc']) }).optional(),
-      page_size: z.number(),
-      enable_search: z.boolean(),
-      enable_filters: z.boolean(),
-    }),
-  ),
-});
-export type UiConfig = z.infer<typeof UiConfig>;
+/** ui_config.yaml as validated: the config engine's own schema (ui-config.ts), defaults applied. */
+export const UiConfig = UiFile;
+export type UiConfig = z.infer<typeof UiFile>;
 
 interface CommandSpec {
   params: z.ZodType;
@@ -572,7 +545,6 @@ export function changes(name: CommandName): boolean {
 }
 
 export const commandNames = Object.keys(commands) as CommandName[];
-export const eventNames = Object.keys(events) as EventName[];
 
 export function isCommandName(name: unknown): name is CommandName {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(commands, name);

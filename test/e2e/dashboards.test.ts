@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PANEL_ICONS } from '../../src/main/config/schemas/ui.js';
+import { PANEL_ICONS } from '../../src/shared/ui-config.js';
 import { seedDatabase } from '../../src/main/store/seed.js';
 import { DRAWN_ICONS } from '../../src/renderer/src/components/PanelIcon.js';
 import { startConsole, type ConsoleUnderTest } from './support/console.js';

@@ -6,7 +6,7 @@ import { RoutingFile } from './schemas/routing.js';
 import { RoutingTestsFile } from './schemas/routing_tests.js';
 import { ServersFile } from './schemas/servers.js';
 import { SlaFile } from './schemas/sla.js';
-import { UiFile } from './schemas/ui.js';
+import { UiFile } from '../../shared/ui-config.js';
 import { WorkflowsFile } from './schemas/workflows.js';
 
 // The config files, by the key an override file uses for their section

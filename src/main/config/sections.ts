@@ -5,7 +5,7 @@ import type { RoutingFile } from './schemas/routing.js';
 import type { RoutingTestsFile } from './schemas/routing_tests.js';
 import type { ServersFile } from './schemas/servers.js';
 import type { SlaFile } from './schemas/sla.js';
-import type { UiFile } from './schemas/ui.js';
+import type { UiFile } from '../../shared/ui-config.js';
 import type { WorkflowsFile } from './schemas/workflows.js';
 import type { ConfigProblem } from '../../shared/api.js';
 import type { Locate } from './problems.js';

@@ -1,4 +1,6 @@
 import type Database from 'better-sqlite3';
+import type pg from 'pg';
+import { checkedQueriesValidator, checkQueriesOnPostgres } from '../queries/postgres.js';
 import { queriesValidator } from '../queries/sql-checks.js';
 import { routingTestsValidator } from '../routing/routing-tests.js';
 import { loadConfig, type LoadResult } from './load.js';
@@ -17,4 +19,17 @@ export function loadValidators(reader: Database.Database): ConfigValidator[] {
 /** Everything loading would refuse, with its file:line:col — `architect config check`. */
 export function checkConfig(opts: { dir: string; env: string | null; reader: Database.Database }): LoadResult {
   return loadConfig({ dir: opts.dir, env: opts.env, validators: loadValidators(opts.reader) });
+}
+
+/**
+ * `architect config check` on a PostgreSQL database: the same checks, each named
+ * query's PostgreSQL variant planned on that database. Loading is synchronous and the
+ * server is not: the config is read once to find the queries, they are checked, and
+ * the problems placed at their query's field by the same load.
+ */
+export async function checkConfigOnPostgres(opts: { dir: string; env: string | null; pool: pg.Pool }): Promise<LoadResult> {
+  const first = loadConfig({ dir: opts.dir, env: opts.env, validators: [routingTestsValidator] });
+  if (!first.ok) return first;
+  const found = await checkQueriesOnPostgres(opts.pool, first.snapshot.queries);
+  return loadConfig({ dir: opts.dir, env: opts.env, validators: [routingTestsValidator, checkedQueriesValidator(found)] });
 }

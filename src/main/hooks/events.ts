@@ -86,3 +86,32 @@ export function appendHookEvent(dataDir: string, event: HookEvent): string {
   fs.appendFileSync(file, JSON.stringify(event) + '\n', { mode: 0o600 });
   return file;
 }
+
+/** Beside the events: the tmux servers an Architect follows hooks for, one name a line. */
+export function watchedServersFile(dataDir: string): string {
+  return path.join(dataDir, 'hooks', 'watched-servers');
+}
+
+/** Adds these servers to the list (a console and a CLI watch may run side by side). */
+export function markWatchedServers(dataDir: string, names: readonly string[]): void {
+  const file = watchedServersFile(dataDir);
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  let known: string[] = [];
+  try {
+    known = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    // none yet
+  }
+  const all = [...new Set([...known, ...names])].sort();
+  if (all.length === known.length && all.every((n, i) => n === [...known].sort()[i])) return;
+  fs.writeFileSync(file, all.join('\n') + '\n', { mode: 0o600 });
+}
+
+/** Whether an Architect follows hooks for this tmux server (its name as in $TMUX). */
+export function isWatchedServer(dataDir: string, server: string): boolean {
+  try {
+    return fs.readFileSync(watchedServersFile(dataDir), 'utf8').split('\n').includes(server);
+  } catch {
+    return false;
+  }
+}

@@ -5,7 +5,8 @@ import type { ConfigValidator } from '../config/snapshot.js';
 
 export interface QueryProblem {
   query: string;
-  field: 'sql' | 'params';
+  /** Where in queries.yaml: the SQL, its `postgres:` variant, or the params. */
+  field: 'sql' | 'postgres' | 'params';
   message: string;
 }
 

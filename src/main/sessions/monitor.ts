@@ -1,7 +1,9 @@
 import type { Session, SessionState } from '../../shared/api.js';
 import type { AgentsFile } from '../config/schemas/agents.js';
 import { silentLogger, type Logger } from '../log/logger.js';
+import path from 'node:path';
 import { HookTail } from '../hooks/tail.js';
+import { markWatchedServers } from '../hooks/events.js';
 import type { HookEvent } from '../hooks/events.js';
 import { discover, type Pane } from '../tmux/discover.js';
 import { sameServer, TmuxNotRunning, type TmuxServer } from '../tmux/server.js';
@@ -112,6 +114,7 @@ export class SessionMonitor {
     await this.scan();
     // After the first scan: events of the last seconds (before a restart) find their panes.
     if (this.options.hooksFile && this.running) {
+      this.markWatched();
       this.hooks = new HookTail(this.options.hooksFile, (e) => this.onHook(e));
       try {
         this.hooks.start();
@@ -186,6 +189,7 @@ export class SessionMonitor {
       }
     }
     if (removed.length > 0) this.publish(transitions, true);
+    if (this.running && this.hooks) this.markWatched();
     if (this.running) void this.scan();
   }
 
@@ -397,6 +401,16 @@ export class SessionMonitor {
     }
     if (tracked.screen && tracked.screen.state !== 'error') tracked.clearedError = null;
     return tracked.setState(d.state, d.reason, d.ruleId, d.detail);
+  }
+
+  /** `hooks emit` records panes of these servers only (a hook installed globally stays quiet elsewhere). */
+  private markWatched(): void {
+    if (!this.options.hooksFile) return;
+    try {
+      markWatchedServers(path.dirname(path.dirname(this.options.hooksFile)), this.servers.filter((s) => !s.ssh).map((s) => s.name));
+    } catch (err) {
+      this.log.warn('cannot list the watched servers for agent hooks', { file: this.options.hooksFile, err });
+    }
   }
 
   /** The operator cleared a pane's error (a hook event `operator_clear`): it reads idle until the screen moves on. */

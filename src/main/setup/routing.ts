@@ -3,6 +3,8 @@ import { ApiError } from '../api/dispatch.js';
 import { AlertNotFoundError } from '../store/alerts.js';
 import { SlaWatcher } from '../alerts/sla-watcher.js';
 import { Assigner } from '../assigner/assigner.js';
+import { effectiveRules, routableSessions } from '../assigner/round-plan.js';
+import { route } from '../routing/route.js';
 import type { ConfigService } from '../config/service.js';
 import { deliverPrompt, runTmux } from '../dispatch/deliver.js';
 import { LimitResumer } from '../sessions/limit-resumer.js';
@@ -217,7 +219,26 @@ export function setupRouting(opts: {
     kick: () => assigner.kick(),
     highlightOf: (taskId) => watcher.highlights.get(taskId) ?? null,
     routeTask: async (taskId, o) => {
-      if (o.toSession) {
+      if (o.urgent && !o.toSession) {
+        // Urgent (route_task_to_session's `urgent: true`): the task goes now to the
+        // session the rules pick for it alone, ahead of everything queued before it.
+        const snapshot = opts.config.snapshot();
+        const task = store.tasks.get(taskId);
+        if (snapshot && task?.status === 'pending') {
+          const sessions = opts.sessions.list();
+          const { decisions } = route({
+            tasks: [{ id: task.id, type: task.type, priority: task.priority, createdAt: task.createdAt }],
+            sessions: routableSessions(sessions, opts.tasks.queue.heldTasks()),
+            rules: effectiveRules(snapshot.routing, sessions),
+            now: new Date(),
+          });
+          const d = decisions[0];
+          if (d?.kind === 'assigned') {
+            const sent = opts.tasks.sendTo(taskId, d.session, { kind: 'route', who: 'a workflow (urgent)' }, new Date());
+            if (sent.outcome === 'sent') opts.tasksChanged();
+          }
+        }
+      } else if (o.toSession) {
         // Taken back from another session if one holds it, then given to this one only.
         const sent = opts.tasks.sendTo(taskId, o.toSession, { kind: 'route', who: 'a workflow' }, new Date());
         if (sent.outcome === 'refused') return { queued: `not sent to ${o.toSession}: ${sent.reason}` };

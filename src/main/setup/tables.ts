@@ -2,7 +2,7 @@ import type { CommandParams, CommandResult } from '../../shared/api.js';
 import { ApiError } from '../api/dispatch.js';
 import { DATABASE_TABLES } from '../config/checks/database.js';
 import type { ConfigService } from '../config/service.js';
-import type { TableConfig } from '../config/schemas/ui.js';
+import type { TableConfig } from '../../shared/ui-config.js';
 import { QueryParamError } from '../queries/params.js';
 import { UnknownQueryError, type QueryService } from '../queries/service.js';
 import type { Store } from '../store/store.js';

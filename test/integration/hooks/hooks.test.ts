@@ -188,4 +188,57 @@ describe('agent hooks on a private tmux server', () => {
     await expect(hooksCommand.run(['install', '--agent', 'aider'], context(dataDir).ctx)).rejects.toBeInstanceOf(UsageError);
     await expect(hooksCommand.run([], context(dataDir).ctx)).rejects.toBeInstanceOf(UsageError);
   });
+
+  it('hooks install --write merges into the settings file (backup, idempotent, yours kept); --remove undoes it', async () => {
+    const home = path.join(dataDir, 'home');
+    const settings = path.join(home, '.claude', 'settings.json');
+    fs.mkdirSync(path.dirname(settings), { recursive: true });
+    const mine = { theme: 'dark', hooks: { Stop: [{ hooks: [{ type: 'command', command: 'notify-send done' }] }] } };
+    fs.writeFileSync(settings, JSON.stringify(mine, null, 2));
+
+    const write = context(dataDir);
+    expect(await hooksCommand.run(['install', '--agent', 'claude', '--write', '--home', home], write.ctx)).toBe(0);
+    expect(write.out()).toMatch(/settings\.json: installed \(the previous file is .*architect-backup-/);
+    const merged = JSON.parse(fs.readFileSync(settings, 'utf8')) as { theme: string; hooks: Record<string, Array<{ hooks: Array<{ command: string }> }>> };
+    expect(merged.theme).toBe('dark');
+    expect(merged.hooks.Stop!.map((g) => g.hooks[0]!.command)).toEqual(['notify-send done', expect.stringContaining('hooks emit --agent claude --state idle') as string]);
+    expect(Object.keys(merged.hooks)).toEqual(expect.arrayContaining(['UserPromptSubmit', 'PermissionRequest', 'Notification', 'SessionEnd']));
+    const backups = fs.readdirSync(path.dirname(settings)).filter((f) => f.includes('architect-backup-'));
+    expect(backups).toHaveLength(1);
+    expect(JSON.parse(fs.readFileSync(path.join(path.dirname(settings), backups[0]!), 'utf8'))).toEqual(mine);
+
+    // Twice: nothing changes, no second backup.
+    const again = context(dataDir);
+    expect(await hooksCommand.run(['install', '--agent', 'claude', '--write', '--home', home], again.ctx)).toBe(0);
+    expect(again.out()).toMatch(/already installed/);
+    expect(fs.readdirSync(path.dirname(settings)).filter((f) => f.includes('architect-backup-'))).toHaveLength(1);
+
+    const remove = context(dataDir);
+    expect(await hooksCommand.run(['install', '--agent', 'claude', '--remove', '--home', home], remove.ctx)).toBe(0);
+    expect(remove.out()).toMatch(/removed/);
+    expect(JSON.parse(fs.readFileSync(settings, 'utf8'))).toEqual(mine);
+
+    // Codex: one notify line at the top level; someone else's notify is never replaced.
+    const toml = path.join(home, '.codex', 'config.toml');
+    fs.mkdirSync(path.dirname(toml), { recursive: true });
+    fs.writeFileSync(toml, 'model = "gpt-5-codex"\n\n[projects."/srv"]\ntrust_level = "trusted"\n');
+    expect(await hooksCommand.run(['install', '--agent', 'codex', '--write', '--home', home], context(dataDir).ctx)).toBe(0);
+    const lines = fs.readFileSync(toml, 'utf8').split('\n');
+    expect(lines[0]).toMatch(/^notify = \["architect",.*"hooks","emit","--agent","codex"/);
+    expect(await hooksCommand.run(['install', '--agent', 'codex', '--remove', '--home', home], context(dataDir).ctx)).toBe(0);
+    expect(fs.readFileSync(toml, 'utf8')).toBe('model = "gpt-5-codex"\n\n[projects."/srv"]\ntrust_level = "trusted"\n');
+    fs.writeFileSync(toml, 'notify = ["my-notifier"]\n');
+    await expect(hooksCommand.run(['install', '--agent', 'codex', '--write', '--home', home], context(dataDir).ctx)).rejects.toThrow(/already has a notify program.*nothing was changed/);
+    expect(fs.readFileSync(toml, 'utf8')).toBe('notify = ["my-notifier"]\n');
+    // A settings file that is not JSON is reported, not overwritten.
+    fs.writeFileSync(settings, '{ broken');
+    await expect(hooksCommand.run(['install', '--agent', 'claude', '--write', '--home', home], context(dataDir).ctx)).rejects.toThrow(/not valid JSON.*nothing was changed/);
+    expect(fs.readFileSync(settings, 'utf8')).toBe('{ broken');
+  });
+
+  it('emit in a tmux server no Architect watches records nothing (a global hook stays quiet elsewhere)', async () => {
+    const pane = tmux.newSession('not_watched');
+    await emit(pane, 'working', 'UserPromptSubmit');
+    expect(fs.existsSync(hooksFilePath(dataDir))).toBe(false);
+  });
 });

@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 import { stringify } from 'yaml';
 import type { ConfigProblem } from '../../../shared/api.js';
 import type { LoadResult } from '../../config/load.js';
-import { checkConfig } from '../../config/validators.js';
+import { checkConfig, checkConfigOnPostgres } from '../../config/validators.js';
+import { openPool } from '../../store/postgres/pool.js';
 import { createLogger, silentLogger } from '../../log/logger.js';
 import { openBlankStore, openStoreToRead } from '../../store/read-only.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
@@ -13,7 +14,8 @@ const USAGE = `architect config check [--env NAME] [--json]
     Validate the whole config (base → environments/NAME.yaml → local/overrides.yaml)
     with exactly the checks the console runs when it loads it: schemas, cross-file
     checks, routing_tests.yaml, and every named query prepared against the database
-    (--db, or a blank one with the current schema when there is none yet).
+    (--db, or a blank one with the current schema when there is none yet). With
+    --db postgres://…, each query's postgres: variant (or its sql) is checked there.
     Prints each problem as path:line:col: message; exit 1 when there is any.
 architect config show [--env NAME] [--json]
     Print the merged, validated config (YAML, or JSON with --json).
@@ -24,6 +26,7 @@ export const configCommand: CliCommand = {
   name: 'config',
   summary: 'check or show the layered YAML config',
   usage: USAGE,
+  postgres: { runs: ['config check', 'config show'], accepts: (args) => args[0] === 'check' || args[0] === 'show' },
   async run(args, ctx) {
     const [sub, ...rest] = args;
     if (sub !== 'check' && sub !== 'show') throw new UsageError(sub ? `unknown config command "${sub}"` : 'config needs a command: check or show');
@@ -35,7 +38,7 @@ export const configCommand: CliCommand = {
     }
     const env = values.env ?? ctx.globals.env;
     const json = values.json ?? ctx.globals.json;
-    const result = checkWithDatabase(ctx, env);
+    const result = ctx.globals.dbUrl ? await checkOnPostgres(ctx, env) : checkWithDatabase(ctx, env);
     if (!result.ok) return report(ctx, result.problems, json);
     const { snapshot } = result;
     if (sub === 'check') {
@@ -57,6 +60,16 @@ function checkWithDatabase(ctx: CliContext, env: string | null): LoadResult {
     return checkConfig({ dir: ctx.globals.configDir, env, reader: store.reader });
   } finally {
     store.close();
+  }
+}
+
+/** The same, each query's PostgreSQL variant planned on the --db postgres://… database. */
+async function checkOnPostgres(ctx: CliContext, env: string | null): Promise<LoadResult> {
+  const pool = await openPool(ctx.globals.dbUrl!, { max: 1, applicationName: 'architect config check' });
+  try {
+    return await checkConfigOnPostgres({ dir: ctx.globals.configDir, env, pool });
+  } finally {
+    await pool.end();
   }
 }
 

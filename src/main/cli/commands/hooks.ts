@@ -1,17 +1,24 @@
 import { parseArgs } from 'node:util';
-import { appendHookEvent, HOOK_STATES, hooksFilePath, serverFromTmuxEnv, type HookState } from '../../hooks/events.js';
+import { appendHookEvent, HOOK_STATES, hooksFilePath, isWatchedServer, serverFromTmuxEnv, type HookState } from '../../hooks/events.js';
+import { installHooks } from '../../hooks/install.js';
 import { HOOK_AGENTS, hookSnippet, type HookAgent } from '../../hooks/snippets.js';
 import { defaultDataDir } from '../../paths.js';
 import { EXIT_OK, UsageError, type CliCommand } from '../command.js';
 
-const USAGE = `Usage: architect hooks install --agent claude|codex|gemini [--command CMD]
+const USAGE = `Usage: architect hooks install --agent claude|codex|gemini [--command CMD] [--write | --remove] [--home DIR]
        architect hooks emit --agent NAME --state STATE [--reason R] [--event E] [--data-dir DIR] [--json-reply] [PAYLOAD]
   install  prints the hook configuration to paste into the agent's settings (no file is changed).
            --command: how the agent should start this CLI (default "architect").
+           --write: merges it into the agent's settings file instead (~/.claude/settings.json,
+           ~/.codex/config.toml, ~/.gemini/settings.json under --home, default $HOME): a
+           backup first (FILE.architect-backup-TIME), your own hooks kept, nothing written
+           when it is already there. --remove takes Architect's hooks out again.
   emit     what the hooks run: appends one event for the pane in $TMUX_PANE to
            <data dir>/hooks/events.jsonl, which the session monitor follows.
            STATE is one of ${HOOK_STATES.join(', ')}. Always exits 0 so a hook never
-           disturbs the agent; problems go to stderr. PAYLOAD (Codex notify's JSON) is ignored.`;
+           disturbs the agent; problems go to stderr. PAYLOAD (Codex notify's JSON) is ignored.
+           Outside tmux, or in a tmux server no Architect watches, it does nothing (silently):
+           hooks installed globally never disturb other terminals.`;
 
 export const hooksCommand: CliCommand = {
   name: 'hooks',
@@ -33,6 +40,9 @@ export const hooksCommand: CliCommand = {
           'data-dir': { type: 'string' },
           'json-reply': { type: 'boolean' },
           json: { type: 'boolean' },
+          write: { type: 'boolean' },
+          remove: { type: 'boolean' },
+          home: { type: 'string' },
         },
       });
     } catch (err) {
@@ -48,6 +58,15 @@ export const hooksCommand: CliCommand = {
       let base = values.command ?? 'architect';
       // A data folder other than the default must be named, or the hooks write where nobody reads.
       if (ctx.globals.dataDir !== defaultDataDir({ ...process.env, ARCHITECT_DATA_DIR: '' })) base += ` --data-dir ${ctx.globals.dataDir}`;
+      if (values.write && values.remove) throw new UsageError(`--write and --remove do opposite things: give one\n${USAGE}`);
+      if (values.write || values.remove) {
+        const home = values.home ?? process.env.HOME ?? '';
+        if (!home) throw new UsageError(`no home folder: give --home DIR\n${USAGE}`);
+        const result = installHooks(agent, base, { home, remove: Boolean(values.remove) });
+        if (values.json || ctx.globals.json) ctx.stdout.write(JSON.stringify({ ...result, eventsFile: hooksFilePath(ctx.globals.dataDir) }, null, 2) + '\n');
+        else ctx.stdout.write(`${result.file}: ${result.action}${result.backup ? ` (the previous file is ${result.backup})` : ''}\n`);
+        return EXIT_OK;
+      }
       const snippet = hookSnippet(agent, base);
       if (values.json || ctx.globals.json) {
         ctx.stdout.write(JSON.stringify({ ...snippet, eventsFile: hooksFilePath(ctx.globals.dataDir) }, null, 2) + '\n');
@@ -71,6 +90,9 @@ export const hooksCommand: CliCommand = {
         return EXIT_OK;
       }
       const dataDir = values['data-dir'] ?? ctx.globals.dataDir;
+      // A hook installed globally runs in every terminal: only panes of a tmux server an
+      // Architect watches (listed when it started following hooks) are recorded.
+      if (!isWatchedServer(dataDir, server)) return EXIT_OK;
       try {
         appendHookEvent(dataDir, {
           at: new Date().toISOString(),

@@ -1,7 +1,11 @@
 import { parseArgs } from 'node:util';
 import { createLogger } from '../../log/logger.js';
 import { QueryParamError } from '../../queries/params.js';
-import { QueryService, UnknownQueryError } from '../../queries/service.js';
+import { PostgresQueries } from '../../queries/postgres.js';
+import { QueryService, UnknownQueryError, type QueryResult } from '../../queries/service.js';
+import type { QueryProblem } from '../../queries/sql-checks.js';
+import { openPool } from '../../store/postgres/pool.js';
+import type { PostgresTarget } from '../../store/postgres/url.js';
 import { renderTable } from '../../queries/text-table.js';
 import { openStoreToRead } from '../../store/read-only.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
@@ -13,7 +17,8 @@ architect query --list [--json]
 Runs a named query from queries.yaml (with its environment and local overrides,
 as the console layers them) against the database and prints its rows
 (a table, or JSON with --json). Params are checked against the query's declared
-types; --list shows every query with its params.`;
+types; --list shows every query with its params. With --db postgres://… a query
+runs its postgres: variant (or its sql) in a read-only transaction.`;
 
 export function parseParamArgs(values: readonly string[]): Record<string, string> {
   const params: Record<string, string> = {};
@@ -44,6 +49,7 @@ export const queryCommand: CliCommand = {
   name: 'query',
   summary: 'run a named query from queries.yaml',
   usage: USAGE,
+  postgres: { runs: ['query'], accepts: () => true },
   async run(args: string[], ctx: CliContext): Promise<number> {
     const { values, positionals } = parse(args);
     const json = values.json === true || ctx.globals.json;
@@ -52,6 +58,10 @@ export const queryCommand: CliCommand = {
     const params = parseParamArgs(values.param ?? []);
 
     const queries = cliConfig(ctx).queries;
+    if (ctx.globals.dbUrl) {
+      if (values.list) throw new UsageError('--list runs on the SQLite database only for now (it shows the console\'s per-query statistics)');
+      return runOnPostgres(ctx.globals.dbUrl, queries, positionals[0]!, params, json, ctx);
+    }
     const logger = createLogger({ level: ctx.globals.logLevel, console: ctx.stderr });
     const store = openStoreToRead({ path: ctx.globals.dbPath, logger });
     const service = new QueryService(store, { logger });
@@ -93,3 +103,32 @@ export const queryCommand: CliCommand = {
     }
   },
 };
+
+function printResult(result: QueryResult, json: boolean, ctx: CliContext): void {
+  if (json) ctx.stdout.write(JSON.stringify({ query: result.query, results: result.results, count: result.count }, null, 2) + '\n');
+  else ctx.stdout.write(renderTable(result.results) + `${result.count} row${result.count === 1 ? '' : 's'} (${result.ms.toFixed(1)} ms)\n`);
+}
+
+/** `architect query NAME --db postgres://…`: checked there, run in a read-only transaction. */
+async function runOnPostgres(target: PostgresTarget, file: Parameters<PostgresQueries['load']>[0], name: string, params: Record<string, string>, json: boolean, ctx: CliContext): Promise<number> {
+  const pool = await openPool(target, { max: 1, applicationName: 'architect query' });
+  try {
+    const service = new PostgresQueries(pool);
+    const problems: QueryProblem[] = await service.load(file);
+    const broken = problems.find((p) => p.query === name);
+    if (broken) {
+      ctx.stderr.write(`query "${name}" is not loaded: ${broken.message}\n`);
+      return EXIT_PROBLEM;
+    }
+    try {
+      printResult(await service.run(name, params), json, ctx);
+      return EXIT_OK;
+    } catch (err) {
+      if (err instanceof QueryParamError || err instanceof UnknownQueryError) throw new UsageError(err.message);
+      ctx.stderr.write(`${(err as Error).message}\n`);
+      return EXIT_PROBLEM;
+    }
+  } finally {
+    await pool.end();
+  }
+}

@@ -20,6 +20,11 @@ export const QueryDef = z
   .object({
     description: z.string().default(''),
     sql: z.string().min(1),
+    /**
+     * The query for PostgreSQL, where the dialects differ (date functions, JSON):
+     * used instead of `sql` when the database is PostgreSQL. Same :name params.
+     */
+    postgres: z.string().min(1).optional(),
     params: z.array(QueryParam).default([]),
     /** Seconds a result stays cached (also invalidated by any write to the database). 0 = no cache. */
     cache_ttl: z.number().min(0).default(0),

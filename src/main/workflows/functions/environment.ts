@@ -46,8 +46,41 @@ export async function freePort([first, last]: [number, number]): Promise<number 
   return null;
 }
 
+/** The task this step is about: its input task_id, else the task a `database` step of this run inserted. */
+function taskOf(input: Row, ctx: FunctionContext): number | null {
+  const given = Number(input.task_id);
+  if (Number.isInteger(given) && given > 0) return given;
+  return Object.values(ctx.scope.rows).find((r) => r.table === 'tasks')?.id ?? null;
+}
+
+/** The environment the assigner made for the task when it sent it to an agent (requires_env + auto_create_env), if any. */
+function assignedEnvironment(taskId: number | null, ctx: FunctionContext): { worktree: string; branch: string | null; port: number | null } | null {
+  if (taskId === null) return null;
+  const text = ctx.deps.store.reader.prepare('SELECT metadata FROM tasks WHERE id = ?').pluck().get(taskId) as string | null | undefined;
+  if (!text) return null;
+  try {
+    const env = (JSON.parse(text) as { env?: { worktree?: unknown; branch?: unknown; port?: unknown } }).env;
+    if (!env || typeof env.worktree !== 'string') return null;
+    return { worktree: env.worktree, branch: typeof env.branch === 'string' ? env.branch : null, port: typeof env.port === 'number' ? env.port : null };
+  } catch {
+    return null;
+  }
+}
+
+/** The line that tells an agent where to work (the assigner's preamble says the same for its own environments). */
+export function environmentMessage(env: { path: string; branch: string; port: number }, taskId: number | null): string {
+  return `[Architect${taskId !== null ? `, task ${taskId}` : ''}: work in the git worktree ${env.path} (branch ${env.branch}) and commit your changes there; use port ${env.port} for any server you start]`;
+}
+
 export const createTestEnvironment: FunctionHandler = {
   async run(input, ctx) {
+    const taskId = taskOf(input, ctx);
+    // The agent already works in the environment the assigner made for this task:
+    // the PR is made from that branch, and the assigner removes its worktree.
+    const assigned = assignedEnvironment(taskId, ctx);
+    if (assigned) {
+      return { status: 'assigned', env_id: null, path: assigned.worktree, branch_name: assigned.branch, port: assigned.port, task_id: taskId, reason: 'the environment the assigner made when it sent the task' };
+    }
     const range = portRange(input.port_range);
     const project = projectPath(input, ctx);
     const port = await freePort(range);
@@ -63,7 +96,18 @@ export const createTestEnvironment: FunctionHandler = {
       const exists = (await git(['branch', '--list', branch], project, ctx.signal)) !== '';
       await git(exists ? ['worktree', 'add', where, branch] : ['worktree', 'add', '-b', branch, where, 'HEAD'], project, ctx.signal);
     }
-    return { status: 'created', env_id: where, path: where, branch_name: branch, port, project_path: project };
+    // The session the task went to is told where to work (once, even on a resumed attempt).
+    const session = typeof input.session_id === 'string' && input.session_id.trim() ? input.session_id.trim() : null;
+    let told: string | null = null;
+    if (session) {
+      const text = environmentMessage({ path: where, branch, port }, taskId);
+      await ctx.once('tell', async () => {
+        await ctx.deps.sendPrompt(session, text);
+        return { sent: true };
+      });
+      told = session;
+    }
+    return { status: 'created', env_id: where, path: where, branch_name: branch, port, project_path: project, task_id: taskId, told_session: told };
   },
   async compensate(output, ctx) {
     await removeEnvironment(output.env_id, ctx, { deleteBranch: typeof output.branch_name === 'string' ? output.branch_name : null });

@@ -108,6 +108,3 @@ export function useAttention(): Attention {
 }
 
 /** The inbox entry of a session, when it waits on a dialog. */
-export function useWaitingDialog(sessionId: string): InboxItem | undefined {
-  return useAttention().inbox?.find((i) => i.sessionId === sessionId);
-}

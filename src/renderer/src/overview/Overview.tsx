@@ -24,7 +24,7 @@ export function visiblePanels(ui: UiConfig): Panel[] {
   const last = listed.reduce((m, p) => Math.max(m, p.order), 0);
   const tables = Object.keys(ui.table_configs)
     .filter((name) => name !== 'tasks' && !placed.has(name))
-    .map((name, i) => ({ id: `table_${name}`, table: name, title: name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()), icon: 'table', order: last + 1 + i, enabled: true, refresh_interval: 30 }));
+    .map((name, i) => ({ id: `table_${name}`, table: name, title: name.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase()), icon: 'table' as const, order: last + 1 + i, enabled: true, refresh_interval: 30 }));
   return [...listed.map((p) => (BUILTIN_PANELS.has(p.id) ? p : { ...p, table: p.id })), ...tables];
 }
 

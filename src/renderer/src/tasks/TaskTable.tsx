@@ -7,7 +7,9 @@ import { formatCount } from '../data/format';
 import type { TaskWindow } from './taskWindow';
 
 export type TableConfig = UiConfig['table_configs'][string];
-export type Column = TableConfig['columns'][number];
+type ConfigColumn = TableConfig['columns'][number];
+/** A column of table_configs.tasks, or the SLA bar this table adds (format `sla`). */
+export type Column = Omit<ConfigColumn, 'format'> & { format: ConfigColumn['format'] | 'sla' };
 
 export const ROW_HEIGHT = 34;
 /** Rows rendered above and below the viewport, so a fast scroll shows rows, not gaps. */
@@ -144,6 +146,6 @@ export function TaskTable({ config, data, sort, onSort, onOpen }: Props) {
 }
 
 function Cell({ row, column }: { row: TaskRow; column: Column }) {
-  if (column.field === 'sla') return <SlaBar sla={row.sla} finished={isFinishedStatus(row.status)} />;
-  return <FormattedCell value={fieldValue(row, column.field)} column={column} />;
+  if (column.field === 'sla' || column.format === 'sla') return <SlaBar sla={row.sla} finished={isFinishedStatus(row.status)} />;
+  return <FormattedCell value={fieldValue(row, column.field)} column={{ ...column, format: column.format }} />;
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
 // config/base/ui_config.yaml — theme, dashboard panels, tables (seed 000 part 2.1 C).
+// The one schema of the UI config: the config engine validates the file with UiFile,
+// and the console's contract (`config.ui`, src/shared/api.ts) hands out what it gives.
 
 const HexColor = z.string().regex(/^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'a color is #rgb or #rrggbb');
 const ColorMap = z.record(z.string(), HexColor);

@@ -52,9 +52,8 @@ export interface AssignerOptions {
   onChange?: () => void;
   /** The task core every lifecycle change goes through (one over `store` when not given). */
   tasks?: TaskService;
-  /** Reconciling missed turns (lifecycle.ts): quiet after output → completed; silence after delivery → requeued. */
+  /** Reconciling missed turns (lifecycle.ts): a taken prompt on an idle agent quiet this long → completed. */
   turnQuietMs?: number;
-  silentAfterDeliveryMs?: number;
 }
 
 interface QueuedNote {
@@ -291,7 +290,6 @@ export class Assigner {
       delivered: this.delivered,
       now,
       quietMs: this.options.turnQuietMs,
-      silentMs: this.options.silentAfterDeliveryMs,
     });
     return { changed: this.apply(actions), due };
   }

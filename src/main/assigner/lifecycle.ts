@@ -30,7 +30,7 @@ export interface StateChange {
 export type LifecycleAction =
   | { kind: 'start'; taskId: number; session: string; reason: string }
   | { kind: 'complete'; taskId: number; session: string; reason: string }
-  | { kind: 'requeue'; taskId: number; session: string; reason: string; cause: 'exited' | 'gone' | 'timeout' | 'silent' }
+  | { kind: 'requeue'; taskId: number; session: string; reason: string; cause: 'exited' | 'gone' | 'timeout' }
   | { kind: 'attention'; taskId: number; session: string; state: SessionState; reason: string };
 
 export interface LifecycleInput {
@@ -104,26 +104,24 @@ export function nextTimeout(held: readonly HeldTask[], rules: RoutingFile): numb
   return earliest;
 }
 
-/** A delivered prompt stays this long with no output and an idle agent before its task goes back: the agent never took it up. */
-export const SILENT_AFTER_DELIVERY_MS = 2 * 60_000;
-/** An idle agent that printed after the prompt and then nothing for this long has ended its turn, seen working or not. */
+/** An idle agent that took the prompt and then printed nothing for this long has ended its turn, seen working or not. */
 export const TURN_QUIET_MS = 10_000;
 
 export interface Delivered {
   session: string;
   /** When the delivery was confirmed (the clock's ms). */
   atMs: number;
-  /** The delivery itself saw the agent working on it: idle now means that turn ended. */
+  /** The delivery itself saw the agent working on it. */
   sawWorking: boolean;
 }
 
 /**
  * Tasks the state changes alone would leave held forever: a turn too short for the
  * monitor to see working (the task stays assigned on an idle session), or a delivery
- * whose result arrived after the turn ended (in progress on an idle session). For a
- * held task whose prompt was delivered and whose session is idle now: output after
- * the delivery, then quiet for `quietMs` → completed; no output at all for
- * `silentMs` → back to the queue. `due` is when to look again (null: nothing waits).
+ * whose result arrived after the turn ended (in progress on an idle session). The
+ * delivery said the agent took the prompt; a session idle now and quiet (no output)
+ * for `quietMs` since the later of the delivery and its last output has ended that
+ * turn: completed. `due` is when to look again (null: nothing waits).
  */
 export function reconcileActions(input: {
   held: readonly HeldTask[];
@@ -131,31 +129,27 @@ export function reconcileActions(input: {
   delivered: ReadonlyMap<number, Delivered>;
   now: Date;
   quietMs?: number;
-  silentMs?: number;
 }): { actions: LifecycleAction[]; due: number | null } {
   const quietMs = input.quietMs ?? TURN_QUIET_MS;
-  const silentMs = input.silentMs ?? SILENT_AFTER_DELIVERY_MS;
   const byName = new Map(input.sessions.map((s) => [s.name, s]));
   const nowMs = input.now.getTime();
   const actions: LifecycleAction[] = [];
   let due: number | null = null;
-  const later = (at: number): void => {
-    due = due === null ? at : Math.min(due, at);
-  };
   for (const task of input.held) {
     const d = input.delivered.get(task.id);
     const s = byName.get(task.session);
     if (!d || d.session !== task.session || !s || s.state !== 'idle') continue;
-    const base = { taskId: task.id, session: task.session };
     const lastOut = s.lastOutputAt ? Date.parse(s.lastOutputAt) : null;
-    if (d.sawWorking || (lastOut !== null && lastOut > d.atMs)) {
-      const quietFrom = Math.max(lastOut ?? 0, d.atMs);
-      if (nowMs - quietFrom >= quietMs) {
-        actions.push({ ...base, kind: 'complete', reason: `completed: ${task.session} is idle again after taking the prompt (its turn ended before it was seen ${task.status === 'assigned' ? 'working' : 'back to idle'})` });
-      } else later(quietFrom + quietMs);
-    } else if (nowMs - d.atMs >= silentMs) {
-      actions.push({ ...base, kind: 'requeue', cause: 'silent', reason: `back to the queue: ${task.session} took the prompt but stayed idle and printed nothing for ${Math.round(silentMs / 1000)} s` });
-    } else later(d.atMs + silentMs);
+    const quietFrom = Math.max(lastOut ?? 0, d.atMs);
+    if (nowMs - quietFrom >= quietMs) {
+      const seen = task.status === 'assigned' ? 'before it was seen working' : 'before its delivery was confirmed';
+      actions.push({
+        kind: 'complete',
+        taskId: task.id,
+        session: task.session,
+        reason: `completed: ${task.session} took the prompt and is idle again, quiet for ${Math.round(quietMs / 1000)} s (its turn ended ${seen})`,
+      });
+    } else due = due === null ? quietFrom + quietMs : Math.min(due, quietFrom + quietMs);
   }
   return { actions, due };
 }

@@ -291,8 +291,19 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
     }
     const listenMs = performance.now() - startedAt;
     const port = Number(new URL(loginUrl).port);
+    // A console still busy starting may answer an upgrade with 408: first wait until it answers plain HTTP.
+    for (const t0 = performance.now(); ; ) {
+      const ok = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(5_000) }).then((r) => r.ok, () => false);
+      if (ok) break;
+      if (performance.now() - t0 > 180_000) throw new Error('the console did not answer /healthz within 180 s');
+      await sleep(250);
+    }
+    process.stderr.write(`console bench: console up after ${Math.round(performance.now() - startedAt)} ms\n`);
     rpc = await connect(port, token);
     const client = rpc;
+    // Like a page, the client asks only for what it uses (a console without
+    // subscriptions refuses the command and pushes it everything).
+    await client.call('events.subscribe', { events: ['sessions.transition', 'tasks.changed'] }).catch(() => undefined);
 
     // Every agent seen by the console (identified as its provider) before the window opens.
     const seenAt = performance.now();

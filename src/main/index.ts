@@ -2,10 +2,10 @@
 // window and connects the two. Everything else runs under plain Node (src/main/*).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, Notification, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Notification, shell } from 'electron';
 import { startCore, type Core } from './core.js';
 import { createLogger } from './log/logger.js';
-import { defaultConfigDir, defaultDataDir, defaultDbPath, electronNativeBinding } from './paths.js';
+import { defaultConfigDir, defaultDataDir, defaultDbPath, electronNativeBinding, postgresNotRunHere } from './paths.js';
 import { mainWindowOptions, lockDown, TrustedWindows } from './electron/window.js';
 import { registerIpcHandlers, forwardEvents } from './electron/ipc.js';
 
@@ -25,6 +25,12 @@ function focusWindow(): void {
 }
 
 async function onReady(): Promise<void> {
+  const notHere = postgresNotRunHere();
+  if (notHere) {
+    dialog.showErrorBox('Architect', notHere);
+    app.exit(2);
+    return;
+  }
   const dataDir = defaultDataDir();
   let started: Core | null = null;
   const log = createLogger({ level: 'info', file: path.join(dataDir, 'logs', 'architect.jsonl') });

@@ -21,7 +21,7 @@ import { AlertRepository } from '../store/alerts.js';
 import { watched } from '../log/watchdog.js';
 
 /** Tasks evaluated between two yields to the event loop (and per write transaction): a slice raising an alert per task stays ~10–20 ms. */
-const SLICE_TASKS = 250;
+const SLICE_TASKS = 100;
 /**
  * A console opened on a backlog can find thousands of tasks past their SLA at once:
  * every alert is stored, but the log and the desktop get this many each per pass,

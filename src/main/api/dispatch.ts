@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { changes, commands, isCommandName, type ApiErrorShape, type Caller, type CommandName, type Handlers } from '../../shared/api.js';
 import type { Logger } from '../log/logger.js';
 import { watched } from '../log/watchdog.js';
+import { UserError } from '../user-error.js';
 
 /** A failure whose message an operator can act on; carried as is to every client. */
 export class ApiError extends Error implements ApiErrorShape {
@@ -46,7 +47,7 @@ export function describeIssues(error: z.ZodError): string {
  * The single entry point of every transport: checks the command exists, refuses a
  * change on a read-only console, parses its params with the contract's schema
  * (nothing reaches a handler unparsed), runs the handler and turns every failure
- * into an ApiError.
+ * into an ApiError (a UserError keeps its message and code; anything else is `failed`).
  */
 export async function dispatch(handlers: Handlers, name: unknown, rawParams: unknown, caller?: Caller, log?: Logger): Promise<unknown> {
   if (!isCommandName(name)) {
@@ -69,7 +70,9 @@ export async function dispatch(handlers: Handlers, name: unknown, rawParams: unk
   const handler = handlers[name] as (p: unknown, caller?: Caller) => unknown;
   try {
     return await watched(`rpc ${name}`, () => handler(parsed.data, caller));
-  } catch (err) {
+  } catch (caught) {
+    // The caller's mistake (user-error.ts) is answered like an ApiError with its code.
+    const err = caught instanceof UserError ? new ApiError(caught.code, caught.message) : caught;
     if (err instanceof ApiError) {
       // Every error a user sees is in the log too, with the command it came from.
       const message = bounded(err.message);

@@ -12,12 +12,13 @@ import type { RoundRobinCursor, RoutingDecision } from '../routing/types.js';
 import type { Store } from '../store/store.js';
 import { MAX_TASKS_PER_ROUND, WINDOW_GROWTH, dryRun, planRound, roundWindow } from './round-plan.js';
 import { EnvironmentKeeper } from './environment-keeper.js';
-import { lifecycleActions, nextTimeout, reconcileActions, type Delivered, type LifecycleAction, type StateChange } from './lifecycle.js';
+import { lifecycleActions, reconcileActions, type Delivered, type LifecycleAction, type StateChange } from './lifecycle.js';
 import { AssignmentLatency } from '../metrics/assignment-latency.js';
 import type { ClaimedTask, DecisionRecord, HeldTask, TaskQueue } from '../store/task-queue.js';
 import { TaskService } from '../tasks/service.js';
 import { fromSqlTime } from '../store/time.js';
 import { watched } from '../log/watchdog.js';
+import { HeldIndex } from './held-index.js';
 
 /** A failed delivery waits this long before the next try, doubling per attempt… */
 export const DELIVERY_BACKOFF_MS = 5_000;
@@ -38,6 +39,8 @@ const MAX_PASSES = 6;
 const MIN_WAKE_MS = 20;
 /** setTimeout's limit (~24.8 days); a later due time is re-armed by the next event anyway. */
 const MAX_WAKE_MS = 2 ** 31 - 1;
+/** Timed-out tasks requeued per round (one transaction); more wait for the next round, a turn later. */
+const RECOVERY_BATCH = 50;
 
 export type Deliver = (session: Session, prompt: string) => Promise<Pick<DeliveryResult, 'outcome' | 'reason'>>;
 
@@ -71,6 +74,8 @@ export class Assigner {
   private readonly log: Logger;
   private readonly clock: () => Date;
   private readonly envs: EnvironmentKeeper;
+  /** Who holds what, kept up to date from status changes (never re-read whole per round). */
+  private readonly heldIndex: HeldIndex;
   private running = false;
   private scheduled = false;
   private wakeTimer: NodeJS.Timeout | null = null;
@@ -93,11 +98,12 @@ export class Assigner {
     this.log = (options.logger ?? silentLogger).child({ module: 'assigner' });
     this.clock = options.clock ?? (() => new Date());
     this.envs = new EnvironmentKeeper(this.tasks, this.log, this.clock);
+    this.heldIndex = new HeldIndex(this.queue);
   }
 
   start(): () => Promise<void> {
     this.running = true;
-    this.envs.load();
+    watched('assigner environments of held tasks', () => this.envs.load());
     this.kick();
     return () => this.stop();
   }
@@ -118,6 +124,11 @@ export class Assigner {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     await this.envs.settle();
+  }
+
+  /** Another round after this one (more backlog to recover than one round takes). */
+  private kickLater(): void {
+    setImmediate(() => this.kick());
   }
 
   /** Something relevant happened: one round soon, however many kicks arrive meanwhile. */
@@ -142,7 +153,11 @@ export class Assigner {
     if (!rules) return;
     for (const s of sessions) this.known.add(s.name);
     watched('assigner session changes', () => {
-      const actions = lifecycleActions({ held: this.queue.heldTasks(), sessions, changes: transitions, rules, now: this.clock(), known: this.known });
+      // Only the tasks of the sessions that changed (and of known ones now gone): never every held task.
+      this.heldIndex.refresh();
+      const present = new Set(sessions.map((s) => s.name));
+      const names = new Set([...transitions.map((t) => t.name), ...[...this.known].filter((n) => !present.has(n))]);
+      const actions = lifecycleActions({ held: this.heldIndex.ofSessions(names), sessions, changes: transitions, rules, now: this.clock(), known: this.known });
       this.apply(actions);
     });
     if (transitions.some((t) => t.to === 'idle' || t.to === 'exited')) this.kick();
@@ -160,11 +175,24 @@ export class Assigner {
     const now = this.clock();
     const sessions = this.options.getSessions();
     for (const s of sessions) this.known.add(s.name);
-    // Who holds what: read once, again only after something changed it.
-    let held: HeldTask[] | null = this.queue.heldTasks();
-    if (this.apply(lifecycleActions({ held, sessions, changes: [], rules, now, known: this.known }))) held = null;
-    const reconciled = this.reconcile(held ?? this.queue.heldTasks(), sessions, now);
-    if (reconciled.changed) held = null;
+    // Who holds what: the held index, brought up to date from the status changes since
+    // the last round. The lifecycle sees only what it can act on: tasks of known
+    // sessions now gone, and tasks past their timeout — at most RECOVERY_BATCH per
+    // round, in one transaction (a console started on a backlog of 45k timed-out tasks
+    // requeues them a batch per turn, not a commit each in one long stall).
+    this.heldIndex.refresh();
+    const present = new Set(sessions.map((s) => s.name));
+    const overdue = hasTimeouts(rules) ? this.heldIndex.overdue(rules, now, RECOVERY_BATCH) : [];
+    const candidates = new Map([...this.heldIndex.ofSessions([...this.known].filter((n) => !present.has(n))), ...overdue].map((t) => [t.id, t]));
+    if (this.apply(lifecycleActions({ held: [...candidates.values()], sessions, changes: [], rules, now, known: this.known }))) this.heldIndex.refresh();
+    if (overdue.length >= RECOVERY_BATCH) this.kickLater();
+    let held: HeldTask[] | null = this.heldIndex.ofSessions(present);
+    // A prompt taken on a session idle and quiet since: its turn ended unseen (lifecycle.ts reconcileActions).
+    const reconciled = this.reconcile(held, sessions, now);
+    if (reconciled.changed) {
+      this.heldIndex.refresh();
+      held = this.heldIndex.ofSessions(present);
+    }
     this.envs.releaseClosed();
 
     const load = usesLeastLoaded(rules) ? this.queue.recentLoad(new Date(now.getTime() - LOAD_WINDOW_MS)) : undefined;
@@ -200,14 +228,15 @@ export class Assigner {
       const claimed = this.claimAll(toClaim, notes, rules, sessions, now);
       if (claimed > 0) {
         changed = true;
-        held = null;
+        this.heldIndex.refresh();
+        held = this.heldIndex.ofSessions(present);
       }
       const readFurther = plan.queueCut && claimed < plan.free && limit < MAX_TASKS_PER_ROUND;
       if (readFurther) limit = Math.min(MAX_TASKS_PER_ROUND, limit * WINDOW_GROWTH);
       if (!skippedNow && !readFurther) break;
     }
     dueMs = earliest(dueMs, reconciled.due);
-    if (hasTimeouts(rules)) dueMs = earliest(dueMs, nextTimeout(held ?? this.queue.heldTasks(), rules));
+    if (hasTimeouts(rules)) dueMs = earliest(dueMs, this.heldIndex.nextTimeout(rules));
     this.arm(dueMs, now);
     if (changed) this.options.onChange?.();
   }
@@ -298,6 +327,16 @@ export class Assigner {
   private apply(actions: LifecycleAction[]): boolean {
     if (actions.length === 0) return false;
     const now = this.clock();
+    // One commit for the round's lifecycle changes, however many.
+    const changed = this.options.store.transaction(() => this.applyAll(actions, now));
+    if (changed) {
+      this.options.onChange?.();
+      this.kick();
+    }
+    return changed;
+  }
+
+  private applyAll(actions: LifecycleAction[], now: Date): boolean {
     let changed = false;
     for (const a of actions) {
       switch (a.kind) {
@@ -329,10 +368,6 @@ export class Assigner {
           this.tasks.record({ kind: 'lifecycle', taskId: a.taskId, session: a.session, decision: a.state, reason: a.reason }, now);
           break;
       }
-    }
-    if (changed) {
-      this.options.onChange?.();
-      this.kick();
     }
     return changed;
   }

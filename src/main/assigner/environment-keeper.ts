@@ -56,7 +56,7 @@ export class EnvironmentKeeper {
       },
       now,
     );
-    return environmentPreamble(env);
+    return environmentPreamble(env, rule.merge_via_pr);
   }
 
   /** Releases a task's environment in the background; the trail records what happened to the worktree. */

@@ -105,10 +105,18 @@ export async function releaseEnvironment(env: TaskEnvironment): Promise<string> 
   }
 }
 
-/** The line the agent reads before the task's own prompt, so it works in the right place. */
-export function environmentPreamble(env: TaskEnvironment): string {
+/**
+ * The line the agent reads before the task's own prompt, so it works in the right
+ * place, and how its work gets merged (the route's merge_via_pr): committed on the
+ * branch for a pull request, or merged by the agent itself into the branch the
+ * project has checked out.
+ */
+export function environmentPreamble(env: TaskEnvironment, mergeViaPr = false): string {
   const parts: string[] = [];
-  if (env.worktree) parts.push(`work in the git worktree ${env.worktree} (branch ${env.branch ?? ''})`);
+  if (env.worktree) {
+    parts.push(`work in the git worktree ${env.worktree} (branch ${env.branch ?? ''})`);
+    parts.push(mergeViaPr ? 'commit your work on that branch and do not merge it: it goes in through a pull request' : "when done, commit and merge that branch into the project's checked-out branch yourself (no pull request)");
+  }
   if (env.port !== null) parts.push(`use port ${env.port} for any server you start`);
   return parts.length ? `[Architect: ${parts.join('; ')}]\n\n` : '';
 }

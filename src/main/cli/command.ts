@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { LogLevel } from '../log/logger.js';
 import type { PostgresTarget } from '../store/postgres/url.js';
+import { UserError } from '../user-error.js';
 
 /** Options every command understands (see `architect --help`). */
 export interface GlobalOptions {
@@ -37,7 +38,7 @@ export const EXIT_PROBLEM = 1;
 export const EXIT_USAGE = 2;
 
 /** Thrown for bad arguments; the CLI prints the message and the usage, exit 2. */
-export class UsageError extends Error {}
+export class UsageError extends UserError {}
 
 export interface CliCommand {
   /** `config`, `tasks`, … (subcommands are parsed by the command itself). */

@@ -2,14 +2,19 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { BASE_DIR, CONFIG_FILE_KEYS, ENVIRONMENTS_DIR, LOCAL_OVERRIDES, type Layer } from './files.js';
+import { UserError } from '../user-error.js';
 
 // Which files the editor may write, and how: only the layer files, only inside the
 // config folder, always as temp file + rename so a crash never leaves half a file.
 
-export class ConfigPathError extends Error {}
+export class ConfigPathError extends UserError {}
 
 /** The file changed on disk after the editor read it: saving would lose that change. */
-export class ConfigConflictError extends Error {}
+export class ConfigConflictError extends UserError {
+  constructor(message: string) {
+    super(message, 'conflict');
+  }
+}
 
 // base/ holds exactly the config files: any other name there fails the whole config.
 const EDITABLE: [RegExp, Layer][] = [

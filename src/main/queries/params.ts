@@ -1,10 +1,11 @@
 import type { QueryDef, QueryParam } from '../config/schemas/queries.js';
+import { UserError } from '../user-error.js';
 
 /** A param value as SQLite binds it (booleans become 0/1, datetimes the store's text format). */
 export type BoundValue = string | number | null;
 
 /** Bad, missing or undeclared param: the caller's mistake (HTTP 400, CLI exit 2). */
-export class QueryParamError extends Error {
+export class QueryParamError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'QueryParamError';

@@ -5,6 +5,7 @@ import { BUSY_TIMEOUT_MS } from '../store/store.js';
 import { bindParams } from './params.js';
 import { checkQuery, type QueryProblem } from './sql-checks.js';
 import { ReaderPool, QueryTimeoutError, type Row } from './reader-pool.js';
+import { UserError } from '../user-error.js';
 
 /** A query that has not said otherwise is stopped after this long: a dashboard must not hang. */
 export const DEFAULT_QUERY_TIMEOUT_MS = 5000;
@@ -16,7 +17,7 @@ const INTEGRITY_PROBLEMS_SHOWN = 5;
 const HEAVY_QUERY_MS = 50;
 const MS_PER_SECOND = 1000;
 
-export class UnknownQueryError extends Error {
+export class UnknownQueryError extends UserError {
   constructor(readonly query: string, known: string[]) {
     super(`no query named "${query}" (known: ${known.join(', ') || 'none'})`);
     this.name = 'UnknownQueryError';

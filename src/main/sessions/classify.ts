@@ -53,8 +53,11 @@ export function classify(screen: Screen, agent: CompiledAgent): Classification {
     const text = regions.get(best.region);
     const at = findMatch(text, best.contains, best.regex);
     const entry = at === null ? null : entryAt(text, at);
-    result.message = entry === null ? null : pick(entry, best.message);
-    result.resetText = entry === null || !best.resets ? null : pick(entry, best.resets);
+    // A rule's `message:`/`resets:` is looked for in the entry, then in the rest of the match's region.
+    const rest = at === null ? null : text.slice(at);
+    const find = (regex: RegExp | null) => (entry === null ? null : (pick(entry, regex) ?? (regex && rest !== null ? pick(rest, regex) : null)));
+    result.message = find(best.message);
+    result.resetText = best.resets ? find(best.resets) : null;
   }
   return result;
 }
@@ -93,6 +96,7 @@ function pick(entry: string, regex: RegExp | null): string | null {
     text = m ? (m.slice(1).find((g) => g !== undefined) ?? m[0]).trim() : null;
   }
   if (!text) return regex ? null : entry || null;
+  text = text.replace(/\s+/g, ' ');
   return text.length > MESSAGE_MAX ? text.slice(0, MESSAGE_MAX) + '…' : text;
 }
 

@@ -3,7 +3,6 @@ import path from 'node:path';
 import type { CommandParams, CommandResult } from '../../shared/api.js';
 import { ConfigService } from '../config/service.js';
 import type { ConfigValidator } from '../config/snapshot.js';
-import { ConfigConflictError, ConfigPathError } from '../config/edit.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
 import { ApiError } from '../api/dispatch.js';
@@ -52,16 +51,6 @@ export async function setupConfig(opts: {
     lastGoodDir: path.join(opts.dataDir, 'config-last-good'),
   });
   await service.start();
-  // A path outside the editable layers is the user's mistake: say so as a bad request.
-  const editing = <T>(fn: () => T): T => {
-    try {
-      return fn();
-    } catch (err) {
-      if (err instanceof ConfigPathError) throw new ApiError('invalid_params', err.message);
-      if (err instanceof ConfigConflictError) throw new ApiError('conflict', err.message);
-      throw err;
-    }
-  };
   return {
     service,
     commands: {
@@ -73,9 +62,10 @@ export async function setupConfig(opts: {
       },
       'config.schemas': () => ({ schemas: readSchemas() }),
       'config.files': () => ({ files: service.listFiles() }),
-      'config.read': (p) => editing(() => service.readFile(p.path)),
-      'config.validate': (p) => editing(() => ({ problems: service.validateDraft(p.path, p.text) })),
-      'config.save': (p) => editing(() => service.saveFile(p.path, p.text, { force: p.force, expectedHash: p.expectedHash })),
+      // A path outside the editable layers (invalid_params) or a stale save (conflict) is a UserError.
+      'config.read': (p) => service.readFile(p.path),
+      'config.validate': (p) => ({ problems: service.validateDraft(p.path, p.text) }),
+      'config.save': (p) => service.saveFile(p.path, p.text, { force: p.force, expectedHash: p.expectedHash }),
     },
     stop: () => service.stop(),
   };

@@ -1,10 +1,8 @@
 import type { CommandParams, CommandResult } from '../../shared/api.js';
-import { ApiError } from '../api/dispatch.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import { handleQueryHttp } from '../queries/http.js';
-import { QueryParamError } from '../queries/params.js';
-import { QueryService, UnknownQueryError } from '../queries/service.js';
+import { QueryService } from '../queries/service.js';
 import { applyConfigIndexes } from '../store/config-indexes.js';
 import { derivedQueries } from '../sla/sla-sql.js';
 import type { Store } from '../store/store.js';
@@ -48,14 +46,8 @@ export function setupQueries(opts: { store: Store; log: Logger }): QueriesFeatur
           stats: { calls: q.stats.calls, cacheHits: q.stats.cacheHits, avgMs: q.stats.avgMs, maxMs: q.stats.maxMs, lastError: q.stats.lastError },
         })),
       }),
-      'query.run': async (p) => {
-        try {
-          return await service.run(p.name, p.params);
-        } catch (err) {
-          if (err instanceof UnknownQueryError || err instanceof QueryParamError) throw new ApiError('invalid_params', err.message);
-          throw err;
-        }
-      },
+      // An unknown query or a bad param is a UserError: the API answers invalid_params itself.
+      'query.run': (p) => service.run(p.name, p.params),
     },
     routes: [
       {

@@ -1,18 +1,19 @@
 import type { Alert, CommandParams, CommandResult, Session } from '../../shared/api.js';
 import { ApiError } from '../api/dispatch.js';
-import { AlertNotFoundError } from '../store/alerts.js';
 import { SlaWatcher } from '../alerts/sla-watcher.js';
 import { Assigner } from '../assigner/assigner.js';
 import { effectiveRules, routableSessions } from '../assigner/round-plan.js';
 import { route } from '../routing/route.js';
+import { expandProviders } from '../routing/providers.js';
+import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { ConfigService } from '../config/service.js';
 import { deliverPrompt, runTmux } from '../dispatch/deliver.js';
 import { LimitResumer } from '../sessions/limit-resumer.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
-import { routeRulesHttp, routeTaskHttp } from '../metrics/route-http.js';
 import { METRICS_CONTENT_TYPE, renderMetrics } from '../metrics/prometheus.js';
 import type { QueryService } from '../queries/service.js';
+import { routingHttpRoutes } from '../routing/http.js';
 import { classify } from '../sessions/classify.js';
 import { compileManifests, type CompiledManifests } from '../sessions/manifests.js';
 import type { Store } from '../store/store.js';
@@ -62,6 +63,13 @@ export function setupRouting(opts: {
 }): RoutingFeature {
   const { store } = opts;
   const log = opts.log.child({ component: 'routing' });
+  /** The config with supported_providers' provider names (agents.yaml `provider:`) read as the agents they stand for. */
+  const snapshotForRouting = (): ConfigSnapshot | null => {
+    const s = opts.config.snapshot();
+    if (!s) return s;
+    const routing = expandProviders(s.routing, s.agents);
+    return routing === s.routing ? s : { ...s, routing };
+  };
 
   let manifests: { version: string; compiled: CompiledManifests } | null = null;
   const manifestsNow = (): CompiledManifests | null => {
@@ -83,7 +91,7 @@ export function setupRouting(opts: {
 
   const assigner = new Assigner({
     store,
-    getSnapshot: () => opts.config.snapshot(),
+    getSnapshot: snapshotForRouting,
     getSessions: () => opts.sessions.list(),
     deliver,
     logger: log,
@@ -136,7 +144,7 @@ export function setupRouting(opts: {
   const watcher = new SlaWatcher({
     store,
     tasks: opts.tasks,
-    getSnapshot: () => opts.config.snapshot(),
+    getSnapshot: snapshotForRouting,
     logger: log,
     notify: opts.notify,
     send: opts.slaAlert,
@@ -176,32 +184,18 @@ export function setupRouting(opts: {
       'route.dryRun': () => {
         const snapshot = opts.config.snapshot();
         if (!snapshot) throw new ApiError('unavailable', 'no valid configuration is loaded: fix the problems listed under Config');
-        return { decisions: assigner.dryRun(snapshot.routing, opts.sessions.list()) };
+        return { decisions: assigner.dryRun(expandProviders(snapshot.routing, snapshot.agents), opts.sessions.list()) };
       },
       'alerts.list': (p) => ({ alerts: watcher.alerts.list({ includeAcknowledged: p.includeAcknowledged, limit: p.limit }) }),
       'alerts.ack': (p) => {
-        try {
-          watcher.alerts.acknowledge(p.id);
-        } catch (err) {
-          if (err instanceof AlertNotFoundError) throw new ApiError('invalid_params', err.message);
-          throw err;
-        }
+        watcher.alerts.acknowledge(p.id); // an unknown alert is a UserError (invalid_params)
         const latest = watcher.alerts.latestOpen();
         opts.bus.emit('alerts.changed', { open: watcher.alerts.countOpen(), latest: latest ? latest : null });
         return { ok: true };
       },
     },
     routes: [
-      {
-        method: 'POST',
-        match: (p) => (p === '/api/route/task' ? {} : null),
-        handle: ({ body }) => routeTaskHttp(opts.config.snapshot(), opts.sessions.list(), body),
-      },
-      {
-        method: 'GET',
-        match: (p) => (p === '/api/route/rules' ? {} : null),
-        handle: () => routeRulesHttp(opts.config.snapshot()),
-      },
+      ...routingHttpRoutes({ snapshot: snapshotForRouting, sessions: () => opts.sessions.list() }),
       {
         method: 'GET',
         match: (p) => (p === '/metrics' ? {} : null),
@@ -229,7 +223,7 @@ export function setupRouting(opts: {
           const { decisions } = route({
             tasks: [{ id: task.id, type: task.type, priority: task.priority, createdAt: task.createdAt }],
             sessions: routableSessions(sessions, opts.tasks.queue.heldTasks()),
-            rules: effectiveRules(snapshot.routing, sessions),
+            rules: effectiveRules(expandProviders(snapshot.routing, snapshot.agents), sessions),
             now: new Date(),
           });
           const d = decisions[0];

@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CommandParams, CommandResult, WorkflowRun as ApiRun } from '../../shared/api.js';
-import { ApiError } from '../api/dispatch.js';
 import type { ConfigService } from '../config/service.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
@@ -11,7 +10,6 @@ import type { TaskService } from '../tasks/service.js';
 import { fromSqlTime } from '../store/time.js';
 import { WorkflowEngine } from '../workflows/engine.js';
 import type { WorkflowRun } from '../store/workflow-runs.js';
-import { RunNotFoundError, WorkflowNotFoundError } from '../workflows/types.js';
 import type { RoutingFeature } from './routing.js';
 import type { AttentionEvent } from '../notifications/event.js';
 import type { HttpRoute } from '../web/server.js';
@@ -93,14 +91,6 @@ export async function setupWorkflows(opts: {
     lastVersion = version;
     fire({ event: 'config_applied', version, message: `config ${version} applied` });
   });
-  const userError = <T>(fn: () => T): T => {
-    try {
-      return fn();
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError || err instanceof RunNotFoundError) throw new ApiError('invalid_params', err.message);
-      throw err;
-    }
-  };
   return {
     engine,
     commands: {
@@ -113,13 +103,13 @@ export async function setupWorkflows(opts: {
         })),
       }),
       'workflows.runs': (p) => ({ runs: engine.runsList(p.limit).map(toApiRun) }),
-      'workflows.getRun': (p) =>
-        userError(() => {
-          const { run, steps } = engine.show(p.id);
-          return { run: toApiRun(run), steps: steps.map((s) => ({ ...s, startedAt: fromSqlTime(s.startedAt), finishedAt: fromSqlTime(s.finishedAt) })) };
-        }),
-      'workflows.start': (p) => userError(() => ({ runId: engine.run(p.name, p.input, 'api') })),
-      'workflows.cancel': (p) => userError(() => (engine.cancel(p.id), { ok: true as const })),
+      // An unknown workflow or run is a UserError: the API answers invalid_params itself.
+      'workflows.getRun': (p) => {
+        const { run, steps } = engine.show(p.id);
+        return { run: toApiRun(run), steps: steps.map((s) => ({ ...s, startedAt: fromSqlTime(s.startedAt), finishedAt: fromSqlTime(s.finishedAt) })) };
+      },
+      'workflows.start': (p) => ({ runId: engine.run(p.name, p.input, 'api') }),
+      'workflows.cancel': (p) => (engine.cancel(p.id), { ok: true as const }),
     },
     routes: workflowTriggerRoutes({ engine, config: () => opts.config.snapshot(), log }),
     stop: async () => {

@@ -5,8 +5,9 @@ import type Database from 'better-sqlite3';
 import type { Alert } from '../../shared/api.js';
 import type { Store } from './store.js';
 import { fromSqlTime, toSqlTime } from './time.js';
+import { UserError } from '../user-error.js';
 
-export class AlertNotFoundError extends Error {
+export class AlertNotFoundError extends UserError {
   constructor(readonly alertId: number) {
     super(`alert ${alertId} does not exist`);
     this.name = 'AlertNotFoundError';

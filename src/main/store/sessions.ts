@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { SessionState } from '../../shared/api.js';
 import { SQL_NOW, toSqlTime } from './time.js';
+import { UserError } from '../user-error.js';
 
 /** What discovery knows about a pane; the agent state arrives by transitions. */
 export interface DiscoveredSession {
@@ -36,7 +37,7 @@ export interface SessionEvent {
   reason: string | null;
 }
 
-export class SessionNotFoundError extends Error {
+export class SessionNotFoundError extends UserError {
   constructor(readonly sessionId: string) {
     super(`session "${sessionId}" is not in the database (discovery has not seen it)`);
     this.name = 'SessionNotFoundError';

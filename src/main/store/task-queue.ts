@@ -10,6 +10,8 @@ import { fromSqlTime, toSqlTime } from './time.js';
 import { HELD_SQL } from './status-sql.js';
 
 const HOLDING_SQL = HELD_SQL;
+/** Ids per `IN (…)` read. */
+const IDS_PER_READ = 500;
 
 /** A task that holds a session (assigned or in progress), as the lifecycle reads it. */
 export interface HeldTask {
@@ -69,6 +71,8 @@ export class TaskQueue {
   private readonly startStmt: Database.Statement;
   private readonly completeStmt: Database.Statement;
   private readonly requeueStmt: Database.Statement;
+  private readonly eventsAfterStmt: Database.Statement;
+  private readonly lastEventStmt: Database.Statement;
   private readonly failStmt: Database.Statement;
   private readonly decisionStmt: Database.Statement;
   private readonly metadataStmt: Database.Statement;
@@ -94,6 +98,8 @@ export class TaskQueue {
       `SELECT ${PENDING_COLUMNS} FROM tasks WHERE status = 'pending' AND type = ?
        ORDER BY priority DESC, created_at LIMIT ?`,
     ).raw();
+    this.eventsAfterStmt = db.prepare('SELECT id, task_id AS taskId FROM task_events WHERE id > ? ORDER BY id LIMIT ?');
+    this.lastEventStmt = db.prepare('SELECT coalesce(max(id), 0) FROM task_events').pluck();
     this.held = db.prepare(
       `SELECT id, type, status, assigned_to AS session, assigned_at AS assignedAt, started_at AS startedAt, attempts
        FROM tasks WHERE status IN (${HOLDING_SQL}) AND assigned_to IS NOT NULL`,
@@ -178,6 +184,28 @@ export class TaskQueue {
 
   heldTasks(): HeldTask[] {
     return this.held.all() as HeldTask[];
+  }
+
+  /** Those of these tasks held now (the rest finished, went back, or never were). */
+  heldAmong(ids: readonly number[]): HeldTask[] {
+    const out: HeldTask[] = [];
+    for (let i = 0; i < ids.length; i += IDS_PER_READ) {
+      const chunk = ids.slice(i, i + IDS_PER_READ);
+      const sql = `SELECT id, type, status, assigned_to AS session, assigned_at AS assignedAt, started_at AS startedAt, attempts
+         FROM tasks WHERE id IN (${chunk.map(() => '?').join(',')}) AND status IN (${HOLDING_SQL}) AND assigned_to IS NOT NULL`;
+      out.push(...(this.store.writer.prepare(sql).all(...chunk) as HeldTask[]));
+    }
+    return out;
+  }
+
+  /** Tasks whose status changed after event `cursor` (task_events, whoever changed it), oldest first. */
+  statusChangesAfter(cursor: number, limit: number): Array<{ id: number; taskId: number }> {
+    return this.eventsAfterStmt.all(cursor, limit) as Array<{ id: number; taskId: number }>;
+  }
+
+  /** The last status change so far (a cursor for statusChangesAfter). */
+  lastStatusChange(): number {
+    return this.lastEventStmt.get() as number;
   }
 
   /** Tasks each session holds now or finished since `since`, for least_loaded. */

@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { TaskStatus, type Task, type TaskCounts } from '../../shared/api.js';
 import { OPEN_STATUSES, RETRYABLE_STATUSES } from '../../shared/task-status.js';
 import { SQL_NOW, fromSqlTime } from './time.js';
+import { UserError } from '../user-error.js';
 
 /** Priorities run from 0 (whenever) to 10 (now); the seed calls ≥ 7 high. */
 export const MIN_PRIORITY = 0;
@@ -40,21 +41,21 @@ export interface TaskEvent {
   reason: string | null;
 }
 
-export class TaskNotFoundError extends Error {
+export class TaskNotFoundError extends UserError {
   constructor(readonly taskId: number) {
     super(`task ${taskId} does not exist`);
     this.name = 'TaskNotFoundError';
   }
 }
 
-export class TaskFinishedError extends Error {
+export class TaskFinishedError extends UserError {
   constructor(readonly taskId: number, readonly status: TaskStatus) {
     super(`task ${taskId} is already ${status}; only ${OPEN_STATUSES.join(', ')} tasks can be cancelled`);
     this.name = 'TaskFinishedError';
   }
 }
 
-export class InvalidTaskError extends Error {
+export class InvalidTaskError extends UserError {
   constructor(message: string) {
     super(message);
     this.name = 'InvalidTaskError';

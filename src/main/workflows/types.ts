@@ -4,6 +4,7 @@ import type { NotificationChannel } from '../config/schemas/sla.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import type { TaskService } from '../tasks/service.js';
+import { UserError } from '../user-error.js';
 
 // What the workflow engine needs from the rest of Architect. Everything with an
 // effect outside the database comes in through WorkflowDeps, so tests inject real
@@ -56,14 +57,14 @@ export class StepFailure extends Error {
   }
 }
 
-export class WorkflowNotFoundError extends Error {
+export class WorkflowNotFoundError extends UserError {
   constructor(name: string, known: string[]) {
     super(`no workflow named "${name}" in workflows.yaml (known: ${known.join(', ') || 'none'})`);
     this.name = 'WorkflowNotFoundError';
   }
 }
 
-export class RunNotFoundError extends Error {
+export class RunNotFoundError extends UserError {
   constructor(runId: number) {
     super(`workflow run ${runId} does not exist`);
     this.name = 'RunNotFoundError';

@@ -100,9 +100,14 @@ const cliRoot = args.find((a) => a.startsWith('/')) ?? process.env.ARCHITECT_AGE
 const agents = REAL_AGENTS.filter((a) => args.includes(a) || args.every((x) => x.startsWith('/') || x.startsWith('--')));
 
 const round2 = args.includes('--round2');
+const background = args.includes('--background');
 for (const agent of agents) {
   if (round2) {
     await captureErrors(agent);
+    continue;
+  }
+  if (background) {
+    if (agent === 'claude') await captureBackground();
     continue;
   }
   await captureAgent(agent);
@@ -232,4 +237,51 @@ async function captureErrors(agent: RealAgent): Promise<void> {
 function after(text: string, marker: string): string {
   const at = text.indexOf(`${marker} summarise`);
   return at < 0 ? '' : text.slice(at);
+}
+
+/** Claude Code's background work (issue 15): a subagent, a background shell, /compact, Esc mid-turn. */
+async function captureBackground(): Promise<void> {
+  fs.rmSync(ROOT, { recursive: true, force: true });
+  const stub = await startModelStub({ slowMs: 12_000 });
+  const tmux = new AgentTmux();
+  try {
+    const launch = prepareAgent('claude', cliRoot, stub.url, ROOT);
+    const pane = await tmux.start('claude', launch);
+    const save = (state: string) => saveScreen(tmux, pane, `claude-${launch.version}-${state}-captured`);
+    const idleAgain = () => tmux.waitFor(pane, 'the prompt back', (s) => !/esc to interrupt/.test(s.text) && /^❯/m.test(s.text), 60_000);
+    await tmux.waitFor(pane, 'the input prompt', (s) => READY.claude.test(s.text), 60_000);
+    await sleep(2000);
+
+    await tmux.type(pane, 'TASK survey the project');
+    await tmux.waitFor(pane, 'the subagent at work', (s) => /general-purpose/.test(s.text) && /esc to interrupt/.test(s.text), 30_000);
+    await sleep(2000);
+    await save('working-subagent');
+    await idleAgain();
+    await sleep(1000);
+
+    await tmux.type(pane, 'BGSHELL wait');
+    await tmux.waitFor(pane, 'the turn over with the shell running', (s) => /shells? still running/.test(s.text) && !/esc to interrupt/.test(s.text), 30_000);
+    await sleep(1500);
+    await save('idle-background-shell');
+
+    await tmux.type(pane, '/compact');
+    await tmux.waitFor(pane, 'compacting', (s) => /[Cc]ompacting/.test(s.text), 30_000);
+    await sleep(1000);
+    await save('working-compact');
+    await tmux.waitFor(pane, 'compacted', (s) => !/[Cc]ompacting/.test(s.text), 60_000);
+    await sleep(2000);
+    await save('idle-after-compact');
+
+    await tmux.type(pane, 'SLOW write the release notes');
+    await tmux.waitFor(pane, 'working', (s) => /esc to interrupt/.test(s.text), 30_000);
+    await sleep(2000);
+    await tmux.keys(pane, 'Escape');
+    await idleAgain();
+    await sleep(1500);
+    await save('idle-after-esc');
+  } finally {
+    await tmux.stop();
+    await stub.close();
+    fs.rmSync(ROOT, { recursive: true, force: true });
+  }
 }

@@ -16,6 +16,10 @@ import type { AddressInfo } from 'node:net';
  *   ERR400 (invalid request), ERR529 (overloaded), ERRBILL (credit balance / billing),
  *   ERRCTX (context too long): each vendor's own error body for it
  *   LIMIT   a usage limit with its reset time LIMIT_RESET_S ahead, as each vendor sends it
+ *   TASK    (Claude Code) start a subagent (Agent tool) whose own prompt is SLOW: the turn
+ *           goes on while it works
+ *   BGSHELL (Claude Code) run BACKGROUND_COMMAND with run_in_background, then end the turn
+ *   (a request for a summary of the conversation — Claude Code's /compact — waits slowMs/2)
  *   FLAKY   overloaded for the first `flakyFailures` requests of that prompt, then a reply
  *           (an agent that retries shows its retry)
  *   anything else, or a tool result: reply at once with REPLY_TEXT.
@@ -43,10 +47,12 @@ export interface ModelStub {
   close(): Promise<void>;
 }
 
-type Marker = 'SLOW' | 'TOOL' | 'ASK' | ErrorMarker | 'FLAKY';
+type Marker = 'SLOW' | 'TOOL' | 'ASK' | ErrorMarker | 'FLAKY' | 'TASK' | 'BGSHELL';
 /** Errors the stub answers with (see sendError): HTTP status codes and named kinds. */
 type ErrorMarker = 'ERR401' | 'ERR429' | 'ERR500' | 'ERR400' | 'ERR529' | 'ERRBILL' | 'ERRCTX' | 'LIMIT';
-const MARKER = /\b(SLOW|TOOL|ASK|ERR401|ERR429|ERR500|ERR400|ERR529|ERRBILL|ERRCTX|LIMIT|FLAKY)\b/;
+const MARKER = /\b(SLOW|TOOL|ASK|ERR401|ERR429|ERR500|ERR400|ERR529|ERRBILL|ERRCTX|LIMIT|FLAKY|TASK|BGSHELL)\b/;
+/** What BGSHELL runs in the background (long enough to outlive the turn). */
+export const BACKGROUND_COMMAND = 'sleep 120';
 /** LIMIT's reset: this long after the request (whole minutes, so the printed time is exact). */
 export const LIMIT_RESET_S = 2 * 3600;
 const QUESTION = 'Which folder should I clean?';
@@ -79,7 +85,10 @@ export async function startModelStub(opts: { slowMs?: number; flakyFailures?: nu
         flaky.set(key, n + 1);
         effective = n < flakyFailures ? 'ERR529' : null;
       }
-      route(req.url ?? '', json, effective, res, slowMs).catch(() => res.destroy());
+      // Claude Code's /compact asks for a summary of the conversation: slow, so its
+      // compacting screen can be seen.
+      const compacting = effective === null && /summary of the conversation/i.test(body) ? slowMs / 2 : 0;
+      void sleep(compacting).then(() => route(req.url ?? '', json, effective, res, slowMs)).catch(() => res.destroy());
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -186,11 +195,16 @@ let replies = 0;
 async function anthropic(body: Json, marker: Marker | null, res: http.ServerResponse, slowMs: number): Promise<void> {
   const model = typeof body.model === 'string' ? body.model : 'claude-stub';
   const messageId = `msg_stub${++replies}`;
-  const tool = marker === 'TOOL' || marker === 'ASK';
+  const tool = marker === 'TOOL' || marker === 'ASK' || marker === 'TASK' || marker === 'BGSHELL';
   const input = marker === 'ASK'
     ? { questions: [{ question: QUESTION, header: 'Folder', options: CHOICES, multiSelect: false }] }
-    : { command: TOOL_COMMAND, description: TOOL_REASON };
-  const toolUse = { type: 'tool_use', id: `toolu_stub${replies}`, name: marker === 'ASK' ? 'AskUserQuestion' : 'Bash', input };
+    : marker === 'TASK'
+      ? { description: 'Survey the project', prompt: 'SLOW survey the project files', subagent_type: 'general-purpose' }
+      : marker === 'BGSHELL'
+        ? { command: BACKGROUND_COMMAND, description: 'Wait in the background', run_in_background: true }
+        : { command: TOOL_COMMAND, description: TOOL_REASON };
+  const name = marker === 'ASK' ? 'AskUserQuestion' : marker === 'TASK' ? 'Agent' : 'Bash';
+  const toolUse = { type: 'tool_use', id: `toolu_stub${replies}`, name, input };
   const content = tool ? [toolUse] : [{ type: 'text', text: REPLY_TEXT }];
   const stopReason = tool ? 'tool_use' : 'end_turn';
   const usage = { input_tokens: 100, output_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };

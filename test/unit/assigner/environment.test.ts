@@ -84,6 +84,8 @@ describe('task environments (requires_env + auto_create_env + port_range)', () =
       expect(meta.env).toMatchObject({ port, worktree, branch: `architect/task-${task.id}` });
       expect(prompts[0]).toContain(`work in the git worktree ${worktree}`);
       expect(prompts[0]).toContain(`use port ${port}`);
+      // merge_via_pr is false for this type: the agent merges its branch itself.
+      expect(prompts[0]).toContain('merge that branch into the project\'s checked-out branch yourself');
       expect(prompts[0]).toMatch(/make the button blue$/);
 
       sessions = [{ ...sessions[0]!, state: 'idle' }];
@@ -122,5 +124,14 @@ describe('task environments (requires_env + auto_create_env + port_range)', () =
     } finally {
       await stop();
     }
+  });
+});
+
+describe('merge_via_pr in the environment preamble', () => {
+  it('tells the agent to leave the branch for a pull request, or to merge it itself', async () => {
+    const { environmentPreamble } = await import('../../../src/main/assigner/environment.js');
+    const env = { worktree: '/w/task-1', branch: 'architect/task-1', port: null, note: null };
+    expect(environmentPreamble(env, true)).toContain('do not merge it: it goes in through a pull request');
+    expect(environmentPreamble(env, false)).toContain('merge that branch into the project\'s checked-out branch yourself');
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { parseGlobals } from '../../../src/main/cli/globals.js';
+import { postgresNotRunHere } from '../../../src/main/paths.js';
 
 describe('global CLI options', () => {
   const env = { HOME: '/home/op', XDG_DATA_HOME: '/data' } as NodeJS.ProcessEnv;
@@ -68,5 +69,14 @@ describe('global CLI options', () => {
       expect(error?.message).toContain(message);
       expect(error?.message).not.toContain('hunter2');
     });
+  });
+
+  it('the desktop app refuses a PostgreSQL URL in its environment rather than quietly using SQLite', () => {
+    expect(postgresNotRunHere({ ARCHITECT_DB: '/tmp/a.db' })).toBeNull();
+    expect(postgresNotRunHere({})).toBeNull();
+    expect(postgresNotRunHere({ ARCHITECT_DB_URL: 'postgres://u:pw@h/q' })).toBe(
+      'ARCHITECT_DB_URL=postgres://u:***@h/q: the desktop app does not run on PostgreSQL yet; unset it to use the SQLite database, or see docs/database.md',
+    );
+    expect(postgresNotRunHere({ ARCHITECT_DB: 'postgresql://h/q' })).toMatch(/^ARCHITECT_DB=postgresql:\/\/h\/q: the desktop app does not run on PostgreSQL yet/);
   });
 });

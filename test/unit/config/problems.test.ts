@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/main/config/load.js';
 import { positionOf, tempConfig, type TempConfig } from './temp-config.js';
@@ -102,6 +104,29 @@ describe('every kind of problem, at its exact position', () => {
   });
 
   it('the shipped config loads clean', () => {
+    const result = loadConfig({ dir: cfg.dir, env: null });
+    expect(result.ok ? [] : result.problems).toEqual([]);
+  });
+});
+
+describe('supported_providers against agents.yaml', () => {
+  it.each([
+    ['comet', 'provider "comet" has no agent in agents.yaml, so no session could ever run it'],
+    ['grok', 'provider "grok": agents.yaml has no rule that reads grok idle'],
+  ])('refuses %s at its position', (provider, message) => {
+    fs.copyFileSync(path.resolve('config/base/agents.yaml'), cfg.path('base/agents.yaml'));
+    cfg.edit(R, '  - gemini\n', `  - gemini\n  - ${provider}\n`);
+    const result = loadConfig({ dir: cfg.dir, env: null });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const matching = result.problems.filter((p) => p.message.includes(message));
+    expect(matching, JSON.stringify(result.problems, null, 1)).toHaveLength(1);
+    expect(matching[0]).toMatchObject({ file: cfg.path(R), ...positionOf(cfg.read(R), `${provider}\n`) });
+  });
+
+  it('accepts a provider name (anthropic) for the agents that name it', () => {
+    fs.copyFileSync(path.resolve('config/base/agents.yaml'), cfg.path('base/agents.yaml'));
+    cfg.edit(R, '  - gemini\n', '  - gemini\n  - anthropic\n');
     const result = loadConfig({ dir: cfg.dir, env: null });
     expect(result.ok ? [] : result.problems).toEqual([]);
   });

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AssignmentLatency } from '../../../src/main/metrics/assignment-latency.js';
 import { renderMetrics } from '../../../src/main/metrics/prometheus.js';
-import { routeRulesHttp, routeTaskHttp } from '../../../src/main/metrics/route-http.js';
+import { routeRulesHttp, routeTaskHttp } from '../../../src/main/routing/http.js';
 import type { QueryStats } from '../../../src/main/queries/service.js';
 import { RULES, session, tempStore } from '../assigner/fixture.js';
 

@@ -28,7 +28,8 @@ const CASES: Record<string, Case> = {
   'synthetic-claude-offline': { agent: 'claude', state: 'error', rule: 'claude-offline' },
   'synthetic-claude-trust': { agent: 'claude', state: 'waiting', rule: 'claude-trust', reason: 'trust' },
   'synthetic-claude-question': { agent: 'claude', state: 'waiting', rule: 'claude-question', reason: 'question' },
-  'synthetic-claude-background': { agent: 'claude', state: 'working', rule: 'claude-background' },
+  // The turn is over, a background shell runs on: idle, the shell is the detail (real screen: claude-2.1.197-idle-background-shell-captured).
+  'synthetic-claude-background': { agent: 'claude', state: 'idle', rule: 'claude-background', reason: 'background', message: '2 shells still running' },
   'synthetic-claude-working-spinner-only': { agent: 'claude', state: 'working', rule: 'claude-spinner-line' },
   'lookalike-claude-idle-quoting-markers': { agent: 'claude', state: 'idle', rule: 'claude-prompt' },
   'lookalike-claude-footer-only': { agent: 'claude', state: 'unknown', rule: null },
@@ -97,6 +98,14 @@ const CASES: Record<string, Case> = {
   'gemini-0.61.0-error-context-captured': { agent: 'gemini', state: 'error', rule: 'gemini-api-error', reason: 'api_error', message: 'The input token count (1234567) exceeds the maximum' },
   'gemini-0.61.0-limit-dialog-captured': { agent: 'gemini', state: 'error', rule: 'gemini-limit-dialog', reason: 'limit', message: 'Usage limit reached for all Pro models. Access resets at 7:24 PM UTC.', resets: '7:24 PM UTC' },
   'gemini-0.61.0-limit-captured': { agent: 'gemini', state: 'error', rule: 'gemini-quota', reason: 'limit', message: 'You exceeded your current quota', resets: '7188s' },
+  // Background work (capture.ts --background): a subagent inside a turn is working; a
+  // turn over with a background shell is idle with the shell as detail; /compact is
+  // working, then idle; Esc mid-turn is idle once the prompt (with the draft) is back.
+  'claude-2.1.197-working-subagent-captured': { agent: 'claude', state: 'working', rule: 'claude-subagent', reason: 'subagent', message: 'general-purpose Survey the project' },
+  'claude-2.1.197-idle-background-shell-captured': { agent: 'claude', state: 'idle', rule: 'claude-background', reason: 'background', message: '1 shell' },
+  'claude-2.1.197-working-compact-captured': { agent: 'claude', state: 'working', rule: 'claude-compacting', reason: 'compacting', message: 'Compacting conversation…' },
+  'claude-2.1.197-idle-after-compact-captured': { agent: 'claude', state: 'idle', rule: 'claude-background', reason: 'background' },
+  'claude-2.1.197-idle-after-esc-captured': { agent: 'claude', state: 'idle', rule: 'claude-background', reason: 'background' },
   'synthetic-aider-confirm': { agent: 'aider', state: 'waiting', rule: 'aider-confirm', reason: 'approval' },
   'synthetic-aider-prompt': { agent: 'aider', state: 'idle', rule: 'aider-prompt' },
   'synthetic-ollama-loading': { agent: 'ollama', state: 'working', rule: 'ollama-loading' },

@@ -25,6 +25,23 @@ export const checkRouting: SectionCheck = (config, locate) => {
       }
     });
   }
+  // A provider the router can never pick is accepted and ignored: refuse it. It must
+  // name an agent of agents.yaml (or a `provider:` of one), and some agent it stands
+  // for must have a rule that reads it idle (the router only hands work to idle agents).
+  const agents = config.agents;
+  if (agents) {
+    const names = Object.keys(agents.agents);
+    const vendors = [...new Set(Object.values(agents.agents).map((m) => m.provider).filter((p): p is string => !!p))];
+    routing.supported_providers.forEach((p, i) => {
+      const standsFor = Object.entries(agents.agents).filter(([key, m]) => key === p || m.provider === p);
+      const at = locate(FILE, ['supported_providers', i]);
+      if (standsFor.length === 0) {
+        out.push(problemAt(at, `provider "${p}" has no agent in agents.yaml, so no session could ever run it${suggestion(p, [...names, ...vendors])} (agents: ${names.join(', ')})`));
+      } else if (!standsFor.some(([, m]) => m.rules.some((r) => r.state === 'idle'))) {
+        out.push(problemAt(at, `provider "${p}": agents.yaml has no rule that reads ${standsFor.map(([k]) => k).join(', ')} idle, so the router (which hands work to idle agents) would never pick it`));
+      }
+    });
+  }
   routing.fallback_rules.forEach((rule, i) => {
     if (rule.condition === 'task_type_unknown' && excluded.has(rule.default_session)) {
       out.push(problemAt(locate(FILE, ['fallback_rules', i, 'default_session']), `default_session "${rule.default_session}" is in excluded_sessions, so unknown task types could never be routed`));

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import type { Session } from '../../shared/api.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import { effectiveRules } from '../assigner/round-plan.js';
-import { route } from '../routing/route.js';
+import type { HttpRoute } from '../web/server.js';
+import { route } from './route.js';
 
 export interface RouteHttpReply {
   status: number;
@@ -52,4 +53,20 @@ export function routeTaskHttp(snapshot: Pick<ConfigSnapshot, 'routing' | 'versio
 export function routeRulesHttp(snapshot: Pick<ConfigSnapshot, 'routing' | 'version'> | null): RouteHttpReply {
   if (!snapshot) return { status: 503, body: { error: 'no valid config is loaded yet' } };
   return { status: 200, body: { config_version: snapshot.version, ...snapshot.routing } };
+}
+
+/** The two routes, for the web server (the console's core hands them over). */
+export function routingHttpRoutes(opts: { snapshot: () => Pick<ConfigSnapshot, 'routing' | 'version'> | null; sessions: () => readonly Session[] }): HttpRoute[] {
+  return [
+    {
+      method: 'POST',
+      match: (p) => (p === '/api/route/task' ? {} : null),
+      handle: ({ body }) => routeTaskHttp(opts.snapshot(), opts.sessions(), body),
+    },
+    {
+      method: 'GET',
+      match: (p) => (p === '/api/route/rules' ? {} : null),
+      handle: () => routeRulesHttp(opts.snapshot()),
+    },
+  ];
 }

@@ -430,6 +430,7 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
       stall_max_ms: loop.max,
       state_change_p50_ms: round(percentile(changeMs, 50)),
       state_change_p99_ms: round(percentile(changeMs, 99)),
+      state_changes: changeMs.length,
       state_changes_missed: changeMs.filter((m) => m >= CHANGE_LIMIT_MS).length,
       stats_dashboard_p50_ms: round(percentile(dashboardMs, 50)),
       stats_dashboard_p99_ms: round(percentile(dashboardMs, 99)),

@@ -329,15 +329,16 @@ export class SlaWatcher {
     const list: Crossing[] = [];
     const db = this.options.store.writer;
     for (const [key, target] of Object.entries(rules.sla_targets)) {
-      const typeSql = key === DEFAULT_TARGET_KEY ? (own.length ? `type NOT IN (${own.map(() => '?').join(',')})` : '1') : 'type = ?';
+      // `+type`, `+status`: the planner must walk the created_at index (a type's index would read all its tasks).
+      const typeSql = key === DEFAULT_TARGET_KEY ? (own.length ? `+type NOT IN (${own.map(() => '?').join(',')})` : '1') : '+type = ?';
       const typeArgs = key === DEFAULT_TARGET_KEY ? own : [key];
       const targetMs = target.target_minutes * MS_PER_MINUTE;
       const afters = new Set<number>([target.warning_percent, target.critical_percent, ...literals].map((pct) => (targetMs * pct) / 100));
       for (const m of literals) afters.add(m * MS_PER_MINUTE);
       for (const afterMs of afters) {
         if (!(afterMs > 0) || !Number.isFinite(afterMs)) continue;
-        const between = db.prepare(`SELECT id FROM tasks WHERE created_at > ? AND created_at <= ? AND status IN (${OPEN_SQL}) AND ${typeSql}`).pluck();
-        const next = db.prepare(`SELECT created_at FROM tasks WHERE created_at > ? AND status IN (${OPEN_SQL}) AND ${typeSql} ORDER BY created_at LIMIT 1`).pluck();
+        const between = db.prepare(`SELECT id FROM tasks WHERE created_at > ? AND created_at <= ? AND +status IN (${OPEN_SQL}) AND ${typeSql}`).pluck();
+        const next = db.prepare(`SELECT created_at FROM tasks WHERE created_at > ? AND +status IN (${OPEN_SQL}) AND ${typeSql} ORDER BY created_at LIMIT 1`).pluck();
         list.push({
           afterMs,
           between: { all: (from: string, to: string) => between.all(from, to, ...typeArgs) },

@@ -15,7 +15,9 @@ function keys(schema: unknown, root: JsonSchema, at: string, seen: Set<unknown>,
   const s = schema as JsonSchema;
   if (typeof s.$ref === 'string') {
     const target = s.$ref.replace(/^#\//, '').split('/').reduce<unknown>((n, p) => (n as JsonSchema | undefined)?.[p], root);
-    if (!seen.has(target)) (seen.add(target), keys(target, root, at, seen, out));
+    if (seen.has(target)) return;
+    seen.add(target);
+    keys(target, root, at, seen, out);
     return;
   }
   for (const k of ['anyOf', 'oneOf', 'allOf', 'prefixItems']) for (const n of (s[k] as unknown[] | undefined) ?? []) keys(n, root, at, seen, out);

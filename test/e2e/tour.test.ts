@@ -117,7 +117,9 @@ describe('console tour (demo fleet)', () => {
     await page.waitForSelector('.cm-tooltip-autocomplete');
     expect(await labels()).toEqual(['action', 'notification_channels', 'color', 'to_session', 'message']);
     await screenshotBoth(page, 'config');
-    // Accept `action`, then its enum values.
+    // Accept `action`, then its enum values. CodeMirror ignores an accept within 75 ms of
+    // the list opening (its interactionDelay, against accidental picks): a person is slower.
+    await page.waitForTimeout(150);
     await page.keyboard.press('Enter');
     await page.waitForSelector('.cm-tooltip-autocomplete', { state: 'detached' });
     await page.keyboard.press('Control+Space');

@@ -20,6 +20,8 @@ const SAMPLE_PARAMS: Record<string, unknown> = {
   'tasks.cancel': { id: 1 },
   'tasks.retry': { id: 1 },
   'tasks.setPriority': { id: 1, priority: 9 },
+  'tasks.hold': { id: 1, reason: 'r' },
+  'tasks.release': { id: 1 },
   'alerts.ack': { id: 1 },
   'errors.resolve': { id: 1 },
   'projects.add': { path: '/tmp' },

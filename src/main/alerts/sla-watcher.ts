@@ -17,7 +17,7 @@ import { OPEN_STATUSES, isHeldStatus } from '../../shared/task-status.js';
 import { TaskService } from '../tasks/service.js';
 import { fromSqlTime, toSqlTime } from '../store/time.js';
 import { DEFAULT_TARGET_KEY } from '../sla/evaluate.js';
-import { AlertRepository } from './alert-repository.js';
+import { AlertRepository } from '../store/alerts.js';
 import { watched } from '../log/watchdog.js';
 
 /** Tasks evaluated between two yields to the event loop (and per write transaction): a slice raising an alert per task stays ~10–20 ms. */

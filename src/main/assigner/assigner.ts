@@ -12,7 +12,7 @@ import type { RoundRobinCursor, RoutingDecision } from '../routing/types.js';
 import type { Store } from '../store/store.js';
 import { MAX_TASKS_PER_ROUND, WINDOW_GROWTH, dryRun, planRound, roundWindow } from './round-plan.js';
 import { EnvironmentKeeper } from './environment-keeper.js';
-import { lifecycleActions, type LifecycleAction, type StateChange } from './lifecycle.js';
+import { lifecycleActions, reconcileActions, type Delivered, type LifecycleAction, type StateChange } from './lifecycle.js';
 import { AssignmentLatency } from '../metrics/assignment-latency.js';
 import type { ClaimedTask, DecisionRecord, HeldTask, TaskQueue } from '../store/task-queue.js';
 import { TaskService } from '../tasks/service.js';
@@ -55,6 +55,8 @@ export interface AssignerOptions {
   onChange?: () => void;
   /** The task core every lifecycle change goes through (one over `store` when not given). */
   tasks?: TaskService;
+  /** Reconciling missed turns (lifecycle.ts): a taken prompt on an idle agent quiet this long → completed. */
+  turnQuietMs?: number;
 }
 
 interface QueuedNote {
@@ -87,6 +89,8 @@ export class Assigner {
   private readonly deliveries = new Set<Promise<void>>();
   /** Session name → task whose prompt is being typed there. */
   private readonly delivering = new Map<string, number>();
+  /** Task → where and when its prompt was delivered, while a session holds it (for reconcileActions). */
+  private readonly delivered = new Map<number, Delivered>();
 
   constructor(private readonly options: AssignerOptions) {
     this.tasks = options.tasks ?? new TaskService({ store: options.store, config: () => options.getSnapshot() });
@@ -183,6 +187,12 @@ export class Assigner {
     if (this.apply(lifecycleActions({ held: [...candidates.values()], sessions, changes: [], rules, now, known: this.known }))) this.heldIndex.refresh();
     if (overdue.length >= RECOVERY_BATCH) this.kickLater();
     let held: HeldTask[] | null = this.heldIndex.ofSessions(present);
+    // A prompt taken on a session idle and quiet since: its turn ended unseen (lifecycle.ts reconcileActions).
+    const reconciled = this.reconcile(held, sessions, now);
+    if (reconciled.changed) {
+      this.heldIndex.refresh();
+      held = this.heldIndex.ofSessions(present);
+    }
     this.envs.releaseClosed();
 
     const load = usesLeastLoaded(rules) ? this.queue.recentLoad(new Date(now.getTime() - LOAD_WINDOW_MS)) : undefined;
@@ -225,6 +235,7 @@ export class Assigner {
       if (readFurther) limit = Math.min(MAX_TASKS_PER_ROUND, limit * WINDOW_GROWTH);
       if (!skippedNow && !readFurther) break;
     }
+    dueMs = earliest(dueMs, reconciled.due);
     if (hasTimeouts(rules)) dueMs = earliest(dueMs, this.heldIndex.nextTimeout(rules));
     this.arm(dueMs, now);
     if (changed) this.options.onChange?.();
@@ -275,6 +286,7 @@ export class Assigner {
     }
     const now = this.clock();
     if (outcome.outcome === 'taken') {
+      this.delivered.set(task.id, { session: session.name, atMs: now.getTime(), sawWorking: outcome.reason === 'the agent is working' });
       this.tasks.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'taken', reason: `prompt delivered: ${outcome.reason}` }, now);
       // The delivery saw the agent working: that is the "seen working" the status waits for.
       if (outcome.reason === 'the agent is working') this.tasks.start(task.id, session.name, `in progress: ${session.name} is working`, now);
@@ -283,6 +295,7 @@ export class Assigner {
       // check after it failed (its host went out of reach mid-check). Sending it again
       // elsewhere would do the work twice.
       const reason = `prompt delivered: ${session.name} was seen working on it before the delivery check failed (${outcome.reason})`;
+      this.delivered.set(task.id, { session: session.name, atMs: now.getTime(), sawWorking: true });
       this.tasks.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'taken', reason }, now);
     } else {
       const waitMs = Math.min(MAX_DELIVERY_BACKOFF_MS, DELIVERY_BACKOFF_MS * 2 ** task.attempts);
@@ -293,6 +306,21 @@ export class Assigner {
     }
     this.options.onChange?.();
     this.kick();
+  }
+
+  /** Held tasks a missed turn or a late delivery result would leave held forever (lifecycle.ts reconcileActions). */
+  private reconcile(held: readonly HeldTask[], sessions: readonly Session[], now: Date): { changed: boolean; due: number | null } {
+    const holding = new Set(held.map((t) => t.id));
+    for (const id of this.delivered.keys()) if (!holding.has(id)) this.delivered.delete(id);
+    if (this.delivered.size === 0) return { changed: false, due: null };
+    const { actions, due } = reconcileActions({
+      held: held.filter((t) => this.delivering.get(t.session) !== t.id),
+      sessions,
+      delivered: this.delivered,
+      now,
+      quietMs: this.options.turnQuietMs,
+    });
+    return { changed: this.apply(actions), due };
   }
 
   /** Applies the lifecycle's actions; true when a task changed. */
@@ -318,6 +346,7 @@ export class Assigner {
         case 'complete':
           if (this.tasks.complete(a.taskId, a.session, a.reason, now)) {
             changed = true;
+            this.delivered.delete(a.taskId);
             this.attentionNoted.delete(a.taskId);
             this.envs.release(a.taskId);
           }
@@ -326,6 +355,7 @@ export class Assigner {
           const kind = a.cause === 'timeout' ? 'timeout' : 'lifecycle';
           if (this.tasks.requeue(a.taskId, a.session, { reason: a.reason, error: a.reason, notBefore: null, kind }, now)) {
             changed = true;
+            this.delivered.delete(a.taskId);
             this.attentionNoted.delete(a.taskId);
             if (a.cause === 'timeout') this.avoid.set(a.taskId, { session: a.session, untilMs: now.getTime() + AVOID_AFTER_TIMEOUT_MS });
             this.envs.release(a.taskId);

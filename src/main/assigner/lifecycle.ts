@@ -2,7 +2,7 @@
 // in progress, back to idle → completed, gone → back to the queue, over its
 // timeout → reassigned. Pure: held tasks, sessions, transitions and the clock in;
 // actions out. The assigner applies them.
-import type { SessionState } from '../../shared/api.js';
+import type { Session, SessionState } from '../../shared/api.js';
 import type { RoutingFile } from '../config/schemas/routing.js';
 import type { HeldTask } from '../store/task-queue.js';
 import { fromSqlTime } from '../store/time.js';
@@ -102,4 +102,54 @@ export function nextTimeout(held: readonly HeldTask[], rules: RoutingFile): numb
     if (earliest === null || at < earliest) earliest = at;
   }
   return earliest;
+}
+
+/** An idle agent that took the prompt and then printed nothing for this long has ended its turn, seen working or not. */
+export const TURN_QUIET_MS = 10_000;
+
+export interface Delivered {
+  session: string;
+  /** When the delivery was confirmed (the clock's ms). */
+  atMs: number;
+  /** The delivery itself saw the agent working on it. */
+  sawWorking: boolean;
+}
+
+/**
+ * Tasks the state changes alone would leave held forever: a turn too short for the
+ * monitor to see working (the task stays assigned on an idle session), or a delivery
+ * whose result arrived after the turn ended (in progress on an idle session). The
+ * delivery said the agent took the prompt; a session idle now and quiet (no output)
+ * for `quietMs` since the later of the delivery and its last output has ended that
+ * turn: completed. `due` is when to look again (null: nothing waits).
+ */
+export function reconcileActions(input: {
+  held: readonly HeldTask[];
+  sessions: readonly Session[];
+  delivered: ReadonlyMap<number, Delivered>;
+  now: Date;
+  quietMs?: number;
+}): { actions: LifecycleAction[]; due: number | null } {
+  const quietMs = input.quietMs ?? TURN_QUIET_MS;
+  const byName = new Map(input.sessions.map((s) => [s.name, s]));
+  const nowMs = input.now.getTime();
+  const actions: LifecycleAction[] = [];
+  let due: number | null = null;
+  for (const task of input.held) {
+    const d = input.delivered.get(task.id);
+    const s = byName.get(task.session);
+    if (!d || d.session !== task.session || !s || s.state !== 'idle') continue;
+    const lastOut = s.lastOutputAt ? Date.parse(s.lastOutputAt) : null;
+    const quietFrom = Math.max(lastOut ?? 0, d.atMs);
+    if (nowMs - quietFrom >= quietMs) {
+      const seen = task.status === 'assigned' ? 'before it was seen working' : 'before its delivery was confirmed';
+      actions.push({
+        kind: 'complete',
+        taskId: task.id,
+        session: task.session,
+        reason: `completed: ${task.session} took the prompt and is idle again, quiet for ${Math.round(quietMs / 1000)} s (its turn ended ${seen})`,
+      });
+    } else due = due === null ? quietFrom + quietMs : Math.min(due, quietFrom + quietMs);
+  }
+  return { actions, due };
 }

@@ -1,5 +1,5 @@
 import type { Alert, Session } from '../../shared/api.js';
-import { AlertRepository } from '../alerts/alert-repository.js';
+import { AlertRepository } from '../store/alerts.js';
 import { AnswerDesk } from '../attention/desk.js';
 import { attentionCommands, type AttentionCommands } from '../attention/commands.js';
 import { attentionRoutes } from '../attention/http.js';

@@ -42,6 +42,16 @@ export interface SessionsFeature {
 }
 
 const MS_PER_HOUR = 3_600_000;
+/**
+ * How often `sessions.last_heartbeat` is written for every live agent, changed or not:
+ * well inside the seed's 5-minute `sessions_active` window, one small transaction.
+ */
+export const HEARTBEAT_MS = 30_000;
+
+/** An agent whose process runs and whose state could be read (not exited, not out of reach). */
+function isAlive(s: Session): boolean {
+  return s.state !== 'exited' && s.state !== 'unknown';
+}
 
 /** Sessions and their transitions kept in SQLite, for history, timelines and the seed's queries. */
 class StoreSessionSink implements SessionSink {
@@ -58,7 +68,8 @@ class StoreSessionSink implements SessionSink {
             provider: s.agent,
             cwd: s.cwd,
             projectId: this.store.projects.findForCwd(s.cwd)?.id ?? null,
-            lastHeartbeat: s.lastOutputAt ? toSqlTime(new Date(s.lastOutputAt)) : null,
+            // Liveness, not output: the agent's process is there and its state was read now.
+            lastHeartbeat: isAlive(s) ? toSqlTime(new Date()) : null,
           });
         }
       });
@@ -144,6 +155,16 @@ export async function setupSessions(opts: {
   });
 
   const list = (): Session[] => withTasks(monitor?.list() ?? []);
+  // Liveness for the database's readers (sessions_active and other named queries): every
+  // live agent beats, an idle one that prints nothing included.
+  const beat = setInterval(() => {
+    try {
+      opts.store.sessions.alive((monitor?.list() ?? []).filter(isAlive).map((s) => s.id));
+    } catch (err) {
+      opts.log.warn('could not record session liveness', { error: err instanceof Error ? err : String(err) });
+    }
+  }, HEARTBEAT_MS);
+  beat.unref();
   const find = (id: string): Session => {
     const s = list().find((x) => x.id === id || x.name === id);
     if (!s) throw new ApiError('invalid_params', `no session "${id}" (see sessions.list for the ids)`);
@@ -234,6 +255,7 @@ export async function setupSessions(opts: {
       'terminal.close': (p, caller) => terminalCall(() => (terminals.close(p.terminalId, viewer(caller).id), { ok: true as const })),
     },
     stop: async () => {
+      clearInterval(beat);
       unsubscribe();
       terminals.closeAll();
       monitor?.stop();

@@ -9,7 +9,7 @@ import type { Store } from '../store/store.js';
 import type { TaskService } from '../tasks/service.js';
 import { fromSqlTime } from '../store/time.js';
 import { WorkflowEngine } from '../workflows/engine.js';
-import type { WorkflowRun } from '../workflows/run-store.js';
+import type { WorkflowRun } from '../store/workflow-runs.js';
 import type { RoutingFeature } from './routing.js';
 import type { AttentionEvent } from '../notifications/event.js';
 import type { HttpRoute } from '../web/server.js';

@@ -56,6 +56,9 @@ export class SessionRepository {
   private readonly byId: Database.Statement;
   private readonly all: Database.Statement;
   private readonly eventsOf: Database.Statement;
+  private readonly holdTask: Database.Statement;
+  private readonly dropTask: Database.Statement;
+  private readonly aliveRow: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     // Discovery owns identity and place; the state column is only changed by
@@ -76,6 +79,10 @@ export class SessionRepository {
       'INSERT INTO session_events(session_id, at, from_state, to_state, reason) VALUES (?, ?, ?, ?, ?)',
     );
     this.heartbeatRow = db.prepare('UPDATE sessions SET last_heartbeat = ? WHERE id = ?');
+    // The task a session holds now, by the name tasks are assigned to (the live row of that name).
+    this.holdTask = db.prepare('UPDATE sessions SET current_task_id = @taskId WHERE name = @name AND gone_at IS NULL');
+    this.dropTask = db.prepare('UPDATE sessions SET current_task_id = NULL WHERE current_task_id = ?');
+    this.aliveRow = db.prepare('UPDATE sessions SET last_heartbeat = ? WHERE id = ? AND gone_at IS NULL');
     this.byId = db.prepare(`${SELECT_SESSION} WHERE id = ?`);
     this.all = db.prepare(`${SELECT_SESSION} ORDER BY server, name`);
     this.eventsOf = db.prepare(
@@ -108,6 +115,28 @@ export class SessionRepository {
   /** Last output seen from the pane. */
   heartbeat(sessionId: string, at: Date = new Date()): void {
     this.heartbeatRow.run(toSqlTime(at), sessionId);
+  }
+
+  /** A task was dispatched to the session named `name`: it holds that task now. */
+  setCurrentTask(name: string, taskId: number): void {
+    this.holdTask.run({ name, taskId });
+  }
+
+  /** The task left its session (completed, failed, requeued, cancelled, held): no session holds it. */
+  clearCurrentTask(taskId: number): void {
+    this.dropTask.run(taskId);
+  }
+
+  /**
+   * The agent's process was seen running (and its state read) at `at`: liveness, not
+   * output. An idle agent that prints nothing keeps beating while its process lives.
+   */
+  alive(sessionIds: readonly string[], at: Date = new Date()): void {
+    if (sessionIds.length === 0) return;
+    const when = toSqlTime(at);
+    this.db.transaction(() => {
+      for (const id of sessionIds) this.aliveRow.run(when, id);
+    })();
   }
 
   /** The pane closed: the session is kept (with its history) as exited. */

@@ -122,7 +122,7 @@ export class TaskQueue {
     );
     this.completeStmt = db.prepare(
       `UPDATE tasks SET status = 'completed', completed_at = @now, updated_at = @now, status_reason = @reason
-       WHERE id = @id AND status = 'in_progress' AND assigned_to = @session`,
+       WHERE id = @id AND status IN (${HOLDING_SQL}) AND assigned_to = @session`,
     );
     // assigned_to stays: the history says who had it; only the holding statuses count for claims.
     this.requeueStmt = db.prepare(

@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Task, TaskStatus } from '../../shared/api.js';
-import { canTransition, isFinishedStatus, isOpenStatus, OPEN_STATUSES, TASK_TRANSITIONS } from '../../shared/task-status.js';
+import { canTransition, isFinishedStatus, isHeldStatus, isOpenStatus, OPEN_STATUSES, TASK_TRANSITIONS } from '../../shared/task-status.js';
 import { DEFAULT_MAX_ATTEMPTS, type RoutingFile } from '../config/schemas/routing.js';
 import type { SlaFile } from '../config/schemas/sla.js';
 import type { Store } from '../store/store.js';
@@ -27,6 +27,8 @@ export interface TaskChange {
   from: TaskStatus | null;
   to: TaskStatus;
   reason: string;
+  /** The session it went to (a claim). */
+  session?: string;
 }
 
 /** A change the task core refuses: says from what to what, and what is allowed instead. */
@@ -213,7 +215,8 @@ export class TaskService {
   claimMany(claims: ReadonlyArray<{ taskId: number; session: string; reason: string }>, notes: readonly DecisionRecord[], now: Date): ClaimedTask[] {
     const claimed = this.queue.claimMany(claims, notes, now);
     const reasons = new Map(claims.map((c) => [c.taskId, c.reason]));
-    if (claimed.length) this.emit(claimed.map((c) => ({ taskId: c.id, from: 'pending', to: 'assigned', reason: reasons.get(c.id) ?? 'assigned' })));
+    const sessions = new Map(claims.map((c) => [c.taskId, c.session]));
+    if (claimed.length) this.emit(claimed.map((c) => ({ taskId: c.id, from: 'pending', to: 'assigned', reason: reasons.get(c.id) ?? 'assigned', session: sessions.get(c.id) })));
     return claimed;
   }
 
@@ -222,9 +225,10 @@ export class TaskService {
     return this.step(this.queue.start(taskId, session, reason, now), taskId, 'assigned', 'in_progress', reason);
   }
 
-  /** in_progress → completed: the session's turn ended. */
+  /** Held → completed: the session's turn ended (seen working, or reconciled after a turn too short to see). */
   complete(taskId: number, session: string, reason: string, now: Date): boolean {
-    return this.step(this.queue.complete(taskId, session, reason, now), taskId, 'in_progress', 'completed', reason);
+    const from = this.queue.status(taskId) ?? 'in_progress';
+    return this.step(this.queue.complete(taskId, session, reason, now), taskId, from, 'completed', reason);
   }
 
   /**
@@ -366,6 +370,14 @@ export class TaskService {
 
   private emit(changes: readonly TaskChange[]): void {
     if (changes.length === 0) return;
+    // sessions.current_task_id: the task each session holds now.
+    this.options.store.transaction(() => {
+      for (const c of changes) {
+        if (c.from === c.to) continue;
+        if (c.to === 'assigned' && c.session) this.options.store.sessions.setCurrentTask(c.session, c.taskId);
+        else if (!isHeldStatus(c.to)) this.options.store.sessions.clearCurrentTask(c.taskId);
+      }
+    });
     for (const listener of this.listeners) listener(changes);
     // A task finishing moves the tasks waiting on it: unblocked when all they wait on completed.
     for (const c of changes) {

@@ -3,7 +3,7 @@ import type { ErrorHandler, Workflow, WorkflowStep } from '../config/schemas/wor
 import { functionRegistry } from './functions/registry.js';
 import { asText, resolveText } from './references.js';
 import { rollbackSteps } from './rollback.js';
-import { RunStore, type WorkflowRun, type WorkflowStepRecord } from './run-store.js';
+import { RunStore, type WorkflowRun, type WorkflowStepRecord } from '../store/workflow-runs.js';
 import { RunExecution } from './steps.js';
 import { RunNotFoundError, StepFailure, WorkflowNotFoundError, type FunctionHandler, type FunctionRegistry, type Row, type RunContext, type WorkflowDeps } from './types.js';
 
@@ -136,13 +136,9 @@ export class WorkflowEngine {
 
   /** Takes a run nobody alive drives; false when another live process has it. */
   private claim(runId: number): boolean {
-    const db = this.options.deps.store.writer;
-    const owner = db.prepare("SELECT json_extract(context, '$.owner') FROM workflow_runs WHERE id = ?").pluck().get(runId) as number | null;
+    const owner = this.runs.owner(runId);
     if (owner !== null && owner !== process.pid && processAlive(owner)) return false;
-    const taken = db
-      .prepare("UPDATE workflow_runs SET context = json_set(coalesce(context, '{}'), '$.owner', ?) WHERE id = ? AND json_extract(context, '$.owner') IS ?")
-      .run(process.pid, runId, owner);
-    return taken.changes === 1;
+    return this.runs.takeOwnership(runId, process.pid, owner);
   }
 
   private drive(runId: number): void {
@@ -245,7 +241,7 @@ export class WorkflowEngine {
 
   private async notifyFailure(runId: number, channel: 'dashboard' | 'desktop' | 'log', message: string): Promise<void> {
     const taskId = this.runs.run(runId)?.taskId ?? null;
-    this.options.deps.store.writer.prepare("INSERT INTO notifications(task_id, kind, level, message, channels) VALUES (?, 'workflow', 'error', ?, ?)").run(taskId, message, JSON.stringify([channel]));
+    this.runs.addNotification({ taskId, level: 'error', message, channels: [channel] });
     await this.options.deps.notify({ channel, message, taskId, runId });
   }
 

@@ -1,6 +1,6 @@
 import type { Workflow, WorkflowStep } from '../config/schemas/workflows.js';
-import { compensateWrite, type DatabaseOutput } from './database-step.js';
-import type { RunStore, WorkflowStepRecord } from './run-store.js';
+import { compensateWrite, type DatabaseOutput } from '../store/workflow-writes.js';
+import type { RunStore, WorkflowStepRecord } from '../store/workflow-runs.js';
 import type { FunctionContext, FunctionRegistry, Row, WorkflowDeps } from './types.js';
 
 // `action: rollback` undoes the named steps: every completed write or function call

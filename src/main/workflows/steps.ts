@@ -1,8 +1,8 @@
 import type { WorkflowStep } from '../config/schemas/workflows.js';
 import { evaluateCondition } from './conditions.js';
-import { checkInsert, idsWhere, insertRow, readable, readRow, updateRows, type DatabaseOutput } from './database-step.js';
+import { checkInsert, idsWhere, insertRow, readable, readRow, updateRows, type DatabaseOutput } from '../store/workflow-writes.js';
 import { resolveText, resolveValue, type Resolver } from './references.js';
-import type { RunStore } from './run-store.js';
+import type { RunStore } from '../store/workflow-runs.js';
 import { StepFailure, type FunctionContext, type FunctionRegistry, type Row, type RunScope, type WorkflowDeps } from './types.js';
 
 // One run's steps, each checkpointed in workflow_steps under its path
@@ -146,10 +146,8 @@ export class RunExecution {
     this.runs.begin(this.runId, at.path, at.seq, at.attempt, { channel: step.channel, message });
     const taskId = this.runs.run(this.runId)?.taskId ?? null;
     const output = this.deps.store.transaction(() => {
-      const row = this.deps.store.writer
-        .prepare("INSERT INTO notifications(task_id, kind, level, message, channels, dedupe_key) VALUES (?, 'workflow', 'info', ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING RETURNING id")
-        .get(taskId, message, JSON.stringify([step.channel]), `workflow:${this.runId}:${at.path}:${at.attempt}`) as { id: number } | undefined;
-      const out = { notification_id: row?.id ?? null, channel: step.channel, message };
+      const id = this.runs.addNotification({ taskId, level: 'info', message, channels: [step.channel], dedupeKey: `workflow:${this.runId}:${at.path}:${at.attempt}` });
+      const out = { notification_id: id, channel: step.channel, message };
       this.runs.finish(this.runId, at.path, at.attempt, 'completed', out);
       return out;
     });

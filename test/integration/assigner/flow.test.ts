@@ -27,12 +27,14 @@ const WORK_MS = 400;
 const POLL_MS = 100;
 const FLOW_LIMIT_MS = 90_000;
 
+// A loaded machine can fail a delivery check now and then; the flow retries it. The
+// retry budget (max_attempts → failed) has its own tests, so it is wide here.
 const RULES = RoutingFile.parse({
   version: '1',
   environment_routing: {
-    bug_fix: { preferred_sessions: ['dev_worker2'], urgent: true, priority: 9 },
-    feature_development: { preferred_sessions: ['dev_worker1', 'dev_worker2'], priority: 5 },
-    docs: { preferred_sessions: ['dev_worker3'], priority: 2 },
+    bug_fix: { preferred_sessions: ['dev_worker2'], urgent: true, priority: 9, max_attempts: 20 },
+    feature_development: { preferred_sessions: ['dev_worker1', 'dev_worker2'], priority: 5, max_attempts: 20 },
+    docs: { preferred_sessions: ['dev_worker3'], priority: 2, max_attempts: 20 },
     // 2.4 s: the SLOW prompt works longer than that.
     slow_job: { preferred_sessions: ['dev_worker4'], priority: 10, timeout_minutes: 0.04 },
   },
@@ -109,7 +111,13 @@ describe('the assigner on a private tmux server with scripted agents', () => {
 
     // The timed-out task goes to another session; then it is cancelled so it stops bouncing.
     // Urgent bug fixes go first, so which session frees up for it first varies.
-    const firstHolder = await until('the slow task assigned', () => store.tasks.get(slow)?.assignedTo);
+    const where = (): string =>
+      `tasks: ${[...ids, slow].map((id) => store.tasks.get(id)!).map((t) => `#${t.id} ${t.status}@${t.assignedTo ?? '-'} (${t.statusReason ?? ''})`).join('; ')}; ` +
+      `sessions: ${monitor.list().map((s) => `${s.name}=${s.state}`).join(', ')}; ` +
+      `held: ${[...ids, slow].filter((id) => ['assigned', 'in_progress'].includes(store.tasks.get(id)!.status)).map((id) => `#${id}: ${JSON.stringify(store.decisions.forTask(id).map((d) => `${d.at} ${d.decision}: ${d.reason}`))} ${JSON.stringify(store.tasks.history(id).map((e) => `${e.at} ${e.toStatus}`))}`).join(' ')}; last decisions: ${store.writer.prepare('SELECT task_id, decision, reason FROM decisions ORDER BY id DESC LIMIT 8').all().map((d) => JSON.stringify(d)).join(' ')}`;
+    const firstHolder = await until('the slow task assigned', () => store.tasks.get(slow)?.assignedTo).catch((err: Error) => {
+      throw new Error(`${err.message}: ${where()}`);
+    });
     await until('the slow task reassigned', () => {
       const t = store.tasks.get(slow);
       return t && t.assignedTo !== firstHolder && t.status !== 'pending';
@@ -121,11 +129,16 @@ describe('the assigner on a private tmux server with scripted agents', () => {
     const victim = await until('the LONG task in progress', () => {
       const t = store.tasks.get(long);
       return t?.status === 'in_progress' ? t.assignedTo : null;
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}: LONG #${long} history ${JSON.stringify(store.tasks.history(long))}; ${where()}`);
     });
     tmux.run('kill-pane', '-t', panes.get(victim!)!);
     await until('the LONG task back in the queue', () => store.tasks.history(long).some((e) => e.reason?.includes(`${victim} exited mid-task`)));
 
-    await until('all 20 tasks completed', () => ids.every((id) => store.tasks.get(id)?.status === 'completed'));
+    await until('all 20 tasks completed', () => ids.every((id) => store.tasks.get(id)?.status === 'completed')).catch((err: Error) => {
+      // Say where each unfinished task stands: a flake is then a diagnosis, not a timeout.
+      throw new Error(`${err.message}: ${where()}`);
+    });
     expect(store.tasks.get(long)?.assignedTo).not.toBe(victim);
 
     // Priority order: each task's first assignment never follows one of a lower rank.

@@ -49,9 +49,12 @@ describe.skipIf(!CLI_ROOT)('real agent CLIs against the model stub (ARCHITECT_AG
     servers.push(tmux);
     const pane = await tmux.start(agent, launch);
     const seen: string[] = [];
+    const unread: string[] = [];
     const stateOf = (s: Parameters<typeof classify>[0]): Classification => {
       const c = classify(s, agentManifest);
       if (seen[seen.length - 1] !== c.state) seen.push(c.state);
+      // A screen no rule reads: kept whole, so a failure shows what the agent printed.
+      if (c.state === 'unknown' && unread.length < 3) unread.push(`title "${s.title}":\n${s.lines.join('\n').trimEnd()}`);
       return c;
     };
     const until = (state: string, timeoutMs = STEP_TIMEOUT_MS) =>
@@ -119,7 +122,7 @@ describe.skipIf(!CLI_ROOT)('real agent CLIs against the model stub (ARCHITECT_AG
 
     // No frame read as unknown (a real screen the rules do not read), and the key
     // states came in this order (a dialog may be preceded by a working frame).
-    expect(seen).not.toContain('unknown');
+    expect(seen, `screens no rule reads:\n${unread.join('\n----\n')}`).not.toContain('unknown');
     expect(isSubsequence(['idle', 'working', 'idle', 'waiting', 'idle', 'error', 'working', 'idle', 'error', 'working', 'idle'], seen), seen.join(' → ')).toBe(true);
     await tmux.stop();
   }, START_TIMEOUT_MS + 14 * STEP_TIMEOUT_MS + 3 * SLOW_MS);

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/shared/api.js';
-import { AlertNotFoundError } from '../../../src/main/alerts/alert-repository.js';
+import { AlertNotFoundError } from '../../../src/main/store/alerts.js';
 import { SlaWatcher } from '../../../src/main/alerts/sla-watcher.js';
 import { TaskQueue } from '../../../src/main/store/task-queue.js';
 import { RoutingFile } from '../../../src/main/config/schemas/routing.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Handlers } from '../../../src/shared/api.js';
-import { AlertNotFoundError } from '../../../src/main/alerts/alert-repository.js';
+import { AlertNotFoundError } from '../../../src/main/store/alerts.js';
 import { ApiError, dispatch } from '../../../src/main/api/dispatch.js';
 import { UsageError } from '../../../src/main/cli/command.js';
 import { ConfigConflictError, ConfigPathError } from '../../../src/main/config/edit.js';

@@ -1,9 +1,11 @@
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Session } from '../../../src/shared/api.js';
 import { Assigner, type Deliver } from '../../../src/main/assigner/assigner.js';
 import { explainTask } from '../../../src/main/assigner/explain.js';
 import { MIN_ROUND_WINDOW, WINDOW_GROWTH, planRound, roundWindow } from '../../../src/main/assigner/round-plan.js';
 import { RoutingFile } from '../../../src/main/config/schemas/routing.js';
+import { loadConfig } from '../../../src/main/config/load.js';
 import { TaskQueue } from '../../../src/main/store/task-queue.js';
 import type { Store } from '../../../src/main/store/store.js';
 import { RULES, TestClock, addTasks, session, tempStore } from './fixture.js';
@@ -177,6 +179,100 @@ describe('Assigner', () => {
     await assigner.settled();
     expect(store.tasks.get(a.id)).toMatchObject({ status: 'in_progress', assignedTo: 'dev_worker1' });
     expect(store.decisions.forTask(a.id).at(-1)).toMatchObject({ decision: 'taken', reason: expect.stringContaining('was seen working on it before the delivery check failed') });
+  });
+
+  describe('sessions tell the truth', () => {
+    const output = (name: string, atMs: number) => {
+      sessions = sessions.map((x) => (x.name === name ? { ...x, lastOutputAt: new Date(atMs).toISOString() } : x));
+    };
+    const currentTask = (name: string) => store.sessions.list().find((r) => r.name === name)?.currentTaskId ?? null;
+    beforeEach(() => {
+      for (const x of sessions) store.sessions.upsert({ id: x.id, name: x.name, server: x.server, provider: x.agent, cwd: x.cwd });
+    });
+
+    it('current_task_id is the task a session holds: set on dispatch, cleared when it completes or goes back', async () => {
+      const a = add('infrastructure', 'a');
+      await run();
+      expect(currentTask('dev_worker1')).toBe(a.id);
+      setState('dev_worker1', 'working');
+      setState('dev_worker1', 'idle');
+      await assigner.settled();
+      expect(store.tasks.get(a.id)?.status).toBe('completed');
+      expect(currentTask('dev_worker1')).toBeNull();
+      const b = add('infrastructure', 'b');
+      await run();
+      expect(currentTask('dev_worker1')).toBe(b.id);
+      assigner.tasks.hold(b.id, 'test');
+      expect(currentTask('dev_worker1')).toBeNull();
+    });
+
+    it('a turn too short to be seen working: the task assigned on an idle session completes once the agent is quiet', async () => {
+      const a = add('infrastructure', 'a');
+      await run();
+      expect(store.tasks.get(a.id)?.status).toBe('assigned');
+      // The agent answered (output after the delivery) and was idle again before any scan saw it work.
+      output('dev_worker1', clock.ms + 300);
+      clock.ms += 1_000;
+      await run();
+      expect(store.tasks.get(a.id)?.status).toBe('assigned'); // not quiet for long enough yet
+      clock.ms += 10_000;
+      await run();
+      expect(store.tasks.get(a.id)).toMatchObject({ status: 'completed' });
+      expect(store.tasks.history(a.id).at(-1)).toMatchObject({ fromStatus: 'assigned', toStatus: 'completed', reason: 'completed: dev_worker1 took the prompt and is idle again, quiet for 10 s (its turn ended before it was seen working)' });
+      expect(currentTask('dev_worker1')).toBeNull();
+    });
+
+    it('a delivery result that arrives after the turn ended: in progress on an idle session, then completed', async () => {
+      let finish: (o: Outcome) => void = () => undefined;
+      slowOutcome = new Promise<Outcome>((resolve) => (finish = resolve));
+      const a = add('infrastructure', 'a');
+      assigner.round();
+      await vi.waitFor(() => expect(delivered).toHaveLength(1));
+      // The agent worked and went idle while the delivery still checked; the monitor saw neither.
+      output('dev_worker1', clock.ms + 200);
+      clock.ms += 500;
+      finish({ outcome: 'taken', reason: 'the agent is working' });
+      await assigner.settled();
+      expect(store.tasks.get(a.id)?.status).toBe('in_progress');
+      clock.ms += 11_000;
+      await run();
+      expect(store.tasks.get(a.id)?.status).toBe('completed');
+    });
+
+    it('a turn whose output all came before the delivery was confirmed (a loaded machine): still completed once quiet', async () => {
+      const a = add('infrastructure', 'a');
+      output('dev_worker1', clock.ms - 100);
+      await run();
+      clock.ms += 9_000;
+      await run();
+      expect(store.tasks.get(a.id)?.status).toBe('assigned');
+      clock.ms += 2_000;
+      await run();
+      expect(store.tasks.get(a.id)?.status).toBe('completed');
+    });
+
+    it('a session that is working is never reconciled, however long', async () => {
+      const a = add('infrastructure', 'a');
+      await run();
+      sessions = sessions.map((x) => (x.name === 'dev_worker1' ? { ...x, state: 'working' } : x));
+      clock.advanceMinutes(20);
+      await run();
+      expect(store.tasks.get(a.id)?.status).toBe('assigned');
+    });
+
+    it('the SLA of a session: liveness is its process, not its output (an idle agent silent for 10 minutes stays in sessions_active)', () => {
+      // The shipped query, as the console loads it.
+      const loaded = loadConfig({ dir: path.resolve(import.meta.dirname, '../../../config'), env: null });
+      if (!loaded.ok) throw new Error(loaded.problems.map((p) => p.message).join('; '));
+      const sql = loaded.snapshot.queries.queries.sessions_active?.sql;
+      expect(sql).toContain('last_heartbeat');
+      const x = sessions[0]!;
+      store.sessions.recordTransition(x.id, null, 'idle', null);
+      // Its last output was long ago; the monitor still sees its process, idle.
+      store.sessions.alive([x.id], new Date());
+      const rows = store.reader.prepare(sql!).all() as { name: string }[];
+      expect(rows.map((r) => r.name)).toContain(x.name);
+    });
   });
 
   it('a session exiting mid-task puts its task back in the queue, marked in its history', async () => {

@@ -5,7 +5,7 @@ import { createLogger } from '../../log/logger.js';
 import { renderTable } from '../../queries/text-table.js';
 import { openStore, type Store } from '../../store/store.js';
 import { RESUME_SCAN_MS, recordRun } from '../../workflows/engine.js';
-import { FINISHED_RUN_STATUSES, RunStore, type WorkflowRun } from '../../workflows/run-store.js';
+import { FINISHED_RUN_STATUSES, RunStore, type WorkflowRun } from '../../store/workflow-runs.js';
 import { WorkflowNotFoundError, type Row } from '../../workflows/types.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
 
@@ -80,7 +80,7 @@ async function follow(runs: RunStore, store: Store, id: number, ctx: CliContext)
   for (;;) {
     const run = runs.run(id) as WorkflowRun;
     if (FINISHED_RUN_STATUSES.includes(run.status) || interrupted) return run;
-    const owner = store.reader.prepare("SELECT json_extract(context, '$.owner') FROM workflow_runs WHERE id = ?").pluck().get(id);
+    const owner = runs.owner(id);
     if (owner === null && !warned && Date.now() - started > UNCLAIMED_WARNING_MS) {
       ctx.stderr.write(`run ${id} is waiting for the Architect console to drive it (start the app or \`architect serve\`)\n`);
       warned = true;

@@ -19,7 +19,7 @@ function projectPath(input: Row, ctx: FunctionContext): string | null {
   let projectId = input.project_id ?? run.project_id;
   const taskId = input.task_id ?? Object.values(ctx.scope.rows).find((r) => r.table === 'tasks')?.id;
   if (projectId === undefined && taskId !== undefined) {
-    projectId = ctx.deps.store.reader.prepare('SELECT project_id FROM tasks WHERE id = ?').pluck().get(taskId);
+    projectId = ctx.deps.store.tasks.get(Number(taskId))?.projectId;
   }
   if (typeof projectId !== 'number') return null;
   return ctx.deps.store.projects.get(projectId)?.path ?? null;

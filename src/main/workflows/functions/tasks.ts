@@ -23,9 +23,9 @@ export function taskIdOf(input: Row, fn: string): number {
 }
 
 function readTask(ctx: FunctionContext, id: number, fn: string): TaskState {
-  const row = ctx.deps.store.reader.prepare('SELECT id, status, assigned_to, prompt, title FROM tasks WHERE id = ?').get(id) as TaskState | undefined;
-  if (!row) throw new StepFailure(`${fn}: task ${id} does not exist`, 'step_failed', fn);
-  return row;
+  const task = ctx.deps.store.tasks.get(id);
+  if (!task) throw new StepFailure(`${fn}: task ${id} does not exist`, 'step_failed', fn);
+  return { id: task.id, status: task.status, assigned_to: task.assignedTo, prompt: task.prompt, title: task.title };
 }
 
 const sessionOf = (input: Row): string | null => {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { DATABASE_TABLES } from '../config/checks/database.js';
-import type { Row } from './types.js';
+import type { Row } from '../workflows/types.js';
 
 // `database` steps write only to a short list of tables, by column names checked
 // against that list and values bound as parameters: no text from a workflow or its

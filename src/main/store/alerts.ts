@@ -3,8 +3,8 @@
 // config reload, not after a restart, not from a second console.
 import type Database from 'better-sqlite3';
 import type { Alert } from '../../shared/api.js';
-import type { Store } from '../store/store.js';
-import { fromSqlTime, toSqlTime } from '../store/time.js';
+import type { Store } from './store.js';
+import { fromSqlTime, toSqlTime } from './time.js';
 import { UserError } from '../user-error.js';
 
 export class AlertNotFoundError extends UserError {

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import { SQL_NOW } from '../store/time.js';
-import type { Row, RunContext } from './types.js';
+import { SQL_NOW } from './time.js';
+import type { Row, RunContext } from '../workflows/types.js';
 
 // workflow_runs and workflow_steps: every run and every step attempt, with input,
 // output, status and timings. A step's row is its checkpoint: `completed` means
@@ -91,6 +91,30 @@ export class RunStore {
       .sql('INSERT INTO workflow_runs(workflow, trigger, params, context) VALUES (?, ?, ?, ?) RETURNING id')
       .get(workflow, trigger, json(input), json(context)) as { id: number };
     return row.id;
+  }
+
+  /** The pid of the process driving the run (context.owner), or null. */
+  owner(runId: number): number | null {
+    return (this.sql("SELECT json_extract(context, '$.owner') FROM workflow_runs WHERE id = ?").pluck().get(runId) as number | null | undefined) ?? null;
+  }
+
+  /** Makes `pid` the run's owner if `previous` still is (compare-and-set); false when another process got there first. */
+  takeOwnership(runId: number, pid: number, previous: number | null): boolean {
+    return (
+      this.sql("UPDATE workflow_runs SET context = json_set(coalesce(context, '{}'), '$.owner', ?) WHERE id = ? AND json_extract(context, '$.owner') IS ?").run(pid, runId, previous)
+        .changes === 1
+    );
+  }
+
+  /**
+   * A workflow's notification (a notification step, a failure), kept in `notifications`;
+   * with a dedupe key, stored once (a resumed step does not repeat it): its id, or null when it was already there.
+   */
+  addNotification(n: { taskId: number | null; level: 'info' | 'error'; message: string; channels: string[]; dedupeKey?: string }): number | null {
+    const row = this.sql(
+      "INSERT INTO notifications(task_id, kind, level, message, channels, dedupe_key) VALUES (?, 'workflow', ?, ?, ?, ?) ON CONFLICT(dedupe_key) DO NOTHING RETURNING id",
+    ).get(n.taskId, n.level, n.message, JSON.stringify(n.channels), n.dedupeKey ?? null) as { id: number } | undefined;
+    return row?.id ?? null;
   }
 
   run(id: number): WorkflowRun | null {

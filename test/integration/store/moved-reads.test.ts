@@ -1,0 +1,48 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ProjectHealthReads } from '../../../src/main/store/project-health.js';
+import { RouteOutcomeReads } from '../../../src/main/store/route-outcome.js';
+import type { Store } from '../../../src/main/store/store.js';
+import { tempStore } from './temp-store.js';
+
+// Reads moved out of setup/ into the store (issue 14): against a real SQLite file, on the reader.
+let store: Store;
+let remove: () => void;
+beforeEach(() => ({ store, remove } = tempStore()));
+afterEach(() => remove());
+
+describe('ProjectHealthReads', () => {
+  it('counts a project’s open tasks and open errors about its tasks, and lists errors open first', () => {
+    const api = store.projects.add('/srv/api');
+    const web = store.projects.add('/srv/web');
+    const a = store.tasks.add({ type: 'bug_fix', title: 'a', projectId: api.id });
+    const b = store.tasks.add({ type: 'bug_fix', title: 'b', projectId: api.id });
+    store.tasks.add({ type: 'bug_fix', title: 'c', projectId: web.id });
+    store.tasks.cancel(b.id);
+    const first = store.errors.record('test', 'first problem', { taskId: a.id });
+    store.errors.record('test', 'second problem', { taskId: a.id });
+    store.errors.resolve(first.id);
+
+    const reads = new ProjectHealthReads(store.reader);
+    expect(reads.openTaskCount(api.id)).toBe(1);
+    expect(reads.openTaskCount(web.id)).toBe(1);
+    expect(reads.openErrorCount(api.id)).toBe(1);
+    expect(reads.openErrorCount(web.id)).toBe(0);
+    expect(reads.liveSessionCount(api.id)).toBe(0);
+    expect(reads.recentErrorRows().map((e) => [e.message, e.resolved, e.taskId])).toEqual([
+      ['second problem', 0, a.id],
+      ['first problem', 1, a.id],
+    ]);
+  });
+});
+
+describe('RouteOutcomeReads', () => {
+  it('says no session holds a pending task, and gives its latest decision’s reason', () => {
+    const t = store.tasks.add({ type: 'bug_fix', title: 'a' });
+    const reads = new RouteOutcomeReads(store.reader);
+    expect(reads.heldBy(t.id)).toBeNull();
+    expect(reads.lastDecisionReason(t.id)).toBeNull();
+    store.decisions.append({ kind: 'route', taskId: t.id, decision: 'queued', reason: 'no idle session' });
+    store.decisions.append({ kind: 'route', taskId: t.id, decision: 'queued', reason: 'still no idle session' });
+    expect(reads.lastDecisionReason(t.id)).toBe('still no idle session');
+  });
+});

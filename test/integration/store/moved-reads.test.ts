@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProjectHealthReads } from '../../../src/main/store/project-health.js';
 import { RouteOutcomeReads } from '../../../src/main/store/route-outcome.js';
+import { SessionReads } from '../../../src/main/store/session-reads.js';
 import type { Store } from '../../../src/main/store/store.js';
 import { tempStore } from './temp-store.js';
 
@@ -44,5 +45,34 @@ describe('RouteOutcomeReads', () => {
     store.decisions.append({ kind: 'route', taskId: t.id, decision: 'queued', reason: 'no idle session' });
     store.decisions.append({ kind: 'route', taskId: t.id, decision: 'queued', reason: 'still no idle session' });
     expect(reads.lastDecisionReason(t.id)).toBe('still no idle session');
+  });
+});
+
+describe('SessionReads', () => {
+  const pane = { id: 'default:%3', name: 'dev_worker1', server: 'default', provider: 'claude', cwd: '/srv/api' };
+
+  it('gives a session’s held task, its latest state changes oldest first, and the timeline since a time', () => {
+    store.sessions.upsert(pane);
+    store.sessions.recordTransition(pane.id, 'unknown', 'idle', 'prompt seen', new Date('2026-01-01T10:00:00Z'));
+    store.sessions.recordTransition(pane.id, 'idle', 'working', 'output', new Date('2026-01-01T10:06:00Z'));
+    store.sessions.recordTransition(pane.id, 'working', 'idle', 'prompt seen', new Date('2026-01-01T10:09:00Z'));
+    const reads = new SessionReads(store.reader);
+
+    expect(reads.stateHistory(pane.id, 2).map((e) => [e.from, e.to, e.at])).toEqual([
+      ['idle', 'working', '2026-01-01T10:06:00.000Z'],
+      ['working', 'idle', '2026-01-01T10:09:00.000Z'],
+    ]);
+    // The state at 10:07 (the change at 10:06) and everything after it.
+    expect(reads.timelineSince(new Date('2026-01-01T10:07:00Z')).map((e) => [e.sessionId, e.to, e.reason])).toEqual([
+      [pane.id, 'working', 'output'],
+      [pane.id, 'idle', 'prompt seen'],
+    ]);
+
+    expect(reads.heldTask(pane.name)).toBeNull();
+    const t = store.tasks.add({ type: 'bug_fix', title: 'a' });
+    store.writer.prepare("UPDATE tasks SET status = 'assigned', assigned_to = ?, assigned_at = '2026-01-01 10:10:00.000' WHERE id = ?").run(pane.name, t.id);
+    expect(reads.heldTask(pane.name)).toBe(t.id);
+    store.tasks.cancel(t.id);
+    expect(reads.heldTask(pane.name)).toBeNull();
   });
 });

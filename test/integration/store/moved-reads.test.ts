@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProjectHealthReads } from '../../../src/main/store/project-health.js';
 import { RouteOutcomeReads } from '../../../src/main/store/route-outcome.js';
 import { SessionReads } from '../../../src/main/store/session-reads.js';
+import { readTablePage } from '../../../src/main/store/table-page.js';
 import type { Store } from '../../../src/main/store/store.js';
 import { tempStore } from './temp-store.js';
 
@@ -74,5 +75,21 @@ describe('SessionReads', () => {
     expect(reads.heldTask(pane.name)).toBe(t.id);
     store.tasks.cancel(t.id);
     expect(reads.heldTask(pane.name)).toBeNull();
+  });
+});
+
+describe('readTablePage', () => {
+  it('searches (LIKE wildcards taken literally), filters, sorts and pages a table', () => {
+    for (const title of ['fix 100% cpu', 'fix login', 'add_user', 'adduser', 'docs']) store.tasks.add({ type: title.startsWith('fix') ? 'bug_fix' : 'feature', title });
+    const page = (q: Partial<Parameters<typeof readTablePage>[1]>) =>
+      readTablePage(store.reader, { table: 'tasks', fields: ['id', 'title', 'type'], search: null, filters: [], sort: { field: 'title', order: 'asc' }, limit: 10, offset: 0, ...q });
+
+    expect(page({}).total).toBe(5);
+    expect(page({ search: '100%' }).rows.map((r) => r.title)).toEqual(['fix 100% cpu']);
+    expect(page({ search: 'add_' }).rows.map((r) => r.title)).toEqual(['add_user']);
+    expect(page({ filters: [['type', 'bug']] }).rows.map((r) => r.title)).toEqual(['fix 100% cpu', 'fix login']);
+    const second = page({ sort: { field: 'title', order: 'desc' }, limit: 2, offset: 2 });
+    expect(second).toEqual({ total: 5, rows: [expect.objectContaining({ title: 'docs' }), expect.objectContaining({ title: 'adduser' })] });
+    expect(Object.keys(second.rows[0]!)).toEqual(['id', 'title', 'type']);
   });
 });

@@ -35,6 +35,42 @@ export default tseslint.config(
     },
   },
   {
+    // The SQLite driver is the store's (issue 14): imported only under src/main/store/ (types excepted).
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
+    ignores: ['src/main/store/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: 'better-sqlite3', allowTypeImports: true, message: 'Only src/main/store/ uses the SQLite driver; elsewhere import its types only.' }] }],
+    },
+  },
+  {
+    // SQL lives in the store's repositories (issue 14): no statement is prepared on a
+    // database handle outside src/main/store/. The files below still do and are to move;
+    // queries/ is the named-query reader pool, which prepares the operator's SQL by design.
+    files: ['src/main/**/*.ts'],
+    ignores: [
+      'src/main/store/**',
+      'src/main/queries/**',
+      'src/main/demo/seed.ts',
+      'src/main/alerts/sla-watcher.ts',
+      'src/main/metrics/prometheus.ts',
+      'src/main/workflows/functions/environment.ts',
+      'src/main/cli/commands/db.ts',
+    ],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.property.name='prepare'][callee.object.property.name=/^(writer|reader|db)$/]",
+          message: 'SQL belongs in a repository under src/main/store/ (issue 14).',
+        },
+        {
+          selector: "CallExpression[callee.property.name='prepare'][callee.object.name=/^(writer|reader|db)$/]",
+          message: 'SQL belongs in a repository under src/main/store/ (issue 14).',
+        },
+      ],
+    },
+  },
+  {
     files: ['scripts/**/*.js', 'bin/**/*.js'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

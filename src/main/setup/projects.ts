@@ -8,7 +8,7 @@ import type { QueryService } from '../queries/service.js';
 import { SLA_BY_PROJECT_QUERY } from '../sla/sla-sql.js';
 import type { Store } from '../store/store.js';
 import { fromSqlTime } from '../store/time.js';
-import { OPEN_SQL } from '../store/status-sql.js';
+import { ProjectHealthReads } from '../store/project-health.js';
 
 type Names = 'projects.list' | 'projects.add' | 'errors.list' | 'errors.resolve';
 type Commands = { [N in Names]: (p: CommandParams<N>) => CommandResult<N> | Promise<CommandResult<N>> };
@@ -25,21 +25,7 @@ const UNHEALTHY_OPEN_ERRORS = 5;
 /** Projects with their health, and the aggregated error list every subsystem writes to. */
 export function setupProjectsAndErrors(opts: { store: Store; config: ConfigService; bus: EventBus; queries: QueryService }): { commands: Commands } {
   const { store } = opts;
-  const openTasks = store.reader.prepare(`SELECT count(*) FROM tasks WHERE project_id = ? AND status IN (${OPEN_SQL})`).pluck();
-  const liveSessions = store.reader.prepare(`SELECT count(*) FROM sessions WHERE project_id = ? AND status != 'exited'`).pluck();
-  // From the few open errors to their task's or session's project (never the project's many tasks).
-  const projectErrors = store.reader
-    .prepare(
-      `SELECT count(*) FROM errors e
-         LEFT JOIN tasks t ON t.id = e.task_id
-         LEFT JOIN sessions s ON s.id = e.session_id
-       WHERE e.resolved = 0 AND (t.project_id = @p OR s.project_id = @p)`,
-    )
-    .pluck();
-  const allErrors = store.reader.prepare(
-    `SELECT id, source, session_id AS sessionId, task_id AS taskId, message, first_seen AS firstSeen, last_seen AS lastSeen, count, resolved
-       FROM errors ORDER BY resolved, last_seen DESC LIMIT 1000`,
-  );
+  const reads = new ProjectHealthReads(store.reader);
 
   /**
    * SLA levels per project, counted in a reader process (sla_by_project, derived from
@@ -52,10 +38,10 @@ export function setupProjectsAndErrors(opts: { store: Store; config: ConfigServi
   };
 
   const health = (projectId: number, levels: Map<number, ProjectLevels> | null): Pick<Project, 'health' | 'healthReason' | 'sessions' | 'openTasks'> => {
-    const counted = levels ? (levels.get(projectId) ?? { open: 0, warning: 0, critical: 0 }) : { open: openTasks.get(projectId) as number, warning: 0, critical: 0 };
+    const counted = levels ? (levels.get(projectId) ?? { open: 0, warning: 0, critical: 0 }) : { open: reads.openTaskCount(projectId), warning: 0, critical: 0 };
     const { critical, warning } = counted;
-    const errors = projectErrors.get({ p: projectId }) as number;
-    const sessions = liveSessions.get(projectId) as number;
+    const errors = reads.openErrorCount(projectId);
+    const sessions = reads.liveSessionCount(projectId);
     const reasons: string[] = [];
     if (critical) reasons.push(`${critical} task(s) past their SLA`);
     if (errors) reasons.push(`${errors} open error(s)`);
@@ -85,7 +71,8 @@ export function setupProjectsAndErrors(opts: { store: Store; config: ConfigServi
         return toProject(store.projects.add(abs, p.name), null);
       },
       'errors.list': (p) => ({
-        errors: (allErrors.all() as Array<{ id: number; source: string; sessionId: string | null; taskId: number | null; message: string; firstSeen: string; lastSeen: string; count: number; resolved: number }>)
+        errors: reads
+          .recentErrorRows()
           .filter((e) => p.includeResolved || e.resolved === 0)
           .map((e) => ({ ...e, firstSeen: fromSqlTime(e.firstSeen), lastSeen: fromSqlTime(e.lastSeen), resolved: e.resolved === 1 })),
       }),

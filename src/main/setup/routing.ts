@@ -16,6 +16,7 @@ import type { QueryService } from '../queries/service.js';
 import { routingHttpRoutes } from '../routing/http.js';
 import { classify } from '../sessions/classify.js';
 import { compileManifests, type CompiledManifests } from '../sessions/manifests.js';
+import { RouteOutcomeReads } from '../store/route-outcome.js';
 import type { Store } from '../store/store.js';
 import type { TaskService } from '../tasks/service.js';
 import type { HttpRoute } from '../web/server.js';
@@ -176,8 +177,7 @@ export function setupRouting(opts: {
     if (!s) throw new Error(`no session named "${name}" is running`);
     return s;
   };
-  const heldBy = store.reader.prepare(`SELECT assigned_to FROM tasks WHERE id = ? AND status IN ('assigned', 'in_progress', 'completed')`).pluck();
-  const lastQueued = store.reader.prepare(`SELECT reason FROM decisions WHERE task_id = ? ORDER BY id DESC LIMIT 1`).pluck();
+  const routeOutcome = new RouteOutcomeReads(store.reader);
 
   return {
     commands: {
@@ -240,9 +240,9 @@ export function setupRouting(opts: {
       }
       assigner.kick();
       await assigner.settled();
-      const session = heldBy.get(taskId) as string | null | undefined;
+      const session = routeOutcome.heldBy(taskId);
       if (session) return { sessionName: session };
-      return { queued: (lastQueued.get(taskId) as string | undefined) ?? 'waiting for an idle session' };
+      return { queued: routeOutcome.lastDecisionReason(taskId) ?? 'waiting for an idle session' };
     },
     sendPrompt: async (sessionName, text) => {
       const result = await deliver(sessionNamed(sessionName), text);

@@ -1,4 +1,4 @@
-import type { Caller, CommandParams, CommandResult, Session, SessionEvent, SessionState } from '../../shared/api.js';
+import type { Caller, CommandParams, CommandResult, Session, SessionState } from '../../shared/api.js';
 import { ApiError } from '../api/dispatch.js';
 import type { ConfigService } from '../config/service.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
@@ -8,12 +8,12 @@ import { SessionMonitor } from '../sessions/monitor.js';
 import { explanationText } from '../sessions/explain-text.js';
 import type { SessionSink, SessionTransition } from '../sessions/sink.js';
 import type { Store } from '../store/store.js';
-import { fromSqlTime, toSqlTime } from '../store/time.js';
+import { toSqlTime } from '../store/time.js';
 import { TerminalRefused, TerminalService } from '../terminal/terminal-service.js';
 import { sameServer, tmuxServer, type TmuxServer } from '../tmux/server.js';
 import { serversToWatch, sshControlDir } from '../tmux/watched-servers.js';
 import { hooksFilePath } from '../hooks/events.js';
-import { HELD_SQL } from '../store/status-sql.js';
+import { SessionReads } from '../store/session-reads.js';
 import { SessionDeltas } from '../sessions/deltas.js';
 import { watched } from '../log/watchdog.js';
 
@@ -114,10 +114,9 @@ export async function setupSessions(opts: {
   let monitor: SessionMonitor | null = null;
 
   // The task a session holds lives in the queue, not in tmux: joined in here.
-  // One seek per session in the index of held tasks (never a GROUP BY over every held task).
-  const heldBy = opts.store.reader.prepare(`SELECT max(id) FROM tasks WHERE assigned_to = ? AND status IN (${HELD_SQL})`).pluck();
+  const reads = new SessionReads(opts.store.reader);
   const withTasks = (sessions: Session[]): Session[] =>
-    watched('sessions held tasks', () => sessions.map((s) => ({ ...s, currentTaskId: (heldBy.get(s.name) as number | null) ?? null })));
+    watched('sessions held tasks', () => sessions.map((s) => ({ ...s, currentTaskId: reads.heldTask(s.name) })));
   const deltas = new SessionDeltas();
   const excludedOf = (s: ConfigSnapshot): string[] => [...s.routing.excluded_sessions];
   const startMonitor = async (snapshot: ConfigSnapshot): Promise<void> => {
@@ -185,23 +184,6 @@ export async function setupSessions(opts: {
   };
   /** Clients whose terminals close when they go away (registered once each). */
   const watchedClients = new Set<string>();
-  const toEvent = (r: { session_id: string; at: string; from_state: SessionState | null; to_state: SessionState; reason: string | null }): SessionEvent => ({
-    sessionId: r.session_id,
-    at: fromSqlTime(r.at),
-    from: r.from_state,
-    to: r.to_state,
-    reason: r.reason,
-  });
-  const historyStmt = opts.store.reader.prepare(
-    'SELECT session_id, at, from_state, to_state, reason FROM session_events WHERE session_id = ? ORDER BY id DESC LIMIT ?',
-  );
-  const timelineStmt = opts.store.reader.prepare(`
-    SELECT session_id, at, from_state, to_state, reason FROM (
-      SELECT e.* FROM session_events e
-       WHERE e.id IN (SELECT max(id) FROM session_events WHERE at < @since GROUP BY session_id)
-      UNION ALL
-      SELECT * FROM session_events WHERE at >= @since
-    ) ORDER BY id`);
 
   return {
     get monitor() {
@@ -217,11 +199,11 @@ export async function setupSessions(opts: {
     commands: {
       'sessions.list': () => ({ sessions: list() }),
       'sessions.history': (p) => ({
-        events: (historyStmt.all(p.id, p.limit) as Parameters<typeof toEvent>[0][]).map(toEvent).reverse(),
+        events: reads.stateHistory(p.id, p.limit),
       }),
       'sessions.timeline': (p) => {
         const since = new Date(Date.now() - p.hours * MS_PER_HOUR);
-        return { since: since.toISOString(), events: (timelineStmt.all({ since: toSqlTime(since) }) as Parameters<typeof toEvent>[0][]).map(toEvent) };
+        return { since: since.toISOString(), events: reads.timelineSince(since) };
       },
       'sessions.explain': async (p) => {
         if (!monitor) throw new ApiError('unavailable', 'agent detection is not running (no valid config yet)');

@@ -6,6 +6,7 @@ import type { TableConfig } from '../../shared/ui-config.js';
 import { QueryParamError } from '../queries/params.js';
 import { UnknownQueryError, type QueryService } from '../queries/service.js';
 import type { Store } from '../store/store.js';
+import { readTablePage } from '../store/table-page.js';
 
 // The tables of ui_config.yaml other than `tasks` (which is the Tasks page): a page of
 // rows from the named query given as `query:`, or from the database table of the same
@@ -13,9 +14,6 @@ import type { Store } from '../store/store.js';
 
 type Commands = { 'tables.rows': (p: CommandParams<'tables.rows'>) => Promise<CommandResult<'tables.rows'>> };
 type Row = Record<string, unknown>;
-
-const quote = (name: string): string => `"${name.replace(/"/g, '""')}"`;
-const likeEscape = (text: string): string => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export function setupTables(opts: { store: Store; config: ConfigService; queries: QueryService }): { commands: Commands } {
   const tableOf = (name: string): TableConfig => {
@@ -66,22 +64,16 @@ export function setupTables(opts: { store: Store; config: ConfigService; queries
         const columns = DATABASE_TABLES[p.name];
         if (!columns) throw new ApiError('invalid_params', `table ${p.name}: no database table of that name and no query`);
         for (const f of fields) if (!columns.includes(f)) throw new ApiError('invalid_params', `table ${p.name}: no column "${f}"`);
-        const where: string[] = [];
-        const args: unknown[] = [];
-        if (search !== null) {
-          where.push(`(${fields.map((f) => `CAST(${quote(f)} AS TEXT) LIKE ? ESCAPE '\\'`).join(' OR ')})`);
-          args.push(...fields.map(() => likeEscape(search)));
-        }
-        for (const [f, v] of filters) {
-          where.push(`CAST(${quote(f)} AS TEXT) LIKE ? ESCAPE '\\'`);
-          args.push(likeEscape(v.trim()));
-        }
-        const whereSql = where.length ? ` WHERE ${where.join(' AND ')}` : '';
         if (sort && !columns.includes(sort.field)) throw new ApiError('invalid_params', `table ${p.name}: no column "${sort.field}" to sort by`);
-        const orderSql = sort ? ` ORDER BY ${quote(sort.field)} ${sort.order === 'asc' ? 'ASC' : 'DESC'}` : '';
-        const db = opts.store.reader;
-        const total = db.prepare(`SELECT count(*) FROM ${quote(p.name)}${whereSql}`).pluck().get(...args) as number;
-        const rows = db.prepare(`SELECT ${fields.map(quote).join(', ')} FROM ${quote(p.name)}${whereSql}${orderSql} LIMIT ? OFFSET ?`).all(...args, pageSize, offset) as Row[];
+        const { rows, total } = readTablePage(opts.store.reader, {
+          table: p.name,
+          fields,
+          search,
+          filters: filters.map(([f, v]) => [f, v.trim()] as const),
+          sort: sort ? { field: sort.field, order: sort.order === 'asc' ? 'asc' : 'desc' } : null,
+          limit: pageSize,
+          offset,
+        });
         return { name: p.name, source: `table ${p.name}`, rows, total, page: p.page, pageSize };
       },
     },

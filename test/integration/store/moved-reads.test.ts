@@ -1,0 +1,95 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ProjectHealthReads } from '../../../src/main/store/project-health.js';
+import { RouteOutcomeReads } from '../../../src/main/store/route-outcome.js';
+import { SessionReads } from '../../../src/main/store/session-reads.js';
+import { readTablePage } from '../../../src/main/store/table-page.js';
+import type { Store } from '../../../src/main/store/store.js';
+import { tempStore } from './temp-store.js';
+
+// Reads moved out of setup/ into the store (issue 14): against a real SQLite file, on the reader.
+let store: Store;
+let remove: () => void;
+beforeEach(() => ({ store, remove } = tempStore()));
+afterEach(() => remove());
+
+describe('ProjectHealthReads', () => {
+  it('counts a project’s open tasks and open errors about its tasks, and lists errors open first', () => {
+    const api = store.projects.add('/srv/api');
+    const web = store.projects.add('/srv/web');
+    const a = store.tasks.add({ type: 'bug_fix', title: 'a', projectId: api.id });
+    const b = store.tasks.add({ type: 'bug_fix', title: 'b', projectId: api.id });
+    store.tasks.add({ type: 'bug_fix', title: 'c', projectId: web.id });
+    store.tasks.cancel(b.id);
+    const first = store.errors.record('test', 'first problem', { taskId: a.id });
+    store.errors.record('test', 'second problem', { taskId: a.id });
+    store.errors.resolve(first.id);
+
+    const reads = new ProjectHealthReads(store.reader);
+    expect(reads.openTaskCount(api.id)).toBe(1);
+    expect(reads.openTaskCount(web.id)).toBe(1);
+    expect(reads.openErrorCount(api.id)).toBe(1);
+    expect(reads.openErrorCount(web.id)).toBe(0);
+    expect(reads.liveSessionCount(api.id)).toBe(0);
+    expect(reads.recentErrorRows().map((e) => [e.message, e.resolved, e.taskId])).toEqual([
+      ['second problem', 0, a.id],
+      ['first problem', 1, a.id],
+    ]);
+  });
+});
+
+describe('RouteOutcomeReads', () => {
+  it('says no session holds a pending task, and gives its latest decision’s reason', () => {
+    const t = store.tasks.add({ type: 'bug_fix', title: 'a' });
+    const reads = new RouteOutcomeReads(store.reader);
+    expect(reads.heldBy(t.id)).toBeNull();
+    expect(reads.lastDecisionReason(t.id)).toBeNull();
+    store.decisions.append({ kind: 'route', taskId: t.id, decision: 'queued', reason: 'no idle session' });
+    store.decisions.append({ kind: 'route', taskId: t.id, decision: 'queued', reason: 'still no idle session' });
+    expect(reads.lastDecisionReason(t.id)).toBe('still no idle session');
+  });
+});
+
+describe('SessionReads', () => {
+  const pane = { id: 'default:%3', name: 'dev_worker1', server: 'default', provider: 'claude', cwd: '/srv/api' };
+
+  it('gives a session’s held task, its latest state changes oldest first, and the timeline since a time', () => {
+    store.sessions.upsert(pane);
+    store.sessions.recordTransition(pane.id, 'unknown', 'idle', 'prompt seen', new Date('2026-01-01T10:00:00Z'));
+    store.sessions.recordTransition(pane.id, 'idle', 'working', 'output', new Date('2026-01-01T10:06:00Z'));
+    store.sessions.recordTransition(pane.id, 'working', 'idle', 'prompt seen', new Date('2026-01-01T10:09:00Z'));
+    const reads = new SessionReads(store.reader);
+
+    expect(reads.stateHistory(pane.id, 2).map((e) => [e.from, e.to, e.at])).toEqual([
+      ['idle', 'working', '2026-01-01T10:06:00.000Z'],
+      ['working', 'idle', '2026-01-01T10:09:00.000Z'],
+    ]);
+    // The state at 10:07 (the change at 10:06) and everything after it.
+    expect(reads.timelineSince(new Date('2026-01-01T10:07:00Z')).map((e) => [e.sessionId, e.to, e.reason])).toEqual([
+      [pane.id, 'working', 'output'],
+      [pane.id, 'idle', 'prompt seen'],
+    ]);
+
+    expect(reads.heldTask(pane.name)).toBeNull();
+    const t = store.tasks.add({ type: 'bug_fix', title: 'a' });
+    store.writer.prepare("UPDATE tasks SET status = 'assigned', assigned_to = ?, assigned_at = '2026-01-01 10:10:00.000' WHERE id = ?").run(pane.name, t.id);
+    expect(reads.heldTask(pane.name)).toBe(t.id);
+    store.tasks.cancel(t.id);
+    expect(reads.heldTask(pane.name)).toBeNull();
+  });
+});
+
+describe('readTablePage', () => {
+  it('searches (LIKE wildcards taken literally), filters, sorts and pages a table', () => {
+    for (const title of ['fix 100% cpu', 'fix login', 'add_user', 'adduser', 'docs']) store.tasks.add({ type: title.startsWith('fix') ? 'bug_fix' : 'feature', title });
+    const page = (q: Partial<Parameters<typeof readTablePage>[1]>) =>
+      readTablePage(store.reader, { table: 'tasks', fields: ['id', 'title', 'type'], search: null, filters: [], sort: { field: 'title', order: 'asc' }, limit: 10, offset: 0, ...q });
+
+    expect(page({}).total).toBe(5);
+    expect(page({ search: '100%' }).rows.map((r) => r.title)).toEqual(['fix 100% cpu']);
+    expect(page({ search: 'add_' }).rows.map((r) => r.title)).toEqual(['add_user']);
+    expect(page({ filters: [['type', 'bug']] }).rows.map((r) => r.title)).toEqual(['fix 100% cpu', 'fix login']);
+    const second = page({ sort: { field: 'title', order: 'desc' }, limit: 2, offset: 2 });
+    expect(second).toEqual({ total: 5, rows: [expect.objectContaining({ title: 'docs' }), expect.objectContaining({ title: 'adduser' })] });
+    expect(Object.keys(second.rows[0]!)).toEqual(['id', 'title', 'type']);
+  });
+});

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { DATABASE_TABLES } from '../config/checks/database.js';
+import { CORE_ONLY_COLUMNS, DATABASE_TABLES } from '../config/checks/database.js';
 import type { Row } from '../workflows/types.js';
 
 // `database` steps write only to a short list of tables, by column names checked
@@ -8,7 +8,7 @@ import type { Row } from '../workflows/types.js';
 
 /** Tables and the columns a workflow may write. */
 export const WORKFLOW_TABLES: Readonly<Record<string, readonly string[]>> = {
-  tasks: (DATABASE_TABLES.tasks ?? []).filter((c) => c !== 'id' && c !== 'created_at' && c !== 'updated_at'),
+  tasks: (DATABASE_TABLES.tasks ?? []).filter((c) => c !== 'id' && c !== 'created_at' && c !== 'updated_at' && !(CORE_ONLY_COLUMNS.tasks ?? []).includes(c)),
   projects: ['name', 'path'],
   notifications: ['task_id', 'kind', 'level', 'message', 'channels', 'acknowledged_at'],
 };

@@ -4,7 +4,7 @@ import { isPlainObject } from '../merge.js';
 import { problemAt, type Locate } from '../problems.js';
 import type { ConfigSections, SectionCheck } from '../sections.js';
 import type { Workflow, WorkflowStep } from '../schemas/workflows.js';
-import { DATABASE_TABLES, WRITABLE_TABLES } from './database.js';
+import { CORE_ONLY_COLUMNS, DATABASE_TABLES, WRITABLE_TABLES } from './database.js';
 import { findReferences, parseReference, stringsIn, type Reference } from './references.js';
 import { DEFAULT_API_METHOD, RESERVED_PATHS, WORKFLOW_EVENTS } from '../../workflows/triggers.js';
 
@@ -112,7 +112,7 @@ function checkStep(ctx: RefContext, step: WorkflowStep, index: number, path: (st
         out.push(problemAt(at('table'), `workflow ${name}: a database step may write ${WRITABLE_TABLES.join(', ')}, not "${step.table}"${suggestion(step.table, WRITABLE_TABLES)}`));
         break;
       }
-      const columns = DATABASE_TABLES[step.table] ?? [];
+      const columns = (DATABASE_TABLES[step.table] ?? []).filter((c) => !(CORE_ONLY_COLUMNS[step.table] ?? []).includes(c));
       for (const key of [...Object.keys(step.data), ...Object.keys(step.where ?? {})]) {
         if (!columns.includes(key)) {
           const field = key in step.data ? 'data' : 'where';

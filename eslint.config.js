@@ -50,7 +50,6 @@ export default tseslint.config(
     ignores: [
       'src/main/store/**',
       'src/main/queries/**',
-      'src/main/demo/seed.ts',
       'src/main/alerts/sla-watcher.ts',
       'src/main/metrics/prometheus.ts',
       'src/main/workflows/functions/environment.ts',

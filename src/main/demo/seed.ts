@@ -1,3 +1,4 @@
+import { DemoWrites } from '../store/demo-writes.js';
 import type { Store } from '../store/store.js';
 import { toSqlTime } from '../store/time.js';
 import type { DemoPane } from './fleet.js';
@@ -32,10 +33,7 @@ export function seedDemo(
 ): { tasks: number } {
   const now = (opts.now ?? new Date()).getTime();
   const project = store.projects.add(opts.projectDir, 'demo-project');
-  const insert = store.writer.prepare(
-    `INSERT INTO tasks(type, title, prompt, priority, status, project_id, assigned_to, created_at, updated_at, assigned_at, started_at, completed_at, attempts)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
-  );
+  const writes = new DemoWrites(store.writer);
   const total = HISTORY_TASKS + DEMO_TASKS.length;
   store.transaction(() => {
     for (let i = 0; i < HISTORY_TASKS; i++) {
@@ -47,7 +45,20 @@ export function seedDemo(
       const started = created + ((spread >>> 28) % 4) * 60_000;
       const finished = Math.min(now - 60_000, started + (2 + ((spread >>> 16) % 9)) * 60_000);
       const t = (ms: number): string => toSqlTime(new Date(ms));
-      insert.run(type, `${type.replace(/_/g, ' ')} #${i + 1}`, `Demo history task ${i + 1}`, (i * 3) % HISTORY_PRIORITIES, i % 9 === 0 ? 'failed' : 'completed', project.id, AGENTS[i % AGENTS.length]!, t(created), t(finished), t(started), t(started), t(finished));
+      writes.addHistoryTask({
+        type,
+        title: `${type.replace(/_/g, ' ')} #${i + 1}`,
+        prompt: `Demo history task ${i + 1}`,
+        priority: (i * 3) % HISTORY_PRIORITIES,
+        status: i % 9 === 0 ? 'failed' : 'completed',
+        projectId: project.id,
+        assignedTo: AGENTS[i % AGENTS.length]!,
+        createdAt: t(created),
+        updatedAt: t(finished),
+        assignedAt: t(started),
+        startedAt: t(started),
+        completedAt: t(finished),
+      });
       if (i % 40 === 0) opts.onProgress?.(i, total);
     }
   });
@@ -56,9 +67,7 @@ export function seedDemo(
   const held = added.find((t) => t.type === WORKING_ON.type);
   if (held) {
     const t = toSqlTime(new Date(now - WORKING_ON.minutesAgo * 60_000));
-    store.writer
-      .prepare(`UPDATE tasks SET status = 'in_progress', status_reason = 'demo: the agent was already on it', assigned_to = ?, assigned_at = ?, started_at = ?, updated_at = ? WHERE id = ?`)
-      .run(WORKING_ON.session, t, t, t, held.id);
+    writes.alreadyWorking(held.id, WORKING_ON.session, t);
   }
   if (opts.panes) seedSessionHistory(store, opts.panes, now);
   store.errors.record('tmux', 'demo: pane dev_worker2 printed "Quota exceeded" (simulated)');

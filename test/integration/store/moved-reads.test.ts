@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { seedDemo } from '../../../src/main/demo/seed.js';
 import { ProjectHealthReads } from '../../../src/main/store/project-health.js';
 import { RouteOutcomeReads } from '../../../src/main/store/route-outcome.js';
 import { SessionReads } from '../../../src/main/store/session-reads.js';
@@ -91,5 +92,19 @@ describe('readTablePage', () => {
     const second = page({ sort: { field: 'title', order: 'desc' }, limit: 2, offset: 2 });
     expect(second).toEqual({ total: 5, rows: [expect.objectContaining({ title: 'docs' }), expect.objectContaining({ title: 'adduser' })] });
     expect(Object.keys(second.rows[0]!)).toEqual(['id', 'title', 'type']);
+  });
+});
+
+describe('seedDemo through DemoWrites', () => {
+  it('writes a day of finished history, the open demo tasks, and the one its busy agent is on', () => {
+    const now = new Date('2026-03-01T12:00:00Z');
+    expect(seedDemo(store, { projectDir: '/srv/demo', now })).toEqual({ tasks: 248 });
+    const counts = store.tasks.counts();
+    expect(counts).toMatchObject({ completed: 240 - 27, failed: 27, pending: 7, in_progress: 1 });
+    const working = store.tasks.list({ status: 'in_progress' }).tasks[0]!;
+    expect(working).toMatchObject({ type: 'performance_optimization', assignedTo: 'dev_worker2', startedAt: '2026-03-01T11:48:00.000Z' });
+    const history = store.tasks.list({ status: 'failed', limit: 1 }).tasks[0]!;
+    expect(history).toMatchObject({ assignedTo: expect.any(String), projectId: store.projects.list()[0]!.id });
+    expect(history.completedAt! <= '2026-03-01T11:59:00.000Z').toBe(true);
   });
 });

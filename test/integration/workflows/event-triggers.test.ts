@@ -6,12 +6,14 @@ import { loadConfig } from '../../../src/main/config/load.js';
 import type { ConfigSnapshot } from '../../../src/main/config/snapshot.js';
 import { silentLogger } from '../../../src/main/log/logger.js';
 import { openStore, type Store } from '../../../src/main/store/store.js';
+import { toSqlTime } from '../../../src/main/store/time.js';
 import { TaskService } from '../../../src/main/tasks/service.js';
 import { REPO_ROOT } from '../../hostile/serve-process.js';
 import { startTestConsole, type TestConsole } from '../web/console.js';
 
 // Event triggers other than config_applied, fired by the real core: a task failing
-// (written by the task core in another connection, as the CLI does), and a task
+// (written by the task core in another connection, as the CLI does), an SLA level
+// crossed (the console's own SLA watcher, on a task created long ago), and a task
 // completed by a scripted agent on the console's private tmux server, whose state
 // changes fire agent_working and agent_idle. Each must start its workflow with
 // `${trigger.…}` resolved.
@@ -37,6 +39,7 @@ beforeAll(async () => {
     [
       ['on_done', 'task_completed', 'done #${trigger.task.id} ${trigger.task.title} by ${trigger.session.name} (${trigger.event}, input ${input.task_id})'],
       ['on_failed', 'task_failed', 'failed #${trigger.task.id} ${trigger.task.title} (${trigger.event}, input ${input.task_id})'],
+      ['on_sla', 'sla_critical', 'sla ${trigger.level} #${trigger.task.id} ${trigger.task.title} (${trigger.event})'],
       ['on_working', 'agent_working', 'working ${trigger.session.name} (${trigger.event}, input ${input.session})'],
       ['on_idle', 'agent_idle', 'idle ${trigger.session.name} (${trigger.event}, input ${input.session})'],
     ]
@@ -97,6 +100,20 @@ describe('event triggers fired by the real core', () => {
     expect(runs[0]).toMatchObject({ trigger: 'event:task_failed', input: { task_id: task.id } });
     // Nothing else fired for it.
     expect(runsOf('on_done')).toEqual([]);
+  });
+
+  it('sla_critical: a task past its target starts on_sla once', { timeout: LIMIT_MS * 2 }, async () => {
+    const task = tasks.create({ type: 'feature', title: 'Old request', prompt: 'p' });
+    const target = tasks.defaultsFor('feature').targetMinutes ?? 60;
+    // Created twice its target ago (as if imported from an old queue); the watcher
+    // evaluates a task again when its status changes: held, then released.
+    other.writer.prepare('UPDATE tasks SET created_at = ? WHERE id = ?').run(toSqlTime(new Date(Date.now() - 2 * target * 60_000)), task.id);
+    tasks.hold(task.id, 'test');
+    tasks.release(task.id);
+    await until('on_sla to run', () => messages().includes(`sla critical #${task.id} Old request (sla_critical)`));
+    expect(runsOf('on_sla').filter((r) => r.input.task_id === task.id)).toHaveLength(1);
+    // Out of the way of the agent below.
+    c.core.handlers['tasks.cancel']({ id: task.id });
   });
 
   it('task_completed, agent_working, agent_idle: a scripted agent works a task off', { timeout: LIMIT_MS * 3 }, async () => {

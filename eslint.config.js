@@ -51,9 +51,6 @@ export default tseslint.config(
       'src/main/store/**',
       'src/main/queries/**',
       'src/main/alerts/sla-watcher.ts',
-      'src/main/metrics/prometheus.ts',
-      'src/main/workflows/functions/environment.ts',
-      'src/main/cli/commands/db.ts',
     ],
     rules: {
       'no-restricted-syntax': [

@@ -6,7 +6,7 @@ import type { Session, TaskSla } from '../../shared/api.js';
 import type { QueryStats } from '../queries/service.js';
 import type { Store } from '../store/store.js';
 import { LATENCY_BUCKETS_SECONDS, type AssignmentLatency } from './assignment-latency.js';
-import { OPEN_SQL } from '../store/status-sql.js';
+import { openTaskCountsByStatusAndType } from '../store/one-off-reads.js';
 
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
@@ -51,9 +51,7 @@ export function renderMetrics(
   out.family('architect_tasks', 'gauge', 'Tasks by status.', Object.entries(counts).map(([status, n]) => sample('architect_tasks', { status }, n)));
 
   // Open tasks only: closed ones grow without bound and a full GROUP BY would scan them all.
-  const byType = store.reader
-    .prepare(`SELECT status, type, COUNT(*) AS n FROM tasks WHERE status IN (${OPEN_SQL}) GROUP BY status, type`)
-    .all() as { status: string; type: string; n: number }[];
+  const byType = openTaskCountsByStatusAndType(store.reader);
   out.family('architect_open_tasks', 'gauge', 'Open tasks by status and type.', byType.map((r) => sample('architect_open_tasks', { status: r.status, type: r.type }, r.n)));
 
   const agents = new Map<string, number>();

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { seedDemo } from '../../../src/main/demo/seed.js';
+import { openTaskCountsByStatusAndType, sessionCount, taskMetadataText } from '../../../src/main/store/one-off-reads.js';
 import { ProjectHealthReads } from '../../../src/main/store/project-health.js';
 import { RouteOutcomeReads } from '../../../src/main/store/route-outcome.js';
 import { SessionReads } from '../../../src/main/store/session-reads.js';
@@ -106,5 +107,20 @@ describe('seedDemo through DemoWrites', () => {
     const history = store.tasks.list({ status: 'failed', limit: 1 }).tasks[0]!;
     expect(history).toMatchObject({ assignedTo: expect.any(String), projectId: store.projects.list()[0]!.id });
     expect(history.completedAt! <= '2026-03-01T11:59:00.000Z').toBe(true);
+  });
+});
+
+describe('one-off reads', () => {
+  it('counts open tasks by status and type, reads a task’s metadata, counts sessions', () => {
+    const a = store.tasks.add({ type: 'bug_fix', title: 'a', metadata: { env: { worktree: '/w' } } });
+    store.tasks.add({ type: 'bug_fix', title: 'b' });
+    const c = store.tasks.add({ type: 'feature', title: 'c' });
+    store.tasks.cancel(c.id);
+    expect(openTaskCountsByStatusAndType(store.reader)).toEqual([{ status: 'pending', type: 'bug_fix', n: 2 }]);
+    expect(JSON.parse(taskMetadataText(store.reader, a.id)!)).toEqual({ env: { worktree: '/w' } });
+    expect(taskMetadataText(store.reader, 999)).toBeUndefined();
+    expect(sessionCount(store.reader)).toBe(0);
+    store.sessions.upsert({ id: 'default:%1', name: 'w1', server: 'default', provider: 'claude', cwd: '/srv' });
+    expect(sessionCount(store.reader)).toBe(1);
   });
 });

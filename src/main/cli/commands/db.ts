@@ -7,6 +7,7 @@ import { migrations } from '../../store/migrations/index.js';
 import { seedDatabase } from '../../store/seed.js';
 import { openStoreToRead } from '../../store/read-only.js';
 import { openStore } from '../../store/store.js';
+import { sessionCount } from '../../store/one-off-reads.js';
 import { analyze, copySqliteToPostgres } from '../../store/postgres/copy.js';
 import { postgresInfo } from '../../store/postgres/info.js';
 import { openPool } from '../../store/postgres/pool.js';
@@ -162,7 +163,7 @@ export const dbCommand: CliCommand = {
           schemaVersion: store.writer.pragma('user_version', { simple: true }) as number,
           knownVersion: migrations.length,
           counts: store.tasks.counts(),
-          sessions: store.writer.prepare('SELECT COUNT(*) FROM sessions').pluck().get() as number,
+          sessions: sessionCount(store.writer),
         };
         if (values.json || ctx.globals.json) ctx.stdout.write(JSON.stringify(info, null, 2) + '\n');
         else {

@@ -3,6 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { StepFailure, type FunctionContext, type FunctionHandler, type Row } from '../types.js';
 import { git, isGitRepo, mainWorktree } from './git.js';
+import { taskMetadataText } from '../../store/one-off-reads.js';
 
 // A test environment is a git worktree of the task's project on its own branch plus
 // a free port for its dev server: agents working in parallel never share a checkout.
@@ -56,7 +57,7 @@ function taskOf(input: Row, ctx: FunctionContext): number | null {
 /** The environment the assigner made for the task when it sent it to an agent (requires_env + auto_create_env), if any. */
 function assignedEnvironment(taskId: number | null, ctx: FunctionContext): { worktree: string; branch: string | null; port: number | null } | null {
   if (taskId === null) return null;
-  const text = ctx.deps.store.reader.prepare('SELECT metadata FROM tasks WHERE id = ?').pluck().get(taskId) as string | null | undefined;
+  const text = taskMetadataText(ctx.deps.store.reader, taskId);
   if (!text) return null;
   try {
     const env = (JSON.parse(text) as { env?: { worktree?: unknown; branch?: unknown; port?: unknown } }).env;

@@ -68,12 +68,21 @@ describe('demo fleet', () => {
       const out = tmux('list-panes', '-a', '-F', '#{session_name} #{pane_pid}').trim().split('\n');
       return out.length === 5 ? out : null;
     });
-    for (const line of panes) {
-      const [session, pid] = line.split(' ') as [string, string];
+    const identified = (pid: string): string | null => {
       const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
       const comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      const agent = identifyAgent([{ pid: Number(pid), comm, argv, foreground: true }], manifests).agent;
-      expect(agent, session).toBe({ c: 'claude', x: 'codex', g: 'gemini' }[session[0] as 'c' | 'x' | 'g']);
+      return identifyAgent([{ pid: Number(pid), comm, argv, foreground: true }], manifests).agent;
+    };
+    for (const line of panes) {
+      const [session, pid] = line.split(' ') as [string, string];
+      const expected = { c: 'claude', x: 'codex', g: 'gemini' }[session[0] as 'c' | 'x' | 'g'];
+      // A pane that has just been made may not have exec'd its program yet (its first
+      // process reads as 'other' for a moment): wait for the program, then compare.
+      const agent = await until(`${session} to run its program`, () => {
+        const a = identified(pid);
+        return a === 'other' ? null : a;
+      }).catch(() => identified(pid));
+      expect(agent, session).toBe(expected);
     }
   });
 

@@ -52,6 +52,9 @@ describe.skipIf(!CLI_ROOT)('real agent CLIs against the model stub (ARCHITECT_AG
     const unread: string[] = [];
     const stateOf = (s: Parameters<typeof classify>[0]): Classification => {
       const c = classify(s, agentManifest);
+      // A blank frame is a redraw caught between its clear and its paint (Gemini CLI
+      // clears the whole screen on a resize or a dialog): no screen to read, no state.
+      if (s.lines.every((l) => l.trim() === '')) return c;
       if (seen[seen.length - 1] !== c.state) seen.push(c.state);
       // A screen no rule reads: kept whole, so a failure shows what the agent printed.
       if (c.state === 'unknown' && unread.length < 3) unread.push(`title "${s.title}":\n${s.lines.join('\n').trimEnd()}`);

@@ -37,6 +37,7 @@ const ADDS: Record<number, string[]> = {
   11: [], // an index
   12: ['attention_cursors', 'attention_episodes', 'notification_deliveries', 'unread_sessions'],
   13: ['task_dependencies'],
+  14: [], // an index
 };
 
 describe('migrations', () => {

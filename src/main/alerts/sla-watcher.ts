@@ -5,8 +5,7 @@
 // that crossed or whose status changed. alert_user steps become stored alerts, sent
 // once to their channels; reassign happens once; highlight_task is a color the task
 // table shows.
-import type Database from 'better-sqlite3';
-import type { Alert, TaskSla, TaskStatus } from '../../shared/api.js';
+import type { Alert, TaskSla } from '../../shared/api.js';
 import type { SlaFile } from '../config/schemas/sla.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import { silentLogger, type Logger } from '../log/logger.js';
@@ -18,6 +17,7 @@ import { TaskService } from '../tasks/service.js';
 import { fromSqlTime, toSqlTime } from '../store/time.js';
 import { DEFAULT_TARGET_KEY } from '../sla/evaluate.js';
 import { AlertRepository } from '../store/alerts.js';
+import { SlaReads, type SlaCrossingReads, type SlaTaskRow } from '../store/sla-reads.js';
 import { watched } from '../log/watchdog.js';
 
 /** Tasks evaluated between two yields to the event loop (and per write transaction): a slice raising an alert per task stays ~10–20 ms. */
@@ -38,14 +38,11 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const IN_CHUNK = 500;
 const MS_PER_MINUTE = 60_000;
 const OPEN: ReadonlySet<string> = new Set<string>(OPEN_STATUSES);
-const OPEN_SQL = OPEN_STATUSES.map((s) => `'${s}'`).join(', ');
-const COLUMNS = 'id, type, status, created_at, started_at, priority, assigned_to';
 
 interface Crossing {
   /** How long after creation: target × percent, or minutes a condition names. */
   afterMs: number;
-  between: { all(from: string, to: string): unknown[] };
-  next: { get(from: string): unknown };
+  reads: SlaCrossingReads;
 }
 
 interface Pass {
@@ -80,16 +77,6 @@ export interface SlaWatcherOptions {
   tasks?: TaskService;
 }
 
-interface OpenTaskRow {
-  id: number;
-  type: string;
-  status: TaskStatus;
-  created_at: string;
-  started_at: string | null;
-  priority: number;
-  assigned_to: string | null;
-}
-
 export class SlaWatcher {
   readonly alerts: AlertRepository;
   /** Task id → highlight_task color, for the task table. */
@@ -99,11 +86,7 @@ export class SlaWatcher {
   /** Tasks read by the watcher since start (a test sees that a wake reads only what crossed). */
   rowsRead = 0;
   private readonly tasks: TaskService;
-  private readonly openTasks: Database.Statement;
-  private readonly openAfter: Database.Statement;
-  private readonly eventsAfter: Database.Statement;
-  private readonly lastEvent: Database.Statement;
-  private readonly reassignedBefore: Database.Statement;
+  private readonly reads: SlaReads;
   private readonly log: Logger;
   private readonly clock: () => Date;
   private compiled: { rules: SlaFile; escalations: CompiledEscalations } | null = null;
@@ -127,13 +110,7 @@ export class SlaWatcher {
     this.tasks = options.tasks ?? new TaskService({ store: options.store, config: () => null });
     this.log = (options.logger ?? silentLogger).child({ module: 'sla' });
     this.clock = options.clock ?? (() => new Date());
-    const db = options.store.writer;
-    this.openTasks = db.prepare(`SELECT ${COLUMNS} FROM tasks WHERE status IN (${OPEN_SQL})`);
-    this.openAfter = db.prepare(`SELECT ${COLUMNS} FROM tasks WHERE id > ? AND status IN (${OPEN_SQL}) ORDER BY id LIMIT ?`);
-    this.eventsAfter = db.prepare('SELECT id, task_id AS taskId FROM task_events WHERE id > ? ORDER BY id LIMIT ?');
-    this.lastEvent = db.prepare('SELECT coalesce(max(id), 0) FROM task_events').pluck();
-    // A reassign is remembered as a decision keyed by its onceKey, so it too survives a restart.
-    this.reassignedBefore = db.prepare("SELECT 1 FROM decisions WHERE task_id = ? AND kind = 'sla' AND decision = ?").pluck();
+    this.reads = new SlaReads(options.store.writer);
   }
 
   /**
@@ -189,11 +166,11 @@ export class SlaWatcher {
     this.passing = true;
     try {
       const since = this.clock().getTime();
-      this.eventCursor = this.lastEvent.get() as number;
+      this.eventCursor = this.reads.lastEventId();
       const pass = this.beginPass(rules);
       for (let after = 0; ; ) {
         const rows = watched('sla slice', () => {
-          const slice = this.openAfter.all(after, SLICE_TASKS) as OpenTaskRow[];
+          const slice = this.reads.openAfterId(after, SLICE_TASKS);
           this.rowsRead += slice.length;
           pass.now = this.clock();
           this.options.store.transaction(() => {
@@ -231,10 +208,10 @@ export class SlaWatcher {
         const now = this.clock();
         const ids = new Set<number>();
         for (const c of this.crossingsOf(rules)) {
-          for (const id of c.between.all(toSqlTime(new Date(this.watermark! - c.afterMs)), toSqlTime(new Date(now.getTime() - c.afterMs))) as number[]) ids.add(id);
+          for (const id of c.reads.createdBetween(toSqlTime(new Date(this.watermark! - c.afterMs)), toSqlTime(new Date(now.getTime() - c.afterMs)))) ids.add(id);
         }
         for (;;) {
-          const events = this.eventsAfter.all(this.eventCursor, SLICE_TASKS) as Array<{ id: number; taskId: number }>;
+          const events = this.reads.eventsAfterId(this.eventCursor, SLICE_TASKS);
           for (const e of events) ids.add(e.taskId);
           if (events.length > 0) this.eventCursor = events[events.length - 1]!.id;
           if (events.length < SLICE_TASKS) break;
@@ -245,7 +222,7 @@ export class SlaWatcher {
           const list = [...ids];
           for (let i = 0; i < list.length; i += IN_CHUNK) {
             const chunk = list.slice(i, i + IN_CHUNK);
-            const rows = this.options.store.writer.prepare(`SELECT ${COLUMNS} FROM tasks WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as OpenTaskRow[];
+            const rows = this.reads.byIds(chunk);
             this.rowsRead += rows.length;
             const open = new Set<number>();
             for (const row of rows) {
@@ -287,7 +264,7 @@ export class SlaWatcher {
   private evaluateAll(rules: SlaFile): Alert[] {
     const pass = this.beginPass(rules);
     this.options.store.transaction(() => {
-      for (const row of this.openTasks.all() as OpenTaskRow[]) this.evaluateRow(row, pass);
+      for (const row of this.reads.allOpen()) this.evaluateRow(row, pass);
     });
     this.endPass(pass, true);
     return pass.raised;
@@ -299,7 +276,7 @@ export class SlaWatcher {
     this.timer = null;
     let next: number | null = null;
     for (const c of this.crossingsOf(rules)) {
-      const created = c.next.get(toSqlTime(new Date(now.getTime() - c.afterMs))) as string | undefined;
+      const created = c.reads.nextCreatedAfter(toSqlTime(new Date(now.getTime() - c.afterMs)));
       if (created === undefined) continue;
       const at = Date.parse(fromSqlTime(created)) + c.afterMs;
       if (next === null || at < next) next = at;
@@ -327,23 +304,14 @@ export class SlaWatcher {
     for (const rule of rules.escalation_rules) for (const m of rule.condition.matchAll(/(?<![\w.])\d+(?:\.\d+)?(?![\w.])/g)) literals.add(Number(m[0]));
     const own = Object.keys(rules.sla_targets).filter((k) => k !== DEFAULT_TARGET_KEY);
     const list: Crossing[] = [];
-    const db = this.options.store.writer;
     for (const [key, target] of Object.entries(rules.sla_targets)) {
-      // `+type`, `+status`: the planner must walk the created_at index (a type's index would read all its tasks).
-      const typeSql = key === DEFAULT_TARGET_KEY ? (own.length ? `+type NOT IN (${own.map(() => '?').join(',')})` : '1') : '+type = ?';
-      const typeArgs = key === DEFAULT_TARGET_KEY ? own : [key];
+      const types = key === DEFAULT_TARGET_KEY ? { otherThan: own } : { type: key };
       const targetMs = target.target_minutes * MS_PER_MINUTE;
       const afters = new Set<number>([target.warning_percent, target.critical_percent, ...literals].map((pct) => (targetMs * pct) / 100));
       for (const m of literals) afters.add(m * MS_PER_MINUTE);
       for (const afterMs of afters) {
         if (!(afterMs > 0) || !Number.isFinite(afterMs)) continue;
-        const between = db.prepare(`SELECT id FROM tasks WHERE created_at > ? AND created_at <= ? AND +status IN (${OPEN_SQL}) AND ${typeSql}`).pluck();
-        const next = db.prepare(`SELECT created_at FROM tasks WHERE created_at > ? AND +status IN (${OPEN_SQL}) AND ${typeSql} ORDER BY created_at LIMIT 1`).pluck();
-        list.push({
-          afterMs,
-          between: { all: (from: string, to: string) => between.all(from, to, ...typeArgs) },
-          next: { get: (from: string) => next.get(from, ...typeArgs) },
-        });
+        list.push({ afterMs, reads: this.reads.crossing(types) });
       }
     }
     this.crossings = { rules, list };
@@ -372,7 +340,7 @@ export class SlaWatcher {
     }
   }
 
-  private evaluateRow(row: OpenTaskRow, pass: Pass): void {
+  private evaluateRow(row: SlaTaskRow, pass: Pass): void {
     const facts: SlaTaskFacts = {
       id: row.id,
       type: row.type,
@@ -431,23 +399,23 @@ export class SlaWatcher {
     return alert;
   }
 
-  private reassign(row: OpenTaskRow, step: EscalationStep, now: Date): void {
+  private reassign(row: SlaTaskRow, step: EscalationStep, now: Date): void {
     const key = step.onceKey;
-    if (!key || this.reassignedBefore.get(row.id, key)) return;
+    if (!key || this.reads.reassigned(row.id, key)) return;
     // The move and its once-key row in one transaction: a restart neither repeats nor loses it.
     const moved = this.options.store.transaction(() => (step.toSession ? this.reassignTo(row, step, key, step.toSession, now) : this.reassignAny(row, step, key, now)));
     if (moved) this.options.onReassign?.(row.id);
   }
 
   /** To a named session: taken back from whoever holds it (or, queued, kept) for that one. */
-  private reassignTo(row: OpenTaskRow, step: EscalationStep, key: string, to: string, now: Date): boolean {
+  private reassignTo(row: SlaTaskRow, step: EscalationStep, key: string, to: string, now: Date): boolean {
     const sent = this.tasks.sendTo(row.id, to, { kind: 'sla', who: `SLA (${step.level})` }, now);
     this.tasks.record({ kind: 'sla', taskId: row.id, session: to, decision: key, reason: `SLA ${step.level} reassign to ${to}: ${step.message}; ${sent.reason}` }, now);
     return sent.outcome === 'sent';
   }
 
   /** Back to routing: taken from the session holding it, if one does. */
-  private reassignAny(row: OpenTaskRow, step: EscalationStep, key: string, now: Date): boolean {
+  private reassignAny(row: SlaTaskRow, step: EscalationStep, key: string, now: Date): boolean {
     const holder = row.assigned_to;
     const held = holder !== null && isHeldStatus(row.status);
     const outcome = held ? `taking it from ${holder}` : `nothing to do: the task is ${row.status} and held by no session`;

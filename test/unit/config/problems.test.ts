@@ -52,6 +52,9 @@ const cases: Case[] = [
   { name: 'two workflows on one endpoint', file: W, from: 'endpoint: "/api/bugs"', to: 'endpoint: "/api/features"', at: '"/api/features"', nth: 2, message: 'workflow bug_fix: POST /api/features already starts workflow feature_development' },
   { name: 'api trigger without endpoint', file: W, from: '      endpoint: "/api/bugs"\n', to: '', at: 'type: "api"', nth: 2, message: 'workflow bug_fix: an api trigger needs an endpoint' },
   { name: 'unknown trigger event', file: W, from: 'type: "manual"\n    # input: project_path', to: 'type: "event"\n      event: "task_complete"\n    # input: project_path', at: '"task_complete"', message: 'workflow test: unknown event "task_complete" (did you mean "task_completed"?)' },
+  { name: 'trigger.body in a manual workflow', file: W, from: 'project_path: "${input.project_path}"\n          port_range', to: 'project_path: "${trigger.body.project_path}"\n          port_range', at: '"${trigger.body.project_path}"', message: "workflow test: ${trigger.body.project_path}: trigger.body is set only by type: api triggers, and this workflow's trigger is type: manual (it sets type)" },
+  { name: 'trigger.task in an api workflow', file: W, from: 'environment: "${input.environment}"', to: 'environment: "${trigger.task.id}"', at: '"${trigger.task.id}"', message: "workflow deploy: ${trigger.task.id}: trigger.task is set only by type: event triggers, and this workflow's trigger is type: api (it sets type, endpoint, method, body, query)" },
+  { name: 'unknown trigger field', file: W, from: 'environment: "${input.environment}"', to: 'environment: "${trigger.bdy.environment}"', at: '"${trigger.bdy.environment}"', message: 'workflow deploy: ${trigger.bdy.environment}: a trigger has no "bdy" (did you mean "body"?)' },
   { name: 'manual trigger with an endpoint', file: W, from: 'type: "manual"\n    # input: project_path', to: 'type: "manual"\n      endpoint: "/api/tests"\n    # input: project_path', at: '"/api/tests"', message: 'workflow test: a manual trigger has no endpoint; set type: api' },
   { name: 'panel naming neither a panel nor a table', file: U, from: 'id: "errors"', to: 'id: "erors"', at: '"erors"', message: 'no panel or table is called "erors"' },
   { name: 'table column no source provides', file: U, from: 'field: "created_at"', to: 'field: "created"', at: '"created"', message: 'column "created" of table tasks is not provided by the tasks table (did you mean "created_at"?)' },
@@ -101,6 +104,29 @@ describe('every kind of problem, at its exact position', () => {
     const result = loadConfig({ dir: cfg.dir, env: null });
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.problems[0]?.message).toContain('unknown config file routng_rules.yaml (did you mean "routing_rules"?)');
+  });
+
+  it('${trigger.body…} in an event workflow is refused at its position', () => {
+    cfg.edit(W, 'type: "manual"\n    # input: project_path', 'type: "event"\n      event: "task_failed"\n    # input: project_path');
+    cfg.edit(W, 'project_path: "${input.project_path}"\n          port_range', 'project_path: "${trigger.body.path}"\n          port_range');
+    const result = loadConfig({ dir: cfg.dir, env: null });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual([
+      expect.objectContaining({
+        file: cfg.path(W),
+        ...positionOf(cfg.read(W), '"${trigger.body.path}"'),
+        message: "workflow test: ${trigger.body.path}: trigger.body is set only by type: api triggers, and this workflow's trigger is type: event (it sets type, event, task, session, level, message, reason, version)",
+      }),
+    ]);
+  });
+
+  it('each kind of trigger accepts its own fields', () => {
+    cfg.edit(W, 'environment: "${input.environment}"', 'environment: "${trigger.body.environment} ${trigger.query.x} ${trigger.method} ${trigger.endpoint} ${trigger.type}"');
+    cfg.edit(W, 'type: "manual"\n    # input: project_path', 'type: "event"\n      event: "task_failed"\n    # input: project_path');
+    cfg.edit(W, 'project_path: "${input.project_path}"\n          port_range', 'project_path: "${trigger.task.id} ${trigger.session.name} ${trigger.event} ${trigger.level} ${trigger.message} ${trigger.reason} ${trigger.version}"\n          port_range');
+    const result = loadConfig({ dir: cfg.dir, env: null });
+    expect(result.ok ? [] : result.problems).toEqual([]);
   });
 
   it('the shipped config loads clean', () => {

@@ -22,6 +22,16 @@ const SCOPES = ['steps', 'config', 'input', 'query', 'trigger'];
  */
 const PER_TYPE_SECTION: Partial<Record<string, string>> = { routing_rules: 'environment_routing', sla_rules: 'sla_targets' };
 
+/**
+ * What `${trigger.…}` holds for each kind of trigger (workflows/triggers.ts fills it):
+ * a field another kind sets can never resolve here, so config check refuses it.
+ */
+export const TRIGGER_FIELDS: Readonly<Record<Workflow['trigger']['type'], readonly string[]>> = {
+  api: ['type', 'endpoint', 'method', 'body', 'query'],
+  event: ['type', 'event', 'task', 'session', 'level', 'message', 'reason', 'version'],
+  manual: ['type'],
+};
+
 export const checkWorkflows: SectionCheck = (config, locate) => {
   const out: ConfigProblem[] = [];
   for (const [name, wf] of Object.entries(config.workflows.workflows)) out.push(...checkWorkflow(config, name, wf, locate));
@@ -71,7 +81,7 @@ function checkWorkflow(config: ConfigSections, name: string, wf: Workflow, locat
   ids.forEach((id, i) => {
     if (ids.indexOf(id) !== i) out.push(problemAt(locate(FILE, [...base, 'steps', i, 'id']), `workflow ${name}: step id "${id}" is already used by steps[${ids.indexOf(id)}]`));
   });
-  const refCtx = { config, ids, name, locate, out };
+  const refCtx = { config, ids, name, locate, out, trigger: wf.trigger.type };
   wf.steps.forEach((step, i) => checkStep(refCtx, step, i, [...base, 'steps', i]));
   const excluded = new Set(config.routing_rules.excluded_sessions);
   wf.error_handling.forEach((handler, i) => {
@@ -95,6 +105,7 @@ interface RefContext {
   name: string;
   locate: Locate;
   out: ConfigProblem[];
+  trigger: Workflow['trigger']['type'];
 }
 
 function checkStep(ctx: RefContext, step: WorkflowStep, index: number, path: (string | number)[]): void {
@@ -158,7 +169,19 @@ function checkReference(ctx: RefContext, ref: Reference, index: number, selfAllo
     return null;
   }
   if (ref.scope === 'config') return checkConfigPath(ctx.config, ref);
+  if (ref.scope === 'trigger') return checkTriggerField(ctx.trigger, ref);
   return null;
+}
+
+/** `${trigger.X…}`: X must be a field this workflow's kind of trigger sets. */
+function checkTriggerField(kind: Workflow['trigger']['type'], ref: Reference): string | null {
+  const first = ref.segments[0];
+  if (!first || !('key' in first)) return null;
+  const fields = TRIGGER_FIELDS[kind];
+  if (fields.includes(first.key)) return null;
+  const owners = (Object.keys(TRIGGER_FIELDS) as Workflow['trigger']['type'][]).filter((k) => TRIGGER_FIELDS[k].includes(first.key));
+  const why = owners.length ? `trigger.${first.key} is set only by ${owners.map((k) => `type: ${k}`).join(' or ')} triggers` : `a trigger has no "${first.key}"${suggestion(first.key, fields)}`;
+  return `${why}, and this workflow's trigger is type: ${kind} (it sets ${fields.join(', ')})`;
 }
 
 function checkConfigPath(config: ConfigSections, ref: Reference): string | null {

@@ -8,6 +8,7 @@ export const DATABASE_TABLES: Readonly<Record<string, readonly string[]>> = {
   errors: ['id', 'fingerprint', 'source', 'session_id', 'task_id', 'message', 'first_seen', 'last_seen', 'count', 'resolved'],
   task_counts: ['status', 'n'],
   task_dependencies: ['task_id', 'depends_on'],
+  task_leases: ['task_id', 'holder', 'expires_at'],
 };
 
 /** Columns only the task core writes (hold and release): a workflow `database` step may not name them. */

@@ -55,6 +55,7 @@ describe.skipIf(missing)(`architect db migrate-to${missing ? ` (skipped: ${missi
       INSERT INTO unread_sessions(session_id, event, detail, since) VALUES ('${sessionId}', 'waiting', 'a dialog', '2026-01-01 00:00:00.000');
       INSERT INTO attention_cursors(source, position) VALUES ('task_events', 12);
       INSERT INTO task_dependencies(task_id, depends_on) SELECT min(id), ${taskId} FROM tasks WHERE id > ${taskId};
+      INSERT INTO task_leases(task_id, holder, expires_at) VALUES (${taskId}, 'console A', '2026-01-01 00:00:00.000');
       INSERT INTO errors(fingerprint, source, message) SELECT 'extra', 'test', 'x' WHERE NOT EXISTS (SELECT 1 FROM errors);
       INSERT INTO projects(name, path) SELECT 'p', '/p' WHERE NOT EXISTS (SELECT 1 FROM projects);
       -- History: a task changes status (the trigger writes task_events), and one is deleted,

@@ -1,6 +1,9 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+const SQLITE_ONLY_IN_STORE = { name: 'better-sqlite3', allowTypeImports: true, message: 'Only src/main/store/ uses the SQLite driver; elsewhere import its types only.' };
+const PTY_ONLY_IN_TERMINAL = { group: ['node-pty', 'node-pty/*'], message: 'Only src/main/terminal/ may use node-pty (terminals are tmux control-mode views there).' };
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'config/schema/**', '.electron-native/**'] },
   js.configs.recommended,
@@ -35,23 +38,28 @@ export default tseslint.config(
     },
   },
   {
-    // The SQLite driver is the store's (issue 14): imported only under src/main/store/ (types excepted).
+    // Native drivers have one home each (issue 14): the SQLite driver is the store's
+    // (better-sqlite3 only under src/main/store/, type-only imports excepted) and a pty
+    // library the terminal's (node-pty only under src/main/terminal/; not a dependency
+    // today — terminals are tmux control-mode views — but a future use lands there).
     files: ['src/**/*.ts', 'src/**/*.tsx'],
-    ignores: ['src/main/store/**'],
-    rules: {
-      '@typescript-eslint/no-restricted-imports': ['error', { paths: [{ name: 'better-sqlite3', allowTypeImports: true, message: 'Only src/main/store/ uses the SQLite driver; elsewhere import its types only.' }] }],
-    },
+    ignores: ['src/main/store/**', 'src/main/terminal/**'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: [SQLITE_ONLY_IN_STORE], patterns: [PTY_ONLY_IN_TERMINAL] }] },
+  },
+  {
+    files: ['src/main/store/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [PTY_ONLY_IN_TERMINAL] }] },
+  },
+  {
+    files: ['src/main/terminal/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { paths: [SQLITE_ONLY_IN_STORE] }] },
   },
   {
     // SQL lives in the store's repositories (issue 14): no statement is prepared on a
-    // database handle outside src/main/store/. The files below still do and are to move;
-    // queries/ is the named-query reader pool, which prepares the operator's SQL by design.
+    // database handle outside src/main/store/. queries/ is the named-query reader pool,
+    // which prepares the operator's own SQL by design.
     files: ['src/main/**/*.ts'],
-    ignores: [
-      'src/main/store/**',
-      'src/main/queries/**',
-      'src/main/alerts/sla-watcher.ts',
-    ],
+    ignores: ['src/main/store/**', 'src/main/queries/**'],
     rules: {
       'no-restricted-syntax': [
         'error',

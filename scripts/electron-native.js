@@ -3,7 +3,7 @@
 // one built for Electron's ABI. Where the Electron runtime is installed we build a
 // second copy into .electron-native/ and the app loads it through better-sqlite3's
 // `nativeBinding` option — so both runtimes work from one `npm install`, no
-// manual rebuild. node-pty is N-API and loads in both as is.
+// manual rebuild. It is the only native module the app loads.
 import { existsSync, mkdirSync, cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';

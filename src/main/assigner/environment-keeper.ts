@@ -29,10 +29,14 @@ export class EnvironmentKeeper {
     this.queue = tasks.queue;
   }
 
-  /** Environments of tasks still held when the console starts (it may have been restarted mid-task). */
+  /**
+   * Environments of tasks still held when the console starts (it may have been
+   * restarted mid-task): one query over the held tasks whose metadata mentions an
+   * environment (a partial index), never a read per held task.
+   */
   load(): void {
-    for (const task of this.queue.heldTasks()) {
-      const env = environmentOf(this.queue.metadata(task.id));
+    for (const task of this.queue.heldMetadataWithEnv()) {
+      const env = environmentOf(task.metadata);
       if (env && (env.worktree || env.port !== null)) this.live.set(task.id, env);
     }
   }

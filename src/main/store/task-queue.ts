@@ -67,6 +67,7 @@ export class TaskQueue {
   private readonly held: Database.Statement;
   private readonly claimStmt: Database.Statement;
   private readonly metadataRow: Database.Statement;
+  private readonly heldEnvRows: Database.Statement;
   private readonly projectPathStmt: Database.Statement;
   private readonly startStmt: Database.Statement;
   private readonly completeStmt: Database.Statement;
@@ -115,6 +116,8 @@ export class TaskQueue {
        RETURNING id, type, prompt, metadata, attempts, created_at AS createdAt, project_id AS projectId`,
     );
     this.metadataRow = db.prepare('SELECT metadata FROM tasks WHERE id = ?').pluck();
+    // Migration 014's partial index (INDEXED BY: with few rows the planner would pick the status index and walk every pending task).
+    this.heldEnvRows = db.prepare(`SELECT id, metadata FROM tasks INDEXED BY idx_tasks_held_env WHERE status IN ('assigned', 'in_progress') AND instr(metadata, '"env"') > 0`);
     this.projectPathStmt = db.prepare('SELECT path FROM projects WHERE id = ?').pluck();
     this.startStmt = db.prepare(
       `UPDATE tasks SET status = 'in_progress', started_at = @now, updated_at = @now, status_reason = @reason
@@ -326,6 +329,11 @@ export class TaskQueue {
 
   setMetadata(taskId: number, metadata: Record<string, unknown>, now: Date): void {
     this.metadataStmt.run({ id: taskId, metadata: JSON.stringify(metadata), now: toSqlTime(now) });
+  }
+
+  /** The metadata of the held tasks that may have an environment (metadata mentions "env"): one query, through idx_tasks_held_env. */
+  heldMetadataWithEnv(): Array<{ id: number; metadata: Record<string, unknown> }> {
+    return (this.heldEnvRows.all() as Array<{ id: number; metadata: string | null }>).map((r) => ({ id: r.id, metadata: parseMetadata(r.metadata) }));
   }
 
   metadata(taskId: number): Record<string, unknown> {

@@ -22,7 +22,8 @@ export const WORKFLOW_EVENTS = [
   // Any agent's state change as the monitor reports it (not settled).
   'agent_idle',
   'agent_working',
-  // SLA levels, once per task and level.
+  // SLA levels: an alert_user escalation at that level, once per task, level and rule
+  // (the shipped rules alert at critical only; warning just colors the task).
   'sla_warning',
   'sla_critical',
   // A new configuration was validated and swapped in (not the first load).

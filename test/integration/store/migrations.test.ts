@@ -37,6 +37,8 @@ const ADDS: Record<number, string[]> = {
   11: [], // an index
   12: ['attention_cursors', 'attention_episodes', 'notification_deliveries', 'unread_sessions'],
   13: ['task_dependencies'],
+  14: [], // an index
+  15: ['task_leases'],
 };
 
 describe('migrations', () => {

@@ -101,6 +101,51 @@ describe('task environments (requires_env + auto_create_env + port_range)', () =
     }
   });
 
+  it('a console restarted mid-task finds the held environments in one indexed query and releases them when the task ends', async () => {
+    const port = await someFreePort();
+    const repo = gitRepo(path.join(t.dir, 'repo'));
+    const rules = RoutingFile.parse({
+      version: '1',
+      environment_routing: { ui: { requires_env: true, auto_create_env: true, port_range: [port, port + 5], preferred_sessions: ['w1'] } },
+      supported_providers: ['claude'],
+    });
+    let sessions: Session[] = [session('w1')];
+    const options = {
+      store: t.store,
+      getSnapshot: () => ({ routing: rules }),
+      getSessions: () => sessions,
+      deliver: async () => ({ outcome: 'taken' as const, reason: 'the agent is working' }),
+    };
+    const first = new Assigner(options);
+    const stopFirst = first.start();
+    const task = t.store.tasks.add({ type: 'ui', title: 'button', prompt: 'make it blue', projectId: t.store.projects.add(repo).id });
+    // Held tasks without an environment are not read at start.
+    t.store.tasks.add({ type: 'other', title: 'plain', prompt: 'x' });
+    await first.settled();
+    await stopFirst();
+    const worktree = path.join(`${repo}.worktrees`, `task-${task.id}`);
+    expect(fs.existsSync(worktree)).toBe(true);
+
+    // The keeper's read walks only the partial index of held tasks with an environment.
+    const plan = (t.store.writer.prepare(`EXPLAIN QUERY PLAN SELECT id, metadata FROM tasks INDEXED BY idx_tasks_held_env WHERE status IN ('assigned', 'in_progress') AND instr(metadata, '"env"') > 0`).all() as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+    expect(plan).toContain('idx_tasks_held_env');
+
+    const second = new Assigner(options);
+    const stopSecond = second.start();
+    try {
+      sessions = [{ ...sessions[0]!, state: 'working' }];
+      second.onSessions(sessions, [{ name: 'w1', from: 'idle', to: 'working', reason: null }]);
+      sessions = [{ ...sessions[0]!, state: 'idle' }];
+      second.onSessions(sessions, [{ name: 'w1', from: 'working', to: 'idle', reason: null }]);
+      await second.settled();
+      expect(t.store.tasks.get(task.id)?.status).toBe('completed');
+      expect(fs.existsSync(worktree)).toBe(false);
+      expect(t.store.decisions.forTask(task.id).map((d) => d.reason).join('\n')).toContain('environment released: worktree');
+    } finally {
+      await stopSecond();
+    }
+  });
+
   it('a project that is not a git repository gets no worktree, and the trail says why', async () => {
     const rules = RoutingFile.parse({
       version: '1',

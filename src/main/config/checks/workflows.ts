@@ -4,7 +4,7 @@ import { isPlainObject } from '../merge.js';
 import { problemAt, type Locate } from '../problems.js';
 import type { ConfigSections, SectionCheck } from '../sections.js';
 import type { Workflow, WorkflowStep } from '../schemas/workflows.js';
-import { CORE_ONLY_COLUMNS, DATABASE_TABLES, WRITABLE_TABLES } from './database.js';
+import { CORE_ONLY_COLUMNS, DATABASE_SET_COLUMNS, DATABASE_TABLES, WORKFLOW_WHERE_EXTRA, WRITABLE_TABLES, workflowDataColumns } from './database.js';
 import { findReferences, parseReference, stringsIn, type Reference } from './references.js';
 import { DEFAULT_API_METHOD, RESERVED_PATHS, WORKFLOW_EVENTS } from '../../workflows/triggers.js';
 
@@ -21,6 +21,16 @@ const SCOPES = ['steps', 'config', 'input', 'query', 'trigger'];
  * type: a key not at the top of these files is looked up in their per-type map.
  */
 const PER_TYPE_SECTION: Partial<Record<string, string>> = { routing_rules: 'environment_routing', sla_rules: 'sla_targets' };
+
+/**
+ * What `${trigger.…}` holds for each kind of trigger (workflows/triggers.ts fills it):
+ * a field another kind sets can never resolve here, so config check refuses it.
+ */
+export const TRIGGER_FIELDS: Readonly<Record<Workflow['trigger']['type'], readonly string[]>> = {
+  api: ['type', 'endpoint', 'method', 'body', 'query'],
+  event: ['type', 'event', 'task', 'session', 'level', 'message', 'reason', 'version'],
+  manual: ['type'],
+};
 
 export const checkWorkflows: SectionCheck = (config, locate) => {
   const out: ConfigProblem[] = [];
@@ -71,7 +81,7 @@ function checkWorkflow(config: ConfigSections, name: string, wf: Workflow, locat
   ids.forEach((id, i) => {
     if (ids.indexOf(id) !== i) out.push(problemAt(locate(FILE, [...base, 'steps', i, 'id']), `workflow ${name}: step id "${id}" is already used by steps[${ids.indexOf(id)}]`));
   });
-  const refCtx = { config, ids, name, locate, out };
+  const refCtx = { config, ids, name, locate, out, trigger: wf.trigger.type };
   wf.steps.forEach((step, i) => checkStep(refCtx, step, i, [...base, 'steps', i]));
   const excluded = new Set(config.routing_rules.excluded_sessions);
   wf.error_handling.forEach((handler, i) => {
@@ -95,6 +105,7 @@ interface RefContext {
   name: string;
   locate: Locate;
   out: ConfigProblem[];
+  trigger: Workflow['trigger']['type'];
 }
 
 function checkStep(ctx: RefContext, step: WorkflowStep, index: number, path: (string | number)[]): void {
@@ -112,11 +123,23 @@ function checkStep(ctx: RefContext, step: WorkflowStep, index: number, path: (st
         out.push(problemAt(at('table'), `workflow ${name}: a database step may write ${WRITABLE_TABLES.join(', ')}, not "${step.table}"${suggestion(step.table, WRITABLE_TABLES)}`));
         break;
       }
-      const columns = (DATABASE_TABLES[step.table] ?? []).filter((c) => !(CORE_ONLY_COLUMNS[step.table] ?? []).includes(c));
-      for (const key of [...Object.keys(step.data), ...Object.keys(step.where ?? {})]) {
-        if (!columns.includes(key)) {
-          const field = key in step.data ? 'data' : 'where';
-          out.push(problemAt(locate(FILE, [...path, field, key], { key: true }), `workflow ${name}: table ${step.table} has no column "${key}"${suggestion(key, columns)}`));
+      // Exactly what the step accepts when it runs (store/workflow-writes.ts): data sets
+      // writable columns only; a where may also name the key.
+      const data = workflowDataColumns(step.table);
+      const allowed = { data, where: [...data, ...WORKFLOW_WHERE_EXTRA] };
+      for (const field of ['data', 'where'] as const) {
+        for (const key of Object.keys(step[field] ?? {})) {
+          if (allowed[field].includes(key)) continue;
+          const where = locate(FILE, [...path, field, key], { key: true });
+          const known = (DATABASE_TABLES[step.table] ?? []).includes(key);
+          const why = !known
+            ? `table ${step.table} has no column "${key}"${suggestion(key, allowed[field])}`
+            : (CORE_ONLY_COLUMNS[step.table] ?? []).includes(key)
+              ? `${step.table}.${key} is written only by the task core (hold and release), not by a workflow step`
+              : (DATABASE_SET_COLUMNS[step.table] ?? []).includes(key) && field === 'data'
+                ? `${step.table}.${key} is set by the database; a database step's data may not set it`
+                : `${step.table}.${key} cannot be used in a database step's ${field} (it may name: ${allowed[field].join(', ')})`;
+          out.push(problemAt(where, `workflow ${name}: ${why}`));
         }
       }
       break;
@@ -158,7 +181,19 @@ function checkReference(ctx: RefContext, ref: Reference, index: number, selfAllo
     return null;
   }
   if (ref.scope === 'config') return checkConfigPath(ctx.config, ref);
+  if (ref.scope === 'trigger') return checkTriggerField(ctx.trigger, ref);
   return null;
+}
+
+/** `${trigger.X…}`: X must be a field this workflow's kind of trigger sets. */
+function checkTriggerField(kind: Workflow['trigger']['type'], ref: Reference): string | null {
+  const first = ref.segments[0];
+  if (!first || !('key' in first)) return null;
+  const fields = TRIGGER_FIELDS[kind];
+  if (fields.includes(first.key)) return null;
+  const owners = (Object.keys(TRIGGER_FIELDS) as Workflow['trigger']['type'][]).filter((k) => TRIGGER_FIELDS[k].includes(first.key));
+  const why = owners.length ? `trigger.${first.key} is set only by ${owners.map((k) => `type: ${k}`).join(' or ')} triggers` : `a trigger has no "${first.key}"${suggestion(first.key, fields)}`;
+  return `${why}, and this workflow's trigger is type: ${kind} (it sets ${fields.join(', ')})`;
 }
 
 function checkConfigPath(config: ConfigSections, ref: Reference): string | null {

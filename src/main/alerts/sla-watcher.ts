@@ -1,11 +1,16 @@
-// The SLA watcher: every open task is held against sla_rules.yaml once at start
-// (and after a reload), a slice at a time; after that, work is proportional to what
-// changes: it wakes when the next task crosses a level (a time known from created_at
-// and the targets, read through the created_at index) and evaluates only the tasks
-// that crossed or whose status changed. alert_user steps become stored alerts, sent
-// once to their channels; reassign happens once; highlight_task is a color the task
-// table shows.
-import type { Alert, TaskSla } from '../../shared/api.js';
+// The SLA watcher: the open tasks are held against sla_rules.yaml once at start (and
+// after a reload) — counted in groups the conditions cannot tell apart (type, the
+// band between two level crossings, the columns a condition names), in a reader
+// process when the console has one, and each group evaluated once; after that, work
+// is proportional to what changes: it wakes when the next task crosses a level (a
+// time known from created_at and the targets, read through the created_at index)
+// and evaluates only the tasks that crossed or whose status changed. alert_user
+// steps become stored alerts, sent once to their channels — one per task and level,
+// except for a backlog found at once (more than BACKLOG_ALERTS tasks of one type
+// already at a level when the pass looks), which gets one summary alert covering
+// them; reassign happens once per task; highlight_task is a color computed when a
+// task row is read (highlightOf). Nothing is kept per task in memory.
+import type { Alert } from '../../shared/api.js';
 import type { SlaFile } from '../config/schemas/sla.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import { silentLogger, type Logger } from '../log/logger.js';
@@ -17,11 +22,23 @@ import { TaskService } from '../tasks/service.js';
 import { fromSqlTime, toSqlTime } from '../store/time.js';
 import { DEFAULT_TARGET_KEY } from '../sla/evaluate.js';
 import { AlertRepository } from '../store/alerts.js';
-import { SlaReads, type SlaCrossingReads, type SlaTaskRow } from '../store/sla-reads.js';
+import { SlaReads, slaGroupsQuery, type SlaCrossingReads, type SlaGroupColumn, type SlaGroupRange, type SlaGroupRow, type SlaGroupSpec, type SlaTaskRow } from '../store/sla-reads.js';
 import { watched } from '../log/watchdog.js';
 
 /** Tasks evaluated between two yields to the event loop (and per write transaction): a slice raising an alert per task stays ~10–20 ms. */
 const SLICE_TASKS = 100;
+/** Groups evaluated between two yields in the start-up pass (one CEL evaluation each). */
+const SLICE_GROUPS = 200;
+/**
+ * A start-up pass (or the pass after a reload) that finds more tasks than this of one
+ * type newly at one level for one rule raises one summary alert for them instead of
+ * an alert each: 320k alerts nobody reads, written on the console's thread, are what
+ * a backlog used to cost. The summary covers those tasks for that level and rule (a
+ * later look at one of them does not alert again); tasks that cross later get their own.
+ */
+export const BACKLOG_ALERTS = 50;
+/** A summary alert's dedupe key starts with this; the rest says what it covers. */
+const BACKLOG_KEY = 'sla-backlog';
 /**
  * A console opened on a backlog can find thousands of tasks past their SLA at once:
  * every alert is stored, but the log and the desktop get this many each per pass,
@@ -40,6 +57,8 @@ const MS_PER_MINUTE = 60_000;
 const OPEN: ReadonlySet<string> = new Set<string>(OPEN_STATUSES);
 
 interface Crossing {
+  /** The sla_targets key: a type, or `default`. */
+  target: string;
   /** How long after creation: target × percent, or minutes a condition names. */
   afterMs: number;
   reads: SlaCrossingReads;
@@ -50,11 +69,18 @@ interface Pass {
   escalations: CompiledEscalations;
   now: Date;
   raised: Alert[];
-  highlights: Map<number, string>;
-  levels: Map<number, TaskSla>;
   logged: number;
   notified: number;
   quiet: number;
+}
+
+/** What a start-up pass found for one (type, level, rule): the groups whose tasks are newly due that alert. */
+interface Due {
+  type: string;
+  step: EscalationStep;
+  ruleKey: string;
+  tasks: number;
+  ranges: SlaGroupRange[];
 }
 
 export interface SlaWatcherOptions {
@@ -73,18 +99,18 @@ export interface SlaWatcherOptions {
   send?: (alert: Alert, step: EscalationStep) => void;
   /** A task was put back in the queue by a reassign step: the core kicks the assigner. */
   onReassign?: (taskId: number) => void;
+  /** Runs the start-up pass's grouped count off the main thread (the query service's readers); on the writer when absent. */
+  readGroups?: (sql: string, params: Record<string, string>) => Promise<SlaGroupRow[]>;
   /** The task core reassigns go through (one over `store` when not given). */
   tasks?: TaskService;
 }
 
 export class SlaWatcher {
   readonly alerts: AlertRepository;
-  /** Task id → highlight_task color, for the task table. */
-  readonly highlights = new Map<number, string>();
-  /** Task id → where it stood against its SLA when last evaluated, for `tasks.list` rows and /metrics. */
-  readonly levels = new Map<number, TaskSla>();
   /** Tasks read by the watcher since start (a test sees that a wake reads only what crossed). */
   rowsRead = 0;
+  /** Groups the start-up passes evaluated (a test sees the pass did not evaluate every task). */
+  groupsRead = 0;
   private readonly tasks: TaskService;
   private readonly reads: SlaReads;
   private readonly log: Logger;
@@ -104,6 +130,8 @@ export class SlaWatcher {
   /** The rules the last full pass used: a reload re-evaluates every open task once. */
   private passRules: SlaFile | null = null;
   private wakeAt: number | null = null;
+  /** Backlog summaries raised so far: `type\0level\0rule` → covered through (ms); loaded from the database by each full pass. */
+  private backlog = new Map<string, number>();
 
   constructor(private readonly options: SlaWatcherOptions) {
     this.alerts = new AlertRepository(options.store);
@@ -155,9 +183,11 @@ export class SlaWatcher {
   }
 
   /**
-   * Every open task, a slice at a time (never all of them in memory, never more than
-   * SLICE_TASKS per turn of the event loop): the start-up pass, and the pass after a
-   * config reload. Ends by handling what crossed or changed meanwhile.
+   * Every open task, counted in groups (type, band between crossings, the columns a
+   * condition names) and each group evaluated once: the start-up pass, and the pass
+   * after a config reload. A (type, level, rule) with at most BACKLOG_ALERTS tasks
+   * newly due an alert gets an alert per task; more get one summary alert. Ends by
+   * handling what crossed or changed meanwhile.
    */
   async fullPass(): Promise<void> {
     if (this.passing) return;
@@ -165,33 +195,163 @@ export class SlaWatcher {
     if (!rules) return;
     this.passing = true;
     try {
-      const since = this.clock().getTime();
+      const now = this.clock();
       this.eventCursor = this.reads.lastEventId();
       const pass = this.beginPass(rules);
-      for (let after = 0; ; ) {
-        const rows = watched('sla slice', () => {
-          const slice = this.reads.openAfterId(after, SLICE_TASKS);
-          this.rowsRead += slice.length;
-          pass.now = this.clock();
-          this.options.store.transaction(() => {
-            for (const row of slice) this.evaluateRow(row, pass);
-          });
-          return slice;
+      pass.now = now;
+      this.loadBacklog();
+      const spec = this.groupSpec(rules, now);
+      const groups = this.options.readGroups ? await this.options.readGroups(...sqlOf(spec)) : watched('sla groups', () => this.reads.groups(spec));
+      if (this.stopped) return;
+      this.groupsRead += groups.length;
+      const due = new Map<string, Due>();
+      const perTask: SlaGroupRange[] = [];
+      for (let i = 0; i < groups.length; i += SLICE_GROUPS) {
+        watched('sla groups', () => {
+          for (const g of groups.slice(i, i + SLICE_GROUPS)) this.evaluateGroup(g, spec, pass, due, perTask);
         });
-        if (rows.length < SLICE_TASKS) break;
-        after = rows[rows.length - 1]!.id;
         await new Promise<void>((resolve) => setImmediate(resolve));
         if (this.stopped) return;
       }
-      this.endPass(pass, true);
+      const few: SlaGroupRange[] = [];
+      for (const d of due.values()) {
+        if (d.tasks > BACKLOG_ALERTS) watched('sla backlog', () => this.store(() => this.raiseBacklog(d, pass)));
+        else few.push(...d.ranges);
+      }
+      // Tasks with an alert each, and tasks a reassign step applies to, one by one (a slice per turn).
+      for (const range of [...few, ...perTask]) {
+        for (let cursor: { createdAt: string; id: number } | null = null; ; ) {
+          const rows = watched('sla slice', () => {
+            const slice = this.reads.groupTasks(range, cursor, SLICE_TASKS);
+            this.rowsRead += slice.length;
+            this.store(() => {
+              for (const row of slice) this.evaluateRow(row, pass);
+            });
+            return slice;
+          });
+          if (rows.length < SLICE_TASKS) break;
+          const last = rows[rows.length - 1]!;
+          cursor = { createdAt: last.created_at, id: last.id };
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (this.stopped) return;
+        }
+      }
+      this.endPass(pass);
       this.passRules = rules;
-      this.watermark = since;
+      this.watermark = now.getTime();
     } catch (err) {
       this.log.error('SLA check failed', { err });
     } finally {
       this.passing = false;
     }
     this.runDue();
+  }
+
+  /** One group's conditions, on a representative (its newest task: within a band every task answers the same). */
+  private evaluateGroup(g: SlaGroupRow, spec: SlaGroupSpec, pass: Pass, due: Map<string, Due>, perTask: SlaGroupRange[]): void {
+    if (g.band === null) return;
+    const facts: SlaTaskFacts = {
+      id: 0,
+      type: g.type,
+      status: g.status ?? 'pending',
+      createdAt: fromSqlTime(g.newest),
+      startedAt: null,
+      priority: g.priority ?? 0,
+      assignedTo: g.assigned_to ?? null,
+    };
+    const result = escalate(facts, pass.rules, pass.escalations, pass.now);
+    for (const p of result.problems) this.logProblemOnce(p.ruleIndex, p.message);
+    const cutoffs = spec.types.find((t) => t.type === g.type)?.cutoffs ?? spec.fallback ?? [];
+    const where: SlaGroupRange['where'] = {};
+    for (const c of spec.by) where[c] = g[c] ?? null;
+    const range: SlaGroupRange = { type: g.type, after: cutoffs[g.band] ?? '', upTo: g.band === 0 ? '9999' : cutoffs[g.band - 1]!, where };
+    let reassign = false;
+    for (const step of result.steps) {
+      if (step.action === 'reassign') reassign = true;
+      if (step.action !== 'alert_user' || !step.onceKey) continue;
+      const ruleKey = ruleKeyOf(step.onceKey);
+      if (this.covered(pass.rules, g.type, step.level, ruleKey, g.newest)) continue;
+      const key = `${g.type}\0${step.level}\0${ruleKey}`;
+      const d = due.get(key) ?? { type: g.type, step, ruleKey, tasks: 0, ranges: [] };
+      d.tasks += g.n;
+      d.ranges.push(range);
+      due.set(key, d);
+    }
+    if (reassign) perTask.push(range);
+  }
+
+  /**
+   * The cutoffs of each type's bands at `now`: every crossing (warning, critical, the
+   * numbers conditions name) and where each backlog summary's cover ends, so that a
+   * group's tasks are all covered or none.
+   */
+  private groupSpec(rules: SlaFile, now: Date): SlaGroupSpec {
+    const at = (ms: number): string => toSqlTime(new Date(ms));
+    const byTarget = new Map<string, Set<string>>();
+    for (const c of this.crossingsOf(rules)) {
+      const set = byTarget.get(c.target) ?? new Set<string>();
+      set.add(at(now.getTime() - c.afterMs));
+      byTarget.set(c.target, set);
+    }
+    const own = Object.keys(rules.sla_targets).filter((k) => k !== DEFAULT_TARGET_KEY);
+    const types = new Map<string, Set<string>>(own.map((t) => [t, new Set(byTarget.get(t) ?? [])]));
+    const hasDefault = Object.hasOwn(rules.sla_targets, DEFAULT_TARGET_KEY);
+    for (const [key, through] of this.backlog) {
+      const [type = '', level = ''] = key.split('\0');
+      const afterMs = levelAfterMs(rules, type, level);
+      if (afterMs === null) continue;
+      if (!types.has(type)) {
+        if (!hasDefault) continue;
+        types.set(type, new Set(byTarget.get(DEFAULT_TARGET_KEY) ?? []));
+      }
+      types.get(type)!.add(at(through - afterMs));
+    }
+    const sorted = (set: Set<string>): string[] => [...set].sort().reverse();
+    const named = [...rules.escalation_rules.map((r) => r.condition).join(' ').matchAll(/\b(status|priority|assigned_to)\b/g)].map((m) => m[1] as SlaGroupColumn);
+    return {
+      types: [...types].map(([type, set]) => ({ type, cutoffs: sorted(set) })),
+      fallback: hasDefault ? sorted(new Set(byTarget.get(DEFAULT_TARGET_KEY) ?? [])) : null,
+      by: [...new Set(named)].sort(),
+    };
+  }
+
+  /** The backlog summaries raised so far (their dedupe keys), read by each full pass. */
+  private loadBacklog(): void {
+    this.backlog = new Map();
+    for (const key of this.reads.backlogKeys()) {
+      // sla-backlog:<level>:<action>:<fingerprint>:<through ms>:<type>
+      const [, level = '', action = '', fingerprint = '', through = '', ...type] = key.split(':');
+      const k = `${type.join(':')}\0${level}\0${action}:${fingerprint}`;
+      this.backlog.set(k, Math.max(this.backlog.get(k) ?? 0, Number(through)));
+    }
+  }
+
+  /** Whether a backlog summary already covers a task of this type created then, for this level and rule. */
+  private covered(rules: SlaFile, type: string, level: string, ruleKey: string, createdAt: string): boolean {
+    const through = this.backlog.get(`${type}\0${level}\0${ruleKey}`);
+    if (through === undefined) return false;
+    const afterMs = levelAfterMs(rules, type, level);
+    return afterMs !== null && createdAt <= toSqlTime(new Date(through - afterMs));
+  }
+
+  /** One alert for a backlog of tasks at a level; it covers them from now on. */
+  private raiseBacklog(d: Due, pass: Pass): void {
+    const through = pass.now.getTime();
+    const level = d.step.level;
+    const message = `${d.tasks} open ${d.type} tasks were already ${level} when the SLA watch looked (a backlog): one alert for all of them; each task's level shows in the task table`;
+    const alert = this.alerts.raise(
+      { taskId: null, kind: 'sla', level, message, channels: d.step.channels, dedupeKey: `${BACKLOG_KEY}:${level}:${d.ruleKey}:${through}:${d.type}` },
+      pass.now,
+    );
+    this.backlog.set(`${d.type}\0${level}\0${d.ruleKey}`, through);
+    if (!alert) return;
+    this.tasks.record({ kind: 'sla', taskId: null, session: null, decision: 'alert', reason: `SLA ${level}: ${message}` }, pass.now);
+    pass.raised.push(alert);
+    this.deliver(alert, { ...d.step, message }, null, pass);
+  }
+
+  private store<T>(fn: () => T): T {
+    return this.options.store.transaction(fn);
   }
 
   /**
@@ -224,21 +384,10 @@ export class SlaWatcher {
             const chunk = list.slice(i, i + IN_CHUNK);
             const rows = this.reads.byIds(chunk);
             this.rowsRead += rows.length;
-            const open = new Set<number>();
-            for (const row of rows) {
-              if (!OPEN.has(row.status)) continue;
-              open.add(row.id);
-              this.evaluateRow(row, pass);
-            }
-            // Closed (or gone): no longer on the board.
-            for (const id of chunk) {
-              if (open.has(id)) continue;
-              this.highlights.delete(id);
-              this.levels.delete(id);
-            }
+            for (const row of rows) if (OPEN.has(row.status)) this.evaluateRow(row, pass);
           }
         });
-        this.endPass(pass, false);
+        this.endPass(pass);
         this.watermark = now.getTime();
         this.schedule(rules, now);
         return pass.raised;
@@ -263,11 +412,23 @@ export class SlaWatcher {
 
   private evaluateAll(rules: SlaFile): Alert[] {
     const pass = this.beginPass(rules);
+    this.loadBacklog();
     this.options.store.transaction(() => {
       for (const row of this.reads.allOpen()) this.evaluateRow(row, pass);
     });
-    this.endPass(pass, true);
+    this.endPass(pass);
     return pass.raised;
+  }
+
+  /**
+   * The highlight_task color of a task now (the task table's rows): its conditions
+   * evaluated when the row is read, so no color is kept per task in memory.
+   */
+  highlightOf(task: SlaTaskFacts, now: Date = this.clock()): string | null {
+    const rules = this.options.getSnapshot()?.sla;
+    if (!rules) return null;
+    if (this.compiled?.rules !== rules) this.compiled = { rules, escalations: compileEscalations(rules) };
+    return escalate(task, rules, this.compiled.escalations, now).steps.find((s) => s.action === 'highlight_task')?.color ?? null;
   }
 
   /** The timer for the next crossing: the earliest open task past each (type, threshold) pair's bound. */
@@ -311,7 +472,7 @@ export class SlaWatcher {
       for (const m of literals) afters.add(m * MS_PER_MINUTE);
       for (const afterMs of afters) {
         if (!(afterMs > 0) || !Number.isFinite(afterMs)) continue;
-        list.push({ afterMs, reads: this.reads.crossing(types) });
+        list.push({ target: key, afterMs, reads: this.reads.crossing(types) });
       }
     }
     this.crossings = { rules, list };
@@ -322,22 +483,11 @@ export class SlaWatcher {
     if (this.compiled?.rules !== rules) this.compiled = { rules, escalations: compileEscalations(rules) };
     const { escalations } = this.compiled;
     for (const p of escalations.problems) this.logProblemOnce(p.ruleIndex, p.message);
-    return { rules, escalations, now: this.clock(), raised: [], highlights: new Map(), levels: new Map(), logged: 0, notified: 0, quiet: 0 };
+    return { rules, escalations, now: this.clock(), raised: [], logged: 0, notified: 0, quiet: 0 };
   }
 
-  /** A full pass's maps replace the old ones whole; a wake's are merged into them. */
-  private endPass(pass: Pass, whole: boolean): void {
+  private endPass(pass: Pass): void {
     if (pass.quiet > 0) this.log.warn(`SLA: ${pass.quiet} more alert(s) in this pass; see Alerts in the console`);
-    if (whole) {
-      this.highlights.clear();
-      this.levels.clear();
-    }
-    for (const [k, v] of pass.levels) {
-      this.levels.set(k, v);
-      const color = pass.highlights.get(k);
-      if (color) this.highlights.set(k, color);
-      else this.highlights.delete(k);
-    }
   }
 
   private evaluateRow(row: SlaTaskRow, pass: Pass): void {
@@ -352,42 +502,46 @@ export class SlaWatcher {
     };
     const result = escalate(facts, pass.rules, pass.escalations, pass.now);
     for (const p of result.problems) this.logProblemOnce(p.ruleIndex, p.message);
-    const e = result.evaluation;
-    if (!e) return;
-    let color: string | null = null;
+    if (!result.evaluation) return;
     for (const step of result.steps) {
-      if (step.action === 'highlight_task' && step.color) color = step.color;
-      else if (step.action === 'alert_user') {
-        const alert = this.raise(row.id, step, pass);
+      if (step.action === 'alert_user') {
+        const alert = this.raise(row, step, pass);
         if (alert) pass.raised.push(alert);
       } else if (step.action === 'reassign') this.reassign(row, step, pass.now);
     }
-    if (color) pass.highlights.set(row.id, color);
-    pass.levels.set(row.id, { targetMinutes: e.targetMinutes, elapsedMinutes: e.elapsedMinutes, percentUsed: e.percentUsed, level: e.level, highlight: color });
   }
 
-  private raise(taskId: number, step: EscalationStep, pass: Pass): Alert | null {
+  private raise(row: SlaTaskRow, step: EscalationStep, pass: Pass): Alert | null {
     const now = pass.now;
+    const taskId = row.id;
     if (!step.onceKey) return null;
+    // A backlog summary already said it for this task, level and rule.
+    if (this.covered(pass.rules, row.type, step.level, ruleKeyOf(step.onceKey), row.created_at)) return null;
     const alert = this.alerts.raise(
       { taskId, kind: 'sla', level: step.level, message: step.message, channels: step.channels, dedupeKey: step.onceKey },
       now,
     );
     if (!alert) return null;
     this.tasks.record({ kind: 'sla', taskId, session: null, decision: 'alert', reason: `SLA ${step.level}: ${step.message}` }, now);
+    this.deliver(alert, step, taskId, pass);
+    return alert;
+  }
+
+  /** An alert to its channels: through `send` (the attention outbox), or shown here on the dashboard, the desktop and the log. */
+  private deliver(alert: Alert, step: EscalationStep, taskId: number | null, pass: Pass): void {
     if (this.options.send) {
       try {
         this.options.send(alert, step);
       } catch (err) {
         this.log.warn('an alert could not be sent', { task: taskId, err });
       }
-      return alert;
+      return;
     }
     for (const channel of step.channels) {
       try {
         if (channel === 'dashboard') this.options.onAlert?.(alert);
         else if (channel === 'desktop') {
-          if (pass.notified++ < DESKTOP_ALERTS_PER_PASS) this.options.notify?.(`Architect: task #${taskId} ${step.level}`, step.message);
+          if (pass.notified++ < DESKTOP_ALERTS_PER_PASS) this.options.notify?.(`Architect: ${taskId === null ? 'backlog' : `task #${taskId}`} ${step.level}`, step.message);
         } else if (channel === 'log') {
           if (pass.logged++ < LOUD_ALERTS_PER_PASS) this.log[step.level === 'critical' ? 'error' : 'warn'](`SLA ${step.level}: ${step.message}`, { task: taskId });
           else pass.quiet++;
@@ -396,7 +550,6 @@ export class SlaWatcher {
         this.log.warn('an alert channel failed', { channel, task: taskId, err });
       }
     }
-    return alert;
   }
 
   private reassign(row: SlaTaskRow, step: EscalationStep, now: Date): void {
@@ -431,4 +584,22 @@ export class SlaWatcher {
     this.problemsLogged.add(key);
     this.log.warn(`sla_rules.yaml escalation_rules[${ruleIndex}]: ${message}`);
   }
+}
+
+/** `action:fingerprint` of an alert's once-key (`sla:<task>:<level>:<action>:<fingerprint>`). */
+function ruleKeyOf(onceKey: string): string {
+  return onceKey.split(':').slice(3).join(':');
+}
+
+/** How long after creation a task of this type reaches this level, or null (no target, or not a level). */
+function levelAfterMs(rules: SlaFile, type: string, level: string): number | null {
+  const target = Object.hasOwn(rules.sla_targets, type) ? rules.sla_targets[type] : rules.sla_targets[DEFAULT_TARGET_KEY];
+  if (!target) return null;
+  const pct = level === 'critical' ? target.critical_percent : level === 'warning' ? target.warning_percent : null;
+  return pct === null ? null : (target.target_minutes * MS_PER_MINUTE * pct) / 100;
+}
+
+function sqlOf(spec: SlaGroupSpec): [string, Record<string, string>] {
+  const { sql, params } = slaGroupsQuery(spec);
+  return [sql, params];
 }

@@ -2,7 +2,7 @@
 // format 0.0.4), for monitoring stacks. Reads only cheap sources: the per-status
 // counts kept by triggers, the open tasks by type, in-memory sessions, SLA
 // levels and latency.
-import type { Session, TaskSla } from '../../shared/api.js';
+import type { Session } from '../../shared/api.js';
 import type { QueryStats } from '../queries/service.js';
 import type { Store } from '../store/store.js';
 import { LATENCY_BUCKETS_SECONDS, type AssignmentLatency } from './assignment-latency.js';
@@ -11,8 +11,8 @@ import { openTaskCountsByStatusAndType } from '../store/one-off-reads.js';
 export const METRICS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 export interface MetricsSources {
-  /** Task id → SLA standing, from the SLA watcher. */
-  sla?: ReadonlyMap<number, TaskSla>;
+  /** Open tasks by SLA level, counted in SQL (the sla_by_type query); absent when it could not be read. */
+  sla?: { ok: number; warning: number; critical: number };
   latency?: AssignmentLatency;
 }
 
@@ -69,9 +69,8 @@ export function renderMetrics(
     }),
   );
 
-  const levels = { ok: 0, warning: 0, critical: 0 };
-  for (const sla of sources.sla?.values() ?? []) levels[sla.level]++;
-  out.family('architect_sla_tasks', 'gauge', 'Open tasks by SLA level.', Object.entries(levels).map(([level, n]) => sample('architect_sla_tasks', { level }, n)));
+  const levels = sources.sla;
+  if (levels) out.family('architect_sla_tasks', 'gauge', 'Open tasks by SLA level.', Object.entries(levels).map(([level, n]) => sample('architect_sla_tasks', { level }, n)));
 
   const latency = sources.latency;
   const name = 'architect_assignment_latency_seconds';

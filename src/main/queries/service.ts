@@ -148,6 +148,14 @@ export class QueryService {
   }
 
   /**
+   * A read of the console's own (not a named query: no cache, no stats), on a reader
+   * process as a heavy query, so a scan of every open task never runs on the main thread.
+   */
+  async readInternal(query: string, sql: string, params: Record<string, unknown>, timeoutMs: number): Promise<Array<Record<string, unknown>>> {
+    return this.readers.run({ query, sql, params, timeoutMs, heavy: true });
+  }
+
+  /**
    * SQLite's quick_check of the whole file, on a reader process: the console starts
    * at once and stays responsive while it runs. Resolves to the problems found (none: ok).
    */

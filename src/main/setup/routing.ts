@@ -19,6 +19,9 @@ import type { Store } from '../store/store.js';
 import type { TaskService } from '../tasks/service.js';
 import type { HttpRoute } from '../web/server.js';
 import type { EscalationStep } from '../sla/escalate.js';
+import type { SlaTaskFacts } from '../sla/evaluate.js';
+import { SLA_BY_TYPE_QUERY } from '../sla/sla-sql.js';
+import type { SlaGroupRow } from '../store/sla-reads.js';
 import type { SessionsFeature } from './sessions.js';
 
 type Names = 'route.dryRun' | 'alerts.list' | 'alerts.ack';
@@ -29,7 +32,8 @@ export interface RoutingFeature {
   routes: HttpRoute[];
   /** Something changed that may let a task move (new task, idle session, reload). */
   kick(): void;
-  highlightOf(taskId: number): string | null;
+  /** A task's highlight_task color now (computed when the row is read). */
+  highlightOf(task: SlaTaskFacts): string | null;
   /** Route one task now (workflows): the session it went to, or why it stays queued. */
   routeTask(taskId: number, o: { urgent?: boolean; toSession?: string }): Promise<{ sessionName: string } | { queued: string }>;
   /** Type a prompt into a session's pane (workflows' send_prompt). */
@@ -163,6 +167,8 @@ export function setupRouting(opts: {
       opts.tasksChanged();
       assigner.kick();
     },
+    // The start-up pass's grouped count of every open task, in a reader process.
+    readGroups: async (sql, params) => (await opts.queries.readInternal('sla start-up pass', sql, params, SLA_GROUPS_TIMEOUT_MS)) as unknown as SlaGroupRow[],
   });
   const stopWatcher = watcher.start();
   // Woken by its own timer at the next level crossing, and by changes: a task's status
@@ -197,11 +203,11 @@ export function setupRouting(opts: {
       {
         method: 'GET',
         match: (p) => (p === '/metrics' ? {} : null),
-        handle: () => ({
+        handle: async () => ({
           status: 200,
           contentType: METRICS_CONTENT_TYPE,
           body: renderMetrics(store, opts.sessions.list(), new Map(opts.queries.list().map((q) => [q.name, q.stats])), {
-            sla: watcher.levels,
+            sla: await slaLevels(opts.queries),
             latency: assigner.latency,
           }),
         }),
@@ -209,7 +215,7 @@ export function setupRouting(opts: {
     ],
     // The SLA watcher has its own 5 s pass; a new task has nothing to escalate yet.
     kick: () => assigner.kick(),
-    highlightOf: (taskId) => watcher.highlights.get(taskId) ?? null,
+    highlightOf: (task) => watcher.highlightOf(task),
     routeTask: async (taskId, o) => {
       if (o.urgent && !o.toSession) {
         // Urgent (route_task_to_session's `urgent: true`): ahead of the queue. The task
@@ -249,4 +255,20 @@ export function setupRouting(opts: {
       await stopAssigner();
     },
   };
+}
+
+/** The SLA start-up pass's grouped count reads every open task once: minutes would mean something is wrong. */
+const SLA_GROUPS_TIMEOUT_MS = 120_000;
+
+/** Open tasks by SLA level for /metrics, counted in SQL by a reader (sla_by_type); undefined when it cannot be read. */
+async function slaLevels(queries: QueryService): Promise<{ ok: number; warning: number; critical: number } | undefined> {
+  if (!queries.has(SLA_BY_TYPE_QUERY)) return undefined;
+  try {
+    const { results } = await queries.run(SLA_BY_TYPE_QUERY);
+    const sum = { ok: 0, warning: 0, critical: 0 };
+    for (const r of results) for (const level of ['ok', 'warning', 'critical'] as const) sum[level] += Number(r[level] ?? 0);
+    return sum;
+  } catch {
+    return undefined;
+  }
 }

@@ -23,7 +23,7 @@ export function setupTasks(opts: {
   config: ConfigService;
   tasks: TaskService;
   /** The SLA watcher's highlight colors (highlight_task). */
-  highlightOf?: (taskId: number) => string | null;
+  highlightOf?: (task: Task) => string | null;
 }): TasksFeature {
   const { store } = opts;
   const listing = new TaskListing(store.reader);
@@ -32,7 +32,7 @@ export function setupTasks(opts: {
     const snapshot = opts.config.snapshot();
     const e = snapshot ? evaluateSla(task, snapshot.sla, now) : null;
     const sla: TaskSla | null = e
-      ? { targetMinutes: e.targetMinutes, elapsedMinutes: e.elapsedMinutes, percentUsed: e.percentUsed, level: e.level, highlight: opts.highlightOf?.(task.id) ?? null }
+      ? { targetMinutes: e.targetMinutes, elapsedMinutes: e.elapsedMinutes, percentUsed: e.percentUsed, level: e.level, highlight: opts.highlightOf?.(task) ?? null }
       : null;
     return { ...task, sla };
   };

@@ -1,7 +1,11 @@
-// What the SLA watcher (src/main/alerts/sla-watcher.ts) reads: open tasks in slices,
-// the task_events it has not seen, a reassign's once-key, and per (target, threshold)
-// the tasks that crossed it in a time range and the next one to cross it. On the
-// writer connection: the watcher evaluates inside the writer's transactions.
+// What the SLA watcher (src/main/alerts/sla-watcher.ts) reads: the task_events it has
+// not seen, a reassign's once-key, per (target, threshold) the tasks that crossed it
+// in a time range and the next one to cross it, and for the start-up pass the open
+// tasks counted in groups the escalation conditions cannot tell apart (type, the
+// "band" between two level crossings, and only the columns a condition names), so
+// the pass evaluates a group once instead of every open task. On the writer
+// connection, except the grouped count, which runs in a reader process when the
+// console has one (slaGroupsQuery gives its SQL).
 import type Database from 'better-sqlite3';
 import type { TaskStatus } from '../../shared/api.js';
 import { OPEN_SQL } from './status-sql.js';
@@ -47,7 +51,64 @@ export function slaCrossingSql(types: SlaTargetTypes): { between: string; next: 
   };
 }
 
+/** Columns a condition may name besides the time facts: grouped by only when one does. */
+export type SlaGroupColumn = 'status' | 'priority' | 'assigned_to';
+
+export interface SlaGroupSpec {
+  /** The types with a target of their own and their cutoffs (store times; a task created at or before one has crossed it). */
+  types: Array<{ type: string; cutoffs: string[] }>;
+  /** Cutoffs for every other type (the `default` target), or null: those types have no SLA and are not read. */
+  fallback: string[] | null;
+  by: SlaGroupColumn[];
+}
+
+export interface SlaGroupRow {
+  type: string;
+  /** How many of its type's cutoffs the group's tasks have passed. */
+  band: number;
+  status?: TaskStatus;
+  priority?: number;
+  assigned_to?: string | null;
+  n: number;
+  /** The newest task's created_at (store time): the group's representative for the time facts. */
+  newest: string;
+}
+
+/**
+ * The grouped count of open tasks. Named parameters: the text depends only on the
+ * spec's shape, so a reader keeps one prepared statement per rules file.
+ */
+export function slaGroupsQuery(spec: SlaGroupSpec): { sql: string; params: Record<string, string> } {
+  const params: Record<string, string> = {};
+  let n = 0;
+  const param = (value: string): string => {
+    const name = `p${n++}`;
+    params[name] = value;
+    return `@${name}`;
+  };
+  const band = (cutoffs: readonly string[]): string => (cutoffs.length ? cutoffs.map((c) => `(t.created_at <= ${param(c)})`).join(' + ') : '0');
+  const fallback = spec.fallback ? band(spec.fallback) : 'NULL';
+  const bandSql = spec.types.length ? `CASE t.type ${spec.types.map((t) => `WHEN ${param(t.type)} THEN ${band(t.cutoffs)}`).join(' ')} ELSE ${fallback} END` : fallback;
+  const typeFilter = spec.fallback ? '' : ` AND t.type IN (${spec.types.map((t) => param(t.type)).join(', ') || 'NULL'})`;
+  const extra = spec.by.map((c) => `, t.${c} AS ${c}`).join('');
+  const groupBy = ['1', '2', ...spec.by.map((_, i) => String(i + 3))].join(', ');
+  const sql = `SELECT t.type AS type, ${bandSql} AS band${extra}, count(*) AS n, max(t.created_at) AS newest
+FROM tasks t WHERE t.status IN (${OPEN_SQL})${typeFilter}
+GROUP BY ${groupBy}`;
+  return { sql, params };
+}
+
+/** A range of one group's tasks: its type, created_at in (after, upTo], the grouped columns' values. */
+export interface SlaGroupRange {
+  type: string;
+  after: string;
+  upTo: string;
+  where: Partial<Record<SlaGroupColumn, string | number | null>>;
+}
+
 export class SlaReads {
+  private readonly rangeStmts = new Map<string, Database.Statement>();
+  private readonly backlog: Database.Statement;
   private readonly openTasks: Database.Statement;
   private readonly openAfter: Database.Statement;
   private readonly eventsAfter: Database.Statement;
@@ -61,6 +122,38 @@ export class SlaReads {
     this.lastEvent = db.prepare('SELECT coalesce(max(id), 0) FROM task_events').pluck();
     // A reassign is remembered as a decision keyed by its onceKey, so it too survives a restart.
     this.reassignedBefore = db.prepare("SELECT 1 FROM decisions WHERE task_id = ? AND kind = 'sla' AND decision = ?").pluck();
+    // Backlog summaries (their dedupe keys say what they cover), through the UNIQUE index on dedupe_key.
+    this.backlog = db.prepare("SELECT dedupe_key FROM notifications WHERE dedupe_key >= 'sla-backlog:' AND dedupe_key < 'sla-backlog;'").pluck();
+  }
+
+  /** The dedupe keys of the backlog summary alerts raised so far. */
+  backlogKeys(): string[] {
+    return this.backlog.all() as string[];
+  }
+
+  /** The start-up pass's groups on this connection (a console without reader processes: tests, a CLI). */
+  groups(spec: SlaGroupSpec): SlaGroupRow[] {
+    const { sql, params } = slaGroupsQuery(spec);
+    return this.db.prepare(sql).all(params) as SlaGroupRow[];
+  }
+
+  /** One group's open tasks, oldest first, a page at a time (cursor: the last row's created_at and id). */
+  groupTasks(range: SlaGroupRange, cursor: { createdAt: string; id: number } | null, limit: number): SlaTaskRow[] {
+    const cols = (Object.keys(range.where) as SlaGroupColumn[]).sort();
+    const key = cols.map((c) => `${c}:${range.where[c] === null ? 'null' : 'v'}`).join(',');
+    let stmt = this.rangeStmts.get(key);
+    if (!stmt) {
+      const filters = cols.map((c) => (range.where[c] === null ? ` AND +${c} IS NULL` : ` AND +${c} = @${c}`)).join('');
+      // `+type`, `+status`: the planner walks the created_at index (a type's index would read all its tasks).
+      stmt = this.db.prepare(
+        `SELECT ${COLUMNS} FROM tasks WHERE created_at > @after AND created_at <= @upTo AND +status IN (${OPEN_SQL}) AND +type = @type${filters}
+         AND (created_at > @cAt OR (created_at = @cAt AND id > @cId)) ORDER BY created_at, id LIMIT @limit`,
+      );
+      this.rangeStmts.set(key, stmt);
+    }
+    const values: Record<string, unknown> = { after: range.after, upTo: range.upTo, type: range.type, cAt: cursor?.createdAt ?? '', cId: cursor?.id ?? 0, limit };
+    for (const c of cols) if (range.where[c] !== null) values[c] = range.where[c];
+    return stmt.all(values) as SlaTaskRow[];
   }
 
   /** Every open task (a one-shot pass: tests, a CLI). */

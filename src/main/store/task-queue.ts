@@ -101,7 +101,7 @@ export class TaskQueue {
       `SELECT ${PENDING_COLUMNS} FROM tasks WHERE status = 'pending' AND type = ?
        ORDER BY priority DESC, created_at LIMIT ?`,
     ).raw();
-    // Tasks routed ahead of the queue (migration 015's partial index: only these rows).
+    // Tasks routed ahead of the queue (migration 016's partial index: only these rows).
     this.pendingUrgent = db.prepare(
       `SELECT ${PENDING_COLUMNS} FROM tasks INDEXED BY idx_tasks_pending_urgent WHERE status = 'pending' AND urgent = 1
        ORDER BY priority DESC, created_at LIMIT ?`,

@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { CORE_ONLY_COLUMNS, DATABASE_TABLES } from '../config/checks/database.js';
+import { WORKFLOW_WHERE_EXTRA, workflowDataColumns } from '../config/checks/database.js';
 import type { Row } from '../workflows/types.js';
 
 // `database` steps write only to a short list of tables, by column names checked
@@ -8,12 +8,12 @@ import type { Row } from '../workflows/types.js';
 
 /** Tables and the columns a workflow may write. */
 export const WORKFLOW_TABLES: Readonly<Record<string, readonly string[]>> = {
-  tasks: (DATABASE_TABLES.tasks ?? []).filter((c) => c !== 'id' && c !== 'created_at' && c !== 'updated_at' && !(CORE_ONLY_COLUMNS.tasks ?? []).includes(c)),
+  tasks: workflowDataColumns('tasks'),
   projects: ['name', 'path'],
   notifications: ['task_id', 'kind', 'level', 'message', 'channels', 'acknowledged_at'],
 };
 /** Columns a `where` may name: the writable ones plus the key. */
-const WHERE_EXTRA = ['id'];
+const WHERE_EXTRA: readonly string[] = WORKFLOW_WHERE_EXTRA;
 
 export type DatabaseOutput =
   | { action: 'insert'; table: string; id: number; row: Row }

@@ -55,6 +55,7 @@ describe.skipIf(missing)(`architect db migrate-to${missing ? ` (skipped: ${missi
       INSERT INTO unread_sessions(session_id, event, detail, since) VALUES ('${sessionId}', 'waiting', 'a dialog', '2026-01-01 00:00:00.000');
       INSERT INTO attention_cursors(source, position) VALUES ('task_events', 12);
       INSERT INTO task_dependencies(task_id, depends_on) SELECT min(id), ${taskId} FROM tasks WHERE id > ${taskId};
+      INSERT INTO task_leases(task_id, holder, expires_at) VALUES (${taskId}, 'console A', '2026-01-01 00:00:00.000');
       INSERT INTO errors(fingerprint, source, message) SELECT 'extra', 'test', 'x' WHERE NOT EXISTS (SELECT 1 FROM errors);
       INSERT INTO projects(name, path) SELECT 'p', '/p' WHERE NOT EXISTS (SELECT 1 FROM projects);
       -- History: a task changes status (the trigger writes task_events), and one is deleted,
@@ -164,7 +165,7 @@ describe.skipIf(missing)(`architect db migrate-to${missing ? ` (skipped: ${missi
       [['--db', file, 'db', 'migrate-to', 'postgres://u:secret@127.0.0.1:5/'], 2, /postgres:\/\/u:\*\*\*@127\.0\.0\.1:5\/: the URL names no database/],
       [['--db', path.join(dir, 'none.db'), 'db', 'migrate-to', url], 2, /there is no SQLite database at .*none\.db to copy/],
       [['--db', file, 'db', 'migrate-to', `postgres://architect@127.0.0.1:${cluster.port}/no_such_db`], 1, /cannot connect to the database postgres:\/\/architect@127\.0\.0\.1:\d+\/no_such_db: database "no_such_db" does not exist/],
-      [['--db', url, 'tasks', 'list'], 2, new RegExp(`architect tasks: ${url}: this command does not run on PostgreSQL yet \\(what does: .*architect db migrate-to`)],
+      [['--db', url, 'tasks', 'hold', '1'], 2, new RegExp(`architect tasks: ${url}: this command does not run on PostgreSQL yet \\(what does: .*architect db migrate-to`)],
       [['--db', url, 'db', 'seed', '--tasks', '1', '--sessions', '1'], 2, /architect db: .*does not run on PostgreSQL yet/],
     ];
     for (const [argv, code, message] of cases) {

@@ -42,8 +42,9 @@ export function sqliteShape(db: Database.Database): SchemaShape {
       pk: number;
       dflt_value: string | null;
     }[];
-    // An INTEGER PRIMARY KEY is the rowid: it has a value without a default, as an identity column does.
-    const columns = cols.map((c) => column(c.name, c.type, c.nn === 1, c.pk > 0, c.dflt_value !== null || (c.pk > 0 && affinity(c.type) === 'integer' && cols.filter((x) => x.pk > 0).length === 1)));
+    // An INTEGER PRIMARY KEY (declared exactly so) is the rowid: it has a value without a
+    // default, as an identity column does. Another integer type (BIGINT) is a plain key.
+    const columns = cols.map((c) => column(c.name, c.type, c.nn === 1, c.pk > 0, c.dflt_value !== null || (c.pk > 0 && c.type.toUpperCase() === 'INTEGER' && cols.filter((x) => x.pk > 0).length === 1)));
     const indexList = db.prepare('SELECT name, "unique" AS u, origin, partial FROM pragma_index_list(?)').all(table) as { name: string; u: number; origin: string; partial: number }[];
     const keyColumns = (index: string) =>
       (db.prepare('SELECT name, "desc" AS d, key FROM pragma_index_xinfo(?) ORDER BY seqno').all(index) as { name: string | null; d: number; key: number }[])

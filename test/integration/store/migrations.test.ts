@@ -38,7 +38,8 @@ const ADDS: Record<number, string[]> = {
   12: ['attention_cursors', 'attention_episodes', 'notification_deliveries', 'unread_sessions'],
   13: ['task_dependencies'],
   14: [], // an index
-  15: [], // a column and an index
+  15: ['task_leases'],
+  16: [], // a column and an index
 };
 
 describe('migrations', () => {

@@ -224,3 +224,18 @@ describe('blocked', () => {
     expect(again.err).toContain(`task ${a.id} is not held`);
   });
 });
+
+describe('tasks show', () => {
+  it('prints one task and its history from the SQLite file; an unknown id is a problem, not a crash', async () => {
+    const added = JSON.parse((await cli(['add', '--type', 'docs', '--title', 'Readme', '--prompt', 'write', '--json'])).out) as Task;
+    expect((await cli(['cancel', String(added.id), '--reason', 'dropped'])).code).toBe(0);
+    const shown = await cli(['show', String(added.id)]);
+    expect(shown.err).toBe('');
+    expect(shown.out.split('\n')[0]).toBe(`task ${added.id} cancelled: Readme (docs, priority 5)`);
+    expect(shown.out.split('\n').slice(1, 3).map((l) => l.replace(/^\s+\S+ /, ''))).toEqual(['- → pending: created', 'pending → cancelled: dropped']);
+    const json = JSON.parse((await cli(['show', String(added.id), '--json'])).out) as Task & { history: unknown[] };
+    expect(json.history).toHaveLength(2);
+    const none = await cli(['show', '9999']);
+    expect(none).toMatchObject({ code: 1, err: 'task 9999 does not exist\n' });
+  });
+});

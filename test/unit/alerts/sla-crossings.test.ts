@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Alert } from '../../../src/shared/api.js';
-import { SlaWatcher } from '../../../src/main/alerts/sla-watcher.js';
+import { BACKLOG_ALERTS, SlaWatcher } from '../../../src/main/alerts/sla-watcher.js';
+import { TaskQueue } from '../../../src/main/store/task-queue.js';
 import { SlaFile } from '../../../src/main/config/schemas/sla.js';
-import { fromSqlTime } from '../../../src/main/store/time.js';
+import { fromSqlTime, toSqlTime } from '../../../src/main/store/time.js';
 import { TestClock, addTasks, tempStore } from '../assigner/fixture.js';
 
 // The SLA watcher after its start-up pass: it wakes when the next task crosses a
@@ -39,31 +40,32 @@ describe('SLA levels from due times', () => {
     const created = Date.parse(fromSqlTime(t.store.writer.prepare('SELECT created_at FROM tasks WHERE id = ?').pluck().get(task.id) as string));
     const clock = new TestClock(created + 10_000);
     const w = new SlaWatcher({ store: t.store, getSnapshot: () => ({ sla: RULES }), clock: clock.now, onAlert: (a) => dashboard.push(a) });
+    const color = () => w.highlightOf(t.store.tasks.get(task.id)!, clock.now());
 
-    await w.fullPass(); // the start-up pass: every open task once
-    expect(w.rowsRead).toBe(OTHERS + 1);
-    expect(w.highlights.size).toBe(0);
+    await w.fullPass(); // the start-up pass: every open task counted once, in groups (none alerts: no task read one by one)
+    expect(w.rowsRead).toBe(0);
+    expect(w.groupsRead).toBeLessThan(10);
+    expect(color()).toBeNull();
     expect(w.nextWakeAt()).toBe(created + 4 * MINUTE);
 
     // Just before the warning: nothing crossed, nothing read.
     clock.ms = created + 4 * MINUTE - 1_000;
     expect(w.runDue()).toEqual([]);
-    expect(w.rowsRead).toBe(OTHERS + 1);
-    expect(w.highlights.get(task.id)).toBeUndefined();
+    expect(w.rowsRead).toBe(0);
+    expect(color()).toBeNull();
 
     // At the warning: that task alone is read; it turns yellow; the next wake is its critical.
     clock.ms = created + 4 * MINUTE;
     expect(w.runDue()).toEqual([]);
-    expect(w.rowsRead).toBe(OTHERS + 2);
-    expect(w.highlights.get(task.id)).toBe('yellow');
-    expect(w.levels.get(task.id)).toMatchObject({ level: 'warning', targetMinutes: 5 });
+    expect(w.rowsRead).toBe(1);
+    expect(color()).toBe('yellow');
     expect(w.nextWakeAt()).toBe(created + 5 * MINUTE);
 
     // At the critical: one alert, red; the next wake is when the first claude_task warns (48 min).
     clock.ms = created + 5 * MINUTE;
     expect(w.runDue().map((a) => [a.taskId, a.level])).toEqual([[task.id, 'critical']]);
-    expect(w.rowsRead).toBe(OTHERS + 3);
-    expect(w.highlights.get(task.id)).toBe('red');
+    expect(w.rowsRead).toBe(2);
+    expect(color()).toBe('red');
     expect(dashboard.map((a) => a.level)).toEqual(['critical']);
     const firstOther = Date.parse(fromSqlTime(t.store.writer.prepare("SELECT min(created_at) FROM tasks WHERE type = 'claude_task'").pluck().get() as string));
     expect(w.nextWakeAt()).toBe(firstOther + 48 * MINUTE);
@@ -76,9 +78,8 @@ describe('SLA levels from due times', () => {
     // A status change is seen (task_events), and only that task is read: cancelled, it is off the board.
     t.store.tasks.cancel(task.id);
     expect(w.runDue()).toEqual([]);
-    expect(w.rowsRead).toBe(OTHERS + 4);
-    expect(w.highlights.get(task.id)).toBeUndefined();
-    expect(w.levels.get(task.id)).toBeUndefined();
+    expect(w.rowsRead).toBe(3);
+    expect(w.alerts.countOpen()).toBe(1);
   });
 
   it('a number an escalation condition names is a crossing too (not only warning and critical)', async () => {
@@ -94,5 +95,63 @@ describe('SLA levels from due times', () => {
     expect(w.nextWakeAt()).toBe(created + 2.5 * MINUTE); // 50 % of 5 min
     clock.ms = created + 2.5 * MINUTE;
     expect(w.runDue().map((a) => a.taskId)).toEqual([task.id]);
+  });
+});
+
+describe('the start-up pass on a backlog', () => {
+  let t: ReturnType<typeof tempStore>;
+  afterEach(() => t.cleanup());
+
+  it('a backlog of one type gets one summary alert that covers it; a few tasks get one each; later crossings get their own; a restart repeats nothing', async () => {
+    t = tempStore();
+    const rules = SlaFile.parse({
+      version: '1.0',
+      sla_targets: { shell: { target_minutes: 5, warning_percent: 80, critical_percent: 100 }, default: { target_minutes: 10, warning_percent: 80, critical_percent: 100 } },
+      escalation_rules: [
+        { condition: 'percent_used >= critical_percent', action: 'alert_user', notification_channels: ['dashboard'] },
+        { condition: 'percent_used >= warning_percent', action: 'highlight_task', color: 'yellow' },
+      ],
+    });
+    const BACKLOG = 2 * BACKLOG_ALERTS + 7;
+    addTasks(t.store, BACKLOG, { type: 'anything' });
+    addTasks(t.store, 3, { type: 'shell' });
+    const clock = new TestClock(Date.now() + 30 * MINUTE); // every one of them is past critical
+    const dashboard: Alert[] = [];
+    const watcher = () => new SlaWatcher({ store: t.store, getSnapshot: () => ({ sla: rules }), clock: clock.now, onAlert: (a) => dashboard.push(a) });
+    const w = watcher();
+
+    await w.fullPass();
+    // Evaluated in groups: only the three shell tasks were read one by one (an alert each).
+    expect(w.groupsRead).toBeLessThan(10);
+    expect(w.rowsRead).toBe(3);
+    const alerts = w.alerts.list({ limit: 1000 });
+    const summary = alerts.filter((a) => a.taskId === null);
+    expect(summary).toHaveLength(1);
+    expect(summary[0]).toMatchObject({ level: 'critical', kind: 'sla' });
+    expect(summary[0]!.message).toContain(`${BACKLOG} open anything tasks were already critical`);
+    const shellIds = t.store.writer.prepare("SELECT id FROM tasks WHERE type = 'shell' ORDER BY id").pluck().all() as number[];
+    expect(alerts.filter((a) => a.taskId !== null).map((a) => a.taskId).sort((a, b) => a! - b!)).toEqual(shellIds);
+    expect(dashboard).toHaveLength(4);
+    // Colors are computed when a row is read: the backlog's tasks are highlighted.
+    expect(w.highlightOf(t.store.tasks.get(1)!, clock.now())).toBe('yellow');
+
+    // A backlog task whose status changes (claimed, or requeued by recovery) is covered: no alert of its own.
+    const queue = new TaskQueue(t.store);
+    expect(queue.claim(1, 'w1', 'test', clock.now())).not.toBeNull();
+    expect(w.runDue()).toEqual([]);
+    expect(w.alerts.countOpen()).toBe(4);
+
+    // A task that crosses critical after the pass gets its own alert, at its crossing.
+    const late = t.store.tasks.add({ type: 'anything', title: 'late' });
+    t.store.writer.prepare('UPDATE tasks SET created_at = ? WHERE id = ?').run(toSqlTime(clock.now()), late.id);
+    clock.ms += 10 * MINUTE;
+    expect(w.runDue().map((a) => a.taskId)).toEqual([late.id]);
+
+    // A restart: the pass counts again and finds the backlog covered; it reads only the
+    // four tasks with alerts of their own (their dedupe keys stop a repeat) and raises nothing.
+    const again = watcher();
+    await again.fullPass();
+    expect(again.rowsRead).toBe(4);
+    expect(again.alerts.countOpen()).toBe(5);
   });
 });

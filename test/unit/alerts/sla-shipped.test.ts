@@ -55,7 +55,7 @@ describe('the shipped SLA rules', () => {
     const task = t.store.tasks.add({ type: 'shell', title: 'slow' });
     clock.advanceMinutes(4.5);
     expect(watcher.tick()).toEqual([]);
-    expect(watcher.levels.get(task.id)).toMatchObject({ level: 'warning', highlight: 'yellow' });
+    expect(watcher.highlightOf(t.store.tasks.get(task.id)!, clock.now())).toBe('yellow');
     expect(events).toEqual([]);
 
     clock.advanceMinutes(1);
@@ -69,7 +69,7 @@ describe('the shipped SLA rules', () => {
     const task = t.store.tasks.add({ type: 'shell', title: 'slow' });
     clock.advanceMinutes(4.5);
     expect(watcher.tick().map((a) => a.level)).toEqual(['warning']);
-    expect(watcher.levels.get(task.id)).toMatchObject({ level: 'warning', highlight: 'yellow' });
+    expect(watcher.highlightOf(t.store.tasks.get(task.id)!, clock.now())).toBe('yellow');
     watcher.tick();
     expect(events).toEqual([`sla_warning #${task.id}`]);
 

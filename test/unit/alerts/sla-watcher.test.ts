@@ -50,19 +50,19 @@ describe('SlaWatcher', () => {
   it('warning and critical fire once each, with the highlight color from config', () => {
     const w = watcher();
     const task = t.store.tasks.add({ type: 'anything', title: 'slow' });
+    const color = () => w.highlightOf(t.store.tasks.get(task.id)!, clock.now());
     expect(w.tick()).toEqual([]);
-    expect(w.highlights.get(task.id)).toBeUndefined();
+    expect(color()).toBeNull();
 
     clock.advanceMinutes(8.5);
     expect(w.tick().map((a) => a.level)).toEqual(['warning']);
     expect(w.tick()).toEqual([]);
-    expect(w.highlights.get(task.id)).toBe('yellow');
-    expect(w.levels.get(task.id)).toMatchObject({ level: 'warning', targetMinutes: 10, highlight: 'yellow' });
+    expect(color()).toBe('yellow');
 
     clock.advanceMinutes(2);
     expect(w.tick().map((a) => a.level)).toEqual(['critical']);
     expect(w.tick()).toEqual([]);
-    expect(w.highlights.get(task.id)).toBe('red');
+    expect(color()).toBe('red');
     expect(dashboard.map((a) => a.level)).toEqual(['warning', 'critical']);
     expect(desktop).toHaveLength(1);
     expect(desktop[0]).toMatch(/task #1 critical: task #1 \(anything\) is at \d+% of its 10 min SLA \(critical\)/);

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DATABASE_TABLES } from '../../../src/main/config/checks/database.js';
 import { loadConfig } from '../../../src/main/config/load.js';
+import { checkInsert } from '../../../src/main/store/workflow-writes.js';
 import { positionOf, tempConfig, type TempConfig } from './temp-config.js';
 
 let cfg: TempConfig;
@@ -58,6 +60,11 @@ const cases: Case[] = [
   { name: 'manual trigger with an endpoint', file: W, from: 'type: "manual"\n    # input: project_path', to: 'type: "manual"\n      endpoint: "/api/tests"\n    # input: project_path', at: '"/api/tests"', message: 'workflow test: a manual trigger has no endpoint; set type: api' },
   { name: 'panel naming neither a panel nor a table', file: U, from: 'id: "errors"', to: 'id: "erors"', at: '"erors"', message: 'no panel or table is called "erors"' },
   { name: 'table column no source provides', file: U, from: 'field: "created_at"', to: 'field: "created"', at: '"created"', message: 'column "created" of table tasks is not provided by the tasks table (did you mean "created_at"?)' },
+  { name: 'task id in a database step\'s data', file: W, from: 'priority: 9  # High priority', to: 'priority: 9  # High priority\n          id: 7', at: 'id: 7', message: "workflow bug_fix: tasks.id is set by the database; a database step's data may not set it" },
+  { name: 'created_at in a database step\'s data', file: W, from: 'priority: 9  # High priority', to: 'priority: 9  # High priority\n          created_at: "2026-01-01 00:00:00"', at: 'created_at: "2026', message: "workflow bug_fix: tasks.created_at is set by the database; a database step's data may not set it" },
+  { name: 'updated_at in a database step\'s data', file: W, from: 'priority: 9  # High priority', to: 'priority: 9  # High priority\n          updated_at: "2026-01-01 00:00:00"', at: 'updated_at: "2026', message: "workflow bug_fix: tasks.updated_at is set by the database; a database step's data may not set it" },
+  { name: 'created_at in a database step\'s where', file: W, from: 'action: "insert"\n        table: "tasks"\n        # POST /api/bugs', to: 'action: "update"\n        table: "tasks"\n        where:\n          created_at: "2026-01-01 00:00:00"\n        # POST /api/bugs', at: 'created_at: "2026', message: "workflow bug_fix: tasks.created_at cannot be used in a database step's where (it may name: type, " },
+  { name: 'hold_reason in a database step\'s data', file: W, from: 'priority: 9  # High priority', to: 'priority: 9  # High priority\n          hold_reason: "wait"', at: 'hold_reason', message: 'workflow bug_fix: tasks.hold_reason is written only by the task core (hold and release), not by a workflow step' },
   { name: 'escalation condition does not type-check', file: S, from: '"percent_used >= warning_percent"', to: '"percent_used >= task_type"', at: '"percent_used >= task_type"', message: 'no such overload' },
   { name: 'escalation condition unknown variable', file: S, from: '"percent_used >= warning_percent"', to: '"percent_usd >= warning_percent"', at: '"percent_usd', message: 'Unknown variable: percent_usd (did you mean "percent_used"?)' },
   { name: 'escalation condition not a bool', file: S, from: '"percent_used >= warning_percent"', to: '"percent_used + 1.0"', at: '"percent_used + 1.0"', message: 'yields double, a condition must yield bool' },
@@ -132,6 +139,26 @@ describe('every kind of problem, at its exact position', () => {
   it('the shipped config loads clean', () => {
     const result = loadConfig({ dir: cfg.dir, env: null });
     expect(result.ok ? [] : result.problems).toEqual([]);
+  });
+});
+
+describe('a database step on tasks: config check accepts exactly what the step accepts when it runs', () => {
+  // The shipped bug_fix step already sets these: the check accepts them (the shipped config loads clean).
+  const shipped = ['type', 'status', 'priority', 'metadata'];
+  it.each([...(DATABASE_TABLES.tasks ?? []), 'no_such_column'])('data: %s', (key) => {
+    if (!shipped.includes(key)) cfg.edit(W, 'priority: 9  # High priority', `priority: 9  # High priority\n          ${key}: "x"`);
+    const result = loadConfig({ dir: cfg.dir, env: null });
+    // Nothing but what this key causes: an accepted key leaves the config loading clean.
+    if (!result.ok) expect(result.problems.every((p) => p.message.includes(key)), JSON.stringify(result.problems)).toBe(true);
+    const refused = result.ok ? [] : result.problems.filter((p) => p.message.startsWith('workflow bug_fix:') && p.message.includes(key));
+    let runtime: string | null = null;
+    try {
+      checkInsert('tasks', { type: 'bug_fix', [key]: 'x' });
+    } catch (err) {
+      runtime = (err as Error).message;
+    }
+    expect(refused.length > 0, `${key}: check ${JSON.stringify(refused)}, run time ${runtime}`).toBe(runtime !== null);
+    if (runtime !== null) expect(refused[0]).toMatchObject({ file: cfg.path(W), ...positionOf(cfg.read(W), `${key}: "x"`) });
   });
 });
 

@@ -25,7 +25,7 @@ describe('renderMetrics', () => {
     const stats: Record<string, QueryStats> = { stats_dashboard: { calls: 4, cacheHits: 1, errors: 0, totalMs: 2, avgMs: 0.5, maxMs: 1.2, lastMs: 1, timeouts: 0, lastError: null } };
     const text = renderMetrics(t.store, [session('w1', 'idle'), session('w2', 'idle'), session('w3', 'working', 'codex')], stats, {
       latency,
-      sla: new Map([[1, { targetMinutes: 10, elapsedMinutes: 9, percentUsed: 90, level: 'warning', highlight: 'yellow' }]]),
+      sla: { ok: 0, warning: 1, critical: 0 },
     });
     const lines = text.split('\n');
     expect(lines).toContain('architect_tasks{status="pending"} 2');

@@ -8,13 +8,26 @@ export const DATABASE_TABLES: Readonly<Record<string, readonly string[]>> = {
   errors: ['id', 'fingerprint', 'source', 'session_id', 'task_id', 'message', 'first_seen', 'last_seen', 'count', 'resolved'],
   task_counts: ['status', 'n'],
   task_dependencies: ['task_id', 'depends_on'],
+  task_leases: ['task_id', 'holder', 'expires_at'],
 };
 
 /** Columns only the task core writes (hold and release; urgent, through route_task_to_session): a workflow `database` step may not name them. */
 export const CORE_ONLY_COLUMNS: Readonly<Record<string, readonly string[]>> = { tasks: ['hold_reason', 'urgent'] };
 
+/** Columns the database fills in itself (the key, the row's times): a workflow `database` step's data may not set them. */
+export const DATABASE_SET_COLUMNS: Readonly<Record<string, readonly string[]>> = { tasks: ['id', 'created_at', 'updated_at'] };
+
 /** Tables a workflow `database` step may write. */
 export const WRITABLE_TABLES = ['tasks'] as const;
+
+/** The columns a workflow `database` step's data may set on a known table: not the database's own, not the core's. */
+export function workflowDataColumns(table: string): string[] {
+  const refused = [...(DATABASE_SET_COLUMNS[table] ?? []), ...(CORE_ONLY_COLUMNS[table] ?? [])];
+  return (DATABASE_TABLES[table] ?? []).filter((c) => !refused.includes(c));
+}
+
+/** Columns a `where` may name besides the writable ones: the key. */
+export const WORKFLOW_WHERE_EXTRA = ['id'] as const;
 
 /**
  * The column names a SELECT returns, or null when it cannot tell (e.g. `*`).

@@ -4,7 +4,7 @@ import { isPlainObject } from '../merge.js';
 import { problemAt, type Locate } from '../problems.js';
 import type { ConfigSections, SectionCheck } from '../sections.js';
 import type { Workflow, WorkflowStep } from '../schemas/workflows.js';
-import { CORE_ONLY_COLUMNS, DATABASE_TABLES, WRITABLE_TABLES } from './database.js';
+import { CORE_ONLY_COLUMNS, DATABASE_SET_COLUMNS, DATABASE_TABLES, WORKFLOW_WHERE_EXTRA, WRITABLE_TABLES, workflowDataColumns } from './database.js';
 import { findReferences, parseReference, stringsIn, type Reference } from './references.js';
 import { DEFAULT_API_METHOD, RESERVED_PATHS, WORKFLOW_EVENTS } from '../../workflows/triggers.js';
 
@@ -123,11 +123,23 @@ function checkStep(ctx: RefContext, step: WorkflowStep, index: number, path: (st
         out.push(problemAt(at('table'), `workflow ${name}: a database step may write ${WRITABLE_TABLES.join(', ')}, not "${step.table}"${suggestion(step.table, WRITABLE_TABLES)}`));
         break;
       }
-      const columns = (DATABASE_TABLES[step.table] ?? []).filter((c) => !(CORE_ONLY_COLUMNS[step.table] ?? []).includes(c));
-      for (const key of [...Object.keys(step.data), ...Object.keys(step.where ?? {})]) {
-        if (!columns.includes(key)) {
-          const field = key in step.data ? 'data' : 'where';
-          out.push(problemAt(locate(FILE, [...path, field, key], { key: true }), `workflow ${name}: table ${step.table} has no column "${key}"${suggestion(key, columns)}`));
+      // Exactly what the step accepts when it runs (store/workflow-writes.ts): data sets
+      // writable columns only; a where may also name the key.
+      const data = workflowDataColumns(step.table);
+      const allowed = { data, where: [...data, ...WORKFLOW_WHERE_EXTRA] };
+      for (const field of ['data', 'where'] as const) {
+        for (const key of Object.keys(step[field] ?? {})) {
+          if (allowed[field].includes(key)) continue;
+          const where = locate(FILE, [...path, field, key], { key: true });
+          const known = (DATABASE_TABLES[step.table] ?? []).includes(key);
+          const why = !known
+            ? `table ${step.table} has no column "${key}"${suggestion(key, allowed[field])}`
+            : (CORE_ONLY_COLUMNS[step.table] ?? []).includes(key)
+              ? `${step.table}.${key} is written only by the task core (hold and release), not by a workflow step`
+              : (DATABASE_SET_COLUMNS[step.table] ?? []).includes(key) && field === 'data'
+                ? `${step.table}.${key} is set by the database; a database step's data may not set it`
+                : `${step.table}.${key} cannot be used in a database step's ${field} (it may name: ${allowed[field].join(', ')})`;
+          out.push(problemAt(where, `workflow ${name}: ${why}`));
         }
       }
       break;

@@ -118,10 +118,15 @@ export async function listenForTasks(target: PostgresTarget, onChange: (change: 
   await client.connect();
   client.on('notification', (msg) => {
     if (msg.channel !== TASK_CHANNEL || !msg.payload) return;
+    let parsed: unknown;
     try {
-      onChange(JSON.parse(msg.payload) as TaskChange);
+      parsed = JSON.parse(msg.payload);
     } catch {
-      // not one of ours
+      return; // not one of ours
+    }
+    // One change (the primitives above) or a transaction's changes (task-store.ts).
+    for (const c of Array.isArray(parsed) ? parsed : [parsed]) {
+      if (c && typeof c === 'object' && typeof (c as TaskChange).id === 'number') onChange(c as TaskChange);
     }
   });
   client.on('error', () => undefined);

@@ -1,0 +1,411 @@
+import path from 'node:path';
+import type pg from 'pg';
+import { TaskStatus, type Task } from '../../../shared/api.js';
+import { RETRYABLE_STATUSES } from '../../../shared/task-status.js';
+import type { PendingTask } from '../../routing/types.js';
+import { normaliseProjectPath } from '../projects.js';
+import { HELD_SQL, OPEN_SQL, sqlList } from '../status-sql.js';
+import type { ClaimedTask, DecisionRecord, HeldTask } from '../task-queue.js';
+import {
+  leaseExpiredReason,
+  waitingOnReason,
+  type ExpiredClaim,
+  type Lease,
+  type NewTaskRecord,
+  type RequeueRequest,
+  type TaskClaim,
+  type TaskListFilter,
+  type TaskStore,
+} from '../task-store.js';
+import { checkPriority, InvalidTaskError, TaskFinishedError, TaskNotFoundError, taskFromRow, type Dependency, type TaskEvent, type TaskRow } from '../tasks.js';
+import { PG_NOW, fromSqlTime, toSqlTime } from '../time.js';
+import { TASK_CHANNEL } from './queue.js';
+
+// The task store on PostgreSQL (issue 17): the statements of tasks.ts and
+// task-queue.ts in PostgreSQL's dialect, for several consoles and CLIs sharing one
+// queue. The history rows come from the same triggers (migration 001's PL/pgSQL), the
+// decision rows from the same inserts.
+//
+// - A claim is a guarded UPDATE: still pending (a second console's UPDATE of the same
+//   row waits for the first's commit, then finds it assigned and changes nothing), and
+//   its session holds nothing — checked under a per-session advisory lock, taken for
+//   every session of the round in name order before any row is touched, so two
+//   consoles claiming for the same session run one after the other and the second
+//   sees the first's claim.
+// - Every change sends NOTIFY architect_tasks in its transaction (delivered at commit,
+//   never for a rolled-back write): the other consoles LISTEN (postgres/queue.ts).
+// - Deadlocks and serialization failures (two transactions moving the per-status
+//   counters of task_counts in opposite orders) are retried, the whole transaction
+//   again, a few times with a short random pause.
+
+const HELD = `(${HELD_SQL})`;
+const RETRYABLE_SQL = sqlList(RETRYABLE_STATUSES);
+/** 40001 serialization_failure, 40P01 deadlock_detected: safe to run again. */
+const RETRYABLE_CODES = new Set(['40001', '40P01']);
+const MAX_TRIES = 8;
+
+type Client = pg.PoolClient;
+
+interface ClaimedRow {
+  id: number;
+  type: string;
+  prompt: string;
+  metadata: string | null;
+  attempts: number;
+  createdAt: string;
+  projectPath: string | null;
+}
+
+export class PostgresTaskStore implements TaskStore {
+  readonly engine = 'postgres' as const;
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** Runs fn in one transaction, again after a deadlock or serialization failure. */
+  private async tx<T>(fn: (client: Client, notify: (change: { id: number; status: string }) => void) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      const changes: Array<{ id: number; status: string }> = [];
+      try {
+        await client.query('BEGIN');
+        const result = await fn(client, (c) => changes.push(c));
+        // One NOTIFY per transaction (delivered at commit); payload under PostgreSQL's 8,000 bytes.
+        for (let i = 0; i < changes.length; i += 200) {
+          await client.query('SELECT pg_notify($1, $2)', [TASK_CHANNEL, JSON.stringify(changes.slice(i, i + 200))]);
+        }
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        const code = (err as { code?: string }).code;
+        if (code && RETRYABLE_CODES.has(code) && attempt < MAX_TRIES) {
+          await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
+          continue;
+        }
+        throw err;
+      } finally {
+        client.release();
+      }
+    }
+  }
+
+  async add(task: NewTaskRecord): Promise<Task> {
+    const type = task.type.trim();
+    const title = task.title.trim();
+    if (!type) throw new InvalidTaskError('a task needs a type');
+    if (!title) throw new InvalidTaskError('a task needs a title');
+    const priority = checkPriority(task.priority);
+    const dependsOn = [...new Set(task.dependsOn ?? [])];
+    return this.tx(async (client, notify) => {
+      const waiting: Dependency[] = [];
+      if (dependsOn.length) {
+        // FOR SHARE: a task it waits on cannot finish unseen between this read and the insert.
+        const found = (await client.query<Dependency>(
+          'SELECT id, title, status, status_reason AS "statusReason" FROM tasks WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE',
+          [dependsOn],
+        )).rows;
+        for (const id of dependsOn) {
+          const on = found.find((f) => f.id === id);
+          if (!on) throw new InvalidTaskError(`depends_on: task ${id} does not exist`);
+          if (on.status !== 'completed') waiting.push(on);
+        }
+      }
+      const blocked = task.blockedBecause ?? (waiting.length ? waitingOnReason(waiting) : null);
+      const row = (await client.query<TaskRow>(
+        `INSERT INTO tasks(type, title, prompt, priority, project_id, metadata, status, status_reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
+        [type, title, task.prompt ?? '', priority, task.projectId ?? null, task.metadata ? JSON.stringify(task.metadata) : null, blocked ? 'blocked' : 'pending', blocked],
+      )).rows[0]!;
+      for (const on of dependsOn) {
+        await client.query('INSERT INTO task_dependencies(task_id, depends_on) VALUES ($1, $2) ON CONFLICT DO NOTHING', [row.id, on]);
+      }
+      notify({ id: row.id, status: row.status });
+      return taskFromRow(row);
+    });
+  }
+
+  /**
+   * What an operator types for a project — an id, a name or a folder — as a project id
+   * in the shared database; a folder not known there yet becomes a project (named after
+   * it), as on SQLite. Anything else is refused, naming the projects there are.
+   */
+  async projectId(ref: string | number, folderExists: (abs: string) => boolean): Promise<number> {
+    const text = String(ref);
+    const found = /^\d+$/.test(text)
+      ? (await this.pool.query<{ id: number }>('SELECT id FROM projects WHERE id = $1', [Number(text)])).rows[0]
+      : ((await this.pool.query<{ id: number }>('SELECT id FROM projects WHERE name = $1 ORDER BY id LIMIT 1', [text])).rows[0] ??
+        (await this.pool.query<{ id: number }>('SELECT id FROM projects WHERE path = $1', [normaliseProjectPath(text)])).rows[0]);
+    if (found) return found.id;
+    if (/^\d+$/.test(text)) throw new InvalidTaskError(`project ${text} does not exist`);
+    const where = normaliseProjectPath(text);
+    if (folderExists(where)) {
+      await this.pool.query('INSERT INTO projects(name, path) VALUES ($1, $2) ON CONFLICT (path) DO NOTHING', [path.basename(where), where]);
+      return (await this.pool.query<{ id: number }>('SELECT id FROM projects WHERE path = $1', [where])).rows[0]!.id;
+    }
+    const known = (await this.pool.query<{ name: string }>('SELECT name FROM projects ORDER BY name')).rows.map((r) => r.name);
+    throw new InvalidTaskError(`no project "${text}" and no such folder (known: ${known.join(', ') || 'none'}; give a folder path to add one)`);
+  }
+
+  async get(id: number): Promise<Task | null> {
+    const row = (await this.pool.query<TaskRow>('SELECT * FROM tasks WHERE id = $1', [id])).rows[0];
+    return row ? taskFromRow(row) : null;
+  }
+
+  async list(filter: TaskListFilter = {}): Promise<{ tasks: Task[]; total: number }> {
+    const limit = filter.limit ?? 100;
+    const offset = filter.offset ?? 0;
+    const rows = filter.status
+      ? (await this.pool.query<TaskRow>('SELECT * FROM tasks WHERE status = $1 ORDER BY priority DESC, created_at ASC, id ASC LIMIT $2 OFFSET $3', [filter.status, limit, offset])).rows
+      : (await this.pool.query<TaskRow>('SELECT * FROM tasks ORDER BY priority DESC, created_at ASC, id ASC LIMIT $1 OFFSET $2', [limit, offset])).rows;
+    const counts = await this.counts();
+    const total = filter.status ? counts[filter.status] : Object.values(counts).reduce((a, b) => a + b, 0);
+    return { tasks: rows.map(taskFromRow), total };
+  }
+
+  async counts(): Promise<Record<TaskStatus, number>> {
+    const counts = Object.fromEntries(TaskStatus.options.map((s) => [s, 0])) as Record<TaskStatus, number>;
+    for (const { status, n } of (await this.pool.query<{ status: TaskStatus; n: number }>('SELECT status, n FROM task_counts')).rows) counts[status] = n;
+    return counts;
+  }
+
+  async history(id: number): Promise<TaskEvent[]> {
+    const task = await this.get(id);
+    if (!task) throw new TaskNotFoundError(id);
+    const changes = (await this.pool.query<TaskEvent>(
+      'SELECT at, from_status AS "fromStatus", to_status AS "toStatus", reason FROM task_events WHERE task_id = $1 ORDER BY id',
+      [id],
+    )).rows.map((e) => ({ ...e, at: fromSqlTime(e.at) }));
+    const createdAs = changes[0]?.fromStatus ?? task.status;
+    return [{ at: task.createdAt, fromStatus: null, toStatus: createdAs, reason: 'created' }, ...changes];
+  }
+
+  async dependencies(id: number): Promise<Dependency[]> {
+    return (await this.pool.query<Dependency>(
+      `SELECT t.id, t.title, t.status, t.status_reason AS "statusReason" FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on
+       WHERE d.task_id = $1 ORDER BY t.id`,
+      [id],
+    )).rows;
+  }
+
+  async cancel(id: number, reason: string): Promise<Task> {
+    return this.tx(async (client, notify) => {
+      const row = (await client.query<TaskRow>(
+        `UPDATE tasks SET status = 'cancelled', status_reason = $2, completed_at = ${PG_NOW}, updated_at = ${PG_NOW}
+         WHERE id = $1 AND status IN (${OPEN_SQL}) RETURNING *`,
+        [id, reason],
+      )).rows[0];
+      if (row) {
+        await client.query('DELETE FROM task_leases WHERE task_id = $1', [id]);
+        notify({ id, status: row.status });
+        return taskFromRow(row);
+      }
+      const current = (await client.query<{ status: TaskStatus }>('SELECT status FROM tasks WHERE id = $1', [id])).rows[0];
+      if (!current) throw new TaskNotFoundError(id);
+      throw new TaskFinishedError(id, current.status);
+    });
+  }
+
+  async retry(id: number, reason: string): Promise<Task> {
+    return this.tx(async (client, notify) => {
+      const row = (await client.query<TaskRow>(
+        `UPDATE tasks SET status = 'pending', status_reason = $2, assigned_to = NULL, assigned_at = NULL, started_at = NULL,
+           completed_at = NULL, not_before = NULL, hold_reason = NULL, attempts = 0, last_error = NULL, updated_at = ${PG_NOW}
+         WHERE id = $1 AND status IN (${RETRYABLE_SQL}) RETURNING *`,
+        [id, reason],
+      )).rows[0];
+      if (row) {
+        notify({ id, status: row.status });
+        return taskFromRow(row);
+      }
+      const current = (await client.query<{ status: TaskStatus }>('SELECT status FROM tasks WHERE id = $1', [id])).rows[0];
+      if (!current) throw new TaskNotFoundError(id);
+      throw new InvalidTaskError(`task ${id} is ${current.status}; only ${RETRYABLE_STATUSES.join(', ')} tasks can be retried`);
+    });
+  }
+
+  async setPriority(id: number, priority: number): Promise<Task> {
+    const p = checkPriority(priority);
+    return this.tx(async (client, notify) => {
+      const row = (await client.query<TaskRow>(`UPDATE tasks SET priority = $1, updated_at = ${PG_NOW} WHERE id = $2 RETURNING *`, [p, id])).rows[0];
+      if (!row) throw new TaskNotFoundError(id);
+      notify({ id, status: row.status });
+      return taskFromRow(row);
+    });
+  }
+
+  async pendingTasks(limit: number, urgent: readonly string[] = []): Promise<PendingTask[]> {
+    const cols = 'id, type, priority, created_at AS "createdAt", not_before AS "notBefore", route_to AS "routeTo", urgent';
+    const order = 'ORDER BY priority DESC, created_at, id';
+    type Row = { id: number; type: string; priority: number; createdAt: string; notBefore: string | null; routeTo: string | null; urgent: number };
+    // As TaskQueue.pendingTasks: tasks marked urgent first, then the urgent types' heads, then the rest.
+    let rows: Row[] = (await this.pool.query<Row>(`SELECT ${cols} FROM tasks WHERE status = 'pending' AND urgent = 1 ${order} LIMIT $1`, [limit])).rows;
+    const unmarked = rows.length ? (r: Row) => r.urgent !== 1 : () => true;
+    if (rows.length < limit) {
+      if (urgent.length === 0) rows = rows.concat((await this.pool.query<Row>(`SELECT ${cols} FROM tasks WHERE status = 'pending' ${order} LIMIT $1`, [limit])).rows.filter(unmarked)).slice(0, limit);
+      else {
+        for (const type of urgent) rows.push(...(await this.pool.query<Row>(`SELECT ${cols} FROM tasks WHERE status = 'pending' AND type = $1 ${order} LIMIT $2`, [type, limit])).rows.filter(unmarked));
+        if (rows.length < limit) {
+          const others = (await this.pool.query<Row>(`SELECT ${cols} FROM tasks WHERE status = 'pending' AND NOT (type = ANY($1::text[])) ${order} LIMIT $2`, [[...urgent], limit])).rows;
+          rows.push(...others.filter(unmarked).slice(0, limit - rows.length));
+        }
+      }
+    }
+    return rows.map(({ urgent: flagged, ...r }) => ({ ...r, createdAt: fromSqlTime(r.createdAt), notBefore: r.notBefore ? fromSqlTime(r.notBefore) : null, ...(flagged === 1 ? { urgent: true } : {}) }));
+  }
+
+  async heldTasks(): Promise<HeldTask[]> {
+    return (await this.pool.query<HeldTask>(
+      `SELECT id, type, status, assigned_to AS session, assigned_at AS "assignedAt", started_at AS "startedAt", attempts
+       FROM tasks WHERE status IN ${HELD} AND assigned_to IS NOT NULL ORDER BY id`,
+    )).rows;
+  }
+
+  async claimMany(claims: readonly TaskClaim[], notes: readonly DecisionRecord[], now: Date, lease?: Lease): Promise<ClaimedTask[]> {
+    if (claims.length === 0 && notes.length === 0) return [];
+    const at = toSqlTime(now);
+    const until = lease ? toSqlTime(new Date(now.getTime() + lease.ttlMs)) : null;
+    return this.tx(async (client, notify) => {
+      for (const n of notes) await this.insertDecision(client, at, n);
+      // Every session's lock first, in name order: two rounds never wait on each other in a circle.
+      for (const session of [...new Set(claims.map((c) => c.session))].sort()) {
+        await client.query("SELECT pg_advisory_xact_lock(hashtextextended('architect-session:' || $1, 0))", [session]);
+      }
+      const claimed: ClaimedTask[] = [];
+      for (const c of [...claims].sort((a, b) => a.taskId - b.taskId)) {
+        const row = (await client.query<ClaimedRow>(
+          `UPDATE tasks t SET status = 'assigned', assigned_to = $2, assigned_at = $3, updated_at = $3,
+             started_at = NULL, completed_at = NULL, status_reason = $4, route_to = NULL
+           WHERE t.id = $1 AND t.status = 'pending'
+             AND NOT EXISTS (SELECT 1 FROM tasks h WHERE h.status IN ${HELD} AND h.assigned_to = $2)
+           RETURNING t.id, t.type, t.prompt, t.metadata, t.attempts, t.created_at AS "createdAt",
+             (SELECT p.path FROM projects p WHERE p.id = t.project_id) AS "projectPath"`,
+          [c.taskId, c.session, at, c.reason],
+        )).rows[0];
+        if (!row) continue;
+        await this.insertDecision(client, at, { kind: 'route', taskId: c.taskId, session: c.session, decision: 'assigned', reason: c.reason });
+        if (lease && until) {
+          await client.query(
+            'INSERT INTO task_leases(task_id, holder, expires_at) VALUES ($1, $2, $3) ON CONFLICT (task_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at',
+            [row.id, lease.holder, until],
+          );
+        }
+        notify({ id: row.id, status: 'assigned' });
+        claimed.push({ id: row.id, type: row.type, prompt: row.prompt, attempts: row.attempts, createdAt: row.createdAt, metadata: parseMetadata(row.metadata), projectPath: row.projectPath });
+      }
+      // Back in the round's order, as SQLite gives them.
+      const order = new Map(claims.map((c, i) => [c.taskId, i]));
+      return claimed.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    });
+  }
+
+  async start(taskId: number, session: string, reason: string, now: Date): Promise<boolean> {
+    return this.step(
+      `UPDATE tasks SET status = 'in_progress', started_at = $3, updated_at = $3, status_reason = $4
+       WHERE id = $1 AND status = 'assigned' AND assigned_to = $2`,
+      taskId, session, reason, now, 'in_progress', false,
+    );
+  }
+
+  async complete(taskId: number, session: string, reason: string, now: Date): Promise<boolean> {
+    return this.step(
+      `UPDATE tasks SET status = 'completed', completed_at = $3, updated_at = $3, status_reason = $4
+       WHERE id = $1 AND status IN ${HELD} AND assigned_to = $2`,
+      taskId, session, reason, now, 'completed', true,
+    );
+  }
+
+  async requeue(taskId: number, session: string, r: RequeueRequest, now: Date): Promise<boolean> {
+    return this.tx(async (client, notify) => this.requeueIn(client, notify, taskId, session, r, now));
+  }
+
+  async fail(taskId: number, session: string, r: { reason: string; error: string | null; kind: DecisionRecord['kind'] }, now: Date): Promise<boolean> {
+    const at = toSqlTime(now);
+    return this.tx(async (client, notify) => {
+      const changed = (await client.query(
+        `UPDATE tasks SET status = 'failed', updated_at = $3, completed_at = $3, status_reason = $4, last_error = $5,
+           attempts = attempts + 1, not_before = NULL, route_to = NULL
+         WHERE id = $1 AND status IN ${HELD} AND assigned_to = $2`,
+        [taskId, session, at, r.reason, r.error],
+      )).rowCount === 1;
+      if (changed) {
+        await this.insertDecision(client, at, { kind: r.kind, taskId, session, decision: 'failed', reason: r.reason });
+        await client.query('DELETE FROM task_leases WHERE task_id = $1', [taskId]);
+        notify({ id: taskId, status: 'failed' });
+      }
+      return changed;
+    });
+  }
+
+  async record(d: DecisionRecord, now: Date): Promise<void> {
+    await this.insertDecision(this.pool, toSqlTime(now), d);
+  }
+
+  async renewLeases(holder: string, ttlMs: number, now: Date): Promise<number> {
+    const res = await this.pool.query(
+      `UPDATE task_leases SET expires_at = $1 WHERE holder = $2 AND task_id IN (SELECT id FROM tasks WHERE status IN ${HELD})`,
+      [toSqlTime(new Date(now.getTime() + ttlMs)), holder],
+    );
+    return res.rowCount ?? 0;
+  }
+
+  async expireLeases(now: Date): Promise<ExpiredClaim[]> {
+    return this.tx(async (client, notify) => {
+      // SKIP LOCKED: a task another console is changing right now is left for the next look.
+      const rows = (await client.query<ExpiredClaim & { expiresAt: string }>(
+        `SELECT l.task_id AS "taskId", t.assigned_to AS session, l.holder, l.expires_at AS "expiresAt"
+         FROM task_leases l JOIN tasks t ON t.id = l.task_id
+         WHERE l.expires_at < $1 AND t.status IN ${HELD} AND t.assigned_to IS NOT NULL
+         ORDER BY l.task_id FOR UPDATE OF t, l SKIP LOCKED`,
+        [toSqlTime(now)],
+      )).rows;
+      const expired: ExpiredClaim[] = [];
+      for (const row of rows) {
+        const reason = leaseExpiredReason(row.holder, row.expiresAt);
+        if (await this.requeueIn(client, notify, row.taskId, row.session, { reason, error: null, notBefore: null, kind: 'lifecycle', charge: false }, now)) {
+          expired.push({ taskId: row.taskId, session: row.session, holder: row.holder });
+        }
+      }
+      await client.query(`DELETE FROM task_leases WHERE task_id IN (SELECT id FROM tasks WHERE status NOT IN ${HELD})`);
+      return expired;
+    });
+  }
+
+  private async requeueIn(client: Client, notify: (c: { id: number; status: string }) => void, taskId: number, session: string, r: RequeueRequest, now: Date): Promise<boolean> {
+    const at = toSqlTime(now);
+    const changed = (await client.query(
+      `UPDATE tasks SET status = 'pending', updated_at = $3, status_reason = $4, last_error = coalesce($5, last_error),
+         attempts = attempts + $6, not_before = $7, assigned_at = NULL, started_at = NULL, route_to = $8
+       WHERE id = $1 AND status IN ${HELD} AND assigned_to = $2`,
+      [taskId, session, at, r.reason, r.error, r.charge === false ? 0 : 1, r.notBefore ? toSqlTime(r.notBefore) : null, r.routeTo ?? null],
+    )).rowCount === 1;
+    if (changed) {
+      await this.insertDecision(client, at, { kind: r.kind, taskId, session, decision: 'requeued', reason: r.reason });
+      await client.query('DELETE FROM task_leases WHERE task_id = $1', [taskId]);
+      notify({ id: taskId, status: 'pending' });
+    }
+    return changed;
+  }
+
+  private async step(sql: string, taskId: number, session: string, reason: string, now: Date, decision: string, dropLease: boolean): Promise<boolean> {
+    const at = toSqlTime(now);
+    return this.tx(async (client, notify) => {
+      const changed = (await client.query(sql, [taskId, session, at, reason])).rowCount === 1;
+      if (changed) {
+        await this.insertDecision(client, at, { kind: 'lifecycle', taskId, session, decision, reason });
+        if (dropLease) await client.query('DELETE FROM task_leases WHERE task_id = $1', [taskId]);
+        notify({ id: taskId, status: decision });
+      }
+      return changed;
+    });
+  }
+
+  private async insertDecision(client: pg.Pool | Client, at: string, d: DecisionRecord): Promise<void> {
+    await client.query('INSERT INTO decisions(at, kind, task_id, session_id, decision, reason) VALUES ($1, $2, $3, $4, $5, $6)', [at, d.kind, d.taskId, d.session, d.decision, d.reason]);
+  }
+}
+
+function parseMetadata(text: string | null): Record<string, unknown> {
+  if (!text) return {};
+  const value: unknown = JSON.parse(text);
+  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}

@@ -82,6 +82,20 @@ export interface TaskServiceOptions {
   config: () => { routing: RoutingFile; sla?: SlaFile } | null;
 }
 
+/** A type's defaults from the layered config (the built-in ones without a config): the same from every entry point and engine. */
+export function taskDefaults(snapshot: { routing: RoutingFile; sla?: SlaFile } | null, type: string): TaskDefaults {
+  const routes = snapshot?.routing.environment_routing;
+  const rule = routes && Object.hasOwn(routes, type) ? routes[type] : undefined;
+  const targets = snapshot?.sla?.sla_targets;
+  const target = targets ? (Object.hasOwn(targets, type) ? targets[type] : targets.default) : undefined;
+  return {
+    priority: rule?.priority ?? DEFAULT_PRIORITY,
+    targetMinutes: target?.target_minutes ?? null,
+    urgent: rule?.urgent ?? false,
+    maxAttempts: rule?.max_attempts ?? DEFAULT_MAX_ATTEMPTS,
+  };
+}
+
 export class TaskService {
   /** The assigner's guarded statements (claims, lifecycle steps, decisions). */
   readonly queue: TaskQueue;
@@ -98,17 +112,7 @@ export class TaskService {
   }
 
   defaultsFor(type: string): TaskDefaults {
-    const snapshot = this.options.config();
-    const routes = snapshot?.routing.environment_routing;
-    const rule = routes && Object.hasOwn(routes, type) ? routes[type] : undefined;
-    const targets = snapshot?.sla?.sla_targets;
-    const target = targets ? (Object.hasOwn(targets, type) ? targets[type] : targets.default) : undefined;
-    return {
-      priority: rule?.priority ?? DEFAULT_PRIORITY,
-      targetMinutes: target?.target_minutes ?? null,
-      urgent: rule?.urgent ?? false,
-      maxAttempts: rule?.max_attempts ?? DEFAULT_MAX_ATTEMPTS,
-    };
+    return taskDefaults(this.options.config(), type);
   }
 
   // ------------------------------------------------------------ reads

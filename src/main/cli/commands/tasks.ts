@@ -7,24 +7,36 @@ import { renderTable } from '../../queries/text-table.js';
 import { openStoreToRead } from '../../store/read-only.js';
 import { openStore, type Store } from '../../store/store.js';
 import { InvalidTaskError, TaskFinishedError, TaskNotFoundError } from '../../store/tasks.js';
-import { loadConfig } from '../../config/load.js';
 import type { ConfigSnapshot } from '../../config/snapshot.js';
-import { TaskService } from '../../tasks/service.js';
+import { cliConfig } from '../config.js';
+import { TaskService, taskDefaults } from '../../tasks/service.js';
+import { openPool } from '../../store/postgres/pool.js';
+import { migratePostgres } from '../../store/postgres/migrate.js';
+import { migrations } from '../../store/migrations/index.js';
+import { PostgresTaskStore } from '../../store/postgres/task-store.js';
+import { SqliteTaskStore, type TaskStore } from '../../store/task-store.js';
+import type { PostgresTarget } from '../../store/postgres/url.js';
+import fs from 'node:fs';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
 
 const USAGE = `architect tasks add --type TYPE --title TITLE --prompt TEXT [--priority 0-10] [--project P] [--depends-on ID,ID…] [--json]
 architect tasks list [--status STATUS] [--limit N] [--offset N] [--json]
+architect tasks show ID [--json]
 architect tasks cancel ID [--reason TEXT]
 architect tasks retry ID
 architect tasks hold ID [--reason TEXT]
 architect tasks release ID
 
 Without --priority a task takes its type's priority from routing_rules.yaml (the
-layered config in --config, with --env), as in the console.
+layered config in --config, with --env), as in the console. add refuses a config with
+problems (each at its file:line:col; "architect config check") and adds nothing.
 --project is a project id, name or folder (a new folder becomes a project).
 --depends-on: the task stays blocked until every one of those tasks completed.
 hold blocks an open task until release (taken back from its session if one has it);
 retry puts a failed, cancelled or blocked task back in the queue with a fresh budget.
+show prints one task and its history (every status change with its reason).
+With --db postgres://… (a queue shared by several consoles) add, list, show, cancel
+and retry run there; hold and release run on SQLite only for now.
 STATUS is one of: ${TaskStatus.options.join(', ')}.`;
 
 const DEFAULT_LIST_LIMIT = 50;
@@ -53,27 +65,14 @@ type OpenStore = () => Store;
 
 /**
  * The task core over the CLI's database, with the same layered config the console
- * reads (base → environment → local): the same defaults from every entry point. A
- * config with problems gives the built-in defaults, and says so.
+ * reads (base → environment → local): the same defaults from every entry point. `add`
+ * reads the config before anything is opened (a new task takes its type's defaults);
+ * cancel, retry, hold and release need none, and read it only if the core asks — a
+ * config with problems is refused with their file:line:col, never replaced by defaults.
  */
-function taskCore(store: Store, ctx: CliContext): TaskService {
-  let loaded: ReturnType<typeof loadConfig> | null = null;
-  // Read when a default is needed (a new task, the retry budget), not to cancel one.
-  const config = (): ConfigSnapshot | null => {
-    if (!loaded) {
-      loaded = loadConfig({ dir: ctx.globals.configDir, env: ctx.globals.env });
-      if (!loaded.ok) {
-        const first = loaded.problems[0];
-        ctx.stderr.write(
-          `warning: the config in ${ctx.globals.configDir} has ${loaded.problems.length} problem(s)` +
-            (first ? ` (first: ${first.file}:${first.line}:${first.col}: ${first.message})` : '') +
-            '; task defaults are the built-in ones (run "architect config check")\n',
-        );
-      }
-    }
-    return loaded.ok ? loaded.snapshot : null;
-  };
-  return new TaskService({ store, config });
+function taskCore(store: Store, ctx: CliContext, snapshot: ConfigSnapshot | null = null): TaskService {
+  let config = snapshot;
+  return new TaskService({ store, config: () => (config ??= cliConfig(ctx)) });
 }
 
 async function add(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal: boolean): Promise<number> {
@@ -87,9 +86,11 @@ async function add(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal:
   }
   const priority = integerArg('priority', values.priority, 0);
   const dependsOn = typeof values['depends-on'] === 'string' ? values['depends-on'].split(',').map((id) => integerArg('depends-on', id.trim().replace(/^#/, ''), 1)!) : undefined;
+  // The type's defaults come from the config: a config with problems stops here, before the database is opened.
+  const snapshot = cliConfig(ctx);
   const store = open();
   try {
-    const task = taskCore(store, ctx).create({
+    const task = taskCore(store, ctx, snapshot).create({
       type: values.type as string,
       title: values.title as string,
       prompt: values.prompt as string,
@@ -116,13 +117,7 @@ function list(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal: bool
   const offset = integerArg('offset', values.offset, 0) ?? 0;
   const store = open();
   const result = store.tasks.list({ status: status?.data, limit, offset });
-  if (values.json || jsonGlobal) {
-    ctx.stdout.write(JSON.stringify({ ...result, counts: store.tasks.counts() }, null, 2) + '\n');
-  } else {
-    const rows = result.tasks.map((t) => ({ id: t.id, status: t.status, priority: t.priority, type: t.type, title: t.title, assigned_to: t.assignedTo, created_at: t.createdAt }));
-    ctx.stdout.write(renderTable(rows, ['id', 'status', 'priority', 'type', 'title', 'assigned_to', 'created_at']));
-    ctx.stdout.write(`${result.tasks.length} of ${result.total} task${result.total === 1 ? '' : 's'}\n`);
-  }
+  writeList(ctx, result, values.json || jsonGlobal ? store.tasks.counts() : null);
   return EXIT_OK;
 }
 
@@ -153,20 +148,142 @@ function change(sub: Change, args: string[], ctx: CliContext, open: OpenStore): 
   }
 }
 
+/** What runs on a shared PostgreSQL queue (`--db postgres://…`). */
+const ON_POSTGRES = ['add', 'list', 'show', 'cancel', 'retry'];
+
+/**
+ * tasks on a PostgreSQL database: the same arguments, defaults and messages as on
+ * SQLite, through the PostgreSQL task store (a task added here is announced to every
+ * console on that database, which routes it).
+ */
+async function onPostgres(target: PostgresTarget, sub: string, args: string[], ctx: CliContext): Promise<number> {
+  const json = ctx.globals.json;
+  // Arguments first: a bad call opens no connection.
+  const run = await (async (): Promise<(store: PostgresTaskStore) => Promise<number>> => {
+    if (sub === 'add') {
+      const { values, positionals } = parse(args, {
+        type: { type: 'string' }, title: { type: 'string' }, prompt: { type: 'string' },
+        priority: { type: 'string' }, project: { type: 'string' }, 'depends-on': { type: 'string' }, json: { type: 'boolean' },
+      });
+      if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+      for (const required of ['type', 'title', 'prompt'] as const) {
+        if (typeof values[required] !== 'string') throw new UsageError(`tasks add needs --${required}`);
+      }
+      const priority = integerArg('priority', values.priority, 0);
+      const dependsOn = typeof values['depends-on'] === 'string' ? values['depends-on'].split(',').map((id) => integerArg('depends-on', id.trim().replace(/^#/, ''), 1)!) : undefined;
+      const type = (values.type as string).trim();
+      // The type's defaults come from the config: a config with problems stops here, before a connection is opened.
+      const snapshot = cliConfig(ctx);
+      return async (store) => {
+        const projectId = typeof values.project === 'string' ? await store.projectId(values.project, (abs) => fs.existsSync(abs) && fs.statSync(abs).isDirectory()) : null;
+        const task = await store.add({
+          type,
+          title: values.title as string,
+          prompt: values.prompt as string,
+          priority: priority ?? taskDefaults(snapshot, type).priority,
+          projectId,
+          dependsOn,
+        });
+        ctx.stdout.write(values.json || json ? JSON.stringify(task, null, 2) + '\n' : `added ${taskLine(task)}`);
+        return EXIT_OK;
+      };
+    }
+    if (sub === 'list') {
+      const { values, positionals } = parse(args, { status: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' }, json: { type: 'boolean' } });
+      if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+      const status = values.status === undefined ? undefined : TaskStatus.safeParse(values.status);
+      if (status && !status.success) throw new UsageError(`--status must be one of ${TaskStatus.options.join(', ')}, got "${String(values.status)}"`);
+      const limit = integerArg('limit', values.limit, 1) ?? DEFAULT_LIST_LIMIT;
+      const offset = integerArg('offset', values.offset, 0) ?? 0;
+      return async (store) => {
+        const result = await store.list({ status: status?.data, limit, offset });
+        writeList(ctx, result, values.json || json ? await store.counts() : null);
+        return EXIT_OK;
+      };
+    }
+    const { values, positionals } = parse(args, sub === 'cancel' ? { reason: { type: 'string' }, json: { type: 'boolean' } } : { json: { type: 'boolean' } });
+    if (positionals.length !== 1) throw new UsageError(`tasks ${sub} needs one task ID`);
+    const id = integerArg('ID', positionals[0], 1)!;
+    const reason = typeof values.reason === 'string' ? values.reason : undefined;
+    return async (store) => {
+      if (sub === 'show') return show(store, id, ctx, values.json === true || json);
+      const task = sub === 'cancel' ? await store.cancel(id, reason ?? 'cancelled by operator') : await store.retry(id, 'retried by operator');
+      ctx.stdout.write(`${DONE[sub as Change]} ${taskLine(task)}`);
+      return EXIT_OK;
+    };
+  })();
+  const pool = await openPool(target, { max: 2, applicationName: `architect tasks ${sub}` });
+  try {
+    // As a console or the SQLite CLI does at open: the schema brought up to date (or a newer one refused).
+    await migratePostgres(pool, target.display, migrations);
+    return await run(new PostgresTaskStore(pool));
+  } catch (err) {
+    if (err instanceof InvalidTaskError && sub === 'add') throw new UsageError(err.message);
+    if (err instanceof TaskFinishedError || err instanceof TaskNotFoundError || err instanceof InvalidTaskError) {
+      ctx.stderr.write(`${err.message}\n`);
+      return EXIT_PROBLEM;
+    }
+    throw err;
+  } finally {
+    await pool.end();
+  }
+}
+
+/** One task and its history (created, then every status change with its reason). */
+async function show(store: TaskStore, id: number, ctx: CliContext, json: boolean): Promise<number> {
+  const task = await store.get(id);
+  if (!task) throw new TaskNotFoundError(id);
+  const history = await store.history(id);
+  if (json) ctx.stdout.write(JSON.stringify({ ...task, history }, null, 2) + '\n');
+  else {
+    ctx.stdout.write(taskLine(task));
+    if (task.assignedTo) ctx.stdout.write(`  assigned to ${task.assignedTo}\n`);
+    for (const h of history) ctx.stdout.write(`  ${h.at} ${h.fromStatus ?? '-'} → ${h.toStatus}${h.reason ? `: ${h.reason}` : ''}\n`);
+  }
+  return EXIT_OK;
+}
+
+function writeList(ctx: CliContext, result: { tasks: Task[]; total: number }, counts: Record<string, number> | null): void {
+  if (counts) {
+    ctx.stdout.write(JSON.stringify({ ...result, counts }, null, 2) + '\n');
+    return;
+  }
+  const rows = result.tasks.map((t) => ({ id: t.id, status: t.status, priority: t.priority, type: t.type, title: t.title, assigned_to: t.assignedTo, created_at: t.createdAt }));
+  ctx.stdout.write(renderTable(rows, ['id', 'status', 'priority', 'type', 'title', 'assigned_to', 'created_at']));
+  ctx.stdout.write(`${result.tasks.length} of ${result.total} task${result.total === 1 ? '' : 's'}\n`);
+}
+
 export const tasksCommand: CliCommand = {
   name: 'tasks',
   summary: 'add, list, cancel, retry, hold and release tasks',
   usage: USAGE,
+  postgres: { runs: ON_POSTGRES.map((s) => `tasks ${s}`), accepts: (args) => ON_POSTGRES.includes(args[0] ?? '') },
   async run(args: string[], ctx: CliContext): Promise<number> {
     const [sub, ...rest] = args;
-    if (sub !== 'add' && sub !== 'list' && !CHANGES.includes(sub ?? '')) throw new UsageError(sub ? `unknown tasks subcommand "${sub}"` : 'tasks needs add, list, cancel, retry, hold or release');
+    if (ctx.globals.dbUrl) {
+      if (!ON_POSTGRES.includes(sub ?? '')) throw new UsageError(`tasks on PostgreSQL: ${ON_POSTGRES.join(', ')} (hold and release run on SQLite only for now)`);
+      return onPostgres(ctx.globals.dbUrl, sub!, rest, ctx);
+    }
+    if (sub !== 'add' && sub !== 'list' && sub !== 'show' && !CHANGES.includes(sub ?? '')) throw new UsageError(sub ? `unknown tasks subcommand "${sub}"` : 'tasks needs add, list, show, cancel, retry, hold or release');
     let store: Store | null = null;
     // Listing only reads: it works on a database this user may not write.
-    const opener = sub === 'list' ? openStoreToRead : openStore;
+    const opener = sub === 'list' || sub === 'show' ? openStoreToRead : openStore;
     const open = (): Store => (store ??= opener({ path: ctx.globals.dbPath, logger: createLogger({ level: ctx.globals.logLevel, console: ctx.stderr }) }));
     try {
       if (sub === 'add') return await add(rest, ctx, open, ctx.globals.json);
       if (sub === 'list') return list(rest, ctx, open, ctx.globals.json);
+      if (sub === 'show') {
+        const { values, positionals } = parse(rest, { json: { type: 'boolean' } });
+        if (positionals.length !== 1) throw new UsageError('tasks show needs one task ID');
+        const id = integerArg('ID', positionals[0], 1)!;
+        try {
+          return await show(new SqliteTaskStore(open()), id, ctx, values.json === true || ctx.globals.json);
+        } catch (err) {
+          if (!(err instanceof TaskNotFoundError)) throw err;
+          ctx.stderr.write(`${err.message}\n`);
+          return EXIT_PROBLEM;
+        }
+      }
       return change(sub as Change, rest, ctx, open);
     } finally {
       (store as Store | null)?.close();

@@ -1,7 +1,9 @@
+import path from 'node:path';
 import type pg from 'pg';
 import { TaskStatus, type Task } from '../../../shared/api.js';
 import { RETRYABLE_STATUSES } from '../../../shared/task-status.js';
 import type { PendingTask } from '../../routing/types.js';
+import { normaliseProjectPath } from '../projects.js';
 import { HELD_SQL, OPEN_SQL, sqlList } from '../status-sql.js';
 import type { ClaimedTask, DecisionRecord, HeldTask } from '../task-queue.js';
 import {
@@ -120,6 +122,28 @@ export class PostgresTaskStore implements TaskStore {
       notify({ id: row.id, status: row.status });
       return taskFromRow(row);
     });
+  }
+
+  /**
+   * What an operator types for a project — an id, a name or a folder — as a project id
+   * in the shared database; a folder not known there yet becomes a project (named after
+   * it), as on SQLite. Anything else is refused, naming the projects there are.
+   */
+  async projectId(ref: string | number, folderExists: (abs: string) => boolean): Promise<number> {
+    const text = String(ref);
+    const found = /^\d+$/.test(text)
+      ? (await this.pool.query<{ id: number }>('SELECT id FROM projects WHERE id = $1', [Number(text)])).rows[0]
+      : ((await this.pool.query<{ id: number }>('SELECT id FROM projects WHERE name = $1 ORDER BY id LIMIT 1', [text])).rows[0] ??
+        (await this.pool.query<{ id: number }>('SELECT id FROM projects WHERE path = $1', [normaliseProjectPath(text)])).rows[0]);
+    if (found) return found.id;
+    if (/^\d+$/.test(text)) throw new InvalidTaskError(`project ${text} does not exist`);
+    const where = normaliseProjectPath(text);
+    if (folderExists(where)) {
+      await this.pool.query('INSERT INTO projects(name, path) VALUES ($1, $2) ON CONFLICT (path) DO NOTHING', [path.basename(where), where]);
+      return (await this.pool.query<{ id: number }>('SELECT id FROM projects WHERE path = $1', [where])).rows[0]!.id;
+    }
+    const known = (await this.pool.query<{ name: string }>('SELECT name FROM projects ORDER BY name')).rows.map((r) => r.name);
+    throw new InvalidTaskError(`no project "${text}" and no such folder (known: ${known.join(', ') || 'none'}; give a folder path to add one)`);
   }
 
   async get(id: number): Promise<Task | null> {

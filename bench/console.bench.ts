@@ -116,12 +116,27 @@ class BenchTmux {
   run(...args: string[]): string {
     return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
   }
+  /** Where tmux keeps this server's socket (`-L name`). */
+  get socketFile(): string {
+    return path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, this.socket);
+  }
   kill(): void {
     try {
       execFileSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore' });
     } catch {
       // gone already
     }
+    // A dead server's socket file stays behind (/tmp/tmux-0/bench-console-*): removed once no
+    // server answers there — kill-server again meanwhile, in case the console's client restarted one.
+    for (let i = 0; i < 50; i++) {
+      if (spawnSync('tmux', ['-L', this.socket, 'list-sessions'], { stdio: 'ignore' }).status !== 0) {
+        fs.rmSync(this.socketFile, { force: true });
+        return;
+      }
+      spawnSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore' });
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+    }
+    process.stderr.write(`console bench: the tmux server ${this.socket} would not stop; its socket ${this.socketFile} is left\n`);
   }
 }
 

@@ -29,7 +29,7 @@ describe('the commands in the docs', () => {
     expect(architectProblem(['tasks', 'add', '--type', 'x', '--title', 't', '--prompt', 'p'])).toBeNull();
     expect(architectProblem(['[--config', 'DIR]', 'config', 'check', '[--env', 'NAME]', '[--json]'])).toBeNull();
     expect(architectProblem(['taks', 'list'])).toMatch(/no command "taks"/);
-    expect(architectProblem(['tasks', 'remove', '1'])).toMatch(/takes add \| list \| cancel/);
+    expect(architectProblem(['tasks', 'remove', '1'])).toMatch(/takes add \| list \| (show \| )?cancel/);
     expect(architectProblem(['tasks', 'list', '--colour'])).toMatch(/has no --colour/);
     expect(architectProblem(['--log-level', 'loud', 'sessions'])).toMatch(/global options/);
     expect(commandProblem(['npm', 'run', 'no-such-script'])).toMatch(/no script "no-such-script"/);

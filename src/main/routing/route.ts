@@ -111,7 +111,7 @@ function orderTasks(tasks: readonly PendingTask[], byType: Record<string, RouteR
       task,
       rule,
       priority: task.priority ?? rule?.priority ?? DEFAULT_PRIORITY,
-      urgent: rule?.urgent ?? false,
+      urgent: task.urgent === true || (rule?.urgent ?? false),
       createdMs: Date.parse(task.createdAt),
     };
   });

@@ -16,6 +16,8 @@ export interface PendingTask {
   notBefore?: string | null;
   /** Sent to this session by name (SLA reassign, workflow): it goes there or waits for it. */
   routeTo?: string | null;
+  /** Routed ahead of the queue (a workflow's `urgent: true`): before every task that is not urgent, like an urgent type's. */
+  urgent?: boolean;
 }
 
 /** A session as the router sees it. */

@@ -7,7 +7,7 @@ import { markWatchedServers } from '../hooks/events.js';
 import type { HookEvent } from '../hooks/events.js';
 import { discover, type Pane } from '../tmux/discover.js';
 import { sameServer, TmuxNotRunning, type TmuxServer } from '../tmux/server.js';
-import { classify, explainScreen, UNKNOWN, type Classification, type RuleVerdict, type Screen } from './classify.js';
+import { explainScreen, UNKNOWN, type Classification, type RuleVerdict, type Screen } from './classify.js';
 import { identifyAgent, type Identification } from './identify.js';
 import { compileManifests, type CompiledManifests } from './manifests.js';
 import { parsePaneRef, refMatches } from './pane-ref.js';
@@ -17,6 +17,7 @@ import { HOST_UNREACHABLE, HostOutages } from './host-outages.js';
 import { SessionClients } from './control-clients.js';
 import { SettleTimer } from './settle.js';
 import { lastTextLine } from './last-line.js';
+import { readFrame } from './blank-frame.js';
 import { decide, HOOK_FRESH_MS, type HookSignal } from './signals.js';
 import type { SessionSink, SessionTransition } from './sink.js';
 import { TrackedPane, toSessions } from './tracked-pane.js';
@@ -438,8 +439,10 @@ export class SessionMonitor {
     const agent = this.manifests.byName.get(tracked.identification.agent);
     if (!agent) return null;
     const screen = await this.readScreen(tracked);
-    if (screen) tracked.lastLine = lastTextLine(screen.lines);
-    return screen ? classify(screen, agent) : null;
+    if (!screen) return null;
+    tracked.lastLine = lastTextLine(screen.lines);
+    // A blank frame (a redraw between its clear and its paint) keeps the state read before it.
+    return readFrame(screen, agent, tracked.screen);
   }
 
   private async readScreen(tracked: TrackedPane): Promise<Screen | null> {

@@ -3,7 +3,8 @@ import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import { handleQueryHttp } from '../queries/http.js';
 import { QueryService } from '../queries/service.js';
-import { applyConfigIndexes } from '../store/config-indexes.js';
+import { planConfigIndexes, reportJob, type IndexReport } from '../store/config-indexes.js';
+import { IndexBuilder } from '../store/index-builder.js';
 import { derivedQueries } from '../sla/sla-sql.js';
 import type { Store } from '../store/store.js';
 import type { HttpRoute } from '../web/server.js';
@@ -12,8 +13,13 @@ type QueryCommands = { [N in 'query.list' | 'query.run']: (p: CommandParams<N>) 
 
 export interface QueriesFeature {
   service: QueryService;
-  /** Applies a new snapshot: indexes first (so queries plan with them), then the queries. */
+  /**
+   * Applies a new snapshot: the queries at once, the indexes in a worker (built
+   * meanwhile; SQLite re-plans a prepared query when the schema changes).
+   */
   apply(snapshot: ConfigSnapshot): void;
+  /** Resolves once the indexes asked for so far are built (tests). */
+  indexesSettled(): Promise<void>;
   commands: QueryCommands;
   routes: HttpRoute[];
   stop(): Promise<void>;
@@ -22,16 +28,33 @@ export interface QueriesFeature {
 export function setupQueries(opts: { store: Store; log: Logger }): QueriesFeature {
   const log = opts.log.child({ component: 'queries' });
   const service = new QueryService(opts.store, { logger: log });
+  const builder = new IndexBuilder({ dbPath: opts.store.path, nativeBinding: opts.store.nativeBinding });
+  const problems = (report: IndexReport): void => {
+    for (const p of report.problems) {
+      log.warn(`index ${p.indexName} not applied: ${p.message}`);
+      opts.store.errors.record('config', `index ${p.indexName} not applied: ${p.message}`);
+    }
+  };
 
   return {
     service,
     apply: (snapshot) => {
-      const report = applyConfigIndexes(opts.store, snapshot.queries.indexes);
-      for (const p of report.problems) {
-        log.warn(`index ${p.indexName} not applied: ${p.message}`);
-        opts.store.errors.record('config', `index ${p.indexName} not applied: ${p.message}`);
+      const { report, jobs } = planConfigIndexes(opts.store, snapshot.queries.indexes);
+      problems(report);
+      if (jobs.length) {
+        // Built in a worker: CREATE INDEX on a big table takes seconds, never on this thread.
+        void builder.run(jobs).then((results) => {
+          const done: IndexReport = { created: [], dropped: [], unchanged: [], problems: [] };
+          for (const r of results) reportJob(done, r.job, r.error);
+          try {
+            problems(done);
+          } catch (err) {
+            log.warn('could not record an index problem', { err });
+          }
+          const ms = Math.round(results.reduce((n, r) => n + r.ms, 0));
+          if (done.created.length || done.dropped.length) log.info('config indexes updated', { created: done.created.join(','), dropped: done.dropped.join(','), ms });
+        });
       }
-      if (report.created.length || report.dropped.length) log.info('config indexes updated', { created: report.created.join(','), dropped: report.dropped.join(',') });
       // The queries derived from sla_rules.yaml beside queries.yaml's (which win a name they share).
       const file = { ...snapshot.queries, queries: { ...derivedQueries(snapshot.sla), ...snapshot.queries.queries } };
       for (const p of service.load(file)) log.error(`query "${p.query}" not loaded: ${p.message}`);
@@ -59,6 +82,10 @@ export function setupQueries(opts: { store: Store; log: Logger }): QueriesFeatur
         handle: ({ url, params }) => handleQueryHttp(service, params.name as string, url.searchParams),
       },
     ],
-    stop: () => service.close(),
+    indexesSettled: () => builder.settled(),
+    stop: () => {
+      builder.stop();
+      return service.close();
+    },
   };
 }

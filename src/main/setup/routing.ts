@@ -2,8 +2,6 @@ import type { Alert, CommandParams, CommandResult, Session } from '../../shared/
 import { ApiError } from '../api/dispatch.js';
 import { SlaWatcher } from '../alerts/sla-watcher.js';
 import { Assigner } from '../assigner/assigner.js';
-import { effectiveRules, routableSessions } from '../assigner/round-plan.js';
-import { route } from '../routing/route.js';
 import { expandProviders } from '../routing/providers.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { ConfigService } from '../config/service.js';
@@ -220,24 +218,10 @@ export function setupRouting(opts: {
     highlightOf: (task) => watcher.highlightOf(task),
     routeTask: async (taskId, o) => {
       if (o.urgent && !o.toSession) {
-        // Urgent (route_task_to_session's `urgent: true`): the task goes now to the
-        // session the rules pick for it alone, ahead of everything queued before it.
-        const snapshot = opts.config.snapshot();
-        const task = store.tasks.get(taskId);
-        if (snapshot && task?.status === 'pending') {
-          const sessions = opts.sessions.list();
-          const { decisions } = route({
-            tasks: [{ id: task.id, type: task.type, priority: task.priority, createdAt: task.createdAt }],
-            sessions: routableSessions(sessions, opts.tasks.queue.heldTasks()),
-            rules: effectiveRules(expandProviders(snapshot.routing, snapshot.agents), sessions),
-            now: new Date(),
-          });
-          const d = decisions[0];
-          if (d?.kind === 'assigned') {
-            const sent = opts.tasks.sendTo(taskId, d.session, { kind: 'route', who: 'a workflow (urgent)' }, new Date());
-            if (sent.outcome === 'sent') opts.tasksChanged();
-          }
-        }
+        // Urgent (route_task_to_session's `urgent: true`): ahead of the queue. The task
+        // core marks it; the assigner's next round routes it before every task that is
+        // not urgent (now, if a session it may go to is idle; else the first to be).
+        if (opts.tasks.markUrgent(taskId, 'a workflow', new Date())) opts.tasksChanged();
       } else if (o.toSession) {
         // Taken back from another session if one holds it, then given to this one only.
         const sent = opts.tasks.sendTo(taskId, o.toSession, { kind: 'route', who: 'a workflow' }, new Date());

@@ -42,15 +42,24 @@ function sameAsExisting(db: Store['writer'], def: IndexDef): boolean {
   return JSON.stringify(existing) === JSON.stringify(columnsOf(def));
 }
 
+/** One change to a config index, as the statements of one transaction (run here, or by the index builder's worker). */
+export interface IndexJob {
+  name: string;
+  kind: 'create' | 'drop';
+  statements: Array<{ sql: string; args: Array<string | number> }>;
+}
+
 /**
- * Brings the config-managed indexes in line with queries.yaml: creates new ones,
- * recreates changed ones, drops the ones that left the file, and leaves the rest
- * alone (a reload does no work). Indexes that migrations own are never touched.
- * A bad index is a problem to show, not a crash; the others still apply.
+ * What it takes to bring the config-managed indexes in line with queries.yaml:
+ * create new ones, recreate changed ones, drop the ones that left the file, and
+ * leave the rest alone (a reload does no work). Indexes that migrations own are
+ * never touched. Reads only the schema (cheap); the jobs do the work. `report`
+ * lists what is unchanged and the problems found without running anything.
  */
-export function applyConfigIndexes(store: Store, indexes: readonly IndexDef[]): IndexReport {
+export function planConfigIndexes(store: Store, indexes: readonly IndexDef[]): { report: IndexReport; jobs: IndexJob[] } {
   const db = store.writer;
   const report: IndexReport = { created: [], dropped: [], unchanged: [], problems: [] };
+  const jobs: IndexJob[] = [];
   const managed = new Map(
     (db.prepare('SELECT name, definition FROM config_indexes').all() as { name: string; definition: string }[]).map((r) => [
       r.name,
@@ -59,20 +68,13 @@ export function applyConfigIndexes(store: Store, indexes: readonly IndexDef[]): 
   );
   const tableExists = db.prepare("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?").pluck();
   const indexOwner = db.prepare("SELECT tbl_name FROM sqlite_schema WHERE type = 'index' AND name = ?").pluck();
-  const record = db.prepare(
-    `INSERT INTO config_indexes(name, table_name, definition) VALUES (?, ?, ?)
-     ON CONFLICT(name) DO UPDATE SET table_name = excluded.table_name, definition = excluded.definition`,
-  );
-  const forget = db.prepare('DELETE FROM config_indexes WHERE name = ?');
+  const record = `INSERT INTO config_indexes(name, table_name, definition) VALUES (?, ?, ?)
+     ON CONFLICT(name) DO UPDATE SET table_name = excluded.table_name, definition = excluded.definition`;
   const wanted = new Set(indexes.map((i) => i.name));
 
   for (const name of managed.keys()) {
     if (wanted.has(name)) continue;
-    db.transaction(() => {
-      db.exec(`DROP INDEX IF EXISTS "${name}"`);
-      forget.run(name);
-    })();
-    report.dropped.push(name);
+    jobs.push({ name, kind: 'drop', statements: [{ sql: `DROP INDEX IF EXISTS "${name}"`, args: [] }, { sql: 'DELETE FROM config_indexes WHERE name = ?', args: [name] }] });
   }
 
   for (const def of indexes) {
@@ -98,17 +100,38 @@ export function applyConfigIndexes(store: Store, indexes: readonly IndexDef[]): 
       });
       continue;
     }
+    // Drop and create in one transaction: a crash never leaves the table without it
+    // while config_indexes says it is there.
+    jobs.push({
+      name: def.name,
+      kind: 'create',
+      statements: [...(exists ? [{ sql: `DROP INDEX IF EXISTS "${def.name}"`, args: [] }] : []), { sql, args: [] }, { sql: record, args: [def.name, def.table, sql] }],
+    });
+  }
+  return { report, jobs };
+}
+
+/** A job's outcome into the report: created or dropped, or a problem that says why not. */
+export function reportJob(report: IndexReport, job: IndexJob, error: string | null): void {
+  if (error === null) (job.kind === 'create' ? report.created : report.dropped).push(job.name);
+  else report.problems.push({ indexName: job.name, message: `could not ${job.kind === 'create' ? 'create' : 'drop'} index: ${error}` });
+}
+
+/**
+ * The plan run here, on the writer (the CLI, tests): a big table's index is built on
+ * this thread. The console builds them in a worker instead (index-builder.ts).
+ */
+export function applyConfigIndexes(store: Store, indexes: readonly IndexDef[]): IndexReport {
+  const db = store.writer;
+  const { report, jobs } = planConfigIndexes(store, indexes);
+  for (const job of jobs) {
     try {
-      // Drop and create in one transaction: a crash never leaves the table without it
-      // while config_indexes says it is there.
       db.transaction(() => {
-        if (exists) db.exec(`DROP INDEX "${def.name}"`);
-        db.exec(sql);
-        record.run(def.name, def.table, sql);
+        for (const st of job.statements) db.prepare(st.sql).run(...st.args);
       })();
-      report.created.push(def.name);
+      reportJob(report, job, null);
     } catch (err) {
-      report.problems.push({ indexName: def.name, message: `could not create index: ${(err as Error).message}` });
+      reportJob(report, job, (err as Error).message);
     }
   }
   return report;

@@ -7,7 +7,7 @@ import { isHeldStatus } from '../../shared/task-status.js';
 import type { PendingTask } from '../routing/types.js';
 import type { Store } from './store.js';
 import { fromSqlTime, toSqlTime } from './time.js';
-import { HELD_SQL } from './status-sql.js';
+import { HELD_SQL, OPEN_SQL } from './status-sql.js';
 
 const HOLDING_SQL = HELD_SQL;
 /** Ids per `IN (…)` read. */
@@ -56,14 +56,16 @@ interface ClaimedRow extends Omit<ClaimedTask, 'metadata' | 'projectPath'> {
   projectId: number | null;
 }
 
-const PENDING_COLUMNS = 'id, type, priority, created_at, not_before, route_to';
+const PENDING_COLUMNS = 'id, type, priority, created_at, not_before, route_to, urgent';
 /** PENDING_COLUMNS as a raw row. */
-type PendingRow = [number, string, number, string, string | null, string | null];
+type PendingRow = [number, string, number, string, string | null, string | null, number];
 
 export class TaskQueue {
   private readonly pending: Database.Statement;
   private readonly pendingOthers: Database.Statement;
   private readonly pendingOfType: Database.Statement;
+  private readonly pendingUrgent: Database.Statement;
+  private readonly urgentStmt: Database.Statement;
   private readonly held: Database.Statement;
   private readonly claimStmt: Database.Statement;
   private readonly metadataRow: Database.Statement;
@@ -99,6 +101,12 @@ export class TaskQueue {
       `SELECT ${PENDING_COLUMNS} FROM tasks WHERE status = 'pending' AND type = ?
        ORDER BY priority DESC, created_at LIMIT ?`,
     ).raw();
+    // Tasks routed ahead of the queue (migration 016's partial index: only these rows).
+    this.pendingUrgent = db.prepare(
+      `SELECT ${PENDING_COLUMNS} FROM tasks INDEXED BY idx_tasks_pending_urgent WHERE status = 'pending' AND urgent = 1
+       ORDER BY priority DESC, created_at LIMIT ?`,
+    ).raw();
+    this.urgentStmt = db.prepare(`UPDATE tasks SET urgent = 1, updated_at = @now WHERE id = @id AND urgent = 0 AND status IN (${OPEN_SQL})`);
     this.eventsAfterStmt = db.prepare('SELECT id, task_id AS taskId FROM task_events WHERE id > ? ORDER BY id LIMIT ?');
     this.lastEventStmt = db.prepare('SELECT coalesce(max(id), 0) FROM task_events').pluck();
     this.held = db.prepare(
@@ -167,22 +175,33 @@ export class TaskQueue {
    * head fills up to `limit`. Not sorted: the router sorts.
    */
   pendingTasks(limit: number, urgent: readonly string[] = []): PendingTask[] {
-    let rows: PendingRow[];
-    if (urgent.length === 0) rows = this.pending.all(limit) as PendingRow[];
-    else {
-      rows = urgent.flatMap((type) => this.pendingOfType.all(type, limit) as PendingRow[]);
-      // Urgent ones beyond `limit` would rank before every other task: read no others then.
-      if (rows.length < limit) rows = rows.concat(this.pendingOthers.all(JSON.stringify(urgent), limit - rows.length) as PendingRow[]);
+    // Tasks marked urgent come first (a few, read through their own index), then the
+    // urgent types' heads, then the rest; a marked task met again there is skipped.
+    let rows = this.pendingUrgent.all(limit) as PendingRow[];
+    const unmarked = rows.length ? (r: PendingRow) => r[6] !== 1 : () => true;
+    if (rows.length < limit) {
+      if (urgent.length === 0) rows = rows.concat((this.pending.all(limit) as PendingRow[]).filter(unmarked)).slice(0, limit);
+      else {
+        rows = rows.concat(urgent.flatMap((type) => (this.pendingOfType.all(type, limit) as PendingRow[]).filter(unmarked)));
+        // Urgent ones beyond `limit` would rank before every other task: read no others then.
+        if (rows.length < limit) rows = rows.concat((this.pendingOthers.all(JSON.stringify(urgent), limit) as PendingRow[]).filter(unmarked).slice(0, limit - rows.length));
+      }
     }
     // Rows as arrays: a round reads up to thousands, and better-sqlite3 builds them faster than objects.
-    return rows.map(([id, type, priority, createdAt, notBefore, routeTo]) => ({
+    return rows.map(([id, type, priority, createdAt, notBefore, routeTo, flagged]) => ({
       id,
       type,
       priority,
       createdAt: fromSqlTime(createdAt),
       notBefore: notBefore ? fromSqlTime(notBefore) : null,
       routeTo,
+      ...(flagged === 1 ? { urgent: true } : {}),
     }));
+  }
+
+  /** Marks an open task urgent (ahead of the queue); false when it is finished, gone or already urgent. */
+  markUrgent(taskId: number, now: Date): boolean {
+    return this.urgentStmt.run({ id: taskId, now: toSqlTime(now) }).changes === 1;
   }
 
   heldTasks(): HeldTask[] {

@@ -268,6 +268,24 @@ export class TaskService {
     return result;
   }
 
+  /**
+   * Ahead of the queue: the task is routed before every task that is not urgent
+   * (the next idle session its rule accepts gets it first), whatever their
+   * priorities. Its status does not change; the decision trail says who asked.
+   * False when it is finished or gone (or was urgent already).
+   */
+  markUrgent(taskId: number, who: string, now: Date): boolean {
+    const task = this.require(taskId);
+    const marked = this.options.store.transaction(() => {
+      if (!this.queue.markUrgent(taskId, now)) return false;
+      this.queue.record({ kind: 'route', taskId, session: null, decision: 'urgent', reason: `routed ahead of the queue (urgent, by ${who})` }, now);
+      return true;
+    });
+    if (!marked) return false;
+    this.emit([{ taskId, from: task.status, to: task.status, reason: `urgent (by ${who})` }]);
+    return true;
+  }
+
   /** The task's metadata (its environment, a workflow's notes); no status change. */
   setMetadata(taskId: number, metadata: Record<string, unknown>, now: Date): void {
     this.queue.setMetadata(taskId, metadata, now);

@@ -81,4 +81,22 @@ describe.skipIf(missing)(`architect tasks on PostgreSQL${missing ? ` (skipped: $
     }
     expect((JSON.parse((await cli(['tasks', 'list', '--json'])).out) as { total: number }).total).toBe(before.total);
   });
+
+  it('refuses a config with problems at its file:line:col and adds nothing (the CLI’s one policy)', async () => {
+    const before = JSON.parse((await cli(['tasks', 'list', '--json'])).out) as { total: number };
+    const broken = tempConfig();
+    try {
+      fs.writeFileSync(path.join(broken.dir, 'local/overrides.yaml'), 'routing_rules:\n  environment_routing:\n    bug_fix:\n      priority: 99\n');
+      for (const extra of [[], ['--priority', '3']]) {
+        const io = capturedIo();
+        const code = await main(['--db', url, '--config', broken.dir, 'tasks', 'add', '--type', 'bug_fix', '--title', 't', '--prompt', 'p', ...extra], io, new Promise(() => {}));
+        expect(code).toBe(1);
+        expect(io.err()).toMatch(/overrides\.yaml:4:17: environment_routing\.bug_fix\.priority/);
+        expect(io.out()).toBe('');
+      }
+    } finally {
+      broken.remove();
+    }
+    expect((JSON.parse((await cli(['tasks', 'list', '--json'])).out) as { total: number }).total).toBe(before.total);
+  });
 });

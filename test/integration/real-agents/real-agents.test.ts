@@ -7,7 +7,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classify, type Classification } from '../../../src/main/sessions/classify.js';
+import { type Classification, type Screen } from '../../../src/main/sessions/classify.js';
+import { readFrame } from '../../../src/main/sessions/blank-frame.js';
 import { parseResetTime } from '../../../src/main/sessions/reset-time.js';
 import { prepareAgent, REAL_AGENTS } from '../../support/agent-stub/agent-launch.js';
 import { AgentTmux, sleep } from '../../support/agent-stub/agent-pane.js';
@@ -50,18 +51,23 @@ describe.skipIf(!CLI_ROOT)('real agent CLIs against the model stub (ARCHITECT_AG
     const pane = await tmux.start(agent, launch);
     const seen: string[] = [];
     const unread: string[] = [];
-    const stateOf = (s: Parameters<typeof classify>[0]): Classification => {
-      const c = classify(s, agentManifest);
-      // A blank frame is a redraw caught between its clear and its paint (Gemini CLI
-      // clears the whole screen on a resize or a dialog): no screen to read, no state.
-      if (s.lines.every((l) => l.trim() === '')) return c;
+    // What the monitor reads, frame by frame: a blank frame (Gemini CLI clears the whole
+    // screen on a redraw) keeps the reading before it (blank-frame.ts).
+    let reading: Classification | null = null;
+    const stateOf = (s: Screen): Classification => {
+      const c = readFrame(s, agentManifest, reading) ?? reading!;
+      reading = c;
       if (seen[seen.length - 1] !== c.state) seen.push(c.state);
       // A screen no rule reads: kept whole, so a failure shows what the agent printed.
       if (c.state === 'unknown' && unread.length < 3) unread.push(`title "${s.title}":\n${s.lines.join('\n').trimEnd()}`);
       return c;
     };
-    const until = (state: string, timeoutMs = STEP_TIMEOUT_MS) =>
-      tmux.waitFor(pane, `${agent} to read as ${state} (states so far: ${seen.join(' → ')})`, (s) => stateOf(s).state === state, timeoutMs);
+    /** Polls until the reading passes `test`; returns that reading. */
+    const untilReading = async (what: string, test: (c: Classification) => boolean, timeoutMs = STEP_TIMEOUT_MS): Promise<Classification> => {
+      await tmux.waitFor(pane, `${agent} to read as ${what} (states so far: ${seen.join(' → ')})`, (s) => test(stateOf(s)), timeoutMs);
+      return reading!;
+    };
+    const until = (state: string, timeoutMs = STEP_TIMEOUT_MS) => untilReading(state, (c) => c.state === state, timeoutMs);
 
     /** Types a prompt and presses Enter again (a bounded number of times) while the screen still reads idle. */
     const submit = async (text: string) => {
@@ -89,7 +95,7 @@ describe.skipIf(!CLI_ROOT)('real agent CLIs against the model stub (ARCHITECT_AG
 
     await submit('TOOL delete the build folder');
     const dialog = await until('waiting');
-    expect(classify(dialog, agentManifest).reason).toBe('approval');
+    expect(dialog.reason).toBe('approval');
     await tmux.keys(pane, 'Escape');
     await until('idle');
 
@@ -97,7 +103,7 @@ describe.skipIf(!CLI_ROOT)('real agent CLIs against the model stub (ARCHITECT_AG
     // line must not outrank the new work.
     await submit('ERR401 summarise the project');
     const failed = await until('error');
-    expect(classify(failed, agentManifest).reason).toBe('auth');
+    expect(failed.reason).toBe('auth');
     await tmux.type(pane, 'SLOW write the release notes');
     await until('working');
     await until('idle', SLOW_MS + STEP_TIMEOUT_MS);
@@ -105,11 +111,11 @@ describe.skipIf(!CLI_ROOT)('real agent CLIs against the model stub (ARCHITECT_AG
     // Round 2 (issue 15): an error that ends a turn carries the agent's own text; a
     // usage limit is its own reason, with its reset time where the agent prints one.
     await tmux.type(pane, 'ERRCTX summarise the project');
-    const tooLong = classify(await until('error'), agentManifest);
+    const tooLong = await until('error');
     expect(tooLong.message, `${agent}: the context error's text`).toMatch(/context|token count/i);
     await tmux.type(pane, 'LIMIT summarise the project');
     // The context error is still on screen until the limit replaces it: wait for the limit itself.
-    const limited = classify(await tmux.waitFor(pane, `${agent} to read as a limit (states so far: ${seen.join(' → ')})`, (s) => stateOf(s).reason === 'limit', STEP_TIMEOUT_MS * 2), agentManifest);
+    const limited = await untilReading('a limit', (c) => c.reason === 'limit', STEP_TIMEOUT_MS * 2);
     expect(limited.state).toBe('error');
     // Claude Code prints the reset time only under a subscription login (capture.ts
     // --round2 has that screen); Codex and Gemini CLI print it with an API key.
@@ -117,7 +123,7 @@ describe.skipIf(!CLI_ROOT)('real agent CLIs against the model stub (ARCHITECT_AG
     // Gemini CLI asks whether to keep trying: "2. Stop" leaves the limit above its prompt.
     if (agent === 'gemini') {
       await tmux.keys(pane, '2');
-      await tmux.waitFor(pane, 'the limit after Stop', (s) => classify(s, agentManifest).ruleId === 'gemini-quota');
+      await tmux.waitFor(pane, 'the limit after Stop', (s) => stateOf(s).ruleId === 'gemini-quota');
     }
     await tmux.type(pane, 'SLOW write the release notes');
     await until('working');

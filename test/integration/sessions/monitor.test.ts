@@ -95,6 +95,27 @@ describe('SessionMonitor on a private tmux server', () => {
     expect([...sink.sessions.values()][0]).toMatchObject({ agent: 'claude', state: 'exited' });
   });
 
+  it('holds the state through a blank frame of a live agent (a redraw between its clear and its paint)', async () => {
+    const pane = tmux.newSession('dev_worker1');
+    monitor = new SessionMonitor({ servers: [tmuxServer(tmux.socket)], agents, scanIntervalMs: 1_000 });
+    const m = monitor;
+    const { transitions, until } = watch(m);
+    await m.start();
+    await until('the shell', (l) => l.some((s) => s.paneId === pane && s.agent === 'shell'));
+    const mine = () => m.list().find((s) => s.paneId === pane);
+    tmux.type(pane, 'claude claude-2.1.197-idle-captured blank claude-2.1.197-working-captured');
+    await until('idle', () => mine()?.state === 'idle');
+    expect(mine()?.lastLine).not.toBeNull();
+    tmux.tmux('send-keys', '-t', pane, 'Enter');
+    // The blank frame has been read once the last line with text is gone; the state read
+    // before it stands (the rules alone read a blank screen as unknown).
+    const held = await pollUntil('the blank frame read', () => mine()?.lastLine === null && mine(), { limitMs: 10_000 });
+    expect(held).toMatchObject({ state: 'idle', reason: 'claude-prompt' });
+    tmux.tmux('send-keys', '-t', pane, 'Enter');
+    await until('working', () => mine()?.state === 'working');
+    expect(transitions.filter((t) => t.sessionId.endsWith(pane)).map((t) => t.to)).toEqual(['idle', 'working']);
+  });
+
   it('a pane killed mid-run becomes exited, and a restarted server is found again', async () => {
     const keep = tmux.newSession('keeper');
     const doomed = tmux.newSession('codex_worker');

@@ -17,12 +17,14 @@ export class PrivateTmux {
 
   constructor() {
     fs.mkdirSync(this.bin);
-    // Each fake agent shows the named screens in turn, moving on at each Enter.
+    // Each fake agent shows the named screens in turn, moving on at each Enter. The
+    // name `blank` clears the screen and paints nothing (a redraw caught mid-way).
     const replay = [
       '#!/bin/sh',
       'stty -echo 2>/dev/null',
       'for name in "$@"; do',
       "  printf '\\033[H\\033[2J'",
+      '  if [ "$name" = blank ]; then read _; continue; fi',
       `  cat "${SCREENS_DIR}/$name.txt"`,
       `  if [ -f "${SCREENS_DIR}/$name.title" ]; then printf '\\033]2;%s\\033\\\\' "$(cat "${SCREENS_DIR}/$name.title")"; fi`,
       '  read _',
@@ -35,7 +37,7 @@ export class PrivateTmux {
   }
 
   tmux(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+    return execFileSync('tmux', ['-u', '-L', this.socket, ...args], { encoding: 'utf8' });
   }
 
   /** A new session whose pane runs a plain sh with the fake agents on PATH; returns the pane id. */

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IndexDef } from '../../../src/main/config/schemas/queries.js';
-import { applyConfigIndexes } from '../../../src/main/store/config-indexes.js';
+import { applyConfigIndexes, planConfigIndexes, reportJob } from '../../../src/main/store/config-indexes.js';
+import { IndexBuilder } from '../../../src/main/store/index-builder.js';
 import type { Store } from '../../../src/main/store/store.js';
 import { tempStore } from './temp-store.js';
 
@@ -63,5 +64,44 @@ describe('applyConfigIndexes', () => {
     expect(indexSql('idx_tasks_pending_priority')).toContain('priority DESC');
     applyConfigIndexes(store, []);
     expect(indexSql('idx_tasks_pending_priority')).toBeDefined();
+  });
+});
+
+describe('the console builds config indexes in a worker thread', () => {
+  it('runs the same plan there, each job its own transaction; a bad one is reported alone; the console writes meanwhile', async () => {
+    // Enough rows that building the index is real work for the worker's own connection.
+    store.transaction(() => {
+      for (let i = 0; i < 20_000; i++) store.tasks.add({ type: i % 2 ? 'a' : 'b', title: `t${i}` });
+    });
+    const builder = new IndexBuilder({ dbPath: store.path });
+    try {
+      const { report, jobs } = planConfigIndexes(store, defs(
+        { table: 'tasks', name: 'idx_tasks_type_title', columns: ['type', 'title'] },
+        { table: 'tasks', name: 'idx_bad_where', columns: ['status'], where: 'no_such_column = 1' },
+        { table: 'prompts', name: 'idx_prompts', columns: ['status'] },
+      ));
+      // Planning reads the schema only: nothing is built yet, the missing table is already a problem.
+      expect(report.problems.map((p) => p.indexName)).toEqual(['idx_prompts']);
+      expect(jobs.map((j) => j.name)).toEqual(['idx_tasks_type_title', 'idx_bad_where']);
+      expect(indexSql('idx_tasks_type_title')).toBeUndefined();
+      const running = builder.run(jobs);
+      // The console's own connection still writes (it waits for the build's commit at most).
+      store.tasks.add({ type: 'a', title: 'added while the worker builds' });
+      const results = await running;
+      for (const r of results) reportJob(report, r.job, r.error);
+      expect(report.created).toEqual(['idx_tasks_type_title']);
+      expect(report.problems.map((p) => p.indexName)).toEqual(['idx_prompts', 'idx_bad_where']);
+      expect(report.problems[1]!.message).toMatch(/could not create index: no such column/);
+      expect(indexSql('idx_tasks_type_title')).toContain('(type, title)');
+      expect(store.writer.prepare('SELECT name FROM config_indexes').pluck().all()).toEqual(['idx_tasks_type_title']);
+      // The index the worker built is used by this connection's queries.
+      const plan = (store.writer.prepare("EXPLAIN QUERY PLAN SELECT id FROM tasks WHERE type = 'a' AND title = 't1'").all() as Array<{ detail: string }>).map((r) => r.detail).join();
+      expect(plan).toContain('idx_tasks_type_title');
+      expect(store.writer.prepare("SELECT count(*) FROM tasks WHERE title = 'added while the worker builds'").pluck().get()).toBe(1);
+      // Nothing more to do the second time.
+      expect(planConfigIndexes(store, defs({ table: 'tasks', name: 'idx_tasks_type_title', columns: ['type', 'title'] })).jobs).toEqual([]);
+    } finally {
+      builder.stop();
+    }
   });
 });

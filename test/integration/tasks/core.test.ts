@@ -69,12 +69,10 @@ describe('creating a task', () => {
     expect(core.defaultsFor('bug_fix')).toEqual({ priority: 7, targetMinutes: (current.sla.sla_targets.bug_fix ?? current.sla.sla_targets.default)?.target_minutes, urgent: true, maxAttempts: 3 });
   });
 
-  it('from a CLI whose config has problems: the built-in defaults, and a warning saying where', async () => {
+  it('from a CLI whose config has problems: refused at the problem’s position, nothing added (no built-in defaults instead)', async () => {
     fs.writeFileSync(path.join(config.dir, 'local/overrides.yaml'), 'routing_rules:\n  environment_routing:\n    bug_fix:\n      priority: 99\n');
-    const r = await cli(['add', '--type', 'bug_fix', '--title', 't', '--prompt', 'p', '--json']);
-    expect(r.code).toBe(0);
-    expect((JSON.parse(r.out) as Task).priority).toBe(5);
-    expect(r.err).toMatch(/^warning: the config in .* has 1 problem\(s\) \(first: .*overrides\.yaml:\d+:\d+: .*\); task defaults are the built-in ones/);
+    await expect(cli(['add', '--type', 'bug_fix', '--title', 't', '--prompt', 'p', '--json'])).rejects.toThrow(/overrides\.yaml:4:17: environment_routing\.bug_fix\.priority/);
+    expect(db.store.tasks.list({ limit: 10 }).total).toBe(0);
   });
 });
 

@@ -54,10 +54,17 @@ export function prepareAgent(agent: RealAgent, cliRoot: string, stubUrl: string,
       hasCompletedOnboarding: true,
       lastOnboardingVersion: version,
       theme: 'dark',
+      // 2.1.3xx: the notice that auto mode is the default, and the startup question
+      // whether to make it so (asked when the user's settings name another mode).
+      hasSeenAutoDefaultNotice: true,
+      hasSeenAutoDefaultNudge: true,
       // Claude Code remembers an approved key by its last 20 characters.
       customApiKeyResponses: { approved: [key.slice(-20)], rejected: [] },
       projects: { [cwd]: { hasTrustDialogAccepted: trusted, hasCompletedProjectOnboarding: true, allowedTools: [] } },
     });
+    // Claude Code 2.1.3xx starts in auto mode, which runs a tool call without its
+    // approval dialog; "default" (read as "manual" by those versions) asks as before.
+    writeJson(path.join(home, '.claude', 'settings.json'), { permissions: { defaultMode: 'default' } });
     return {
       agent, version, cwd, argv: [bin],
       env: {

@@ -50,24 +50,31 @@ interface ErrorStep {
   shows: RegExp;
   keys?: string[];
   then?: { name: string; shows: RegExp };
+  /** What a newer release shows instead of `shows` (then captured, with its own keys and `then`). */
+  instead?: Omit<ErrorStep, 'marker' | 'instead'>;
 }
 const ERROR_STEPS: Record<RealAgent, Array<{ retries: number; oauth?: boolean; steps: ErrorStep[] }>> = {
   claude: [
     {
       retries: 2,
       steps: [
-        { marker: 'ERRBILL', name: 'error-billing', shows: /Credit balance too low[\s\S]*\n❯\s*\n/ },
-        { marker: 'ERR400', name: 'error-invalid-request', shows: /API Error: 400[\s\S]*\n❯\s*\n/ },
-        { marker: 'ERRCTX', name: 'error-context', shows: /Context limit reached[\s\S]*\n❯\s*\n/ },
-        { marker: 'FLAKY', name: 'working-retrying', shows: /Retrying in/ },
-        { marker: 'ERR529', name: 'error-overloaded', shows: /API Error: 529[\s\S]*\n❯\s*\n/ },
+        { marker: 'ERRBILL', name: 'error-billing', shows: /Credit balance too low[\s\S]*\n❯[^\n]*\n/ },
+        { marker: 'ERR400', name: 'error-invalid-request', shows: /API Error: 400[\s\S]*\n❯[^\n]*\n/ },
+        { marker: 'ERRCTX', name: 'error-context', shows: /Context limit reached[\s\S]*\n❯[^\n]*\n/ },
+        { marker: 'FLAKY', name: 'working-retrying', shows: /[Rr]etrying in/ },
+        { marker: 'ERR529', name: 'error-overloaded', shows: /API Error: 529[\s\S]*\n❯[^\n]*\n/ },
       ],
     },
     {
       // A subscription (OAuth) login is what gets the usage-limit screen with its reset time.
       retries: 0,
       oauth: true,
-      steps: [{ marker: 'LIMIT', name: 'limit-dialog', shows: /Stop and wait for limit to reset/, keys: ['Enter'], then: { name: 'limit', shows: /resets[\s\S]*\n❯\s*\n[\s\S]*for shortcuts/ } }],
+      // 2.1.3xx opens no dialog: it prints the limit and continues by itself at the reset
+      // ("Continuing automatically at 10:22pm · Esc to cancel"); Esc cancels that.
+      steps: [{
+        marker: 'LIMIT', name: 'limit-dialog', shows: /Stop and wait for limit to reset/, keys: ['Enter'], then: { name: 'limit', shows: /resets[\s\S]*\n❯[^\n]*\n[\s\S]*for shortcuts/ },
+        instead: { name: 'limit-auto-continue', shows: /Continuing automatically at[^\n]*Esc to cancel/, keys: ['Escape'], then: { name: 'limit', shows: /resets[\s\S]*\n❯[^\n]*\n[\s\S]*for shortcuts(?![\s\S]*Continuing automatically)/ } },
+      }],
     },
   ],
   codex: [
@@ -210,20 +217,22 @@ async function captureErrors(agent: RealAgent): Promise<void> {
       await sleep(2000);
       for (const step of run.steps) {
         await tmux.type(pane, `${step.marker} summarise the project`);
-        await tmux.waitFor(pane, `${step.name}: ${step.shows}`, (s) => step.shows.test(after(s.text, step.marker)), 60_000);
+        const alt = step.instead;
+        const seen = await tmux.waitFor(pane, `${step.name}: ${step.shows}`, (s) => step.shows.test(after(s.text, step.marker)) || (alt?.shows.test(after(s.text, step.marker)) ?? false), 60_000);
+        const shown = alt && !step.shows.test(after(seen.text, step.marker)) ? alt : step;
         await sleep(800); // the redraw settles
-        await save(step.name);
-        if (step.keys) {
-          await tmux.keys(pane, ...step.keys);
-          if (step.then) {
-            const then = step.then;
+        await save(shown.name);
+        if (shown.keys) {
+          await tmux.keys(pane, ...shown.keys);
+          if (shown.then) {
+            const then = shown.then;
             await tmux.waitFor(pane, `${then.name}: ${then.shows}`, (s) => then.shows.test(after(s.text, step.marker)), 30_000);
             await sleep(1500);
             await save(then.name);
           }
         }
         // The next prompt must not be typed into a retry in progress.
-        await tmux.waitFor(pane, 'the prompt back', (s) => !/Retrying in|esc to interrupt|esc to cancel/.test(s.text), 60_000);
+        await tmux.waitFor(pane, 'the prompt back', (s) => !/[Rr]etrying in|esc to interrupt|esc to cancel/.test(s.text), 60_000);
       }
     } finally {
       await tmux.stop();

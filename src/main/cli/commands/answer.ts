@@ -7,11 +7,11 @@ import type { Session } from '../../../shared/api.js';
 import { dialogView } from '../../attention/answer.js';
 import { AnswerDesk } from '../../attention/desk.js';
 import type { ScreenDialog } from '../../attention/dialogs.js';
-import { loadConfig } from '../../config/load.js';
 import { createLogger } from '../../log/logger.js';
 import { AttentionTaskReads } from '../../store/attention.js';
 import { openStore, type Store } from '../../store/store.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand } from '../command.js';
+import { cliConfig } from '../config.js';
 import { cliMonitor, parseStrict } from './sessions.js';
 
 const USAGE = `architect answer [--json]
@@ -43,9 +43,10 @@ export const answerCommand: CliCommand = {
     if (values.dialog !== undefined && !/^[0-9a-f]{12}$/.test(values.dialog)) throw new UsageError('--dialog is the 12-character dialog id that `architect answer SESSION` shows');
     const json = Boolean(values.json) || ctx.globals.json;
 
-    const loaded = loadConfig({ dir: ctx.globals.configDir, env: ctx.globals.env });
-    const agents = loaded.ok ? loaded.snapshot.agents : null;
-    const monitor = cliMonitor(ctx);
+    // The agents' dialog rules and the servers: a config with problems is refused (file:line:col) before any pane is read.
+    const snapshot = cliConfig(ctx);
+    const agents = snapshot.agents ?? null;
+    const monitor = cliMonitor(ctx, snapshot);
     const stop = await monitor.start();
     let store: Store | null = null;
     try {

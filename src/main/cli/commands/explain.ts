@@ -2,12 +2,12 @@
 // it went and when, what happened to it there.
 import { parseArgs } from 'node:util';
 import { explainTask } from '../../assigner/explain.js';
-import { loadConfig } from '../../config/load.js';
 import { DEFAULT_MAX_ATTEMPTS } from '../../config/schemas/routing.js';
 import { createLogger } from '../../log/logger.js';
 import { openStoreToRead } from '../../store/read-only.js';
 import { TaskNotFoundError } from '../../store/tasks.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
+import { cliConfig } from '../config.js';
 
 const USAGE = `architect explain TASK_ID [--json]
   Every routing, dispatch and SLA decision about the task, with its status changes, in order.`;
@@ -28,13 +28,12 @@ export const explainCommand: CliCommand = {
     if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`);
     if (!/^\d+$/.test(ref) || Number(ref) < 1) throw new UsageError(`TASK_ID is a positive integer, got "${ref}"`);
     const id = Number(ref);
+    // The retry budget comes from the same layered config the console reads: one with problems is refused before the database is opened.
+    const routes = cliConfig(ctx).routing.environment_routing;
     const store = openStoreToRead({ path: ctx.globals.dbPath, logger: createLogger({ level: ctx.globals.logLevel, console: ctx.stderr }) });
     try {
-      // The retry budget from the same layered config the console reads (left out when it does not load).
       const type = store.tasks.get(id)?.type;
-      const loaded = type === undefined ? null : loadConfig({ dir: ctx.globals.configDir, env: ctx.globals.env });
-      const routes = loaded?.ok ? loaded.snapshot.routing.environment_routing : null;
-      const maxAttempts = routes && type !== undefined ? ((Object.hasOwn(routes, type) ? routes[type]?.max_attempts : undefined) ?? DEFAULT_MAX_ATTEMPTS) : undefined;
+      const maxAttempts = type !== undefined ? ((Object.hasOwn(routes, type) ? routes[type]?.max_attempts : undefined) ?? DEFAULT_MAX_ATTEMPTS) : undefined;
       const text = explainTask(store, id, { maxAttempts });
       if (parsed.values.json || ctx.globals.json) {
         const dependsOn = store.tasks.dependencies(id).map((d) => ({ id: d.id, title: d.title, status: d.status }));

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import type { RouteDecision, Session } from '../../../shared/api.js';
 import { dryRun } from '../../assigner/round-plan.js';
 import { TaskQueue } from '../../store/task-queue.js';
+import type { ConfigSnapshot } from '../../config/snapshot.js';
 import { cliConfig } from '../config.js';
 import { createLogger } from '../../log/logger.js';
 import { openStore } from '../../store/store.js';
@@ -16,9 +17,9 @@ const USAGE = `architect route --dry-run [--json] [--config DIR] [--db FILE] [--
   the agent sessions running in tmux, without assigning anything.`;
 
 /** What a one-shot look at tmux found, and whether it could look at all. */
-async function discoverOnce(ctx: CliContext): Promise<{ sessions: Session[]; note: string | null }> {
+async function discoverOnce(ctx: CliContext, snapshot: ConfigSnapshot): Promise<{ sessions: Session[]; note: string | null }> {
   try {
-    const monitor = cliMonitor(ctx);
+    const monitor = cliMonitor(ctx, snapshot);
     const stop = await monitor.start();
     try {
       const sessions = monitor.list();
@@ -54,7 +55,7 @@ export const routeCommand: CliCommand = {
     const json = Boolean(values.json) || ctx.globals.json;
 
     const snapshot = cliConfig(ctx);
-    const { sessions, note } = await discoverOnce(ctx);
+    const { sessions, note } = await discoverOnce(ctx, snapshot);
     if (note) ctx.stderr.write(`${note}\n`);
     const store = openStore({ path: ctx.globals.dbPath, logger: createLogger({ level: ctx.globals.logLevel, console: ctx.stderr }) });
     try {

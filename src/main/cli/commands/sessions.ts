@@ -5,6 +5,7 @@ import { OPERATOR_CLEAR, SessionMonitor } from '../../sessions/monitor.js';
 import { watchedServers } from '../../tmux/server.js';
 import { serversToWatch, sshControlDir } from '../../tmux/watched-servers.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
+import type { ConfigSnapshot } from '../../config/snapshot.js';
 import { cliConfig } from '../config.js';
 
 /**
@@ -13,8 +14,7 @@ import { cliConfig } from '../config.js';
  * --tmux-socket plus servers.yaml. A config that does not validate is reported, not
  * half-used.
  */
-export function cliMonitor(ctx: CliContext): SessionMonitor {
-  const snapshot = cliConfig(ctx);
+export function cliMonitor(ctx: CliContext, snapshot: ConfigSnapshot = cliConfig(ctx)): SessionMonitor {
   const agents = snapshot.agents;
   if (!agents) throw new Error(`the config in ${ctx.globals.configDir} has no agents.yaml (base/agents.yaml, or an agents: section in an override): agent panes cannot be recognised`);
   const base = watchedServers(ctx.globals.tmuxSockets, ctx.globals.watchDefaultTmux);

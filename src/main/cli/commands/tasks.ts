@@ -7,8 +7,8 @@ import { renderTable } from '../../queries/text-table.js';
 import { openStoreToRead } from '../../store/read-only.js';
 import { openStore, type Store } from '../../store/store.js';
 import { InvalidTaskError, TaskFinishedError, TaskNotFoundError } from '../../store/tasks.js';
-import { loadConfig } from '../../config/load.js';
 import type { ConfigSnapshot } from '../../config/snapshot.js';
+import { cliConfig } from '../config.js';
 import { TaskService, taskDefaults } from '../../tasks/service.js';
 import { openPool } from '../../store/postgres/pool.js';
 import { migratePostgres } from '../../store/postgres/migrate.js';
@@ -28,7 +28,8 @@ architect tasks hold ID [--reason TEXT]
 architect tasks release ID
 
 Without --priority a task takes its type's priority from routing_rules.yaml (the
-layered config in --config, with --env), as in the console.
+layered config in --config, with --env), as in the console. add refuses a config with
+problems (each at its file:line:col; "architect config check") and adds nothing.
 --project is a project id, name or folder (a new folder becomes a project).
 --depends-on: the task stays blocked until every one of those tasks completed.
 hold blocks an open task until release (taken back from its session if one has it);
@@ -64,12 +65,14 @@ type OpenStore = () => Store;
 
 /**
  * The task core over the CLI's database, with the same layered config the console
- * reads (base → environment → local): the same defaults from every entry point. A
- * config with problems gives the built-in defaults, and says so.
+ * reads (base → environment → local): the same defaults from every entry point. `add`
+ * reads the config before anything is opened (a new task takes its type's defaults);
+ * cancel, retry, hold and release need none, and read it only if the core asks — a
+ * config with problems is refused with their file:line:col, never replaced by defaults.
  */
-function taskCore(store: Store, ctx: CliContext): TaskService {
-  // Read when a default is needed (a new task, the retry budget), not to cancel one.
-  return new TaskService({ store, config: configReader(ctx) });
+function taskCore(store: Store, ctx: CliContext, snapshot: ConfigSnapshot | null = null): TaskService {
+  let config = snapshot;
+  return new TaskService({ store, config: () => (config ??= cliConfig(ctx)) });
 }
 
 async function add(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal: boolean): Promise<number> {
@@ -83,9 +86,11 @@ async function add(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal:
   }
   const priority = integerArg('priority', values.priority, 0);
   const dependsOn = typeof values['depends-on'] === 'string' ? values['depends-on'].split(',').map((id) => integerArg('depends-on', id.trim().replace(/^#/, ''), 1)!) : undefined;
+  // The type's defaults come from the config: a config with problems stops here, before the database is opened.
+  const snapshot = cliConfig(ctx);
   const store = open();
   try {
-    const task = taskCore(store, ctx).create({
+    const task = taskCore(store, ctx, snapshot).create({
       type: values.type as string,
       title: values.title as string,
       prompt: values.prompt as string,
@@ -143,25 +148,6 @@ function change(sub: Change, args: string[], ctx: CliContext, open: OpenStore): 
   }
 }
 
-/** The layered config's snapshot for defaults (warns once when it has problems), as taskCore reads it. */
-function configReader(ctx: CliContext): () => ConfigSnapshot | null {
-  let loaded: ReturnType<typeof loadConfig> | null = null;
-  return () => {
-    if (!loaded) {
-      loaded = loadConfig({ dir: ctx.globals.configDir, env: ctx.globals.env });
-      if (!loaded.ok) {
-        const first = loaded.problems[0];
-        ctx.stderr.write(
-          `warning: the config in ${ctx.globals.configDir} has ${loaded.problems.length} problem(s)` +
-            (first ? ` (first: ${first.file}:${first.line}:${first.col}: ${first.message})` : '') +
-            '; task defaults are the built-in ones (run "architect config check")\n',
-        );
-      }
-    }
-    return loaded.ok ? loaded.snapshot : null;
-  };
-}
-
 /** What runs on a shared PostgreSQL queue (`--db postgres://…`). */
 const ON_POSTGRES = ['add', 'list', 'show', 'cancel', 'retry'];
 
@@ -186,13 +172,15 @@ async function onPostgres(target: PostgresTarget, sub: string, args: string[], c
       const priority = integerArg('priority', values.priority, 0);
       const dependsOn = typeof values['depends-on'] === 'string' ? values['depends-on'].split(',').map((id) => integerArg('depends-on', id.trim().replace(/^#/, ''), 1)!) : undefined;
       const type = (values.type as string).trim();
+      // The type's defaults come from the config: a config with problems stops here, before a connection is opened.
+      const snapshot = cliConfig(ctx);
       return async (store) => {
         const projectId = typeof values.project === 'string' ? await store.projectId(values.project, (abs) => fs.existsSync(abs) && fs.statSync(abs).isDirectory()) : null;
         const task = await store.add({
           type,
           title: values.title as string,
           prompt: values.prompt as string,
-          priority: priority ?? taskDefaults(configReader(ctx)(), type).priority,
+          priority: priority ?? taskDefaults(snapshot, type).priority,
           projectId,
           dependsOn,
         });

@@ -109,6 +109,8 @@ export const workflowCommand: CliCommand = {
     }
     if (sub !== 'run' && sub !== 'runs' && sub !== 'show' && sub !== 'cancel') throw new UsageError(sub ? `unknown subcommand "${sub}"` : 'give a subcommand: run, list, runs, show, cancel');
 
+    // `run` records the workflow's definition: a config with problems is refused before the database is opened.
+    const snapshot = sub === 'run' ? config(ctx) : null;
     const logger = createLogger({ level: ctx.globals.logLevel, console: ctx.stderr });
     const store = openStore({ path: ctx.globals.dbPath, logger });
     const runs = new RunStore(store.writer);
@@ -118,7 +120,7 @@ export const workflowCommand: CliCommand = {
         const input = parseInputs(values.input ?? []);
         let id: number;
         try {
-          id = recordRun(runs, config(ctx), positionals[0] as string, input, 'cli', null);
+          id = recordRun(runs, snapshot ?? config(ctx), positionals[0] as string, input, 'cli', null);
         } catch (e) {
           if (e instanceof WorkflowNotFoundError) throw new UsageError(e.message);
           throw e;

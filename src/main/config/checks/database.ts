@@ -3,7 +3,7 @@
 // service's validator also prepares every query against the real database.
 
 export const DATABASE_TABLES: Readonly<Record<string, readonly string[]>> = {
-  tasks: ['id', 'type', 'title', 'prompt', 'priority', 'status', 'project_id', 'assigned_to', 'created_at', 'updated_at', 'assigned_at', 'started_at', 'completed_at', 'metadata', 'attempts', 'not_before', 'last_error', 'hold_reason'],
+  tasks: ['id', 'type', 'title', 'prompt', 'priority', 'status', 'project_id', 'assigned_to', 'created_at', 'updated_at', 'assigned_at', 'started_at', 'completed_at', 'metadata', 'attempts', 'not_before', 'last_error', 'hold_reason', 'urgent'],
   sessions: ['id', 'name', 'server', 'status', 'provider', 'current_task_id', 'idle_since', 'last_heartbeat', 'state_since', 'cwd', 'project_id', 'updated_at'],
   errors: ['id', 'fingerprint', 'source', 'session_id', 'task_id', 'message', 'first_seen', 'last_seen', 'count', 'resolved'],
   task_counts: ['status', 'n'],
@@ -11,8 +11,8 @@ export const DATABASE_TABLES: Readonly<Record<string, readonly string[]>> = {
   task_leases: ['task_id', 'holder', 'expires_at'],
 };
 
-/** Columns only the task core writes (hold and release): a workflow `database` step may not name them. */
-export const CORE_ONLY_COLUMNS: Readonly<Record<string, readonly string[]>> = { tasks: ['hold_reason'] };
+/** Columns only the task core writes (hold and release; urgent, through route_task_to_session): a workflow `database` step may not name them. */
+export const CORE_ONLY_COLUMNS: Readonly<Record<string, readonly string[]>> = { tasks: ['hold_reason', 'urgent'] };
 
 /** Columns the database fills in itself (the key, the row's times): a workflow `database` step's data may not set them. */
 export const DATABASE_SET_COLUMNS: Readonly<Record<string, readonly string[]>> = { tasks: ['id', 'created_at', 'updated_at'] };

@@ -36,7 +36,7 @@ export async function claimNextForSession(pool: pg.Pool, session: string, by: st
          SELECT id FROM tasks
          WHERE status = 'pending' AND (not_before IS NULL OR not_before <= ${PG_NOW})
            AND (route_to IS NULL OR route_to = $1)
-         ORDER BY priority DESC, created_at, id
+         ORDER BY urgent DESC, priority DESC, created_at, id
          LIMIT 1
          FOR UPDATE SKIP LOCKED
        )

@@ -234,18 +234,23 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async pendingTasks(limit: number, urgent: readonly string[] = []): Promise<PendingTask[]> {
-    const cols = 'id, type, priority, created_at AS "createdAt", not_before AS "notBefore", route_to AS "routeTo"';
+    const cols = 'id, type, priority, created_at AS "createdAt", not_before AS "notBefore", route_to AS "routeTo", urgent';
     const order = 'ORDER BY priority DESC, created_at, id';
-    type Row = { id: number; type: string; priority: number; createdAt: string; notBefore: string | null; routeTo: string | null };
-    let rows: Row[] = [];
-    if (urgent.length === 0) rows = (await this.pool.query<Row>(`SELECT ${cols} FROM tasks WHERE status = 'pending' ${order} LIMIT $1`, [limit])).rows;
-    else {
-      for (const type of urgent) rows.push(...(await this.pool.query<Row>(`SELECT ${cols} FROM tasks WHERE status = 'pending' AND type = $1 ${order} LIMIT $2`, [type, limit])).rows);
-      if (rows.length < limit) {
-        rows.push(...(await this.pool.query<Row>(`SELECT ${cols} FROM tasks WHERE status = 'pending' AND NOT (type = ANY($1::text[])) ${order} LIMIT $2`, [[...urgent], limit - rows.length])).rows);
+    type Row = { id: number; type: string; priority: number; createdAt: string; notBefore: string | null; routeTo: string | null; urgent: number };
+    // As TaskQueue.pendingTasks: tasks marked urgent first, then the urgent types' heads, then the rest.
+    let rows: Row[] = (await this.pool.query<Row>(`SELECT ${cols} FROM tasks WHERE status = 'pending' AND urgent = 1 ${order} LIMIT $1`, [limit])).rows;
+    const unmarked = rows.length ? (r: Row) => r.urgent !== 1 : () => true;
+    if (rows.length < limit) {
+      if (urgent.length === 0) rows = rows.concat((await this.pool.query<Row>(`SELECT ${cols} FROM tasks WHERE status = 'pending' ${order} LIMIT $1`, [limit])).rows.filter(unmarked)).slice(0, limit);
+      else {
+        for (const type of urgent) rows.push(...(await this.pool.query<Row>(`SELECT ${cols} FROM tasks WHERE status = 'pending' AND type = $1 ${order} LIMIT $2`, [type, limit])).rows.filter(unmarked));
+        if (rows.length < limit) {
+          const others = (await this.pool.query<Row>(`SELECT ${cols} FROM tasks WHERE status = 'pending' AND NOT (type = ANY($1::text[])) ${order} LIMIT $2`, [[...urgent], limit])).rows;
+          rows.push(...others.filter(unmarked).slice(0, limit - rows.length));
+        }
       }
     }
-    return rows.map((r) => ({ ...r, createdAt: fromSqlTime(r.createdAt), notBefore: r.notBefore ? fromSqlTime(r.notBefore) : null }));
+    return rows.map(({ urgent: flagged, ...r }) => ({ ...r, createdAt: fromSqlTime(r.createdAt), notBefore: r.notBefore ? fromSqlTime(r.notBefore) : null, ...(flagged === 1 ? { urgent: true } : {}) }));
   }
 
   async heldTasks(): Promise<HeldTask[]> {

@@ -37,6 +37,7 @@ describe.skipIf(missing)(`two consoles on one PostgreSQL queue${missing ? ` (ski
   const tmux = new PrivateTmux();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-two-consoles-'));
   const consoles: ChildProcess[] = [];
+  let serverPid = 0;
 
   const startConsole = async (holder: string): Promise<ChildProcess> => {
     const child = spawn(process.execPath, ['--import', 'tsx', CONSOLE, url, tmux.socket, holder, String(LEASE_MS)], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -63,6 +64,7 @@ describe.skipIf(missing)(`two consoles on one PostgreSQL queue${missing ? ` (ski
     fs.copyFileSync(FAKE, claude);
     fs.chmodSync(claude, 0o755);
     for (let i = 0; i < AGENTS; i++) tmux.newSession(`agent_${i}`, [claude, path.join(dir, `agent_${i}.log`), '--work-ms', String(WORK_MS)]);
+    serverPid = Number(tmux.run('display-message', '-p', '#{pid}').trim());
   }, 180_000);
 
   afterAll(async () => {
@@ -73,6 +75,14 @@ describe.skipIf(missing)(`two consoles on one PostgreSQL queue${missing ? ` (ski
       await exited;
     }
     tmux.kill();
+    // The server this test started, should kill-server not have reached it under load.
+    if (serverPid > 0) {
+      try {
+        process.kill(serverPid, 'SIGKILL');
+      } catch {
+        // gone, as it should be
+      }
+    }
     await pool?.end();
     fs.rmSync(dir, { recursive: true, force: true });
     await cluster?.stop();

@@ -31,7 +31,7 @@ export class PrivateTmux {
   readonly socket = testSocket();
 
   run(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+    return execFileSync('tmux', ['-u', '-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
   }
 
   /** Starts a detached session running `command` (argv, no shell). Returns its first pane id. */

@@ -21,8 +21,9 @@ const POLL_MS = 150;
 export class AgentTmux {
   readonly socket = testSocket('capture');
 
+  /** `-u` as Architect does: without it, where there is no UTF-8 locale (CI has no LANG), titles read ◇ as `_`. */
   async tmux(...args: string[]): Promise<string> {
-    const { stdout } = await run('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+    const { stdout } = await run('tmux', ['-u', '-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
     return stdout;
   }
 

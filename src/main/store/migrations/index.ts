@@ -25,7 +25,7 @@ export interface Migration {
   postgres: string;
 }
 
-/** One file per migration, both dialects in it. */
+/** One file per migration, both dialects from one source (the same text, or bothDialects). */
 interface MigrationFile {
   name: string;
   sql: string;

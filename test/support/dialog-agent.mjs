@@ -4,7 +4,7 @@
 // executable named `claude`, so identification by process and the real agents.yaml
 // rules (and dialogs:) read it.
 //   dialog-agent.mjs CONTROL LOG
-// Cues: idle | working | approval [COMMAND] | question | error
+// Cues: idle | working | approval [COMMAND] | question | error | limit
 // In the approval dialog, 1 or 2 → working for --work-ms then idle; 3 or Esc → idle.
 // In the question form, 1 or 2 → idle. Every answer is appended to LOG as JSON.
 import fs from 'node:fs';
@@ -21,6 +21,8 @@ const SCREENS = {
   idle: () => ['● Ready.', '', ...BOX, '  ? for shortcuts'],
   working: () => ['✶ Working… (12s · esc to interrupt)', ...BOX, '  esc to interrupt'],
   error: () => ['  ⎿  API Error: 500 Internal server error', '', ...BOX, '  ? for shortcuts'],
+  // As Claude Code 2.1.197 shows it (test/fixtures/screens/claude-2.1.197-limit-captured.txt).
+  limit: () => ['❯ summarise the project', "  ⎿  You've hit your session limit · resets 7:20pm (UTC)", '✻ Crunched for 0s', ...BOX, '  ? for shortcuts'],
   approval: () => [
     `● Bash(${command})`,
     '  ⎿  Waiting…',

@@ -10,9 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Classification, type Screen } from '../../../src/main/sessions/classify.js';
 import { readFrame } from '../../../src/main/sessions/blank-frame.js';
 import { parseResetTime } from '../../../src/main/sessions/reset-time.js';
-import { prepareAgent, REAL_AGENTS } from '../../support/agent-stub/agent-launch.js';
-import { AgentTmux, sleep } from '../../support/agent-stub/agent-pane.js';
-import { startModelStub, type ModelStub } from '../../support/agent-stub/model-stub.js';
+import { prepareAgent, REAL_AGENTS, type RealAgent } from '../../support/agent-stub/agent-launch.js';
+import { AgentTmux, processTree, sleep } from '../../support/agent-stub/agent-pane.js';
+import { BACKGROUND_COMMAND, startModelStub, type ModelStub, type StubRequest } from '../../support/agent-stub/model-stub.js';
+import { pollUntil } from '../../support/poll.js';
 import { baseManifests } from '../../unit/sessions/screens.js';
 
 const CLI_ROOT = process.env.ARCHITECT_AGENT_CLIS ?? '';
@@ -43,29 +44,37 @@ describe.skipIf(!CLI_ROOT)('real agent CLIs against the model stub (ARCHITECT_AG
     if (root) fs.rmSync(root, { recursive: true, force: true });
   });
 
-  it.each(REAL_AGENTS)('%s: idle → working → idle, waiting on the approval dialog, error on a 401, error with its text, a limit', async (agent) => {
+  /**
+   * Starts `agent` in a private tmux server against the stub and reads it frame by
+   * frame as the monitor does; resolves once its prompt is up and settled.
+   */
+  async function drive(agent: RealAgent, dir: string) {
     const agentManifest = manifests.byName.get(agent)!;
-    const launch = prepareAgent(agent, CLI_ROOT, stub.url, path.join(root, agent));
+    const launch = prepareAgent(agent, CLI_ROOT, stub.url, dir);
     const tmux = new AgentTmux();
     servers.push(tmux);
     const pane = await tmux.start(agent, launch);
     const seen: string[] = [];
     const unread: string[] = [];
+    const watchers = new Set<(frame: Screen, c: Classification) => void>();
     // What the monitor reads, frame by frame: a blank frame (Gemini CLI clears the whole
     // screen on a redraw) keeps the reading before it (blank-frame.ts).
     let reading: Classification | null = null;
+    let frame: Screen = { lines: [], title: '' };
     const stateOf = (s: Screen): Classification => {
       const c = readFrame(s, agentManifest, reading) ?? reading!;
       reading = c;
+      frame = s;
       if (seen[seen.length - 1] !== c.state) seen.push(c.state);
       // A screen no rule reads: kept whole, so a failure shows what the agent printed.
       if (c.state === 'unknown' && unread.length < 3) unread.push(`title "${s.title}":\n${s.lines.join('\n').trimEnd()}`);
+      for (const watch of watchers) watch(s, c);
       return c;
     };
-    /** Polls until the reading passes `test`; returns that reading. */
-    const untilReading = async (what: string, test: (c: Classification) => boolean, timeoutMs = STEP_TIMEOUT_MS): Promise<Classification> => {
+    /** Polls until the reading passes `test`; returns that reading and its frame. */
+    const untilReading = async (what: string, test: (c: Classification) => boolean, timeoutMs = STEP_TIMEOUT_MS): Promise<Classification & { frame: Screen }> => {
       await tmux.waitFor(pane, `${agent} to read as ${what} (states so far: ${seen.join(' → ')})`, (s) => test(stateOf(s)), timeoutMs);
-      return reading!;
+      return { ...reading!, frame };
     };
     const until = (state: string, timeoutMs = STEP_TIMEOUT_MS) => untilReading(state, (c) => c.state === state, timeoutMs);
 
@@ -81,6 +90,11 @@ describe.skipIf(!CLI_ROOT)('real agent CLIs against the model stub (ARCHITECT_AG
         }
       }
     };
+    /** Calls `fn` with every frame read until the returned function is called. */
+    const watch = (fn: (frame: Screen, c: Classification) => void) => {
+      watchers.add(fn);
+      return () => void watchers.delete(fn);
+    };
 
     await until('idle', START_TIMEOUT_MS);
     // A CLI draws its prompt before it listens to keys (Gemini CLI drops an Enter
@@ -88,6 +102,11 @@ describe.skipIf(!CLI_ROOT)('real agent CLIs against the model stub (ARCHITECT_AG
     await sleep(STARTUP_SETTLE_MS);
     seen.length = 0;
     seen.push('idle');
+    return { tmux, pane, seen, unread, stateOf, untilReading, until, submit, watch };
+  }
+
+  it.each(REAL_AGENTS)('%s: idle → working → idle, waiting on the approval dialog, error on a 401, error with its text, a limit', async (agent) => {
+    const { tmux, pane, seen, unread, stateOf, untilReading, until, submit } = await drive(agent, path.join(root, agent));
 
     await submit('SLOW write the release notes');
     await until('working');
@@ -135,7 +154,94 @@ describe.skipIf(!CLI_ROOT)('real agent CLIs against the model stub (ARCHITECT_AG
     expect(isSubsequence(['idle', 'working', 'idle', 'waiting', 'idle', 'error', 'working', 'idle', 'error', 'working', 'idle'], seen), seen.join(' → ')).toBe(true);
     await tmux.stop();
   }, START_TIMEOUT_MS + 14 * STEP_TIMEOUT_MS + 3 * SLOW_MS);
+
+  // What peers' users report wrong most (issue 15): a subagent, a background shell,
+  // /compact and Esc, on the real Claude Code (the stub scripts its tool calls).
+  it('claude: a subagent is working, a turn over with a background shell is idle with it as detail, /compact is working then idle, Esc is idle once the prompt is back', async () => {
+    const { tmux, pane, seen, unread, untilReading, until, submit, watch } = await drive('claude', path.join(root, 'claude-background'));
+    const inFlight = (from: number, test: (r: StubRequest) => boolean) => stub.requests.slice(from).some((r) => test(r) && !r.done);
+    /**
+     * Calls `check` for frames captured while a request was in flight: open when the
+     * previous frame was read (so before this one was captured) and still open now.
+     */
+    const whileInFlight = (open: () => boolean, check: (f: Screen, c: Classification) => void) => {
+      let before = open();
+      return watch((f, c) => {
+        const now = open();
+        if (before && now) check(f, c);
+        before = now;
+      });
+    };
+    const wrong: string[] = [];
+    const frameText = (f: Screen) => f.lines.join('\n').trimEnd();
+
+    // A subagent (Agent tool) whose own request to the model is slow: every frame read
+    // while that request is open says working — the turn is not over.
+    let from = stub.requests.length;
+    let framesWhileSubagent = 0;
+    let stop = whileInFlight(() => inFlight(from, (r) => r.marker === 'SLOW'), (f, c) => {
+      framesWhileSubagent++;
+      if (c.state !== 'working') wrong.push(`subagent at work read ${c.state}:\n${frameText(f)}`);
+    });
+    await submit('TASK survey the project');
+    const subagent = await untilReading('a subagent at work', (c) => c.reason === 'subagent');
+    expect(subagent.state).toBe('working');
+    expect(subagent.message).toMatch(/general-purpose\s+Survey the project/);
+    await untilReading('the turn over after the subagent', (c) => c.state === 'idle' && !inFlight(from, (r) => r.marker === 'SLOW'), SLOW_MS + STEP_TIMEOUT_MS);
+    stop();
+    expect(framesWhileSubagent, 'frames read while the subagent waited for the model').toBeGreaterThan(0);
+
+    // A turn that ends while its background shell runs on: idle (the prompt takes
+    // input), with the shell as the detail; the shell is really running in the pane.
+    await submit('BGSHELL wait');
+    const background = await untilReading('idle with a background shell', (c) => c.state === 'idle' && c.reason === 'background');
+    expect(background.message).toMatch(/^1 shell/);
+    const panePid = Number((await tmux.tmux('display-message', '-p', '-t', pane, '#{pane_pid}')).trim());
+    expect(processTree(panePid).some((pid) => commandLine(pid) === BACKGROUND_COMMAND), `${BACKGROUND_COMMAND} runs in the pane`).toBe(true);
+
+    // /compact: working while the summary request is open, idle once it is done.
+    from = stub.requests.length;
+    let framesWhileCompacting = 0;
+    stop = whileInFlight(() => inFlight(from, (r) => r.compact), (f, c) => {
+      framesWhileCompacting++;
+      if (c.state !== 'working') wrong.push(`compacting read ${c.state}:\n${frameText(f)}`);
+    });
+    await submit('/compact');
+    const compacting = await untilReading('compacting', (c) => c.reason === 'compacting');
+    expect(compacting.state).toBe('working');
+    await untilReading('compacted', (c) => c.state === 'idle' && !inFlight(from, (r) => r.compact), SLOW_MS + STEP_TIMEOUT_MS);
+    stop();
+    expect(framesWhileCompacting, 'frames read while the summary was written').toBeGreaterThan(0);
+
+    // Esc mid-turn: idle only on a frame with the prompt back (the draft put back in it).
+    from = stub.requests.length;
+    await submit('SLOW write the release notes');
+    await until('working');
+    let escaped = false;
+    stop = watch((f, c) => {
+      if (escaped && c.state === 'idle' && !/^❯\s+SLOW write the release notes/m.test(frameText(f))) wrong.push(`idle before the prompt was back:\n${frameText(f)}`);
+    });
+    await tmux.keys(pane, 'Escape');
+    escaped = true;
+    const afterEsc = await until('idle');
+    stop();
+    expect(frameText(afterEsc.frame)).not.toMatch(/esc to interrupt/);
+    await pollUntil('the interrupted request closed', () => !inFlight(from, (r) => r.marker === 'SLOW'), { limitMs: STEP_TIMEOUT_MS });
+
+    expect(wrong, wrong.join('\n----\n')).toEqual([]);
+    expect(seen, `screens no rule reads:\n${unread.join('\n----\n')}`).not.toContain('unknown');
+    await tmux.stop();
+  }, START_TIMEOUT_MS + 8 * STEP_TIMEOUT_MS + 3 * SLOW_MS);
 });
+
+/** A process's command line, as ps would show it ('' once it has gone). */
+function commandLine(pid: number): string {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+  } catch {
+    return '';
+  }
+}
 
 function isSubsequence(wanted: string[], seen: string[]): boolean {
   let i = 0;

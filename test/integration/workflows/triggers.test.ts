@@ -1,52 +1,24 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestConsole, type TestConsole } from '../web/console.js';
+import { notifyingWorkflows, startWorkflowConsole, type WorkflowConsole } from '../../support/workflow-console.js';
 
 // Workflow triggers on a real console (core + web server, shipped config): the
 // seed's `trigger: {type: api}` workflows are token-guarded HTTP routes whose body is
 // the run's input and `${trigger.body…}`; event triggers start runs on Architect's own
 // events (here config_applied, raised by the very change that adds the workflow).
 
-let c: TestConsole;
+let c: WorkflowConsole;
 let auth: Record<string, string>;
 const json = { 'content-type': 'application/json' };
 
 beforeAll(async () => {
-  c = await startTestConsole({ copyConfig: true });
+  c = await startWorkflowConsole();
   auth = { authorization: `Bearer ${c.server.token}` };
 }, 60_000);
 afterAll(async () => {
   await c?.stop();
 });
 
-async function until<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const start = Date.now();
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const run = (id: number) => c.core.handlers['workflows.getRun']({ id }) as unknown as { run: { status: string; trigger: string; input: Record<string, unknown>; error: string | null }; steps: { step: string; output: unknown }[] };
-const notificationsLike = (text: string): string[] => {
-  const rows = c.core.handlers['alerts.list']({ includeAcknowledged: true, limit: 1000 }) as unknown as { alerts: { message: string }[] };
-  return rows.alerts.map((a) => a.message).filter((m) => m.includes(text));
-};
-
-/** Adds workflows to workflows.yaml on disk and waits until the console runs that config. */
-async function addWorkflows(yaml: string): Promise<void> {
-  const file = path.join(c.configDir, 'base', 'workflows.yaml');
-  const before = (c.core.handlers['config.status']({}) as unknown as { version: string | null }).version;
-  fs.appendFileSync(file, yaml);
-  await until('the new config', () => {
-    const s = c.core.handlers['config.status']({}) as unknown as { ok: boolean; version: string | null; errors: { message: string }[] };
-    if (!s.ok && s.errors.length) throw new Error(s.errors.map((p) => p.message).join('; '));
-    return s.ok && s.version !== before;
-  });
-}
+const notificationsLike = (text: string): string[] => c.messages().filter((m) => m.includes(text));
 
 describe('api triggers', () => {
   it('POST /api/bugs needs the token, then starts bug_fix with the body as its input', async () => {
@@ -56,11 +28,11 @@ describe('api triggers', () => {
     expect(res.status).toBe(202);
     const started = (await res.json()) as { runId: number; workflow: string };
     expect(started.workflow).toBe('bug_fix');
-    const r = run(started.runId);
+    const r = c.run(started.runId);
     expect(r.run.trigger).toBe('api');
     expect(r.run.input).toEqual({ title: 'Login fails on Safari' });
     // Its first step made the seed's bug_fix task.
-    const created = await until('create_task', () => run(started.runId).steps.find((s) => s.step === 'create_task')?.output as { id: number } | undefined);
+    const created = await c.until('create_task', () => c.run(started.runId).steps.find((s) => s.step === 'create_task')?.output as { id: number } | undefined);
     const { task } = c.core.handlers['tasks.get']({ id: created.id }) as unknown as { task: { type: string; priority: number } };
     expect(task).toMatchObject({ type: 'bug_fix', priority: 9 });
   });
@@ -73,22 +45,11 @@ describe('api triggers', () => {
   });
 
   it('${trigger.…} resolves everywhere: body, method, endpoint, URL parameters', async () => {
-    await addWorkflows(
-      [
-        '  echo_trigger:',
-        '    trigger: { type: "api", endpoint: "/hooks/echo", method: "PUT" }',
-        '    steps:',
-        '      - id: "say"',
-        '        type: "notification"',
-        '        channel: "dashboard"',
-        '        message: "echo ${trigger.body.title} via ${trigger.method} ${trigger.endpoint} from ${trigger.query.source} (input ${input.title})"',
-        '',
-      ].join('\n'),
-    );
+    await c.addWorkflows(notifyingWorkflows([['echo_trigger', '{ type: "api", endpoint: "/hooks/echo", method: "PUT" }', 'echo ${trigger.body.title} via ${trigger.method} ${trigger.endpoint} from ${trigger.query.source} (input ${input.title})']]));
     const res = await fetch(`${c.base}/hooks/echo?source=ci`, { method: 'PUT', headers: { ...auth, ...json }, body: JSON.stringify({ title: 'Nightly' }) });
     expect(res.status).toBe(202);
     const { runId } = (await res.json()) as { runId: number };
-    await until('the run to complete', () => run(runId).run.status === 'completed' || (run(runId).run.error && fail(run(runId).run.error)));
+    await c.until('the run to complete', () => c.run(runId).run.status === 'completed' || (c.run(runId).run.error && fail(c.run(runId).run.error)));
     expect(notificationsLike('echo Nightly')).toEqual(['echo Nightly via PUT /hooks/echo from ci (input Nightly)']);
     // Outside /api/, the route is still behind the token.
     expect((await fetch(`${c.base}/hooks/echo`, { method: 'PUT', headers: json, body: '{}' })).status).toBe(401);
@@ -97,20 +58,9 @@ describe('api triggers', () => {
 
 describe('event triggers', () => {
   it('config_applied starts the workflow that names it, with the new version as ${trigger.version}', async () => {
-    await addWorkflows(
-      [
-        '  on_config:',
-        '    trigger: { type: "event", event: "config_applied" }',
-        '    steps:',
-        '      - id: "say"',
-        '        type: "notification"',
-        '        channel: "dashboard"',
-        '        message: "applied ${trigger.version} (${trigger.event})"',
-        '',
-      ].join('\n'),
-    );
+    await c.addWorkflows(notifyingWorkflows([['on_config', '{ type: "event", event: "config_applied" }', 'applied ${trigger.version} (${trigger.event})']]));
     const version = (c.core.handlers['config.status']({}) as unknown as { version: string }).version;
-    await until('the event run', () => notificationsLike('applied ').includes(`applied ${version} (config_applied)`));
+    await c.until('the event run', () => notificationsLike('applied ').includes(`applied ${version} (config_applied)`));
   });
 });
 

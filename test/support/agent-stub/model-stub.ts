@@ -37,6 +37,10 @@ export interface StubRequest {
   method: string;
   url: string;
   marker: Marker | null;
+  /** A request for a summary of the conversation (Claude Code's /compact). */
+  compact: boolean;
+  /** The answer has been sent (or the agent hung up): false while the request is in flight. */
+  done: boolean;
 }
 
 export interface ModelStub {
@@ -76,7 +80,9 @@ export async function startModelStub(opts: { slowMs?: number; flakyFailures?: nu
     req.on('end', () => {
       const json = parseJson(body);
       const marker = markerOf(req.url ?? '', json);
-      requests.push({ method: req.method ?? '', url: req.url ?? '', marker });
+      const seen: StubRequest = { method: req.method ?? '', url: req.url ?? '', marker, compact: /summary of the conversation/i.test(body), done: false };
+      requests.push(seen);
+      res.on('close', () => (seen.done = true));
       if (process.env.ARCHITECT_STUB_LOG) fs.appendFileSync(process.env.ARCHITECT_STUB_LOG, `${req.method} ${req.url}\n${body}\n\n`);
       let effective = marker;
       if (marker === 'FLAKY') {

@@ -22,7 +22,7 @@ export interface Migration {
   name: string;
   /** The SQLite statements. */
   sql: string;
-  /** The PostgreSQL statements: the file's `postgres` export where the dialects differ, else `sql` itself. */
+  /** The PostgreSQL statements: the file's `postgres` export (from the same source as `sql` where it uses bothDialects), else `sql` itself. */
   postgres: string;
 }
 
@@ -36,9 +36,12 @@ interface MigrationFile {
 const files: readonly MigrationFile[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m014, m015, m016, m017];
 
 /**
- * Add-only: never edit a shipped migration, add the next number. A new migration
- * gives its SQL for both engines (test/integration/postgres/migrations.test.ts
- * applies every one to a real PostgreSQL and compares the schema with SQLite's).
+ * Add-only: never edit a shipped migration, add the next number (the SQLite text of
+ * each shipped one is pinned by test/unit/store/migration-dialects.test.ts). A new
+ * migration gives its SQL for both engines, written once where it can be
+ * (`bothDialects` in dialect.ts substitutes id, 64-bit and time types and holds each
+ * engine's own blocks); test/integration/postgres/migrations.test.ts applies every
+ * one to a real PostgreSQL and compares the schema with SQLite's.
  */
 export const migrations: readonly Migration[] = files.map((m, i) => ({
   version: i + 1,

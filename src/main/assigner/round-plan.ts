@@ -45,8 +45,16 @@ export interface PlannedRound {
   queueCut: boolean;
 }
 
+/** The task types routed before every other (routing_rules.yaml `urgent`). */
+export function urgentTypes(rules: RoutingFile): string[] {
+  return Object.entries(rules.environment_routing).filter(([, r]) => r.urgent).map(([type]) => type);
+}
+
+/** What a round reads of the queue: the SQLite TaskQueue, or what a console read ahead from a shared one. */
+export type QueueReads = Pick<TaskQueue, 'pendingTasks' | 'heldTasks'>;
+
 export function planRound(
-  queue: TaskQueue,
+  queue: QueueReads,
   rules: RoutingFile,
   sessions: readonly Session[],
   now: Date,
@@ -63,8 +71,7 @@ export function planRound(
   } = {},
 ): PlannedRound {
   const limit = opts.limit ?? MAX_TASKS_PER_ROUND;
-  const urgent = Object.entries(rules.environment_routing).filter(([, r]) => r.urgent).map(([type]) => type);
-  const read = queue.pendingTasks(limit, urgent);
+  const read = queue.pendingTasks(limit, urgentTypes(rules));
   const pending = read.filter((t) => !opts.skip?.has(t.id));
   const routable = routableSessions(sessions, opts.held ?? queue.heldTasks(), opts.busy);
   const effective = effectiveRules(rules, sessions);

@@ -89,6 +89,13 @@ export interface TaskStore {
   record(d: DecisionRecord, now: Date): Promise<void>;
   /** The holder's leases on tasks it still holds, renewed until now + ttlMs; how many. */
   renewLeases(holder: string, ttlMs: number, now: Date): Promise<number>;
+  /**
+   * Takes over (as `holder`, until now + ttlMs) the leases of tasks in progress in these
+   * sessions — sessions this console sees, so it will follow them to their end even if
+   * the console that claimed them is gone. A task only assigned is not taken over: its
+   * prompt may never have been typed, and its lease running out puts it back in the queue.
+   */
+  adoptLeases(holder: string, sessions: readonly string[], ttlMs: number, now: Date): Promise<number>;
   /** Held tasks whose lease ran out before `now`: back to the queue (no try counted), each with its history row. */
   expireLeases(now: Date): Promise<ExpiredClaim[]>;
 }
@@ -123,6 +130,7 @@ export class SqliteTaskStore implements TaskStore {
   private readonly leaseExpired: Database.Statement;
   private readonly leaseDrop: Database.Statement;
   private readonly leaseStale: Database.Statement;
+  private readonly leaseAdopt: Database.Statement;
 
   constructor(private readonly store: Store, queue?: TaskQueue) {
     this.queue = queue ?? new TaskQueue(store);
@@ -136,6 +144,10 @@ export class SqliteTaskStore implements TaskStore {
        WHERE l.expires_at < ? AND t.status IN (${HELD_SQL}) AND t.assigned_to IS NOT NULL ORDER BY l.task_id`,
     );
     this.leaseDrop = db.prepare('DELETE FROM task_leases WHERE task_id = ?');
+    this.leaseAdopt = db.prepare(
+      `UPDATE task_leases SET holder = ?, expires_at = ?
+       WHERE task_id IN (SELECT id FROM tasks WHERE status = 'in_progress' AND assigned_to IN (SELECT value FROM json_each(?)))`,
+    );
     this.leaseStale = db.prepare(`DELETE FROM task_leases WHERE task_id IN (SELECT id FROM tasks WHERE status NOT IN (${HELD_SQL}))`);
   }
 
@@ -223,6 +235,11 @@ export class SqliteTaskStore implements TaskStore {
 
   async renewLeases(holder: string, ttlMs: number, now: Date): Promise<number> {
     return this.leaseRenew.run(toSqlTime(new Date(now.getTime() + ttlMs)), holder).changes;
+  }
+
+  async adoptLeases(holder: string, sessions: readonly string[], ttlMs: number, now: Date): Promise<number> {
+    if (sessions.length === 0) return 0;
+    return this.leaseAdopt.run(holder, toSqlTime(new Date(now.getTime() + ttlMs)), JSON.stringify(sessions)).changes;
   }
 
   async expireLeases(now: Date): Promise<ExpiredClaim[]> {

@@ -177,8 +177,18 @@ describe.each(engines)('the task store on %s', (_name, open, skip) => {
       expect(back).toMatchObject({ status: 'pending', attempts: 0 });
       expect(back.statusReason).toBe('back to the queue: the console holding the claim (console B) stopped renewing its lease (expired 2026-12-06 12:00:10.000 UTC)');
       expect((await store.get(a.id))!.status).toBe('assigned');
-      // Finished tasks leave no lease behind.
       await store.complete(a.id, 's1', 'done', t2);
+      // A console that sees s3 takes over a task in progress there; one only assigned is not taken over.
+      const c = await store.add({ type: 't', title: 'c', priority: 5 });
+      const d = await store.add({ type: 't', title: 'd', priority: 5 });
+      await store.claimMany([{ taskId: c.id, session: 's3', reason: 'assigned to s3' }], [], t2, { holder: 'console B', ttlMs: 10_000 });
+      await store.claimMany([{ taskId: d.id, session: 's4', reason: 'assigned to s4' }], [], t2, { holder: 'console B', ttlMs: 10_000 });
+      await store.start(c.id, 's3', 'in progress: s3 is working', t2);
+      expect(await store.adoptLeases('console A', ['s3', 's4'], 10_000, new Date(t2.getTime() + 5_000))).toBe(1);
+      expect(await store.expireLeases(new Date(t2.getTime() + 11_000))).toEqual([{ taskId: d.id, session: 's4', holder: 'console B' }]);
+      expect((await store.get(c.id))!.status).toBe('in_progress');
+      expect(await store.complete(c.id, 's3', 'done', t2)).toBe(true);
+      // Finished tasks leave no lease behind.
       expect(await rows('SELECT task_id FROM task_leases')).toEqual([]);
       expect(await store.expireLeases(new Date(t0.getTime() + 60_000))).toEqual([]);
     });

@@ -113,8 +113,13 @@ export interface TaskChange {
  * LISTENs for task changes on a connection of its own (a pooled one would be handed
  * to other queries). stop() ends it.
  */
-export async function listenForTasks(target: PostgresTarget, onChange: (change: TaskChange) => void): Promise<{ stop: () => Promise<void> }> {
+export async function listenForTasks(
+  target: PostgresTarget,
+  onChange: (change: TaskChange) => void,
+  opts: { onLost?: (err: Error | null) => void } = {},
+): Promise<{ stop: () => Promise<void> }> {
   const client = new pg.Client({ connectionString: target.url, application_name: 'architect listener' });
+  let stopping = false;
   await client.connect();
   client.on('notification', (msg) => {
     if (msg.channel !== TASK_CHANNEL || !msg.payload) return;
@@ -129,7 +134,20 @@ export async function listenForTasks(target: PostgresTarget, onChange: (change: 
       if (c && typeof c === 'object' && typeof (c as TaskChange).id === 'number') onChange(c as TaskChange);
     }
   });
-  client.on('error', () => undefined);
+  // The connection dropped (a server restart, the network): the caller listens again.
+  let lost = false;
+  const onLost = (err: Error | null): void => {
+    if (stopping || lost) return;
+    lost = true;
+    opts.onLost?.(err);
+  };
+  client.on('error', (err) => onLost(err));
+  client.on('end', () => onLost(null));
   await client.query(`LISTEN ${TASK_CHANNEL}`);
-  return { stop: () => client.end() };
+  return {
+    stop: async () => {
+      stopping = true;
+      await client.end().catch(() => undefined);
+    },
+  };
 }

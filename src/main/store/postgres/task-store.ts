@@ -348,6 +348,16 @@ export class PostgresTaskStore implements TaskStore {
     return res.rowCount ?? 0;
   }
 
+  async adoptLeases(holder: string, sessions: readonly string[], ttlMs: number, now: Date): Promise<number> {
+    if (sessions.length === 0) return 0;
+    const res = await this.pool.query(
+      `UPDATE task_leases SET holder = $1, expires_at = $2
+       WHERE task_id IN (SELECT id FROM tasks WHERE status = 'in_progress' AND assigned_to = ANY($3::text[]))`,
+      [holder, toSqlTime(new Date(now.getTime() + ttlMs)), [...sessions]],
+    );
+    return res.rowCount ?? 0;
+  }
+
   async expireLeases(now: Date): Promise<ExpiredClaim[]> {
     return this.tx(async (client, notify) => {
       // SKIP LOCKED: a task another console is changing right now is left for the next look.

@@ -1,0 +1,347 @@
+// The assigner on a shared queue (issue 17): several consoles, each watching its own
+// tmux servers (or the same one), route one queue kept in PostgreSQL. It applies the
+// same router (round-plan.ts), the same lifecycle (lifecycle.ts) and the same delivery
+// as the single-console assigner (assigner.ts), through the asynchronous task store:
+//
+// - a round reads the head of the queue and the held tasks, plans, and claims in one
+//   transaction (guarded: a task another console won is simply not in the result);
+// - every claim carries a lease in this console's name, renewed by a heartbeat; tasks
+//   in progress in sessions this console sees are taken over (their console may be
+//   gone; this one follows them to their end); a task whose lease ran out (its console
+//   died before it was seen working) goes back to the queue;
+// - it is woken by its sessions' changes, by its config, and by every other console's
+//   changes (LISTEN/NOTIFY: `wake()`), never by polling tables; its only timer is the
+//   next moment something becomes due (a back-off, a reconcile, the heartbeat).
+//
+// Rounds, session changes and the heartbeat run one at a time (an async chain);
+// deliveries type into panes beside them.
+import type { Session } from '../../shared/api.js';
+import type { RoutingFile } from '../config/schemas/routing.js';
+import type { ConfigSnapshot } from '../config/snapshot.js';
+import { silentLogger, type Logger } from '../log/logger.js';
+import type { RoundRobinCursor } from '../routing/types.js';
+import type { ClaimedTask, DecisionRecord, HeldTask } from '../store/task-queue.js';
+import type { TaskStore } from '../store/task-store.js';
+import { taskDefaults } from '../tasks/service.js';
+import type { Deliver } from './assigner.js';
+import { DELIVERY_BACKOFF_MS, MAX_DELIVERY_BACKOFF_MS } from './assigner.js';
+import { lifecycleActions, reconcileActions, type Delivered, type LifecycleAction, type StateChange } from './lifecycle.js';
+import { MAX_TASKS_PER_ROUND, WINDOW_GROWTH, planRound, roundWindow, urgentTypes } from './round-plan.js';
+
+/** A claim's lease without a renewal: a console that stops renewing for this long is taken for dead. */
+export const DEFAULT_LEASE_MS = 30_000;
+const MAX_PASSES = 4;
+const MIN_WAKE_MS = 20;
+const MAX_WAKE_MS = 2 ** 31 - 1;
+
+export interface SharedAssignerOptions {
+  store: TaskStore;
+  /** This console's name in leases and history rows (host and pid). */
+  holder: string;
+  getSnapshot: () => Pick<ConfigSnapshot, 'routing'> | null;
+  getSessions: () => Session[];
+  deliver: Deliver;
+  logger?: Logger;
+  clock?: () => Date;
+  /** Tasks changed here (claimed, started, completed, requeued). */
+  onChange?: () => void;
+  leaseMs?: number;
+  /** How often leases are renewed and expired ones looked for (a third of the lease by default). */
+  heartbeatMs?: number;
+  turnQuietMs?: number;
+}
+
+export class SharedAssigner {
+  private readonly log: Logger;
+  private readonly clock: () => Date;
+  private readonly leaseMs: number;
+  private readonly heartbeatMs: number;
+  private running = false;
+  private scheduled = false;
+  private chain: Promise<void> = Promise.resolve();
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private cursor: RoundRobinCursor = {};
+  private readonly known = new Set<string>();
+  private readonly deliveries = new Set<Promise<void>>();
+  private readonly delivering = new Map<string, number>();
+  private readonly delivered = new Map<number, Delivered>();
+  private readonly attentionNoted = new Map<number, string>();
+
+  constructor(private readonly options: SharedAssignerOptions) {
+    this.log = (options.logger ?? silentLogger).child({ module: 'shared-assigner' });
+    this.clock = options.clock ?? (() => new Date());
+    this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
+    this.heartbeatMs = options.heartbeatMs ?? Math.max(100, Math.floor(this.leaseMs / 3));
+  }
+
+  start(): () => Promise<void> {
+    this.running = true;
+    this.heartbeat = setInterval(() => this.serial('lease heartbeat', () => this.beat()), this.heartbeatMs);
+    this.heartbeat.unref();
+    this.serial('lease heartbeat', () => this.beat());
+    this.kick();
+    return () => this.stop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.wakeTimer = null;
+    this.heartbeat = null;
+    await this.chain;
+    await Promise.allSettled([...this.deliveries]);
+  }
+
+  /** Resolves once no round is scheduled or running and no delivery is under way. */
+  async settled(): Promise<void> {
+    while (this.scheduled || this.deliveries.size > 0) {
+      await Promise.allSettled([...this.deliveries]);
+      await this.chain;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    await this.chain;
+  }
+
+  /** Another console changed the queue (LISTEN/NOTIFY), or something here did: one round soon. */
+  wake(): void {
+    this.kick();
+  }
+
+  kick(): void {
+    if (!this.running || this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.running) this.serial('routing round', () => this.round());
+    });
+  }
+
+  /** The session monitor's listener: state changes move the tasks their sessions hold. */
+  onSessions(sessions: Session[], transitions: ReadonlyArray<StateChange>): void {
+    if (!this.running) return;
+    for (const s of sessions) this.known.add(s.name);
+    const changes = [...transitions];
+    this.serial('session changes', async () => {
+      const rules = this.options.getSnapshot()?.routing;
+      if (!rules) return;
+      const present = new Set(sessions.map((s) => s.name));
+      const names = new Set([...changes.map((t) => t.name), ...[...this.known].filter((n) => !present.has(n))]);
+      const held = (await this.options.store.heldTasks()).filter((t) => names.has(t.session));
+      await this.apply(lifecycleActions({ held, sessions, changes, rules, now: this.clock(), known: this.known }));
+    });
+    if (transitions.some((t) => t.to === 'idle' || t.to === 'exited')) this.kick();
+  }
+
+  /** One round: lifecycle of gone sessions and timeouts, missed turns, then claims and deliveries. */
+  async round(): Promise<void> {
+    const rules = this.options.getSnapshot()?.routing;
+    if (!rules) return;
+    const store = this.options.store;
+    const now = this.clock();
+    const sessions = this.options.getSessions();
+    for (const s of sessions) this.known.add(s.name);
+    const present = new Set(sessions.map((s) => s.name));
+    let held = await store.heldTasks();
+    const gone = held.filter((t) => this.known.has(t.session) && !present.has(t.session));
+    const timed = hasTimeouts(rules) ? held.filter((t) => present.has(t.session)) : [];
+    if (await this.apply(lifecycleActions({ held: [...gone, ...timed], sessions, changes: [], rules, now, known: this.known }))) held = await store.heldTasks();
+    const reconciled = await this.reconcile(held.filter((t) => present.has(t.session)), sessions, now);
+    if (reconciled.changed) held = await store.heldTasks();
+
+    let dueMs: number | null = reconciled.due;
+    let limit = roundWindow(sessions.reduce((n, s) => n + (s.state === 'idle' ? 1 : 0), 0));
+    for (let pass = 0; pass < MAX_PASSES; pass++) {
+      const pending = await store.pendingTasks(limit, urgentTypes(rules));
+      const heldNow = held;
+      const plan = planRound({ pendingTasks: () => pending, heldTasks: () => heldNow }, rules, sessions, now, { cursor: this.cursor, busy: this.delivering, limit, held: heldNow });
+      this.cursor = plan.cursor;
+      const wanted: Array<{ taskId: number; session: string; reason: string }> = [];
+      for (const d of plan.decisions) {
+        if (d.kind === 'queued') {
+          if (d.retryAfterSeconds !== null) dueMs = earliest(dueMs, now.getTime() + d.retryAfterSeconds * 1000);
+          continue;
+        }
+        if (present.has(d.session)) wanted.push({ taskId: d.taskId, session: d.session, reason: d.reason });
+      }
+      const claimed = wanted.length ? await store.claimMany(wanted, [], now, { holder: this.options.holder, ttlMs: this.leaseMs }) : [];
+      const byName = new Map(sessions.map((s) => [s.name, s]));
+      for (const task of claimed) {
+        const session = byName.get(wanted.find((w) => w.taskId === task.id)!.session)!;
+        this.startDelivery(task, session, rules);
+      }
+      if (claimed.length) {
+        held = await store.heldTasks();
+        this.options.onChange?.();
+      }
+      const readFurther = plan.queueCut && claimed.length < plan.free && limit < MAX_TASKS_PER_ROUND;
+      if (!readFurther) break;
+      limit = Math.min(MAX_TASKS_PER_ROUND, limit * WINDOW_GROWTH);
+    }
+    this.arm(dueMs, now);
+  }
+
+  /** Renews this console's leases, takes over tasks in progress in sessions it sees, and hands back expired ones. */
+  private async beat(): Promise<void> {
+    const store = this.options.store;
+    const now = this.clock();
+    await store.renewLeases(this.options.holder, this.leaseMs, now);
+    await store.adoptLeases(this.options.holder, this.options.getSessions().map((s) => s.name), this.leaseMs, now);
+    const expired = await store.expireLeases(now);
+    if (expired.length) {
+      this.log.warn(`${expired.length} task(s) back to the queue: their console stopped renewing its lease`, { tasks: expired.map((e) => e.taskId).join(',') });
+      this.options.onChange?.();
+      this.kick();
+    }
+  }
+
+  private startDelivery(task: ClaimedTask, session: Session, rules: RoutingFile): void {
+    this.delivering.set(session.name, task.id);
+    const delivery = this.dispatch(task, session, rules)
+      .catch((err: unknown) => this.log.error('a delivery failed', { err }))
+      .finally(() => {
+        this.deliveries.delete(delivery);
+        if (this.delivering.get(session.name) === task.id) this.delivering.delete(session.name);
+      });
+    this.deliveries.add(delivery);
+  }
+
+  private async dispatch(task: ClaimedTask, session: Session, rules: RoutingFile): Promise<void> {
+    const store = this.options.store;
+    let outcome: { outcome: string; reason: string };
+    try {
+      outcome = await this.options.deliver(session, task.prompt);
+    } catch (err) {
+      outcome = { outcome: 'failed', reason: (err as Error).message };
+    }
+    const now = this.clock();
+    if (outcome.outcome === 'taken') {
+      this.delivered.set(task.id, { session: session.name, atMs: now.getTime(), sawWorking: outcome.reason === 'the agent is working' });
+      await store.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'taken', reason: `prompt delivered: ${outcome.reason}` }, now);
+      if (outcome.reason === 'the agent is working') await store.start(task.id, session.name, `in progress: ${session.name} is working`, now);
+    } else if ((await store.get(task.id))?.status === 'in_progress') {
+      const reason = `prompt delivered: ${session.name} was seen working on it before the delivery check failed (${outcome.reason})`;
+      this.delivered.set(task.id, { session: session.name, atMs: now.getTime(), sawWorking: true });
+      await store.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'taken', reason }, now);
+    } else {
+      const waitMs = Math.min(MAX_DELIVERY_BACKOFF_MS, DELIVERY_BACKOFF_MS * 2 ** task.attempts);
+      const reason = `back to the queue: delivery to ${session.name} failed (${outcome.reason}); retry after ${Math.round(waitMs / 1000)} s`;
+      await this.requeue(task.id, session.name, task.type, task.attempts, { reason, error: outcome.reason, notBefore: new Date(now.getTime() + waitMs), kind: 'dispatch' }, rules, now);
+    }
+    this.options.onChange?.();
+    this.kick();
+  }
+
+  /** Back to the queue with one try more, or failed when that was its type's last (max_attempts), as the task core does. */
+  private async requeue(
+    taskId: number,
+    session: string,
+    type: string,
+    attempts: number,
+    r: { reason: string; error: string | null; notBefore: Date | null; kind: DecisionRecord['kind'] },
+    rules: RoutingFile,
+    now: Date,
+  ): Promise<boolean> {
+    const max = taskDefaults({ routing: rules }, type).maxAttempts;
+    const used = attempts + 1;
+    if (used >= max) {
+      const last = r.reason.replace(/^back to the queue: /, '').replace(/; retry after \d+ s$/, '');
+      const reason = `failed: ${used} of ${max} attempts used (max_attempts for ${type}); the last: ${last}`;
+      return this.options.store.fail(taskId, session, { reason, error: r.error ?? last, kind: r.kind }, now);
+    }
+    return this.options.store.requeue(taskId, session, r, now);
+  }
+
+  private async reconcile(held: readonly HeldTask[], sessions: readonly Session[], now: Date): Promise<{ changed: boolean; due: number | null }> {
+    const holding = new Set(held.map((t) => t.id));
+    for (const id of this.delivered.keys()) if (!holding.has(id)) this.delivered.delete(id);
+    if (this.delivered.size === 0) return { changed: false, due: null };
+    const { actions, due } = reconcileActions({
+      held: held.filter((t) => this.delivering.get(t.session) !== t.id),
+      sessions,
+      delivered: this.delivered,
+      now,
+      quietMs: this.options.turnQuietMs,
+    });
+    return { changed: await this.apply(actions), due };
+  }
+
+  private async apply(actions: readonly LifecycleAction[]): Promise<boolean> {
+    if (actions.length === 0) return false;
+    const store = this.options.store;
+    const rules = this.options.getSnapshot()?.routing;
+    const now = this.clock();
+    let changed = false;
+    for (const a of actions) {
+      switch (a.kind) {
+        case 'start':
+          changed = (await store.start(a.taskId, a.session, a.reason, now)) || changed;
+          break;
+        case 'complete':
+          if (await store.complete(a.taskId, a.session, a.reason, now)) {
+            changed = true;
+            this.delivered.delete(a.taskId);
+            this.attentionNoted.delete(a.taskId);
+          }
+          break;
+        case 'requeue': {
+          const task = await store.get(a.taskId);
+          if (!task || !rules) break;
+          const kind = a.cause === 'timeout' ? 'timeout' : 'lifecycle';
+          if (await this.requeue(a.taskId, a.session, task.type, task.attempts, { reason: a.reason, error: a.reason, notBefore: null, kind }, rules, now)) {
+            changed = true;
+            this.delivered.delete(a.taskId);
+            this.attentionNoted.delete(a.taskId);
+          }
+          break;
+        }
+        case 'attention':
+          if (this.attentionNoted.get(a.taskId) === a.state) break;
+          this.attentionNoted.set(a.taskId, a.state);
+          await store.record({ kind: 'lifecycle', taskId: a.taskId, session: a.session, decision: a.state, reason: a.reason }, now);
+          break;
+      }
+    }
+    if (changed) {
+      this.options.onChange?.();
+      this.kick();
+    }
+    return changed;
+  }
+
+  /** Runs fn after everything queued before it; a failure is logged, never stops the chain. */
+  private serial(what: string, fn: () => Promise<void>): void {
+    this.chain = this.chain.then(async () => {
+      if (!this.running) return;
+      try {
+        await fn();
+      } catch (err) {
+        this.log.error(`${what} failed`, { err });
+      }
+    });
+  }
+
+  private arm(dueMs: number | null, now: Date): void {
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
+    if (dueMs === null || !this.running) return;
+    const delay = Math.min(MAX_WAKE_MS, Math.max(MIN_WAKE_MS, dueMs - now.getTime()));
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = null;
+      this.kick();
+    }, delay);
+    this.wakeTimer.unref();
+  }
+}
+
+function hasTimeouts(rules: RoutingFile): boolean {
+  return Object.values(rules.environment_routing).some((r) => r.timeout_minutes !== undefined);
+}
+
+function earliest(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.min(a, b);
+}
+

@@ -147,6 +147,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       slaAlert: attention.slaAlert,
       dispatch: opts.dispatch ?? true,
       localAssigner: !opts.sharedQueue,
+      indexesReady: queries.indexesSettled(),
       tasksChanged: store.publishTasks,
     });
     stops.push(routing.stop);

@@ -26,7 +26,7 @@ export interface Migration {
   postgres: string;
 }
 
-/** One file per migration, both dialects in it. */
+/** One file per migration, both dialects from one source (the same text, or bothDialects). */
 interface MigrationFile {
   name: string;
   sql: string;

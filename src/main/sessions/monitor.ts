@@ -8,6 +8,7 @@ import { clearedFilePath, errorFingerprint, forgetClears, readClears, recordClea
 import type { HookEvent } from '../hooks/events.js';
 import { discover, type Pane } from '../tmux/discover.js';
 import { sameServer, TmuxNotRunning, type TmuxServer } from '../tmux/server.js';
+import type { ControlClient } from '../tmux/control-client.js';
 import { explainScreen, UNKNOWN, type Classification, type RuleVerdict, type Screen } from './classify.js';
 import { identifyAgent, type Identification } from './identify.js';
 import { compileManifests, type CompiledManifests } from './manifests.js';
@@ -480,6 +481,11 @@ export class SessionMonitor {
     tracked.lastLine = lastTextLine(screen.lines);
     // A blank frame (a redraw between its clear and its paint) keeps the state read before it.
     return readFrame(screen, agent, tracked.screen);
+  }
+
+  /** A live control client of the server (commands over it start no tmux process), or null. */
+  commander(server: TmuxServer): ControlClient | null {
+    return this.clients.commander(server);
   }
 
   private async readScreen(tracked: TrackedPane): Promise<Screen | null> {

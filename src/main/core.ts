@@ -139,6 +139,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       notify: opts.notify,
       slaAlert: attention.slaAlert,
       dispatch: opts.dispatch ?? true,
+      indexesReady: queries.indexesSettled(),
       tasksChanged: store.publishTasks,
     });
     stops.push(routing.stop);

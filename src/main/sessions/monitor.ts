@@ -4,6 +4,7 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import path from 'node:path';
 import { HookTail } from '../hooks/tail.js';
 import { markWatchedServers } from '../hooks/events.js';
+import { clearedFilePath, errorFingerprint, forgetClears, readClears, recordClear as storeClear, type ClearedError } from '../hooks/cleared.js';
 import type { HookEvent } from '../hooks/events.js';
 import { discover, type Pane } from '../tmux/discover.js';
 import { sameServer, TmuxNotRunning, type TmuxServer } from '../tmux/server.js';
@@ -89,12 +90,16 @@ export class SessionMonitor {
   private running = false;
   /** The pane ids last sent to listeners. */
   private publishedIds = '';
+  /** Errors the operator cleared, as stored for every console (hooks/cleared.json); re-read at each full scan. */
+  private clears = new Map<string, ClearedError>();
+  private readonly clearsFile: string | null;
 
   constructor(private readonly options: SessionMonitorOptions) {
     this.manifests = compileManifests(options.agents);
     this.servers = [...options.servers];
     this.excluded = new Set(options.excluded ?? []);
     this.log = (options.logger ?? silentLogger).child({ module: 'sessions' });
+    this.clearsFile = options.hooksFile ? clearedFilePath(path.dirname(path.dirname(options.hooksFile))) : null;
     this.clients = new SessionClients((server) => ({
       onOutput: (paneId) => this.onOutput(`${server.name}:${paneId}`),
       onLayoutChange: () => this.requestRescan(),
@@ -233,6 +238,7 @@ export class SessionMonitor {
 
   private async scanOnce(): Promise<void> {
     const transitions: SessionTransition[] = [];
+    if (this.clearsFile) this.clears = readClears(this.clearsFile);
     const tables = this.processTables.forScan((server, err) => this.reportProblem(server, 'cannot read the remote process table', err));
     // Servers are listed side by side: a remote host that hangs holds up only its own panes.
     await Promise.all([...this.servers].map((server) => this.scanServer(server, tables)));
@@ -277,6 +283,7 @@ export class SessionMonitor {
       tracked.settle.cancel();
       tracked.forgetSignals();
       this.panes.delete(key);
+      this.forgetClear(key);
       this.collect(transitions, tracked.setState('exited', 'pane closed', null));
     }
     this.clients.sync(server, panes, this.running);
@@ -392,15 +399,21 @@ export class SessionMonitor {
       }, d.hookExpiresInMs + 1);
       tracked.hookTimer.unref?.();
     }
-    if (d.state === 'error' && tracked.screen && d.ruleId === tracked.screen.ruleId) {
+    const shown = tracked.screen;
+    if (shown && this.clears.has(tracked.id)) {
+      // A stored clear lasts until the screen moves on: a new turn, a dialog, another error.
+      const moved = shown.state === 'error' ? this.clears.get(tracked.id)?.error !== errorFingerprint(shown.reason, shown.message) : shown.state !== 'unknown';
+      if (moved) this.forgetClear(tracked.id);
+    }
+    if (d.state === 'error' && shown && d.ruleId === shown.ruleId) {
       // The operator cleared this error (architect sessions clear): it reads idle while the
       // screen still shows that same error; the next turn (or another error) ends it.
-      const fingerprint = errorFingerprint(tracked.screen);
-      if (tracked.clearedError === fingerprint) {
+      const fingerprint = errorFingerprint(shown.reason, shown.message);
+      if (tracked.clearedError === fingerprint || this.clears.get(tracked.id)?.error === fingerprint) {
         return tracked.setState('idle', 'cleared', d.ruleId, { kind: 'cleared', message: d.detail?.message ?? null, resetAt: null, dialog: null });
       }
     }
-    if (tracked.screen && tracked.screen.state !== 'error') tracked.clearedError = null;
+    if (shown && shown.state !== 'error') tracked.clearedError = null;
     return tracked.setState(d.state, d.reason, d.ruleId, d.detail);
   }
 
@@ -414,10 +427,34 @@ export class SessionMonitor {
     }
   }
 
+  /**
+   * `architect sessions clear`: stores the error a pane shows as cleared, for every
+   * console (one started later too) until the screen moves on. Returns the session, or
+   * null when its screen shows no error now (a hook-only error has nothing to match).
+   */
+  recordClear(sessionId: string): Session | null {
+    const tracked = this.panes.get(sessionId);
+    if (!tracked?.screen || tracked.screen.state !== 'error' || !this.clearsFile) return null;
+    storeClear(this.clearsFile, sessionId, errorFingerprint(tracked.screen.reason, tracked.screen.message));
+    this.clears = readClears(this.clearsFile);
+    tracked.hook = null;
+    this.publish([this.decideState(tracked)].filter((t): t is SessionTransition => t !== null));
+    return toSessions([tracked], this.excluded)[0] ?? null;
+  }
+
+  private forgetClear(sessionId: string): void {
+    if (!this.clearsFile || !this.clears.delete(sessionId)) return;
+    try {
+      forgetClears(this.clearsFile, [sessionId]);
+    } catch (err) {
+      this.log.warn('cannot update the cleared errors', { file: this.clearsFile, err });
+    }
+  }
+
   /** The operator cleared a pane's error (a hook event `operator_clear`): it reads idle until the screen moves on. */
   private clearError(tracked: TrackedPane): void {
     if (!tracked.screen || tracked.screen.state !== 'error') return;
-    tracked.clearedError = errorFingerprint(tracked.screen);
+    tracked.clearedError = errorFingerprint(tracked.screen.reason, tracked.screen.message);
     tracked.hook = null;
     this.publish([this.decideState(tracked)].filter((t): t is SessionTransition => t !== null));
   }
@@ -490,8 +527,5 @@ export class SessionMonitor {
 /** The hook event `architect sessions clear` writes: the operator has seen the pane's error. */
 export const OPERATOR_CLEAR = 'operator_clear';
 
-function errorFingerprint(screen: { ruleId: string | null; message?: string | null }): string {
-  return `${screen.ruleId ?? ''}\t${screen.message ?? ''}`;
-}
 
 export type { SessionState };

@@ -62,6 +62,11 @@ export function setupRouting(opts: {
   slaAlert?: (alert: Alert, step: EscalationStep) => void;
   /** false: watch and decide, but never type into a pane (`serve --no-dispatch`). */
   dispatch: boolean;
+  /**
+   * The assigner and the SLA watcher start once this resolves: the config indexes being
+   * built in a worker hold SQLite's write lock meanwhile, and a round would fail on it.
+   */
+  indexesReady?: Promise<void>;
   tasksChanged: () => void;
 }): RoutingFeature {
   const { store } = opts;
@@ -103,7 +108,9 @@ export function setupRouting(opts: {
   });
   // Without dispatch the assigner is not started: nothing is claimed or typed, and
   // dry runs, the SLA watch and alerts still work (a second console on a fleet).
-  const stopAssigner = opts.dispatch ? assigner.start() : async () => undefined;
+  let stopAssigner: () => Promise<void> = async () => undefined;
+  let stopWatcher: () => void = () => undefined;
+  let stopped = false;
   // Opt-in per agent (agents.yaml resume_after_limit): "continue" once a usage limit resets.
   const resumer = new LimitResumer({
     resumeText: (agent) => {
@@ -170,7 +177,11 @@ export function setupRouting(opts: {
     // The start-up pass's grouped count of every open task, in a reader process.
     readGroups: async (sql, params) => (await opts.queries.readInternal('sla start-up pass', sql, params, SLA_GROUPS_TIMEOUT_MS)) as unknown as SlaGroupRow[],
   });
-  const stopWatcher = watcher.start();
+  void (opts.indexesReady ?? Promise.resolve()).then(() => {
+    if (stopped) return;
+    if (opts.dispatch) stopAssigner = assigner.start();
+    stopWatcher = watcher.start();
+  });
   // Woken by its own timer at the next level crossing, and by changes: a task's status
   // (whoever wrote it: tasks.changed follows external writes too) or a config reload.
   const offTasksForSla = opts.bus.on('tasks.changed', () => watcher.kick());
@@ -251,6 +262,7 @@ export function setupRouting(opts: {
       offConfig();
       offTasksForSla();
       offConfigForSla();
+      stopped = true;
       stopWatcher();
       await stopAssigner();
     },

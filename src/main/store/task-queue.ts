@@ -70,6 +70,8 @@ export class TaskQueue {
   private readonly claimStmt: Database.Statement;
   private readonly metadataRow: Database.Statement;
   private readonly heldEnvRows: Database.Statement;
+  private readonly overdueStmt: Database.Statement;
+  private readonly oldestHeldStmt: Database.Statement;
   private readonly projectPathStmt: Database.Statement;
   private readonly startStmt: Database.Statement;
   private readonly completeStmt: Database.Statement;
@@ -126,6 +128,15 @@ export class TaskQueue {
     this.metadataRow = db.prepare('SELECT metadata FROM tasks WHERE id = ?').pluck();
     // Migration 014's partial index (INDEXED BY: with few rows the planner would pick the status index and walk every pending task).
     this.heldEnvRows = db.prepare(`SELECT id, metadata FROM tasks INDEXED BY idx_tasks_held_env WHERE status IN ('assigned', 'in_progress') AND instr(metadata, '"env"') > 0`);
+    // Migration 017's idx_tasks_held_since: a type's held tasks by assignment time.
+    this.overdueStmt = db.prepare(
+      `SELECT id, type, status, assigned_to AS session, assigned_at AS assignedAt, started_at AS startedAt, attempts
+       FROM tasks INDEXED BY idx_tasks_held_since WHERE status IN ('assigned', 'in_progress') AND type = ? AND assigned_at < ? AND assigned_to IS NOT NULL
+       ORDER BY assigned_at LIMIT ?`,
+    );
+    this.oldestHeldStmt = db.prepare(
+      `SELECT min(assigned_at) FROM tasks INDEXED BY idx_tasks_held_since WHERE status IN ('assigned', 'in_progress') AND type = ? AND assigned_to IS NOT NULL`,
+    ).pluck();
     this.projectPathStmt = db.prepare('SELECT path FROM projects WHERE id = ?').pluck();
     this.startStmt = db.prepare(
       `UPDATE tasks SET status = 'in_progress', started_at = @now, updated_at = @now, status_reason = @reason
@@ -206,6 +217,28 @@ export class TaskQueue {
 
   heldTasks(): HeldTask[] {
     return this.held.all() as HeldTask[];
+  }
+
+  /** The tasks these sessions hold now (idx_tasks_held: only held tasks are in it). */
+  heldBy(sessions: readonly string[]): HeldTask[] {
+    const out: HeldTask[] = [];
+    for (let i = 0; i < sessions.length; i += IDS_PER_READ) {
+      const chunk = sessions.slice(i, i + IDS_PER_READ);
+      const sql = `SELECT id, type, status, assigned_to AS session, assigned_at AS assignedAt, started_at AS startedAt, attempts
+         FROM tasks INDEXED BY idx_tasks_held WHERE assigned_to IN (${chunk.map(() => '?').join(',')}) AND status IN ('assigned', 'in_progress')`;
+      out.push(...(this.store.writer.prepare(sql).all(...chunk) as HeldTask[]));
+    }
+    return out;
+  }
+
+  /** Held tasks of a type assigned before `before`, oldest first, at most `limit`. */
+  heldSince(type: string, before: Date, limit: number): HeldTask[] {
+    return this.overdueStmt.all(type, toSqlTime(before), limit) as HeldTask[];
+  }
+
+  /** When the longest-held task of a type was assigned (store time), or null when none is held. */
+  oldestHeld(type: string): string | null {
+    return (this.oldestHeldStmt.get(type) as string | null | undefined) ?? null;
   }
 
   /** Those of these tasks held now (the rest finished, went back, or never were). */

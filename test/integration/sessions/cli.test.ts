@@ -7,6 +7,10 @@ import { UsageError, type CliContext } from '../../../src/main/cli/command.js';
 import { agentsCommand } from '../../../src/main/cli/commands/agents.js';
 import { sessionsCommand } from '../../../src/main/cli/commands/sessions.js';
 import { waitCommand } from '../../../src/main/cli/commands/wait.js';
+import { hooksFilePath } from '../../../src/main/hooks/events.js';
+import { loadAgentManifests } from '../../../src/main/sessions/manifests.js';
+import { SessionMonitor } from '../../../src/main/sessions/monitor.js';
+import { tmuxServer } from '../../../src/main/tmux/server.js';
 import { AGENTS_YAML, PrivateTmux } from './tmux-fixture.js';
 
 function context(socket: string, dataDir = '', interrupted: Promise<void> = new Promise(() => {})): { ctx: CliContext; out: () => string; err: () => string } {
@@ -96,6 +100,52 @@ describe('architect sessions / agents explain', () => {
       await expect(waitCommand.run(['nobody', '--state', 'idle'], context(tmux.socket, dataDir).ctx)).rejects.toThrow(/no session "nobody"/);
       await expect(waitCommand.run(['worker_err', '--state', 'asleep'], context(tmux.socket, dataDir).ctx)).rejects.toThrow(/"asleep" is not a state/);
     } finally {
+      tmux.cleanup();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a clear is stored: a console started later reads the error cleared, until the next turn', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-cli-clear-'));
+    const tmux = new PrivateTmux();
+    const monitors: SessionMonitor[] = [];
+    // A console started after the clear's hook event went stale (HOOK_FRESH_MS): only
+    // what is stored can tell it.
+    const later = async () => {
+      const m = new SessionMonitor({ servers: [tmuxServer(tmux.socket)], agents: loadAgentManifests(AGENTS_YAML), hooksFile: hooksFilePath(dataDir), hookFreshMs: 1, scanIntervalMs: 500 });
+      monitors.push(m);
+      await m.start();
+      return m;
+    };
+    const stateIn = (m: SessionMonitor) => m.list().find((s) => s.session === 'worker_err');
+    try {
+      const pane = tmux.newSession('worker_err');
+      // A real error screen, its next turn, then the same error again (at each Enter).
+      tmux.type(pane, 'claude claude-2.1.332-error-billing-captured claude-2.1.332-working-after-error-captured claude-2.1.332-error-billing-captured');
+      await waitFor('the error screen', () => tmux.tmux('capture-pane', '-p', '-t', pane).includes('Credit balance too low'));
+      const before = await later();
+      await waitFor('the error read', () => stateIn(before)?.state === 'error');
+      before.stop();
+
+      const clear = context(tmux.socket, dataDir);
+      expect(await sessionsCommand.run(['clear', 'worker_err'], clear.ctx)).toBe(0);
+      expect(clear.out()).toMatch(/error cleared \(Credit balance too low/);
+      expect(clear.out()).not.toMatch(/not stored/);
+
+      const m = await later();
+      await waitFor('the stored clear honoured', () => stateIn(m)?.state === 'idle');
+      expect(stateIn(m)).toMatchObject({ state: 'idle', reason: 'cleared', detail: { kind: 'cleared', message: expect.stringContaining('Credit balance too low') as string } });
+
+      // The next turn ends the clear, for good: the same error after it is an error again.
+      tmux.tmux('send-keys', '-t', pane, 'Enter');
+      await waitFor('the next turn', () => stateIn(m)?.state === 'working');
+      tmux.tmux('send-keys', '-t', pane, 'Enter');
+      await waitFor('the same error again', () => stateIn(m)?.state === 'error');
+      const fresh = await later();
+      await waitFor('a fresh console to read the screen', () => stateIn(fresh)?.state !== 'unknown');
+      expect(stateIn(fresh)).toMatchObject({ state: 'error', reason: 'billing' });
+    } finally {
+      for (const m of monitors) m.stop();
       tmux.cleanup();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }

@@ -101,6 +101,9 @@ async function clearError(rest: string[], ctx: CliContext): Promise<number> {
       ctx.stderr.write(`architect sessions clear: ${session.name} is at a usage limit until ${session.detail.resetAt}: a limit is not cleared before it resets\n`);
       return EXIT_PROBLEM;
     }
+    // Stored for consoles started later (until the screen moves on); the hook event
+    // reaches the consoles running now at once.
+    const stored = monitor.recordClear(session.id) !== null;
     appendHookEvent(ctx.globals.dataDir, {
       at: new Date().toISOString(),
       agent: session.agent,
@@ -110,7 +113,7 @@ async function clearError(rest: string[], ctx: CliContext): Promise<number> {
       server: session.server,
       pane: session.paneId,
     });
-    ctx.stdout.write(`${session.name}: error cleared (${session.detail?.message ?? session.reason ?? 'error'}); it reads idle until its screen moves on\n`);
+    ctx.stdout.write(`${session.name}: error cleared (${session.detail?.message ?? session.reason ?? 'error'}); it reads idle until its screen moves on${stored ? '' : ' (not stored: its screen shows no error, so only consoles running now see the clear)'}\n`);
     return EXIT_OK;
   } finally {
     stop();

@@ -1,19 +1,21 @@
+import { bothDialects } from './dialect.js';
+
 // "Completed in the last day" on a million tasks counts ~80k index entries (~6 ms);
 // the dashboard budget is 1 ms. Completions are kept per minute by triggers, so the
 // dashboard sums at most 1440 small rows (exact to the minute).
 export const name = 'completion_counts';
 
-export const sql = `
+export const { sql, postgres } = bothDialects((d) => `
 CREATE TABLE task_completions (
   minute TEXT PRIMARY KEY,   -- 'YYYY-MM-DD HH:MM' of completed_at, UTC
-  n      INTEGER NOT NULL DEFAULT 0
-) WITHOUT ROWID;
+  n      ${d.int64} NOT NULL DEFAULT 0
+)${d.sqlite(' WITHOUT ROWID')};
 
 INSERT INTO task_completions(minute, n)
   SELECT substr(completed_at, 1, 16), COUNT(*) FROM tasks
   WHERE status = 'completed' AND completed_at IS NOT NULL GROUP BY 1;
 
-CREATE TRIGGER trg_task_completions_insert AFTER INSERT ON tasks
+${d.sqlite(`CREATE TRIGGER trg_task_completions_insert AFTER INSERT ON tasks
 WHEN NEW.status = 'completed' AND NEW.completed_at IS NOT NULL
 BEGIN
   INSERT INTO task_completions(minute, n) VALUES (substr(NEW.completed_at, 1, 16), 1)
@@ -38,19 +40,7 @@ BEGIN
     WHERE NEW.status = 'completed' AND NEW.completed_at IS NOT NULL
     ON CONFLICT(minute) DO UPDATE SET n = n + 1;
 END;
-`;
-
-export const postgres = `
-CREATE TABLE task_completions (
-  minute TEXT PRIMARY KEY,
-  n      BIGINT NOT NULL DEFAULT 0
-);
-
-INSERT INTO task_completions(minute, n)
-  SELECT substr(completed_at, 1, 16), COUNT(*) FROM tasks
-  WHERE status = 'completed' AND completed_at IS NOT NULL GROUP BY 1;
-
-CREATE FUNCTION trg_task_completions() RETURNS trigger LANGUAGE plpgsql AS $$
+`)}${d.postgres(`CREATE FUNCTION trg_task_completions() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status = 'completed' AND OLD.completed_at IS NOT NULL THEN
     UPDATE task_completions SET n = n - 1 WHERE minute = substr(OLD.completed_at, 1, 16);
@@ -75,4 +65,4 @@ FOR EACH ROW WHEN ((OLD.status IS DISTINCT FROM NEW.status OR OLD.completed_at I
   AND ((OLD.status = 'completed' AND OLD.completed_at IS NOT NULL)
     OR (NEW.status = 'completed' AND NEW.completed_at IS NOT NULL)))
 EXECUTE FUNCTION trg_task_completions();
-`;
+`)}`);

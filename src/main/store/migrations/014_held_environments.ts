@@ -1,3 +1,5 @@
+import { bothDialects } from './dialect.js';
+
 // The assigner's environment keeper reads, at start, the environments (port and
 // worktree, in metadata.env) of the tasks sessions hold. Without an index it read
 // each held task's metadata with a query of its own (9.4 s for the 90k tasks of a
@@ -6,10 +8,6 @@
 // a task without an environment never touches it.
 export const name = 'held_environments';
 
-export const sql = `
-CREATE INDEX idx_tasks_held_env ON tasks(id) WHERE status IN ('assigned', 'in_progress') AND instr(metadata, '"env"') > 0;
-`;
-
-export const postgres = `
-CREATE INDEX idx_tasks_held_env ON tasks(id) WHERE status IN ('assigned', 'in_progress') AND strpos(metadata, '"env"') > 0;
-`;
+export const { sql, postgres } = bothDialects((d) => `
+CREATE INDEX idx_tasks_held_env ON tasks(id) WHERE status IN ('assigned', 'in_progress') AND ${d.instr}(metadata, '"env"') > 0;
+`);

@@ -4,6 +4,7 @@
 // renews it while it runs (a heartbeat), and a task whose lease ran out goes back to
 // the queue (task-store.ts expireLeases). A claim without a row (the single SQLite
 // console) has no lease and is recovered as before (its session gone, a timeout).
+// The same statements on both engines (no `postgres` export).
 export const name = 'task_leases';
 
 export const sql = `
@@ -13,16 +14,6 @@ CREATE TABLE task_leases (
   -- The console holding the claim (its name in messages: host, pid).
   holder     TEXT NOT NULL,
   -- Store timestamp after which the claim is free to be taken back.
-  expires_at TEXT NOT NULL
-);
-CREATE INDEX idx_task_leases_expires ON task_leases(expires_at);
-CREATE INDEX idx_task_leases_holder ON task_leases(holder);
-`;
-
-export const postgres = `
-CREATE TABLE task_leases (
-  task_id    BIGINT PRIMARY KEY REFERENCES tasks(id) ON DELETE CASCADE,
-  holder     TEXT NOT NULL,
   expires_at TEXT NOT NULL
 );
 CREATE INDEX idx_task_leases_expires ON task_leases(expires_at);

@@ -64,14 +64,14 @@ describe('HTTP services from the desktop app', () => {
   it('follow servers.yaml live: off by default, on at its port behind the same token, moved, off again', async () => {
     const servers = path.join(dir, 'config', 'base', 'servers.yaml');
     const shipped = fs.readFileSync(servers, 'utf8');
-    expect(shipped).toMatch(/^http:\n  enabled: false\n/m);
+    expect(shipped).toMatch(/^http:\n {2}enabled: false\n/m);
     const kept = keepHttpServices(core, { dataDir: dir, log: silentLogger, env: {} });
     await kept.ready;
     expect(kept.current()).toBeNull();
     const version = (): string | null => (core.handlers['config.status']({}) as unknown as { version: string | null }).version;
     const setHttp = async (enabled: boolean, port: number): Promise<void> => {
       const before = version();
-      fs.writeFileSync(servers, shipped.replace(/^http:\n  enabled: false\n  port: \d+\n/m, `http:\n  enabled: ${enabled}\n  port: ${port}\n`));
+      fs.writeFileSync(servers, shipped.replace(/^http:\n {2}enabled: false\n {2}port: \d+\n/m, `http:\n  enabled: ${enabled}\n  port: ${port}\n`));
       await pollUntil('the new config', () => version() !== before, { limitMs: 20_000 });
       await pollUntil(`the services ${enabled ? `on ${port}` : 'off'}`, () => (enabled ? kept.current()?.server.port === port : kept.current() === null), { limitMs: 20_000 });
     };

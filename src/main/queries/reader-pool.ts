@@ -32,6 +32,8 @@ export interface QueryJob {
   timeoutMs: number;
   /** Slow before: it may not take the last free reader (light queries keep one). */
   heavy: boolean;
+  /** Told how long the query itself took in its reader (not the wait for one, nor the reply's way back). */
+  ran?: (ms: number) => void;
 }
 
 interface Waiting extends QueryJob {
@@ -111,7 +113,10 @@ class Reader {
     clearTimeout(job.timer);
     this.job = null;
     this.idle();
-    if (reply.ok) job.resolve(reply.rows);
+    if (reply.ok) {
+      job.ran?.(reply.ms);
+      job.resolve(reply.rows);
+    }
     else job.reject(new QueryFailedError(job.query, reply.message));
     this.done(this);
   }

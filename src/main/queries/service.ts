@@ -75,6 +75,8 @@ export class QueryService {
   private queries = new Map<string, QueryDef>();
   private readonly cache = new Map<string, CacheEntry>();
   private readonly stats = new Map<string, QueryStats>();
+  /** How long each query last took in its reader: what makes it heavy (its wall time also counts the wait for a reader). */
+  private readonly executed = new Map<string, number>();
   private readonly readers: ReaderPool;
   private readonly now: () => number;
 
@@ -128,8 +130,17 @@ export class QueryService {
       }
     }
     try {
-      const heavy = stats.timeouts > 0 || stats.lastMs > HEAVY_QUERY_MS;
-      const rows = await this.readers.run({ query: name, sql: def.sql, params, timeoutMs: def.timeout_ms ?? DEFAULT_QUERY_TIMEOUT_MS, heavy });
+      // Heavy by its own run time: a light query that once waited behind heavy ones (or
+      // for a busy main thread) must not be sent to wait behind them from then on.
+      const heavy = stats.timeouts > 0 || (this.executed.get(name) ?? 0) > HEAVY_QUERY_MS;
+      const rows = await this.readers.run({
+        query: name,
+        sql: def.sql,
+        params,
+        timeoutMs: def.timeout_ms ?? DEFAULT_QUERY_TIMEOUT_MS,
+        heavy,
+        ran: (ms) => this.executed.set(name, ms),
+      });
       const ms = this.now() - started;
       stats.lastMs = ms;
       stats.totalMs += ms;

@@ -87,4 +87,22 @@ describe('query timeouts', () => {
     expect(heavyDone).toBe(false);
     await heavy;
   });
+
+  it('a light query that once waited behind heavy ones is still light (its own run time counts, not the wait)', async () => {
+    service = new QueryService(store, { logger: silentLogger, readers: 2 });
+    load(service, 1_000);
+    // Both readers busy with `forever` (not yet known as heavy): `light` waits ~1 s for one.
+    const first = [service.run('forever').catch(() => undefined), service.run('forever').catch(() => undefined)];
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await service.run('light')).results).toEqual([{ n: 0 }]);
+    await Promise.all(first);
+    // Now `forever` is heavy (it timed out); `light` still gets the reader it leaves free.
+    load(service, 4_000);
+    let heavyDone = false;
+    const heavy = service.run('forever').catch(() => undefined).finally(() => (heavyDone = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await service.run('light')).results).toEqual([{ n: 0 }]);
+    expect(heavyDone).toBe(false);
+    await heavy;
+  });
 });

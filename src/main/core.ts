@@ -25,6 +25,10 @@ import { setupRouting } from './setup/routing.js';
 import { setupWorkflows } from './setup/workflows.js';
 import { setupAttention } from './setup/attention.js';
 import { setupTables } from './setup/tables.js';
+import { startSharedQueue } from './setup/shared-queue.js';
+import { setupSharedTasks } from './setup/shared-tasks.js';
+import { expandProviders } from './routing/providers.js';
+import type { PostgresTarget } from './store/postgres/url.js';
 
 export interface CoreOptions {
   configDir: string;
@@ -45,6 +49,12 @@ export interface CoreOptions {
   readOnly?: boolean;
   /** better-sqlite3 built for Electron's ABI, when running in Electron. */
   nativeBinding?: string;
+  /**
+   * A queue shared with other consoles (`serve --db postgres://…`): tasks, their history,
+   * dependencies and decisions live there and are routed by the shared queue's assigner;
+   * `dbPath` is then this console's own SQLite file (sessions, attention, notifications).
+   */
+  sharedQueue?: PostgresTarget;
 }
 
 export interface Core {
@@ -89,7 +99,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       pid: process.pid,
       startedAt: new Date().toISOString(),
       dataDir: opts.dataDir,
-      dbPath: opts.dbPath,
+      dbPath: opts.sharedQueue ? `${opts.sharedQueue.display} (shared queue; this console's own state in ${opts.dbPath})` : opts.dbPath,
       configDir: opts.configDir,
       tmuxServers: [...(opts.watchDefaultTmux === false ? [] : ['default']), ...opts.tmuxSockets],
       readOnly: opts.readOnly ?? false,
@@ -139,6 +149,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       notify: opts.notify,
       slaAlert: attention.slaAlert,
       dispatch: opts.dispatch ?? true,
+      localAssigner: !opts.sharedQueue,
       indexesReady: queries.indexesSettled(),
       tasksChanged: store.publishTasks,
     });
@@ -160,6 +171,41 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     const workflows = await setupWorkflows({ store: store.store, tasks: taskCore, config: config.service, queries: queries.service, routing, bus, log, dataDir: opts.dataDir, onAttentionEvent: attention.onEvent });
     stops.push(workflows.stop);
 
+    // On a shared queue: its assigner routes the tasks (woken by every console's changes),
+    // and the task commands read and write there; the rest of the console stays local.
+    let sharedTaskCommands: Partial<Handlers> = {};
+    if (opts.sharedQueue) {
+      const target = opts.sharedQueue;
+      let publishing = false;
+      const publishShared = (): void => {
+        if (publishing) return;
+        publishing = true;
+        setImmediate(() => {
+          publishing = false;
+          shared.store
+            .counts()
+            .then((counts) => bus.emit('tasks.changed', { total: Object.values(counts).reduce((a, b) => a + b, 0), counts }))
+            .catch((err: unknown) => log.warn('could not read the shared queue\'s counts', { error: err instanceof Error ? err.message : String(err) }));
+        });
+      };
+      const shared = await startSharedQueue({
+        target,
+        getSnapshot: () => {
+          const snapshot = config.service.snapshot();
+          return snapshot ? { routing: expandProviders(snapshot.routing, snapshot.agents) } : null;
+        },
+        getSessions: () => sessions.list(),
+        onSessions: (listener) => sessions.onChange(listener),
+        deliver: routing.deliver,
+        log,
+        dispatch: opts.dispatch ?? true,
+        onChange: publishShared,
+      });
+      stops.push(shared.stop);
+      stops.push(config.service.subscribe(() => shared.assigner.kick()));
+      sharedTaskCommands = setupSharedTasks({ store: shared.store, config: config.service, queueName: target.display, changed: () => shared.assigner.kick() });
+    }
+
     const handlers: Handlers = {
       // servers.yaml adds servers (and may change them live) beside the command line's.
       'app.info': () => ({ ...info, tmuxServers: sessions.serverNames() }),
@@ -179,6 +225,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       ...tables.commands,
       ...workflows.commands,
       ...attention.commands,
+      ...sharedTaskCommands,
     };
     const missing = missingHandlers(handlers);
     if (missing.length) throw new Error(`internal: no handler for ${missing.join(', ')}`);

@@ -154,6 +154,7 @@ describe('a config folder from before servers.yaml', () => {
     fs.cpSync(defaultConfigDir(), old, { recursive: true, filter: (p) => !p.includes(`${path.sep}local${path.sep}`) });
     fs.rmSync(path.join(old, 'base', 'servers.yaml'));
     const result = loadConfig({ dir: old, env: null });
-    expect(result.ok && result.snapshot.servers).toEqual({ version: '1.0', tmux_sockets: [], ssh_hosts: [] });
+    // And the desktop app's HTTP services stay off.
+    expect(result.ok && result.snapshot.servers).toEqual({ version: '1.0', http: { enabled: false, port: 7431 }, tmux_sockets: [], ssh_hosts: [] });
   });
 });

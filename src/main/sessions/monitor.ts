@@ -523,9 +523,16 @@ export class SessionMonitor {
     const listChanged = ids !== this.publishedIds;
     this.publishedIds = ids;
     if (transitions.length === 0 && !listChanged) return;
+    // A transition carries the name its session is listed (and routed) under: a pane
+    // sharing its session with another agent is `name.window.pane` there, not `name`.
+    const names = new Map(sessions.map((x) => [x.id, x.name]));
+    const named = transitions.map((t) => {
+      const name = names.get(t.sessionId);
+      return name === undefined || name === t.name ? t : { ...t, name };
+    });
     for (const listener of this.listeners) {
       try {
-        listener(sessions, transitions);
+        listener(sessions, named);
       } catch (err) {
         this.log.error('sessions listener failed', { err });
       }

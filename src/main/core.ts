@@ -13,6 +13,7 @@ import { ensurePrivateDir, projectRoot } from './paths.js';
 import type { HttpRoute } from './web/server.js';
 import { loadValidators } from './config/validators.js';
 import { setupConfig } from './setup/config.js';
+import type { ConfigService } from './config/service.js';
 import { setupStore } from './setup/store.js';
 import { setupQueries, type QueriesFeature } from './setup/queries.js';
 import type { Store } from './store/store.js';
@@ -24,6 +25,10 @@ import { setupRouting } from './setup/routing.js';
 import { setupWorkflows } from './setup/workflows.js';
 import { setupAttention } from './setup/attention.js';
 import { setupTables } from './setup/tables.js';
+import { startSharedQueue } from './setup/shared-queue.js';
+import { setupSharedTasks } from './setup/shared-tasks.js';
+import { expandProviders } from './routing/providers.js';
+import type { PostgresTarget } from './store/postgres/url.js';
 
 export interface CoreOptions {
   configDir: string;
@@ -44,6 +49,12 @@ export interface CoreOptions {
   readOnly?: boolean;
   /** better-sqlite3 built for Electron's ABI, when running in Electron. */
   nativeBinding?: string;
+  /**
+   * A queue shared with other consoles (`serve --db postgres://…`): tasks, their history,
+   * dependencies and decisions live there and are routed by the shared queue's assigner;
+   * `dbPath` is then this console's own SQLite file (sessions, attention, notifications).
+   */
+  sharedQueue?: PostgresTarget;
 }
 
 export interface Core {
@@ -54,6 +65,8 @@ export interface Core {
   routes: HttpRoute[];
   /** The URL the console is served on, for links in notifications (notifications.yaml console_url wins). */
   setConsoleUrl(url: string): void;
+  /** The config in force, and each new one as it is swapped in (the desktop app's HTTP services follow servers.yaml's http). */
+  config: Pick<ConfigService, 'snapshot' | 'subscribe'>;
   stop(): Promise<void>;
 }
 
@@ -86,7 +99,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       pid: process.pid,
       startedAt: new Date().toISOString(),
       dataDir: opts.dataDir,
-      dbPath: opts.dbPath,
+      dbPath: opts.sharedQueue ? `${opts.sharedQueue.display} (shared queue; this console's own state in ${opts.dbPath})` : opts.dbPath,
       configDir: opts.configDir,
       tmuxServers: [...(opts.watchDefaultTmux === false ? [] : ['default']), ...opts.tmuxSockets],
       readOnly: opts.readOnly ?? false,
@@ -136,6 +149,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       notify: opts.notify,
       slaAlert: attention.slaAlert,
       dispatch: opts.dispatch ?? true,
+      localAssigner: !opts.sharedQueue,
       indexesReady: queries.indexesSettled(),
       tasksChanged: store.publishTasks,
     });
@@ -157,6 +171,41 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     const workflows = await setupWorkflows({ store: store.store, tasks: taskCore, config: config.service, queries: queries.service, routing, bus, log, dataDir: opts.dataDir, onAttentionEvent: attention.onEvent });
     stops.push(workflows.stop);
 
+    // On a shared queue: its assigner routes the tasks (woken by every console's changes),
+    // and the task commands read and write there; the rest of the console stays local.
+    let sharedTaskCommands: Partial<Handlers> = {};
+    if (opts.sharedQueue) {
+      const target = opts.sharedQueue;
+      let publishing = false;
+      const publishShared = (): void => {
+        if (publishing) return;
+        publishing = true;
+        setImmediate(() => {
+          publishing = false;
+          shared.store
+            .counts()
+            .then((counts) => bus.emit('tasks.changed', { total: Object.values(counts).reduce((a, b) => a + b, 0), counts }))
+            .catch((err: unknown) => log.warn('could not read the shared queue\'s counts', { error: err instanceof Error ? err.message : String(err) }));
+        });
+      };
+      const shared = await startSharedQueue({
+        target,
+        getSnapshot: () => {
+          const snapshot = config.service.snapshot();
+          return snapshot ? { routing: expandProviders(snapshot.routing, snapshot.agents) } : null;
+        },
+        getSessions: () => sessions.list(),
+        onSessions: (listener) => sessions.onChange(listener),
+        deliver: routing.deliver,
+        log,
+        dispatch: opts.dispatch ?? true,
+        onChange: publishShared,
+      });
+      stops.push(shared.stop);
+      stops.push(config.service.subscribe(() => shared.assigner.kick()));
+      sharedTaskCommands = setupSharedTasks({ store: shared.store, config: config.service, queueName: target.display, changed: () => shared.assigner.kick() });
+    }
+
     const handlers: Handlers = {
       // servers.yaml adds servers (and may change them live) beside the command line's.
       'app.info': () => ({ ...info, tmuxServers: sessions.serverNames() }),
@@ -176,12 +225,21 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       ...tables.commands,
       ...workflows.commands,
       ...attention.commands,
+      ...sharedTaskCommands,
     };
     const missing = missingHandlers(handlers);
     if (missing.length) throw new Error(`internal: no handler for ${missing.join(', ')}`);
 
     log.info('core ready', { config: opts.configDir, db: opts.dbPath, tmux: sessions.serverNames().join(',') });
-    return { handlers, bus, info, routes: [...queries.routes, ...routing.routes, ...attention.routes, ...workflows.routes], setConsoleUrl: attention.setConsoleUrl, stop: stopAll };
+    return {
+      handlers,
+      bus,
+      info,
+      routes: [...queries.routes, ...routing.routes, ...attention.routes, ...workflows.routes],
+      setConsoleUrl: attention.setConsoleUrl,
+      config: { snapshot: () => config.service.snapshot(), subscribe: (listener) => config.service.subscribe(listener) },
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;

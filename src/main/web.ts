@@ -30,6 +30,9 @@ export function rendererDir(): string {
   return path.join(projectRoot(), 'out', 'renderer');
 }
 
+/** A console on a shared queue keeps its own state here, in its data folder. */
+export const SHARED_CONSOLE_DB = 'console.db';
+
 export async function serveConsole(opts: ConsoleOptions): Promise<RunningConsole> {
   const { globals } = opts;
   // Checked before anything is opened or created: a wrong --config changes nothing.
@@ -38,7 +41,10 @@ export async function serveConsole(opts: ConsoleOptions): Promise<RunningConsole
     opts.log ?? createLogger({ level: globals.logLevel, file: path.join(globals.dataDir, 'logs', 'architect.jsonl') });
   const core = await startCore({
     configDir: globals.configDir,
-    dbPath: globals.dbPath,
+    // On a shared queue (--db postgres://…) the tasks live there; this console keeps its
+    // own state (sessions, attention, notifications) in a file of its data folder.
+    dbPath: globals.dbUrl ? path.join(globals.dataDir, SHARED_CONSOLE_DB) : globals.dbPath,
+    sharedQueue: globals.dbUrl ?? undefined,
     dataDir: globals.dataDir,
     env: globals.env,
     tmuxSockets: globals.tmuxSockets,

@@ -3,7 +3,7 @@
 // channel names appear nowhere else. No electron, node or DOM imports.
 import { z } from 'zod';
 import { UiFile } from './ui-config.js';
-import { attentionCommands, attentionEvents } from './attention.js';
+import { attentionCommands, attentionEvents, DialogView } from './attention.js';
 
 // ---------------------------------------------------------------- shared shapes
 
@@ -43,7 +43,8 @@ export const SessionDetail = z.object({
   kind: z.string(),
   message: z.string().nullable(),
   resetAt: z.string().nullable(),
-  dialog: z.string().nullable(),
+  /** A waiting agent's dialog as read from its screen (agents.yaml `dialogs:`): the question, what it is about, the options; null otherwise. */
+  dialog: DialogView.nullable(),
 });
 export type SessionDetail = z.infer<typeof SessionDetail>;
 

@@ -45,7 +45,7 @@ const FINGERPRINT_LENGTH = 12;
 /** At most this many characters of any line are kept (a hostile pane can print anything). */
 const MAX_LINE = 500;
 const VERTICAL_BORDERS = /^\s*(?:[│┃║]\s*)+|(?:\s*[│┃║])+\s*$/gu;
-const DECORATION_ONLY = /^[\s─━═╭╮╰╯┌┐└┘├┤▄▀]*$/u;
+const DECORATION_ONLY = /^[\s─━═╌╍┄┅┈┉╭╮╰╯┌┐└┘├┤▄▀]*$/u;
 /** A label and its description on one line, two or more spaces apart (Codex's question form). */
 const INLINE_DESCRIPTION = /\s{2,}/;
 

@@ -20,6 +20,8 @@ import { SessionClients } from './control-clients.js';
 import { SettleTimer } from './settle.js';
 import { lastTextLine } from './last-line.js';
 import { readFrame } from './blank-frame.js';
+import { compileDialogs, readDialog, type CompiledDialog } from '../attention/dialogs.js';
+import type { DialogView } from '../../shared/attention.js';
 import { decide, HOOK_FRESH_MS, type HookSignal } from './signals.js';
 import type { SessionSink, SessionTransition } from './sink.js';
 import { TrackedPane, toSessions } from './tracked-pane.js';
@@ -70,6 +72,8 @@ export interface PaneExplanation {
 
 export class SessionMonitor {
   private manifests: CompiledManifests;
+  /** Each agent's dialogs (agents.yaml `dialogs:`): a waiting session's detail carries the one on screen. */
+  private dialogs = new Map<string, CompiledDialog[]>();
   private excluded: Set<string>;
   private readonly panes = new Map<string, TrackedPane>();
   private servers: TmuxServer[];
@@ -97,6 +101,7 @@ export class SessionMonitor {
 
   constructor(private readonly options: SessionMonitorOptions) {
     this.manifests = compileManifests(options.agents);
+    this.dialogs = agentDialogs(options.agents);
     this.servers = [...options.servers];
     this.excluded = new Set(options.excluded ?? []);
     this.log = (options.logger ?? silentLogger).child({ module: 'sessions' });
@@ -165,6 +170,7 @@ export class SessionMonitor {
   /** Config reload: new rules apply to every agent pane at once. */
   setManifests(agents: AgentsFile): void {
     this.manifests = compileManifests(agents);
+    this.dialogs = agentDialogs(agents);
     this.rereadAll = true;
     void this.scan();
   }
@@ -473,14 +479,17 @@ export class SessionMonitor {
     this.publish([this.decideState(tracked)].filter((t): t is SessionTransition => t !== null));
   }
 
-  private async classifyScreen(tracked: TrackedPane): Promise<Classification | null> {
+  private async classifyScreen(tracked: TrackedPane): Promise<(Classification & { dialog?: DialogView | null }) | null> {
     const agent = this.manifests.byName.get(tracked.identification.agent);
     if (!agent) return null;
     const screen = await this.readScreen(tracked);
     if (!screen) return null;
     tracked.lastLine = lastTextLine(screen.lines);
     // A blank frame (a redraw between its clear and its paint) keeps the state read before it.
-    return readFrame(screen, agent, tracked.screen);
+    const reading = readFrame(screen, agent, tracked.screen);
+    if (reading?.state !== 'waiting') return reading;
+    const d = readDialog(screen, this.dialogs.get(tracked.identification.agent) ?? []);
+    return { ...reading, dialog: d && { id: d.id, dialogId: d.dialogId, kind: d.kind, question: d.question, context: d.context, options: d.options } };
   }
 
   /** A live control client of the server (commands over it start no tmux process), or null. */
@@ -515,19 +524,30 @@ export class SessionMonitor {
     }
     // A pane that appeared or left, or whose process changed (env became sh), without
     // changing state still changes the list.
-    // A new reason or message in the same state (another error, a retry's next attempt) is news too.
-    const ids = sessions.map((x) => `${x.id}\t${x.agent}\t${x.command}\t${x.reason ?? ''}\t${x.detail?.message ?? ''}`).join('\n');
+    // A new reason, message or dialog in the same state (another error, a retry's next attempt) is news too.
+    const ids = sessions.map((x) => `${x.id}\t${x.agent}\t${x.command}\t${x.reason ?? ''}\t${x.detail?.message ?? ''}\t${x.detail?.dialog?.id ?? ''}`).join('\n');
     const listChanged = ids !== this.publishedIds;
     this.publishedIds = ids;
     if (transitions.length === 0 && !listChanged) return;
+    // A transition carries the name its session is listed (and routed) under: a pane
+    // sharing its session with another agent is `name.window.pane` there, not `name`.
+    const names = new Map(sessions.map((x) => [x.id, x.name]));
+    const named = transitions.map((t) => {
+      const name = names.get(t.sessionId);
+      return name === undefined || name === t.name ? t : { ...t, name };
+    });
     for (const listener of this.listeners) {
       try {
-        listener(sessions, transitions);
+        listener(sessions, named);
       } catch (err) {
         this.log.error('sessions listener failed', { err });
       }
     }
   }
+}
+
+function agentDialogs(agents: AgentsFile): Map<string, CompiledDialog[]> {
+  return new Map(Object.entries(agents.agents).map(([name, a]) => [name, compileDialogs(a.dialogs ?? [])]));
 }
 
 /** The hook event `architect sessions clear` writes: the operator has seen the pane's error. */

@@ -1,4 +1,5 @@
 import type { SessionDetail, SessionState } from '../../shared/api.js';
+import type { DialogView } from '../../shared/attention.js';
 import type { HookState } from '../hooks/events.js';
 import type { Classification, ScreenState } from './classify.js';
 import { parseResetTime } from './reset-time.js';
@@ -14,6 +15,8 @@ export const HOOK_FRESH_MS = 10_000;
 /** What the screen last showed, and since when (a change of screen state is a transition of its own). */
 export interface ScreenReading extends Classification {
   sinceMs: number;
+  /** A waiting screen's dialog, read by the agent's `dialogs:` (null when none reads). */
+  dialog?: DialogView | null;
 }
 
 /** The latest hook event for a pane. */
@@ -35,7 +38,7 @@ export interface Decision {
 }
 
 /** The detail a screen reading gives: its reason, what the agent printed, a limit's reset time, a dialog's question. */
-export function screenDetail(c: Classification, now: Date): SessionDetail | null {
+export function screenDetail(c: Classification & { dialog?: DialogView | null }, now: Date): SessionDetail | null {
   if (c.state === 'unknown' || (c.reason === null && !c.message)) return null;
   // A rule without a reason word is named by its id (classify); a plain working or idle screen has no detail.
   if ((c.state === 'working' || c.state === 'idle') && c.reason === c.ruleId && !c.message) return null;
@@ -44,7 +47,7 @@ export function screenDetail(c: Classification, now: Date): SessionDetail | null
     kind: c.reason ?? c.state,
     message: waiting ? null : (c.message ?? null),
     resetAt: c.resetText ? parseResetTime(c.resetText, now) : null,
-    dialog: waiting ? (c.message ?? null) : null,
+    dialog: waiting ? (c.dialog ?? null) : null,
   };
 }
 
@@ -60,7 +63,9 @@ export function decide(screen: ScreenReading | null, hook: HookSignal | null, no
   // screen is the news, never "idle" (that would hand a limited agent the next task).
   const errorBeatsIdle = screen?.state === 'error' && hook?.state === 'idle';
   if (hook && age < freshMs && !screenIsNewer && !errorBeatsIdle) {
-    const detail = hook.reason ? { kind: hook.reason, message: null, resetAt: null, dialog: null } : null;
+    // A dialog the screen shows beside a waiting hook is what the hook is about.
+    const dialog = hook.state === 'waiting' && screen?.state === 'waiting' ? (screen.dialog ?? null) : null;
+    const detail = hook.reason ? { kind: hook.reason, message: null, resetAt: null, dialog } : null;
     return { state: hook.state, reason: hook.reason, ruleId: `hook:${hook.event ?? hook.state}`, hookExpiresInMs: freshMs - age, detail };
   }
   if (!screen) return { state: 'unknown', reason: null, ruleId: null, hookExpiresInMs: null, detail: null };

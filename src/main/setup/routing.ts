@@ -1,7 +1,7 @@
 import type { Alert, CommandParams, CommandResult, Session } from '../../shared/api.js';
 import { ApiError } from '../api/dispatch.js';
 import { SlaWatcher } from '../alerts/sla-watcher.js';
-import { Assigner } from '../assigner/assigner.js';
+import { Assigner, type Deliver } from '../assigner/assigner.js';
 import { expandProviders } from '../routing/providers.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { ConfigService } from '../config/service.js';
@@ -38,6 +38,8 @@ export interface RoutingFeature {
   routeTask(taskId: number, o: { urgent?: boolean; toSession?: string }): Promise<{ sessionName: string } | { queued: string }>;
   /** Type a prompt into a session's pane (workflows' send_prompt). */
   sendPrompt(sessionName: string, text: string): Promise<void>;
+  /** Types a task's prompt into a session's pane and checks the agent took it (the shared queue's assigner uses it too). */
+  deliver: Deliver;
   /** Push an already stored notification to its channel. */
   notify(n: { channel: string; message: string; taskId: number | null; source: string }): void;
   stop(): Promise<void>;
@@ -62,6 +64,8 @@ export function setupRouting(opts: {
   slaAlert?: (alert: Alert, step: EscalationStep) => void;
   /** false: watch and decide, but never type into a pane (`serve --no-dispatch`). */
   dispatch: boolean;
+  /** false: the tasks live on a shared queue whose own assigner routes them (shared-queue.ts); this one never starts. */
+  localAssigner?: boolean;
   /**
    * The assigner and the SLA watcher start once this resolves: the config indexes being
    * built in a worker hold SQLite's write lock meanwhile, and a round would fail on it.
@@ -181,7 +185,7 @@ export function setupRouting(opts: {
   });
   void (opts.indexesReady ?? Promise.resolve()).then(() => {
     if (stopped) return;
-    if (opts.dispatch) stopAssigner = assigner.start();
+    if (opts.dispatch && opts.localAssigner !== false) stopAssigner = assigner.start();
     stopWatcher = watcher.start();
   });
   // Woken by its own timer at the next level crossing, and by changes: a task's status
@@ -247,6 +251,7 @@ export function setupRouting(opts: {
       if (session) return { sessionName: session };
       return { queued: routeOutcome.lastDecisionReason(taskId) ?? 'waiting for an idle session' };
     },
+    deliver,
     sendPrompt: async (sessionName, text) => {
       const result = await deliver(sessionNamed(sessionName), text);
       if (result.outcome !== 'taken') throw new Error(`prompt not taken by ${sessionName}: ${result.reason}`);

@@ -116,6 +116,31 @@ describe('SessionMonitor on a private tmux server', () => {
     expect(transitions.filter((t) => t.sessionId.endsWith(pane)).map((t) => t.to)).toEqual(['idle', 'working']);
   });
 
+  it("a waiting session's detail carries the dialog on its screen: question, context and options (real approval screens)", async () => {
+    const screens: Array<[string, string]> = [['claude', 'claude-2.1.332-approval-captured'], ['codex', 'codex-0.169.0-approval-captured'], ['gemini', 'gemini-0.61.0-approval-captured']];
+    const panes = screens.map(([agent, screen]) => {
+      const pane = tmux.newSession(`${agent}_w`);
+      tmux.type(pane, `${agent} ${screen}`);
+      return pane;
+    });
+    monitor = new SessionMonitor({ servers: [tmuxServer(tmux.socket)], agents, scanIntervalMs: 1_000 });
+    const m = monitor;
+    await m.start();
+    const dialogOf = (pane: string) => m.list().find((s) => s.paneId === pane && s.state === 'waiting')?.detail?.dialog;
+    await waitUntil((cb) => m.onChange(cb), () => panes.every((p) => dialogOf(p)), 'three dialogs read');
+    const [claude, codex, gemini] = panes.map((p) => dialogOf(p)!);
+    expect(claude).toMatchObject({ dialogId: 'claude-permission', kind: 'approval', question: 'Do you want to proceed?' });
+    expect(claude!.context).toContain('rm -rf ./build-output');
+    expect(claude!.options.map((o) => o.label)).toEqual(['Yes', expect.stringMatching(/^Yes, and always allow access to /), expect.stringMatching(/^Yes, and switch to auto mode/), 'No']);
+    expect(codex).toMatchObject({ kind: 'approval', question: 'Would you like to run the following command?', context: expect.arrayContaining(['Reason: Remove the build output?', '$ rm -rf ./build-output']) });
+    expect(codex!.options.map((o) => o.n)).toEqual([1, 2, 3]);
+    expect(codex!.options[0]!.label).toBe('Yes, proceed (y)');
+    expect(gemini).toMatchObject({ kind: 'approval', question: 'Allow execution of [Shell]?' });
+    expect(gemini!.options.map((o) => o.label)).toEqual(['Allow once', 'Allow for this session', 'No, suggest changes (esc)']);
+    // The same id the Attention inbox uses to refuse an answer to a dialog that has gone.
+    expect(claude!.id).toMatch(/^[0-9a-f]{12}$/);
+  });
+
   it('a pane killed mid-run becomes exited, and a restarted server is found again', async () => {
     const keep = tmux.newSession('keeper');
     const doomed = tmux.newSession('codex_worker');

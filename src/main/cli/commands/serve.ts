@@ -37,6 +37,8 @@ export function chosenToken(values: { 'token-file'?: string }, env: NodeJS.Proce
 export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'serve the console to a browser on 127.0.0.1',
+  // On a shared PostgreSQL queue: tasks routed with every other console on it (docs/database.md).
+  postgres: { runs: ['serve'], accepts: () => true },
   usage: `architect serve [--port N] [--host ADDR] [--token-file FILE] [--read-only] [--no-dispatch]
 
   --port N          port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type pg from 'pg';
-import { TaskStatus, type Task } from '../../../shared/api.js';
+import { TaskStatus, type Decision, type Task } from '../../../shared/api.js';
+import { TASK_SORT_COLUMNS, type TaskListingFilter, type TaskSortColumn } from '../task-listing.js';
 import { RETRYABLE_STATUSES } from '../../../shared/task-status.js';
 import type { PendingTask } from '../../routing/types.js';
 import { normaliseProjectPath } from '../projects.js';
@@ -14,7 +15,7 @@ import {
   type NewTaskRecord,
   type RequeueRequest,
   type TaskClaim,
-  type TaskListFilter,
+  type TaskListFilter as StoreListFilter,
   type TaskStore,
 } from '../task-store.js';
 import { checkPriority, InvalidTaskError, TaskFinishedError, TaskNotFoundError, taskFromRow, type Dependency, type TaskEvent, type TaskRow } from '../tasks.js';
@@ -151,7 +152,7 @@ export class PostgresTaskStore implements TaskStore {
     return row ? taskFromRow(row) : null;
   }
 
-  async list(filter: TaskListFilter = {}): Promise<{ tasks: Task[]; total: number }> {
+  async list(filter: StoreListFilter = {}): Promise<{ tasks: Task[]; total: number }> {
     const limit = filter.limit ?? 100;
     const offset = filter.offset ?? 0;
     const rows = filter.status
@@ -160,6 +161,44 @@ export class PostgresTaskStore implements TaskStore {
     const counts = await this.counts();
     const total = filter.status ? counts[filter.status] : Object.values(counts).reduce((a, b) => a + b, 0);
     return { tasks: rows.map(taskFromRow), total };
+  }
+
+  /** The console's task table on the shared queue: filtered, sorted and paged as TaskListing does on SQLite. */
+  async page(filter: TaskListingFilter): Promise<{ tasks: Task[]; total: number }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filter.status) where.push(`status = $${params.push(filter.status)}`);
+    if (filter.type) where.push(`type = $${params.push(filter.type)}`);
+    const search = filter.search?.trim();
+    if (search) {
+      const asId = /^#?\d+$/.test(search) ? Number(search.replace('#', '')) : null;
+      const like = `$${params.push(`%${search.replace(/[\\%_]/g, (c) => '\\' + c)}%`)}`;
+      where.push(`(title LIKE ${like} OR prompt LIKE ${like}${asId !== null ? ` OR id = $${params.push(asId)}` : ''})`);
+    }
+    const field: TaskSortColumn = filter.sort && TASK_SORT_COLUMNS.includes(filter.sort.field) ? filter.sort.field : 'id';
+    const order = filter.sort?.order === 'asc' ? 'ASC' : 'DESC';
+    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const tiebreak = field === 'id' ? '' : `, id ${order}`;
+    const rows = (await this.pool.query<TaskRow>(
+      `SELECT * FROM tasks ${whereSql} ORDER BY ${field} ${order}${tiebreak} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+      [...params, filter.limit, filter.offset],
+    )).rows;
+    let total: number;
+    if (!filter.type && !search) {
+      const counts = await this.counts();
+      total = filter.status ? counts[filter.status] : Object.values(counts).reduce((a, b) => a + b, 0);
+    } else {
+      total = (await this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM tasks ${whereSql}`, params)).rows[0]!.n;
+    }
+    return { tasks: rows.map(taskFromRow), total };
+  }
+
+  /** The decision trail of one task, oldest first. */
+  async decisionsFor(taskId: number): Promise<Decision[]> {
+    return (await this.pool.query<Decision>(
+      'SELECT id, at, kind, task_id AS "taskId", session_id AS "sessionId", decision, reason FROM decisions WHERE task_id = $1 ORDER BY id',
+      [taskId],
+    )).rows;
   }
 
   async counts(): Promise<Record<TaskStatus, number>> {

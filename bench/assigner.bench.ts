@@ -22,15 +22,15 @@ import { route } from '../src/main/routing/route.js';
 import { silentLogger } from '../src/main/log/logger.js';
 import { openStore } from '../src/main/store/store.js';
 
-const SESSIONS = 50;
+export const SESSIONS = 50;
 const QUEUE = 10_000;
 const QUICK_QUEUE = 1_000;
 const ASSIGN_RUNS = 3;
 // Only types with a rule: an unknown type goes to the one default session, one task
 // per round, which measures that session's patience rather than the assigner.
-const TYPES = ['bug_fix', 'feature_development', 'ui_improvement', 'infrastructure'];
+export const TYPES = ['bug_fix', 'feature_development', 'ui_improvement', 'infrastructure'];
 
-const RULES = RoutingFile.parse({
+export const RULES = RoutingFile.parse({
   version: '1.0',
   environment_routing: {
     bug_fix: { preferred_sessions: ['w1', 'w2'], urgent: true, priority: 9 },
@@ -46,7 +46,7 @@ const RULES = RoutingFile.parse({
   ],
 });
 
-function session(i: number): Session {
+export function session(i: number): Session {
   const name = `w${i}`;
   return {
     id: `bench:%${i}`, name, server: 'bench', session: name, windowIndex: 0, paneIndex: 0, paneId: `%${i}`, title: '', cwd: '/',

@@ -9,6 +9,8 @@ export const BUDGET: Record<string, number> = {
   query_tasks_pending_high_priority_project_p50_ms: 1,
   route_decision_p99_us: 1000,
   assign_10k_tasks_ms: 1000,
+  // Issue 17: the same 10k through the shared queue on PostgreSQL, held to SQLite's budget.
+  assign_10k_tasks_postgres_ms: 1000,
   config_reload_ms: 300,
   store_rss_mb: 250,
   idle_cpu_50_agents_pct: 2,

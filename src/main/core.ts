@@ -13,6 +13,7 @@ import { ensurePrivateDir, projectRoot } from './paths.js';
 import type { HttpRoute } from './web/server.js';
 import { loadValidators } from './config/validators.js';
 import { setupConfig } from './setup/config.js';
+import type { ConfigService } from './config/service.js';
 import { setupStore } from './setup/store.js';
 import { setupQueries, type QueriesFeature } from './setup/queries.js';
 import type { Store } from './store/store.js';
@@ -64,6 +65,8 @@ export interface Core {
   routes: HttpRoute[];
   /** The URL the console is served on, for links in notifications (notifications.yaml console_url wins). */
   setConsoleUrl(url: string): void;
+  /** The config in force, and each new one as it is swapped in (the desktop app's HTTP services follow servers.yaml's http). */
+  config: Pick<ConfigService, 'snapshot' | 'subscribe'>;
   stop(): Promise<void>;
 }
 
@@ -228,7 +231,15 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     if (missing.length) throw new Error(`internal: no handler for ${missing.join(', ')}`);
 
     log.info('core ready', { config: opts.configDir, db: opts.dbPath, tmux: sessions.serverNames().join(',') });
-    return { handlers, bus, info, routes: [...queries.routes, ...routing.routes, ...attention.routes, ...workflows.routes], setConsoleUrl: attention.setConsoleUrl, stop: stopAll };
+    return {
+      handlers,
+      bus,
+      info,
+      routes: [...queries.routes, ...routing.routes, ...attention.routes, ...workflows.routes],
+      setConsoleUrl: attention.setConsoleUrl,
+      config: { snapshot: () => config.service.snapshot(), subscribe: (listener) => config.service.subscribe(listener) },
+      stop: stopAll,
+    };
   } catch (err) {
     await stopAll();
     throw err;

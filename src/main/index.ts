@@ -8,7 +8,7 @@ import { createLogger } from './log/logger.js';
 import { defaultConfigDir, defaultDataDir, defaultDbPath, electronNativeBinding, postgresNotRunHere } from './paths.js';
 import { mainWindowOptions, lockDown, TrustedWindows } from './electron/window.js';
 import { registerIpcHandlers, forwardEvents } from './electron/ipc.js';
-import { httpServicesPort, startHttpServices, type HttpServices } from './web/services.js';
+import { keepHttpServices } from './web/services.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const rendererUrl = process.env.ELECTRON_RENDERER_URL; // set by `electron-vite dev`
@@ -57,16 +57,14 @@ async function onReady(): Promise<void> {
     },
   });
   started = core;
-  // The HTTP services (queries, routing, metrics, workflow triggers) on the port the
-  // user chose with ARCHITECT_HTTP_PORT; off by default in the desktop app.
-  let services: HttpServices | null = null;
-  try {
-    const port = httpServicesPort(process.env);
-    if (port !== null) services = await startHttpServices(core, { port, dataDir, log });
-  } catch (err) {
-    log.error('the HTTP services did not start', { error: err instanceof Error ? err.message : String(err) });
-    dialog.showErrorBox('Architect', `The HTTP services did not start: ${err instanceof Error ? err.message : String(err)}`);
-  }
+  // The HTTP services (queries, routing, metrics, workflow triggers) as servers.yaml's
+  // `http` says (or ARCHITECT_HTTP_PORT); off by default in the desktop app, followed live.
+  const services = keepHttpServices(core, {
+    dataDir,
+    log,
+    onError: (message) => dialog.showErrorBox('Architect', message.replace(/^t/, 'T')),
+  });
+  await services.ready;
   // The dock (macOS) or launcher (Linux) badge counts the sessions that need a look.
   const offBadge = core.bus.on('attention.changed', ({ unread }) => app.setBadgeCount(unread));
 
@@ -97,7 +95,7 @@ async function onReady(): Promise<void> {
     offBadge();
     stopEvents();
     stopIpc();
-    void (services?.stop() ?? Promise.resolve()).finally(() => void core.stop());
+    void services.stop().finally(() => void core.stop());
   });
 }
 

@@ -8,6 +8,7 @@ import { clearedFilePath, errorFingerprint, forgetClears, readClears, recordClea
 import type { HookEvent } from '../hooks/events.js';
 import { discover, type Pane } from '../tmux/discover.js';
 import { sameServer, TmuxNotRunning, type TmuxServer } from '../tmux/server.js';
+import type { ControlClient } from '../tmux/control-client.js';
 import { explainScreen, UNKNOWN, type Classification, type RuleVerdict, type Screen } from './classify.js';
 import { identifyAgent, type Identification } from './identify.js';
 import { compileManifests, type CompiledManifests } from './manifests.js';
@@ -491,6 +492,11 @@ export class SessionMonitor {
     return { ...reading, dialog: d && { id: d.id, dialogId: d.dialogId, kind: d.kind, question: d.question, context: d.context, options: d.options } };
   }
 
+  /** A live control client of the server (commands over it start no tmux process), or null. */
+  commander(server: TmuxServer): ControlClient | null {
+    return this.clients.commander(server);
+  }
+
   private async readScreen(tracked: TrackedPane): Promise<Screen | null> {
     try {
       return await this.clients.screen(tracked.server, tracked.pane);
@@ -523,9 +529,16 @@ export class SessionMonitor {
     const listChanged = ids !== this.publishedIds;
     this.publishedIds = ids;
     if (transitions.length === 0 && !listChanged) return;
+    // A transition carries the name its session is listed (and routed) under: a pane
+    // sharing its session with another agent is `name.window.pane` there, not `name`.
+    const names = new Map(sessions.map((x) => [x.id, x.name]));
+    const named = transitions.map((t) => {
+      const name = names.get(t.sessionId);
+      return name === undefined || name === t.name ? t : { ...t, name };
+    });
     for (const listener of this.listeners) {
       try {
-        listener(sessions, transitions);
+        listener(sessions, named);
       } catch (err) {
         this.log.error('sessions listener failed', { err });
       }

@@ -107,11 +107,25 @@ export class TrackedPane {
     const at = new Date().toISOString();
     this.stateSince = at;
     if (from === state) return null;
-    return { sessionId: this.id, name: this.pane.session, agent: this.agent, from, to: state, reason, ruleId, at };
+    return { sessionId: this.id, name: sessionName(this.server, this.pane.session), agent: this.agent, from, to: state, reason, ruleId, at };
   }
 }
 
-/** The contract's Session objects; `name` is the tmux session, or `session.window.pane` when a session holds several agents. */
+/**
+ * The name routing rules, `tasks.assigned_to` and `excluded_sessions` use for a tmux
+ * session: the session's own name on this machine, and `host:session` on a remote host
+ * (servers.yaml `ssh_hosts`), whose `dev_worker1` is not the local `dev_worker1`. tmux
+ * turns `:` and `.` in a session name into `_`, so a qualified name never equals a
+ * local one.
+ */
+export function sessionName(server: TmuxServer, session: string): string {
+  return server.ssh ? `${server.name}:${session}` : session;
+}
+
+/**
+ * The contract's Session objects; `name` is the session's name (sessionName), or
+ * `name.window.pane` when a session holds several agents.
+ */
 export function toSessions(panes: TrackedPane[], excluded: ReadonlySet<string>): Session[] {
   const agentsPerSession = new Map<string, number>();
   for (const p of panes) {
@@ -122,7 +136,8 @@ export function toSessions(panes: TrackedPane[], excluded: ReadonlySet<string>):
   return panes.map((p) => {
     const { pane } = p;
     const shared = (agentsPerSession.get(`${p.server.name}:${pane.session}`) ?? 0) > 1 || NOT_AN_AGENT.has(p.agent);
-    const name = shared ? `${pane.session}.${pane.windowIndex}.${pane.paneIndex}` : pane.session;
+    const base = sessionName(p.server, pane.session);
+    const name = shared ? `${base}.${pane.windowIndex}.${pane.paneIndex}` : base;
     return {
       id: p.id,
       name,

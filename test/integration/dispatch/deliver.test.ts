@@ -6,6 +6,8 @@ import type { SessionState } from '../../../src/shared/api.js';
 import { deliverPrompt, runTmux } from '../../../src/main/dispatch/deliver.js';
 import { inputBoxText } from '../../../src/main/dispatch/plan.js';
 import { killTestServer, testSocket } from '../../support/tmux.js';
+import { ControlClient } from '../../../src/main/tmux/control-client.js';
+import { tmuxServer } from '../../../src/main/tmux/server.js';
 
 // A private tmux server per run; only this server is ever killed.
 const SOCKET = testSocket('dispatch');
@@ -50,6 +52,26 @@ afterAll(() => {
 });
 
 describe('deliverPrompt on a real tmux pane', () => {
+  it('reads the screen over a live control client when given one (no tmux process per look), and the prompt is taken', async () => {
+    const { paneId, log } = await startAgent();
+    const sessionId = (await runTmux(server, ['display-message', '-p', '-t', paneId, '#{session_id}'])).trim();
+    const client = new ControlClient(tmuxServer(SOCKET), sessionId, { onOutput: () => undefined, onLayoutChange: () => undefined, onExit: () => undefined });
+    const lines: string[] = [];
+    const commander = { command: (line: string) => (lines.push(line), client.command(line)) };
+    try {
+      const result = await deliverPrompt(server, { name: 'w1', paneId }, 'over the control client', { classify, commander: () => commander });
+      expect(result).toMatchObject({ outcome: 'taken', enterPresses: 1 });
+      expect(received(log)).toEqual(['over the control client']);
+      // Every look at the screen went over the client; typing did not (the monitor's clients are read-only).
+      expect(lines.length).toBeGreaterThanOrEqual(2);
+      expect(lines.every((l) => l === `capture-pane -p -t ${paneId}`)).toBe(true);
+      // The same text either way.
+      expect(await commander.command(`capture-pane -p -t ${paneId}`).then((ls) => ls.map((l) => `${l}\n`).join(''))).toBe(await runTmux(server, ['capture-pane', '-p', '-t', paneId]));
+    } finally {
+      client.close();
+    }
+  });
+
   it('pastes the prompt as data (no shell), presses Enter once and sees the agent working', async () => {
     const { paneId, log } = await startAgent();
     const canary = path.join(dir, 'pwned');

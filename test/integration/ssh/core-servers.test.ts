@@ -69,7 +69,7 @@ describe.skipIf(missing)(`a remote host in the console, over a real sshd${missin
   it('shows its agent on the cards and in the counts, and routes a task to it', { timeout: TEST_MS }, async () => {
     expect((await call<AppInfo>('app.info')).tmuxServers).toEqual(['buildbox']);
     const card = await until('the remote agent idle on the cards', async () => ((await remoteAgent())?.state === 'idle' ? remoteAgent() : null));
-    expect(card).toMatchObject({ name: 'dev_worker1', server: 'buildbox', agent: 'claude' });
+    expect(card).toMatchObject({ name: 'buildbox:dev_worker1', session: 'dev_worker1', server: 'buildbox', agent: 'claude' });
     const stats = await until('the remote agent in the idle count', async () => {
       const r = await call<QueryResult>('query.run', { name: 'stats_dashboard', params: {} });
       return Number(r.results[0]?.idle_sessions) >= 1 && r;
@@ -78,7 +78,7 @@ describe.skipIf(missing)(`a remote host in the console, over a real sshd${missin
 
     const { id } = await addTask('fix the flaky login test');
     const done = await until('the task completed on the remote agent', async () => ((await task(id)).task.status === 'completed' ? task(id) : null));
-    expect(done.decisions.find((d) => d.decision === 'assigned')).toMatchObject({ sessionId: 'dev_worker1' });
+    expect(done.decisions.find((d) => d.decision === 'assigned')).toMatchObject({ sessionId: 'buildbox:dev_worker1' });
     expect(fs.readFileSync(agentLog, 'utf8')).toContain('"fix the flaky login test"');
   });
 
@@ -123,7 +123,7 @@ describe.skipIf(missing)(`a remote host in the console, over a real sshd${missin
     await host.sshd.restart();
     await until('the held task completed once the host is back', async () => (await task(held)).task.status === 'completed');
     const second = await until('the queued task completed on the same agent', async () => ((await task(queued)).task.status === 'completed' ? task(queued) : null));
-    expect(second.decisions.find((d) => d.decision === 'assigned')).toMatchObject({ sessionId: 'dev_worker1' });
+    expect(second.decisions.find((d) => d.decision === 'assigned')).toMatchObject({ sessionId: 'buildbox:dev_worker1' });
     expect((await task(held)).history.map((e) => e.to)).toEqual(['pending', 'assigned', 'in_progress', 'completed']);
   });
 
@@ -154,6 +154,7 @@ describe('a config folder from before servers.yaml', () => {
     fs.cpSync(defaultConfigDir(), old, { recursive: true, filter: (p) => !p.includes(`${path.sep}local${path.sep}`) });
     fs.rmSync(path.join(old, 'base', 'servers.yaml'));
     const result = loadConfig({ dir: old, env: null });
-    expect(result.ok && result.snapshot.servers).toEqual({ version: '1.0', tmux_sockets: [], ssh_hosts: [] });
+    // And the desktop app's HTTP services stay off.
+    expect(result.ok && result.snapshot.servers).toEqual({ version: '1.0', http: { enabled: false, port: 7431 }, tmux_sockets: [], ssh_hosts: [] });
   });
 });

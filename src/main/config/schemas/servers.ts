@@ -39,9 +39,26 @@ export const SshHost = z
   .strict();
 export type SshHost = z.infer<typeof SshHost>;
 
+/** The port the desktop app's HTTP services take when servers.yaml turns them on without one. */
+export const DEFAULT_HTTP_PORT = 7431;
+
+/**
+ * The desktop app's HTTP services (named queries, routing, metrics, workflow api
+ * triggers, the JSON-RPC API): off unless enabled, on 127.0.0.1:port behind a token.
+ * `architect serve` always serves them, on its own --port.
+ */
+export const HttpServicesSetting = z
+  .object({
+    enabled: z.boolean().default(false),
+    port: z.number().int('a port is a whole number').min(1, 'a port is 1–65535').max(65535, 'a port is 1–65535').default(DEFAULT_HTTP_PORT),
+  })
+  .strict();
+export type HttpServicesSetting = z.infer<typeof HttpServicesSetting>;
+
 export const ServersFile = z
   .object({
     version: z.string(),
+    http: HttpServicesSetting.default({ enabled: false, port: DEFAULT_HTTP_PORT }),
     /** Extra local `tmux -L NAME` servers, watched beside `--tmux-socket`. */
     tmux_sockets: z.array(ServerName).default([]),
     ssh_hosts: z.array(SshHost).default([]),
@@ -64,4 +81,4 @@ export const ServersFile = z
   });
 export type ServersFile = z.infer<typeof ServersFile>;
 
-export const NO_SERVERS: ServersFile = { version: '1.0', tmux_sockets: [], ssh_hosts: [] };
+export const NO_SERVERS: ServersFile = { version: '1.0', http: { enabled: false, port: DEFAULT_HTTP_PORT }, tmux_sockets: [], ssh_hosts: [] };

@@ -92,6 +92,7 @@ export function createLogger(options: LoggerOptions, base: LogContext = {}): Log
     }
     if (out) {
       const extra = Object.entries(merged)
+        .filter(([, v]) => v !== undefined) // a field left unset says nothing ("session=undefined")
         .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
         .join(' ');
       out.write(`${time.slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${text}${extra ? ' ' + extra : ''}\n`);

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, LOG_FILES_KEPT } from '../../../src/main/log/logger.js';
 import { rateLimited } from '../../../src/main/log/rate-limit.js';
@@ -22,6 +23,17 @@ describe('the log', () => {
     }
     expect((fs.statSync(path.join(dir, 'logs')).mode & 0o777).toString(8)).toBe('700');
     expect(fs.readFileSync(file, 'utf8')).toContain('"i":1999');
+  });
+
+  it('prints the fields that are set, and leaves out the ones left undefined', () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-log-'));
+    const out = new PassThrough();
+    let printed = '';
+    out.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    const log = createLogger({ level: 'info', console: out });
+    log.error('sla_critical: a backlog', { component: 'attention', session: undefined, task: undefined, n: 0 });
+    expect(printed).toMatch(/ERROR sla_critical: a backlog component=attention n=0\n$/);
+    expect(printed).not.toContain('undefined');
   });
 
   it('cuts a huge message or field to a bounded line', () => {

@@ -64,17 +64,49 @@ export function useRefreshing<T>(
   // At most one reload per delay however many events arrive: heavy aggregates pass a longer one.
   const delayMs = opts.eventDelayMs ?? EVENT_RELOAD_DELAY_MS;
 
-  useEffect(() => {
-    let alive = true;
+  // One load in flight at a time. A reload asked for meanwhile (a tick: an event, the
+  // interval) runs when it settles, and the settled load's value is still shown: it is
+  // newer than what is on screen. Restarting instead, and dropping the answer, starved
+  // a heavy aggregate whose load outlasts the refresh interval — on a big queue the
+  // Overview's SLA chart never drew. Only a new key or a reconnect makes an answer
+  // stale (it was asked of another key or connection).
+  const flight = useRef({ running: false, again: false, mounted: true, asked: { epoch, key: opts.key as unknown } });
+  const runRef = useRef<() => void>(() => undefined);
+  runRef.current = () => {
+    const f = flight.current;
+    if (f.running) {
+      f.again = true;
+      return;
+    }
+    f.running = true;
+    f.again = false;
+    const asked = f.asked;
+    const current = (): boolean => f.mounted && f.asked === asked;
     setLoading(true);
     loadRef
       .current()
-      .then((v) => alive && (setValue(v), setError(null)))
-      .catch((e: unknown) => alive && setError(errorMessage(e)))
-      .finally(() => alive && setLoading(false));
+      .then((v) => current() && (setValue(v), setError(null)))
+      .catch((e: unknown) => current() && setError(errorMessage(e)))
+      .finally(() => {
+        f.running = false;
+        if (!f.mounted) return;
+        if (f.again || f.asked !== asked) runRef.current();
+        else setLoading(false);
+      });
+  };
+
+  useEffect(() => {
+    const f = flight.current;
+    f.mounted = true;
     return () => {
-      alive = false;
+      f.mounted = false;
     };
+  }, []);
+
+  useEffect(() => {
+    const f = flight.current;
+    if (f.asked.epoch !== epoch || f.asked.key !== opts.key) f.asked = { epoch, key: opts.key };
+    runRef.current();
   }, [tick, epoch, opts.key]);
 
   useEffect(() => {

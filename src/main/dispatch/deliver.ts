@@ -3,7 +3,16 @@
 // took the prompt. tmux runs with an argument array (over ssh for a remote server,
 // each argument quoted by the shared runner); no shell ever sees the prompt, which
 // arrives on tmux's stdin.
+//
+// With an open control-mode client of the pane's server (`via`: the session monitor
+// keeps one per tmux session), every step but the prompt's own runs over it: the
+// screen reads, paste-buffer and send-keys are command lines of fixed words and a
+// checked pane id, so nothing typed by anyone travels on it. The prompt still goes on
+// stdin of one exec (`load-buffer -`): a control client reads one command per line,
+// and a prompt may hold any text. On a remote host that is one ssh command per
+// dispatch instead of six or more (docs/agents.md).
 import type { SessionState } from '../../shared/api.js';
+import type { TmuxCommander } from '../tmux/discover.js';
 import { runTmux as runOnServer, tmuxServer, type TmuxServer as WatchedServer } from '../tmux/server.js';
 import { PASTE_SETTLE_MS, judgeDelivery, planDispatch, tmuxArgs, type DispatchStep } from './plan.js';
 
@@ -28,7 +37,12 @@ export interface DeliverOptions {
   /** Injected so tests can shorten the waits; defaults to a real timer. */
   sleep?: (ms: number) => Promise<void>;
   confirmWindowMs?: number;
+  /** An open control client of the pane's server: the steps that carry no text run over it (see the header). */
+  via?: TmuxCommander | null;
 }
+
+/** What may be written on a control client's command line: a pane id, a buffer name of ours. */
+const SAFE_WORD = /^[%A-Za-z0-9_-]+$/;
 
 export interface DeliveryResult {
   outcome: 'taken' | 'failed';
@@ -54,7 +68,25 @@ export async function deliverPrompt(
   const sleep = options.sleep ?? realSleep;
   const maxRetries = options.maxEnterRetries ?? DEFAULT_MAX_ENTER_RETRIES;
   const window = options.confirmWindowMs ?? CONFIRM_WINDOW_MS;
-  const capture = (paneId: string) => runTmux(server, ['capture-pane', '-p', '-t', paneId]);
+  /**
+   * A step without text over the control client when one is open; an exec otherwise.
+   * A screen read whose client closed under it is read again by exec; a paste or a key
+   * is not sent twice (it may have run), its failure is the delivery's.
+   */
+  const tmux = async (args: string[], retryByExec: boolean): Promise<string> => {
+    const via = options.via;
+    if (via?.alive && args.every((a) => SAFE_WORD.test(a))) {
+      try {
+        const lines = await via.command(args.join(' '));
+        // As the exec prints it: every line ends with a newline.
+        return lines.length ? `${lines.join('\n')}\n` : '';
+      } catch (err) {
+        if (!retryByExec || via.alive) throw err;
+      }
+    }
+    return runTmux(server, args);
+  };
+  const capture = (paneId: string) => tmux(['capture-pane', '-p', '-t', paneId], true);
 
   // The monitor's state may be a second old: look again right before typing.
   const first = await capture(target.paneId);
@@ -68,7 +100,7 @@ export async function deliverPrompt(
     if (step.op === 'wait') return sleep(step.ms);
     const args = tmuxArgs(step);
     if (!args) return;
-    const out = await runTmux(server, args, step.op === 'load-buffer' ? step.text : undefined);
+    const out = step.op === 'load-buffer' ? await runTmux(server, args, step.text) : await tmux(args, step.op === 'capture');
     if (step.op === 'send-keys') presses++;
     if (step.op === 'capture') {
       if (step.as === 'before') before = out;

@@ -6,7 +6,7 @@ import { HookTail } from '../hooks/tail.js';
 import { markWatchedServers } from '../hooks/events.js';
 import { clearedFilePath, errorFingerprint, forgetClears, readClears, recordClear as storeClear, type ClearedError } from '../hooks/cleared.js';
 import type { HookEvent } from '../hooks/events.js';
-import { discover, type Pane } from '../tmux/discover.js';
+import { discover, type Pane, type TmuxCommander } from '../tmux/discover.js';
 import { sameServer, TmuxNotRunning, type TmuxServer } from '../tmux/server.js';
 import { explainScreen, UNKNOWN, type Classification, type RuleVerdict, type Screen } from './classify.js';
 import { identifyAgent, type Identification } from './identify.js';
@@ -160,6 +160,14 @@ export class SessionMonitor {
   onChange(listener: SessionsListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * An open control client of a watched server, to run commands over (dispatch's screen
+   * reads, paste and Enter): no process or ssh channel per command. null when none is open.
+   */
+  commander(server: TmuxServer): TmuxCommander | null {
+    return this.clients.commander(server);
   }
 
   list(): Session[] {

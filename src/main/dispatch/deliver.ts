@@ -4,15 +4,14 @@
 // each argument quoted by the shared runner); no shell ever sees the prompt, which
 // arrives on tmux's stdin.
 //
-// With an open control-mode client of the pane's server (`via`: the session monitor
-// keeps one per tmux session), every step but the prompt's own runs over it: the
+// With an open control-mode client of the pane's server (`commander`: the session
+// monitor keeps one per tmux session), every step but the prompt's own runs over it: the
 // screen reads, paste-buffer and send-keys are command lines of fixed words and a
 // checked pane id, so nothing typed by anyone travels on it. The prompt still goes on
 // stdin of one exec (`load-buffer -`): a control client reads one command per line,
 // and a prompt may hold any text. On a remote host that is one ssh command per
 // dispatch instead of six or more (docs/agents.md).
 import type { SessionState } from '../../shared/api.js';
-import type { TmuxCommander } from '../tmux/discover.js';
 import { runTmux as runOnServer, tmuxServer, type TmuxServer as WatchedServer } from '../tmux/server.js';
 import { PASTE_SETTLE_MS, judgeDelivery, planDispatch, tmuxArgs, type DispatchStep } from './plan.js';
 
@@ -26,23 +25,44 @@ const TMUX_TIMEOUT_MS = 5000;
 /** A watched server (local or over ssh), or a local one by its `-L` socket name (null: the default server). */
 export type TmuxServer = WatchedServer | { socketName: string | null };
 
+/** The commander has gone away (read fresh: it may close during a command). */
+function gone(client: TmuxCommander): boolean {
+  return client.alive === false;
+}
+
 function resolveServer(server: TmuxServer): WatchedServer {
   return 'name' in server ? server : tmuxServer(server.socketName);
 }
 
+/** A live tmux control-mode client of the pane's server (the monitor's): commands over it start no process. */
+export interface TmuxCommander {
+  /** false once the client has gone away (a ControlClient says so; a plain commander need not). */
+  readonly alive?: boolean;
+  command(line: string): Promise<string[]>;
+}
+
+/** Arguments tmux's command parser reads as they are (pane ids, buffer and key names): no quoting needed. */
+const PLAIN_ARG = /^[A-Za-z0-9_%:.@-]+$/;
+
 export interface DeliverOptions {
+  /**
+   * A live control client of the server, when there is one: screen reads, the paste and
+   * key presses go over it instead of a tmux process each (a delivery polls the screen
+   * every 100 ms; spawning a process from a console of a few hundred MB costs the main
+   * thread milliseconds each: 45 s of 71 s in a profile under load; on a remote host each
+   * process is an ssh command). Only `load-buffer -`, which carries the prompt on stdin,
+   * still runs tmux. tmux 3.3 runs these commands for the monitor's read-only clients;
+   * one that refuses them is answered by running tmux instead.
+   */
+  commander?: () => TmuxCommander | null;
   /** The session monitor's classifier, bound to the agent's rules. */
   classify: (screen: string) => SessionState;
   maxEnterRetries?: number;
   /** Injected so tests can shorten the waits; defaults to a real timer. */
   sleep?: (ms: number) => Promise<void>;
   confirmWindowMs?: number;
-  /** An open control client of the pane's server: the steps that carry no text run over it (see the header). */
-  via?: TmuxCommander | null;
 }
 
-/** What may be written on a control client's command line: a pane id, a buffer name of ours. */
-const SAFE_WORD = /^[%A-Za-z0-9_-]+$/;
 
 export interface DeliveryResult {
   outcome: 'taken' | 'failed';
@@ -69,24 +89,27 @@ export async function deliverPrompt(
   const maxRetries = options.maxEnterRetries ?? DEFAULT_MAX_ENTER_RETRIES;
   const window = options.confirmWindowMs ?? CONFIRM_WINDOW_MS;
   /**
-   * A step without text over the control client when one is open; an exec otherwise.
-   * A screen read whose client closed under it is read again by exec; a paste or a key
-   * is not sent twice (it may have run), its failure is the delivery's.
+   * A step that carries no text runs over the monitor's control client when there is
+   * one, else as a tmux process (on a remote host: an ssh command). The prompt itself
+   * always goes on a process's stdin. A screen read whose client went away under it is
+   * read again by process; a paste or a key press is not sent twice (it may have run)
+   * unless tmux refused it outright (a client it treats as read-only).
    */
-  const tmux = async (args: string[], retryByExec: boolean): Promise<string> => {
-    const via = options.via;
-    if (via?.alive && args.every((a) => SAFE_WORD.test(a))) {
+  const tmux = async (args: string[], stdin?: string): Promise<string> => {
+    const client = stdin === undefined && args.every((a) => PLAIN_ARG.test(a)) ? options.commander?.() : null;
+    if (client && client.alive !== false) {
       try {
-        const lines = await via.command(args.join(' '));
-        // As the exec prints it: every line ends with a newline.
-        return lines.length ? `${lines.join('\n')}\n` : '';
+        // The same text as the process prints: its lines, each ending in a newline.
+        return (await client.command(args.join(' '))).map((l) => `${l}\n`).join('');
       } catch (err) {
-        if (!retryByExec || via.alive) throw err;
+        const refused = /read-only/i.test(err instanceof Error ? err.message : String(err));
+        const readAgain = gone(client) && args[0] === 'capture-pane';
+        if (!refused && !readAgain) throw err;
       }
     }
-    return runTmux(server, args);
+    return runTmux(server, args, stdin);
   };
-  const capture = (paneId: string) => tmux(['capture-pane', '-p', '-t', paneId], true);
+  const capture = (paneId: string) => tmux(['capture-pane', '-p', '-t', paneId]);
 
   // The monitor's state may be a second old: look again right before typing.
   const first = await capture(target.paneId);
@@ -100,7 +123,7 @@ export async function deliverPrompt(
     if (step.op === 'wait') return sleep(step.ms);
     const args = tmuxArgs(step);
     if (!args) return;
-    const out = step.op === 'load-buffer' ? await runTmux(server, args, step.text) : await tmux(args, step.op === 'capture');
+    const out = await tmux(args, step.op === 'load-buffer' ? step.text : undefined);
     if (step.op === 'send-keys') presses++;
     if (step.op === 'capture') {
       if (step.as === 'before') before = out;

@@ -5,8 +5,12 @@
 import type { Session } from '../../shared/api.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 
-/** After the printed reset, so a limit that resets on the minute has reset. */
-export const RESUME_GRACE_MS = 15_000;
+/**
+ * After the printed reset. Agents print it to the minute, and Codex 0.171 truncates:
+ * a limit that resets at 9:17:48 reads "try again at 9:17 PM". A minute and a bit
+ * later it has reset, whatever the seconds were.
+ */
+export const RESUME_GRACE_MS = 65_000;
 /** setTimeout's limit; a later reset is re-armed by a later session change. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 

@@ -6,8 +6,9 @@ import { HookTail } from '../hooks/tail.js';
 import { markWatchedServers } from '../hooks/events.js';
 import { clearedFilePath, errorFingerprint, forgetClears, readClears, recordClear as storeClear, type ClearedError } from '../hooks/cleared.js';
 import type { HookEvent } from '../hooks/events.js';
-import { discover, type Pane, type TmuxCommander } from '../tmux/discover.js';
+import { discover, type Pane } from '../tmux/discover.js';
 import { sameServer, TmuxNotRunning, type TmuxServer } from '../tmux/server.js';
+import type { ControlClient } from '../tmux/control-client.js';
 import { explainScreen, UNKNOWN, type Classification, type RuleVerdict, type Screen } from './classify.js';
 import { identifyAgent, type Identification } from './identify.js';
 import { compileManifests, type CompiledManifests } from './manifests.js';
@@ -160,14 +161,6 @@ export class SessionMonitor {
   onChange(listener: SessionsListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
-  }
-
-  /**
-   * An open control client of a watched server, to run commands over (dispatch's screen
-   * reads, paste and Enter): no process or ssh channel per command. null when none is open.
-   */
-  commander(server: TmuxServer): TmuxCommander | null {
-    return this.clients.commander(server);
   }
 
   list(): Session[] {
@@ -497,6 +490,11 @@ export class SessionMonitor {
     if (reading?.state !== 'waiting') return reading;
     const d = readDialog(screen, this.dialogs.get(tracked.identification.agent) ?? []);
     return { ...reading, dialog: d && { id: d.id, dialogId: d.dialogId, kind: d.kind, question: d.question, context: d.context, options: d.options } };
+  }
+
+  /** A live control client of the server (commands over it start no tmux process), or null. */
+  commander(server: TmuxServer): ControlClient | null {
+    return this.clients.commander(server);
   }
 
   private async readScreen(tracked: TrackedPane): Promise<Screen | null> {

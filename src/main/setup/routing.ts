@@ -98,8 +98,8 @@ export function setupRouting(opts: {
     if (!server) return { outcome: 'failed' as const, reason: `tmux server "${session.server}" is no longer watched` };
     return deliverPrompt(server, { name: session.name, paneId: session.paneId }, prompt, {
       classify: (screen) => classify({ lines: screen.split('\n'), title: '' }, agent).state,
-      // The monitor's open control client: on a remote host one ssh command per dispatch, not six or more.
-      via: opts.sessions.monitor?.commander(server),
+      // The monitor's control client of that server: no tmux process per capture or key press.
+      commander: () => opts.sessions.monitor?.commander(server) ?? null,
     });
   };
 

@@ -52,6 +52,29 @@ afterAll(() => {
 });
 
 describe('deliverPrompt on a real tmux pane', () => {
+  it('reads the screen over a live control client when given one (no tmux process per look), and the prompt is taken', async () => {
+    const { paneId, log } = await startAgent();
+    const sessionId = (await runTmux(server, ['display-message', '-p', '-t', paneId, '#{session_id}'])).trim();
+    const client = new ControlClient(tmuxServer(SOCKET), sessionId, { onOutput: () => undefined, onLayoutChange: () => undefined, onExit: () => undefined });
+    const lines: string[] = [];
+    const commander = { command: (line: string) => (lines.push(line), client.command(line)) };
+    try {
+      const result = await deliverPrompt(server, { name: 'w1', paneId }, 'over the control client', { classify, commander: () => commander });
+      expect(result).toMatchObject({ outcome: 'taken', enterPresses: 1 });
+      expect(received(log)).toEqual(['over the control client']);
+      // Every look at the screen, the paste and the Enter went over the client (tmux runs
+      // them for the monitor's read-only clients); the prompt did not: it goes on a
+      // process's stdin (load-buffer -), never on a control client's command line.
+      expect(lines.filter((l) => l === `capture-pane -p -t ${paneId}`).length).toBeGreaterThanOrEqual(2);
+      expect(lines.filter((l) => !l.startsWith('capture-pane')).map((l) => l.split(' ')[0])).toEqual(['paste-buffer', 'send-keys']);
+      expect(lines.some((l) => l.includes('over the control client') || l.startsWith('load-buffer'))).toBe(false);
+      // The same text either way.
+      expect(await commander.command(`capture-pane -p -t ${paneId}`).then((ls) => ls.map((l) => `${l}\n`).join(''))).toBe(await runTmux(server, ['capture-pane', '-p', '-t', paneId]));
+    } finally {
+      client.close();
+    }
+  });
+
   it('pastes the prompt as data (no shell), presses Enter once and sees the agent working', async () => {
     const { paneId, log } = await startAgent();
     const canary = path.join(dir, 'pwned');
@@ -113,7 +136,7 @@ describe('deliverPrompt over an open control client (the monitor\'s)', () => {
     const client = await clientFor(paneId);
     try {
       const prompt = 'line one\nline two\n\n  indented; $(touch x) ✓';
-      const result = await deliverPrompt(server, { name: 'c1', paneId }, prompt, { classify, via: client });
+      const result = await deliverPrompt(server, { name: 'c1', paneId }, prompt, { classify, commander: () => client });
       expect(result).toMatchObject({ outcome: 'taken', enterPresses: 1 });
       expect(received(log)).toEqual([prompt]);
       // The screen it judged is shaped as an exec prints it: every line, each ending with a newline.
@@ -128,7 +151,7 @@ describe('deliverPrompt over an open control client (the monitor\'s)', () => {
     const { paneId, log } = await startAgent(['--deaf-enters', '1']);
     const client = await clientFor(paneId);
     try {
-      const result = await deliverPrompt(server, { name: 'c2', paneId }, 'do the thing', { classify, via: client, maxEnterRetries: 2 });
+      const result = await deliverPrompt(server, { name: 'c2', paneId }, 'do the thing', { classify, commander: () => client, maxEnterRetries: 2 });
       expect(result).toMatchObject({ outcome: 'taken', enterPresses: 2 });
       expect(received(log)).toEqual(['do the thing']);
     } finally {
@@ -140,7 +163,7 @@ describe('deliverPrompt over an open control client (the monitor\'s)', () => {
     const { paneId, log } = await startAgent();
     const client = await clientFor(paneId);
     client.close();
-    const result = await deliverPrompt(server, { name: 'c3', paneId }, 'still delivered', { classify, via: client });
+    const result = await deliverPrompt(server, { name: 'c3', paneId }, 'still delivered', { classify, commander: () => client });
     expect(result.outcome).toBe('taken');
     expect(received(log)).toEqual(['still delivered']);
   });

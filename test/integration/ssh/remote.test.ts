@@ -123,7 +123,7 @@ describe.skipIf(missing)(`a tmux server on another machine, over a real sshd${mi
       await client.command('display-message -p attached');
       await idle();
       mark = commands();
-      expect((await deliverPrompt(remote, target, 'over the control client', { classify, via: client })).outcome).toBe('taken');
+      expect((await deliverPrompt(remote, target, 'over the control client', { classify, commander: () => client })).outcome).toBe('taken');
       const overClient = commands() - mark;
       expect(sent().slice(-2)).toEqual(['by exec alone', 'over the control client']);
       expect({ byExec: byExec >= 6, overClient }).toEqual({ byExec: true, overClient: 1 });

@@ -39,6 +39,8 @@ export interface StubRequest {
   marker: Marker | null;
   /** A request for a summary of the conversation (Claude Code's /compact). */
   compact: boolean;
+  /** The user's newest words in the agent's main conversation (null for side requests and tool results). */
+  prompt: string | null;
   /** The answer has been sent (or the agent hung up): false while the request is in flight. */
   done: boolean;
 }
@@ -65,7 +67,7 @@ const CHOICES = [
   { label: 'dist', description: 'The packaged application.' },
 ];
 
-export async function startModelStub(opts: { slowMs?: number; flakyFailures?: number } = {}): Promise<ModelStub> {
+export async function startModelStub(opts: { slowMs?: number; flakyFailures?: number; limitResetS?: number } = {}): Promise<ModelStub> {
   const slowMs = opts.slowMs ?? 6000;
   const flakyFailures = opts.flakyFailures ?? 2;
   const flaky = new Map<string, number>();
@@ -80,7 +82,8 @@ export async function startModelStub(opts: { slowMs?: number; flakyFailures?: nu
     req.on('end', () => {
       const json = parseJson(body);
       const marker = markerOf(req.url ?? '', json);
-      const seen: StubRequest = { method: req.method ?? '', url: req.url ?? '', marker, compact: /summary of the conversation/i.test(body), done: false };
+      const prompt = offersTools(json) ? lastUserText(req.url ?? '', json) : null;
+      const seen: StubRequest = { method: req.method ?? '', url: req.url ?? '', marker, compact: /summary of the conversation/i.test(body), prompt, done: false };
       requests.push(seen);
       res.on('close', () => (seen.done = true));
       if (process.env.ARCHITECT_STUB_LOG) fs.appendFileSync(process.env.ARCHITECT_STUB_LOG, `${req.method} ${req.url}\n${body}\n\n`);
@@ -94,7 +97,7 @@ export async function startModelStub(opts: { slowMs?: number; flakyFailures?: nu
       // Claude Code's /compact asks for a summary of the conversation: slow, so its
       // compacting screen can be seen.
       const compacting = effective === null && /summary of the conversation/i.test(body) ? slowMs / 2 : 0;
-      void sleep(compacting).then(() => route(req.url ?? '', json, effective, res, slowMs)).catch(() => res.destroy());
+      void sleep(compacting).then(() => route(req.url ?? '', json, effective, res, slowMs, opts.limitResetS)).catch(() => res.destroy());
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -124,9 +127,9 @@ function parseJson(text: string): Json {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function route(url: string, body: Json, marker: Marker | null, res: http.ServerResponse, slowMs: number): Promise<void> {
+async function route(url: string, body: Json, marker: Marker | null, res: http.ServerResponse, slowMs: number, limitResetS?: number): Promise<void> {
   const path = url.split('?')[0] ?? '';
-  if (marker?.startsWith('ERR') || marker === 'LIMIT') return sendError(path, marker as ErrorMarker, res);
+  if (marker?.startsWith('ERR') || marker === 'LIMIT') return sendError(path, marker as ErrorMarker, res, limitResetS);
   if (path.endsWith('/messages/count_tokens')) return sendJson(res, { input_tokens: 100 });
   if (path.endsWith('/messages')) return anthropic(body, marker, res, slowMs);
   if (path.endsWith('/responses')) return openai(marker, res, slowMs, toolName(body));
@@ -307,8 +310,9 @@ interface StubError {
 }
 
 /** Each vendor's error for a marker, shaped as its API sends it. */
-function sendError(path: string, marker: ErrorMarker, res: http.ServerResponse): void {
-  const resetS = Math.floor(Date.now() / 60_000) * 60 + LIMIT_RESET_S;
+function sendError(path: string, marker: ErrorMarker, res: http.ServerResponse, limitResetS?: number): void {
+  // A reset this many seconds ahead (a test of what happens at the reset), else on a whole minute two hours ahead.
+  const resetS = limitResetS !== undefined ? Math.ceil(Date.now() / 1000) + limitResetS : Math.floor(Date.now() / 60_000) * 60 + LIMIT_RESET_S;
   const e = path.includes('GenerateContent') || path.includes(':') ? googleError(marker, resetS) : path.endsWith('/responses') ? openaiError(marker, resetS) : anthropicError(marker, resetS);
   res.writeHead(e.status, { 'content-type': 'application/json', ...e.headers });
   res.end(JSON.stringify(e.body));

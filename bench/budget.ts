@@ -21,6 +21,11 @@ export const BUDGET: Record<string, number> = {
   cli_task_to_dispatch_p90_ms: 1000,
   api_task_to_dispatch_p50_ms: 1000,
   api_task_to_dispatch_p90_ms: 1000,
+  // Issue 17: a task added on console A (its API or its CLI) reaches console B's idle agent, within a second.
+  consoles_api_task_to_dispatch_p50_ms: 1000,
+  consoles_api_task_to_dispatch_p90_ms: 1000,
+  consoles_cli_task_to_dispatch_p50_ms: 1000,
+  consoles_cli_task_to_dispatch_p90_ms: 1000,
   // Issue 20: the whole console under load (console.bench.ts), the seed and its control.
   console_under_load_stall_p99_ms: 50,
   console_under_load_stall_max_ms: 50,

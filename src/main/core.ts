@@ -136,7 +136,14 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     stops.push(attention.stop);
 
     // The task core: every task change in this console goes through it; it tells the clients and wakes the assigner.
-    const taskCore = new TaskService({ store: store.store, config: () => config.service.snapshot() });
+    const taskCore = new TaskService({
+      store: store.store,
+      config: () => config.service.snapshot(),
+      // On a shared queue the tasks live there: a workflow's task write to this console's own file is refused, saying why.
+      refuseWrites: opts.sharedQueue
+        ? `this console is on the shared queue ${opts.sharedQueue.display}: workflows that add or change tasks run on SQLite only for now (add tasks with the console's Tasks page, its API or \`architect tasks add --db …\`)`
+        : undefined,
+    });
 
     const routing = setupRouting({
       tasks: taskCore,

@@ -3,6 +3,14 @@
 // took the prompt. tmux runs with an argument array (over ssh for a remote server,
 // each argument quoted by the shared runner); no shell ever sees the prompt, which
 // arrives on tmux's stdin.
+//
+// With an open control-mode client of the pane's server (`commander`: the session
+// monitor keeps one per tmux session), every step but the prompt's own runs over it: the
+// screen reads, paste-buffer and send-keys are command lines of fixed words and a
+// checked pane id, so nothing typed by anyone travels on it. The prompt still goes on
+// stdin of one exec (`load-buffer -`): a control client reads one command per line,
+// and a prompt may hold any text. On a remote host that is one ssh command per
+// dispatch instead of six or more (docs/agents.md).
 import type { SessionState } from '../../shared/api.js';
 import { runTmux as runOnServer, tmuxServer, type TmuxServer as WatchedServer } from '../tmux/server.js';
 import { PASTE_SETTLE_MS, judgeDelivery, planDispatch, tmuxArgs, type DispatchStep } from './plan.js';
@@ -17,12 +25,19 @@ const TMUX_TIMEOUT_MS = 5000;
 /** A watched server (local or over ssh), or a local one by its `-L` socket name (null: the default server). */
 export type TmuxServer = WatchedServer | { socketName: string | null };
 
+/** The commander has gone away (read fresh: it may close during a command). */
+function gone(client: TmuxCommander): boolean {
+  return client.alive === false;
+}
+
 function resolveServer(server: TmuxServer): WatchedServer {
   return 'name' in server ? server : tmuxServer(server.socketName);
 }
 
 /** A live tmux control-mode client of the pane's server (the monitor's): commands over it start no process. */
 export interface TmuxCommander {
+  /** false once the client has gone away (a ControlClient says so; a plain commander need not). */
+  readonly alive?: boolean;
   command(line: string): Promise<string[]>;
 }
 
@@ -31,11 +46,13 @@ const PLAIN_ARG = /^[A-Za-z0-9_%:.@-]+$/;
 
 export interface DeliverOptions {
   /**
-   * A live control client of the server, when there is one: screen reads go over it
-   * instead of a tmux process each (a delivery polls the screen every 100 ms; spawning
-   * a process from a console of a few hundred MB costs the main thread milliseconds
-   * each: 45 s of 71 s in a profile under load). The monitor's clients are read-only,
-   * so loading, pasting and pressing keys still run tmux.
+   * A live control client of the server, when there is one: screen reads, the paste and
+   * key presses go over it instead of a tmux process each (a delivery polls the screen
+   * every 100 ms; spawning a process from a console of a few hundred MB costs the main
+   * thread milliseconds each: 45 s of 71 s in a profile under load; on a remote host each
+   * process is an ssh command). Only `load-buffer -`, which carries the prompt on stdin,
+   * still runs tmux. tmux 3.3 runs these commands for the monitor's read-only clients;
+   * one that refuses them is answered by running tmux instead.
    */
   commander?: () => TmuxCommander | null;
   /** The session monitor's classifier, bound to the agent's rules. */
@@ -45,6 +62,7 @@ export interface DeliverOptions {
   sleep?: (ms: number) => Promise<void>;
   confirmWindowMs?: number;
 }
+
 
 export interface DeliveryResult {
   outcome: 'taken' | 'failed';
@@ -70,10 +88,25 @@ export async function deliverPrompt(
   const sleep = options.sleep ?? realSleep;
   const maxRetries = options.maxEnterRetries ?? DEFAULT_MAX_ENTER_RETRIES;
   const window = options.confirmWindowMs ?? CONFIRM_WINDOW_MS;
+  /**
+   * A step that carries no text runs over the monitor's control client when there is
+   * one, else as a tmux process (on a remote host: an ssh command). The prompt itself
+   * always goes on a process's stdin. A screen read whose client went away under it is
+   * read again by process; a paste or a key press is not sent twice (it may have run)
+   * unless tmux refused it outright (a client it treats as read-only).
+   */
   const tmux = async (args: string[], stdin?: string): Promise<string> => {
-    const client = args[0] === 'capture-pane' && stdin === undefined && args.every((a) => PLAIN_ARG.test(a)) ? options.commander?.() : null;
-    // The same text as the process prints: its lines, each ending in a newline.
-    if (client) return (await client.command(args.join(' '))).map((l) => `${l}\n`).join('');
+    const client = stdin === undefined && args.every((a) => PLAIN_ARG.test(a)) ? options.commander?.() : null;
+    if (client && client.alive !== false) {
+      try {
+        // The same text as the process prints: its lines, each ending in a newline.
+        return (await client.command(args.join(' '))).map((l) => `${l}\n`).join('');
+      } catch (err) {
+        const refused = /read-only/i.test(err instanceof Error ? err.message : String(err));
+        const readAgain = gone(client) && args[0] === 'capture-pane';
+        if (!refused && !readAgain) throw err;
+      }
+    }
     return runTmux(server, args, stdin);
   };
   const capture = (paneId: string) => tmux(['capture-pane', '-p', '-t', paneId]);

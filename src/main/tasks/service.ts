@@ -80,6 +80,12 @@ export interface TaskServiceOptions {
   store: Store;
   /** The config in force; null when none is loaded (the built-in defaults apply). */
   config: () => { routing: RoutingFile; sla?: SlaFile } | null;
+  /**
+   * Set on a console whose tasks live on a shared PostgreSQL queue: this SQLite core is
+   * its local file's, which must never gain tasks; a new task or a workflow's task
+   * write is refused with this message (the shared queue has its own commands).
+   */
+  refuseWrites?: string;
 }
 
 /** A type's defaults from the layered config (the built-in ones without a config): the same from every entry point and engine. */
@@ -136,6 +142,7 @@ export class TaskService {
 
   /** A new pending task; its priority defaults to its type's routing rule (the same from every entry point). */
   create(input: NewTaskInput): Task {
+    if (this.options.refuseWrites) throw new InvalidTaskError(this.options.refuseWrites);
     const type = input.type.trim();
     const dependsOn = [...new Set(input.dependsOn ?? [])];
     if (dependsOn.length > MAX_DEPENDENCIES) throw new InvalidTaskError(`a task may wait on at most ${MAX_DEPENDENCIES} tasks, got ${dependsOn.length}`);
@@ -333,6 +340,7 @@ export class TaskService {
    * history row and its event. Returns what the step's compensation needs.
    */
   updateFromWorkflow(ids: readonly number[], data: Record<string, unknown>, reason: string): Array<Record<string, unknown>> {
+    if (this.options.refuseWrites) throw new InvalidTaskError(this.options.refuseWrites);
     const before: Array<Record<string, unknown>> = [];
     const changes: TaskChange[] = [];
     for (const id of ids) {

@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionState } from '../../../src/shared/api.js';
 import { deliverPrompt, runTmux } from '../../../src/main/dispatch/deliver.js';
 import { inputBoxText } from '../../../src/main/dispatch/plan.js';
-import { killTestServer, testSocket } from '../../support/tmux.js';
 import { ControlClient } from '../../../src/main/tmux/control-client.js';
 import { tmuxServer } from '../../../src/main/tmux/server.js';
+import { killTestServer, testSocket } from '../../support/tmux.js';
 
 // A private tmux server per run; only this server is ever killed.
 const SOCKET = testSocket('dispatch');
@@ -62,9 +62,12 @@ describe('deliverPrompt on a real tmux pane', () => {
       const result = await deliverPrompt(server, { name: 'w1', paneId }, 'over the control client', { classify, commander: () => commander });
       expect(result).toMatchObject({ outcome: 'taken', enterPresses: 1 });
       expect(received(log)).toEqual(['over the control client']);
-      // Every look at the screen went over the client; typing did not (the monitor's clients are read-only).
-      expect(lines.length).toBeGreaterThanOrEqual(2);
-      expect(lines.every((l) => l === `capture-pane -p -t ${paneId}`)).toBe(true);
+      // Every look at the screen, the paste and the Enter went over the client (tmux runs
+      // them for the monitor's read-only clients); the prompt did not: it goes on a
+      // process's stdin (load-buffer -), never on a control client's command line.
+      expect(lines.filter((l) => l === `capture-pane -p -t ${paneId}`).length).toBeGreaterThanOrEqual(2);
+      expect(lines.filter((l) => !l.startsWith('capture-pane')).map((l) => l.split(' ')[0])).toEqual(['paste-buffer', 'send-keys']);
+      expect(lines.some((l) => l.includes('over the control client') || l.startsWith('load-buffer'))).toBe(false);
       // The same text either way.
       expect(await commander.command(`capture-pane -p -t ${paneId}`).then((ls) => ls.map((l) => `${l}\n`).join(''))).toBe(await runTmux(server, ['capture-pane', '-p', '-t', paneId]));
     } finally {
@@ -116,5 +119,52 @@ describe('deliverPrompt on a real tmux pane', () => {
     expect(result).toMatchObject({ outcome: 'failed', enterPresses: 0, reason: 'w5 is working, not idle' });
     expect(received(log)).toEqual([]);
     expect(inputBoxText(await runTmux(server, ['capture-pane', '-p', '-t', paneId]))).toBe('');
+  });
+});
+
+describe('deliverPrompt over an open control client (the monitor\'s)', () => {
+  /** A control client attached to the agent's session, as the session monitor keeps one. */
+  const clientFor = async (paneId: string): Promise<ControlClient> => {
+    const session = (await runTmux(server, ['display-message', '-p', '-t', paneId, '#{session_id}'])).trim();
+    const client = new ControlClient(tmuxServer(SOCKET), session, { onOutput: () => undefined, onLayoutChange: () => undefined, onExit: () => undefined });
+    await client.command('display-message -p attached');
+    return client;
+  };
+
+  it('delivers a multi-line prompt as one submission, the screen reads, paste and Enter over the client', async () => {
+    const { paneId, log } = await startAgent();
+    const client = await clientFor(paneId);
+    try {
+      const prompt = 'line one\nline two\n\n  indented; $(touch x) ✓';
+      const result = await deliverPrompt(server, { name: 'c1', paneId }, prompt, { classify, commander: () => client });
+      expect(result).toMatchObject({ outcome: 'taken', enterPresses: 1 });
+      expect(received(log)).toEqual([prompt]);
+      // The screen it judged is shaped as an exec prints it: every line, each ending with a newline.
+      const byExec = await runTmux(server, ['capture-pane', '-p', '-t', paneId]);
+      expect([result.screen.split('\n').length, result.screen.endsWith('\n')]).toEqual([byExec.split('\n').length, true]);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('retries Enter over the client when the first one did not land', async () => {
+    const { paneId, log } = await startAgent(['--deaf-enters', '1']);
+    const client = await clientFor(paneId);
+    try {
+      const result = await deliverPrompt(server, { name: 'c2', paneId }, 'do the thing', { classify, commander: () => client, maxEnterRetries: 2 });
+      expect(result).toMatchObject({ outcome: 'taken', enterPresses: 2 });
+      expect(received(log)).toEqual(['do the thing']);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('runs by exec when the client is closed', async () => {
+    const { paneId, log } = await startAgent();
+    const client = await clientFor(paneId);
+    client.close();
+    const result = await deliverPrompt(server, { name: 'c3', paneId }, 'still delivered', { classify, commander: () => client });
+    expect(result.outcome).toBe('taken');
+    expect(received(log)).toEqual(['still delivered']);
   });
 });

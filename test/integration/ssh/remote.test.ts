@@ -10,6 +10,7 @@ import { loadAgentManifests } from '../../../src/main/sessions/manifests.js';
 import { SessionMonitor } from '../../../src/main/sessions/monitor.js';
 import type { SessionTransition } from '../../../src/main/sessions/sink.js';
 import { TerminalService } from '../../../src/main/terminal/terminal-service.js';
+import { ControlClient } from '../../../src/main/tmux/control-client.js';
 import { discover } from '../../../src/main/tmux/discover.js';
 import { runTmux, TmuxNotRunning, type TmuxServer } from '../../../src/main/tmux/server.js';
 import { pollUntil } from '../../support/poll.js';
@@ -101,6 +102,33 @@ describe.skipIf(missing)(`a tmux server on another machine, over a real sshd${mi
       expect(transitions.filter((t) => t.sessionId === agentId).at(-1)).toMatchObject({ to: 'exited' });
     } finally {
       monitor.stop();
+    }
+  });
+
+  it('dispatches with one ssh command over an open control client (the prompt on stdin); six or more without one', { timeout: TEST_MS }, async () => {
+    // sshd logs every ssh command it runs, channels of the shared connection included.
+    const commands = (): number => (host.sshd.log().match(/Starting session: command/g) ?? []).length;
+    const classify = (screen: string): SessionState => (screen.includes('esc to interrupt') ? 'working' : inputBoxText(screen) === null ? 'unknown' : 'idle');
+    const idle = () => until('the remote agent idle', () => classify(host.run('capture-pane', '-p', '-t', agentPane)) === 'idle');
+    const target = { name: 'buildbox:dev_worker1', paneId: agentPane };
+    const sent = (): string[] => fs.readFileSync(agentLog, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string);
+
+    await idle();
+    let mark = commands();
+    expect((await deliverPrompt(remote, target, 'by exec alone', { classify })).outcome).toBe('taken');
+    const byExec = commands() - mark;
+
+    const client = new ControlClient(remote, 'dev_worker1', { onOutput: () => undefined, onLayoutChange: () => undefined, onExit: () => undefined });
+    try {
+      await client.command('display-message -p attached');
+      await idle();
+      mark = commands();
+      expect((await deliverPrompt(remote, target, 'over the control client', { classify, commander: () => client })).outcome).toBe('taken');
+      const overClient = commands() - mark;
+      expect(sent().slice(-2)).toEqual(['by exec alone', 'over the control client']);
+      expect({ byExec: byExec >= 6, overClient }).toEqual({ byExec: true, overClient: 1 });
+    } finally {
+      client.close();
     }
   });
 

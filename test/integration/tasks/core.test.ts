@@ -237,3 +237,13 @@ describe('tasks show', () => {
     expect(none).toMatchObject({ code: 1, err: 'task 9999 does not exist\n' });
   });
 });
+
+describe('a console on a shared queue', () => {
+  it("refuses a task written to its own SQLite file (a workflow's insert or update), saying why, and writes nothing", () => {
+    const core = new TaskService({ store: db.store, config: () => null, refuseWrites: 'this console is on the shared queue postgres://q/x: workflows that add or change tasks run on SQLite only for now' });
+    expect(() => core.create({ type: 'x', title: 't', prompt: 'p' })).toThrow(/on the shared queue postgres:\/\/q\/x/);
+    expect(() => core.createFromWorkflow({ type: 'x', title: 't' })).toThrow(InvalidTaskError);
+    expect(() => core.updateFromWorkflow([1], { priority: 3 }, 'wf')).toThrow(/workflows that add or change tasks run on SQLite only/);
+    expect(db.store.tasks.list().total).toBe(0);
+  });
+});

@@ -392,7 +392,8 @@ export class Assigner {
   }
 }
 
-function hasTimeouts(rules: RoutingFile): boolean {
+/** Whether any type has a timeout_minutes, so held tasks can run over it. */
+export function hasTimeouts(rules: RoutingFile): boolean {
   return Object.values(rules.environment_routing).some((r) => r.timeout_minutes !== undefined);
 }
 

@@ -24,7 +24,7 @@ import type { ClaimedTask, DecisionRecord, HeldTask } from '../store/task-queue.
 import type { TaskStore } from '../store/task-store.js';
 import { taskDefaults } from '../tasks/service.js';
 import type { Deliver } from './assigner.js';
-import { DELIVERY_BACKOFF_MS, MAX_DELIVERY_BACKOFF_MS } from './assigner.js';
+import { DELIVERY_BACKOFF_MS, MAX_DELIVERY_BACKOFF_MS, hasTimeouts } from './assigner.js';
 import { lifecycleActions, reconcileActions, type Delivered, type LifecycleAction, type StateChange } from './lifecycle.js';
 import { MAX_TASKS_PER_ROUND, WINDOW_GROWTH, planRound, roundWindow, urgentTypes } from './round-plan.js';
 
@@ -333,10 +333,6 @@ export class SharedAssigner {
     }, delay);
     this.wakeTimer.unref();
   }
-}
-
-function hasTimeouts(rules: RoutingFile): boolean {
-  return Object.values(rules.environment_routing).some((r) => r.timeout_minutes !== undefined);
 }
 
 function earliest(a: number | null, b: number | null): number | null {

@@ -18,6 +18,7 @@ import { canTransition, isFinishedStatus, isHeldStatus, isOpenStatus, OPEN_STATU
 import { DEFAULT_MAX_ATTEMPTS, type RoutingFile } from '../config/schemas/routing.js';
 import type { SlaFile } from '../config/schemas/sla.js';
 import type { Store } from '../store/store.js';
+import { waitingOnReason } from '../store/task-store.js';
 import { TaskQueue, type ClaimedTask, type DecisionRecord, type SendToResult } from '../store/task-queue.js';
 import { DEFAULT_PRIORITY, InvalidTaskError, TaskFinishedError, TaskNotFoundError, checkPriority, type Dependency, type TaskFields } from '../store/tasks.js';
 
@@ -160,7 +161,7 @@ export class TaskService {
       projectId: this.projectFor(input.project),
       metadata: input.metadata ?? null,
       dependsOn,
-      blockedBecause: waitingOn.length ? waitingReason(waitingOn) : null,
+      blockedBecause: waitingOn.length ? waitingOnReason(waitingOn) : null,
     });
     this.emit([{ taskId: task.id, from: null, to: task.status, reason: 'created' }]);
     return task;
@@ -422,7 +423,7 @@ export class TaskService {
     if (!task || task.status !== 'blocked' || task.holdReason !== null) return;
     const waiting = this.options.store.tasks.dependencies(id).filter((d) => d.status !== 'completed');
     if (waiting.length > 0) {
-      this.options.store.tasks.setBlockedReason(id, waitingReason(waiting));
+      this.options.store.tasks.setBlockedReason(id, waitingOnReason(waiting));
       return;
     }
     const reason = `unblocked: ${why}${this.options.store.tasks.dependencies(id).length ? '; every task it waits on completed' : ''}`;
@@ -445,18 +446,6 @@ export class TaskService {
     const known = projects.list().map((p) => p.name);
     throw new InvalidTaskError(`no project "${ref}" and no such folder (known: ${known.join(', ') || 'none'}; give a folder path to add one)`);
   }
-}
-
-/** Why a task waits: the tasks it waits on, and which of them ended without completing. */
-function waitingReason(waiting: readonly Dependency[]): string {
-  const ended = waiting.filter((d) => d.status === 'failed' || d.status === 'cancelled');
-  const open = waiting.filter((d) => !ended.includes(d));
-  const parts: string[] = [];
-  for (const d of ended) {
-    parts.push(`task ${d.id} ${d.status}${d.statusReason ? ` (${d.statusReason})` : ''}: blocked until it is retried and completes, or this task is cancelled`);
-  }
-  if (open.length) parts.push(`waiting on task${open.length === 1 ? '' : 's'} ${open.map((d) => d.id).join(', ')} to complete (depends_on)`);
-  return `blocked: ${parts.join('; ')}`;
 }
 
 function parseStatus(value: unknown): TaskStatus {

@@ -10,6 +10,7 @@ import { InvalidTaskError, TaskFinishedError, TaskNotFoundError } from '../../st
 import type { ConfigSnapshot } from '../../config/snapshot.js';
 import { cliConfig } from '../config.js';
 import { TaskService, taskDefaults } from '../../tasks/service.js';
+import { holdTask, releaseTask } from '../../tasks/writes.js';
 import { openPool } from '../../store/postgres/pool.js';
 import { migratePostgres } from '../../store/postgres/migrate.js';
 import { migrations } from '../../store/migrations/index.js';
@@ -35,8 +36,8 @@ problems (each at its file:line:col; "architect config check") and adds nothing.
 hold blocks an open task until release (taken back from its session if one has it);
 retry puts a failed, cancelled or blocked task back in the queue with a fresh budget.
 show prints one task and its history (every status change with its reason).
-With --db postgres://… (a queue shared by several consoles) add, list, show, cancel
-and retry run there; hold and release run on SQLite only for now.
+With --db postgres://… (a queue shared by several consoles) every subcommand runs
+there, with the same arguments and messages.
 STATUS is one of: ${TaskStatus.options.join(', ')}.`;
 
 const DEFAULT_LIST_LIMIT = 50;
@@ -75,7 +76,8 @@ function taskCore(store: Store, ctx: CliContext, snapshot: ConfigSnapshot | null
   return new TaskService({ store, config: () => (config ??= cliConfig(ctx)) });
 }
 
-async function add(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal: boolean): Promise<number> {
+/** `tasks add`'s arguments, checked before anything is opened (the same on both engines). */
+function addArgs(args: string[]) {
   const { values, positionals } = parse(args, {
     type: { type: 'string' }, title: { type: 'string' }, prompt: { type: 'string' },
     priority: { type: 'string' }, project: { type: 'string' }, 'depends-on': { type: 'string' }, json: { type: 'boolean' },
@@ -84,21 +86,41 @@ async function add(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal:
   for (const required of ['type', 'title', 'prompt'] as const) {
     if (typeof values[required] !== 'string') throw new UsageError(`tasks add needs --${required}`);
   }
-  const priority = integerArg('priority', values.priority, 0);
-  const dependsOn = typeof values['depends-on'] === 'string' ? values['depends-on'].split(',').map((id) => integerArg('depends-on', id.trim().replace(/^#/, ''), 1)!) : undefined;
+  return {
+    type: values.type as string,
+    title: values.title as string,
+    prompt: values.prompt as string,
+    priority: integerArg('priority', values.priority, 0),
+    project: typeof values.project === 'string' ? values.project : null,
+    dependsOn: typeof values['depends-on'] === 'string' ? values['depends-on'].split(',').map((id) => integerArg('depends-on', id.trim().replace(/^#/, ''), 1)!) : undefined,
+    json: values.json === true,
+  };
+}
+
+/** `tasks list`'s arguments (the same on both engines). */
+function listArgs(args: string[]) {
+  const { values, positionals } = parse(args, { status: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' }, json: { type: 'boolean' } });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const status = values.status === undefined ? undefined : TaskStatus.safeParse(values.status);
+  if (status && !status.success) throw new UsageError(`--status must be one of ${TaskStatus.options.join(', ')}, got "${String(values.status)}"`);
+  return {
+    status: status?.data,
+    limit: integerArg('limit', values.limit, 1) ?? DEFAULT_LIST_LIMIT,
+    offset: integerArg('offset', values.offset, 0) ?? 0,
+    json: values.json === true,
+  };
+}
+
+async function add(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal: boolean): Promise<number> {
+  const a = addArgs(args);
   // The type's defaults come from the config: a config with problems stops here, before the database is opened.
   const snapshot = cliConfig(ctx);
   const store = open();
   try {
     const task = taskCore(store, ctx, snapshot).create({
-      type: values.type as string,
-      title: values.title as string,
-      prompt: values.prompt as string,
-      priority,
-      project: typeof values.project === 'string' ? values.project : null,
-      dependsOn,
+      type: a.type, title: a.title, prompt: a.prompt, priority: a.priority, project: a.project, dependsOn: a.dependsOn,
     });
-    ctx.stdout.write(values.json || jsonGlobal ? JSON.stringify(task, null, 2) + '\n' : `added ${taskLine(task)}`);
+    ctx.stdout.write(a.json || jsonGlobal ? JSON.stringify(task, null, 2) + '\n' : `added ${taskLine(task)}`);
     return EXIT_OK;
   } catch (err) {
     if (err instanceof InvalidTaskError) throw new UsageError(err.message);
@@ -107,17 +129,10 @@ async function add(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal:
 }
 
 function list(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal: boolean): number {
-  const { values, positionals } = parse(args, {
-    status: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' }, json: { type: 'boolean' },
-  });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const status = values.status === undefined ? undefined : TaskStatus.safeParse(values.status);
-  if (status && !status.success) throw new UsageError(`--status must be one of ${TaskStatus.options.join(', ')}, got "${String(values.status)}"`);
-  const limit = integerArg('limit', values.limit, 1) ?? DEFAULT_LIST_LIMIT;
-  const offset = integerArg('offset', values.offset, 0) ?? 0;
+  const { status, limit, offset, json } = listArgs(args);
   const store = open();
-  const result = store.tasks.list({ status: status?.data, limit, offset });
-  writeList(ctx, result, values.json || jsonGlobal ? store.tasks.counts() : null);
+  const result = store.tasks.list({ status, limit, offset });
+  writeList(ctx, result, json || jsonGlobal ? store.tasks.counts() : null);
   return EXIT_OK;
 }
 
@@ -126,7 +141,7 @@ const CHANGES: readonly string[] = ['cancel', 'retry', 'hold', 'release'] satisf
 const DONE: Record<Change, string> = { cancel: 'cancelled', retry: 'retried', hold: 'held', release: 'released' };
 
 /** cancel, retry, hold, release: one task by id, through the task core. */
-function change(sub: Change, args: string[], ctx: CliContext, open: OpenStore): number {
+async function change(sub: Change, args: string[], ctx: CliContext, open: OpenStore): Promise<number> {
   const { values, positionals } = parse(args, sub === 'cancel' || sub === 'hold' ? { reason: { type: 'string' } } : {});
   if (positionals.length !== 1) throw new UsageError(`tasks ${sub} needs one task ID`);
   const id = integerArg('ID', positionals[0], 1)!;
@@ -135,9 +150,8 @@ function change(sub: Change, args: string[], ctx: CliContext, open: OpenStore): 
   try {
     const core = taskCore(store, ctx);
     const task =
-      sub === 'cancel' ? core.cancel(id, reason) : sub === 'retry' ? core.retry(id) : sub === 'hold' ? core.hold(id, reason ?? 'held from the command line') : core.release(id);
-    ctx.stdout.write(`${DONE[sub]} ${taskLine(task)}`);
-    if (task.status === 'blocked' && task.statusReason) ctx.stdout.write(`  ${task.statusReason}\n`);
+      sub === 'cancel' ? core.cancel(id, reason) : sub === 'retry' ? core.retry(id) : sub === 'hold' ? await core.hold(id, reason ?? 'held from the command line') : await core.release(id);
+    writeChanged(ctx, sub, task);
     return EXIT_OK;
   } catch (err) {
     if (err instanceof TaskFinishedError || err instanceof TaskNotFoundError || err instanceof InvalidTaskError) {
@@ -148,8 +162,13 @@ function change(sub: Change, args: string[], ctx: CliContext, open: OpenStore): 
   }
 }
 
+function writeChanged(ctx: CliContext, sub: Change, task: Task): void {
+  ctx.stdout.write(`${DONE[sub]} ${taskLine(task)}`);
+  if (task.status === 'blocked' && task.statusReason) ctx.stdout.write(`  ${task.statusReason}\n`);
+}
+
 /** What runs on a shared PostgreSQL queue (`--db postgres://…`). */
-const ON_POSTGRES = ['add', 'list', 'show', 'cancel', 'retry'];
+const ON_POSTGRES = ['add', 'list', 'show', 'cancel', 'retry', 'hold', 'release'];
 
 /**
  * tasks on a PostgreSQL database: the same arguments, defaults and messages as on
@@ -161,54 +180,47 @@ async function onPostgres(target: PostgresTarget, sub: string, args: string[], c
   // Arguments first: a bad call opens no connection.
   const run = await (async (): Promise<(store: PostgresTaskStore) => Promise<number>> => {
     if (sub === 'add') {
-      const { values, positionals } = parse(args, {
-        type: { type: 'string' }, title: { type: 'string' }, prompt: { type: 'string' },
-        priority: { type: 'string' }, project: { type: 'string' }, 'depends-on': { type: 'string' }, json: { type: 'boolean' },
-      });
-      if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-      for (const required of ['type', 'title', 'prompt'] as const) {
-        if (typeof values[required] !== 'string') throw new UsageError(`tasks add needs --${required}`);
-      }
-      const priority = integerArg('priority', values.priority, 0);
-      const dependsOn = typeof values['depends-on'] === 'string' ? values['depends-on'].split(',').map((id) => integerArg('depends-on', id.trim().replace(/^#/, ''), 1)!) : undefined;
-      const type = (values.type as string).trim();
+      const a = addArgs(args);
+      const type = a.type.trim();
       // The type's defaults come from the config: a config with problems stops here, before a connection is opened.
       const snapshot = cliConfig(ctx);
       return async (store) => {
-        const projectId = typeof values.project === 'string' ? await store.projectId(values.project, (abs) => fs.existsSync(abs) && fs.statSync(abs).isDirectory()) : null;
+        const projectId = a.project !== null ? await store.projectId(a.project, (abs) => fs.existsSync(abs) && fs.statSync(abs).isDirectory()) : null;
         const task = await store.add({
           type,
-          title: values.title as string,
-          prompt: values.prompt as string,
-          priority: priority ?? taskDefaults(snapshot, type).priority,
+          title: a.title,
+          prompt: a.prompt,
+          priority: a.priority ?? taskDefaults(snapshot, type).priority,
           projectId,
-          dependsOn,
+          dependsOn: a.dependsOn,
         });
-        ctx.stdout.write(values.json || json ? JSON.stringify(task, null, 2) + '\n' : `added ${taskLine(task)}`);
+        ctx.stdout.write(a.json || json ? JSON.stringify(task, null, 2) + '\n' : `added ${taskLine(task)}`);
         return EXIT_OK;
       };
     }
     if (sub === 'list') {
-      const { values, positionals } = parse(args, { status: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' }, json: { type: 'boolean' } });
-      if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-      const status = values.status === undefined ? undefined : TaskStatus.safeParse(values.status);
-      if (status && !status.success) throw new UsageError(`--status must be one of ${TaskStatus.options.join(', ')}, got "${String(values.status)}"`);
-      const limit = integerArg('limit', values.limit, 1) ?? DEFAULT_LIST_LIMIT;
-      const offset = integerArg('offset', values.offset, 0) ?? 0;
+      const l = listArgs(args);
       return async (store) => {
-        const result = await store.list({ status: status?.data, limit, offset });
-        writeList(ctx, result, values.json || json ? await store.counts() : null);
+        const result = await store.list({ status: l.status, limit: l.limit, offset: l.offset });
+        writeList(ctx, result, l.json || json ? await store.counts() : null);
         return EXIT_OK;
       };
     }
-    const { values, positionals } = parse(args, sub === 'cancel' ? { reason: { type: 'string' }, json: { type: 'boolean' } } : { json: { type: 'boolean' } });
+    const { values, positionals } = parse(args, sub === 'cancel' || sub === 'hold' ? { reason: { type: 'string' }, json: { type: 'boolean' } } : { json: { type: 'boolean' } });
     if (positionals.length !== 1) throw new UsageError(`tasks ${sub} needs one task ID`);
     const id = integerArg('ID', positionals[0], 1)!;
     const reason = typeof values.reason === 'string' ? values.reason : undefined;
     return async (store) => {
       if (sub === 'show') return show(store, id, ctx, values.json === true || json);
-      const task = sub === 'cancel' ? await store.cancel(id, reason ?? 'cancelled by operator') : await store.retry(id, 'retried by operator');
-      ctx.stdout.write(`${DONE[sub as Change]} ${taskLine(task)}`);
+      const task =
+        sub === 'cancel'
+          ? await store.cancel(id, reason ?? 'cancelled by operator')
+          : sub === 'retry'
+            ? await store.retry(id, 'retried by operator')
+            : sub === 'hold'
+              ? (await holdTask(store, id, reason ?? 'held from the command line')).task
+              : (await releaseTask(store, id)).task;
+      writeChanged(ctx, sub as Change, task);
       return EXIT_OK;
     };
   })();
@@ -261,7 +273,7 @@ export const tasksCommand: CliCommand = {
   async run(args: string[], ctx: CliContext): Promise<number> {
     const [sub, ...rest] = args;
     if (ctx.globals.dbUrl) {
-      if (!ON_POSTGRES.includes(sub ?? '')) throw new UsageError(`tasks on PostgreSQL: ${ON_POSTGRES.join(', ')} (hold and release run on SQLite only for now)`);
+      if (!ON_POSTGRES.includes(sub ?? '')) throw new UsageError(sub ? `unknown tasks subcommand "${sub}"` : 'tasks needs add, list, show, cancel, retry, hold or release');
       return onPostgres(ctx.globals.dbUrl, sub!, rest, ctx);
     }
     if (sub !== 'add' && sub !== 'list' && sub !== 'show' && !CHANGES.includes(sub ?? '')) throw new UsageError(sub ? `unknown tasks subcommand "${sub}"` : 'tasks needs add, list, show, cancel, retry, hold or release');
@@ -284,7 +296,7 @@ export const tasksCommand: CliCommand = {
           return EXIT_PROBLEM;
         }
       }
-      return change(sub as Change, rest, ctx, open);
+      return await change(sub as Change, rest, ctx, open);
     } finally {
       (store as Store | null)?.close();
     }

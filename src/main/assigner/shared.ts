@@ -152,7 +152,11 @@ export class SharedAssigner {
 
     let dueMs: number | null = reconciled.due;
     let limit = roundWindow(sessions.reduce((n, s) => n + (s.state === 'idle' ? 1 : 0), 0));
+    let heldStale = false;
     for (let pass = 0; pass < MAX_PASSES; pass++) {
+      // Held tasks read again only when a pass claimed and another follows (a round trip less a round).
+      if (heldStale) held = await store.heldTasks();
+      heldStale = false;
       const pending = await store.pendingTasks(limit, urgentTypes(rules));
       const heldNow = held;
       const plan = planRound({ pendingTasks: () => pending, heldTasks: () => heldNow }, rules, sessions, now, { cursor: this.cursor, busy: this.delivering, limit, held: heldNow });
@@ -172,7 +176,7 @@ export class SharedAssigner {
         this.startDelivery(task, session, rules);
       }
       if (claimed.length) {
-        held = await store.heldTasks();
+        heldStale = true;
         this.options.onChange?.();
       }
       const readFurther = plan.queueCut && claimed.length < plan.free && limit < MAX_TASKS_PER_ROUND;

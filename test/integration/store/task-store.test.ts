@@ -88,6 +88,25 @@ describe.each(engines)('the task store on %s', (_name, open, skip) => {
     });
   });
 
+  it.skipIf(skip)("the queue's head: tasks marked urgent, then the urgent types' heads, then the rest up to the limit", async () => {
+    await use(async ({ store, rows }) => {
+      const add = async (type: string, title: string, priority: number): Promise<number> => (await store.add({ type, title, priority })).id;
+      const docs = [await add('docs', 'd9', 9), await add('docs', 'd8', 8), await add('docs', 'd7', 7)];
+      const bugs = [await add('bug_fix', 'b1', 1), await add('bug_fix', 'b2', 2)];
+      const review = await add('review', 'r3', 3);
+      const marked = await add('docs', 'marked', 0);
+      await rows('UPDATE tasks SET urgent = 1 WHERE id = $1 RETURNING id', [marked]);
+      const ids = async (limit: number, urgent: string[] = []): Promise<number[]> => (await store.pendingTasks(limit, urgent)).map((t) => t.id);
+      expect(await ids(4)).toEqual([marked, docs[0], docs[1], docs[2]]);
+      expect(await ids(4, ['bug_fix'])).toEqual([marked, bugs[1], bugs[0], docs[0]]);
+      expect(await ids(10, ['bug_fix', 'review'])).toEqual([marked, bugs[1], bugs[0], review, ...docs]);
+      // The urgent types' heads are read whole even beyond the limit; then no others.
+      expect(await ids(2, ['bug_fix'])).toEqual([marked, bugs[1], bugs[0]]);
+      const head = await store.pendingTasks(1);
+      expect(head).toEqual([{ id: marked, type: 'docs', priority: 0, createdAt: expect.stringMatching(/Z$/), notBefore: null, routeTo: null, urgent: true }]);
+    });
+  });
+
   it.skipIf(skip)('a task waiting on an unfinished one starts blocked, saying on what', async () => {
     await use(async ({ store }) => {
       const first = await store.add({ type: 'a', title: 'first', priority: 5 });

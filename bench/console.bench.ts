@@ -286,9 +286,16 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
     const token = crypto.randomBytes(24).toString('base64url');
     serve = spawn(
       process.execPath,
-      [path.join(ROOT, 'bin', 'architect.js'), 'serve', '--port', '0', '--config', configDir, '--db', path.join(dataDir, 'architect.db'), '--no-default-tmux', '--tmux-socket', tmux.socket],
+      // ARCHITECT_BENCH_NODE_ARGS: node's own flags for the console (e.g. `--cpu-prof --cpu-prof-dir DIR`).
+      [...(process.env.ARCHITECT_BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []), path.join(ROOT, 'bin', 'architect.js'), 'serve', '--port', '0', '--config', configDir, '--db', path.join(dataDir, 'architect.db'), '--no-default-tmux', '--tmux-socket', tmux.socket],
       {
-        env: { ...process.env, ARCHITECT_DATA_DIR: dataDir, ARCHITECT_TOKEN: token, ARCHITECT_LOOP_PROBE: probeOut, NODE_OPTIONS: `--import ${PROBE}` },
+        env: {
+          ...process.env,
+          ARCHITECT_DATA_DIR: dataDir,
+          ARCHITECT_TOKEN: token,
+          ARCHITECT_LOOP_PROBE: probeOut,
+          NODE_OPTIONS: `--import ${PROBE}`,
+        },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
     );
@@ -468,6 +475,13 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
       if (serve.exitCode === null) serve.kill('SIGKILL');
     }
     tmux.kill();
+    // ARCHITECT_BENCH_KEEP_LOGS=DIR keeps the console's log (the watchdog's stall lines) there.
+    const keep = process.env.ARCHITECT_BENCH_KEEP_LOGS;
+    if (keep) {
+      fs.mkdirSync(keep, { recursive: true });
+      const log = path.join(dataDir, 'logs', 'architect.jsonl');
+      if (fs.existsSync(log)) fs.copyFileSync(log, path.join(keep, `console-${path.basename(dbFile, '.db')}-${Date.now()}.jsonl`));
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,13 +1,22 @@
 import type { TaskCounts } from '../../shared/api.js';
 import type { EventBus } from '../events/bus.js';
+import { coalesce } from '../events/coalesce.js';
 import type { Logger } from '../log/logger.js';
 import { lockForConsole } from '../store/console-lock.js';
 import { openStore, type Store } from '../store/store.js';
 import { watchExternalWrites } from '../store/external-writes.js';
 
+/**
+ * `tasks.changed` at most this often: a burst of changes (a round claiming or requeueing
+ * tasks, a start-up recovery of thousands) is one event with the counts at its end. A
+ * first change after a quiet spell is told on the next turn; the Overview waits 5 s
+ * before its heavy reloads anyway.
+ */
+export const TASKS_CHANGED_EVERY_MS = 250;
+
 export interface StoreFeature {
   store: Store;
-  /** Tell every client the queue changed (only when the counts moved). */
+  /** Tell every client the queue changed (only when the counts moved), once per burst of changes. */
   publishTasks(): void;
   /**
    * Calls `listener` after another process commits to the database (the CLI adding a
@@ -36,13 +45,21 @@ export function setupStore(opts: { path: string; bus: EventBus; log: Logger; nat
     return { total: Object.values(counts).reduce((a, b) => a + b, 0), counts };
   };
   let last = JSON.stringify(summary());
-  const publishTasks = (): void => {
-    const now = summary();
+  const publishNow = (): void => {
+    let now: ReturnType<typeof summary>;
+    try {
+      now = summary();
+    } catch (err) {
+      opts.log.warn('could not read the task counts', { error: err instanceof Error ? err.message : String(err) });
+      return;
+    }
     const text = JSON.stringify(now);
     if (text === last) return;
     last = text;
     opts.bus.emit('tasks.changed', now);
   };
+  const tasksChanged = coalesce(publishNow, TASKS_CHANGED_EVERY_MS);
+  const publishTasks = (): void => tasksChanged.call();
   const listeners = new Set<() => void>();
   const stopWatch = watchExternalWrites(store, () => {
     publishTasks();
@@ -62,6 +79,7 @@ export function setupStore(opts: { path: string; bus: EventBus; log: Logger; nat
       return () => listeners.delete(listener);
     },
     stop: () => {
+      tasksChanged.cancel();
       stopWatch();
       store.close();
       lock.release();

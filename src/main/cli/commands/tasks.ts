@@ -75,7 +75,8 @@ function taskCore(store: Store, ctx: CliContext, snapshot: ConfigSnapshot | null
   return new TaskService({ store, config: () => (config ??= cliConfig(ctx)) });
 }
 
-async function add(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal: boolean): Promise<number> {
+/** `tasks add`'s arguments, checked before anything is opened (the same on both engines). */
+function addArgs(args: string[]) {
   const { values, positionals } = parse(args, {
     type: { type: 'string' }, title: { type: 'string' }, prompt: { type: 'string' },
     priority: { type: 'string' }, project: { type: 'string' }, 'depends-on': { type: 'string' }, json: { type: 'boolean' },
@@ -84,21 +85,41 @@ async function add(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal:
   for (const required of ['type', 'title', 'prompt'] as const) {
     if (typeof values[required] !== 'string') throw new UsageError(`tasks add needs --${required}`);
   }
-  const priority = integerArg('priority', values.priority, 0);
-  const dependsOn = typeof values['depends-on'] === 'string' ? values['depends-on'].split(',').map((id) => integerArg('depends-on', id.trim().replace(/^#/, ''), 1)!) : undefined;
+  return {
+    type: values.type as string,
+    title: values.title as string,
+    prompt: values.prompt as string,
+    priority: integerArg('priority', values.priority, 0),
+    project: typeof values.project === 'string' ? values.project : null,
+    dependsOn: typeof values['depends-on'] === 'string' ? values['depends-on'].split(',').map((id) => integerArg('depends-on', id.trim().replace(/^#/, ''), 1)!) : undefined,
+    json: values.json === true,
+  };
+}
+
+/** `tasks list`'s arguments (the same on both engines). */
+function listArgs(args: string[]) {
+  const { values, positionals } = parse(args, { status: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' }, json: { type: 'boolean' } });
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const status = values.status === undefined ? undefined : TaskStatus.safeParse(values.status);
+  if (status && !status.success) throw new UsageError(`--status must be one of ${TaskStatus.options.join(', ')}, got "${String(values.status)}"`);
+  return {
+    status: status?.data,
+    limit: integerArg('limit', values.limit, 1) ?? DEFAULT_LIST_LIMIT,
+    offset: integerArg('offset', values.offset, 0) ?? 0,
+    json: values.json === true,
+  };
+}
+
+async function add(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal: boolean): Promise<number> {
+  const a = addArgs(args);
   // The type's defaults come from the config: a config with problems stops here, before the database is opened.
   const snapshot = cliConfig(ctx);
   const store = open();
   try {
     const task = taskCore(store, ctx, snapshot).create({
-      type: values.type as string,
-      title: values.title as string,
-      prompt: values.prompt as string,
-      priority,
-      project: typeof values.project === 'string' ? values.project : null,
-      dependsOn,
+      type: a.type, title: a.title, prompt: a.prompt, priority: a.priority, project: a.project, dependsOn: a.dependsOn,
     });
-    ctx.stdout.write(values.json || jsonGlobal ? JSON.stringify(task, null, 2) + '\n' : `added ${taskLine(task)}`);
+    ctx.stdout.write(a.json || jsonGlobal ? JSON.stringify(task, null, 2) + '\n' : `added ${taskLine(task)}`);
     return EXIT_OK;
   } catch (err) {
     if (err instanceof InvalidTaskError) throw new UsageError(err.message);
@@ -107,17 +128,10 @@ async function add(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal:
 }
 
 function list(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal: boolean): number {
-  const { values, positionals } = parse(args, {
-    status: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' }, json: { type: 'boolean' },
-  });
-  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-  const status = values.status === undefined ? undefined : TaskStatus.safeParse(values.status);
-  if (status && !status.success) throw new UsageError(`--status must be one of ${TaskStatus.options.join(', ')}, got "${String(values.status)}"`);
-  const limit = integerArg('limit', values.limit, 1) ?? DEFAULT_LIST_LIMIT;
-  const offset = integerArg('offset', values.offset, 0) ?? 0;
+  const { status, limit, offset, json } = listArgs(args);
   const store = open();
-  const result = store.tasks.list({ status: status?.data, limit, offset });
-  writeList(ctx, result, values.json || jsonGlobal ? store.tasks.counts() : null);
+  const result = store.tasks.list({ status, limit, offset });
+  writeList(ctx, result, json || jsonGlobal ? store.tasks.counts() : null);
   return EXIT_OK;
 }
 
@@ -161,43 +175,29 @@ async function onPostgres(target: PostgresTarget, sub: string, args: string[], c
   // Arguments first: a bad call opens no connection.
   const run = await (async (): Promise<(store: PostgresTaskStore) => Promise<number>> => {
     if (sub === 'add') {
-      const { values, positionals } = parse(args, {
-        type: { type: 'string' }, title: { type: 'string' }, prompt: { type: 'string' },
-        priority: { type: 'string' }, project: { type: 'string' }, 'depends-on': { type: 'string' }, json: { type: 'boolean' },
-      });
-      if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-      for (const required of ['type', 'title', 'prompt'] as const) {
-        if (typeof values[required] !== 'string') throw new UsageError(`tasks add needs --${required}`);
-      }
-      const priority = integerArg('priority', values.priority, 0);
-      const dependsOn = typeof values['depends-on'] === 'string' ? values['depends-on'].split(',').map((id) => integerArg('depends-on', id.trim().replace(/^#/, ''), 1)!) : undefined;
-      const type = (values.type as string).trim();
+      const a = addArgs(args);
+      const type = a.type.trim();
       // The type's defaults come from the config: a config with problems stops here, before a connection is opened.
       const snapshot = cliConfig(ctx);
       return async (store) => {
-        const projectId = typeof values.project === 'string' ? await store.projectId(values.project, (abs) => fs.existsSync(abs) && fs.statSync(abs).isDirectory()) : null;
+        const projectId = a.project !== null ? await store.projectId(a.project, (abs) => fs.existsSync(abs) && fs.statSync(abs).isDirectory()) : null;
         const task = await store.add({
           type,
-          title: values.title as string,
-          prompt: values.prompt as string,
-          priority: priority ?? taskDefaults(snapshot, type).priority,
+          title: a.title,
+          prompt: a.prompt,
+          priority: a.priority ?? taskDefaults(snapshot, type).priority,
           projectId,
-          dependsOn,
+          dependsOn: a.dependsOn,
         });
-        ctx.stdout.write(values.json || json ? JSON.stringify(task, null, 2) + '\n' : `added ${taskLine(task)}`);
+        ctx.stdout.write(a.json || json ? JSON.stringify(task, null, 2) + '\n' : `added ${taskLine(task)}`);
         return EXIT_OK;
       };
     }
     if (sub === 'list') {
-      const { values, positionals } = parse(args, { status: { type: 'string' }, limit: { type: 'string' }, offset: { type: 'string' }, json: { type: 'boolean' } });
-      if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
-      const status = values.status === undefined ? undefined : TaskStatus.safeParse(values.status);
-      if (status && !status.success) throw new UsageError(`--status must be one of ${TaskStatus.options.join(', ')}, got "${String(values.status)}"`);
-      const limit = integerArg('limit', values.limit, 1) ?? DEFAULT_LIST_LIMIT;
-      const offset = integerArg('offset', values.offset, 0) ?? 0;
+      const l = listArgs(args);
       return async (store) => {
-        const result = await store.list({ status: status?.data, limit, offset });
-        writeList(ctx, result, values.json || json ? await store.counts() : null);
+        const result = await store.list({ status: l.status, limit: l.limit, offset: l.offset });
+        writeList(ctx, result, l.json || json ? await store.counts() : null);
         return EXIT_OK;
       };
     }

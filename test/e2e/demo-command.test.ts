@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { demoCommand } from '../../src/main/cli/commands/demo.js';
 import type { CliContext } from '../../src/main/cli/command.js';
 import { testSocket } from '../support/tmux.js';
+import { tmuxSocketDir } from '../../scripts/leftovers.js';
 
 // `architect demo` end to end: the fleet comes up in its own tmux server, the
 // console answers, and Ctrl-C removes the server and the demo's files.
@@ -48,6 +49,8 @@ describe('architect demo', () => {
       interrupt();
       expect(await done).toBe(0);
       expect(sessionsOf(socket)).toEqual([]);
+      // tmux 3.3 leaves a dead server's socket file behind; the demo removes it.
+      expect(fs.existsSync(path.join(tmuxSocketDir(), socket))).toBe(false);
       expect(fs.existsSync(path.dirname(dbPath!))).toBe(false);
       expect(out).toContain('Demo stopped');
     } finally {

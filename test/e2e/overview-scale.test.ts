@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SlaFile } from '../../src/main/config/schemas/sla.js';
-import { slaLevelsSql } from '../../src/main/sla/sla-sql.js';
+import { slaLevelsFromTasksSql } from '../../src/main/sla/sla-sql.js';
 import { seedDatabase } from '../../src/main/store/seed.js';
 import { startConsole, type ConsoleUnderTest } from './support/console.js';
 
@@ -23,7 +23,7 @@ let page: Page;
 
 function countsBySql(): Map<string, Levels> {
   const rules = SlaFile.parse(parse(fs.readFileSync(path.join(c.configDir, 'base', 'sla_rules.yaml'), 'utf8')));
-  const rows = c.store().reader.prepare(slaLevelsSql(rules, 'type')).all() as Array<Levels & { type: string }>;
+  const rows = c.store().reader.prepare(slaLevelsFromTasksSql(rules, 'type')).all() as Array<Levels & { type: string }>;
   return new Map(rows.map((r) => [r.type, { ok: r.ok, warning: r.warning, critical: r.critical }]));
 }
 

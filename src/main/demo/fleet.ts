@@ -58,11 +58,26 @@ export function writeAgentPrograms(binDir: string): void {
   }
 }
 
+/** Where tmux keeps a `-L name` server's socket for this user. */
+function socketFile(socket: string): string {
+  return path.join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid?.() ?? 0}`, socket);
+}
+
+/**
+ * Stops the demo's tmux server and removes its socket file, which tmux 3.3 leaves
+ * behind after `kill-server` (the demo leaves nothing in the user's tmux folder).
+ */
 export function killDemoServer(socket = DEMO_SOCKET): void {
   try {
     execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
   } catch {
     // not running
+  }
+  try {
+    execFileSync('tmux', ['-L', socket, 'list-sessions'], { stdio: 'ignore' });
+  } catch {
+    // No server answers there (any more): the file is a dead socket.
+    fs.rmSync(socketFile(socket), { force: true });
   }
 }
 

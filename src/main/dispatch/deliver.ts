@@ -2,16 +2,18 @@
 // pressing Enter (a bounded number of times) until judgeDelivery says the agent
 // took the prompt. tmux runs with an argument array (over ssh for a remote server,
 // each argument quoted by the shared runner); no shell ever sees the prompt, which
-// arrives on tmux's stdin.
+// arrives on tmux's stdin or as one quoted argument on a control client's line.
 //
 // With an open control-mode client of the pane's server (`commander`: the session
-// monitor keeps one per tmux session), every step but the prompt's own runs over it: the
-// screen reads, paste-buffer and send-keys are command lines of fixed words and a
-// checked pane id, so nothing typed by anyone travels on it. The prompt still goes on
-// stdin of one exec (`load-buffer -`): a control client reads one command per line,
-// and a prompt may hold any text. On a remote host that is one ssh command per
-// dispatch instead of six or more (docs/agents.md).
+// monitor keeps one per tmux session), every step runs over it and no process starts:
+// the screen reads, paste-buffer and send-keys are command lines of fixed words and a
+// checked pane id, and the prompt goes as `set-buffer -- "…"`, quoted for tmux's
+// command parser so that any text stays one argument on one line (command-quote.ts).
+// On a remote host that is no ssh command per dispatch instead of six or more; locally
+// no spawn from the console's big process (docs/agents.md). Without a client each
+// step is a tmux process, the prompt on `load-buffer -`'s stdin.
 import type { SessionState } from '../../shared/api.js';
+import { tmuxQuoted } from '../tmux/command-quote.js';
 import { runTmux as runOnServer, tmuxServer, type TmuxServer as WatchedServer } from '../tmux/server.js';
 import { PASTE_SETTLE_MS, judgeDelivery, planDispatch, tmuxArgs, type DispatchStep } from './plan.js';
 
@@ -50,9 +52,10 @@ export interface DeliverOptions {
    * key presses go over it instead of a tmux process each (a delivery polls the screen
    * every 100 ms; spawning a process from a console of a few hundred MB costs the main
    * thread milliseconds each: 45 s of 71 s in a profile under load; on a remote host each
-   * process is an ssh command). Only `load-buffer -`, which carries the prompt on stdin,
-   * still runs tmux. tmux 3.3 runs these commands for the monitor's read-only clients;
-   * one that refuses them is answered by running tmux instead.
+   * process is an ssh command). The prompt goes over it too, as `set-buffer`: its
+   * `load-buffer -` was still 8 of 95 s of main-thread time in a profile of
+   * console_under_load (load 12-15), spawn alone. tmux 3.3 runs these commands for the
+   * monitor's read-only clients; one that refuses them is answered by running tmux instead.
    */
   commander?: () => TmuxCommander | null;
   /** The session monitor's classifier, bound to the agent's rules. */
@@ -90,13 +93,13 @@ export async function deliverPrompt(
   const window = options.confirmWindowMs ?? CONFIRM_WINDOW_MS;
   /**
    * A step that carries no text runs over the monitor's control client when there is
-   * one, else as a tmux process (on a remote host: an ssh command). The prompt itself
-   * always goes on a process's stdin. A screen read whose client went away under it is
+   * one, else as a tmux process (on a remote host: an ssh command); the prompt's is
+   * loadBuffer below. A screen read whose client went away under it is
    * read again by process; a paste or a key press is not sent twice (it may have run)
    * unless tmux refused it outright (a client it treats as read-only).
    */
-  const tmux = async (args: string[], stdin?: string): Promise<string> => {
-    const client = stdin === undefined && args.every((a) => PLAIN_ARG.test(a)) ? options.commander?.() : null;
+  const tmux = async (args: string[]): Promise<string> => {
+    const client = args.every((a) => PLAIN_ARG.test(a)) ? options.commander?.() : null;
     if (client && client.alive !== false) {
       try {
         // The same text as the process prints: its lines, each ending in a newline.
@@ -107,9 +110,27 @@ export async function deliverPrompt(
         if (!refused && !readAgain) throw err;
       }
     }
-    return runTmux(server, args, stdin);
+    return runTmux(server, args);
   };
   const capture = (paneId: string) => tmux(['capture-pane', '-p', '-t', paneId]);
+  /**
+   * The prompt into its named buffer: over the client as one quoted argument, else on a
+   * process's stdin. set-buffer only sets that buffer, so after any failure on the
+   * client (refused, closed under it) loading it again by exec is harmless.
+   */
+  const loadBuffer = async (buffer: string, text: string): Promise<void> => {
+    const client = options.commander?.();
+    const quoted = tmuxQuoted(text);
+    if (client && client.alive !== false && quoted !== null && PLAIN_ARG.test(buffer)) {
+      try {
+        await client.command(`set-buffer -b ${buffer} -- ${quoted}`);
+        return;
+      } catch {
+        // loaded again by exec below
+      }
+    }
+    await runTmux(server, ['load-buffer', '-b', buffer, '-'], text);
+  };
 
   // The monitor's state may be a second old: look again right before typing.
   const first = await capture(target.paneId);
@@ -121,9 +142,10 @@ export async function deliverPrompt(
   let presses = 0;
   const run = async (step: DispatchStep): Promise<void> => {
     if (step.op === 'wait') return sleep(step.ms);
+    if (step.op === 'load-buffer') return loadBuffer(step.buffer, step.text);
     const args = tmuxArgs(step);
     if (!args) return;
-    const out = await tmux(args, step.op === 'load-buffer' ? step.text : undefined);
+    const out = await tmux(args);
     if (step.op === 'send-keys') presses++;
     if (step.op === 'capture') {
       if (step.as === 'before') before = out;

@@ -2,7 +2,7 @@
 // task table, a task's page, adding, cancelling, retrying and re-prioritising, through
 // the PostgreSQL task store (every change announced to every console by NOTIFY). The
 // same defaults (routing_rules.yaml) and SLA columns as on SQLite; hold and release
-// are refused, saying they run on SQLite only for now.
+// through the task core's writes both engines share (tasks/writes.ts).
 import fs from 'node:fs';
 import type { CommandParams, CommandResult, Task, TaskRow, TaskSla } from '../../shared/api.js';
 import { ApiError } from '../api/dispatch.js';
@@ -12,6 +12,7 @@ import type { PostgresTaskStore } from '../store/postgres/task-store.js';
 import { InvalidTaskError, TaskFinishedError, TaskNotFoundError } from '../store/tasks.js';
 import { fromSqlTime } from '../store/time.js';
 import { taskDefaults } from '../tasks/service.js';
+import { holdTask, releaseTask } from '../tasks/writes.js';
 
 type Names = 'tasks.list' | 'tasks.get' | 'tasks.create' | 'tasks.cancel' | 'tasks.retry' | 'tasks.setPriority' | 'tasks.hold' | 'tasks.release';
 type SharedTaskCommands = { [N in Names]: (p: CommandParams<N>) => Promise<CommandResult<N>> };
@@ -33,9 +34,6 @@ export function setupSharedTasks(opts: { store: PostgresTaskStore; config: Confi
       if (err instanceof TaskNotFoundError || err instanceof TaskFinishedError || err instanceof InvalidTaskError) throw new ApiError('invalid_params', err.message);
       throw err;
     }
-  };
-  const sqliteOnly = (what: string): never => {
-    throw new ApiError('unavailable', `${what} runs on SQLite only for now; this console is on the shared queue ${opts.queueName}`);
   };
   return {
     'tasks.list': async (p) => {
@@ -63,7 +61,7 @@ export function setupSharedTasks(opts: { store: PostgresTaskStore; config: Confi
     'tasks.cancel': (p) => changing(() => store.cancel(p.id, p.reason ?? 'cancelled by operator')),
     'tasks.retry': (p) => changing(() => store.retry(p.id, 'retried by operator')),
     'tasks.setPriority': (p) => changing(() => store.setPriority(p.id, p.priority)),
-    'tasks.hold': async () => sqliteOnly('holding a task'),
-    'tasks.release': async () => sqliteOnly('releasing a held task'),
+    'tasks.hold': (p) => changing(async () => (await holdTask(store, p.id, p.reason ?? 'held from the console')).task),
+    'tasks.release': (p) => changing(async () => (await releaseTask(store, p.id)).task),
   };
 }

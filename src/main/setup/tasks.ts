@@ -9,7 +9,11 @@ import type { TaskService } from '../tasks/service.js';
 import { fromSqlTime } from '../store/time.js';
 
 type Names = 'tasks.list' | 'tasks.get' | 'tasks.create' | 'tasks.types' | 'tasks.cancel' | 'tasks.retry' | 'tasks.setPriority' | 'tasks.hold' | 'tasks.release';
-type TaskCommands = { [N in Names]: (p: CommandParams<N>) => CommandResult<N> };
+/** Through the task core's unit of work (tasks/writes.ts), the same on both engines: asynchronous. */
+type AsyncNames = 'tasks.hold' | 'tasks.release';
+type TaskCommands = { [N in Exclude<Names, AsyncNames>]: (p: CommandParams<N>) => CommandResult<N> } & {
+  [N in AsyncNames]: (p: CommandParams<N>) => Promise<CommandResult<N>>;
+};
 
 export interface TasksFeature {
   commands: TaskCommands;
@@ -48,6 +52,16 @@ export function setupTasks(opts: {
     }
   };
   const changing = userError;
+  const changingAsync = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof TaskNotFoundError || err instanceof TaskFinishedError || err instanceof InvalidTaskError) {
+        throw new ApiError('invalid_params', err.message);
+      }
+      throw err;
+    }
+  };
 
   // A task without its own priority takes its route's (routing_rules.yaml): the task core's defaults, as from the CLI.
   const create = (p: CommandParams<'tasks.create'>): Task =>
@@ -91,8 +105,8 @@ export function setupTasks(opts: {
       'tasks.cancel': (p) => changing(() => opts.tasks.cancel(p.id, p.reason ?? 'cancelled by operator')),
       'tasks.retry': (p) => changing(() => opts.tasks.retry(p.id)),
       'tasks.setPriority': (p) => changing(() => opts.tasks.setPriority(p.id, p.priority)),
-      'tasks.hold': (p) => changing(() => opts.tasks.hold(p.id, p.reason ?? 'held from the console')),
-      'tasks.release': (p) => changing(() => opts.tasks.release(p.id)),
+      'tasks.hold': (p) => changingAsync(() => opts.tasks.hold(p.id, p.reason ?? 'held from the console')),
+      'tasks.release': (p) => changingAsync(() => opts.tasks.release(p.id)),
     },
   };
 }

@@ -16,23 +16,38 @@ export const SLA_BY_TYPE_QUERY = 'sla_by_type';
 export const SLA_BY_PROJECT_QUERY = 'sla_by_project';
 
 const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
-/** 'YYYY-MM-DD HH:MM:SS.SSS' minutes ago, as the store writes times (toSqlTime). */
-const minutesAgo = (minutes: number): string => `strftime('%Y-%m-%d %H:%M:%f', 'now', ${quote(`-${Number(minutes.toFixed(6))} minutes`)})`;
+/** SQLite's current time, for the bounds (tests give a fixed time in the store's format instead). */
+const NOW = "'now'";
+/** 'YYYY-MM-DD HH:MM:SS.SSS' minutes before `now`, as the store writes times (toSqlTime). */
+const minutesAgo = (minutes: number, now: string): string => `strftime('%Y-%m-%d %H:%M:%f', ${now}, ${quote(`-${Number(minutes.toFixed(6))} minutes`)})`;
 const OPEN_SQL = OPEN_STATUSES.map(quote).join(', ');
 
-/** Counts of open tasks by SLA level, grouped by `groupBy` (a tasks column), plus every open task in `open`. */
-export function slaLevelsSql(rules: SlaFile, groupBy: 'type' | 'project_id'): string {
+type Target = { target_minutes: number; warning_percent: number; critical_percent: number };
+
+/** Per type with a target of its own, and the default: the creation times at or before which a task is warning / critical. */
+function boundsSql(rules: SlaFile, now: string): { targets: string; fallback: string } {
   const own = Object.entries(rules.sla_targets).filter(([key]) => key !== DEFAULT_TARGET_KEY);
   const fallback = rules.sla_targets[DEFAULT_TARGET_KEY];
-  const bounds = (t: { target_minutes: number; warning_percent: number; critical_percent: number }): string =>
-    `${minutesAgo((t.target_minutes * t.warning_percent) / 100)}, ${minutesAgo((t.target_minutes * t.critical_percent) / 100)}`;
-  const targets = own.length ? own.map(([type, t]) => `SELECT ${quote(type)}, ${bounds(t)}`).join(' UNION ALL ') : 'SELECT NULL, NULL, NULL WHERE 0';
-  const dflt = fallback ? `SELECT ${bounds(fallback)}` : 'SELECT NULL, NULL';
+  const bounds = (t: Target): string =>
+    `${minutesAgo((t.target_minutes * t.warning_percent) / 100, now)}, ${minutesAgo((t.target_minutes * t.critical_percent) / 100, now)}`;
+  return {
+    targets: own.length ? own.map(([type, t]) => `SELECT ${quote(type)}, ${bounds(t)}`).join(' UNION ALL ') : 'SELECT NULL, NULL, NULL WHERE 0',
+    fallback: fallback ? `SELECT ${bounds(fallback)}` : 'SELECT NULL, NULL',
+  };
+}
+
+/**
+ * Counts of open tasks by SLA level, grouped by `groupBy` (a tasks column), plus every
+ * open task in `open`, read from every open task. The definition: slaLevelsSql gives
+ * the same numbers from the counts migration 018 keeps (tests compare the two).
+ */
+export function slaLevelsFromTasksSql(rules: SlaFile, groupBy: 'type' | 'project_id', now: string = NOW): string {
+  const { targets, fallback } = boundsSql(rules, now);
   const warn = 'coalesce(g.warn_before, f.warn_before)';
   const crit = 'coalesce(g.crit_before, f.crit_before)';
   const timed = `${warn} IS NOT NULL`;
   return `WITH targets(type, warn_before, crit_before) AS (${targets}),
-fallback(warn_before, crit_before) AS (${dflt})
+fallback(warn_before, crit_before) AS (${fallback})
 SELECT t.${groupBy} AS ${groupBy},
   count(*) AS open,
   coalesce(sum(${timed} AND t.created_at > ${warn} AND t.created_at > ${crit}), 0) AS ok,
@@ -41,6 +56,51 @@ SELECT t.${groupBy} AS ${groupBy},
 FROM tasks t LEFT JOIN targets g ON g.type = t.type CROSS JOIN fallback f
 WHERE t.status IN (${OPEN_SQL})
 GROUP BY t.${groupBy}`;
+}
+
+/**
+ * The same numbers as slaLevelsFromTasksSql, from the open-task counts that migration
+ * 018's triggers keep: per (type, project) the open tasks (task_open_counts), and how
+ * many were created after a bound — the minutes after the bound's minute
+ * (task_open_minutes, a range of at most target-many rows per group) plus the bound
+ * minute's own open tasks read from tasks through idx_tasks_created (one minute of
+ * tasks), so the counts are exact to the millisecond, as the scan's. For a type:
+ * ok = created after both bounds, critical = open − created after the critical bound,
+ * warning = the rest. Reads no task outside the bound minutes, so its cost follows
+ * the targets' length, not the number of open tasks.
+ */
+export function slaLevelsSql(rules: SlaFile, groupBy: 'type' | 'project_id', now: string = NOW): string {
+  const { targets, fallback } = boundsSql(rules, now);
+  // Open tasks of group o created after bound b (a column of o).
+  const after = (b: string): string => `(SELECT coalesce(sum(m.n), 0) FROM task_open_minutes m
+      WHERE m.type = o.type AND m.project_id = o.project_id AND m.minute > substr(o.${b}, 1, 16))
+    + (SELECT count(*) FROM tasks t INDEXED BY idx_tasks_created
+      WHERE t.created_at > o.${b} AND t.created_at < substr(o.${b}, 1, 16) || ':99'
+        AND t.type = o.type AND coalesce(t.project_id, 0) = o.project_id AND t.status IN (${OPEN_SQL}))`;
+  const key = groupBy === 'type' ? 'type' : 'nullif(project_id, 0)';
+  return `WITH targets(type, warn_before, crit_before) AS (${targets}),
+fallback(warn_before, crit_before) AS (${fallback}),
+open_groups AS (
+  SELECT c.type, c.project_id, c.n,
+    coalesce(g.crit_before, f.crit_before) AS crit_before,
+    max(coalesce(g.warn_before, f.warn_before), coalesce(g.crit_before, f.crit_before)) AS ok_after
+  FROM task_open_counts c LEFT JOIN targets g ON g.type = c.type CROSS JOIN fallback f
+  WHERE c.n > 0
+),
+levels AS (
+  SELECT o.type, o.project_id, o.n,
+    CASE WHEN o.crit_before IS NULL THEN 0 ELSE ${after('ok_after')} END AS fresh,
+    CASE WHEN o.crit_before IS NULL THEN o.n ELSE ${after('crit_before')} END AS not_critical,
+    o.crit_before IS NOT NULL AS timed
+  FROM open_groups o
+)
+SELECT ${key} AS ${groupBy},
+  sum(n) AS open,
+  sum(fresh) AS ok,
+  sum(CASE WHEN timed THEN not_critical - fresh ELSE 0 END) AS warning,
+  sum(n - not_critical) AS critical
+FROM levels
+GROUP BY ${key}`;
 }
 
 /**

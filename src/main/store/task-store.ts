@@ -98,6 +98,23 @@ export interface TaskStore {
   adoptLeases(holder: string, sessions: readonly string[], ttlMs: number, now: Date): Promise<number>;
   /** Held tasks whose lease ran out before `now`: back to the queue (no try counted), each with its history row. */
   expireLeases(now: Date): Promise<ExpiredClaim[]>;
+  /** An operator's hold: blocks an open task with its reason (taken back from its session); null when it is not open. */
+  hold(id: number, hold: string, reason: string): Promise<Task | null>;
+  /** Clears the operator's hold (the status is the caller's next step); null when it was not held. */
+  unhold(id: number, reason: string): Promise<Task | null>;
+  /** blocked → pending, unless an operator holds it; null when nothing changed. */
+  unblock(id: number, reason: string): Promise<Task | null>;
+  /** Says why a blocked task still waits (no status change, so no history row). */
+  setBlockedReason(id: number, reason: string): Promise<void>;
+  /** Blocked tasks waiting on this one. */
+  blockedDependants(id: number): Promise<number[]>;
+  /**
+   * The unit of work: every write fn makes through `tx` commits together, or none does
+   * (with its NOTIFY on PostgreSQL, delivered at commit). fn awaits only `tx`'s methods
+   * and may run again on PostgreSQL (after a deadlock or serialization failure), so it
+   * has no other side effects; a transaction inside one joins it.
+   */
+  transaction<T>(fn: (tx: TaskStore) => Promise<T>): Promise<T>;
 }
 
 /** The history row and decision of a task taken back from a console that stopped renewing its lease. */
@@ -257,6 +274,51 @@ export class SqliteTaskStore implements TaskStore {
       this.leaseStale.run();
       return expired;
     });
+  }
+
+  async hold(id: number, hold: string, reason: string): Promise<Task | null> {
+    return this.store.transaction(() => {
+      const task = this.store.tasks.hold(id, hold, reason);
+      if (task) this.leaseDrop.run(id);
+      return task;
+    });
+  }
+
+  async unhold(id: number, reason: string): Promise<Task | null> {
+    return this.store.tasks.unhold(id, reason);
+  }
+
+  async unblock(id: number, reason: string): Promise<Task | null> {
+    return this.store.tasks.unblock(id, reason);
+  }
+
+  async setBlockedReason(id: number, reason: string): Promise<void> {
+    this.store.tasks.setBlockedReason(id, reason);
+  }
+
+  async blockedDependants(id: number): Promise<number[]> {
+    return this.store.tasks.blockedDependants(id);
+  }
+
+  /**
+   * One SQLite transaction (BEGIN IMMEDIATE … COMMIT) around fn. Every method here runs
+   * its statements synchronously and hands back a settled promise, so between fn's
+   * awaits only microtasks run — no timer, I/O or other client's request — and fn's
+   * statements are the transaction's. A transaction already open (an outer unit of
+   * work, or a repository's) is joined.
+   */
+  async transaction<T>(fn: (tx: TaskStore) => Promise<T>): Promise<T> {
+    const db = this.store.writer;
+    if (db.inTransaction) return fn(this);
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = await fn(this);
+      db.exec('COMMIT');
+      return result;
+    } catch (err) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw err;
+    }
   }
 
   private dropLeaseIf(changed: boolean, taskId: number): boolean {

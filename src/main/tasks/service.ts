@@ -14,40 +14,16 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Task, TaskStatus } from '../../shared/api.js';
-import { canTransition, isFinishedStatus, isHeldStatus, isOpenStatus, OPEN_STATUSES, TASK_TRANSITIONS } from '../../shared/task-status.js';
+import { canTransition, isFinishedStatus, isHeldStatus, OPEN_STATUSES, TASK_TRANSITIONS } from '../../shared/task-status.js';
 import { DEFAULT_MAX_ATTEMPTS, type RoutingFile } from '../config/schemas/routing.js';
 import type { SlaFile } from '../config/schemas/sla.js';
 import type { Store } from '../store/store.js';
-import { waitingOnReason } from '../store/task-store.js';
+import { SqliteTaskStore, waitingOnReason, type TaskStore } from '../store/task-store.js';
 import { TaskQueue, type ClaimedTask, type DecisionRecord, type SendToResult } from '../store/task-queue.js';
 import { DEFAULT_PRIORITY, InvalidTaskError, TaskFinishedError, TaskNotFoundError, checkPriority, type Dependency, type TaskFields } from '../store/tasks.js';
+import { holdTask, releaseTask, settlement, TaskTransitionError, type TaskChange, type Written } from './writes.js';
 
-/** One status change (or a creation: from null), as the listeners hear it. */
-export interface TaskChange {
-  taskId: number;
-  from: TaskStatus | null;
-  to: TaskStatus;
-  reason: string;
-  /** The session it went to (a claim). */
-  session?: string;
-}
-
-/** A change the task core refuses: says from what to what, and what is allowed instead. */
-export class TaskTransitionError extends InvalidTaskError {
-  constructor(
-    readonly taskId: number,
-    readonly from: TaskStatus,
-    readonly to: TaskStatus,
-    what: string,
-  ) {
-    const allowed = TASK_TRANSITIONS[from];
-    super(
-      `task ${taskId} is ${from}: it cannot ${what} (${from} → ${to} is not a task transition; ` +
-        (allowed.length ? `from ${from} a task can become ${allowed.join(', ')})` : `${from} is final)`),
-    );
-    this.name = 'TaskTransitionError';
-  }
-}
+export { TaskTransitionError, type TaskChange } from './writes.js';
 
 /** What a new task gets from the layered config when the caller does not say. */
 export interface TaskDefaults {
@@ -106,10 +82,13 @@ export function taskDefaults(snapshot: { routing: RoutingFile; sla?: SlaFile } |
 export class TaskService {
   /** The assigner's guarded statements (claims, lifecycle steps, decisions). */
   readonly queue: TaskQueue;
+  /** The same tasks behind the asynchronous interface: the writes both engines share (writes.ts) run on it. */
+  readonly taskStore: TaskStore;
   private readonly listeners = new Set<(changes: readonly TaskChange[]) => void>();
 
   constructor(private readonly options: TaskServiceOptions) {
     this.queue = new TaskQueue(options.store);
+    this.taskStore = new SqliteTaskStore(options.store, this.queue);
   }
 
   /** Hears every change this service makes (after its statement ran). Returns unsubscribe. */
@@ -170,25 +149,15 @@ export class TaskService {
   /**
    * An operator's hold: the task is blocked until released, whatever its
    * dependencies say. A session holding it is free again (the agent is not told).
+   * One unit of work, the same on both engines (writes.ts).
    */
-  hold(id: number, reason = 'no reason given'): Task {
-    const before = this.require(id);
-    if (!isOpenStatus(before.status)) throw new TaskTransitionError(id, before.status, 'blocked', `be held (only ${OPEN_STATUSES.join(', ')} tasks can)`);
-    const from = before.assignedTo && (before.status === 'assigned' || before.status === 'in_progress') ? `; taken back from ${before.assignedTo}` : '';
-    const why = `held by the operator: ${reason}${from}`;
-    const task = this.options.store.tasks.hold(id, reason, why);
-    if (!task) throw new TaskTransitionError(id, this.require(id).status, 'blocked', 'be held');
-    this.emit([{ taskId: id, from: before.status, to: task.status, reason: why }]);
-    return task;
+  async hold(id: number, reason = 'no reason given'): Promise<Task> {
+    return this.written(await holdTask(this.taskStore, id, reason));
   }
 
   /** Ends an operator's hold: pending again, or still blocked (saying on what) while it waits on other tasks. */
-  release(id: number): Task {
-    const before = this.require(id);
-    if (before.holdReason === null) throw new InvalidTaskError(`task ${id} is not held (it is ${before.status}${before.statusReason ? `: ${before.statusReason}` : ''}); only a held task can be released`);
-    this.options.store.tasks.unhold(id, 'released by the operator');
-    this.settleBlocked(id, 'released by the operator');
-    return this.require(id);
+  async release(id: number): Promise<Task> {
+    return this.written(await releaseTask(this.taskStore, id));
   }
 
   /** max_attempts for a task type (routing_rules.yaml, else the default). */
@@ -394,6 +363,11 @@ export class TaskService {
 
   // ------------------------------------------------------------ internals
 
+  private written({ task, changes }: Written): Task {
+    this.emit(changes);
+    return task;
+  }
+
   private step(changed: boolean, taskId: number, from: TaskStatus, to: TaskStatus, reason: string): boolean {
     if (changed) this.emit([{ taskId, from, to, reason }]);
     return changed;
@@ -421,14 +395,13 @@ export class TaskService {
   private settleBlocked(id: number, why: string): void {
     const task = this.get(id);
     if (!task || task.status !== 'blocked' || task.holdReason !== null) return;
-    const waiting = this.options.store.tasks.dependencies(id).filter((d) => d.status !== 'completed');
-    if (waiting.length > 0) {
-      this.options.store.tasks.setBlockedReason(id, waitingOnReason(waiting));
+    const next = settlement(this.options.store.tasks.dependencies(id), why);
+    if ('reason' in next) {
+      this.options.store.tasks.setBlockedReason(id, next.reason);
       return;
     }
-    const reason = `unblocked: ${why}${this.options.store.tasks.dependencies(id).length ? '; every task it waits on completed' : ''}`;
-    const done = this.options.store.tasks.unblock(id, reason);
-    if (done) this.emit([{ taskId: id, from: 'blocked', to: done.status, reason }]);
+    const done = this.options.store.tasks.unblock(id, next.unblock);
+    if (done) this.emit([{ taskId: id, from: 'blocked', to: done.status, reason: next.unblock }]);
   }
 
   /** A project id, name or folder (a folder not known yet becomes a project); null for none. */

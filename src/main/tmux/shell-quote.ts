@@ -1,6 +1,7 @@
 // ssh joins its remote command into ONE string that the remote login shell parses, so
 // every argument we send (pane ids, tmux formats, socket names) is quoted here, and only
-// here. Prompts never travel as arguments at all: they go on stdin (load-buffer -).
+// here. Prompts never travel as shell words: they go on stdin (load-buffer -), or over
+// a control client quoted for tmux's own parser (command-quote.ts).
 
 /** One argument as a POSIX shell word: single quotes, with `'\''` for an embedded quote. */
 export function shellQuote(arg: string): string {

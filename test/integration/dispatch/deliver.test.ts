@@ -52,7 +52,7 @@ afterAll(() => {
 });
 
 describe('deliverPrompt on a real tmux pane', () => {
-  it('reads the screen over a live control client when given one (no tmux process per look), and the prompt is taken', async () => {
+  it('runs every step over a live control client when given one (no tmux process at all), and the prompt is taken', async () => {
     const { paneId, log } = await startAgent();
     const sessionId = (await runTmux(server, ['display-message', '-p', '-t', paneId, '#{session_id}'])).trim();
     const client = new ControlClient(tmuxServer(SOCKET), sessionId, { onOutput: () => undefined, onLayoutChange: () => undefined, onExit: () => undefined });
@@ -62,12 +62,11 @@ describe('deliverPrompt on a real tmux pane', () => {
       const result = await deliverPrompt(server, { name: 'w1', paneId }, 'over the control client', { classify, commander: () => commander });
       expect(result).toMatchObject({ outcome: 'taken', enterPresses: 1 });
       expect(received(log)).toEqual(['over the control client']);
-      // Every look at the screen, the paste and the Enter went over the client (tmux runs
-      // them for the monitor's read-only clients); the prompt did not: it goes on a
-      // process's stdin (load-buffer -), never on a control client's command line.
+      // Every look at the screen, the prompt (set-buffer, one quoted argument), the paste
+      // and the Enter went over the client (tmux runs them for the monitor's read-only clients).
       expect(lines.filter((l) => l === `capture-pane -p -t ${paneId}`).length).toBeGreaterThanOrEqual(2);
-      expect(lines.filter((l) => !l.startsWith('capture-pane')).map((l) => l.split(' ')[0])).toEqual(['paste-buffer', 'send-keys']);
-      expect(lines.some((l) => l.includes('over the control client') || l.startsWith('load-buffer'))).toBe(false);
+      expect(lines.filter((l) => !l.startsWith('capture-pane')).map((l) => l.split(' ')[0])).toEqual(['set-buffer', 'paste-buffer', 'send-keys']);
+      expect(lines.find((l) => l.startsWith('set-buffer'))).toBe(`set-buffer -b architect-task-${paneId.slice(1)} -- "over the control client"`);
       // The same text either way.
       expect(await commander.command(`capture-pane -p -t ${paneId}`).then((ls) => ls.map((l) => `${l}\n`).join(''))).toBe(await runTmux(server, ['capture-pane', '-p', '-t', paneId]));
     } finally {
@@ -142,6 +141,27 @@ describe('deliverPrompt over an open control client (the monitor\'s)', () => {
       // The screen it judged is shaped as an exec prints it: every line, each ending with a newline.
       const byExec = await runTmux(server, ['capture-pane', '-p', '-t', paneId]);
       expect([result.screen.split('\n').length, result.screen.endsWith('\n')]).toEqual([byExec.split('\n').length, true]);
+    } finally {
+      client.close();
+    }
+  });
+
+  it('a prompt of any text arrives byte for byte over the client, as one set-buffer line', async () => {
+    const { paneId, log } = await startAgent();
+    const client = await clientFor(paneId);
+    const lines: string[] = [];
+    const commander = { get alive() { return client.alive; }, command: (line: string) => (lines.push(line), client.command(line)) };
+    const canary = path.join(dir, 'pwned-over-client');
+    try {
+      // What tmux's parser could read as something else: quotes, escapes, variables,
+      // formats, separators, braces, a leading dash, a tab, tildes, non-ASCII.
+      const prompt = `-x -b other "double" 'single' \\back\\slash \\n $HOME \${HOME} #{pane_id} ; touch ${canary}; $(touch ${canary}) \`touch ${canary}\` {braces} ~root %end\ttab é ✓ 漢字\nsecond line`;
+      const result = await deliverPrompt(server, { name: 'c0', paneId }, prompt, { classify, commander: () => commander });
+      expect(result).toMatchObject({ outcome: 'taken', enterPresses: 1 });
+      expect(received(log)).toEqual([prompt]);
+      expect(fs.existsSync(canary)).toBe(false);
+      expect(lines.filter((l) => l.startsWith('set-buffer'))).toHaveLength(1);
+      expect(lines.every((l) => !l.includes('\n'))).toBe(true);
     } finally {
       client.close();
     }

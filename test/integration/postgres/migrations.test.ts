@@ -125,6 +125,9 @@ describe.skipIf(missing)(`migrations on PostgreSQL${missing ? ` (skipped: ${miss
       "DELETE FROM tasks WHERE title = 'c'",
       "UPDATE tasks SET title = 'a2', updated_at = '2000-01-01 00:00:00.000' WHERE title = 'a'",
       "UPDATE tasks SET priority = 7 WHERE title = 'a2'",
+      "INSERT INTO tasks(type, title, created_at) VALUES ('git', 'e', '2026-01-02 03:04:05.000'), ('git', 'f', '2026-01-02 03:04:59.999')",
+      "UPDATE tasks SET type = 'shell' WHERE title = 'e'",
+      "UPDATE tasks SET status = 'cancelled', completed_at = '2026-01-02 03:06:00.000' WHERE title = 'f'",
     ];
     for (const sql of script) {
       lite.exec(sql);
@@ -133,6 +136,8 @@ describe.skipIf(missing)(`migrations on PostgreSQL${missing ? ` (skipped: ${miss
     const reads = [
       'SELECT status, n FROM task_counts ORDER BY status',
       'SELECT minute, n FROM task_completions WHERE n <> 0 ORDER BY minute',
+      'SELECT type, project_id, n FROM task_open_counts WHERE n <> 0 ORDER BY type, project_id',
+      'SELECT type, project_id, minute, n FROM task_open_minutes ORDER BY type, project_id, minute',
       'SELECT t.title, e.from_status, e.to_status, e.reason FROM task_events e JOIN tasks t ON t.id = e.task_id ORDER BY e.id',
     ];
     for (const sql of reads) expect((await pool.query(sql)).rows, sql).toEqual(lite.prepare(sql).all());

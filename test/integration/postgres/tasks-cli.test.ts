@@ -65,6 +65,28 @@ describe.skipIf(missing)(`architect tasks on PostgreSQL${missing ? ` (skipped: $
     ]);
   });
 
+  it('holds and releases, with the same words as on SQLite (a release waits on what the task still waits on)', async () => {
+    const first = JSON.parse((await cli(['tasks', 'add', '--type', 'bug_fix', '--title', 'first', '--prompt', 'p', '--json'])).out) as Task;
+    const then = JSON.parse((await cli(['tasks', 'add', '--type', 'bug_fix', '--title', 'then', '--prompt', 'p', '--depends-on', String(first.id), '--json'])).out) as Task;
+    const held = await cli(['tasks', 'hold', String(first.id), '--reason', 'design review']);
+    expect(held.err).toBe('');
+    expect(held.out).toBe(`held task ${first.id} blocked: first (bug_fix, priority 7)\n  held by the operator: design review\n`);
+    expect((await cli(['tasks', 'hold', String(then.id)])).out).toContain('held by the operator: held from the command line');
+    const released = await cli(['tasks', 'release', String(then.id)]);
+    expect(released.out).toBe(`released task ${then.id} blocked: then (bug_fix, priority 7)\n  blocked: waiting on task ${first.id} to complete (depends_on)\n`);
+    expect((await cli(['tasks', 'release', String(first.id)])).out).toBe(`released task ${first.id} pending: first (bug_fix, priority 7)\n`);
+    const again = await cli(['tasks', 'release', String(first.id)]);
+    expect(again.code).toBe(1);
+    expect(again.err).toBe(`task ${first.id} is not held (it is pending: unblocked: released by the operator); only a held task can be released\n`);
+    const shown = await cli(['tasks', 'show', String(first.id)]);
+    expect(shown.out.split('\n').slice(1, 4).map((l) => l.replace(/^\s+\S+ /, ''))).toEqual([
+      '- → pending: created',
+      'pending → blocked: held by the operator: design review',
+      'blocked → pending: unblocked: released by the operator',
+    ]);
+    for (const id of [first.id, then.id]) await cli(['tasks', 'cancel', String(id)]);
+  });
+
   it('refuses what is wrong, naming it, and writes nothing', async () => {
     const before = JSON.parse((await cli(['tasks', 'list', '--json'])).out) as { total: number };
     const cases: [string[], number, RegExp][] = [
@@ -72,7 +94,8 @@ describe.skipIf(missing)(`architect tasks on PostgreSQL${missing ? ` (skipped: $
       [['tasks', 'add', '--type', 'x', '--title', 't', '--prompt', 'p', '--project', 'nowhere-at-all'], 2, /no project "nowhere-at-all" and no such folder/],
       [['tasks', 'add', '--type', 'x', '--title', 't', '--prompt', 'p', '--priority', '11'], 2, /priority must be an integer from 0 to 10, got 11/],
       [['tasks', 'show', '99999'], 1, /task 99999 does not exist/],
-      [['tasks', 'hold', '1'], 2, /does not run on PostgreSQL yet \(what does: .*architect tasks add/],
+      [['tasks', 'release', '1'], 1, /task 1 is not held \(it is \w+/],
+      [['demo'], 2, /does not run on PostgreSQL yet \(what does: .*architect tasks add/],
     ];
     for (const [args, code, message] of cases) {
       const res = await cli(args);

@@ -41,6 +41,7 @@ const ADDS: Record<number, string[]> = {
   15: ['task_leases'],
   16: [], // a column and an index
   17: [], // an index
+  18: ['task_open_counts', 'task_open_minutes'],
 };
 
 describe('migrations', () => {

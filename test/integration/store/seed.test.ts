@@ -38,6 +38,9 @@ describe('seedDatabase', () => {
     expect(store.tasks.counts()).toMatchObject(scanned);
     const completions = store.writer.prepare('SELECT SUM(n) FROM task_completions').pluck().get();
     expect(completions).toBe(scanned.completed);
+    const open = scanned.pending! + scanned.assigned! + scanned.in_progress! + scanned.blocked!;
+    expect(store.writer.prepare('SELECT SUM(n) FROM task_open_counts').pluck().get()).toBe(open);
+    expect(store.writer.prepare('SELECT SUM(n) FROM task_open_minutes').pluck().get()).toBe(open);
 
     // The insert triggers are back: a new task is counted.
     const pending = store.tasks.counts().pending;

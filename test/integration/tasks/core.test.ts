@@ -170,34 +170,34 @@ describe('blocked', () => {
     expect(core.get(c.id)?.status).toBe('pending');
   });
 
-  it('an operator hold blocks an open task (freeing its session) until released', () => {
+  it('an operator hold blocks an open task (freeing its session) until released', async () => {
     const core = new TaskService({ store: db.store, config: () => null });
     const heard: TaskChange[] = [];
     core.onChange((changes) => heard.push(...changes));
     const a = core.create({ type: 'x', title: 'a' });
     core.claimMany([{ taskId: a.id, session: 'w1', reason: 'test' }], [], new Date());
-    const held = core.hold(a.id, 'waiting for the design review');
+    const held = await core.hold(a.id, 'waiting for the design review');
     expect(held).toMatchObject({ status: 'blocked', holdReason: 'waiting for the design review', statusReason: 'held by the operator: waiting for the design review; taken back from w1' });
     // The session is free: another task can be claimed for it.
     const b = core.create({ type: 'x', title: 'b' });
     expect(core.claimMany([{ taskId: b.id, session: 'w1', reason: 'test' }], [], new Date())).toHaveLength(1);
-    expect(() => core.release(b.id)).toThrow(`task ${b.id} is not held (it is assigned: test); only a held task can be released`);
-    expect(core.release(a.id)).toMatchObject({ status: 'pending', holdReason: null, statusReason: 'unblocked: released by the operator' });
+    await expect(core.release(b.id)).rejects.toThrow(`task ${b.id} is not held (it is assigned: test); only a held task can be released`);
+    expect(await core.release(a.id)).toMatchObject({ status: 'pending', holdReason: null, statusReason: 'unblocked: released by the operator' });
     expect(heard.filter((c) => c.taskId === a.id).map((c) => `${c.from ?? '∅'}→${c.to}`)).toEqual(['∅→pending', 'pending→assigned', 'assigned→blocked', 'blocked→pending']);
     // Finished tasks cannot be held.
     core.cancel(b.id);
-    expect(() => core.hold(b.id)).toThrow(TaskTransitionError);
+    await expect(core.hold(b.id)).rejects.toThrow(TaskTransitionError);
   });
 
-  it('a held task waiting on others stays blocked after release until they complete', () => {
+  it('a held task waiting on others stays blocked after release until they complete', async () => {
     const core = new TaskService({ store: db.store, config: () => null });
     const a = core.create({ type: 'x', title: 'a' });
     const c = core.create({ type: 'x', title: 'c', dependsOn: [a.id] });
-    core.hold(c.id, 'not yet');
+    await core.hold(c.id, 'not yet');
     done(core, a.id);
     // Its dependency completed, but the hold wins.
     expect(core.get(c.id)).toMatchObject({ status: 'blocked', holdReason: 'not yet' });
-    expect(core.release(c.id).status).toBe('pending');
+    expect((await core.release(c.id)).status).toBe('pending');
   });
 
   it('the CLI adds with --depends-on, holds and releases; explain shows the budget, the block and the hold', async () => {

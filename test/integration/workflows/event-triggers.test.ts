@@ -84,8 +84,8 @@ describe('event triggers fired by the real core', () => {
     // Created twice its target ago (as if imported from an old queue); the watcher
     // evaluates a task again when its status changes: held, then released.
     other.writer.prepare('UPDATE tasks SET created_at = ? WHERE id = ?').run(toSqlTime(new Date(Date.now() - 2 * target * 60_000)), task.id);
-    tasks.hold(task.id, 'test');
-    tasks.release(task.id);
+    await tasks.hold(task.id, 'test');
+    await tasks.release(task.id);
     await c.until('on_sla to run', () => c.messages().includes(`sla critical #${task.id} Old request (sla_critical)`));
     expect(c.runsOf('on_sla').filter((r) => r.input.task_id === task.id)).toHaveLength(1);
     // Out of the way of the agent below.

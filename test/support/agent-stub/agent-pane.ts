@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { promisify } from 'node:util';
 import type { Screen } from '../../../src/main/sessions/classify.js';
 import type { AgentLaunch } from './agent-launch.js';
-import { testSocket } from '../tmux.js';
+import { killTestServer, testSocket } from '../tmux.js';
 
 const run = promisify(execFile);
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -71,11 +71,7 @@ export class AgentTmux {
     } catch {
       // no server
     }
-    try {
-      await this.tmux('kill-server');
-    } catch {
-      // already gone
-    }
+    killTestServer(this.socket);
     for (const pid of pids) {
       try {
         process.kill(pid, 'SIGKILL');

@@ -202,7 +202,7 @@ describe('Assigner', () => {
       const b = add('infrastructure', 'b');
       await run();
       expect(currentTask('dev_worker1')).toBe(b.id);
-      assigner.tasks.hold(b.id, 'test');
+      await assigner.tasks.hold(b.id, 'test');
       expect(currentTask('dev_worker1')).toBeNull();
     });
 

@@ -10,6 +10,7 @@ import { InvalidTaskError, TaskFinishedError, TaskNotFoundError } from '../../st
 import type { ConfigSnapshot } from '../../config/snapshot.js';
 import { cliConfig } from '../config.js';
 import { TaskService, taskDefaults } from '../../tasks/service.js';
+import { holdTask, releaseTask } from '../../tasks/writes.js';
 import { openPool } from '../../store/postgres/pool.js';
 import { migratePostgres } from '../../store/postgres/migrate.js';
 import { migrations } from '../../store/migrations/index.js';
@@ -35,8 +36,8 @@ problems (each at its file:line:col; "architect config check") and adds nothing.
 hold blocks an open task until release (taken back from its session if one has it);
 retry puts a failed, cancelled or blocked task back in the queue with a fresh budget.
 show prints one task and its history (every status change with its reason).
-With --db postgres://… (a queue shared by several consoles) add, list, show, cancel
-and retry run there; hold and release run on SQLite only for now.
+With --db postgres://… (a queue shared by several consoles) every subcommand runs
+there, with the same arguments and messages.
 STATUS is one of: ${TaskStatus.options.join(', ')}.`;
 
 const DEFAULT_LIST_LIMIT = 50;
@@ -140,7 +141,7 @@ const CHANGES: readonly string[] = ['cancel', 'retry', 'hold', 'release'] satisf
 const DONE: Record<Change, string> = { cancel: 'cancelled', retry: 'retried', hold: 'held', release: 'released' };
 
 /** cancel, retry, hold, release: one task by id, through the task core. */
-function change(sub: Change, args: string[], ctx: CliContext, open: OpenStore): number {
+async function change(sub: Change, args: string[], ctx: CliContext, open: OpenStore): Promise<number> {
   const { values, positionals } = parse(args, sub === 'cancel' || sub === 'hold' ? { reason: { type: 'string' } } : {});
   if (positionals.length !== 1) throw new UsageError(`tasks ${sub} needs one task ID`);
   const id = integerArg('ID', positionals[0], 1)!;
@@ -149,9 +150,8 @@ function change(sub: Change, args: string[], ctx: CliContext, open: OpenStore): 
   try {
     const core = taskCore(store, ctx);
     const task =
-      sub === 'cancel' ? core.cancel(id, reason) : sub === 'retry' ? core.retry(id) : sub === 'hold' ? core.hold(id, reason ?? 'held from the command line') : core.release(id);
-    ctx.stdout.write(`${DONE[sub]} ${taskLine(task)}`);
-    if (task.status === 'blocked' && task.statusReason) ctx.stdout.write(`  ${task.statusReason}\n`);
+      sub === 'cancel' ? core.cancel(id, reason) : sub === 'retry' ? core.retry(id) : sub === 'hold' ? await core.hold(id, reason ?? 'held from the command line') : await core.release(id);
+    writeChanged(ctx, sub, task);
     return EXIT_OK;
   } catch (err) {
     if (err instanceof TaskFinishedError || err instanceof TaskNotFoundError || err instanceof InvalidTaskError) {
@@ -162,8 +162,13 @@ function change(sub: Change, args: string[], ctx: CliContext, open: OpenStore): 
   }
 }
 
+function writeChanged(ctx: CliContext, sub: Change, task: Task): void {
+  ctx.stdout.write(`${DONE[sub]} ${taskLine(task)}`);
+  if (task.status === 'blocked' && task.statusReason) ctx.stdout.write(`  ${task.statusReason}\n`);
+}
+
 /** What runs on a shared PostgreSQL queue (`--db postgres://…`). */
-const ON_POSTGRES = ['add', 'list', 'show', 'cancel', 'retry'];
+const ON_POSTGRES = ['add', 'list', 'show', 'cancel', 'retry', 'hold', 'release'];
 
 /**
  * tasks on a PostgreSQL database: the same arguments, defaults and messages as on
@@ -201,14 +206,21 @@ async function onPostgres(target: PostgresTarget, sub: string, args: string[], c
         return EXIT_OK;
       };
     }
-    const { values, positionals } = parse(args, sub === 'cancel' ? { reason: { type: 'string' }, json: { type: 'boolean' } } : { json: { type: 'boolean' } });
+    const { values, positionals } = parse(args, sub === 'cancel' || sub === 'hold' ? { reason: { type: 'string' }, json: { type: 'boolean' } } : { json: { type: 'boolean' } });
     if (positionals.length !== 1) throw new UsageError(`tasks ${sub} needs one task ID`);
     const id = integerArg('ID', positionals[0], 1)!;
     const reason = typeof values.reason === 'string' ? values.reason : undefined;
     return async (store) => {
       if (sub === 'show') return show(store, id, ctx, values.json === true || json);
-      const task = sub === 'cancel' ? await store.cancel(id, reason ?? 'cancelled by operator') : await store.retry(id, 'retried by operator');
-      ctx.stdout.write(`${DONE[sub as Change]} ${taskLine(task)}`);
+      const task =
+        sub === 'cancel'
+          ? await store.cancel(id, reason ?? 'cancelled by operator')
+          : sub === 'retry'
+            ? await store.retry(id, 'retried by operator')
+            : sub === 'hold'
+              ? (await holdTask(store, id, reason ?? 'held from the command line')).task
+              : (await releaseTask(store, id)).task;
+      writeChanged(ctx, sub as Change, task);
       return EXIT_OK;
     };
   })();
@@ -261,7 +273,7 @@ export const tasksCommand: CliCommand = {
   async run(args: string[], ctx: CliContext): Promise<number> {
     const [sub, ...rest] = args;
     if (ctx.globals.dbUrl) {
-      if (!ON_POSTGRES.includes(sub ?? '')) throw new UsageError(`tasks on PostgreSQL: ${ON_POSTGRES.join(', ')} (hold and release run on SQLite only for now)`);
+      if (!ON_POSTGRES.includes(sub ?? '')) throw new UsageError(sub ? `unknown tasks subcommand "${sub}"` : 'tasks needs add, list, show, cancel, retry, hold or release');
       return onPostgres(ctx.globals.dbUrl, sub!, rest, ctx);
     }
     if (sub !== 'add' && sub !== 'list' && sub !== 'show' && !CHANGES.includes(sub ?? '')) throw new UsageError(sub ? `unknown tasks subcommand "${sub}"` : 'tasks needs add, list, show, cancel, retry, hold or release');
@@ -284,7 +296,7 @@ export const tasksCommand: CliCommand = {
           return EXIT_PROBLEM;
         }
       }
-      return change(sub as Change, rest, ctx, open);
+      return await change(sub as Change, rest, ctx, open);
     } finally {
       (store as Store | null)?.close();
     }

@@ -49,6 +49,7 @@ const RETRYABLE_CODES = new Set(['40001', '40P01']);
 const MAX_TRIES = 8;
 
 type Client = pg.PoolClient;
+type Notify = (change: { id: number; status: string }) => void;
 
 interface ClaimedRow {
   id: number;
@@ -63,10 +64,30 @@ interface ClaimedRow {
 export class PostgresTaskStore implements TaskStore {
   readonly engine = 'postgres' as const;
 
-  constructor(private readonly pool: pg.Pool) {}
+  /** `bound`: this store is a unit of work's view, every statement on its transaction's connection. */
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly bound?: { client: Client; notify: Notify },
+  ) {}
 
-  /** Runs fn in one transaction, again after a deadlock or serialization failure. */
-  private async tx<T>(fn: (client: Client, notify: (change: { id: number; status: string }) => void) => Promise<T>): Promise<T> {
+  /** Where a statement runs: the unit of work's connection, or any of the pool's. */
+  private get db(): pg.Pool | Client {
+    return this.bound?.client ?? this.pool;
+  }
+
+  /**
+   * The unit of work (see TaskStore.transaction): fn's statements on one connection in
+   * one transaction, their changes sent with one NOTIFY at commit; run again, whole,
+   * after a deadlock or serialization failure.
+   */
+  async transaction<T>(fn: (tx: TaskStore) => Promise<T>): Promise<T> {
+    if (this.bound) return fn(this);
+    return this.tx((client, notify) => fn(new PostgresTaskStore(this.pool, { client, notify })));
+  }
+
+  /** Runs fn in one transaction, again after a deadlock or serialization failure (inside a unit of work: in its transaction). */
+  private async tx<T>(fn: (client: Client, notify: Notify) => Promise<T>): Promise<T> {
+    if (this.bound) return fn(this.bound.client, this.bound.notify);
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
       const changes: Array<{ id: number; status: string }> = [];
@@ -139,22 +160,22 @@ export class PostgresTaskStore implements TaskStore {
   async projectId(ref: string | number, folderExists: (abs: string) => boolean): Promise<number> {
     const text = String(ref);
     const found = /^\d+$/.test(text)
-      ? (await this.pool.query<{ id: number }>('SELECT id FROM projects WHERE id = $1', [Number(text)])).rows[0]
-      : ((await this.pool.query<{ id: number }>('SELECT id FROM projects WHERE name = $1 ORDER BY id LIMIT 1', [text])).rows[0] ??
-        (await this.pool.query<{ id: number }>('SELECT id FROM projects WHERE path = $1', [normaliseProjectPath(text)])).rows[0]);
+      ? (await this.db.query<{ id: number }>('SELECT id FROM projects WHERE id = $1', [Number(text)])).rows[0]
+      : ((await this.db.query<{ id: number }>('SELECT id FROM projects WHERE name = $1 ORDER BY id LIMIT 1', [text])).rows[0] ??
+        (await this.db.query<{ id: number }>('SELECT id FROM projects WHERE path = $1', [normaliseProjectPath(text)])).rows[0]);
     if (found) return found.id;
     if (/^\d+$/.test(text)) throw new InvalidTaskError(`project ${text} does not exist`);
     const where = normaliseProjectPath(text);
     if (folderExists(where)) {
-      await this.pool.query('INSERT INTO projects(name, path) VALUES ($1, $2) ON CONFLICT (path) DO NOTHING', [path.basename(where), where]);
-      return (await this.pool.query<{ id: number }>('SELECT id FROM projects WHERE path = $1', [where])).rows[0]!.id;
+      await this.db.query('INSERT INTO projects(name, path) VALUES ($1, $2) ON CONFLICT (path) DO NOTHING', [path.basename(where), where]);
+      return (await this.db.query<{ id: number }>('SELECT id FROM projects WHERE path = $1', [where])).rows[0]!.id;
     }
-    const known = (await this.pool.query<{ name: string }>('SELECT name FROM projects ORDER BY name')).rows.map((r) => r.name);
+    const known = (await this.db.query<{ name: string }>('SELECT name FROM projects ORDER BY name')).rows.map((r) => r.name);
     throw new InvalidTaskError(`no project "${text}" and no such folder (known: ${known.join(', ') || 'none'}; give a folder path to add one)`);
   }
 
   async get(id: number): Promise<Task | null> {
-    const row = (await this.pool.query<TaskRow>('SELECT * FROM tasks WHERE id = $1', [id])).rows[0];
+    const row = (await this.db.query<TaskRow>('SELECT * FROM tasks WHERE id = $1', [id])).rows[0];
     return row ? taskFromRow(row) : null;
   }
 
@@ -162,8 +183,8 @@ export class PostgresTaskStore implements TaskStore {
     const limit = filter.limit ?? 100;
     const offset = filter.offset ?? 0;
     const rows = filter.status
-      ? (await this.pool.query<TaskRow>('SELECT * FROM tasks WHERE status = $1 ORDER BY priority DESC, created_at ASC, id ASC LIMIT $2 OFFSET $3', [filter.status, limit, offset])).rows
-      : (await this.pool.query<TaskRow>('SELECT * FROM tasks ORDER BY priority DESC, created_at ASC, id ASC LIMIT $1 OFFSET $2', [limit, offset])).rows;
+      ? (await this.db.query<TaskRow>('SELECT * FROM tasks WHERE status = $1 ORDER BY priority DESC, created_at ASC, id ASC LIMIT $2 OFFSET $3', [filter.status, limit, offset])).rows
+      : (await this.db.query<TaskRow>('SELECT * FROM tasks ORDER BY priority DESC, created_at ASC, id ASC LIMIT $1 OFFSET $2', [limit, offset])).rows;
     const counts = await this.counts();
     const total = filter.status ? counts[filter.status] : Object.values(counts).reduce((a, b) => a + b, 0);
     return { tasks: rows.map(taskFromRow), total };
@@ -185,7 +206,7 @@ export class PostgresTaskStore implements TaskStore {
     const order = filter.sort?.order === 'asc' ? 'ASC' : 'DESC';
     const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const tiebreak = field === 'id' ? '' : `, id ${order}`;
-    const rows = (await this.pool.query<TaskRow>(
+    const rows = (await this.db.query<TaskRow>(
       `SELECT * FROM tasks ${whereSql} ORDER BY ${field} ${order}${tiebreak} LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
       [...params, filter.limit, filter.offset],
     )).rows;
@@ -194,14 +215,14 @@ export class PostgresTaskStore implements TaskStore {
       const counts = await this.counts();
       total = filter.status ? counts[filter.status] : Object.values(counts).reduce((a, b) => a + b, 0);
     } else {
-      total = (await this.pool.query<{ n: number }>(`SELECT count(*) AS n FROM tasks ${whereSql}`, params)).rows[0]!.n;
+      total = (await this.db.query<{ n: number }>(`SELECT count(*) AS n FROM tasks ${whereSql}`, params)).rows[0]!.n;
     }
     return { tasks: rows.map(taskFromRow), total };
   }
 
   /** The decision trail of one task, oldest first. */
   async decisionsFor(taskId: number): Promise<Decision[]> {
-    return (await this.pool.query<Decision>(
+    return (await this.db.query<Decision>(
       'SELECT id, at, kind, task_id AS "taskId", session_id AS "sessionId", decision, reason FROM decisions WHERE task_id = $1 ORDER BY id',
       [taskId],
     )).rows;
@@ -209,14 +230,14 @@ export class PostgresTaskStore implements TaskStore {
 
   async counts(): Promise<Record<TaskStatus, number>> {
     const counts = Object.fromEntries(TaskStatus.options.map((s) => [s, 0])) as Record<TaskStatus, number>;
-    for (const { status, n } of (await this.pool.query<{ status: TaskStatus; n: number }>('SELECT status, n FROM task_counts')).rows) counts[status] = n;
+    for (const { status, n } of (await this.db.query<{ status: TaskStatus; n: number }>('SELECT status, n FROM task_counts')).rows) counts[status] = n;
     return counts;
   }
 
   async history(id: number): Promise<TaskEvent[]> {
     const task = await this.get(id);
     if (!task) throw new TaskNotFoundError(id);
-    const changes = (await this.pool.query<TaskEvent>(
+    const changes = (await this.db.query<TaskEvent>(
       'SELECT at, from_status AS "fromStatus", to_status AS "toStatus", reason FROM task_events WHERE task_id = $1 ORDER BY id',
       [id],
     )).rows.map((e) => ({ ...e, at: fromSqlTime(e.at) }));
@@ -225,7 +246,7 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async dependencies(id: number): Promise<Dependency[]> {
-    return (await this.pool.query<Dependency>(
+    return (await this.db.query<Dependency>(
       `SELECT t.id, t.title, t.status, t.status_reason AS "statusReason" FROM task_dependencies d JOIN tasks t ON t.id = d.depends_on
        WHERE d.task_id = $1 ORDER BY t.id`,
       [id],
@@ -417,7 +438,7 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async record(d: DecisionRecord, now: Date): Promise<void> {
-    await this.insertDecision(this.pool, toSqlTime(now), d);
+    await this.insertDecision(this.db, toSqlTime(now), d);
   }
 
   async renewLeases(holder: string, ttlMs: number, now: Date): Promise<number> {
@@ -460,7 +481,58 @@ export class PostgresTaskStore implements TaskStore {
     });
   }
 
-  private async requeueIn(client: Client, notify: (c: { id: number; status: string }) => void, taskId: number, session: string, r: RequeueRequest, now: Date): Promise<boolean> {
+  async hold(id: number, hold: string, reason: string): Promise<Task | null> {
+    return this.tx(async (client, notify) => {
+      const row = (await client.query<TaskRow>(
+        `UPDATE tasks SET status = 'blocked', hold_reason = $2, status_reason = $3, assigned_at = NULL, started_at = NULL,
+           route_to = NULL, updated_at = ${PG_NOW}
+         WHERE id = $1 AND status IN (${OPEN_SQL}) RETURNING *`,
+        [id, hold, reason],
+      )).rows[0];
+      if (!row) return null;
+      await client.query('DELETE FROM task_leases WHERE task_id = $1', [id]);
+      notify({ id, status: row.status });
+      return taskFromRow(row);
+    });
+  }
+
+  async unhold(id: number, reason: string): Promise<Task | null> {
+    return this.tx(async (client, notify) => {
+      const row = (await client.query<TaskRow>(
+        `UPDATE tasks SET hold_reason = NULL, status_reason = $2, updated_at = ${PG_NOW} WHERE id = $1 AND hold_reason IS NOT NULL RETURNING *`,
+        [id, reason],
+      )).rows[0];
+      if (!row) return null;
+      notify({ id, status: row.status });
+      return taskFromRow(row);
+    });
+  }
+
+  async unblock(id: number, reason: string): Promise<Task | null> {
+    return this.tx(async (client, notify) => {
+      const row = (await client.query<TaskRow>(
+        `UPDATE tasks SET status = 'pending', status_reason = $2, not_before = NULL, updated_at = ${PG_NOW}
+         WHERE id = $1 AND status = 'blocked' AND hold_reason IS NULL RETURNING *`,
+        [id, reason],
+      )).rows[0];
+      if (!row) return null;
+      notify({ id, status: row.status });
+      return taskFromRow(row);
+    });
+  }
+
+  async setBlockedReason(id: number, reason: string): Promise<void> {
+    await this.db.query(`UPDATE tasks SET status_reason = $2, updated_at = ${PG_NOW} WHERE id = $1 AND status = 'blocked'`, [id, reason]);
+  }
+
+  async blockedDependants(id: number): Promise<number[]> {
+    return (await this.db.query<{ id: number }>(
+      `SELECT d.task_id AS id FROM task_dependencies d JOIN tasks t ON t.id = d.task_id WHERE d.depends_on = $1 AND t.status = 'blocked' ORDER BY d.task_id`,
+      [id],
+    )).rows.map((r) => r.id);
+  }
+
+  private async requeueIn(client: Client, notify: Notify, taskId: number, session: string, r: RequeueRequest, now: Date): Promise<boolean> {
     const at = toSqlTime(now);
     const changed = (await client.query(
       `UPDATE tasks SET status = 'pending', updated_at = $3, status_reason = $4, last_error = coalesce($5, last_error),

@@ -2,6 +2,9 @@
 // PostgreSQL (when its binaries are here; CI installs them). The same guards, the same
 // history rows, the same decision rows, leases that hand a dead console's claims back.
 import pg from 'pg';
+import type { Session } from '../../../src/shared/api.js';
+import { SharedAssigner } from '../../../src/main/assigner/shared.js';
+import { RoutingFile } from '../../../src/main/config/schemas/routing.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../../src/main/store/migrations/index.js';
 import { migratePostgres } from '../../../src/main/store/postgres/migrate.js';
@@ -263,4 +266,40 @@ describe.skipIf(missing)('two consoles on one PostgreSQL database', () => {
       await listener.stop();
     }
   }, 180_000);
+
+  it("a task in progress delivered by a console that died is completed by the console that sees its agent idle and quiet", async () => {
+    const url = await cluster!.createDatabase();
+    const pool = await openPool(parsePostgresUrl(url, 'test'), { max: 4 });
+    pools.push(pool);
+    await migratePostgres(pool, url, migrations);
+    const store = new PostgresTaskStore(pool);
+    const task = await store.add({ type: 'bug_fix', title: 't', prompt: 'do t', priority: 5 });
+    const t0 = new Date();
+    await store.claimMany([{ taskId: task.id, session: 'w0', reason: 'assigned to w0 by console B' }], [], t0, { holder: 'console B', ttlMs: 60_000 });
+    // Console B's delivery was confirmed after the agent's turn had ended (so no state
+    // change is left to end it), then B died: its agent is idle, and quiet since.
+    await store.start(task.id, 'w0', 'in progress: w0 is working', t0);
+    const w0: Session = {
+      id: 'test:%0', name: 'w0', server: 'test', session: 'w0', windowIndex: 0, paneIndex: 0, paneId: '%0', title: '', cwd: '/',
+      pid: 1, command: 'claude', argv: ['claude'], agent: 'claude', state: 'idle', reason: null, width: 80, height: 24,
+      stateSince: null, lastOutputAt: t0.toISOString(), excluded: false, currentTaskId: null, lastLine: null, detail: null,
+    };
+    const rules = RoutingFile.parse({ version: '1', environment_routing: { bug_fix: { priority: 5 } }, supported_providers: ['claude'] });
+    const a = new SharedAssigner({
+      store,
+      holder: 'console A',
+      getSnapshot: () => ({ routing: rules }),
+      getSessions: () => [w0],
+      deliver: async () => ({ outcome: 'taken', reason: 'the input box was cleared' }),
+      turnQuietMs: 300,
+    });
+    const stop = a.start();
+    try {
+      await pollUntil('the orphaned task completed', async () => (await store.get(task.id))!.status === 'completed', { limitMs: 15_000 });
+    } finally {
+      await stop();
+    }
+    expect((await store.get(task.id))!.statusReason).toBe('completed: w0 took the prompt and is idle again, quiet for 0 s (its turn ended before its delivery was confirmed)');
+    expect((await pool.query('SELECT task_id FROM task_leases')).rows).toEqual([]);
+  }, 60_000);
 });

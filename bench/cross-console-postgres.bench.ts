@@ -7,7 +7,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Session } from '../src/shared/api.js';
 import { SharedAssigner } from '../src/main/assigner/shared.js';
-import { RoutingFile } from '../src/main/config/schemas/routing.js';
 import { migrations } from '../src/main/store/migrations/index.js';
 import { migratePostgres } from '../src/main/store/postgres/migrate.js';
 import { openPool } from '../src/main/store/postgres/pool.js';
@@ -15,20 +14,10 @@ import { listenForTasks } from '../src/main/store/postgres/queue.js';
 import { PostgresTaskStore } from '../src/main/store/postgres/task-store.js';
 import { parsePostgresUrl } from '../src/main/store/postgres/url.js';
 import { postgresMissing, TestPostgres } from '../test/support/postgres.js';
+// The assigner bench's rules (its one bug_fix rule is what this bench routes).
+import { RULES } from './assigner.bench.js';
 
 const LATENCY_SAMPLES = 20;
-const RULES = RoutingFile.parse({
-  version: '1.0',
-  environment_routing: {
-    bug_fix: { preferred_sessions: ['w1', 'w2'], urgent: true, priority: 9 },
-    feature_development: { preferred_sessions: ['w3', 'w4'], priority: 5 },
-    ui_improvement: { preferred_sessions: ['w5', 'w6'], strategy: 'round_robin' },
-    infrastructure: { preferred_sessions: ['w0'], priority: 3 },
-  },
-  excluded_sessions: ['w49'],
-  supported_providers: ['claude', 'codex'],
-  fallback_rules: [{ condition: 'no_sessions_available', action: 'queue_task', retry_after_seconds: 60 }],
-});
 
 function session(i: number): Session {
   const name = `w${i}`;

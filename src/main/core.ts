@@ -29,6 +29,10 @@ import { startSharedQueue } from './setup/shared-queue.js';
 import { setupSharedTasks } from './setup/shared-tasks.js';
 import { expandProviders } from './routing/providers.js';
 import type { PostgresTarget } from './store/postgres/url.js';
+import { openPool } from './store/postgres/pool.js';
+import { DEFAULT_READERS } from './queries/reader-pool.js';
+import { PostgresReaders } from './queries/shared-queue.js';
+import type { SharedQueryEngine } from './queries/service.js';
 
 export interface CoreOptions {
   configDir: string;
@@ -111,7 +115,9 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     ensurePrivateDir(opts.dataDir);
     const store = setupStore({ path: opts.dbPath, bus, log, nativeBinding: opts.nativeBinding });
     stops.push(store.stop);
-    const queries = setupQueries({ store: store.store, log });
+    // On a shared queue, the queries that read shared tables run there once it is up (below).
+    const sharedQueries = opts.sharedQueue ? deferred<SharedQueryEngine>() : null;
+    const queries = setupQueries({ store: store.store, log, shared: sharedQueries?.promise });
     stops.push(queries.stop);
     checkDatabase(queries.service, store.store, opts.dbPath, bus, log);
 
@@ -185,6 +191,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       const target = opts.sharedQueue;
       let publishing = false;
       const publishShared = (): void => {
+        queries.service.sharedChanged();
         if (publishing) return;
         publishing = true;
         setImmediate(() => {
@@ -210,6 +217,10 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       });
       stops.push(shared.stop);
       stops.push(config.service.subscribe(() => shared.assigner.kick()));
+      // Named queries on connections of their own: a heavy dashboard never holds up a claim.
+      const readPool = await openPool(target, { max: DEFAULT_READERS, applicationName: `architect console queries (${shared.holder})` });
+      stops.push(() => readPool.end());
+      sharedQueries!.resolve({ pool: readPool, readers: new PostgresReaders(readPool, DEFAULT_READERS) });
       sharedTaskCommands = setupSharedTasks({ store: shared.store, config: config.service, queueName: target.display, changed: () => shared.assigner.kick() });
     }
 
@@ -251,6 +262,12 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     await stopAll();
     throw err;
   }
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
 }
 
 /**

@@ -3,6 +3,7 @@ import type pg from 'pg';
 import { checkedQueriesValidator, checkQueriesOnPostgres } from '../queries/postgres.js';
 import { queriesValidator } from '../queries/sql-checks.js';
 import { routingTestsValidator } from '../routing/routing-tests.js';
+import { derivedQueries } from '../sla/sla-sql.js';
 import { loadConfig, type LoadResult } from './load.js';
 import type { ConfigValidator } from './snapshot.js';
 
@@ -31,5 +32,10 @@ export async function checkConfigOnPostgres(opts: { dir: string; env: string | n
   const first = loadConfig({ dir: opts.dir, env: opts.env, validators: [routingTestsValidator] });
   if (!first.ok) return first;
   const found = await checkQueriesOnPostgres(opts.pool, first.snapshot.queries);
-  return loadConfig({ dir: opts.dir, env: opts.env, validators: [routingTestsValidator, checkedQueriesValidator(found)] });
+  // The queries the console derives from sla_rules.yaml (sla_by_type, sla_by_project) run there too.
+  const derived = Object.fromEntries(Object.entries(derivedQueries(first.snapshot.sla)).filter(([name]) => !Object.hasOwn(first.snapshot.queries.queries, name)));
+  const fromSla = await checkQueriesOnPostgres(opts.pool, { ...first.snapshot.queries, queries: derived });
+  const slaValidator: ConfigValidator = (_snapshot, locate) =>
+    fromSla.map((p) => ({ ...locate('sla_rules', ['sla_targets']), message: `query "${p.query}" (derived from sla_rules.yaml): ${p.message}` }));
+  return loadConfig({ dir: opts.dir, env: opts.env, validators: [routingTestsValidator, checkedQueriesValidator(found), slaValidator] });
 }

@@ -4,7 +4,9 @@ import type { Store } from '../store/store.js';
 import { BUSY_TIMEOUT_MS } from '../store/store.js';
 import { bindParams } from './params.js';
 import { checkQuery, type QueryProblem } from './sql-checks.js';
-import { ReaderPool, QueryTimeoutError, type Row } from './reader-pool.js';
+import { ReaderPool, QueryFailedError, QueryTimeoutError, type Row } from './reader-pool.js';
+import { MAX_OWN_ROWS, routeQueries, type PostgresReaders, type SharedRoute } from './shared-queue.js';
+import type pg from 'pg';
 import { UserError } from '../user-error.js';
 
 /** A query that has not said otherwise is stopped after this long: a dashboard must not hang. */
@@ -54,8 +56,22 @@ export interface QueryInfo {
 
 interface CacheEntry {
   at: number;
-  dataVersion: number;
+  dataVersion: string;
   result: QueryResult;
+}
+
+/** The shared PostgreSQL queue a console is on: where the queries that read shared tables run. */
+export interface SharedQueryEngine {
+  /** Plans (checks) each query there. */
+  pool: pg.Pool;
+  /** Runs them there. */
+  readers: PostgresReaders;
+}
+
+/** Which engine runs each query, and why a query does not run on PostgreSQL. */
+interface SharedRoutes {
+  routes: Map<string, SharedRoute>;
+  problems: Map<string, string>;
 }
 
 export interface QueryServiceOptions {
@@ -64,6 +80,11 @@ export interface QueryServiceOptions {
   now?: () => number;
   /** Reader processes (DEFAULT_READERS). */
   readers?: number;
+  /**
+   * On a shared queue (`serve --db postgres://…`): the engine, once the shared queue is
+   * up. A query that reads a shared table then runs there (shared-queue.ts).
+   */
+  shared?: Promise<SharedQueryEngine>;
 }
 
 /**
@@ -79,6 +100,11 @@ export class QueryService {
   private readonly executed = new Map<string, number>();
   private readonly readers: ReaderPool;
   private readonly now: () => number;
+  /** The shared queue's changes seen (every console's and CLI's, by LISTEN): part of the cache key. */
+  private sharedVersion = 0;
+  /** Each query's engine on a shared queue, for the query set loaded last. */
+  private sharedRoutes: Promise<SharedRoutes> | null = null;
+  private sharedEngine: SharedQueryEngine | null = null;
 
   constructor(private readonly store: Store, private readonly options: QueryServiceOptions) {
     this.readers = new ReaderPool({ dbPath: store.path, busyTimeoutMs: BUSY_TIMEOUT_MS, nativeBinding: store.nativeBinding, size: options.readers });
@@ -100,7 +126,37 @@ export class QueryService {
     this.queries = accepted;
     this.cache.clear();
     for (const p of problems) this.options.logger.warn('query not loaded', { query: p.query, problem: p.message });
+    if (this.options.shared) this.sharedRoutes = this.routeOnShared(accepted);
     return problems;
+  }
+
+  /**
+   * On a shared queue: each query checked on PostgreSQL (its postgres: variant, or its
+   * sql) and given its engine; one that does not prepare there is logged and refused
+   * when run, saying which variant failed.
+   */
+  private async routeOnShared(queries: Map<string, QueryDef>): Promise<SharedRoutes> {
+    const engine = await this.options.shared!;
+    this.sharedEngine = engine;
+    const { routes, problems } = await routeQueries(engine.pool, queries);
+    for (const p of problems) this.options.logger.error(`query "${p.query}" not loaded: ${p.message}`);
+    return { routes, problems: new Map(problems.map((p) => [p.query, p.message])) };
+  }
+
+  /** The shared queue changed (any console or CLI): cached results are stale. */
+  sharedChanged(): void {
+    this.sharedVersion++;
+  }
+
+  /** Where a query runs now: 'sqlite' (the console's own file) or 'postgres' (the shared queue). */
+  async engineOf(name: string): Promise<'sqlite' | 'postgres'> {
+    if (!this.sharedRoutes) return 'sqlite';
+    return (await this.sharedRoutes).routes.get(name)?.engine ?? 'sqlite';
+  }
+
+  /** The cache's notion of "the data changed": the console's file, and on a shared queue its changes too. */
+  private dataVersion(): string {
+    return `${this.store.dataVersion()}:${this.sharedVersion}`;
   }
 
   has(name: string): boolean {
@@ -121,7 +177,7 @@ export class QueryService {
     stats.calls++;
     const key = `${name}\0${JSON.stringify(params)}`;
     const started = this.now();
-    const dataVersion = def.cache_ttl > 0 ? this.store.dataVersion() : 0;
+    const dataVersion = def.cache_ttl > 0 ? this.dataVersion() : '';
     if (def.cache_ttl > 0) {
       const hit = this.cache.get(key);
       if (hit && hit.dataVersion === dataVersion && started - hit.at < def.cache_ttl * MS_PER_SECOND) {
@@ -133,14 +189,14 @@ export class QueryService {
       // Heavy by its own run time: a light query that once waited behind heavy ones (or
       // for a busy main thread) must not be sent to wait behind them from then on.
       const heavy = stats.timeouts > 0 || (this.executed.get(name) ?? 0) > HEAVY_QUERY_MS;
-      const rows = await this.readers.run({
-        query: name,
-        sql: def.sql,
-        params,
-        timeoutMs: def.timeout_ms ?? DEFAULT_QUERY_TIMEOUT_MS,
-        heavy,
-        ran: (ms) => this.executed.set(name, ms),
-      });
+      const job = { query: name, params, timeoutMs: def.timeout_ms ?? DEFAULT_QUERY_TIMEOUT_MS, heavy, ran: (ms: number) => this.executed.set(name, ms) };
+      const shared = this.sharedRoutes ? await this.sharedRoutes : null;
+      const route = shared?.routes.get(name);
+      if (shared && !route) throw new QueryFailedError(name, `not loaded: ${shared.problems.get(name) ?? 'changed while it ran'}`);
+      const rows =
+        route?.engine === 'postgres'
+          ? await this.sharedEngine!.readers.run({ ...job, text: route.text, values: [...route.names.map((n) => params[n] ?? null), ...(await this.ownRows(name, route.own))] })
+          : await this.readers.run({ ...job, sql: def.sql });
       const ms = this.now() - started;
       stats.lastMs = ms;
       stats.totalMs += ms;
@@ -156,6 +212,19 @@ export class QueryService {
       this.options.logger.warn('query failed', { query: name, error: stats.lastError });
       throw err;
     }
+  }
+
+  /** The console's own tables a query on the shared queue names, as JSON for PostgreSQL (read from this console's file by a reader). */
+  private async ownRows(name: string, tables: readonly string[]): Promise<string[]> {
+    const out: string[] = [];
+    for (const table of tables) {
+      const rows = await this.readers.run({ query: name, sql: `SELECT * FROM "${table}" LIMIT ${MAX_OWN_ROWS + 1}`, params: {}, timeoutMs: DEFAULT_QUERY_TIMEOUT_MS, heavy: false });
+      if (rows.length > MAX_OWN_ROWS) {
+        throw new QueryFailedError(name, `it reads this console's own ${table} beside the shared queue's tables, and ${table} has more than ${MAX_OWN_ROWS} rows (only that many go with a query to PostgreSQL): split it into a query of the shared tables and one of ${table}`);
+      }
+      out.push(JSON.stringify(rows));
+    }
+    return out;
   }
 
   /**
@@ -195,6 +264,7 @@ export class QueryService {
 
   async close(): Promise<void> {
     this.cache.clear();
+    this.sharedEngine?.readers.close();
     await this.readers.close();
   }
 }

@@ -2,7 +2,7 @@ import type { CommandParams, CommandResult } from '../../shared/api.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { Logger } from '../log/logger.js';
 import { handleQueryHttp } from '../queries/http.js';
-import { QueryService } from '../queries/service.js';
+import { QueryService, type SharedQueryEngine } from '../queries/service.js';
 import { planConfigIndexes, reportJob, type IndexReport } from '../store/config-indexes.js';
 import { IndexBuilder } from '../store/index-builder.js';
 import { derivedQueries } from '../sla/sla-sql.js';
@@ -25,9 +25,9 @@ export interface QueriesFeature {
   stop(): Promise<void>;
 }
 
-export function setupQueries(opts: { store: Store; log: Logger }): QueriesFeature {
+export function setupQueries(opts: { store: Store; log: Logger; shared?: Promise<SharedQueryEngine> }): QueriesFeature {
   const log = opts.log.child({ component: 'queries' });
-  const service = new QueryService(opts.store, { logger: log });
+  const service = new QueryService(opts.store, { logger: log, shared: opts.shared });
   const builder = new IndexBuilder({ dbPath: opts.store.path, nativeBinding: opts.store.nativeBinding });
   const problems = (report: IndexReport): void => {
     for (const p of report.problems) {

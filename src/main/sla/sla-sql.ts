@@ -16,23 +16,64 @@ export const SLA_BY_TYPE_QUERY = 'sla_by_type';
 export const SLA_BY_PROJECT_QUERY = 'sla_by_project';
 
 const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
-/** SQLite's current time, for the bounds (tests give a fixed time in the store's format instead). */
+/** The current time, for the bounds (tests give a fixed time in the store's format instead, quoted). */
 const NOW = "'now'";
-/** 'YYYY-MM-DD HH:MM:SS.SSS' minutes before `now`, as the store writes times (toSqlTime). */
-const minutesAgo = (minutes: number, now: string): string => `strftime('%Y-%m-%d %H:%M:%f', ${now}, ${quote(`-${Number(minutes.toFixed(6))} minutes`)})`;
 const OPEN_SQL = OPEN_STATUSES.map(quote).join(', ');
+
+/** Which engine a text is for: a console on a shared queue counts on PostgreSQL. */
+export type SlaSqlEngine = 'sqlite' | 'postgres';
+
+/** What differs between the engines in these counts. */
+interface Dialect {
+  /** 'YYYY-MM-DD HH:MM:SS.SSS' minutes before `now`, as the store writes times (toSqlTime). */
+  minutesAgo(minutes: number, now: string): string;
+  /** A targets row that is never there, and a fallback without a target. */
+  noTargets: string;
+  noFallback: string;
+  /** Counts the rows a condition holds for (0 when none). */
+  countWhere(condition: string): string;
+  /** The later of two store times (NULL when both are). */
+  later(a: string, b: string): string;
+  /** The tasks of one creation range, read through the created_at index. */
+  tasksByCreated: string;
+  /** A sum as an integer (PostgreSQL sums bigints as numeric). */
+  int(sum: string): string;
+}
+
+const DIALECTS: Record<SlaSqlEngine, Dialect> = {
+  sqlite: {
+    minutesAgo: (minutes, now) => `strftime('%Y-%m-%d %H:%M:%f', ${now}, ${quote(`-${Number(minutes.toFixed(6))} minutes`)})`,
+    noTargets: 'SELECT NULL, NULL, NULL WHERE 0',
+    noFallback: 'SELECT NULL, NULL',
+    countWhere: (condition) => `coalesce(sum(${condition}), 0)`,
+    later: (a, b) => `max(${a}, ${b})`,
+    tasksByCreated: 'tasks t INDEXED BY idx_tasks_created',
+    int: (sum) => sum,
+  },
+  postgres: {
+    minutesAgo: (minutes, now) =>
+      `to_char(${now === NOW ? "(now() AT TIME ZONE 'UTC')" : `(${now})::timestamp`} - interval ${quote(`${Number(minutes.toFixed(6))} minutes`)}, 'YYYY-MM-DD HH24:MI:SS.MS')`,
+    noTargets: 'SELECT NULL::text, NULL::text, NULL::text WHERE false',
+    noFallback: 'SELECT NULL::text, NULL::text',
+    countWhere: (condition) => `count(*) FILTER (WHERE ${condition})`,
+    // Both bounds come from one target: both NULL or neither.
+    later: (a, b) => `greatest(${a}, ${b})`,
+    tasksByCreated: 'tasks t',
+    int: (sum) => `(${sum})::bigint`,
+  },
+};
 
 type Target = { target_minutes: number; warning_percent: number; critical_percent: number };
 
 /** Per type with a target of its own, and the default: the creation times at or before which a task is warning / critical. */
-function boundsSql(rules: SlaFile, now: string): { targets: string; fallback: string } {
+function boundsSql(rules: SlaFile, now: string, d: Dialect): { targets: string; fallback: string } {
   const own = Object.entries(rules.sla_targets).filter(([key]) => key !== DEFAULT_TARGET_KEY);
   const fallback = rules.sla_targets[DEFAULT_TARGET_KEY];
   const bounds = (t: Target): string =>
-    `${minutesAgo((t.target_minutes * t.warning_percent) / 100, now)}, ${minutesAgo((t.target_minutes * t.critical_percent) / 100, now)}`;
+    `${d.minutesAgo((t.target_minutes * t.warning_percent) / 100, now)}, ${d.minutesAgo((t.target_minutes * t.critical_percent) / 100, now)}`;
   return {
-    targets: own.length ? own.map(([type, t]) => `SELECT ${quote(type)}, ${bounds(t)}`).join(' UNION ALL ') : 'SELECT NULL, NULL, NULL WHERE 0',
-    fallback: fallback ? `SELECT ${bounds(fallback)}` : 'SELECT NULL, NULL',
+    targets: own.length ? own.map(([type, t]) => `SELECT ${quote(type)}, ${bounds(t)}`).join(' UNION ALL ') : d.noTargets,
+    fallback: fallback ? `SELECT ${bounds(fallback)}` : d.noFallback,
   };
 }
 
@@ -41,8 +82,9 @@ function boundsSql(rules: SlaFile, now: string): { targets: string; fallback: st
  * open task in `open`, read from every open task. The definition: slaLevelsSql gives
  * the same numbers from the counts migration 018 keeps (tests compare the two).
  */
-export function slaLevelsFromTasksSql(rules: SlaFile, groupBy: 'type' | 'project_id', now: string = NOW): string {
-  const { targets, fallback } = boundsSql(rules, now);
+export function slaLevelsFromTasksSql(rules: SlaFile, groupBy: 'type' | 'project_id', now: string = NOW, engine: SlaSqlEngine = 'sqlite'): string {
+  const d = DIALECTS[engine];
+  const { targets, fallback } = boundsSql(rules, now, d);
   const warn = 'coalesce(g.warn_before, f.warn_before)';
   const crit = 'coalesce(g.crit_before, f.crit_before)';
   const timed = `${warn} IS NOT NULL`;
@@ -50,9 +92,9 @@ export function slaLevelsFromTasksSql(rules: SlaFile, groupBy: 'type' | 'project
 fallback(warn_before, crit_before) AS (${fallback})
 SELECT t.${groupBy} AS ${groupBy},
   count(*) AS open,
-  coalesce(sum(${timed} AND t.created_at > ${warn} AND t.created_at > ${crit}), 0) AS ok,
-  coalesce(sum(${timed} AND t.created_at <= ${warn} AND t.created_at > ${crit}), 0) AS warning,
-  coalesce(sum(${timed} AND t.created_at <= ${crit}), 0) AS critical
+  ${d.countWhere(`${timed} AND t.created_at > ${warn} AND t.created_at > ${crit}`)} AS ok,
+  ${d.countWhere(`${timed} AND t.created_at <= ${warn} AND t.created_at > ${crit}`)} AS warning,
+  ${d.countWhere(`${timed} AND t.created_at <= ${crit}`)} AS critical
 FROM tasks t LEFT JOIN targets g ON g.type = t.type CROSS JOIN fallback f
 WHERE t.status IN (${OPEN_SQL})
 GROUP BY t.${groupBy}`;
@@ -69,12 +111,13 @@ GROUP BY t.${groupBy}`;
  * warning = the rest. Reads no task outside the bound minutes, so its cost follows
  * the targets' length, not the number of open tasks.
  */
-export function slaLevelsSql(rules: SlaFile, groupBy: 'type' | 'project_id', now: string = NOW): string {
-  const { targets, fallback } = boundsSql(rules, now);
+export function slaLevelsSql(rules: SlaFile, groupBy: 'type' | 'project_id', now: string = NOW, engine: SlaSqlEngine = 'sqlite'): string {
+  const d = DIALECTS[engine];
+  const { targets, fallback } = boundsSql(rules, now, d);
   // Open tasks of group o created after bound b (a column of o).
   const after = (b: string): string => `(SELECT coalesce(sum(m.n), 0) FROM task_open_minutes m
       WHERE m.type = o.type AND m.project_id = o.project_id AND m.minute > substr(o.${b}, 1, 16))
-    + (SELECT count(*) FROM tasks t INDEXED BY idx_tasks_created
+    + (SELECT count(*) FROM ${d.tasksByCreated}
       WHERE t.created_at > o.${b} AND t.created_at < substr(o.${b}, 1, 16) || ':99'
         AND t.type = o.type AND coalesce(t.project_id, 0) = o.project_id AND t.status IN (${OPEN_SQL}))`;
   const key = groupBy === 'type' ? 'type' : 'nullif(project_id, 0)';
@@ -83,7 +126,7 @@ fallback(warn_before, crit_before) AS (${fallback}),
 open_groups AS (
   SELECT c.type, c.project_id, c.n,
     coalesce(g.crit_before, f.crit_before) AS crit_before,
-    max(coalesce(g.warn_before, f.warn_before), coalesce(g.crit_before, f.crit_before)) AS ok_after
+    ${d.later('coalesce(g.warn_before, f.warn_before)', 'coalesce(g.crit_before, f.crit_before)')} AS ok_after
   FROM task_open_counts c LEFT JOIN targets g ON g.type = c.type CROSS JOIN fallback f
   WHERE c.n > 0
 ),
@@ -95,23 +138,29 @@ levels AS (
   FROM open_groups o
 )
 SELECT ${key} AS ${groupBy},
-  sum(n) AS open,
-  sum(fresh) AS ok,
-  sum(CASE WHEN timed THEN not_critical - fresh ELSE 0 END) AS warning,
-  sum(n - not_critical) AS critical
+  ${d.int('sum(n)')} AS open,
+  ${d.int('sum(fresh)')} AS ok,
+  ${d.int('sum(CASE WHEN timed THEN not_critical - fresh ELSE 0 END)')} AS warning,
+  ${d.int('sum(n - not_critical)')} AS critical
 FROM levels
 GROUP BY ${key}`;
 }
 
 /**
  * The named queries the console derives from its config (beside queries.yaml's):
- * `sla_by_type` and `sla_by_project` follow sla_rules.yaml. A query of the same name in queries.yaml wins.
+ * `sla_by_type` and `sla_by_project` follow sla_rules.yaml, each with its PostgreSQL
+ * text (a console on a shared queue counts there, from the same trigger-kept counts).
+ * A query of the same name in queries.yaml wins.
  */
 export function derivedQueries(rules: SlaFile): Record<string, QueryDef> {
+  // Types in byte order on both engines (PostgreSQL's collation may ignore the underscores).
+  const byType = (engine: SlaSqlEngine, order: string): string =>
+    `SELECT type, ok, warning, critical FROM (${slaLevelsSql(rules, 'type', NOW, engine)}) AS levels WHERE ok + warning + critical > 0 ORDER BY critical DESC, ${order}`;
   return {
     [SLA_BY_TYPE_QUERY]: {
       description: 'Open tasks per type by SLA level (ok, warning, critical), from sla_rules.yaml targets',
-      sql: `SELECT type, ok, warning, critical FROM (${slaLevelsSql(rules, 'type')}) WHERE ok + warning + critical > 0 ORDER BY critical DESC, type`,
+      sql: byType('sqlite', 'type'),
+      postgres: byType('postgres', 'type COLLATE "C"'),
       params: [],
       cache_ttl: 5,
       timeout_ms: 30_000,
@@ -119,6 +168,7 @@ export function derivedQueries(rules: SlaFile): Record<string, QueryDef> {
     [SLA_BY_PROJECT_QUERY]: {
       description: 'Open tasks per project by SLA level (open, ok, warning, critical), from sla_rules.yaml targets',
       sql: slaLevelsSql(rules, 'project_id'),
+      postgres: slaLevelsSql(rules, 'project_id', NOW, 'postgres'),
       params: [],
       cache_ttl: 5,
       timeout_ms: 30_000,

@@ -58,12 +58,20 @@ export async function planReadOnly(pool: pg.Pool, text: string, paramCount: numb
  * Runs one read in a READ ONLY transaction, stopped by the server after timeoutMs.
  * More than maxRows rows is an error (add a LIMIT), as on SQLite.
  */
-export async function runReadOnly(pool: pg.Pool, text: string, values: unknown[], opts: { timeoutMs: number; maxRows: number }): Promise<Record<string, unknown>[]> {
+export async function runReadOnly(
+  pool: pg.Pool,
+  text: string,
+  values: unknown[],
+  opts: { timeoutMs: number; maxRows: number; ran?: (ms: number) => void },
+): Promise<Record<string, unknown>[]> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN READ ONLY');
     await client.query(`SET LOCAL statement_timeout = ${Math.max(1, Math.floor(opts.timeoutMs))}`);
+    const started = performance.now();
     const res = await client.query<Record<string, unknown>>(extended(text, values));
+    // How long the query itself took (not the wait for a connection): what makes it heavy.
+    opts.ran?.(performance.now() - started);
     await client.query('COMMIT');
     if (res.rows.length > opts.maxRows) throw new Error(`returned more than ${opts.maxRows} rows: add a LIMIT`);
     return res.rows;

@@ -1,0 +1,258 @@
+// The read side of a console on a shared PostgreSQL queue (issue 17): a real
+// `architect serve --db postgres://…` (from the sources) on a throw-away cluster, with
+// fake agents in a private tmux server. Its named queries and the dashboard figures
+// they compute answer from the shared queue (tasks added by the CLI, another process),
+// the console's own tables (its sessions) from its own file; the figures are compared
+// with SQL on each database. A heavy query does not hold up the light ones, and one
+// past its timeout_ms fails alone.
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import type WebSocket from 'ws';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../../src/main/cli/index.js';
+import { SlaFile } from '../../../src/main/config/schemas/sla.js';
+import { evaluateSla } from '../../../src/main/sla/evaluate.js';
+import { openPool } from '../../../src/main/store/postgres/pool.js';
+import { parsePostgresUrl } from '../../../src/main/store/postgres/url.js';
+import { fromSqlTime } from '../../../src/main/store/time.js';
+import { capturedIo } from '../../support/captured-io.js';
+import { pollUntil } from '../../support/poll.js';
+import { postgresMissing, TestPostgres } from '../../support/postgres.js';
+import { PrivateTmux } from '../../support/tmux.js';
+import { openSocket } from '../../hostile/ws-client.js';
+
+const missing = postgresMissing();
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const FAKE = path.join(import.meta.dirname, '../../support/fake-agent.mjs');
+const AGENTS = 3;
+
+/** Tasks by type and minutes since creation: each SLA level of several targets (shell 5 min, deploy 30 min at 70/90 %, bug_fix the 10 min default). */
+const AGED: Array<[string, number]> = [
+  ['shell', 1], ['shell', 4.5], ['shell', 7], ['shell', 8],
+  ['deploy', 2], ['deploy', 24], ['deploy', 40],
+  ['bug_fix', 1], ['bug_fix', 2], ['bug_fix', 9], ['bug_fix', 15], ['bug_fix', 30],
+];
+
+type Row = Record<string, unknown>;
+
+/** One JSON-RPC call, its reply told apart by id (several run at once on one socket). */
+function call(ws: WebSocket, method: string, params: unknown, id: string): Promise<{ result?: unknown; error?: { code: number; message: string } }> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.off('message', onMessage);
+      reject(new Error(`no reply to ${method} (${id})`));
+    }, 90_000);
+    const onMessage = (data: WebSocket.RawData): void => {
+      const msg = JSON.parse(String(data)) as { id?: unknown; result?: unknown; error?: { code: number; message: string } };
+      if (msg.id !== id) return;
+      clearTimeout(timer);
+      ws.off('message', onMessage);
+      resolve(msg);
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+  });
+}
+
+describe.skipIf(missing)(`a console on a shared PostgreSQL queue reads it${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  let cluster: TestPostgres;
+  let url: string;
+  let pool: pg.Pool;
+  const tmux = new PrivateTmux();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-serve-reads-'));
+  const configDir = path.join(dir, 'config');
+  const dataDir = path.join(dir, 'data');
+  let child: ChildProcess | null = null;
+  let ws: WebSocket | null = null;
+  let port = 0;
+  let token = '';
+  let output = '';
+  let serverPid = 0;
+  let calls = 0;
+
+  const cli = async (...argv: string[]): Promise<{ code: number; out: string; err: string }> => {
+    const io = capturedIo();
+    const code = await main(['--db', url, '--config', configDir, ...argv], io, new Promise(() => {}));
+    return { code, out: io.out(), err: io.err() };
+  };
+  const query = async (name: string, params: Row = {}): Promise<Row[]> => {
+    const res = await call(ws!, 'query.run', { name, params }, `q${++calls}`);
+    if (res.error) throw new Error(`${name}: ${res.error.message}`);
+    return (res.result as { results: Row[] }).results;
+  };
+  const sql = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<R[]> => (await pool.query<R>(text, values)).rows;
+
+  beforeAll(async () => {
+    cluster = await TestPostgres.start({ fast: true });
+    url = await cluster.createDatabase();
+    pool = await openPool(parsePostgresUrl(url, 'test'), { max: 4 });
+    fs.cpSync(path.join(ROOT, 'config'), configDir, { recursive: true, filter: (p) => !p.includes(`${path.sep}local${path.sep}`) });
+    fs.mkdirSync(path.join(configDir, 'local'), { recursive: true });
+    // A heavy query and one that overstays its timeout: pg_sleep on PostgreSQL (their sql, for SQLite, is the same shape without it).
+    fs.writeFileSync(
+      path.join(configDir, 'local', 'overrides.yaml'),
+      `queries:
+  queries:
+    slow_count:
+      description: "A heavy query: sleeps, then counts the tasks"
+      sql: "SELECT '' AS slept, count(*) AS n FROM tasks"
+      postgres: "SELECT pg_sleep(1.5)::text AS slept, count(*) AS n FROM tasks"
+      cache_ttl: 0
+      timeout_ms: 60000
+    overstays:
+      description: "Sleeps past its timeout"
+      sql: "SELECT '' AS slept FROM tasks LIMIT 1"
+      postgres: "SELECT pg_sleep(30)::text AS slept FROM tasks LIMIT 1"
+      cache_ttl: 0
+      timeout_ms: 400
+`,
+    );
+    const bin = path.join(dir, 'bin');
+    fs.mkdirSync(bin);
+    const claude = path.join(bin, 'claude');
+    fs.copyFileSync(FAKE, claude);
+    fs.chmodSync(claude, 0o755);
+    for (let i = 0; i < AGENTS; i++) tmux.newSession(`agent_${i}`, [claude, path.join(dir, `agent_${i}.log`), '--work-ms', '300']);
+    serverPid = Number(tmux.run('display-message', '-p', '#{pid}').trim());
+
+    // The queue, from the CLI (another process), aged to every SLA level.
+    for (const [type, minutes] of AGED) {
+      const added = await cli('tasks', 'add', '--type', type, '--title', `${type} ${minutes} min`, '--prompt', `do ${type}`, '--json');
+      expect(added.code, added.err).toBe(0);
+      const id = (JSON.parse(added.out) as { id: number }).id;
+      await sql("UPDATE tasks SET created_at = to_char((now() AT TIME ZONE 'UTC') - make_interval(secs => $2), 'YYYY-MM-DD HH24:MI:SS.MS') WHERE id = $1", [id, minutes * 60]);
+    }
+
+    child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'bin', 'architect.js'), 'serve', '--port', '0', '--no-dispatch', '--config', configDir, '--db', url, '--no-default-tmux', '--tmux-socket', tmux.socket],
+      { env: { ...process.env, ARCHITECT_DATA_DIR: dataDir, ARCHITECT_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => (output += d));
+    const m = await pollUntil('the console listening', () => {
+      if (child!.exitCode !== null) throw new Error(`serve exited ${child!.exitCode}:\n${output}`);
+      return /http:\/\/127\.0\.0\.1:(\d+)\/\S*token=([A-Za-z0-9_-]+)/.exec(output);
+    }, { limitMs: 90_000 });
+    port = Number(m[1]);
+    token = m[2]!;
+    ws = await openSocket(port, token);
+  }, 180_000);
+
+  afterAll(async () => {
+    ws?.terminate();
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child!.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    tmux.kill();
+    if (serverPid > 0) {
+      try {
+        process.kill(serverPid, 'SIGKILL');
+      } catch {
+        // gone, as it should be
+      }
+    }
+    await pool?.end();
+    fs.rmSync(dir, { recursive: true, force: true });
+    await cluster?.stop();
+  }, 120_000);
+
+  it('the dashboard figures count the shared queue (and this console\'s own agents), as SQL does on each database', async () => {
+    // stats_dashboard: the tasks from PostgreSQL, the agents from this console's own file.
+    const own = new Database(path.join(dataDir, 'console.db'), { readonly: true, fileMustExist: true });
+    try {
+      const stats = await pollUntil('stats_dashboard with every agent idle', async () => {
+        const [row] = await query('stats_dashboard');
+        return Number(row?.idle_sessions) === AGENTS ? row! : null;
+      }, { limitMs: 60_000, intervalMs: 500 }).catch((err: Error) => {
+        throw new Error(`${err.message}\n${output}`);
+      });
+      const [counts] = await sql<{ pending: number; active: number }>("SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'in_progress')::int AS active FROM tasks");
+      const sessions = own.prepare("SELECT count(*) FILTER (WHERE status = 'idle') AS idle, count(*) FILTER (WHERE status = 'working') AS working FROM sessions").get() as { idle: number; working: number };
+      const errors = own.prepare('SELECT count(*) AS n FROM errors WHERE resolved = 0').get() as { n: number };
+      expect(stats).toEqual({
+        pending_tasks: counts!.pending,
+        active_tasks: counts!.active,
+        completed_today: 0,
+        idle_sessions: sessions.idle,
+        working_sessions: sessions.working,
+        open_errors: errors.n,
+      });
+      expect(counts!.pending).toBe(AGED.length);
+
+      // sessions_active reads only this console's own tables: it runs on its own file.
+      const active = await query('sessions_active');
+      expect(active.map((r) => r.name).sort()).toEqual(Array.from({ length: AGENTS }, (_, i) => `agent_${i}`));
+    } finally {
+      own.close();
+    }
+
+    // sla_by_type: every open task evaluated against sla_rules.yaml, read by SQL.
+    const rules = SlaFile.parse(parse(fs.readFileSync(path.join(configDir, 'base', 'sla_rules.yaml'), 'utf8')));
+    const now = new Date();
+    const open = await sql<{ id: number; type: string; status: string; created_at: string }>("SELECT id, type, status, created_at FROM tasks WHERE status IN ('pending', 'assigned', 'in_progress', 'blocked')");
+    const expected = new Map<string, { ok: number; warning: number; critical: number }>();
+    for (const t of open) {
+      const e = evaluateSla({ id: t.id, type: t.type, status: t.status as 'pending', createdAt: fromSqlTime(t.created_at), startedAt: null, priority: 0, assignedTo: null }, rules, now);
+      if (!e) continue;
+      const counts = expected.get(t.type) ?? { ok: 0, warning: 0, critical: 0 };
+      counts[e.level]++;
+      expected.set(t.type, counts);
+    }
+    const byType = await query('sla_by_type');
+    expect(Object.fromEntries(byType.map((r) => [r.type, { ok: r.ok, warning: r.warning, critical: r.critical }]))).toEqual(Object.fromEntries(expected));
+    expect(expected.get('shell')).toEqual({ ok: 1, warning: 1, critical: 2 });
+    expect(expected.get('deploy')).toEqual({ ok: 1, warning: 1, critical: 1 });
+    expect(expected.get('bug_fix')).toEqual({ ok: 2, warning: 1, critical: 2 });
+    // The same over HTTP (GET /api/query/NAME), and the per-project counts beside it.
+    const http = (await (await fetch(`http://127.0.0.1:${port}/api/query/sla_by_type`, { headers: { authorization: `Bearer ${token}` } })).json()) as { results: Row[] };
+    expect(http.results).toEqual(byType);
+    const byProject = await query('sla_by_project');
+    expect(byProject).toEqual([{ project_id: null, open: AGED.length, ok: 4, warning: 3, critical: 5 }]);
+
+    // task_performance_by_type against SQL over the same rows.
+    const perf = await query('task_performance_by_type');
+    const perType = await sql<{ type: string; total: number }>("SELECT type, count(*)::int AS total FROM tasks GROUP BY type");
+    expect(Object.fromEntries(perf.map((r) => [r.type, r.total]))).toEqual(Object.fromEntries(perType.map((r) => [r.type, r.total])));
+  }, 120_000);
+
+  it('a change anywhere (this console\'s API, another process\'s CLI) is in the next answer, cached or not', async () => {
+    const pending = async (): Promise<number> => Number((await query('stats_dashboard'))[0]?.pending_tasks);
+    const before = await pending();
+    const first = (await sql<{ id: number }>("SELECT id FROM tasks WHERE status = 'pending' ORDER BY id LIMIT 1"))[0]!.id;
+    const cancelled = await call(ws!, 'tasks.cancel', { id: first }, 'cancel');
+    expect(cancelled.error).toBeUndefined();
+    // stats_dashboard is cached for 30 s: the queue's NOTIFY drops the entry.
+    await pollUntil('the cancel counted', async () => (await pending()) === before - 1, { limitMs: 20_000, intervalMs: 200 });
+    const added = await cli('tasks', 'add', '--type', 'shell', '--title', 'one more', '--prompt', 'echo', '--json');
+    expect(added.code, added.err).toBe(0);
+    await pollUntil('the CLI\'s task counted', async () => (await pending()) === before, { limitMs: 20_000, intervalMs: 200 });
+  }, 60_000);
+
+  it('a heavy query does not hold up the light ones, and one past its timeout fails alone', async () => {
+    // Once slow, slow_count is heavy: it may not take the last free connection.
+    expect(Number((await query('slow_count'))[0]?.n)).toBeGreaterThan(0);
+    let heavyDone = 0;
+    const heavy = Array.from({ length: 3 }, () => query('slow_count').then(() => heavyDone++));
+    const light = await query('tasks_by_status', { status: 'pending', limit: 5 });
+    expect(light.length).toBe(5);
+    expect(heavyDone).toBe(0);
+    await Promise.all(heavy);
+
+    const overstaying = query('overstays').then(() => 'answered', (err: Error) => err.message);
+    const beside = await query('tasks_by_id', { id: 1 });
+    expect(beside.length).toBe(1);
+    expect(await overstaying).toMatch(/query "overstays" ran longer than 400 ms and was stopped/);
+    // And after it, everything answers as before.
+    expect((await query('queue_depth_by_type')).length).toBeGreaterThan(0);
+  }, 90_000);
+});

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Notification, shell } from 'electron';
 import { startCore, type Core } from './core.js';
 import { createLogger } from './log/logger.js';
-import { defaultConfigDir, defaultDataDir, defaultDbPath, electronNativeBinding, postgresNotRunHere } from './paths.js';
+import { desktopOptions } from './console-db.js';
+import { electronNativeBinding } from './paths.js';
 import { mainWindowOptions, lockDown, TrustedWindows } from './electron/window.js';
 import { registerIpcHandlers, forwardEvents } from './electron/ipc.js';
 import { keepHttpServices } from './web/services.js';
@@ -26,21 +27,22 @@ function focusWindow(): void {
 }
 
 async function onReady(): Promise<void> {
-  const notHere = postgresNotRunHere();
-  if (notHere) {
-    dialog.showErrorBox('Architect', notHere);
+  // The database as `architect serve` takes it: --db FILE|URL on the command line, or
+  // ARCHITECT_DB / ARCHITECT_DB_URL; on a shared queue (postgres://…) this console keeps
+  // its own state in console.db of its data folder. A bad value is shown, never guessed.
+  let options: ReturnType<typeof desktopOptions>;
+  try {
+    options = desktopOptions(process.argv.slice(1));
+  } catch (err) {
+    dialog.showErrorBox('Architect', (err as Error).message);
     app.exit(2);
     return;
   }
-  const dataDir = defaultDataDir();
+  const { dataDir } = options;
   let started: Core | null = null;
   const log = createLogger({ level: 'info', file: path.join(dataDir, 'logs', 'architect.jsonl') });
   const core = await startCore({
-    configDir: defaultConfigDir(),
-    dbPath: defaultDbPath(),
-    dataDir,
-    env: process.env.ARCHITECT_ENV ?? null,
-    tmuxSockets: (process.env.ARCHITECT_TMUX_SOCKETS ?? '').split(',').filter(Boolean),
+    ...options,
     log,
     runtime: 'electron',
     nativeBinding: electronNativeBinding(),

@@ -31,18 +31,6 @@ export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'architect');
 }
 
-/**
- * Why this process cannot use the database the environment names, or null: a
- * PostgreSQL URL (ARCHITECT_DB_URL, or a URL in ARCHITECT_DB) where only SQLite runs
- * yet (the desktop app). Never quietly the SQLite file instead.
- */
-export function postgresNotRunHere(env: NodeJS.ProcessEnv = process.env): string | null {
-  const url = env.ARCHITECT_DB_URL || (/^postgres(ql)?:\/\//i.test(env.ARCHITECT_DB ?? '') ? env.ARCHITECT_DB : '');
-  if (!url) return null;
-  const shown = url.replace(/^([a-z]+:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
-  return `${env.ARCHITECT_DB_URL ? 'ARCHITECT_DB_URL' : 'ARCHITECT_DB'}=${shown}: the desktop app does not run on PostgreSQL yet; unset it to use the SQLite database, or see docs/database.md`;
-}
-
 export function defaultDbPath(env: NodeJS.ProcessEnv = process.env): string {
   if (env.ARCHITECT_DB) return path.resolve(env.ARCHITECT_DB);
   return path.join(defaultDataDir(env), 'architect.db');

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startCore, type Core } from './core.js';
 import type { GlobalOptions } from './cli/command.js';
+import { consoleDatabase } from './console-db.js';
 import { createLogger, type Logger } from './log/logger.js';
 import { projectRoot } from './paths.js';
 import { startWebServer, type WebServer } from './web/server.js';
@@ -30,8 +31,7 @@ export function rendererDir(): string {
   return path.join(projectRoot(), 'out', 'renderer');
 }
 
-/** A console on a shared queue keeps its own state here, in its data folder. */
-export const SHARED_CONSOLE_DB = 'console.db';
+export { SHARED_CONSOLE_DB } from './console-db.js';
 
 export async function serveConsole(opts: ConsoleOptions): Promise<RunningConsole> {
   const { globals } = opts;
@@ -43,8 +43,7 @@ export async function serveConsole(opts: ConsoleOptions): Promise<RunningConsole
     configDir: globals.configDir,
     // On a shared queue (--db postgres://…) the tasks live there; this console keeps its
     // own state (sessions, attention, notifications) in a file of its data folder.
-    dbPath: globals.dbUrl ? path.join(globals.dataDir, SHARED_CONSOLE_DB) : globals.dbPath,
-    sharedQueue: globals.dbUrl ?? undefined,
+    ...consoleDatabase(globals),
     dataDir: globals.dataDir,
     env: globals.env,
     tmuxSockets: globals.tmuxSockets,

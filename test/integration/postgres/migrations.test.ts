@@ -138,6 +138,9 @@ describe.skipIf(missing)(`migrations on PostgreSQL${missing ? ` (skipped: ${miss
       'SELECT minute, n FROM task_completions WHERE n <> 0 ORDER BY minute',
       'SELECT type, project_id, n FROM task_open_counts WHERE n <> 0 ORDER BY type, project_id',
       'SELECT type, project_id, minute, n FROM task_open_minutes ORDER BY type, project_id, minute',
+      'SELECT hour, type, total, completed, failed, priority_sum, finished FROM task_type_hours WHERE total <> 0 ORDER BY hour, type',
+      // Durations only of the tasks created at a time the script gives (the others' created_at is each engine's own now).
+      "SELECT hour, type, duration_s, duration_ms FROM task_type_hours WHERE hour < '2026-06' ORDER BY hour, type",
       'SELECT t.title, e.from_status, e.to_status, e.reason FROM task_events e JOIN tasks t ON t.id = e.task_id ORDER BY e.id',
     ];
     for (const sql of reads) expect((await pool.query(sql)).rows, sql).toEqual(lite.prepare(sql).all());

@@ -42,6 +42,7 @@ const ADDS: Record<number, string[]> = {
   16: [], // a column and an index
   17: [], // an index
   18: ['task_open_counts', 'task_open_minutes'],
+  19: ['task_type_hours'],
 };
 
 describe('migrations', () => {

@@ -112,7 +112,7 @@ const CASES: Record<string, Case> = {
   },
   task_performance_by_type: {
     params: {},
-    index: ['idx_tasks_created', 'idx_tasks_type'],
+    index: ['idx_tasks_created'],
     check: (rows) => {
       for (const r of rows) expect(r.total).toBe(count((t) => t.type === r.type && t.created_at > weekAgo.slice(0, 19)));
       expect(rows.reduce((n, r) => n + (r.total as number), 0)).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { parseGlobals } from '../../../src/main/cli/globals.js';
-import { postgresNotRunHere } from '../../../src/main/paths.js';
+import { desktopOptions } from '../../../src/main/console-db.js';
 
 describe('global CLI options', () => {
   const env = { HOME: '/home/op', XDG_DATA_HOME: '/data' } as NodeJS.ProcessEnv;
@@ -71,12 +71,14 @@ describe('global CLI options', () => {
     });
   });
 
-  it('the desktop app refuses a PostgreSQL URL in its environment rather than quietly using SQLite', () => {
-    expect(postgresNotRunHere({ ARCHITECT_DB: '/tmp/a.db' })).toBeNull();
-    expect(postgresNotRunHere({})).toBeNull();
-    expect(postgresNotRunHere({ ARCHITECT_DB_URL: 'postgres://u:pw@h/q' })).toBe(
-      'ARCHITECT_DB_URL=postgres://u:***@h/q: the desktop app does not run on PostgreSQL yet; unset it to use the SQLite database, or see docs/database.md',
-    );
-    expect(postgresNotRunHere({ ARCHITECT_DB: 'postgresql://h/q' })).toMatch(/^ARCHITECT_DB=postgresql:\/\/h\/q: the desktop app does not run on PostgreSQL yet/);
+  it('the desktop app takes its database as serve does: a file, or a shared queue with its own state in console.db', () => {
+    const data = { ARCHITECT_DATA_DIR: '/tmp/arch-data' };
+    expect(desktopOptions([], { ...data, ARCHITECT_DB: '/tmp/a.db' })).toMatchObject({ dbPath: '/tmp/a.db', dataDir: '/tmp/arch-data' });
+    expect(desktopOptions([], data).sharedQueue).toBeUndefined();
+    const shared = desktopOptions([], { ...data, ARCHITECT_DB_URL: 'postgres://u:pw@h:5433/q' });
+    expect(shared).toMatchObject({ dbPath: '/tmp/arch-data/console.db', sharedQueue: { display: 'postgres://u:***@h:5433/q' } });
+    // --db on its command line wins, as for the CLI; Electron's own arguments are left alone.
+    expect(desktopOptions(['.', '--no-sandbox', '--db', 'postgresql://h/q'], data)).toMatchObject({ dbPath: '/tmp/arch-data/console.db', sharedQueue: { display: 'postgresql://h/q' } });
+    expect(() => desktopOptions([], { ...data, ARCHITECT_DB_URL: 'postgres://u:hunter2@h/q', ARCHITECT_DB: '/tmp/a.db' })).toThrow('ARCHITECT_DB and ARCHITECT_DB_URL are both set');
   });
 });

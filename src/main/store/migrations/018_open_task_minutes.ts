@@ -19,6 +19,51 @@ export const name = 'open_task_minutes';
 
 const OPEN = "('pending', 'assigned', 'in_progress', 'blocked')";
 
+/**
+ * SQLite's triggers, given how they test that a row is open (migration 019 recreates
+ * them with a cheaper test).
+ */
+export function sqliteTriggers(open: (row: 'OLD' | 'NEW') => string): string {
+  return `CREATE TRIGGER trg_task_open_insert AFTER INSERT ON tasks
+WHEN ${open('NEW')}
+BEGIN
+  INSERT INTO task_open_counts(type, project_id, n) VALUES (NEW.type, coalesce(NEW.project_id, 0), 1)
+    ON CONFLICT(type, project_id) DO UPDATE SET n = n + 1;
+  INSERT INTO task_open_minutes(type, project_id, minute, n) VALUES (NEW.type, coalesce(NEW.project_id, 0), substr(NEW.created_at, 1, 16), 1)
+    ON CONFLICT(type, project_id, minute) DO UPDATE SET n = n + 1;
+END;
+
+CREATE TRIGGER trg_task_open_delete AFTER DELETE ON tasks
+WHEN ${open('OLD')}
+BEGIN
+  UPDATE task_open_counts SET n = n - 1 WHERE type = OLD.type AND project_id = coalesce(OLD.project_id, 0);
+  UPDATE task_open_minutes SET n = n - 1
+    WHERE type = OLD.type AND project_id = coalesce(OLD.project_id, 0) AND minute = substr(OLD.created_at, 1, 16);
+  DELETE FROM task_open_minutes
+    WHERE type = OLD.type AND project_id = coalesce(OLD.project_id, 0) AND minute = substr(OLD.created_at, 1, 16) AND n <= 0;
+END;
+
+CREATE TRIGGER trg_task_open_update AFTER UPDATE OF status, type, project_id, created_at ON tasks
+WHEN (${open('OLD')}) IS NOT (${open('NEW')})
+  OR (${open('OLD')} AND (OLD.type IS NOT NEW.type OR OLD.project_id IS NOT NEW.project_id
+    OR substr(OLD.created_at, 1, 16) IS NOT substr(NEW.created_at, 1, 16)))
+BEGIN
+  UPDATE task_open_counts SET n = n - 1
+    WHERE ${open('OLD')} AND type = OLD.type AND project_id = coalesce(OLD.project_id, 0);
+  UPDATE task_open_minutes SET n = n - 1
+    WHERE ${open('OLD')} AND type = OLD.type AND project_id = coalesce(OLD.project_id, 0) AND minute = substr(OLD.created_at, 1, 16);
+  DELETE FROM task_open_minutes
+    WHERE ${open('OLD')} AND type = OLD.type AND project_id = coalesce(OLD.project_id, 0) AND minute = substr(OLD.created_at, 1, 16) AND n <= 0;
+  INSERT INTO task_open_counts(type, project_id, n)
+    SELECT NEW.type, coalesce(NEW.project_id, 0), 1 WHERE ${open('NEW')}
+    ON CONFLICT(type, project_id) DO UPDATE SET n = n + 1;
+  INSERT INTO task_open_minutes(type, project_id, minute, n)
+    SELECT NEW.type, coalesce(NEW.project_id, 0), substr(NEW.created_at, 1, 16), 1 WHERE ${open('NEW')}
+    ON CONFLICT(type, project_id, minute) DO UPDATE SET n = n + 1;
+END;
+`;
+}
+
 export const { sql, postgres } = bothDialects((d) => `
 CREATE TABLE task_open_counts (
   type       TEXT NOT NULL,
@@ -42,44 +87,7 @@ INSERT INTO task_open_minutes(type, project_id, minute, n)
 INSERT INTO task_open_counts(type, project_id, n)
   SELECT type, project_id, sum(n) FROM task_open_minutes GROUP BY type, project_id;
 
-${d.sqlite(`CREATE TRIGGER trg_task_open_insert AFTER INSERT ON tasks
-WHEN NEW.status IN ${OPEN}
-BEGIN
-  INSERT INTO task_open_counts(type, project_id, n) VALUES (NEW.type, coalesce(NEW.project_id, 0), 1)
-    ON CONFLICT(type, project_id) DO UPDATE SET n = n + 1;
-  INSERT INTO task_open_minutes(type, project_id, minute, n) VALUES (NEW.type, coalesce(NEW.project_id, 0), substr(NEW.created_at, 1, 16), 1)
-    ON CONFLICT(type, project_id, minute) DO UPDATE SET n = n + 1;
-END;
-
-CREATE TRIGGER trg_task_open_delete AFTER DELETE ON tasks
-WHEN OLD.status IN ${OPEN}
-BEGIN
-  UPDATE task_open_counts SET n = n - 1 WHERE type = OLD.type AND project_id = coalesce(OLD.project_id, 0);
-  UPDATE task_open_minutes SET n = n - 1
-    WHERE type = OLD.type AND project_id = coalesce(OLD.project_id, 0) AND minute = substr(OLD.created_at, 1, 16);
-  DELETE FROM task_open_minutes
-    WHERE type = OLD.type AND project_id = coalesce(OLD.project_id, 0) AND minute = substr(OLD.created_at, 1, 16) AND n <= 0;
-END;
-
-CREATE TRIGGER trg_task_open_update AFTER UPDATE OF status, type, project_id, created_at ON tasks
-WHEN (OLD.status IN ${OPEN}) IS NOT (NEW.status IN ${OPEN})
-  OR (OLD.status IN ${OPEN} AND (OLD.type IS NOT NEW.type OR OLD.project_id IS NOT NEW.project_id
-    OR substr(OLD.created_at, 1, 16) IS NOT substr(NEW.created_at, 1, 16)))
-BEGIN
-  UPDATE task_open_counts SET n = n - 1
-    WHERE OLD.status IN ${OPEN} AND type = OLD.type AND project_id = coalesce(OLD.project_id, 0);
-  UPDATE task_open_minutes SET n = n - 1
-    WHERE OLD.status IN ${OPEN} AND type = OLD.type AND project_id = coalesce(OLD.project_id, 0) AND minute = substr(OLD.created_at, 1, 16);
-  DELETE FROM task_open_minutes
-    WHERE OLD.status IN ${OPEN} AND type = OLD.type AND project_id = coalesce(OLD.project_id, 0) AND minute = substr(OLD.created_at, 1, 16) AND n <= 0;
-  INSERT INTO task_open_counts(type, project_id, n)
-    SELECT NEW.type, coalesce(NEW.project_id, 0), 1 WHERE NEW.status IN ${OPEN}
-    ON CONFLICT(type, project_id) DO UPDATE SET n = n + 1;
-  INSERT INTO task_open_minutes(type, project_id, minute, n)
-    SELECT NEW.type, coalesce(NEW.project_id, 0), substr(NEW.created_at, 1, 16), 1 WHERE NEW.status IN ${OPEN}
-    ON CONFLICT(type, project_id, minute) DO UPDATE SET n = n + 1;
-END;
-`)}${d.postgres(`CREATE FUNCTION trg_task_open() RETURNS trigger LANGUAGE plpgsql AS $$
+${d.sqlite(sqliteTriggers((row) => `${row}.status IN ${OPEN}`))}${d.postgres(`CREATE FUNCTION trg_task_open() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP IN ('UPDATE', 'DELETE') AND OLD.status IN ${OPEN} THEN
     UPDATE task_open_counts SET n = n - 1 WHERE type = OLD.type AND project_id = coalesce(OLD.project_id, 0);

@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { desktopOptions } from '../../../src/main/console-db.js';
+import { startCore, type Core } from '../../../src/main/core.js';
+import { silentLogger } from '../../../src/main/log/logger.js';
+import { openStore } from '../../../src/main/store/store.js';
+import { postgresMissing, TestPostgres } from '../../support/postgres.js';
+
+// The desktop app on a shared queue: its main process composed as index.ts composes it
+// (desktopOptions from its command line and environment, then startCore with Electron's
+// runtime and IPC transport; Electron itself cannot run here). Given --db postgres://…
+// (or ARCHITECT_DB_URL) it is a console on that queue, as `architect serve` is: its tasks
+// are PostgreSQL's, its own state is console.db in its data folder.
+const missing = postgresMissing();
+
+describe.skipIf(missing)(`the desktop app on a shared queue${missing ? ` (skipped: ${missing})` : ''}`, () => {
+  let cluster: TestPostgres;
+  let url: string;
+  let dir: string;
+  let configDir: string;
+  let pool: pg.Pool;
+  beforeAll(async () => {
+    cluster = await TestPostgres.start({ fast: true });
+    url = await cluster.createDatabase();
+    pool = new pg.Pool({ connectionString: url, max: 2 });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-desktop-pg-'));
+    configDir = path.join(dir, 'config');
+    fs.cpSync(path.resolve('config'), configDir, { recursive: true, filter: (p) => !p.includes(`${path.sep}local${path.sep}`) });
+  }, 180_000);
+  afterAll(async () => {
+    await pool?.end();
+    await cluster?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const start = async (argv: string[], env: NodeJS.ProcessEnv): Promise<Core> => {
+    const options = desktopOptions(argv, { ARCHITECT_CONFIG: configDir, ...env });
+    return startCore({ ...options, watchDefaultTmux: false, log: silentLogger, runtime: 'electron', transport: 'ipc', dispatch: false });
+  };
+
+  it('with --db postgres://… its tasks are the shared queue’s: added, held, released and listed there', async () => {
+    const dataDir = path.join(dir, 'data-argv');
+    const core = await start(['.', '--db', url], { ARCHITECT_DATA_DIR: dataDir });
+    try {
+      expect(core.info.dbPath).toBe(`${url} (shared queue; this console's own state in ${path.join(dataDir, 'console.db')})`);
+      const task = await core.handlers['tasks.create']({ type: 'bug_fix', title: 'from the desktop', prompt: 'p' }, undefined);
+      expect((await pool.query('SELECT title, status FROM tasks WHERE id = $1', [task.id])).rows).toEqual([{ title: 'from the desktop', status: 'pending' }]);
+      expect(await core.handlers['tasks.hold']({ id: task.id, reason: 'later' }, undefined)).toMatchObject({ status: 'blocked', holdReason: 'later' });
+      expect(await core.handlers['tasks.release']({ id: task.id }, undefined)).toMatchObject({ status: 'pending' });
+      const listed = await core.handlers['tasks.list']({ limit: 10, offset: 0 }, undefined);
+      expect(listed.tasks.map((t) => t.title)).toEqual(['from the desktop']);
+    } finally {
+      await core.stop();
+    }
+    // Its own file holds no task.
+    const own = openStore({ path: path.join(dataDir, 'console.db'), logger: silentLogger });
+    try {
+      expect(own.tasks.counts().pending).toBe(0);
+    } finally {
+      own.close();
+    }
+  }, 120_000);
+
+  it('with ARCHITECT_DB_URL too, and a second desktop console on the same queue sees the first one’s tasks', async () => {
+    const core = await start([], { ARCHITECT_DATA_DIR: path.join(dir, 'data-env'), ARCHITECT_DB_URL: url });
+    try {
+      const listed = await core.handlers['tasks.list']({ limit: 10, offset: 0 }, undefined);
+      expect(listed.tasks.map((t) => t.title)).toEqual(['from the desktop']);
+    } finally {
+      await core.stop();
+    }
+  }, 120_000);
+});

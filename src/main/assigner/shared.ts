@@ -152,7 +152,11 @@ export class SharedAssigner {
 
     let dueMs: number | null = reconciled.due;
     let limit = roundWindow(sessions.reduce((n, s) => n + (s.state === 'idle' ? 1 : 0), 0));
+    let heldStale = false;
     for (let pass = 0; pass < MAX_PASSES; pass++) {
+      // Held tasks read again only when a pass claimed and another follows (a round trip less a round).
+      if (heldStale) held = await store.heldTasks();
+      heldStale = false;
       const pending = await store.pendingTasks(limit, urgentTypes(rules));
       const heldNow = held;
       const plan = planRound({ pendingTasks: () => pending, heldTasks: () => heldNow }, rules, sessions, now, { cursor: this.cursor, busy: this.delivering, limit, held: heldNow });
@@ -172,7 +176,7 @@ export class SharedAssigner {
         this.startDelivery(task, session, rules);
       }
       if (claimed.length) {
-        held = await store.heldTasks();
+        heldStale = true;
         this.options.onChange?.();
       }
       const readFurther = plan.queueCut && claimed.length < plan.free && limit < MAX_TASKS_PER_ROUND;
@@ -256,6 +260,17 @@ export class SharedAssigner {
   private async reconcile(held: readonly HeldTask[], sessions: readonly Session[], now: Date): Promise<{ changed: boolean; due: number | null }> {
     const holding = new Set(held.map((t) => t.id));
     for (const id of this.delivered.keys()) if (!holding.has(id)) this.delivered.delete(id);
+    // A task in progress that another console delivered is followed here too, from the
+    // moment this console first sees it: if that console dies after the agent's turn
+    // ended but before it saw the end (a delivery confirmed after the agent went idle
+    // again), no state change is left to complete it, and this console renews its lease
+    // (adoptLeases) — without this it would stay in progress forever. Both consoles may
+    // then complete it; the guarded update lets one.
+    for (const t of held) {
+      if (t.status === 'in_progress' && !this.delivered.has(t.id) && this.delivering.get(t.session) !== t.id) {
+        this.delivered.set(t.id, { session: t.session, atMs: now.getTime(), sawWorking: true });
+      }
+    }
     if (this.delivered.size === 0) return { changed: false, due: null };
     const { actions, due } = reconcileActions({
       held: held.filter((t) => this.delivering.get(t.session) !== t.id),

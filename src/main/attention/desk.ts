@@ -5,7 +5,7 @@ import type { Session, SessionState } from '../../shared/api.js';
 import type { AgentsFile } from '../config/schemas/agents.js';
 import { classify } from '../sessions/classify.js';
 import { compileManifests } from '../sessions/manifests.js';
-import type { Store } from '../store/store.js';
+import type { TaskStore } from '../store/task-store.js';
 import { runTmux, type TmuxServer } from '../tmux/server.js';
 import { answerDialog, type AnswerOutcome } from './answer.js';
 import { compileDialogs, readDialog, type CompiledDialog, type ScreenDialog } from './dialogs.js';
@@ -26,7 +26,8 @@ export class AnswerDesk {
     private readonly deps: {
       agents: () => AgentsFile | null;
       server: (name: string) => TmuxServer | undefined;
-      store: Store | null;
+      /** Where answers are recorded (`decisions`): the console's or CLI's task store, on either engine; null records nothing. */
+      decisions: Pick<TaskStore, 'record'> | null;
     },
   ) {}
 
@@ -85,25 +86,27 @@ export class AnswerDesk {
       req,
     );
     this.cache.delete(session.id);
-    this.record(session, outcome, by);
+    await this.record(session, outcome, by);
     return outcome;
   }
 
-  private record(session: Target, o: AnswerOutcome, by: string): void {
-    if (!this.deps.store) return;
+  private async record(session: Target, o: AnswerOutcome, by: string): Promise<void> {
+    const decisions = this.deps.decisions;
+    if (!decisions) return;
     const question = o.dialog ? `"${o.dialog.question}"` : 'a dialog';
     const decision = o.option ? `${o.outcome} ${o.option.n}. ${o.option.label}` : o.outcome;
     const entry = {
-      kind: 'answer',
-      sessionId: session.id,
+      kind: 'answer' as const,
+      session: session.id,
       decision: decision.slice(0, 200),
       reason: `${by} answered ${question} on ${session.name}: ${o.message}`.slice(0, 1000),
     };
+    const now = new Date();
     try {
-      this.deps.store.decisions.append({ ...entry, taskId: session.currentTaskId });
+      await decisions.record({ ...entry, taskId: session.currentTaskId }, now);
     } catch {
       // The task went away meanwhile (its id no longer satisfies the foreign key): keep the answer's record.
-      this.deps.store.decisions.append({ ...entry, taskId: null });
+      await decisions.record({ ...entry, taskId: null }, now);
     }
   }
 

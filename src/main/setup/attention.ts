@@ -1,5 +1,6 @@
 import type { Alert, Session } from '../../shared/api.js';
 import { AlertRepository } from '../store/alerts.js';
+import { SqliteTaskStore } from '../store/task-store.js';
 import { AnswerDesk } from '../attention/desk.js';
 import { attentionCommands, type AttentionCommands } from '../attention/commands.js';
 import { attentionRoutes } from '../attention/http.js';
@@ -73,7 +74,7 @@ export function setupAttention(opts: {
   const memory = new AttentionMemory(store.writer);
   const taskReads = new AttentionTaskReads(store.writer);
   const alerts = new AlertRepository(store);
-  const desk = new AnswerDesk({ agents: () => opts.config.snapshot()?.agents ?? null, server: (name) => opts.sessions.server(name), store });
+  const desk = new AnswerDesk({ agents: () => opts.config.snapshot()?.agents ?? null, server: (name) => opts.sessions.server(name), decisions: new SqliteTaskStore(store) });
 
   let latestSessions: Session[] = opts.sessions.list();
   let lastCounts = '';

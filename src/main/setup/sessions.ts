@@ -53,14 +53,29 @@ function isAlive(s: Session): boolean {
   return s.state !== 'exited' && s.state !== 'unknown';
 }
 
-/** Sessions and their transitions kept in SQLite, for history, timelines and the seed's queries. */
-class StoreSessionSink implements SessionSink {
+/** What a session's row holds that a publish can change (liveness: its heartbeat set or cleared). */
+function rowKey(s: Session): string {
+  return `${s.name}\0${s.server}\0${s.agent}\0${s.cwd}\0${isAlive(s) ? 1 : 0}`;
+}
+
+/**
+ * Sessions and their transitions kept in SQLite, for history, timelines and the seed's
+ * queries. A publish writes only the rows whose name, server, agent, folder or liveness
+ * changed (each publish used to rewrite all 100 rows and look up each one's project);
+ * the heartbeat of the unchanged live ones is the HEARTBEAT_MS beat's.
+ */
+export class StoreSessionSink implements SessionSink {
+  /** Session id → rowKey of what was last written. */
+  private written = new Map<string, string>();
+
   constructor(private readonly store: Store, private readonly log: Logger) {}
 
   upsert(sessions: Session[]): void {
+    const changed = sessions.filter((s) => this.written.get(s.id) !== rowKey(s));
+    if (changed.length === 0) return;
     try {
       this.store.transaction(() => {
-        for (const s of sessions) {
+        for (const s of changed) {
           this.store.sessions.upsert({
             id: s.id,
             name: s.name,
@@ -73,6 +88,7 @@ class StoreSessionSink implements SessionSink {
           });
         }
       });
+      for (const s of changed) this.written.set(s.id, rowKey(s));
     } catch (err) {
       this.log.error('could not record sessions', { error: err instanceof Error ? err : String(err) });
     }

@@ -44,7 +44,7 @@ export interface SendToResult {
 }
 
 export interface DecisionRecord {
-  kind: 'route' | 'dispatch' | 'lifecycle' | 'timeout' | 'sla';
+  kind: 'route' | 'dispatch' | 'lifecycle' | 'timeout' | 'sla' | 'answer';
   taskId: number | null;
   session: string | null;
   decision: string;

@@ -9,11 +9,17 @@ import type { CliContext } from '../../../src/main/cli/command.js';
 import { answerCommand } from '../../../src/main/cli/commands/answer.js';
 import { notifyCommand } from '../../../src/main/cli/commands/notify.js';
 import { silentLogger } from '../../../src/main/log/logger.js';
+import { migrations } from '../../../src/main/store/migrations/index.js';
+import { migratePostgres } from '../../../src/main/store/postgres/migrate.js';
+import { PostgresTaskStore } from '../../../src/main/store/postgres/task-store.js';
+import { parsePostgresUrl } from '../../../src/main/store/postgres/url.js';
 import { openStore } from '../../../src/main/store/store.js';
 import { pollUntil } from '../../support/poll.js';
+import { postgresMissing, TestPostgres } from '../../support/postgres.js';
+import pg from 'pg';
 import { AttentionConsole, Receiver, type Agent } from './harness.js';
 
-function run(c: AttentionConsole) {
+function run(c: AttentionConsole, dbUrl: string | null = null) {
   return async (command: typeof answerCommand, args: string[]): Promise<{ code: number; out: string; err: string }> => {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
@@ -22,7 +28,7 @@ function run(c: AttentionConsole) {
     stdout.on('data', (d) => (out += String(d)));
     stderr.on('data', (d) => (err += String(d)));
     const ctx: CliContext = {
-      globals: { configDir: c.configDir, dbPath: c.dbPath, dataDir: c.dir, env: null, tmuxSockets: [c.tmux.socket], watchDefaultTmux: false, logLevel: 'error', json: false },
+      globals: { configDir: c.configDir, dbPath: c.dbPath, dbUrl: dbUrl ? parsePostgresUrl(dbUrl, '--db') : null, dataDir: c.dir, env: null, tmuxSockets: [c.tmux.socket], watchDefaultTmux: false, logLevel: 'error', json: false },
       stdout,
       stderr,
       interrupted: new Promise(() => {}),
@@ -115,4 +121,40 @@ channels:
       store.close();
     }
   });
+
+  const missing = postgresMissing();
+  it.skipIf(missing)(`answer on a shared queue (--db postgres://…) records the answer in its decisions, beside the task the session holds there${missing ? ` (skipped: ${missing})` : ''}`, async () => {
+    const cluster = await TestPostgres.start({ fast: true });
+    try {
+      const url = await cluster.createDatabase();
+      const onQueue = run(c, url);
+      agent.cue('approval');
+      await pollUntil('the dialog drawn again', () => c.tmux.run('capture-pane', '-p', '-t', agent.pane).includes('Do you want to proceed?'), { limitMs: 15_000 });
+      // Listing and showing read only the panes: the same on both engines.
+      expect((await onQueue(answerCommand, [])).out).toContain('dev_worker1 (claude) — approval');
+      // dev_worker1 holds a task of the shared queue.
+      const pool = new pg.Pool({ connectionString: url, max: 2 });
+      try {
+        await migratePostgres(pool, url, migrations);
+        const queue = new PostgresTaskStore(pool);
+        const task = await queue.add({ type: 'bug_fix', title: 'held', prompt: 'p', priority: 5 });
+        await queue.claimMany([{ taskId: task.id, session: 'dev_worker1', reason: 'test' }], [], new Date());
+        const answered = await onQueue(answerCommand, ['dev_worker1', '3', '--by', 'bob']);
+        expect(answered).toMatchObject({ code: 0, out: expect.stringContaining('dev_worker1: answered: answered "Do you want to proceed?" with 3. No') });
+        const rows = (await pool.query<{ decision: string; reason: string; task_id: number | null }>("SELECT decision, reason, task_id FROM decisions WHERE kind = 'answer' ORDER BY id")).rows;
+        expect(rows).toEqual([{ decision: 'answered 3. No', reason: expect.stringMatching(/^bob answered "Do you want to proceed\?" on dev_worker1/), task_id: task.id }]);
+      } finally {
+        await pool.end();
+      }
+      // Nothing went to the SQLite file.
+      const store = openStore({ path: c.dbPath, logger: silentLogger });
+      try {
+        expect(store.writer.prepare("SELECT count(*) FROM decisions WHERE kind = 'answer' AND reason LIKE 'bob %'").pluck().get()).toBe(0);
+      } finally {
+        store.close();
+      }
+    } finally {
+      await cluster.stop();
+    }
+  }, 180_000);
 });

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { shellCommand } from '../../../src/main/tmux/shell-quote.js';
 import { pollUntil } from '../../support/poll.js';
+import { freePort } from '../../support/ports.js';
 
 // A real OpenSSH server for the remote-host tests: Debian's /usr/sbin/sshd started in
 // the foreground (-D) as our child on a free loopback port, with a host key, a client
@@ -185,17 +186,6 @@ export class RealSshd {
   }
 }
 
-/** A port free right now on loopback (sshd binds it a moment later; a clash shows in its log). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolve) => {

@@ -2,6 +2,9 @@
 // PostgreSQL (when its binaries are here; CI installs them). The same guards, the same
 // history rows, the same decision rows, leases that hand a dead console's claims back.
 import pg from 'pg';
+import type { Session } from '../../../src/shared/api.js';
+import { SharedAssigner } from '../../../src/main/assigner/shared.js';
+import { RoutingFile } from '../../../src/main/config/schemas/routing.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../../src/main/store/migrations/index.js';
 import { migratePostgres } from '../../../src/main/store/postgres/migrate.js';
@@ -85,6 +88,25 @@ describe.each(engines)('the task store on %s', (_name, open, skip) => {
       await expect(store.add({ type: 'x', title: 'waits', priority: 5, dependsOn: [high.id, 999] })).rejects.toThrow(InvalidTaskError);
       expect((await store.list()).total).toBe(2);
       await expect(store.add({ type: 'x', title: '  ', priority: 5 })).rejects.toThrow('a task needs a title');
+    });
+  });
+
+  it.skipIf(skip)("the queue's head: tasks marked urgent, then the urgent types' heads, then the rest up to the limit", async () => {
+    await use(async ({ store, rows }) => {
+      const add = async (type: string, title: string, priority: number): Promise<number> => (await store.add({ type, title, priority })).id;
+      const docs = [await add('docs', 'd9', 9), await add('docs', 'd8', 8), await add('docs', 'd7', 7)];
+      const bugs = [await add('bug_fix', 'b1', 1), await add('bug_fix', 'b2', 2)];
+      const review = await add('review', 'r3', 3);
+      const marked = await add('docs', 'marked', 0);
+      await rows('UPDATE tasks SET urgent = 1 WHERE id = $1 RETURNING id', [marked]);
+      const ids = async (limit: number, urgent: string[] = []): Promise<number[]> => (await store.pendingTasks(limit, urgent)).map((t) => t.id);
+      expect(await ids(4)).toEqual([marked, docs[0], docs[1], docs[2]]);
+      expect(await ids(4, ['bug_fix'])).toEqual([marked, bugs[1], bugs[0], docs[0]]);
+      expect(await ids(10, ['bug_fix', 'review'])).toEqual([marked, bugs[1], bugs[0], review, ...docs]);
+      // The urgent types' heads are read whole even beyond the limit; then no others.
+      expect(await ids(2, ['bug_fix'])).toEqual([marked, bugs[1], bugs[0]]);
+      const head = await store.pendingTasks(1);
+      expect(head).toEqual([{ id: marked, type: 'docs', priority: 0, createdAt: expect.stringMatching(/Z$/), notBefore: null, routeTo: null, urgent: true }]);
     });
   });
 
@@ -244,4 +266,40 @@ describe.skipIf(missing)('two consoles on one PostgreSQL database', () => {
       await listener.stop();
     }
   }, 180_000);
+
+  it("a task in progress delivered by a console that died is completed by the console that sees its agent idle and quiet", async () => {
+    const url = await cluster!.createDatabase();
+    const pool = await openPool(parsePostgresUrl(url, 'test'), { max: 4 });
+    pools.push(pool);
+    await migratePostgres(pool, url, migrations);
+    const store = new PostgresTaskStore(pool);
+    const task = await store.add({ type: 'bug_fix', title: 't', prompt: 'do t', priority: 5 });
+    const t0 = new Date();
+    await store.claimMany([{ taskId: task.id, session: 'w0', reason: 'assigned to w0 by console B' }], [], t0, { holder: 'console B', ttlMs: 60_000 });
+    // Console B's delivery was confirmed after the agent's turn had ended (so no state
+    // change is left to end it), then B died: its agent is idle, and quiet since.
+    await store.start(task.id, 'w0', 'in progress: w0 is working', t0);
+    const w0: Session = {
+      id: 'test:%0', name: 'w0', server: 'test', session: 'w0', windowIndex: 0, paneIndex: 0, paneId: '%0', title: '', cwd: '/',
+      pid: 1, command: 'claude', argv: ['claude'], agent: 'claude', state: 'idle', reason: null, width: 80, height: 24,
+      stateSince: null, lastOutputAt: t0.toISOString(), excluded: false, currentTaskId: null, lastLine: null, detail: null,
+    };
+    const rules = RoutingFile.parse({ version: '1', environment_routing: { bug_fix: { priority: 5 } }, supported_providers: ['claude'] });
+    const a = new SharedAssigner({
+      store,
+      holder: 'console A',
+      getSnapshot: () => ({ routing: rules }),
+      getSessions: () => [w0],
+      deliver: async () => ({ outcome: 'taken', reason: 'the input box was cleared' }),
+      turnQuietMs: 300,
+    });
+    const stop = a.start();
+    try {
+      await pollUntil('the orphaned task completed', async () => (await store.get(task.id))!.status === 'completed', { limitMs: 15_000 });
+    } finally {
+      await stop();
+    }
+    expect((await store.get(task.id))!.statusReason).toBe('completed: w0 took the prompt and is idle again, quiet for 0 s (its turn ended before its delivery was confirmed)');
+    expect((await pool.query('SELECT task_id FROM task_leases')).rows).toEqual([]);
+  }, 60_000);
 });

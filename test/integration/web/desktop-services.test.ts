@@ -4,10 +4,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startCore, type Core } from '../../../src/main/core.js';
 import { silentLogger } from '../../../src/main/log/logger.js';
-import net from 'node:net';
 import { loadConfig } from '../../../src/main/config/load.js';
 import { httpServicesPort, keepHttpServices, startHttpServices, type HttpServices } from '../../../src/main/web/services.js';
 import { pollUntil } from '../../support/poll.js';
+import { freePort } from '../../support/ports.js';
 
 // The desktop app's HTTP services, run the way Electron's main process runs them
 // (keepHttpServices / startHttpServices on a started core; Electron itself cannot run
@@ -121,14 +121,3 @@ describe('HTTP services from the desktop app', () => {
   });
 });
 
-/** A port nothing listens on now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}

@@ -25,3 +25,18 @@ describe('session deltas', () => {
     }
   });
 });
+
+describe('sameSession', () => {
+  const full = (over: Partial<Session> = {}): Session =>
+    ({ id: 'x', name: 'x', state: 'waiting', argv: ['codex', '--yolo'], detail: { kind: 'dialog', message: 'Allow?', resetAt: null, dialog: null }, lastLine: '> ', ...over }) as unknown as Session;
+
+  it('compares nested values by content, not by object', () => {
+    const d = new SessionDeltas();
+    expect(d.next([full()])?.upserted).toHaveLength(1);
+    // Fresh arrays and objects with the same content: nothing to send.
+    expect(d.next([full({ argv: ['codex', '--yolo'] })])).toBeNull();
+    expect(d.next([full({ argv: ['codex'] })])?.upserted).toEqual([full({ argv: ['codex'] })]);
+    expect(d.next([full({ argv: ['codex'], detail: { kind: 'dialog', message: 'Allow this?', resetAt: null, dialog: null } as Session['detail'] })])?.upserted).toHaveLength(1);
+    expect(d.next([full({ argv: ['codex'], detail: null, lastLine: '> typing' })])?.upserted).toHaveLength(1);
+  });
+});

@@ -10,7 +10,12 @@ import type { ScreenDialog } from '../../attention/dialogs.js';
 import { createLogger } from '../../log/logger.js';
 import { AttentionTaskReads } from '../../store/attention.js';
 import { openStore, type Store } from '../../store/store.js';
-import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand } from '../command.js';
+import { migrations } from '../../store/migrations/index.js';
+import { migratePostgres } from '../../store/postgres/migrate.js';
+import { openPool } from '../../store/postgres/pool.js';
+import { PostgresTaskStore } from '../../store/postgres/task-store.js';
+import { SqliteTaskStore, type TaskStore } from '../../store/task-store.js';
+import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
 import { cliConfig } from '../config.js';
 import { cliMonitor, parseStrict } from './sessions.js';
 
@@ -21,7 +26,8 @@ architect answer SESSION [--json]
 architect answer SESSION N [--dialog ID] [--by NAME] [--json]
     Pick option N: sends the keys agents.yaml (dialogs:) defines for it, only while the
     dialog is still on the screen (and still dialog ID, when given), then confirms the
-    agent moved on. Recorded in decisions as answered by NAME (default: you, on the CLI).
+    agent moved on. Recorded in decisions as answered by NAME (default: you, on the CLI):
+    the SQLite file's, or with --db postgres://… the shared queue's.
     Exit 0 when answered; 1 when refused (the dialog is gone or changed) or unconfirmed.`;
 
 function dialogText(s: Session, d: ScreenDialog | null): string {
@@ -35,6 +41,8 @@ export const answerCommand: CliCommand = {
   name: 'answer',
   summary: 'List, show and answer the dialogs agents wait on (approvals, questions)',
   usage: USAGE,
+  // On a shared queue the answer is recorded in its decisions, beside the task the session holds there.
+  postgres: { runs: ['answer'], accepts: () => true },
   async run(args, ctx) {
     const { values, positionals } = parseStrict({ args, options: { json: { type: 'boolean' }, dialog: { type: 'string' }, by: { type: 'string' } }, allowPositionals: true }, USAGE);
     const [ref, optionText, ...rest] = positionals;
@@ -48,12 +56,13 @@ export const answerCommand: CliCommand = {
     const agents = snapshot.agents ?? null;
     const monitor = cliMonitor(ctx, snapshot);
     const stop = await monitor.start();
-    let store: Store | null = null;
+    // Answering records the answer in decisions: the SQLite file's, or the shared queue's (--db postgres://…).
+    const db = optionText !== undefined ? await openDecisions(ctx) : null;
     try {
       const desk = new AnswerDesk({
         agents: () => agents,
         server: (name) => monitor.watched.find((s) => s.name === name),
-        store: optionText !== undefined ? (store = openStore({ path: ctx.globals.dbPath, logger: createLogger({ level: 'warn', console: null }) })) : null,
+        decisions: db?.tasks ?? null,
       });
       const sessions = monitor.list();
       if (ref === undefined) {
@@ -73,7 +82,7 @@ export const answerCommand: CliCommand = {
         ctx.stdout.write(json ? JSON.stringify({ session: session.name, sessionId: session.id, state: session.state, dialog: d ? dialogView(d) : null }, null, 2) + '\n' : dialogText(session, d));
         return d ? EXIT_OK : EXIT_PROBLEM;
       }
-      const held = store ? new AttentionTaskReads(store.writer).heldBy(session.name) : null;
+      const held = db ? await db.heldBy(session.name) : null;
       const by = values.by ?? `${os.userInfo().username} on the CLI`;
       const o = await desk.answer({ ...session, currentTaskId: held }, { option: Number(optionText), dialogId: values.dialog }, by);
       if (json) ctx.stdout.write(JSON.stringify({ outcome: o.outcome, message: o.message, state: o.state, dialog: o.dialog ? dialogView(o.dialog) : null }, null, 2) + '\n');
@@ -81,7 +90,26 @@ export const answerCommand: CliCommand = {
       return o.outcome === 'answered' ? EXIT_OK : EXIT_PROBLEM;
     } finally {
       stop();
-      store?.close();
+      await db?.close();
     }
   },
 };
+
+/** The task store answers are recorded in, and which task a session holds there. */
+async function openDecisions(ctx: CliContext): Promise<{ tasks: TaskStore; heldBy: (session: string) => Promise<number | null>; close: () => Promise<void> }> {
+  const target = ctx.globals.dbUrl;
+  if (target) {
+    const pool = await openPool(target, { max: 2, applicationName: 'architect answer' });
+    try {
+      await migratePostgres(pool, target.display, migrations);
+    } catch (err) {
+      await pool.end();
+      throw err;
+    }
+    const tasks = new PostgresTaskStore(pool);
+    return { tasks, heldBy: async (session) => (await tasks.heldTasks()).find((t) => t.session === session)?.id ?? null, close: () => pool.end() };
+  }
+  const store: Store = openStore({ path: ctx.globals.dbPath, logger: createLogger({ level: 'warn', console: null }) });
+  const reads = new AttentionTaskReads(store.writer);
+  return { tasks: new SqliteTaskStore(store), heldBy: async (session) => reads.heldBy(session), close: async () => store.close() };
+}

@@ -27,12 +27,15 @@ import { TASK_CHANNEL } from './queue.js';
 // queue. The history rows come from the same triggers (migration 001's PL/pgSQL), the
 // decision rows from the same inserts.
 //
-// - A claim is a guarded UPDATE: still pending (a second console's UPDATE of the same
+// - A round of claims is one guarded UPDATE … FROM unnest(ids, sessions, reasons), its
+//   decision rows and leases inserted by the same statement: a task is claimed only if
+//   still pending (its row locked in id order; a second console's claim of the same
 //   row waits for the first's commit, then finds it assigned and changes nothing), and
-//   its session holds nothing — checked under a per-session advisory lock, taken for
-//   every session of the round in name order before any row is touched, so two
-//   consoles claiming for the same session run one after the other and the second
-//   sees the first's claim.
+//   its session holds nothing — checked under per-session advisory locks, taken for
+//   every session of the round in name order by the statement before, so two consoles
+//   claiming for the same session run one after the other and the second sees the
+//   first's claim. A round is 5 round trips (BEGIN, locks, claim, NOTIFY, COMMIT)
+//   however many tasks it claims.
 // - Every change sends NOTIFY architect_tasks in its transaction (delivered at commit,
 //   never for a rolled-back write): the other consoles LISTEN (postgres/queue.ts).
 // - Deadlocks and serialization failures (two transactions moving the per-status
@@ -91,11 +94,14 @@ export class PostgresTaskStore implements TaskStore {
       try {
         await client.query('BEGIN');
         const result = await fn(client, (c) => changes.push(c));
-        // One NOTIFY per transaction (delivered at commit); payload under PostgreSQL's 8,000 bytes.
+        // One NOTIFY per transaction (delivered at commit); payload under PostgreSQL's 8,000
+        // bytes. Sent with the COMMIT in one round trip (a simple query of several
+        // statements, so the payload is quoted by pg's escapeLiteral, not bound).
+        const notices: string[] = [];
         for (let i = 0; i < changes.length; i += 200) {
-          await client.query('SELECT pg_notify($1, $2)', [TASK_CHANNEL, JSON.stringify(changes.slice(i, i + 200))]);
+          notices.push(`SELECT pg_notify('${TASK_CHANNEL}', ${client.escapeLiteral(JSON.stringify(changes.slice(i, i + 200)))});`);
         }
-        await client.query('COMMIT');
+        await client.query(`${notices.join(' ')} COMMIT`);
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
@@ -296,21 +302,41 @@ export class PostgresTaskStore implements TaskStore {
   async pendingTasks(limit: number, urgent: readonly string[] = []): Promise<PendingTask[]> {
     const cols = 'id, type, priority, created_at AS "createdAt", not_before AS "notBefore", route_to AS "routeTo", urgent';
     const order = 'ORDER BY priority DESC, created_at, id';
-    type Row = { id: number; type: string; priority: number; createdAt: string; notBefore: string | null; routeTo: string | null; urgent: number };
-    // As TaskQueue.pendingTasks: tasks marked urgent first, then the urgent types' heads, then the rest.
-    let rows: Row[] = (await this.pool.query<Row>(`SELECT ${cols} FROM tasks WHERE status = 'pending' AND urgent = 1 ${order} LIMIT $1`, [limit])).rows;
-    const unmarked = rows.length ? (r: Row) => r.urgent !== 1 : () => true;
-    if (rows.length < limit) {
-      if (urgent.length === 0) rows = rows.concat((await this.pool.query<Row>(`SELECT ${cols} FROM tasks WHERE status = 'pending' ${order} LIMIT $1`, [limit])).rows.filter(unmarked)).slice(0, limit);
+    type Row = { id: number; type: string; priority: number; createdAt: string; notBefore: string | null; routeTo: string | null; urgent: number; part: number };
+    // As TaskQueue.pendingTasks: tasks marked urgent first (part 0), then the urgent
+    // types' heads (part 1…, in their order), then the rest (the last part) — each head
+    // read through its own index, all in one statement (one round trip a round).
+    const rest = urgent.length === 0 ? '' : 'AND NOT (type = ANY($2::text[]))';
+    const rows = (await this.pool.query<Row>(
+      `(SELECT ${cols}, 0 AS part FROM tasks WHERE status = 'pending' AND urgent = 1 ${order} LIMIT $1)
+       UNION ALL
+       (SELECT h.*, u.n::int AS part FROM unnest($2::text[]) WITH ORDINALITY AS u(type, n)
+          CROSS JOIN LATERAL (SELECT ${cols} FROM tasks WHERE status = 'pending' AND type = u.type ${order} LIMIT $1) h)
+       UNION ALL
+       (SELECT ${cols}, $3::int AS part FROM tasks WHERE status = 'pending' ${rest} ${order} LIMIT $1)
+       ORDER BY part, priority DESC, "createdAt", id`,
+      [limit, [...urgent], urgent.length + 1],
+    )).rows;
+    const part = (n: number): Row[] => rows.filter((r) => r.part === n);
+    let head = part(0);
+    const unmarked = head.length ? (r: Row) => r.urgent !== 1 : () => true;
+    if (head.length < limit) {
+      if (urgent.length === 0) head = head.concat(part(1).filter(unmarked)).slice(0, limit);
       else {
-        for (const type of urgent) rows.push(...(await this.pool.query<Row>(`SELECT ${cols} FROM tasks WHERE status = 'pending' AND type = $1 ${order} LIMIT $2`, [type, limit])).rows.filter(unmarked));
-        if (rows.length < limit) {
-          const others = (await this.pool.query<Row>(`SELECT ${cols} FROM tasks WHERE status = 'pending' AND NOT (type = ANY($1::text[])) ${order} LIMIT $2`, [[...urgent], limit])).rows;
-          rows.push(...others.filter(unmarked).slice(0, limit - rows.length));
-        }
+        for (let n = 1; n <= urgent.length; n++) head.push(...part(n).filter(unmarked));
+        // Urgent ones beyond `limit` would rank before every other task: take no others then.
+        if (head.length < limit) head.push(...part(urgent.length + 1).filter(unmarked).slice(0, limit - head.length));
       }
     }
-    return rows.map(({ urgent: flagged, ...r }) => ({ ...r, createdAt: fromSqlTime(r.createdAt), notBefore: r.notBefore ? fromSqlTime(r.notBefore) : null, ...(flagged === 1 ? { urgent: true } : {}) }));
+    return head.map((r) => ({
+      id: r.id,
+      type: r.type,
+      priority: r.priority,
+      createdAt: fromSqlTime(r.createdAt),
+      notBefore: r.notBefore ? fromSqlTime(r.notBefore) : null,
+      routeTo: r.routeTo,
+      ...(r.urgent === 1 ? { urgent: true } : {}),
+    }));
   }
 
   async heldTasks(): Promise<HeldTask[]> {
@@ -324,37 +350,52 @@ export class PostgresTaskStore implements TaskStore {
     if (claims.length === 0 && notes.length === 0) return [];
     const at = toSqlTime(now);
     const until = lease ? toSqlTime(new Date(now.getTime() + lease.ttlMs)) : null;
+    const round = claimsOfRound(claims);
     return this.tx(async (client, notify) => {
-      for (const n of notes) await this.insertDecision(client, at, n);
-      // Every session's lock first, in name order: two rounds never wait on each other in a circle.
-      for (const session of [...new Set(claims.map((c) => c.session))].sort()) {
-        await client.query("SELECT pg_advisory_xact_lock(hashtextextended('architect-session:' || $1, 0))", [session]);
-      }
-      const claimed: ClaimedTask[] = [];
-      for (const c of [...claims].sort((a, b) => a.taskId - b.taskId)) {
-        const row = (await client.query<ClaimedRow>(
-          `UPDATE tasks t SET status = 'assigned', assigned_to = $2, assigned_at = $3, updated_at = $3,
-             started_at = NULL, completed_at = NULL, status_reason = $4, route_to = NULL
-           WHERE t.id = $1 AND t.status = 'pending'
-             AND NOT EXISTS (SELECT 1 FROM tasks h WHERE h.status IN ${HELD} AND h.assigned_to = $2)
-           RETURNING t.id, t.type, t.prompt, t.metadata, t.attempts, t.created_at AS "createdAt",
-             (SELECT p.path FROM projects p WHERE p.id = t.project_id) AS "projectPath"`,
-          [c.taskId, c.session, at, c.reason],
-        )).rows[0];
-        if (!row) continue;
-        await this.insertDecision(client, at, { kind: 'route', taskId: c.taskId, session: c.session, decision: 'assigned', reason: c.reason });
-        if (lease && until) {
-          await client.query(
-            'INSERT INTO task_leases(task_id, holder, expires_at) VALUES ($1, $2, $3) ON CONFLICT (task_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at',
-            [row.id, lease.holder, until],
-          );
-        }
-        notify({ id: row.id, status: 'assigned' });
-        claimed.push({ id: row.id, type: row.type, prompt: row.prompt, attempts: row.attempts, createdAt: row.createdAt, metadata: parseMetadata(row.metadata), projectPath: row.projectPath });
-      }
+      if (notes.length) await this.insertDecisions(client, at, notes);
+      if (round.length === 0) return [];
+      // Every session's lock first, in name order (unnest keeps the array's order): two
+      // rounds never wait on each other in a circle. A statement of its own, so the claim's
+      // snapshot, taken after, sees every claim for these sessions committed before.
+      await client.query(
+        "SELECT count(pg_advisory_xact_lock(hashtextextended('architect-session:' || s, 0))) FROM unnest($1::text[]) AS s",
+        [[...new Set(round.map((c) => c.session))].sort()],
+      );
+      // The round's claims in one statement: the rows locked in id order (two consoles
+      // claiming the same head wait instead of deadlocking; a row another console claimed
+      // meanwhile is re-read after its commit and dropped, no longer pending), each updated
+      // only if its session still holds nothing, with its decision row and lease.
+      const rows = (await client.query<ClaimedRow>(
+        `WITH want AS (
+           SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS w(task_id, session, reason)
+         ), locked AS (
+           SELECT t.id, w.session, w.reason FROM tasks t JOIN want w ON w.task_id = t.id
+           WHERE t.status = 'pending' ORDER BY t.id FOR UPDATE OF t
+         ), claimed AS (
+           UPDATE tasks t SET status = 'assigned', assigned_to = l.session, assigned_at = $4, updated_at = $4,
+             started_at = NULL, completed_at = NULL, status_reason = l.reason, route_to = NULL
+           FROM locked l
+           WHERE t.id = l.id AND t.status = 'pending'
+             AND NOT EXISTS (SELECT 1 FROM tasks h WHERE h.status IN ${HELD} AND h.assigned_to = l.session)
+           RETURNING t.id, l.session, l.reason, t.type, t.prompt, t.metadata, t.attempts, t.created_at, t.project_id
+         ), noted AS (
+           INSERT INTO decisions(at, kind, task_id, session_id, decision, reason)
+           SELECT $4, 'route', id, session, 'assigned', reason FROM claimed ORDER BY id
+         ), leased AS (
+           INSERT INTO task_leases(task_id, holder, expires_at)
+           SELECT id, $5::text, $6 FROM claimed WHERE $5::text IS NOT NULL ORDER BY id
+           ON CONFLICT (task_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+         )
+         SELECT c.id, c.type, c.prompt, c.metadata, c.attempts, c.created_at AS "createdAt", p.path AS "projectPath"
+         FROM claimed c LEFT JOIN projects p ON p.id = c.project_id`,
+        [round.map((c) => c.taskId), round.map((c) => c.session), round.map((c) => c.reason), at, lease?.holder ?? null, until],
+      )).rows;
+      for (const row of rows.sort((a, b) => a.id - b.id)) notify({ id: row.id, status: 'assigned' });
       // Back in the round's order, as SQLite gives them.
-      const order = new Map(claims.map((c, i) => [c.taskId, i]));
-      return claimed.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+      const order = new Map(claims.map((c, i) => [c.taskId, i] as const).reverse());
+      return rows
+        .map((row) => ({ id: row.id, type: row.type, prompt: row.prompt, attempts: row.attempts, createdAt: row.createdAt, metadata: parseMetadata(row.metadata), projectPath: row.projectPath }))
+        .sort((a, b) => order.get(a.id)! - order.get(b.id)!);
     });
   }
 
@@ -523,6 +564,35 @@ export class PostgresTaskStore implements TaskStore {
   private async insertDecision(client: pg.Pool | Client, at: string, d: DecisionRecord): Promise<void> {
     await client.query('INSERT INTO decisions(at, kind, task_id, session_id, decision, reason) VALUES ($1, $2, $3, $4, $5, $6)', [at, d.kind, d.taskId, d.session, d.decision, d.reason]);
   }
+
+  /** Several decision rows in one statement, in their order. */
+  private async insertDecisions(client: Client, at: string, ds: readonly DecisionRecord[]): Promise<void> {
+    await client.query(
+      `INSERT INTO decisions(at, kind, task_id, session_id, decision, reason)
+       SELECT $1, kind, task_id, session_id, decision, reason
+       FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[]) WITH ORDINALITY AS d(kind, task_id, session_id, decision, reason, n)
+       ORDER BY n`,
+      [at, ds.map((d) => d.kind), ds.map((d) => d.taskId), ds.map((d) => d.session), ds.map((d) => d.decision), ds.map((d) => d.reason)],
+    );
+  }
+}
+
+/**
+ * The claims one statement can make: at most one per task and one per session (the
+ * statement's guard sees the database as it was before it, not its own claims), the
+ * first in task order winning, as one claim after another in task order would.
+ */
+function claimsOfRound(claims: readonly TaskClaim[]): TaskClaim[] {
+  const tasks = new Set<number>();
+  const sessions = new Set<string>();
+  const round: TaskClaim[] = [];
+  for (const c of [...claims].sort((a, b) => a.taskId - b.taskId)) {
+    if (tasks.has(c.taskId) || sessions.has(c.session)) continue;
+    tasks.add(c.taskId);
+    sessions.add(c.session);
+    round.push(c);
+  }
+  return round;
 }
 
 function parseMetadata(text: string | null): Record<string, unknown> {

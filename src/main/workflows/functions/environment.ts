@@ -1,16 +1,15 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { StepFailure, type FunctionContext, type FunctionHandler, type Row } from '../types.js';
 import { git, isGitRepo, mainWorktree } from './git.js';
 import { taskMetadataText } from '../../store/one-off-reads.js';
+import { freePort } from '../../assigner/environment.js';
 
 // A test environment is a git worktree of the task's project on its own branch plus
 // a free port for its dev server: agents working in parallel never share a checkout.
 
 /** The seed's default port_range when a rule names none. */
 export const DEFAULT_PORT_RANGE: readonly [number, number] = [3000, 3099];
-const LOOPBACK = '127.0.0.1';
 
 /** The project: named in the step input, else in the run's input, else the project of the task. */
 function projectPath(input: Row, ctx: FunctionContext): string | null {
@@ -32,19 +31,6 @@ function portRange(value: unknown): [number, number] {
   }
   if (value === undefined || value === null) return [...DEFAULT_PORT_RANGE];
   throw new StepFailure(`create_test_environment: port_range must be [first, last], got ${JSON.stringify(value)}`, 'step_failed', 'create_test_environment');
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, LOOPBACK, () => server.close(() => resolve(true)));
-  });
-}
-
-export async function freePort([first, last]: [number, number]): Promise<number | null> {
-  for (let port = first; port <= last; port++) if (await portIsFree(port)) return port;
-  return null;
 }
 
 /** The task this step is about: its input task_id, else the task a `database` step of this run inserted. */
@@ -84,7 +70,8 @@ export const createTestEnvironment: FunctionHandler = {
     }
     const range = portRange(input.port_range);
     const project = projectPath(input, ctx);
-    const port = await freePort(range);
+    // The assigner's probe: the first port of the range nothing listens on.
+    const port = await freePort(range, new Set());
     if (port === null) throw new StepFailure(`create_test_environment: no free port in ${range[0]}–${range[1]}`, 'step_failed', 'create_test_environment');
     if (!project) return { status: 'skipped', reason: 'no project: give project_path or project_id, or a task that belongs to a project', port, env_id: null };
     if (!(await isGitRepo(project))) return { status: 'skipped', reason: `project ${project} is not a git repository`, port, env_id: null };

@@ -1,0 +1,48 @@
+// A publish writes only the session rows that changed: every publish used to rewrite all
+// 100 rows (and look up each one's project) although one pane had changed state.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Session } from '../../../src/shared/api.js';
+import { silentLogger } from '../../../src/main/log/logger.js';
+import { StoreSessionSink } from '../../../src/main/setup/sessions.js';
+import { tempStore } from '../store/temp-store.js';
+
+let db: ReturnType<typeof tempStore>;
+beforeEach(() => {
+  db = tempStore();
+});
+afterEach(() => db.remove());
+
+const session = (i: number, over: Partial<Session> = {}): Session =>
+  ({ id: `bench:%${i}`, name: `agent${i}`, server: 'bench', agent: 'codex', cwd: `/work/p${i % 3}`, state: 'idle', ...over }) as unknown as Session;
+
+describe('the sessions sink', () => {
+  it('writes every row once, then only those whose name, agent, folder or liveness changed', () => {
+    const written: string[] = [];
+    const upsert = db.store.sessions.upsert.bind(db.store.sessions);
+    db.store.sessions.upsert = (s) => {
+      written.push(s.id);
+      upsert(s);
+    };
+    const sink = new StoreSessionSink(db.store, silentLogger);
+    const all = Array.from({ length: 100 }, (_, i) => session(i));
+    sink.upsert(all);
+    expect(written).toHaveLength(100);
+
+    written.length = 0;
+    // A state change between two live states, output, a new last line: no row to write.
+    sink.upsert(all.map((s, i) => (i === 5 ? { ...s, state: 'working', lastLine: 'thinking' } : s)));
+    expect(written).toEqual([]);
+
+    const changed = all.map((s, i) => (i === 7 ? { ...s, cwd: '/work/elsewhere' } : i === 9 ? { ...s, state: 'exited' as const } : s));
+    sink.upsert(changed);
+    expect(written).toEqual(['bench:%7', 'bench:%9']);
+    const cwd = (id: string) => (db.store.reader.prepare('SELECT cwd FROM sessions WHERE id = ?').get(id) as { cwd: string }).cwd;
+    expect(cwd('bench:%7')).toBe('/work/elsewhere');
+
+    written.length = 0;
+    sink.upsert(changed);
+    expect(written).toEqual([]);
+    sink.upsert(all); // %9 alive again (its heartbeat is written), %7 back in its folder
+    expect(written).toEqual(['bench:%7', 'bench:%9']);
+  });
+});

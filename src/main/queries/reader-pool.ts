@@ -10,6 +10,15 @@ export const DEFAULT_READERS = 2;
 export const MAX_WAITING = 256;
 /** Rows one query may return: a dashboard table stays fast to 100k; past this it needs a LIMIT. */
 export const MAX_ROWS = 200_000;
+/** A running query is slow once it has run this long (the query service's heavy mark). */
+export const SLOW_QUERY_MS = 50;
+/**
+ * Readers started beyond the pool's size when a light query would otherwise wait behind
+ * slow ones: a query nobody has timed yet (the Overview's first aggregates after a start,
+ * 15 s on the 1M seed) is not known to be heavy and may take every reader; the light
+ * `stats_dashboard` then waited for one (a single request of 10-84 s per bench window).
+ */
+export const OVERFLOW_READERS = 1;
 
 export class QueryTimeoutError extends Error {
   constructor(readonly query: string, readonly timeoutMs: number) {
@@ -48,7 +57,7 @@ const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
 /** One reader process: one query at a time; killed (and replaced) when a query overstays. */
 class Reader {
   readonly child: ChildProcess;
-  job: (Waiting & { id: number; timer: NodeJS.Timeout }) | null = null;
+  job: (Waiting & { id: number; timer: NodeJS.Timeout; startedAt: number }) | null = null;
   private nextId = 1;
   dead = false;
   /** Killed for overstaying; takes no more queries while it exits. */
@@ -87,6 +96,11 @@ class Reader {
     return this.job === null && !this.dead && !this.retiring;
   }
 
+  /** Whether its query is known heavy or has run longer than slowMs (a light one waiting must not wait for it). */
+  slow(slowMs: number, now: number): boolean {
+    return this.job !== null && (this.job.heavy || now - this.job.startedAt >= slowMs);
+  }
+
   run(job: Waiting): void {
     const id = this.nextId++;
     const timer = setTimeout(() => {
@@ -95,7 +109,7 @@ class Reader {
       this.fail(new QueryTimeoutError(job.query, job.timeoutMs));
       this.kill();
     }, job.timeoutMs);
-    this.job = { ...job, id, timer };
+    this.job = { ...job, id, timer, startedAt: performance.now() };
     // While a query runs, the reader keeps a CLI process alive until its answer.
     this.child.ref();
     (this.child.channel as { ref?(): void } | null | undefined)?.ref?.();
@@ -148,14 +162,18 @@ class Reader {
  * the main thread. A query past its timeout is stopped for good (its process is
  * killed and a fresh one takes its place) and fails alone: queries waiting behind it
  * or running beside it go on. A query known to be slow may not take the last free
- * reader, so a heavy dashboard never makes the light ones wait.
+ * reader, so a heavy dashboard never makes the light ones wait; and when queries not
+ * yet known to be slow hold every reader past SLOW_QUERY_MS, a light one gets one more
+ * reader (OVERFLOW_READERS) instead of waiting for them.
  */
 export class ReaderPool {
   private readers: Reader[] = [];
   private readonly waiting: Waiting[] = [];
   private closed = false;
+  /** A look again once the running queries would count as slow (a light one is waiting). */
+  private recheck: NodeJS.Timeout | null = null;
 
-  constructor(private readonly config: { dbPath: string; busyTimeoutMs: number; nativeBinding?: string; size?: number }) {}
+  constructor(private readonly config: { dbPath: string; busyTimeoutMs: number; nativeBinding?: string; size?: number; slowMs?: number }) {}
 
   get size(): number {
     return Math.max(1, this.config.size ?? DEFAULT_READERS);
@@ -177,6 +195,8 @@ export class ReaderPool {
 
   async close(): Promise<void> {
     this.closed = true;
+    if (this.recheck) clearTimeout(this.recheck);
+    this.recheck = null;
     for (const w of this.waiting.splice(0)) w.reject(new QueryFailedError(w.query, 'the query service is closed'));
     const readers = this.readers;
     this.readers = [];
@@ -200,16 +220,37 @@ export class ReaderPool {
       const heavyAllowed = this.size === 1 || heavyRunning < this.size - 1;
       const index = this.waiting.findIndex((w) => heavyAllowed || !w.heavy);
       if (index < 0) return;
-      const reader = this.readers.find((r) => r.free) ?? this.startReader();
+      const reader = this.readers.find((r) => r.free) ?? this.startReader(this.size) ?? this.overflowFor(this.waiting[index]!);
       if (!reader) return;
       const [job] = this.waiting.splice(index, 1);
       reader.run(job as Waiting);
     }
   }
 
-  private startReader(): Reader | null {
+  /**
+   * One more reader for a light query when every reader runs a slow one; when some
+   * have not run long enough to tell, a look again at the moment they would.
+   */
+  private overflowFor(job: Waiting): Reader | null {
+    if (job.heavy) return null;
+    const slowMs = this.config.slowMs ?? SLOW_QUERY_MS;
+    const now = performance.now();
+    const busy = this.readers.filter((r) => !r.dead && r.job);
+    if (busy.every((r) => r.slow(slowMs, now))) return this.startReader(this.size + OVERFLOW_READERS);
+    if (!this.recheck) {
+      const soonest = Math.min(...busy.filter((r) => !r.slow(slowMs, now)).map((r) => r.job!.startedAt + slowMs - now));
+      this.recheck = setTimeout(() => {
+        this.recheck = null;
+        this.schedule();
+      }, Math.max(1, Math.ceil(soonest)));
+      this.recheck.unref();
+    }
+    return null;
+  }
+
+  private startReader(limit: number): Reader | null {
     this.readers = this.readers.filter((r) => !r.dead);
-    if (this.readers.length >= this.size) return null;
+    if (this.readers.length >= limit) return null;
     const reader = new Reader(this.config, (r) => {
       if (r.dead) this.readers = this.readers.filter((x) => x !== r);
       this.schedule();

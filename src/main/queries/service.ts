@@ -4,7 +4,7 @@ import type { Store } from '../store/store.js';
 import { BUSY_TIMEOUT_MS } from '../store/store.js';
 import { bindParams } from './params.js';
 import { checkQuery, type QueryProblem } from './sql-checks.js';
-import { ReaderPool, QueryFailedError, QueryTimeoutError, type Row } from './reader-pool.js';
+import { ReaderPool, QueryFailedError, QueryTimeoutError, SLOW_QUERY_MS, type Row } from './reader-pool.js';
 import { MAX_OWN_ROWS, routeQueries, type PostgresReaders, type SharedRoute } from './shared-queue.js';
 import type pg from 'pg';
 import { UserError } from '../user-error.js';
@@ -16,7 +16,7 @@ const INTEGRITY_CHECK_TIMEOUT_MS = 10 * 60_000;
 /** Problems quick_check lists at most (one is enough to know; a few help to tell how bad). */
 const INTEGRITY_PROBLEMS_SHOWN = 5;
 /** A query that took longer than this (or timed out) is heavy: it may not take the last free reader. */
-const HEAVY_QUERY_MS = 50;
+const HEAVY_QUERY_MS = SLOW_QUERY_MS;
 const MS_PER_SECOND = 1000;
 
 export class UnknownQueryError extends UserError {

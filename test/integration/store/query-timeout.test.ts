@@ -88,6 +88,21 @@ describe('query timeouts', () => {
     await heavy;
   });
 
+  it('a light query does not wait behind queries not yet known to be slow that hold every reader: one more reader takes it', async () => {
+    service = new QueryService(store, { logger: silentLogger, readers: 2 });
+    load(service, 3_000);
+    // Neither run has been timed: both are taken as light, and they hold both readers.
+    const done: string[] = [];
+    const slow = [1, 2].map((i) => service.run('forever').catch(() => undefined).finally(() => done.push(`forever ${i}`)));
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await service.run('light')).results).toEqual([{ n: 0 }]);
+    done.push('light');
+    await Promise.all(slow);
+    expect(done[0]).toBe('light');
+    // At most one reader beyond the pool's size.
+    expect((service as unknown as { readers: { pids(): number[] } }).readers.pids().length).toBeLessThanOrEqual(3);
+  });
+
   it('a light query that once waited behind heavy ones is still light (its own run time counts, not the wait)', async () => {
     service = new QueryService(store, { logger: silentLogger, readers: 2 });
     load(service, 1_000);

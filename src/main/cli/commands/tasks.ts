@@ -18,9 +18,11 @@ import { PostgresTaskStore } from '../../store/postgres/task-store.js';
 import { SqliteTaskStore, type TaskStore } from '../../store/task-store.js';
 import type { PostgresTarget } from '../../store/postgres/url.js';
 import fs from 'node:fs';
+import { MAX_TASKS_PER_FILE, readTaskFile, refusedAt } from './task-file.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
 
 const USAGE = `architect tasks add --type TYPE --title TITLE --prompt TEXT [--priority 0-10] [--project P] [--depends-on ID,ID…] [--json]
+architect tasks add --from FILE [--json]
 architect tasks list [--status STATUS] [--limit N] [--offset N] [--json]
 architect tasks show ID [--json]
 architect tasks cancel ID [--reason TEXT]
@@ -33,6 +35,10 @@ layered config in --config, with --env), as in the console. add refuses a config
 problems (each at its file:line:col; "architect config check") and adds nothing.
 --project is a project id, name or folder (a new folder becomes a project).
 --depends-on: the task stays blocked until every one of those tasks completed.
+--from FILE (- for standard input) adds one task per line, each a JSON object as the
+API's tasks.create takes: {"type", "title", "prompt", "priority"?, "project"?,
+"dependsOn"?}. The whole file is checked first (each bad line named FILE:LINE) and
+added in one transaction: all of it or nothing; at most ${MAX_TASKS_PER_FILE} a file.
 hold blocks an open task until release (taken back from its session if one has it);
 retry puts a failed, cancelled or blocked task back in the queue with a fresh budget.
 show prints one task and its history (every status change with its reason).
@@ -76,13 +82,19 @@ function taskCore(store: Store, ctx: CliContext, snapshot: ConfigSnapshot | null
   return new TaskService({ store, config: () => (config ??= cliConfig(ctx)) });
 }
 
-/** `tasks add`'s arguments, checked before anything is opened (the same on both engines). */
+/** `tasks add`'s arguments, checked before anything is opened (the same on both engines); with --from, the file's tasks. */
 function addArgs(args: string[]) {
   const { values, positionals } = parse(args, {
     type: { type: 'string' }, title: { type: 'string' }, prompt: { type: 'string' },
     priority: { type: 'string' }, project: { type: 'string' }, 'depends-on': { type: 'string' }, json: { type: 'boolean' },
+    from: { type: 'string' },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  if (typeof values.from === 'string') {
+    const also = (['type', 'title', 'prompt', 'priority', 'project', 'depends-on'] as const).find((k) => values[k] !== undefined);
+    if (also) throw new UsageError(`--from takes every task from its file; give "${also === 'depends-on' ? 'dependsOn' : also}" on its lines instead of --${also}`);
+    return { from: readTaskFile(values.from), json: values.json === true };
+  }
   for (const required of ['type', 'title', 'prompt'] as const) {
     if (typeof values[required] !== 'string') throw new UsageError(`tasks add needs --${required}`);
   }
@@ -117,6 +129,22 @@ async function add(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal:
   const snapshot = cliConfig(ctx);
   const store = open();
   try {
+    const file = a.from;
+    if (file) {
+      const core = taskCore(store, ctx, snapshot);
+      // One transaction: a line the core refuses leaves the queue as it was.
+      const added = store.transaction(() =>
+        file.tasks.map(({ line, task }) => {
+          try {
+            return core.create(task);
+          } catch (err) {
+            throw refusedAt(err, file, line);
+          }
+        }),
+      );
+      writeAdded(ctx, added, a.json || jsonGlobal);
+      return EXIT_OK;
+    }
     const task = taskCore(store, ctx, snapshot).create({
       type: a.type, title: a.title, prompt: a.prompt, priority: a.priority, project: a.project, dependsOn: a.dependsOn,
     });
@@ -181,11 +209,44 @@ async function onPostgres(target: PostgresTarget, sub: string, args: string[], c
   const run = await (async (): Promise<(store: PostgresTaskStore) => Promise<number>> => {
     if (sub === 'add') {
       const a = addArgs(args);
-      const type = a.type.trim();
       // The type's defaults come from the config: a config with problems stops here, before a connection is opened.
       const snapshot = cliConfig(ctx);
+      const isFolder = (abs: string): boolean => fs.existsSync(abs) && fs.statSync(abs).isDirectory();
+      const file = a.from;
+      if (file) {
+        return async (store) => {
+          const projects = new Map<string, number>();
+          for (const { line, task } of file.tasks) {
+            if (task.project === undefined || projects.has(task.project)) continue;
+            projects.set(task.project, await store.projectId(task.project, isFolder).catch((err: unknown) => Promise.reject(refusedAt(err, file, line))));
+          }
+          // One transaction (one NOTIFY at its commit): a line the store refuses leaves the queue as it was.
+          const added = await store.transaction(async (tx) => {
+            const out: Task[] = [];
+            for (const { line, task } of file.tasks) {
+              const type = task.type.trim();
+              try {
+                out.push(await tx.add({
+                  type,
+                  title: task.title,
+                  prompt: task.prompt,
+                  priority: task.priority ?? taskDefaults(snapshot, type).priority,
+                  projectId: task.project === undefined ? null : projects.get(task.project)!,
+                  dependsOn: task.dependsOn,
+                }));
+              } catch (err) {
+                throw refusedAt(err, file, line);
+              }
+            }
+            return out;
+          });
+          writeAdded(ctx, added, a.json || json);
+          return EXIT_OK;
+        };
+      }
+      const type = a.type.trim();
       return async (store) => {
-        const projectId = a.project !== null ? await store.projectId(a.project, (abs) => fs.existsSync(abs) && fs.statSync(abs).isDirectory()) : null;
+        const projectId = a.project !== null ? await store.projectId(a.project, isFolder) : null;
         const task = await store.add({
           type,
           title: a.title,
@@ -239,6 +300,12 @@ async function onPostgres(target: PostgresTarget, sub: string, args: string[], c
   } finally {
     await pool.end();
   }
+}
+
+/** What \`tasks add --from\` added: one line each (as a single add says it), or a JSON array of the tasks. */
+function writeAdded(ctx: CliContext, tasks: Task[], json: boolean): void {
+  if (json) ctx.stdout.write(JSON.stringify(tasks, null, 2) + '\n');
+  else ctx.stdout.write(tasks.map((t) => `added ${taskLine(t)}`).join('') + `${tasks.length} task${tasks.length === 1 ? '' : 's'} added\n`);
 }
 
 /** One task and its history (created, then every status change with its reason). */

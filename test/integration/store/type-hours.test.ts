@@ -14,6 +14,7 @@ import { tempStore } from './temp-store.js';
 // give the seed's query's numbers (the seed's SQL, which users may keep in their own
 // queries.yaml) on the same data, and the sums must follow every write to tasks.
 
+const shippedFile = QueriesFile.parse(parse(fs.readFileSync(path.resolve('config/base/queries.yaml'), 'utf8'))).queries;
 const shipped = QueriesFile.parse(parse(fs.readFileSync(path.resolve('config/base/queries.yaml'), 'utf8'))).queries.task_performance_by_type!.sql;
 const seeds = QueriesFile.parse(parse(fs.readFileSync(path.resolve('test/integration/store/fixtures/seed-queries.yaml'), 'utf8'))).queries.task_performance_by_type!.sql;
 const WEEK = 7 * 24 * 3600 * 1000;
@@ -117,5 +118,24 @@ describe('task_performance_by_type from the per-hour sums (migration 019)', () =
     run('DELETE FROM tasks WHERE id = ?', "status IN ('pending', 'completed')");
     expect(sums()).toEqual(recount());
     expect((sums() as unknown[]).length).toBeGreaterThan(10);
+  });
+
+  it("stats_dashboard's completed_today is the seed's count to the second, the bound's own minute included", () => {
+    const now = Date.now();
+    seedDatabase(store, { tasks: 2000, sessions: 4, seed: 20, now: new Date(now) });
+    const insert = store.writer.prepare("INSERT INTO tasks(type, title, prompt, status, created_at, updated_at, completed_at) VALUES ('git', 't', 'p', 'completed', ?, ?, ?)");
+    store.transaction(() => {
+      // Every 5 s within 95 s either side of the 24 h bound: its minute holds tasks on both sides of it.
+      for (let offset = -95_000; offset <= 95_000; offset += 5_000) {
+        if (offset === 0) continue;
+        const at = toSqlTime(new Date(now - 24 * 3_600_000 + offset));
+        insert.run(at, at, at);
+      }
+    });
+    const seedSql = QueriesFile.parse(parse(fs.readFileSync(path.resolve('config/base/queries.yaml'), 'utf8'))).queries.stats_dashboard_seed!.sql;
+    const theirs = store.writer.prepare(seedSql).get() as Record<string, number>;
+    const ours = store.writer.prepare(shippedFile.stats_dashboard!.sql).get() as Record<string, number>;
+    expect(ours).toEqual(theirs);
+    expect(ours.completed_today).toBeGreaterThan(19);
   });
 });

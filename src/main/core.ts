@@ -27,6 +27,7 @@ import { setupAttention } from './setup/attention.js';
 import { setupTables } from './setup/tables.js';
 import { startSharedQueue } from './setup/shared-queue.js';
 import { setupSharedTasks } from './setup/shared-tasks.js';
+import { setupSharedRouting } from './setup/shared-routing.js';
 import { expandProviders } from './routing/providers.js';
 import type { PostgresTarget } from './store/postgres/url.js';
 import { openPool } from './store/postgres/pool.js';
@@ -187,6 +188,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     // On a shared queue: its assigner routes the tasks (woken by every console's changes),
     // and the task commands read and write there; the rest of the console stays local.
     let sharedTaskCommands: Partial<Handlers> = {};
+    let sharedRouting: Partial<Handlers> = {};
     if (opts.sharedQueue) {
       const target = opts.sharedQueue;
       let publishing = false;
@@ -221,6 +223,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       const readPool = await openPool(target, { max: DEFAULT_READERS, applicationName: `architect console queries (${shared.holder})` });
       stops.push(() => readPool.end());
       sharedQueries!.resolve({ pool: readPool, readers: new PostgresReaders(readPool, DEFAULT_READERS) });
+      sharedRouting = setupSharedRouting({ store: shared.store, config: config.service, sessions: () => sessions.list() });
       sharedTaskCommands = setupSharedTasks({ store: shared.store, config: config.service, queueName: target.display, changed: () => shared.assigner.kick() });
     }
 
@@ -244,6 +247,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       ...workflows.commands,
       ...attention.commands,
       ...sharedTaskCommands,
+      ...sharedRouting,
     };
     const missing = missingHandlers(handlers);
     if (missing.length) throw new Error(`internal: no handler for ${missing.join(', ')}`);

@@ -5,7 +5,7 @@
 import type { RouteDecision, Session } from '../../shared/api.js';
 import type { RoutingFile } from '../config/schemas/routing.js';
 import { route } from '../routing/route.js';
-import type { RoundRobinCursor, RoutableSession, RoutingDecision } from '../routing/types.js';
+import type { PendingTask, RoundRobinCursor, RoutableSession, RoutingDecision } from '../routing/types.js';
 import type { HeldTask, TaskQueue } from '../store/task-queue.js';
 
 /** One round looks at this many queued tasks at most; the rest wait for the next round. */
@@ -114,7 +114,19 @@ export function toRouteDecision(d: RoutingDecision, taskType: string): RouteDeci
     : { taskId: d.taskId, taskType, kind: 'queued', session: null, reason: d.reason };
 }
 
-export function dryRun(queue: TaskQueue, rules: RoutingFile, sessions: readonly Session[], now: Date): RouteDecision[] {
+export function dryRun(queue: QueueReads, rules: RoutingFile, sessions: readonly Session[], now: Date): RouteDecision[] {
   const round = planRound(queue, rules, sessions, now);
   return round.decisions.map((d) => toRouteDecision(d, round.types.get(d.taskId) ?? ''));
+}
+
+/** The queue's reads on a shared PostgreSQL queue (the task store's, asynchronous). */
+export interface SharedQueueReads {
+  pendingTasks(limit: number, urgent?: readonly string[]): Promise<PendingTask[]>;
+  heldTasks(): Promise<HeldTask[]>;
+}
+
+/** dryRun on a shared queue: its head and held tasks read first, then the same plan. */
+export async function dryRunShared(store: SharedQueueReads, rules: RoutingFile, sessions: readonly Session[], now: Date): Promise<RouteDecision[]> {
+  const [pending, held] = await Promise.all([store.pendingTasks(MAX_TASKS_PER_ROUND, urgentTypes(rules)), store.heldTasks()]);
+  return dryRun({ pendingTasks: () => pending, heldTasks: () => held }, rules, sessions, now);
 }

@@ -238,6 +238,24 @@ describe.skipIf(missing)(`a console on a shared PostgreSQL queue reads it${missi
     await pollUntil('the CLI\'s task counted', async () => (await pending()) === before, { limitMs: 20_000, intervalMs: 200 });
   }, 60_000);
 
+  it('route.dryRun (and the CLI\'s route --dry-run) plans the shared queue with this console\'s agents, assigning nothing', async () => {
+    const res = await call(ws!, 'route.dryRun', {}, 'dry');
+    expect(res.error).toBeUndefined();
+    const decisions = (res.result as { decisions: Array<{ taskId: number; kind: string; session: string | null; taskType: string }> }).decisions;
+    const queued = await sql<{ id: number }>("SELECT id FROM tasks WHERE status = 'pending'");
+    expect(decisions.map((d) => d.taskId).sort((a, b) => a - b)).toEqual(queued.map((r) => r.id).sort((a, b) => a - b));
+    // Each idle agent would get one task; nothing was claimed.
+    const assigned = decisions.filter((d) => d.kind === 'assign');
+    expect(assigned.length).toBe(AGENTS);
+    expect(new Set(assigned.map((d) => d.session))).toEqual(new Set(Array.from({ length: AGENTS }, (_, i) => `agent_${i}`)));
+    expect((await sql<{ n: number }>("SELECT count(*)::int AS n FROM tasks WHERE status <> 'pending' AND status <> 'cancelled'"))[0]!.n).toBe(0);
+
+    const fromCli = await cli('--no-default-tmux', '--tmux-socket', tmux.socket, 'route', '--dry-run', '--json');
+    expect(fromCli.code, fromCli.err).toBe(0);
+    const cliDecisions = (JSON.parse(fromCli.out) as { decisions: Array<{ taskId: number; kind: string }> }).decisions;
+    expect(cliDecisions.map((d) => [d.taskId, d.kind])).toEqual(decisions.map((d) => [d.taskId, d.kind]));
+  }, 60_000);
+
   it('a heavy query does not hold up the light ones, and one past its timeout fails alone', async () => {
     // Once slow, slow_count is heavy: it may not take the last free connection.
     expect(Number((await query('slow_count'))[0]?.n)).toBeGreaterThan(0);

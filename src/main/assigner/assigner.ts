@@ -97,13 +97,13 @@ export class Assigner {
     this.queue = this.tasks.queue;
     this.log = (options.logger ?? silentLogger).child({ module: 'assigner' });
     this.clock = options.clock ?? (() => new Date());
-    this.envs = new EnvironmentKeeper(this.tasks, this.log, this.clock);
+    this.envs = new EnvironmentKeeper(this.tasks.taskStore, this.log, this.clock);
     this.heldIndex = new HeldIndex(this.queue);
   }
 
   start(): () => Promise<void> {
     this.running = true;
-    watched('assigner environments of held tasks', () => this.envs.load());
+    watched('assigner environments of held tasks', () => this.envs.load()).catch((err: unknown) => this.log.error('cannot read the environments of held tasks', { err }));
     this.kick();
     return () => this.stop();
   }

@@ -24,16 +24,12 @@ export class HeldIndex {
 
   /** Held tasks past their type's timeout_minutes at `now`, oldest first, at most `limit`. */
   overdue(rules: RoutingFile, now: Date, limit: number): HeldTask[] {
-    const out: Array<HeldTask & { atMs: number }> = [];
+    const bounds: Array<{ type: string; before: Date }> = [];
     for (const [type, rule] of Object.entries(rules.environment_routing)) {
       const minutes = rule?.timeout_minutes;
-      if (minutes === undefined) continue;
-      for (const t of this.queue.heldSince(type, new Date(now.getTime() - minutes * MS_PER_MINUTE), limit)) out.push({ ...t, atMs: Date.parse(fromSqlTime(t.assignedAt)) });
+      if (minutes !== undefined) bounds.push({ type, before: new Date(now.getTime() - minutes * MS_PER_MINUTE) });
     }
-    return out
-      .sort((a, b) => a.atMs - b.atMs)
-      .slice(0, limit)
-      .map(({ atMs: _atMs, ...task }) => task);
+    return this.queue.heldSinceAmong(bounds, limit);
   }
 
   /** When the earliest held task runs over its timeout, or null when none can. */

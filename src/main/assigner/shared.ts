@@ -25,6 +25,7 @@ import type { TaskStore } from '../store/task-store.js';
 import { taskDefaults } from '../tasks/service.js';
 import type { Deliver } from './assigner.js';
 import { DELIVERY_BACKOFF_MS, MAX_DELIVERY_BACKOFF_MS, hasTimeouts } from './assigner.js';
+import { EnvironmentKeeper } from './environment-keeper.js';
 import { lifecycleActions, reconcileActions, type Delivered, type LifecycleAction, type StateChange } from './lifecycle.js';
 import { MAX_TASKS_PER_ROUND, WINDOW_GROWTH, planRound, roundWindow, urgentTypes } from './round-plan.js';
 
@@ -67,10 +68,13 @@ export class SharedAssigner {
   private readonly delivering = new Map<string, number>();
   private readonly delivered = new Map<number, Delivered>();
   private readonly attentionNoted = new Map<number, string>();
+  /** The environments (worktree, port: requires_env types) of the tasks this console dispatched. */
+  private readonly envs: EnvironmentKeeper;
 
   constructor(private readonly options: SharedAssignerOptions) {
     this.log = (options.logger ?? silentLogger).child({ module: 'shared-assigner' });
     this.clock = options.clock ?? (() => new Date());
+    this.envs = new EnvironmentKeeper(options.store, this.log, this.clock);
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.heartbeatMs = options.heartbeatMs ?? Math.max(100, Math.floor(this.leaseMs / 3));
   }
@@ -80,6 +84,7 @@ export class SharedAssigner {
     this.heartbeat = setInterval(() => this.serial('lease heartbeat', () => this.beat()), this.heartbeatMs);
     this.heartbeat.unref();
     this.serial('lease heartbeat', () => this.beat());
+    this.serial('environments of held tasks', () => this.envs.load());
     this.kick();
     return () => this.stop();
   }
@@ -92,6 +97,7 @@ export class SharedAssigner {
     this.heartbeat = null;
     await this.chain;
     await Promise.allSettled([...this.deliveries]);
+    await this.envs.settle();
   }
 
   /** Resolves once no round is scheduled or running and no delivery is under way. */
@@ -102,6 +108,7 @@ export class SharedAssigner {
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     await this.chain;
+    await this.envs.settle();
   }
 
   /** Another console changed the queue (LISTEN/NOTIFY), or something here did: one round soon. */
@@ -143,6 +150,8 @@ export class SharedAssigner {
     const sessions = this.options.getSessions();
     for (const s of sessions) this.known.add(s.name);
     const present = new Set(sessions.map((s) => s.name));
+    // Environments of tasks that ended elsewhere (cancelled, held, taken back by another console) are freed.
+    this.envs.releaseClosed();
     let held = await store.heldTasks();
     const gone = held.filter((t) => this.known.has(t.session) && !present.has(t.session));
     const timed = hasTimeouts(rules) ? held.filter((t) => present.has(t.session)) : [];
@@ -215,7 +224,18 @@ export class SharedAssigner {
     const store = this.options.store;
     let outcome: { outcome: string; reason: string };
     try {
-      outcome = await this.options.deliver(session, task.prompt);
+      // A requires_env type gets its worktree and port first, named at the top of the prompt (as on a single console).
+      const rule = Object.hasOwn(rules.environment_routing, task.type) ? rules.environment_routing[task.type] : undefined;
+      const preamble = await this.envs.prepare(task, rule);
+      // Cancelled (or taken back) while its environment was set up: type nothing.
+      const status = await store.status(task.id);
+      if (status !== 'assigned') {
+        await store.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'not sent', reason: `not sent to ${session.name}: the task is ${status ?? 'gone'}` }, this.clock());
+        this.envs.release(task.id);
+        this.kick();
+        return;
+      }
+      outcome = await this.options.deliver(session, preamble + task.prompt);
     } catch (err) {
       outcome = { outcome: 'failed', reason: (err as Error).message };
     }
@@ -232,6 +252,7 @@ export class SharedAssigner {
       const waitMs = Math.min(MAX_DELIVERY_BACKOFF_MS, DELIVERY_BACKOFF_MS * 2 ** task.attempts);
       const reason = `back to the queue: delivery to ${session.name} failed (${outcome.reason}); retry after ${Math.round(waitMs / 1000)} s`;
       await this.requeue(task.id, session.name, task.type, task.attempts, { reason, error: outcome.reason, notBefore: new Date(now.getTime() + waitMs), kind: 'dispatch' }, rules, now);
+      this.envs.release(task.id);
     }
     this.options.onChange?.();
     this.kick();
@@ -296,6 +317,7 @@ export class SharedAssigner {
         case 'complete':
           if (await store.complete(a.taskId, a.session, a.reason, now)) {
             changed = true;
+            this.envs.release(a.taskId);
             this.delivered.delete(a.taskId);
             this.attentionNoted.delete(a.taskId);
           }
@@ -306,6 +328,7 @@ export class SharedAssigner {
           const kind = a.cause === 'timeout' ? 'timeout' : 'lifecycle';
           if (await this.requeue(a.taskId, a.session, task.type, task.attempts, { reason: a.reason, error: a.reason, notBefore: null, kind }, rules, now)) {
             changed = true;
+            this.envs.release(a.taskId);
             this.delivered.delete(a.taskId);
             this.attentionNoted.delete(a.taskId);
           }

@@ -70,7 +70,8 @@ export class TaskQueue {
   private readonly claimStmt: Database.Statement;
   private readonly metadataRow: Database.Statement;
   private readonly heldEnvRows: Database.Statement;
-  private readonly overdueStmt: Database.Statement;
+  /** heldSinceAmong's statement per number of types (prepared once each). */
+  private readonly overdueAmongStmts = new Map<number, Database.Statement>();
   private readonly oldestHeldStmt: Database.Statement;
   private readonly projectPathStmt: Database.Statement;
   private readonly startStmt: Database.Statement;
@@ -129,11 +130,6 @@ export class TaskQueue {
     // Migration 014's partial index (INDEXED BY: with few rows the planner would pick the status index and walk every pending task).
     this.heldEnvRows = db.prepare(`SELECT id, metadata FROM tasks INDEXED BY idx_tasks_held_env WHERE status IN ('assigned', 'in_progress') AND instr(metadata, '"env"') > 0`);
     // Migration 017's idx_tasks_held_since: a type's held tasks by assignment time.
-    this.overdueStmt = db.prepare(
-      `SELECT id, type, status, assigned_to AS session, assigned_at AS assignedAt, started_at AS startedAt, attempts
-       FROM tasks INDEXED BY idx_tasks_held_since WHERE status IN ('assigned', 'in_progress') AND type = ? AND assigned_at < ? AND assigned_to IS NOT NULL
-       ORDER BY assigned_at LIMIT ?`,
-    );
     this.oldestHeldStmt = db.prepare(
       `SELECT min(assigned_at) FROM tasks INDEXED BY idx_tasks_held_since WHERE status IN ('assigned', 'in_progress') AND type = ? AND assigned_to IS NOT NULL`,
     ).pluck();
@@ -231,9 +227,26 @@ export class TaskQueue {
     return out;
   }
 
-  /** Held tasks of a type assigned before `before`, oldest first, at most `limit`. */
-  heldSince(type: string, before: Date, limit: number): HeldTask[] {
-    return this.overdueStmt.all(type, toSqlTime(before), limit) as HeldTask[];
+  /**
+   * Held tasks of these types assigned before each one's bound, oldest first across
+   * them, at most `limit`: one statement, each type's oldest `limit` from
+   * idx_tasks_held_since and the oldest `limit` of those returned. A recovery round used
+   * to read `limit` rows per type into JavaScript (10 types: 500 rows) and keep 50.
+   */
+  heldSinceAmong(bounds: ReadonlyArray<{ type: string; before: Date }>, limit: number): HeldTask[] {
+    if (bounds.length === 0) return [];
+    let stmt = this.overdueAmongStmts.get(bounds.length);
+    if (!stmt) {
+      const one = `SELECT * FROM (SELECT id, type, status, assigned_to, assigned_at, started_at, attempts
+         FROM tasks INDEXED BY idx_tasks_held_since WHERE status IN ('assigned', 'in_progress') AND type = ? AND assigned_at < ? AND assigned_to IS NOT NULL
+         ORDER BY assigned_at LIMIT ?)`;
+      stmt = this.store.writer.prepare(
+        `SELECT id, type, status, assigned_to AS session, assigned_at AS assignedAt, started_at AS startedAt, attempts
+         FROM (${bounds.map(() => one).join(' UNION ALL ')}) ORDER BY assigned_at, id LIMIT ?`,
+      );
+      this.overdueAmongStmts.set(bounds.length, stmt);
+    }
+    return stmt.all(...bounds.flatMap((b) => [b.type, toSqlTime(b.before), limit]), limit) as HeldTask[];
   }
 
   /** When the longest-held task of a type was assigned (store time), or null when none is held. */

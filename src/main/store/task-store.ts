@@ -108,6 +108,14 @@ export interface TaskStore {
   setBlockedReason(id: number, reason: string): Promise<void>;
   /** Blocked tasks waiting on this one. */
   blockedDependants(id: number): Promise<number[]>;
+  /** A task's status, null when it does not exist. */
+  status(id: number): Promise<TaskStatus | null>;
+  /** A task's metadata (an object; {} without). */
+  metadata(id: number): Promise<Record<string, unknown>>;
+  /** Replaces a task's metadata (its environment, a workflow's notes); no status change. */
+  setMetadata(id: number, metadata: Record<string, unknown>, now: Date): Promise<void>;
+  /** The held tasks whose metadata may name an environment (migration 014's partial index). */
+  heldMetadataWithEnv(): Promise<Array<{ id: number; metadata: Record<string, unknown> }>>;
   /**
    * The unit of work: every write fn makes through `tx` commits together, or none does
    * (with its NOTIFY on PostgreSQL, delivered at commit). fn awaits only `tx`'s methods
@@ -298,6 +306,22 @@ export class SqliteTaskStore implements TaskStore {
 
   async blockedDependants(id: number): Promise<number[]> {
     return this.store.tasks.blockedDependants(id);
+  }
+
+  async status(id: number): Promise<TaskStatus | null> {
+    return this.queue.status(id);
+  }
+
+  async metadata(id: number): Promise<Record<string, unknown>> {
+    return this.queue.metadata(id);
+  }
+
+  async setMetadata(id: number, metadata: Record<string, unknown>, now: Date): Promise<void> {
+    this.queue.setMetadata(id, metadata, now);
+  }
+
+  async heldMetadataWithEnv(): Promise<Array<{ id: number; metadata: Record<string, unknown> }>> {
+    return this.queue.heldMetadataWithEnv();
   }
 
   /**

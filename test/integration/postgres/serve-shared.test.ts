@@ -1,9 +1,12 @@
-// `architect serve --db postgres://…`: two consoles (real processes, from the sources)
-// on one PostgreSQL queue and one private tmux server with scripted agents. Tasks are
-// added through both consoles' API (WebSocket `tasks.create`) and the CLI; one console
-// is killed with SIGKILL mid-run. Every task is completed exactly once, no agent is
-// given two at once, none is lost, and the surviving console's task table shows the
-// shared queue.
+// `architect serve --db postgres://…` at the scale issue 17 asks for: two consoles
+// (real processes, from the sources) on one PostgreSQL queue and one private tmux
+// server with 20 scripted agents; 2,000 tasks added while they run, through both
+// consoles' API (WebSocket `tasks.create`, in JSON-RPC batches) and two CLI processes
+// (`tasks add --from FILE`); one console is killed with SIGKILL mid-run. Every task is
+// completed exactly once, no agent is given two at once, none is lost, and the
+// surviving console's task table shows the shared queue. The agents finish a prompt in
+// 300 ms: long enough for the monitor to see each turn working (a turn it never sees
+// working ends only by the 10 s quiet rule, which made a 50 ms agent take ~9 s a task).
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -11,22 +14,23 @@ import path from 'node:path';
 import pg from 'pg';
 import type WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../../src/main/cli/index.js';
 import { openPool } from '../../../src/main/store/postgres/pool.js';
 import { parsePostgresUrl } from '../../../src/main/store/postgres/url.js';
-import { capturedIo } from '../../support/captured-io.js';
 import { pollUntil } from '../../support/poll.js';
 import { postgresMissing, TestPostgres } from '../../support/postgres.js';
 import { PrivateTmux } from '../../support/tmux.js';
-import { call, openSocket } from '../../hostile/ws-client.js';
+import { call, openSocket, request } from '../../hostile/ws-client.js';
 
 const missing = postgresMissing();
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 const FAKE = path.join(import.meta.dirname, '../../support/fake-agent.mjs');
-const AGENTS = 6;
-const PER_CONSOLE = 25;
-const FROM_CLI = 10;
-const TASKS = 2 * PER_CONSOLE + FROM_CLI;
+const AGENTS = 20;
+const PER_API = 500;
+const PER_CLI = 500;
+const TASKS = 2 * PER_API + 2 * PER_CLI;
+/** The most requests one JSON-RPC batch may hold (web/jsonrpc.ts MAX_BATCH). */
+const BATCH = 100;
+const WORK_MS = 300;
 
 interface Console {
   child: ChildProcess;
@@ -78,7 +82,7 @@ describe.skipIf(missing)(`architect serve on a shared PostgreSQL queue${missing 
     const claude = path.join(bin, 'claude');
     fs.copyFileSync(FAKE, claude);
     fs.chmodSync(claude, 0o755);
-    for (let i = 0; i < AGENTS; i++) tmux.newSession(`agent_${i}`, [claude, path.join(dir, `agent_${i}.log`), '--work-ms', '300']);
+    for (let i = 0; i < AGENTS; i++) tmux.newSession(`agent_${i}`, [claude, path.join(dir, `agent_${i}.log`), '--work-ms', String(WORK_MS)]);
     serverPid = Number(tmux.run('display-message', '-p', '#{pid}').trim());
   }, 180_000);
 
@@ -111,31 +115,54 @@ describe.skipIf(missing)(`architect serve on a shared PostgreSQL queue${missing 
     const wsA = await openSocket(a.port, a.token);
     const wsB = await openSocket(b.port, b.token);
     sockets.push(wsA, wsB);
-    const ids: number[] = [];
-    for (let i = 0; i < PER_CONSOLE; i++) {
-      for (const [ws, name] of [[wsA, 'A'], [wsB, 'B']] as const) {
-        const res = await call(ws, 'tasks.create', { type: 'bug_fix', title: `${name} ${i}`, prompt: `task ${name} ${i}` }, `${name}${i}`);
-        expect(res.error, JSON.stringify(res.error)).toBeUndefined();
-        ids.push((res.result as { id: number }).id);
+    // Both consoles' API (batches of tasks.create) and two CLI processes (tasks add --from), all at once.
+    const viaApi = async (ws: WebSocket, name: string): Promise<number[]> => {
+      const ids: number[] = [];
+      for (let i = 0; i < PER_API; i += BATCH) {
+        const frames = Array.from({ length: Math.min(BATCH, PER_API - i) }, (_, j) => ({
+          jsonrpc: '2.0', id: `${name}${i + j}`, method: 'tasks.create', params: { type: 'bug_fix', title: `${name} ${i + j}`, prompt: `task ${name} ${i + j}` },
+        }));
+        const replies = (await request(ws, frames, 120_000)) as Array<{ result?: { id: number }; error?: unknown }>;
+        for (const r of replies) {
+          expect(r.error, JSON.stringify(r.error)).toBeUndefined();
+          ids.push(r.result!.id);
+        }
       }
-    }
-    for (let i = 0; i < FROM_CLI; i++) {
-      const io = capturedIo();
-      const code = await main(['--db', url, '--config', configDir, 'tasks', 'add', '--type', 'bug_fix', '--title', `cli ${i}`, '--prompt', `task cli ${i}`, '--json'], io, new Promise(() => {}));
-      expect(code, io.err()).toBe(0);
-      ids.push((JSON.parse(io.out()) as { id: number }).id);
-    }
+      return ids;
+    };
+    const viaCli = async (name: string): Promise<number[]> => {
+      const file = path.join(dir, `${name}.jsonl`);
+      fs.writeFileSync(file, Array.from({ length: PER_CLI }, (_, i) => JSON.stringify({ type: 'bug_fix', title: `${name} ${i}`, prompt: `task ${name} ${i}` })).join('\n'));
+      const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'architect.js'), '--db', url, '--config', configDir, 'tasks', 'add', '--from', file, '--json'], {
+        env: { ...process.env, ARCHITECT_FROM_SOURCE: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      expect(code, err).toBe(0);
+      return (JSON.parse(out) as Array<{ id: number }>).map((t) => t.id);
+    };
+    const t0 = Date.now();
+    const ids = (await Promise.all([viaApi(wsA, 'A'), viaApi(wsB, 'B'), viaCli('cli-1'), viaCli('cli-2')])).flat();
+    const addedMs = Date.now() - t0;
+    expect(new Set(ids).size).toBe(TASKS);
     const count = async (status: string): Promise<number> =>
       (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM tasks WHERE status = $1', [status])).rows[0]!.n;
-    await pollUntil('a quarter of the tasks completed', async () => (await count('completed')) >= TASKS / 4, { limitMs: 180_000, intervalMs: 300 }).catch((err: Error) => {
+    await pollUntil('a quarter of the tasks completed', async () => (await count('completed')) >= TASKS / 4, { limitMs: 300_000, intervalMs: 300 }).catch((err: Error) => {
       throw new Error(`${err.message}\n--- A ---\n${a.out()}\n--- B ---\n${b.out()}`);
     });
+    const quarterMs = Date.now() - t0;
     b.child.kill('SIGKILL');
-    await pollUntil('every task completed', async () => (await count('completed')) === TASKS, { limitMs: 300_000, intervalMs: 500 }).catch(async (err: Error) => {
+    await pollUntil('every task completed', async () => (await count('completed')) === TASKS, { limitMs: 600_000, intervalMs: 500 }).catch(async (err: Error) => {
       const left = (await pool.query('SELECT id, status, assigned_to, status_reason FROM tasks WHERE status <> $1', ['completed'])).rows;
       throw new Error(`${err.message}: ${JSON.stringify(left)}\n--- A ---\n${a.out()}`);
     });
     expect(a.child.exitCode).toBeNull();
+    // Not asserted (tests never assert timings): what a run took, for docs/database.md.
+    process.stderr.write(`serve-shared: ${TASKS} tasks added in ${addedMs} ms; a quarter completed at ${quarterMs} ms; all at ${Date.now() - t0} ms\n`);
 
     const completions = (await pool.query<{ task_id: number; n: number }>("SELECT task_id, count(*)::int AS n FROM task_events WHERE to_status = 'completed' GROUP BY task_id")).rows;
     expect(completions.map((c) => c.task_id).sort((x, y) => x - y)).toEqual([...ids].sort((x, y) => x - y));
@@ -145,10 +172,10 @@ describe.skipIf(missing)(`architect serve on a shared PostgreSQL queue${missing 
     )).rows;
     for (let i = 0; i < AGENTS; i++) {
       const mine = steps.filter((s) => s.session_id === `agent_${i}`);
-      mine.forEach((s, k) => {
-        expect(s.decision === 'assigned', `agent_${i} step ${k}: ${s.decision} of task ${s.task_id}`).toBe(k % 2 === 0);
-        if (k % 2 === 1) expect(s.task_id).toBe(mine[k - 1]!.task_id);
-      });
+      expect(mine.length, `agent_${i} worked`).toBeGreaterThan(0);
+      // Checked whole (not one expect per step: 2,000 tasks make thousands of steps).
+      const wrong = mine.findIndex((s, k) => (s.decision === 'assigned') !== (k % 2 === 0) || (k % 2 === 1 && s.task_id !== mine[k - 1]!.task_id));
+      expect(wrong, `agent_${i} step ${wrong}: ${JSON.stringify(mine.slice(Math.max(0, wrong - 2), wrong + 1))}`).toBe(-1);
     }
     // The surviving console's task table is the shared queue.
     const listed = await call(wsA, 'tasks.list', { status: 'completed', limit: 5 }, 'list');
@@ -156,5 +183,5 @@ describe.skipIf(missing)(`architect serve on a shared PostgreSQL queue${missing 
     // Holding runs on the shared queue through the task core (a finished task is refused, with the same words as on SQLite).
     const held = await call(wsA, 'tasks.hold', { id: ids[0] }, 'hold');
     expect(held.error?.message).toMatch(new RegExp(`^task ${ids[0]} is completed: it cannot be held`));
-  }, 600_000);
+  }, 1_200_000);
 });

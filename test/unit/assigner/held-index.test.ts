@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Assigner } from '../../../src/main/assigner/assigner.js';
 import { RULES, TestClock, session, tempStore } from './fixture.js';
 import { toSqlTime } from '../../../src/main/store/time.js';
+import { HeldIndex } from '../../../src/main/assigner/held-index.js';
 
 // A console started on a backlog: thousands of tasks held for days by sessions long
 // gone, past their timeout. Start-up recovery requeues them a batch per round, one
@@ -63,6 +64,31 @@ describe('assigner rounds on a backlog of held tasks', () => {
     assigner.round();
     assigner.round();
     expect(fullReads).toBe(0);
+  });
+
+  it('reads the tasks past their type\'s timeout oldest first across types, at most the batch, in one statement', () => {
+    const clock = new TestClock();
+    const insert = t.store.writer.prepare(
+      `INSERT INTO tasks(type, title, prompt, priority, status, assigned_to, assigned_at, created_at, updated_at)
+       VALUES (?, ?, 'p', 5, 'in_progress', 'old_worker', ?, ?, ?)`,
+    );
+    const add = (type: string, minutesAgo: number): void => {
+      const at = toSqlTime(new Date(clock.ms - minutesAgo * 60_000));
+      insert.run(type, `${type} ${minutesAgo}`, at, at, at);
+    };
+    // bug_fix times out after 30 min, feature_development after 90; chore has no timeout.
+    for (const m of [20, 35, 50, 200]) add('bug_fix', m);
+    for (const m of [60, 100, 120, 300]) add('feature_development', m);
+    add('chore', 10_000);
+    const queue = new Assigner({ store: t.store, getSnapshot: () => ({ routing: RULES }), getSessions: () => [], deliver: async () => ({ outcome: 'taken', reason: 'test' }), clock: clock.now }).queue;
+    let statements = 0;
+    const prepare = t.store.writer.prepare.bind(t.store.writer);
+    t.store.writer.prepare = ((sql: string) => (statements++, prepare(sql))) as typeof t.store.writer.prepare;
+    const index = new HeldIndex(queue);
+    const titles = (limit: number): string[] => index.overdue(RULES, clock.now(), limit).map((h) => t.store.tasks.get(h.id)!.title);
+    expect(titles(10)).toEqual(['feature_development 300', 'bug_fix 200', 'feature_development 120', 'feature_development 100', 'bug_fix 50', 'bug_fix 35']);
+    expect(titles(3)).toEqual(['feature_development 300', 'bug_fix 200', 'feature_development 120']);
+    expect(statements).toBeLessThanOrEqual(1); // prepared once, for this number of types
   });
 
   it('a session that held a task and is gone gives it back (known sessions only), with the index kept up to date', () => {

@@ -532,6 +532,26 @@ export class PostgresTaskStore implements TaskStore {
     )).rows.map((r) => r.id);
   }
 
+  async status(id: number): Promise<TaskStatus | null> {
+    return (await this.db.query<{ status: TaskStatus }>('SELECT status FROM tasks WHERE id = $1', [id])).rows[0]?.status ?? null;
+  }
+
+  async metadata(id: number): Promise<Record<string, unknown>> {
+    return parseMetadata((await this.db.query<{ metadata: string | null }>('SELECT metadata FROM tasks WHERE id = $1', [id])).rows[0]?.metadata ?? null);
+  }
+
+  async setMetadata(id: number, metadata: Record<string, unknown>, now: Date): Promise<void> {
+    await this.db.query('UPDATE tasks SET metadata = $2, updated_at = $3 WHERE id = $1', [id, JSON.stringify(metadata), toSqlTime(now)]);
+  }
+
+  async heldMetadataWithEnv(): Promise<Array<{ id: number; metadata: Record<string, unknown> }>> {
+    // Migration 014's idx_tasks_held_env: the same predicate, so the planner can use it.
+    const rows = (await this.db.query<{ id: number; metadata: string | null }>(
+      `SELECT id, metadata FROM tasks WHERE status IN ('assigned', 'in_progress') AND strpos(metadata, '"env"') > 0 ORDER BY id`,
+    )).rows;
+    return rows.map((r) => ({ id: r.id, metadata: parseMetadata(r.metadata) }));
+  }
+
   private async requeueIn(client: Client, notify: Notify, taskId: number, session: string, r: RequeueRequest, now: Date): Promise<boolean> {
     const at = toSqlTime(now);
     const changed = (await client.query(

@@ -6,7 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { desktopOptions } from '../../../src/main/console-db.js';
 import { startCore, type Core } from '../../../src/main/core.js';
 import { silentLogger } from '../../../src/main/log/logger.js';
+import { parseGlobals } from '../../../src/main/cli/globals.js';
+import { workflowCommand } from '../../../src/main/cli/commands/workflow.js';
 import { openStore } from '../../../src/main/store/store.js';
+import { capturedIo } from '../../support/captured-io.js';
+import { pollUntil } from '../../support/poll.js';
 import { postgresMissing, TestPostgres } from '../../support/postgres.js';
 
 // The desktop app on a shared queue: its main process composed as index.ts composes it
@@ -69,6 +73,28 @@ describe.skipIf(missing)(`the desktop app on a shared queue${missing ? ` (skippe
     try {
       const listed = await core.handlers['tasks.list']({ limit: 10, offset: 0 }, undefined);
       expect(listed.tasks.map((t) => t.title)).toEqual(['from the desktop']);
+    } finally {
+      await core.stop();
+    }
+  }, 120_000);
+
+  it('`architect workflow … --db postgres://…` records a run in the console’s own file, where that console drives it', async () => {
+    const dataDir = path.join(dir, 'data-workflow');
+    const core = await start(['--db', url], { ARCHITECT_DATA_DIR: dataDir });
+    try {
+      const globals = { ...parseGlobals(['--db', url, '--config', configDir], { ARCHITECT_DATA_DIR: dataDir }).globals, logLevel: 'error' as const };
+      const cli = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
+        const io = capturedIo();
+        const code = await workflowCommand.run(args, { globals, stdout: io.stdout, stderr: io.stderr, interrupted: new Promise(() => {}) });
+        return { code, out: io.out(), err: io.err() };
+      };
+      const started = await cli(['run', 'bug_fix', '--input', 'title=Login 500s', '--json']);
+      expect(started.err).toBe('');
+      const { runId } = JSON.parse(started.out) as { runId: number };
+      // The console drives it: its first step writes a task, which still runs on SQLite only, so it fails saying so.
+      await pollUntil('the run ended', async () => /^run \d+ bug_fix failed/.test((await cli(['show', String(runId)])).out), { limitMs: 30_000 });
+      expect((await cli(['show', String(runId)])).out).toMatch(/this console is on the shared queue postgres:\/\/.*workflows that add or change tasks run on SQLite only for now/);
+      expect((await cli(['runs', '--json'])).out).toContain('"workflow": "bug_fix"');
     } finally {
       await core.stop();
     }

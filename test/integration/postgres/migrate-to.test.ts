@@ -165,7 +165,7 @@ describe.skipIf(missing)(`architect db migrate-to${missing ? ` (skipped: ${missi
       [['--db', file, 'db', 'migrate-to', 'postgres://u:secret@127.0.0.1:5/'], 2, /postgres:\/\/u:\*\*\*@127\.0\.0\.1:5\/: the URL names no database/],
       [['--db', path.join(dir, 'none.db'), 'db', 'migrate-to', url], 2, /there is no SQLite database at .*none\.db to copy/],
       [['--db', file, 'db', 'migrate-to', `postgres://architect@127.0.0.1:${cluster.port}/no_such_db`], 1, /cannot connect to the database postgres:\/\/architect@127\.0\.0\.1:\d+\/no_such_db: database "no_such_db" does not exist/],
-      [['--db', url, 'tasks', 'hold', '1'], 2, new RegExp(`architect tasks: ${url}: this command does not run on PostgreSQL yet \\(what does: .*architect db migrate-to`)],
+      [['--db', url, 'explain', '1'], 2, new RegExp(`architect explain: ${url}: this command does not run on PostgreSQL yet \\(what does: .*architect db migrate-to`)],
       [['--db', url, 'db', 'seed', '--tasks', '1', '--sessions', '1'], 2, /architect db: .*does not run on PostgreSQL yet/],
     ];
     for (const [argv, code, message] of cases) {

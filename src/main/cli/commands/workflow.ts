@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { cliConfig } from '../config.js';
 import type { ConfigSnapshot } from '../../config/snapshot.js';
+import { consoleDatabase } from '../../console-db.js';
 import { createLogger } from '../../log/logger.js';
 import { renderTable } from '../../queries/text-table.js';
 import { openStore, type Store } from '../../store/store.js';
@@ -11,7 +12,9 @@ import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } f
 
 // `architect workflow …`: start, list, inspect and cancel workflow runs. The CLI
 // records a run; the running console's workflow engine claims and drives it (it
-// scans every RESUME_SCAN_MS), so routing and dispatch happen in one place.
+// scans every RESUME_SCAN_MS), so routing and dispatch happen in one place. With
+// --db postgres://… the runs are those of the console on that shared queue whose data
+// folder this is (a console keeps its workflow runs in its own console.db).
 
 const USAGE = `architect workflow run NAME [--input KEY=VALUE]… [--wait] [--json]
 architect workflow list [--json]
@@ -20,7 +23,9 @@ architect workflow show RUN_ID [--json]
 architect workflow cancel RUN_ID
 
 --input values that look like numbers, true, false or null are passed as such.
---wait follows the run until it ends (the console must be running to drive it).`;
+--wait follows the run until it ends (the console must be running to drive it).
+With --db postgres://… (a shared queue) the runs are the ones of the console whose
+data folder this is (ARCHITECT_DATA_DIR): its own console.db.`;
 
 const DEFAULT_RUNS_LIMIT = 50;
 /** How often --wait looks at the run. */
@@ -93,6 +98,7 @@ export const workflowCommand: CliCommand = {
   name: 'workflow',
   summary: 'start, list, inspect and cancel workflow runs (workflows.yaml)',
   usage: USAGE,
+  postgres: { runs: ['workflow'], accepts: () => true },
   async run(args, ctx) {
     const [sub, ...rest] = args;
     const { values, positionals } = parse(rest);
@@ -112,7 +118,8 @@ export const workflowCommand: CliCommand = {
     // `run` records the workflow's definition: a config with problems is refused before the database is opened.
     const snapshot = sub === 'run' ? config(ctx) : null;
     const logger = createLogger({ level: ctx.globals.logLevel, console: ctx.stderr });
-    const store = openStore({ path: ctx.globals.dbPath, logger });
+    // On a shared queue a console keeps its workflow runs in its own file (console.db of its data folder).
+    const store = openStore({ path: consoleDatabase(ctx.globals).dbPath, logger });
     const runs = new RunStore(store.writer);
     try {
       if (sub === 'run') {

@@ -17,6 +17,8 @@ const INTEGRITY_CHECK_TIMEOUT_MS = 10 * 60_000;
 const INTEGRITY_PROBLEMS_SHOWN = 5;
 /** A query that took longer than this (or timed out) is heavy: it may not take the last free reader. */
 const HEAVY_QUERY_MS = SLOW_QUERY_MS;
+/** Run times remembered per query: it is heavy when even the fastest of them was slow. */
+const RUNS_REMEMBERED = 3;
 const MS_PER_SECOND = 1000;
 
 export class UnknownQueryError extends UserError {
@@ -96,8 +98,8 @@ export class QueryService {
   private queries = new Map<string, QueryDef>();
   private readonly cache = new Map<string, CacheEntry>();
   private readonly stats = new Map<string, QueryStats>();
-  /** How long each query last took in its reader: what makes it heavy (its wall time also counts the wait for a reader). */
-  private readonly executed = new Map<string, number>();
+  /** How long each query's last runs took in its reader: what makes it heavy (its wall time also counts the wait for a reader). */
+  private readonly executed = new Map<string, number[]>();
   private readonly readers: ReaderPool;
   private readonly now: () => number;
   /** The shared queue's changes seen (every console's and CLI's, by LISTEN): part of the cache key. */
@@ -188,8 +190,18 @@ export class QueryService {
     try {
       // Heavy by its own run time: a light query that once waited behind heavy ones (or
       // for a busy main thread) must not be sent to wait behind them from then on.
-      const heavy = stats.timeouts > 0 || (this.executed.get(name) ?? 0) > HEAVY_QUERY_MS;
-      const job = { query: name, params, timeoutMs: def.timeout_ms ?? DEFAULT_QUERY_TIMEOUT_MS, heavy, ran: (ms: number) => this.executed.set(name, ms) };
+      // The fastest of its last few runs: one slow run of a light query (a load spike,
+      // a cold page cache) must not send it to wait behind the heavy ones — at load
+      // 10-17 stats_dashboard (10-15 ms) ran over 50 ms now and then and then waited
+      // seconds for the one reader heavy queries may use.
+      const heavy = stats.timeouts > 0 || Math.min(...(this.executed.get(name) ?? [0])) > HEAVY_QUERY_MS;
+      const job = {
+        query: name,
+        params,
+        timeoutMs: def.timeout_ms ?? DEFAULT_QUERY_TIMEOUT_MS,
+        heavy,
+        ran: (ms: number) => this.executed.set(name, [...(this.executed.get(name) ?? []), ms].slice(-RUNS_REMEMBERED)),
+      };
       const shared = this.sharedRoutes ? await this.sharedRoutes : null;
       const route = shared?.routes.get(name);
       if (shared && !route) throw new QueryFailedError(name, `not loaded: ${shared.problems.get(name) ?? 'changed while it ran'}`);

@@ -103,6 +103,38 @@ describe('query timeouts', () => {
     expect((service as unknown as { readers: { pids(): number[] } }).readers.pids().length).toBeLessThanOrEqual(3);
   });
 
+  it('one slow run of a light query (a load spike) does not make it wait behind a heavy one', async () => {
+    service = new QueryService(store, { logger: silentLogger, readers: 2 });
+    expect(service.load(QueriesFile.parse({
+      version: '1',
+      queries: {
+        forever: { sql: FOREVER, timeout_ms: 300 },
+        // A cross join: instant on an empty table, slow on a few thousand rows.
+        spiky: { sql: 'SELECT COUNT(*) AS n FROM tasks a, tasks b, tasks c' },
+      },
+    }))).toEqual([]);
+    await expect(service.run('forever')).rejects.toThrow(/was stopped/); // known heavy from now on
+    await service.run('spiky');
+    await service.run('spiky');
+    store.transaction(() => {
+      for (let i = 0; i < 300; i++) store.tasks.add({ type: 'a', title: `t${i}` });
+    });
+    expect((await service.run('spiky')).results).toEqual([{ n: 300 ** 3 }]);
+    expect(service.statsOf('spiky').maxMs).toBeGreaterThan(50); // the spike
+    store.writer.exec('DELETE FROM tasks');
+
+    expect(service.load(QueriesFile.parse({
+      version: '1',
+      queries: { forever: { sql: FOREVER, timeout_ms: 4_000 }, spiky: { sql: 'SELECT COUNT(*) AS n FROM tasks a, tasks b, tasks c' } },
+    }))).toEqual([]);
+    let heavyDone = false;
+    const heavy = service.run('forever').catch(() => undefined).finally(() => (heavyDone = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await service.run('spiky')).results).toEqual([{ n: 0 }]);
+    expect(heavyDone).toBe(false);
+    await heavy;
+  });
+
   it('a light query that once waited behind heavy ones is still light (its own run time counts, not the wait)', async () => {
     service = new QueryService(store, { logger: silentLogger, readers: 2 });
     load(service, 1_000);

@@ -27,7 +27,7 @@ import { setupAttention } from './setup/attention.js';
 import { setupTables } from './setup/tables.js';
 import { startSharedQueue } from './setup/shared-queue.js';
 import { setupSharedTasks } from './setup/shared-tasks.js';
-import { setupSharedRouting } from './setup/shared-routing.js';
+import { setupSharedRouting, startSharedSlaWatch } from './setup/shared-routing.js';
 import { expandProviders } from './routing/providers.js';
 import type { PostgresTarget } from './store/postgres/url.js';
 import { openPool } from './store/postgres/pool.js';
@@ -164,6 +164,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       slaAlert: attention.slaAlert,
       dispatch: opts.dispatch ?? true,
       localAssigner: !opts.sharedQueue,
+      localSlaWatch: !opts.sharedQueue,
       indexesReady: queries.indexesSettled(),
       tasksChanged: store.publishTasks,
     });
@@ -192,8 +193,10 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     if (opts.sharedQueue) {
       const target = opts.sharedQueue;
       let publishing = false;
+      let slaWatch: { kick(): void } | null = null;
       const publishShared = (): void => {
         queries.service.sharedChanged();
+        slaWatch?.kick();
         if (publishing) return;
         publishing = true;
         setImmediate(() => {
@@ -223,6 +226,9 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       const readPool = await openPool(target, { max: DEFAULT_READERS, applicationName: `architect console queries (${shared.holder})` });
       stops.push(() => readPool.end());
       sharedQueries!.resolve({ pool: readPool, readers: new PostgresReaders(readPool, DEFAULT_READERS) });
+      const sla = await startSharedSlaWatch({ target, holder: shared.holder, store: store.store, tasks: shared.store, config: config.service, bus, log, notify: opts.notify, send: attention.slaAlert });
+      stops.push(sla.stop);
+      slaWatch = sla.watcher;
       sharedRouting = setupSharedRouting({ store: shared.store, config: config.service, sessions: () => sessions.list() });
       sharedTaskCommands = setupSharedTasks({ store: shared.store, config: config.service, queueName: target.display, changed: () => shared.assigner.kick() });
     }

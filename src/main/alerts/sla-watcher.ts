@@ -22,7 +22,7 @@ import { TaskService } from '../tasks/service.js';
 import { fromSqlTime, toSqlTime } from '../store/time.js';
 import { DEFAULT_TARGET_KEY } from '../sla/evaluate.js';
 import { AlertRepository } from '../store/alerts.js';
-import { SlaReads, slaGroupsQuery, type SlaCrossingReads, type SlaGroupColumn, type SlaGroupRange, type SlaGroupRow, type SlaGroupSpec, type SlaTaskRow } from '../store/sla-reads.js';
+import { SlaReads, slaGroupsQuery, type SlaCrossingReads, type SlaGroupColumn, type SlaGroupRange, type SlaGroupRow, type SlaGroupSpec, type SlaTargetTypes, type SlaTaskRow } from '../store/sla-reads.js';
 import { watched } from '../log/watchdog.js';
 
 /** Tasks evaluated between two yields to the event loop (and per write transaction): a slice raising an alert per task stays ~10–20 ms. */
@@ -461,20 +461,7 @@ export class SlaWatcher {
    */
   private crossingsOf(rules: SlaFile): Crossing[] {
     if (this.crossings?.rules === rules) return this.crossings.list;
-    const literals = new Set<number>();
-    for (const rule of rules.escalation_rules) for (const m of rule.condition.matchAll(/(?<![\w.])\d+(?:\.\d+)?(?![\w.])/g)) literals.add(Number(m[0]));
-    const own = Object.keys(rules.sla_targets).filter((k) => k !== DEFAULT_TARGET_KEY);
-    const list: Crossing[] = [];
-    for (const [key, target] of Object.entries(rules.sla_targets)) {
-      const types = key === DEFAULT_TARGET_KEY ? { otherThan: own } : { type: key };
-      const targetMs = target.target_minutes * MS_PER_MINUTE;
-      const afters = new Set<number>([target.warning_percent, target.critical_percent, ...literals].map((pct) => (targetMs * pct) / 100));
-      for (const m of literals) afters.add(m * MS_PER_MINUTE);
-      for (const afterMs of afters) {
-        if (!(afterMs > 0) || !Number.isFinite(afterMs)) continue;
-        list.push({ target: key, afterMs, reads: this.reads.crossing(types) });
-      }
-    }
+    const list = crossingPoints(rules).map((c) => ({ target: c.target, afterMs: c.afterMs, reads: this.reads.crossing(c.types) }));
     this.crossings = { rules, list };
     return list;
   }
@@ -586,13 +573,37 @@ export class SlaWatcher {
   }
 }
 
+/**
+ * Where levels change: for each target (a type's own, or `default` for the types
+ * without one) each threshold — warning and critical, and every number an escalation
+ * condition names, as a percent and as minutes — is a time after creation, read for
+ * the tasks of `types`. The SQLite watcher and the shared queue's both wake at these.
+ */
+export function crossingPoints(rules: SlaFile): Array<{ target: string; afterMs: number; types: SlaTargetTypes }> {
+  const literals = new Set<number>();
+  for (const rule of rules.escalation_rules) for (const m of rule.condition.matchAll(/(?<![\w.])\d+(?:\.\d+)?(?![\w.])/g)) literals.add(Number(m[0]));
+  const own = Object.keys(rules.sla_targets).filter((k) => k !== DEFAULT_TARGET_KEY);
+  const list: Array<{ target: string; afterMs: number; types: SlaTargetTypes }> = [];
+  for (const [key, target] of Object.entries(rules.sla_targets)) {
+    const types = key === DEFAULT_TARGET_KEY ? { otherThan: own } : { type: key };
+    const targetMs = target.target_minutes * MS_PER_MINUTE;
+    const afters = new Set<number>([target.warning_percent, target.critical_percent, ...literals].map((pct) => (targetMs * pct) / 100));
+    for (const m of literals) afters.add(m * MS_PER_MINUTE);
+    for (const afterMs of afters) {
+      if (!(afterMs > 0) || !Number.isFinite(afterMs)) continue;
+      list.push({ target: key, afterMs, types });
+    }
+  }
+  return list;
+}
+
 /** `action:fingerprint` of an alert's once-key (`sla:<task>:<level>:<action>:<fingerprint>`). */
-function ruleKeyOf(onceKey: string): string {
+export function ruleKeyOf(onceKey: string): string {
   return onceKey.split(':').slice(3).join(':');
 }
 
 /** How long after creation a task of this type reaches this level, or null (no target, or not a level). */
-function levelAfterMs(rules: SlaFile, type: string, level: string): number | null {
+export function levelAfterMs(rules: SlaFile, type: string, level: string): number | null {
   const target = Object.hasOwn(rules.sla_targets, type) ? rules.sla_targets[type] : rules.sla_targets[DEFAULT_TARGET_KEY];
   if (!target) return null;
   const pct = level === 'critical' ? target.critical_percent : level === 'warning' ? target.warning_percent : null;

@@ -23,6 +23,7 @@ import type { RoundRobinCursor } from '../routing/types.js';
 import type { ClaimedTask, DecisionRecord, HeldTask } from '../store/task-queue.js';
 import type { TaskStore } from '../store/task-store.js';
 import { taskDefaults } from '../tasks/service.js';
+import { attemptsUsedUp } from '../tasks/writes.js';
 import type { Deliver } from './assigner.js';
 import { DELIVERY_BACKOFF_MS, MAX_DELIVERY_BACKOFF_MS, hasTimeouts } from './assigner.js';
 import { EnvironmentKeeper } from './environment-keeper.js';
@@ -268,13 +269,8 @@ export class SharedAssigner {
     rules: RoutingFile,
     now: Date,
   ): Promise<boolean> {
-    const max = taskDefaults({ routing: rules }, type).maxAttempts;
-    const used = attempts + 1;
-    if (used >= max) {
-      const last = r.reason.replace(/^back to the queue: /, '').replace(/; retry after \d+ s$/, '');
-      const reason = `failed: ${used} of ${max} attempts used (max_attempts for ${type}); the last: ${last}`;
-      return this.options.store.fail(taskId, session, { reason, error: r.error ?? last, kind: r.kind }, now);
-    }
+    const failed = attemptsUsedUp({ type, attempts }, taskDefaults({ routing: rules }, type).maxAttempts, r);
+    if (failed) return this.options.store.fail(taskId, session, { ...failed, kind: r.kind }, now);
     return this.options.store.requeue(taskId, session, r, now);
   }
 

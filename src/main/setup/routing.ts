@@ -66,6 +66,8 @@ export function setupRouting(opts: {
   dispatch: boolean;
   /** false: the tasks live on a shared queue whose own assigner routes them (shared-queue.ts); this one never starts. */
   localAssigner?: boolean;
+  /** false: the tasks live on a shared queue whose own SLA watch reads them (shared-routing.ts); this one never starts (its alerts are the same table). */
+  localSlaWatch?: boolean;
   /**
    * The assigner and the SLA watcher start once this resolves: the config indexes being
    * built in a worker hold SQLite's write lock meanwhile, and a round would fail on it.
@@ -186,7 +188,7 @@ export function setupRouting(opts: {
   void (opts.indexesReady ?? Promise.resolve()).then(() => {
     if (stopped) return;
     if (opts.dispatch && opts.localAssigner !== false) stopAssigner = assigner.start();
-    stopWatcher = watcher.start();
+    if (opts.localSlaWatch !== false) stopWatcher = watcher.start();
   });
   // Woken by its own timer at the next level crossing, and by changes: a task's status
   // (whoever wrote it: tasks.changed follows external writes too) or a config reload.

@@ -1,7 +1,17 @@
-// The routing dry run on a shared PostgreSQL queue (issue 17): the decisions the
-// shared queue's head would get now, with this console's sessions and rules, read
-// there (the console's own file holds no tasks) and applied to nothing.
-import type { CommandParams, CommandResult, Session } from '../../shared/api.js';
+// Routing and SLA reads on a shared PostgreSQL queue (issue 17): the dry run (the
+// decisions the shared queue's head would get now, with this console's sessions and
+// rules, applied to nothing) and the SLA watch of the shared tasks, whose alerts stay
+// this console's own. The console's own file holds no tasks: both read PostgreSQL.
+import type { Alert, CommandParams, CommandResult, Session } from '../../shared/api.js';
+import { SharedSlaWatcher } from '../alerts/shared-sla-watcher.js';
+import type { EventBus } from '../events/bus.js';
+import type { Logger } from '../log/logger.js';
+import type { EscalationStep } from '../sla/escalate.js';
+import { openPool } from '../store/postgres/pool.js';
+import { PostgresSlaReads } from '../store/postgres/sla-reads.js';
+import type { PostgresTaskStore } from '../store/postgres/task-store.js';
+import type { PostgresTarget } from '../store/postgres/url.js';
+import type { Store } from '../store/store.js';
 import { ApiError } from '../api/dispatch.js';
 import { dryRunShared, type SharedQueueReads } from '../assigner/round-plan.js';
 import type { ConfigService } from '../config/service.js';
@@ -15,6 +25,46 @@ export function setupSharedRouting(opts: { store: SharedQueueReads; config: Conf
       const snapshot = opts.config.snapshot();
       if (!snapshot) throw new ApiError('unavailable', 'no valid configuration is loaded: fix the problems listed under Config');
       return { decisions: await dryRunShared(opts.store, expandProviders(snapshot.routing, snapshot.agents), opts.sessions(), new Date()) };
+    },
+  };
+}
+
+/**
+ * The SLA watch of the shared queue, on a connection of its own; kick() on every
+ * change of the queue (LISTEN) and of the config. Alerts go to this console's
+ * channels (the attention outbox) and its Alerts page.
+ */
+export async function startSharedSlaWatch(opts: {
+  target: PostgresTarget;
+  holder: string;
+  store: Store;
+  tasks: PostgresTaskStore;
+  config: ConfigService;
+  bus: EventBus;
+  log: Logger;
+  notify?: (title: string, body: string) => void;
+  send?: (alert: Alert, step: EscalationStep) => void;
+}): Promise<{ watcher: SharedSlaWatcher; stop: () => Promise<void> }> {
+  const pool = await openPool(opts.target, { max: 1, applicationName: `architect console SLA watch (${opts.holder})` });
+  const watcher = new SharedSlaWatcher({
+    store: opts.store,
+    reads: new PostgresSlaReads(pool),
+    record: (d, now) => opts.tasks.record(d, now),
+    getSnapshot: () => opts.config.snapshot(),
+    queueName: opts.target.display,
+    logger: opts.log,
+    notify: opts.notify,
+    send: opts.send,
+    onAlert: (alert) => opts.bus.emit('alerts.changed', { open: watcher.alerts.countOpen(), latest: alert }),
+  });
+  const stopWatch = watcher.start();
+  const offConfig = opts.config.subscribe(() => watcher.kick());
+  return {
+    watcher,
+    stop: async () => {
+      offConfig();
+      stopWatch();
+      await pool.end();
     },
   };
 }

@@ -21,7 +21,7 @@ import type { Store } from '../store/store.js';
 import { SqliteTaskStore, waitingOnReason, type TaskStore } from '../store/task-store.js';
 import { TaskQueue, type ClaimedTask, type DecisionRecord, type SendToResult } from '../store/task-queue.js';
 import { DEFAULT_PRIORITY, InvalidTaskError, TaskFinishedError, TaskNotFoundError, checkPriority, type Dependency, type TaskFields } from '../store/tasks.js';
-import { holdTask, releaseTask, settlement, TaskTransitionError, type TaskChange, type Written } from './writes.js';
+import { attemptsUsedUp, holdTask, releaseTask, settlement, TaskTransitionError, type TaskChange, type Written } from './writes.js';
 
 export { TaskTransitionError, type TaskChange } from './writes.js';
 
@@ -225,15 +225,8 @@ export class TaskService {
   ): boolean {
     const task = this.get(taskId);
     if (!task) return false;
-    if (r.charge !== false) {
-      const max = this.maxAttempts(task.type);
-      const used = task.attempts + 1;
-      if (used >= max) {
-        const last = r.reason.replace(/^back to the queue: /, '').replace(/; retry after \d+ s$/, '');
-        const reason = `failed: ${used} of ${max} attempts used (max_attempts for ${task.type}); the last: ${last}`;
-        return this.step(this.queue.fail(taskId, session, { reason, error: r.error ?? last, kind: r.kind }, now), taskId, task.status, 'failed', reason);
-      }
-    }
+    const failed = r.charge === false ? null : attemptsUsedUp(task, this.maxAttempts(task.type), r);
+    if (failed) return this.step(this.queue.fail(taskId, session, { ...failed, kind: r.kind }, now), taskId, task.status, 'failed', failed.reason);
     return this.step(this.queue.requeue(taskId, session, r, now), taskId, task.status, 'pending', r.reason);
   }
 

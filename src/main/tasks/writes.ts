@@ -53,6 +53,22 @@ export function settlement(deps: readonly Dependency[], why: string): { unblock:
   return { unblock: `unblocked: ${why}${deps.length ? '; every task it waits on completed' : ''}` };
 }
 
+/**
+ * A try that ends in the queue again (a failed delivery, an exit, a timeout): null while
+ * the task has tries left, else why it fails — its type's max_attempts used up, naming
+ * this try's reason. The single console's core and the shared-queue assigner both ask.
+ */
+export function attemptsUsedUp(
+  task: { type: string; attempts: number },
+  maxAttempts: number,
+  r: { reason: string; error: string | null },
+): { reason: string; error: string } | null {
+  const used = task.attempts + 1;
+  if (used < maxAttempts) return null;
+  const last = r.reason.replace(/^back to the queue: /, '').replace(/; retry after \d+ s$/, '');
+  return { reason: `failed: ${used} of ${maxAttempts} attempts used (max_attempts for ${task.type}); the last: ${last}`, error: r.error ?? last };
+}
+
 async function requireTask(tx: TaskStore, id: number): Promise<Task> {
   const task = await tx.get(id);
   if (!task) throw new TaskNotFoundError(id);

@@ -96,7 +96,10 @@ describe.skipIf(missing)(`a console on a shared PostgreSQL queue reads it${missi
     // A heavy query and one that overstays its timeout: pg_sleep on PostgreSQL (their sql, for SQLite, is the same shape without it).
     fs.writeFileSync(
       path.join(configDir, 'local', 'overrides.yaml'),
+      // No config indexes: their build in a worker can hold the console file's write lock
+      // while the first sessions are recorded (a race seen under load; see the report).
       `queries:
+  indexes: []
   queries:
     slow_count:
       description: "A heavy query: sleeps, then counts the tasks"
@@ -255,6 +258,54 @@ describe.skipIf(missing)(`a console on a shared PostgreSQL queue reads it${missi
     const cliDecisions = (JSON.parse(fromCli.out) as { decisions: Array<{ taskId: number; kind: string }> }).decisions;
     expect(cliDecisions.map((d) => [d.taskId, d.kind])).toEqual(decisions.map((d) => [d.taskId, d.kind]));
   }, 60_000);
+
+  it('the SLA watch reads the shared tasks: an alert for each task past its target, kept in this console\'s own file, and the next crossing wakes it', async () => {
+    const rules = SlaFile.parse(parse(fs.readFileSync(path.join(configDir, 'base', 'sla_rules.yaml'), 'utf8')));
+    const alertedTasks = async (): Promise<number[]> => {
+      const res = await call(ws!, 'alerts.list', { limit: 1000 }, `alerts${++calls}`);
+      if (res.error) throw new Error(res.error.message);
+      // A shared task is named in the alert's text (the console's own file holds no task to point at).
+      return (res.result as { alerts: Array<{ message: string; level: string }> }).alerts
+        .filter((a) => a.level === 'critical')
+        .map((a) => Number(/task #(\d+)/.exec(a.message)?.[1]))
+        .sort((a, b) => a - b);
+    };
+    const critical = async (): Promise<number[]> => {
+      const now = new Date();
+      const open = await sql<{ id: number; type: string; created_at: string }>("SELECT id, type, created_at FROM tasks WHERE status IN ('pending', 'assigned', 'in_progress', 'blocked') ORDER BY id");
+      return open
+        .filter((t) => evaluateSla({ id: t.id, type: t.type, status: 'pending', createdAt: fromSqlTime(t.created_at), startedAt: null, priority: 0, assignedTo: null }, rules, now)?.level === 'critical')
+        .map((t) => t.id);
+    };
+    const want = await critical();
+    expect(want.length).toBeGreaterThanOrEqual(5);
+    await pollUntil('an alert for every critical task', async () => JSON.stringify(await alertedTasks()) === JSON.stringify(want), { limitMs: 30_000, intervalMs: 300 }).catch(async (err: Error) => {
+      throw new Error(`${err.message}: ${JSON.stringify(await alertedTasks())} vs ${JSON.stringify(want)}\n${output.slice(-3000)}`);
+    });
+    // The alerts are this console's own (console.db); the shared database has none.
+    expect((await sql<{ n: number }>('SELECT count(*)::int AS n FROM notifications'))[0]!.n).toBe(0);
+    const own = new Database(path.join(dataDir, 'console.db'), { readonly: true, fileMustExist: true });
+    try {
+      expect((own.prepare("SELECT count(*) AS n FROM notifications WHERE kind = 'sla'").get() as { n: number }).n).toBe(want.length);
+    } finally {
+      own.close();
+    }
+    // Each alert is in its shared task's decision trail.
+    const trail = await sql<{ task_id: number }>("SELECT task_id FROM decisions WHERE kind = 'sla' AND decision = 'alert' ORDER BY task_id");
+    expect(trail.map((r) => r.task_id)).toEqual(want);
+
+    // A shell task 3 s before its 5 min target: nothing says anything about it after a
+    // change is seen, and its crossing alone brings the alert.
+    const added = await cli('tasks', 'add', '--type', 'shell', '--title', 'about to cross', '--prompt', 'echo', '--json');
+    expect(added.code, added.err).toBe(0);
+    const id = (JSON.parse(added.out) as { id: number }).id;
+    await sql("UPDATE tasks SET created_at = to_char((now() AT TIME ZONE 'UTC') - interval '5 minutes' + interval '3 seconds', 'YYYY-MM-DD HH24:MI:SS.MS') WHERE id = $1", [id]);
+    // A change (this console's cancel of another task) makes the watch look again and set its timer.
+    const other = (await sql<{ id: number }>("SELECT id FROM tasks WHERE status = 'pending' AND type = 'deploy' ORDER BY id LIMIT 1"))[0]!.id;
+    expect((await call(ws!, 'tasks.cancel', { id: other }, 'cancel-deploy')).error).toBeUndefined();
+    expect(await alertedTasks()).not.toContain(id);
+    await pollUntil('the crossing alerted', async () => (await alertedTasks()).includes(id), { limitMs: 30_000, intervalMs: 300 });
+  }, 90_000);
 
   it('a heavy query does not hold up the light ones, and one past its timeout fails alone', async () => {
     // Once slow, slow_count is heavy: it may not take the last free connection.

@@ -25,11 +25,18 @@ if (moduleIdx >= 0) {
   process.exit();
 }
 
-const files = fs
+const all = fs
   .readdirSync(here)
   .filter((f) => f.endsWith('.bench.ts'))
-  .filter((f) => !only || f.startsWith(only))
   .sort();
+// `--only NAME` runs the bench of that name (`--only console` is console_under_load,
+// not consoles-postgres too); a name no bench has runs those it begins, else says which exist.
+const exact = all.filter((f) => f === `${only}.bench.ts`);
+const files = !only ? all : exact.length ? exact : all.filter((f) => f.startsWith(only));
+if (files.length === 0) {
+  process.stderr.write(`bench: no bench named "${only}" (there are: ${all.map((f) => f.replace('.bench.ts', '')).join(', ')})\n`);
+  process.exit(2);
+}
 
 const metrics: Record<string, number> = {};
 for (const file of files) {

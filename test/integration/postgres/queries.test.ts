@@ -88,7 +88,7 @@ describe.skipIf(missing)(`named queries on PostgreSQL${missing ? ` (skipped: ${m
     const [[pgTask], [liteTask]] = await both('tasks_by_id', '--param', `id=${(pgPending![0] as { id: number }).id}`);
     expect({ ...pgTask, elapsed_minutes: 0 }).toEqual({ ...liteTask, elapsed_minutes: 0 });
     expect(Math.abs((pgTask!.elapsed_minutes as number) - (liteTask!.elapsed_minutes as number))).toBeLessThan(5);
-  });
+  }, 120_000); // every shipped query through two CLI processes each: ~30 s on a loaded 2-core machine
 
   it('config check validates the configured engine\'s variant, saying which one failed and where', async () => {
     const overrides = [

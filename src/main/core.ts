@@ -226,7 +226,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       const readPool = await openPool(target, { max: DEFAULT_READERS, applicationName: `architect console queries (${shared.holder})` });
       stops.push(() => readPool.end());
       sharedQueries!.resolve({ pool: readPool, readers: new PostgresReaders(readPool, DEFAULT_READERS) });
-      const sla = await startSharedSlaWatch({ target, holder: shared.holder, store: store.store, tasks: shared.store, config: config.service, bus, log, notify: opts.notify, send: attention.slaAlert });
+      const sla = await startSharedSlaWatch({ target, holder: shared.holder, store: store.store, tasks: shared.store, config: config.service, bus, log, notify: opts.notify, send: attention.slaAlert, changed: () => shared.assigner.kick() });
       stops.push(sla.stop);
       slaWatch = sla.watcher;
       sharedRouting = setupSharedRouting({ store: shared.store, config: config.service, sessions: () => sessions.list() });

@@ -10,10 +10,9 @@
 // A start-up pass that finds more than BACKLOG_ALERTS tasks of one type newly at a
 // level for one rule raises one summary alert for them, as on SQLite.
 //
-// Not here yet: the `reassign` action. Moving a shared task back to the queue with its
-// once-key (so that a restart neither repeats nor loses it) needs one transaction over
-// both on PostgreSQL; until the task core's SLA reassign runs on the asynchronous task
-// store, it is logged once per rule as not applied, and the task is left where it is.
+// The `reassign` action moves a held task back to the queue through the task store
+// (options.reassign: the move and its once-key decision in one unit of work); a reassign
+// to a named session is not applied on a shared queue yet (logged once per rule).
 import type { Alert } from '../../shared/api.js';
 import type { SlaFile } from '../config/schemas/sla.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
@@ -54,6 +53,13 @@ export interface SharedSlaWatcherOptions {
   onAlert?: (alert: Alert) => void;
   notify?: (title: string, body: string) => void;
   send?: (alert: Alert, step: EscalationStep) => void;
+  /**
+   * A reassign step (once per task, level and rule: `onceKey`): the task back to the
+   * queue through the task store, with its once-key, in one unit of work. Absent: not applied.
+   */
+  reassign?: (row: SlaTaskRow, step: EscalationStep, onceKey: string, now: Date) => Promise<boolean>;
+  /** A reassign moved a task. */
+  onReassign?: (taskId: number) => void;
 }
 
 interface Pass {
@@ -143,11 +149,14 @@ export class SharedSlaWatcher {
     const pass = this.beginPass(rules, now);
     this.loadBacklog();
     const due = new Map<string, { type: string; step: EscalationStep; ruleKey: string; tasks: number; rows: Array<{ row: SlaTaskRow; step: EscalationStep }> }>();
+    // Reassign steps only move held tasks (a few per session): kept until the pass has read every page.
+    const moves: Array<{ row: SlaTaskRow; step: EscalationStep }> = [];
     for (let after = 0; ; ) {
       const rows = await this.options.reads.openAfterId(after, PAGE);
       this.rowsRead += rows.length;
       for (const row of rows) {
         for (const step of this.steps(row, pass)) {
+          if (step.action === 'reassign') moves.push({ row, step });
           if (step.action !== 'alert_user' || !step.onceKey) continue;
           const ruleKey = ruleKeyOf(step.onceKey);
           if (this.covered(rules, row.type, step.level, ruleKey, row.created_at)) continue;
@@ -167,6 +176,7 @@ export class SharedSlaWatcher {
         else for (const { row, step } of d.rows) this.raise(row, step, pass);
       }
     });
+    for (const m of moves) await this.reassign(m.row, m.step, now);
     this.endPass(pass);
     this.passRules = rules;
     this.watermark = now.getTime();
@@ -192,12 +202,17 @@ export class SharedSlaWatcher {
     for (let i = 0; i < list.length; i += PAGE) {
       const rows = await this.options.reads.byIds(list.slice(i, i + PAGE));
       this.rowsRead += rows.length;
+      const moves: Array<{ row: SlaTaskRow; step: EscalationStep }> = [];
       this.options.store.transaction(() => {
         for (const row of rows) {
           if (!isOpenStatus(row.status)) continue;
-          for (const step of this.steps(row, pass)) if (step.action === 'alert_user') this.raise(row, step, pass);
+          for (const step of this.steps(row, pass)) {
+            if (step.action === 'alert_user') this.raise(row, step, pass);
+            else if (step.action === 'reassign') moves.push({ row, step });
+          }
         }
       });
+      for (const m of moves) await this.reassign(m.row, m.step, now);
     }
     this.endPass(pass);
     this.watermark = now.getTime();
@@ -239,7 +254,7 @@ export class SharedSlaWatcher {
     for (const p of result.problems) this.logOnce(`${p.ruleIndex}:${p.message}`, `sla_rules.yaml escalation_rules[${p.ruleIndex}]: ${p.message}`);
     if (!result.evaluation) return [];
     for (const step of result.steps) {
-      if (step.action === 'reassign' && !this.refusedLogged.has(step.ruleIndex)) {
+      if (step.action === 'reassign' && !this.options.reassign && !this.refusedLogged.has(step.ruleIndex)) {
         this.refusedLogged.add(step.ruleIndex);
         this.log.warn(
           `sla_rules.yaml escalation_rules[${step.ruleIndex}]: reassign is not applied on the shared queue ${this.options.queueName} (it runs on SQLite only for now); its alerts still are`,
@@ -247,6 +262,15 @@ export class SharedSlaWatcher {
       }
     }
     return result.steps;
+  }
+
+  private async reassign(row: SlaTaskRow, step: EscalationStep, now: Date): Promise<void> {
+    if (!this.options.reassign || !step.onceKey) return;
+    try {
+      if (await this.options.reassign(row, step, step.onceKey, now)) this.options.onReassign?.(row.id);
+    } catch (err) {
+      this.log.warn('an SLA reassign failed', { task: row.id, error: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   private raise(row: SlaTaskRow, step: EscalationStep, pass: Pass): void {

@@ -12,6 +12,7 @@ import { PostgresSlaReads } from '../store/postgres/sla-reads.js';
 import type { PostgresTaskStore } from '../store/postgres/task-store.js';
 import type { PostgresTarget } from '../store/postgres/url.js';
 import type { Store } from '../store/store.js';
+import { isHeldStatus } from '../../shared/task-status.js';
 import { ApiError } from '../api/dispatch.js';
 import { dryRunShared, type SharedQueueReads } from '../assigner/round-plan.js';
 import type { ConfigService } from '../config/service.js';
@@ -44,11 +45,33 @@ export async function startSharedSlaWatch(opts: {
   log: Logger;
   notify?: (title: string, body: string) => void;
   send?: (alert: Alert, step: EscalationStep) => void;
+  /** A reassign moved a task (the assigner routes it again). */
+  changed: () => void;
 }): Promise<{ watcher: SharedSlaWatcher; stop: () => Promise<void> }> {
   const pool = await openPool(opts.target, { max: 1, applicationName: `architect console SLA watch (${opts.holder})` });
+  const reads = new PostgresSlaReads(pool);
+  const refusedLogged = new Set<number>();
   const watcher = new SharedSlaWatcher({
     store: opts.store,
-    reads: new PostgresSlaReads(pool),
+    reads,
+    // Back to the queue, as the SQLite watcher's reassignAny: the decision (its once-key) and the move in one unit.
+    reassign: async (row, step, key, now) => {
+      if (step.toSession) {
+        if (!refusedLogged.has(step.ruleIndex)) opts.log.warn(`sla_rules.yaml escalation_rules[${step.ruleIndex}]: reassign to ${step.toSession} is not applied on the shared queue ${opts.target.display} yet; reassign without to_session is`);
+        refusedLogged.add(step.ruleIndex);
+        return false;
+      }
+      if (await reads.reassigned(row.id, key)) return false;
+      const holder = row.assigned_to;
+      const held = holder !== null && isHeldStatus(row.status);
+      return opts.tasks.transaction(async (tx) => {
+        const outcome = held ? `taking it from ${holder}` : `nothing to do: the task is ${row.status} and held by no session`;
+        await tx.record({ kind: 'sla', taskId: row.id, session: holder, decision: key, reason: `SLA ${step.level} reassign: ${step.message}; ${outcome}` }, now);
+        if (!held) return false;
+        return tx.requeue(row.id, holder, { reason: `back to the queue: reassigned by SLA (${step.level}), taken from ${holder}`, error: null, notBefore: null, kind: 'sla', charge: false }, now);
+      });
+    },
+    onReassign: () => opts.changed(),
     record: (d, now) => opts.tasks.record(d, now),
     getSnapshot: () => opts.config.snapshot(),
     queueName: opts.target.display,

@@ -98,7 +98,14 @@ describe.skipIf(missing)(`a console on a shared PostgreSQL queue reads it${missi
       path.join(configDir, 'local', 'overrides.yaml'),
       // No config indexes: their build in a worker can hold the console file's write lock
       // while the first sessions are recorded (a race seen under load; see the report).
-      `queries:
+      `sla_rules:
+  escalation_rules:
+    - condition: "percent_used >= critical_percent"
+      action: "alert_user"
+      notification_channels: ["dashboard", "log"]
+    - condition: "status == 'assigned' && percent_used >= critical_percent"
+      action: "reassign"
+queries:
   indexes: []
   queries:
     slow_count:
@@ -306,6 +313,28 @@ describe.skipIf(missing)(`a console on a shared PostgreSQL queue reads it${missi
     expect(await alertedTasks()).not.toContain(id);
     await pollUntil('the crossing alerted', async () => (await alertedTasks()).includes(id), { limitMs: 30_000, intervalMs: 300 });
   }, 90_000);
+
+  it('an SLA reassign takes a held shared task back to the queue, through the task store, once', async () => {
+    const task = (await sql<{ id: number }>("SELECT id FROM tasks WHERE status = 'pending' AND type = 'bug_fix' ORDER BY created_at LIMIT 1"))[0]!.id;
+    // Held by an agent, well past its target (set here as another console's claim would leave it).
+    await sql("UPDATE tasks SET status = 'assigned', assigned_to = 'agent_1' WHERE id = $1", [task]);
+    const other = (await sql<{ id: number }>("SELECT id FROM tasks WHERE status = 'pending' AND id <> $1 ORDER BY id DESC LIMIT 1", [task]))[0]!.id;
+    expect((await call(ws!, 'tasks.cancel', { id: other }, 'cancel-for-reassign')).error).toBeUndefined();
+    await pollUntil('the task back in the queue', async () => (await sql<{ status: string }>('SELECT status FROM tasks WHERE id = $1', [task]))[0]!.status === 'pending', { limitMs: 30_000, intervalMs: 300 }).catch((err: Error) => {
+      throw new Error(`${err.message}\n${output.slice(-3000)}`);
+    });
+    const history = await sql<{ reason: string }>("SELECT reason FROM task_events WHERE task_id = $1 AND to_status = 'pending' ORDER BY id DESC LIMIT 1", [task]);
+    expect(history[0]!.reason).toBe('back to the queue: reassigned by SLA (critical), taken from agent_1');
+    const once = await sql<{ decision: string }>("SELECT decision FROM decisions WHERE task_id = $1 AND kind = 'sla' AND decision LIKE 'sla:%:reassign:%'", [task]);
+    expect(once.length).toBe(1);
+    // Not again: held once more and looked at again, the once-key stands.
+    await sql("UPDATE tasks SET status = 'assigned', assigned_to = 'agent_1' WHERE id = $1", [task]);
+    const third = (await sql<{ id: number }>("SELECT id FROM tasks WHERE status = 'pending' AND id <> $1 ORDER BY id DESC LIMIT 1", [task]))[0]!.id;
+    expect((await call(ws!, 'tasks.cancel', { id: third }, 'cancel-again')).error).toBeUndefined();
+    // The watch has had its look (a wake follows the cancel within a second or so): nothing moves.
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect((await sql<{ status: string }>('SELECT status FROM tasks WHERE id = $1', [task]))[0]!.status).toBe('assigned');
+  }, 60_000);
 
   it('a heavy query does not hold up the light ones, and one past its timeout fails alone', async () => {
     // Once slow, slow_count is heavy: it may not take the last free connection.

@@ -33,6 +33,11 @@ export class PostgresSlaReads {
     return (await this.pool.query<{ n: number }>('SELECT coalesce(max(id), 0)::bigint AS n FROM task_events')).rows[0]?.n ?? 0;
   }
 
+  /** Whether the SLA reassign step with this once-key already ran for the task (its decision row). */
+  async reassigned(taskId: number, onceKey: string): Promise<boolean> {
+    return (await this.pool.query("SELECT 1 FROM decisions WHERE task_id = $1 AND kind = 'sla' AND decision = $2 LIMIT 1", [taskId, onceKey])).rows.length > 0;
+  }
+
   /** Ids of the open tasks of `types` created in (from, to]. */
   async createdBetween(types: SlaTargetTypes, from: string, to: string): Promise<number[]> {
     const { where, args } = typeFilter(types, 3);

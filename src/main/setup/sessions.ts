@@ -47,6 +47,8 @@ const MS_PER_HOUR = 3_600_000;
  * well inside the seed's 5-minute `sessions_active` window, one small transaction.
  */
 export const HEARTBEAT_MS = 30_000;
+/** After a publish found the database busy (SQLITE_BUSY), its rows are written again this much later. */
+export const BUSY_RETRY_MS = 1_000;
 
 /** An agent whose process runs and whose state could be read (not exited, not out of reach). */
 function isAlive(s: Session): boolean {
@@ -67,10 +69,14 @@ function rowKey(s: Session): string {
 export class StoreSessionSink implements SessionSink {
   /** Session id → rowKey of what was last written. */
   private written = new Map<string, string>();
+  /** The sessions of the last publish, written again by the retry after a busy database. */
+  private latest: Session[] = [];
+  private retry: NodeJS.Timeout | null = null;
 
-  constructor(private readonly store: Store, private readonly log: Logger) {}
+  constructor(private readonly store: Store, private readonly log: Logger, private readonly retryMs = BUSY_RETRY_MS) {}
 
   upsert(sessions: Session[]): void {
+    this.latest = sessions;
     const changed = sessions.filter((s) => this.written.get(s.id) !== rowKey(s));
     if (changed.length === 0) return;
     try {
@@ -90,8 +96,26 @@ export class StoreSessionSink implements SessionSink {
       });
       for (const s of changed) this.written.set(s.id, rowKey(s));
     } catch (err) {
+      if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+        // Another connection held the write lock past the busy timeout (at start-up, a
+        // config index built on a big file). A publish comes only when a session changes,
+        // so without a retry these rows would wait for the next change (minutes, on a quiet fleet).
+        this.log.warn('could not record sessions yet: the database is busy; trying again', { sessions: changed.length, retryMs: this.retryMs });
+        this.retry ??= setTimeout(() => {
+          this.retry = null;
+          this.upsert(this.latest);
+        }, this.retryMs);
+        this.retry.unref();
+        return;
+      }
       this.log.error('could not record sessions', { error: err instanceof Error ? err : String(err) });
     }
+  }
+
+  /** Drops a pending retry (the store is closing). */
+  stop(): void {
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
   }
 
   recordTransition(sessionId: string, from: SessionState, to: SessionState, reason: string | null, atIso: string): void {
@@ -257,6 +281,7 @@ export async function setupSessions(opts: {
       unsubscribe();
       terminals.closeAll();
       monitor?.stop();
+      sink.stop();
     },
   };
 }

@@ -1,10 +1,12 @@
 // A publish writes only the session rows that changed: every publish used to rewrite all
 // 100 rows (and look up each one's project) although one pane had changed state.
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../../src/shared/api.js';
 import { silentLogger } from '../../../src/main/log/logger.js';
 import { StoreSessionSink } from '../../../src/main/setup/sessions.js';
 import { tempStore } from '../store/temp-store.js';
+import { pollUntil } from '../../support/poll.js';
 
 let db: ReturnType<typeof tempStore>;
 beforeEach(() => {
@@ -44,5 +46,24 @@ describe('the sessions sink', () => {
     expect(written).toEqual([]);
     sink.upsert(all); // %9 alive again (its heartbeat is written), %7 back in its folder
     expect(written).toEqual(['bench:%7', 'bench:%9']);
+  });
+
+  it('writes again by itself when the database was busy (no later change needed)', async () => {
+    const sink = new StoreSessionSink(db.store, silentLogger, 50);
+    // Another connection holds the write lock (at start-up: a config index built on a big file).
+    db.store.writer.pragma('busy_timeout = 20');
+    const other = new Database(db.dbPath);
+    other.exec('BEGIN IMMEDIATE');
+    const rows = () => (db.store.reader.prepare('SELECT count(*) AS n FROM sessions').get() as { n: number }).n;
+    try {
+      sink.upsert([session(1), session(2)]);
+      expect(rows()).toBe(0);
+      other.exec('COMMIT');
+      // No further publish: the sink's own retry writes them.
+      await pollUntil('the sessions written', () => rows() === 2, { limitMs: 5_000 });
+    } finally {
+      sink.stop();
+      other.close();
+    }
   });
 });

@@ -25,6 +25,10 @@ const SHIPPED: ReadonlyArray<[number, string, string]> = [
   [13, 'task_terminal_states', '9a60b5d7977189b4'],
   [14, 'held_environments', 'ed2cc1d1bebbb2d5'],
   [15, 'task_leases', 'abd0dd006fb4c379'],
+  [16, 'urgent_tasks', 'cfa5d514fb22f124'],
+  [17, 'held_since', 'cf08c1afd4a7f8e7'],
+  [18, 'open_task_minutes', '263116c18e48f0ca'],
+  [19, 'type_hours', '669ef711d7de0219'],
 ];
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -57,5 +61,13 @@ describe('migrations', () => {
     const files = fs.readdirSync(dir).filter((f) => /^\d{3}_.*\.ts$/.test(f));
     expect(files.length).toBe(migrations.length);
     for (const f of files) expect(fs.readFileSync(path.join(dir, f), 'utf8'), f).not.toMatch(/export const postgres\s*=/);
+  });
+
+  it('a migration’s version is its file’s number (the list in index.ts numbers them by position)', () => {
+    const dir = path.resolve(import.meta.dirname, '../../../src/main/store/migrations');
+    const files = fs.readdirSync(dir).filter((f) => /^\d{3}_.*\.ts$/.test(f)).sort();
+    // A gap (021 landed before 020) or a file left out of the list would shift every later version.
+    expect(files.map((f) => Number(f.slice(0, 3)))).toEqual(migrations.map((m) => m.version));
+    expect(files.map((f) => f.slice(4, -3))).toEqual(migrations.map((m) => m.name));
   });
 });

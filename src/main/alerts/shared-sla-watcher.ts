@@ -25,7 +25,8 @@ import type { Store } from '../store/store.js';
 import type { DecisionRecord } from '../store/task-queue.js';
 import { fromSqlTime, toSqlTime } from '../store/time.js';
 import { isOpenStatus } from '../../shared/task-status.js';
-import { BACKLOG_ALERTS, crossingPoints, levelAfterMs, ruleKeyOf } from './sla-watcher.js';
+import { BACKLOG_ALERTS, crossingPoints, ruleKeyOf } from './sla-watcher.js';
+import { backlogMessage, SlaBacklog } from './sla-backlog.js';
 
 /** Tasks read per page of the start-up pass, and per wake's read of changes. */
 const PAGE = 500;
@@ -36,7 +37,6 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** As on SQLite: the log and the desktop get this many alerts per pass, then one line. */
 const LOUD_ALERTS_PER_PASS = 20;
 const DESKTOP_ALERTS_PER_PASS = 3;
-const BACKLOG_KEY = 'sla-backlog';
 
 export interface SharedSlaWatcherOptions {
   /** This console's own file: its alerts. */
@@ -89,7 +89,7 @@ export class SharedSlaWatcher {
   private eventCursor = 0;
   private passRules: SlaFile | null = null;
   private wakeAt: number | null = null;
-  private backlog = new Map<string, number>();
+  private readonly backlog = new SlaBacklog();
   private readonly refusedLogged = new Set<number>();
   private readonly problemsLogged = new Set<string>();
 
@@ -147,7 +147,7 @@ export class SharedSlaWatcher {
     const now = this.clock();
     this.eventCursor = await this.options.reads.lastEventId();
     const pass = this.beginPass(rules, now);
-    this.loadBacklog();
+    this.backlog.load(this.local.backlogKeys());
     const due = new Map<string, { type: string; step: EscalationStep; ruleKey: string; tasks: number; rows: Array<{ row: SlaTaskRow; step: EscalationStep }> }>();
     // Reassign steps only move held tasks (a few per session): kept until the pass has read every page.
     const moves: Array<{ row: SlaTaskRow; step: EscalationStep }> = [];
@@ -159,7 +159,7 @@ export class SharedSlaWatcher {
           if (step.action === 'reassign') moves.push({ row, step });
           if (step.action !== 'alert_user' || !step.onceKey) continue;
           const ruleKey = ruleKeyOf(step.onceKey);
-          if (this.covered(rules, row.type, step.level, ruleKey, row.created_at)) continue;
+          if (this.backlog.covers(rules, row.type, step.level, ruleKey, row.created_at)) continue;
           const key = `${row.type}\0${step.level}\0${ruleKey}`;
           const d = due.get(key) ?? { type: row.type, step, ruleKey, tasks: 0, rows: [] };
           d.tasks++;
@@ -274,7 +274,7 @@ export class SharedSlaWatcher {
   }
 
   private raise(row: SlaTaskRow, step: EscalationStep, pass: Pass): void {
-    if (!step.onceKey || this.covered(pass.rules, row.type, step.level, ruleKeyOf(step.onceKey), row.created_at)) return;
+    if (!step.onceKey || this.backlog.covers(pass.rules, row.type, step.level, ruleKeyOf(step.onceKey), row.created_at)) return;
     // This console's file has no row for a shared task (its alerts' task_id refers to its own tasks): the alert names it in its text.
     const message = step.message.includes(`#${row.id}`) ? step.message : `task #${row.id}: ${step.message}`;
     const alert = this.alerts.raise({ taskId: null, kind: 'sla', level: step.level, message, channels: step.channels, dedupeKey: step.onceKey }, pass.now);
@@ -287,29 +287,12 @@ export class SharedSlaWatcher {
   private raiseBacklog(d: { type: string; step: EscalationStep; ruleKey: string; tasks: number }, pass: Pass): void {
     const through = pass.now.getTime();
     const level = d.step.level;
-    const message = `${d.tasks} open ${d.type} tasks were already ${level} when the SLA watch looked (a backlog): one alert for all of them; each task's level shows in the task table`;
-    const alert = this.alerts.raise({ taskId: null, kind: 'sla', level, message, channels: d.step.channels, dedupeKey: `${BACKLOG_KEY}:${level}:${d.ruleKey}:${through}:${d.type}` }, pass.now);
-    this.backlog.set(`${d.type}\0${level}\0${d.ruleKey}`, through);
+    const message = backlogMessage(d.tasks, d.type, level);
+    const alert = this.alerts.raise({ taskId: null, kind: 'sla', level, message, channels: d.step.channels, dedupeKey: this.backlog.dedupeKey(d.type, level, d.ruleKey, through) }, pass.now);
+    this.backlog.add(d.type, level, d.ruleKey, through);
     if (!alert) return;
     pass.raised.push(alert);
     this.deliver(alert, { ...d.step, message }, null, pass);
-  }
-
-  /** The summaries raised so far (this console's own notifications), as the SQLite watcher keeps them. */
-  private loadBacklog(): void {
-    this.backlog = new Map();
-    for (const key of this.local.backlogKeys()) {
-      const [, level = '', action = '', fingerprint = '', through = '', ...type] = key.split(':');
-      const k = `${type.join(':')}\0${level}\0${action}:${fingerprint}`;
-      this.backlog.set(k, Math.max(this.backlog.get(k) ?? 0, Number(through)));
-    }
-  }
-
-  private covered(rules: SlaFile, type: string, level: string, ruleKey: string, createdAt: string): boolean {
-    const through = this.backlog.get(`${type}\0${level}\0${ruleKey}`);
-    if (through === undefined) return false;
-    const afterMs = levelAfterMs(rules, type, level);
-    return afterMs !== null && createdAt <= toSqlTime(new Date(through - afterMs));
   }
 
   private deliver(alert: Alert, step: EscalationStep, taskId: number | null, pass: Pass): void {

@@ -24,6 +24,7 @@ import { DEFAULT_TARGET_KEY } from '../sla/evaluate.js';
 import { AlertRepository } from '../store/alerts.js';
 import { SlaReads, slaGroupsQuery, type SlaCrossingReads, type SlaGroupColumn, type SlaGroupRange, type SlaGroupRow, type SlaGroupSpec, type SlaTargetTypes, type SlaTaskRow } from '../store/sla-reads.js';
 import { watched } from '../log/watchdog.js';
+import { backlogMessage, SlaBacklog } from './sla-backlog.js';
 
 /** Tasks evaluated between two yields to the event loop (and per write transaction): a slice raising an alert per task stays ~10–20 ms. */
 const SLICE_TASKS = 100;
@@ -38,7 +39,6 @@ const SLICE_GROUPS = 200;
  */
 export const BACKLOG_ALERTS = 50;
 /** A summary alert's dedupe key starts with this; the rest says what it covers. */
-const BACKLOG_KEY = 'sla-backlog';
 /**
  * A console opened on a backlog can find thousands of tasks past their SLA at once:
  * every alert is stored, but the log and the desktop get this many each per pass,
@@ -131,7 +131,7 @@ export class SlaWatcher {
   private passRules: SlaFile | null = null;
   private wakeAt: number | null = null;
   /** Backlog summaries raised so far: `type\0level\0rule` → covered through (ms); loaded from the database by each full pass. */
-  private backlog = new Map<string, number>();
+  private readonly backlog = new SlaBacklog();
 
   constructor(private readonly options: SlaWatcherOptions) {
     this.alerts = new AlertRepository(options.store);
@@ -199,7 +199,7 @@ export class SlaWatcher {
       this.eventCursor = this.reads.lastEventId();
       const pass = this.beginPass(rules);
       pass.now = now;
-      this.loadBacklog();
+      this.backlog.load(this.reads.backlogKeys());
       const spec = this.groupSpec(rules, now);
       const groups = this.options.readGroups ? await this.options.readGroups(...sqlOf(spec)) : watched('sla groups', () => this.reads.groups(spec));
       if (this.stopped) return;
@@ -270,7 +270,7 @@ export class SlaWatcher {
       if (step.action === 'reassign') reassign = true;
       if (step.action !== 'alert_user' || !step.onceKey) continue;
       const ruleKey = ruleKeyOf(step.onceKey);
-      if (this.covered(pass.rules, g.type, step.level, ruleKey, g.newest)) continue;
+      if (this.backlog.covers(pass.rules, g.type, step.level, ruleKey, g.newest)) continue;
       const key = `${g.type}\0${step.level}\0${ruleKey}`;
       const d = due.get(key) ?? { type: g.type, step, ruleKey, tasks: 0, ranges: [] };
       d.tasks += g.n;
@@ -296,8 +296,7 @@ export class SlaWatcher {
     const own = Object.keys(rules.sla_targets).filter((k) => k !== DEFAULT_TARGET_KEY);
     const types = new Map<string, Set<string>>(own.map((t) => [t, new Set(byTarget.get(t) ?? [])]));
     const hasDefault = Object.hasOwn(rules.sla_targets, DEFAULT_TARGET_KEY);
-    for (const [key, through] of this.backlog) {
-      const [type = '', level = ''] = key.split('\0');
+    for (const { type, level, through } of this.backlog.entries()) {
       const afterMs = levelAfterMs(rules, type, level);
       if (afterMs === null) continue;
       if (!types.has(type)) {
@@ -315,35 +314,16 @@ export class SlaWatcher {
     };
   }
 
-  /** The backlog summaries raised so far (their dedupe keys), read by each full pass. */
-  private loadBacklog(): void {
-    this.backlog = new Map();
-    for (const key of this.reads.backlogKeys()) {
-      // sla-backlog:<level>:<action>:<fingerprint>:<through ms>:<type>
-      const [, level = '', action = '', fingerprint = '', through = '', ...type] = key.split(':');
-      const k = `${type.join(':')}\0${level}\0${action}:${fingerprint}`;
-      this.backlog.set(k, Math.max(this.backlog.get(k) ?? 0, Number(through)));
-    }
-  }
-
-  /** Whether a backlog summary already covers a task of this type created then, for this level and rule. */
-  private covered(rules: SlaFile, type: string, level: string, ruleKey: string, createdAt: string): boolean {
-    const through = this.backlog.get(`${type}\0${level}\0${ruleKey}`);
-    if (through === undefined) return false;
-    const afterMs = levelAfterMs(rules, type, level);
-    return afterMs !== null && createdAt <= toSqlTime(new Date(through - afterMs));
-  }
-
   /** One alert for a backlog of tasks at a level; it covers them from now on. */
   private raiseBacklog(d: Due, pass: Pass): void {
     const through = pass.now.getTime();
     const level = d.step.level;
-    const message = `${d.tasks} open ${d.type} tasks were already ${level} when the SLA watch looked (a backlog): one alert for all of them; each task's level shows in the task table`;
+    const message = backlogMessage(d.tasks, d.type, level);
     const alert = this.alerts.raise(
-      { taskId: null, kind: 'sla', level, message, channels: d.step.channels, dedupeKey: `${BACKLOG_KEY}:${level}:${d.ruleKey}:${through}:${d.type}` },
+      { taskId: null, kind: 'sla', level, message, channels: d.step.channels, dedupeKey: this.backlog.dedupeKey(d.type, level, d.ruleKey, through) },
       pass.now,
     );
-    this.backlog.set(`${d.type}\0${level}\0${d.ruleKey}`, through);
+    this.backlog.add(d.type, level, d.ruleKey, through);
     if (!alert) return;
     this.tasks.record({ kind: 'sla', taskId: null, session: null, decision: 'alert', reason: `SLA ${level}: ${message}` }, pass.now);
     pass.raised.push(alert);
@@ -412,7 +392,7 @@ export class SlaWatcher {
 
   private evaluateAll(rules: SlaFile): Alert[] {
     const pass = this.beginPass(rules);
-    this.loadBacklog();
+    this.backlog.load(this.reads.backlogKeys());
     this.options.store.transaction(() => {
       for (const row of this.reads.allOpen()) this.evaluateRow(row, pass);
     });
@@ -503,7 +483,7 @@ export class SlaWatcher {
     const taskId = row.id;
     if (!step.onceKey) return null;
     // A backlog summary already said it for this task, level and rule.
-    if (this.covered(pass.rules, row.type, step.level, ruleKeyOf(step.onceKey), row.created_at)) return null;
+    if (this.backlog.covers(pass.rules, row.type, step.level, ruleKeyOf(step.onceKey), row.created_at)) return null;
     const alert = this.alerts.raise(
       { taskId, kind: 'sla', level: step.level, message: step.message, channels: step.channels, dedupeKey: step.onceKey },
       now,

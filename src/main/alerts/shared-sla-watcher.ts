@@ -10,9 +10,9 @@
 // A start-up pass that finds more than BACKLOG_ALERTS tasks of one type newly at a
 // level for one rule raises one summary alert for them, as on SQLite.
 //
-// The `reassign` action moves a held task back to the queue through the task store
-// (options.reassign: the move and its once-key decision in one unit of work); a reassign
-// to a named session is not applied on a shared queue yet (logged once per rule).
+// The `reassign` action moves a held task back to the queue, or sends it to the rule's
+// `to_session`, through the task store (options.reassign: the move and its once-key
+// decision in one unit of work).
 import type { Alert } from '../../shared/api.js';
 import type { SlaFile } from '../config/schemas/sla.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
@@ -55,7 +55,8 @@ export interface SharedSlaWatcherOptions {
   send?: (alert: Alert, step: EscalationStep) => void;
   /**
    * A reassign step (once per task, level and rule: `onceKey`): the task back to the
-   * queue through the task store, with its once-key, in one unit of work. Absent: not applied.
+   * queue, or to the step's toSession, through the task store, with its once-key, in one
+   * unit of work. Absent: not applied.
    */
   reassign?: (row: SlaTaskRow, step: EscalationStep, onceKey: string, now: Date) => Promise<boolean>;
   /** A reassign moved a task. */
@@ -243,7 +244,7 @@ export class SharedSlaWatcher {
     this.timer.unref();
   }
 
-  /** The escalation steps for a task now; reassign steps are logged as not applied (see the top). */
+  /** The escalation steps for a task now (reassign steps logged as not applied when there is no options.reassign). */
   private steps(row: SlaTaskRow, pass: Pass): EscalationStep[] {
     const result = escalate(
       { id: row.id, type: row.type, status: row.status, createdAt: fromSqlTime(row.created_at), startedAt: row.started_at ? fromSqlTime(row.started_at) : null, priority: row.priority, assignedTo: row.assigned_to },

@@ -43,6 +43,7 @@ const ADDS: Record<number, string[]> = {
   17: [], // an index
   18: ['task_open_counts', 'task_open_minutes'],
   19: ['task_type_hours'],
+  20: ['task_session_hours'],
 };
 
 describe('migrations', () => {

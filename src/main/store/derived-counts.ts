@@ -1,7 +1,7 @@
 import type { WriterDb } from './store.js';
 import { OPEN_STATUSES } from '../../shared/task-status.js';
 import { typeHoursBackfillSqlite } from './migrations/019_type_hours.js';
-import { sessionHoursBackfillSqlite } from './migrations/020_session_hours.js';
+import { sessionHoursBackfillSqlite } from './migrations/021_session_hours.js';
 
 const OPEN_SQL = OPEN_STATUSES.map((s) => `'${s}'`).join(', ');
 

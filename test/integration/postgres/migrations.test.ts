@@ -129,7 +129,7 @@ describe.skipIf(missing)(`migrations on PostgreSQL${missing ? ` (skipped: ${miss
       "INSERT INTO tasks(type, title, created_at) VALUES ('git', 'e', '2026-01-02 03:04:05.000'), ('git', 'f', '2026-01-02 03:04:59.999')",
       "UPDATE tasks SET type = 'shell' WHERE title = 'e'",
       "UPDATE tasks SET status = 'cancelled', completed_at = '2026-01-02 03:06:00.000' WHERE title = 'f'",
-      // Per session and creation hour (migration 020): a start time, a task moved to another session, one deleted.
+      // Per session and creation hour (migration 021): a start time, a task moved to another session, one deleted.
       "UPDATE tasks SET started_at = '2026-01-02 03:00:00.000' WHERE title = 'a2'",
       "INSERT INTO tasks(type, title, status, assigned_to, created_at, updated_at, started_at, completed_at) VALUES ('git', 'g', 'completed', 'w2', '2026-01-02 03:10:00.000', '2026-01-02 03:11:00.250', '2026-01-02 03:10:00.500', '2026-01-02 03:11:00.250')",
       "INSERT INTO tasks(type, title, status, assigned_to, created_at, updated_at) VALUES ('git', 'h', 'in_progress', 'w2', '2026-01-02 03:20:00.000', '2026-01-02 03:21:00.000')",

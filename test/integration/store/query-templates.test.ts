@@ -131,7 +131,7 @@ const CASES: Record<string, Case> = {
   },
   session_workload: {
     params: {},
-    // The per-session hours (migration 020) by their key, and the bound's hour of tasks.
+    // The per-session hours (migration 021) by their key, and the bound's hour of tasks.
     index: ['USING PRIMARY KEY (hour>?)'],
     check: (rows) => {
       expect(rows.length).toBe(8);

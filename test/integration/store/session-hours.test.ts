@@ -11,7 +11,7 @@ import { SESSION_WORKLOAD_SCAN } from './session-workload-scan.js';
 import { tempStore } from './temp-store.js';
 
 // session_workload (config/base/queries.yaml, the Overview's "Work by Session") reads the
-// per-session, per-creation-hour sums that migration 020's triggers keep, plus the
+// per-session, per-creation-hour sums that migration 021's triggers keep, plus the
 // boundary hour's own tasks. It must give the scan's numbers (the query as it was, which
 // users may keep in their own queries.yaml) on the same data, last_activity included
 // after tasks left a session (re-claimed elsewhere, retried, deleted), and the sums must
@@ -43,7 +43,7 @@ function expectSame(ours: Row[], theirs: Row[], what: string): void {
   }
 }
 
-describe('session_workload from the per-session hours (migration 020)', () => {
+describe('session_workload from the per-session hours (migration 021)', () => {
   it("gives the scan's numbers on the same data, the boundary hour's tasks on both sides of the bound included, and reads no other hour of tasks", () => {
     const now = Date.now();
     seedDatabase(store, { tasks: 3000, sessions: 6, seed: 20, now: new Date(now) });

@@ -1,8 +1,8 @@
-// session_workload as it was before migration 020: a scan of the window's tasks. The
+// session_workload as it was before migration 021: a scan of the window's tasks. The
 // shipped query (config/base/queries.yaml) must give its rows; queries.yaml's comment
 // gives the same text for users.
 
-/** The query as it was before migration 020 (and as queries.yaml's comment gives it), a tie-break added to its order. */
+/** The query as it was before migration 021 (and as queries.yaml's comment gives it), a tie-break added to its order. */
 export const SESSION_WORKLOAD_SCAN = `
   SELECT
     assigned_to AS session,

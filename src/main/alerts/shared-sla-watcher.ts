@@ -1,8 +1,9 @@
 // The SLA watch of a console on a shared PostgreSQL queue (issue 17): the shared
 // tasks are read from PostgreSQL, the alerts stay this console's own (notifications in
 // console.db, as on SQLite: each console alerts its own operator, once per task, level
-// and rule). An alert names its task in its text (`task #12 …`) and has no task_id:
-// that column refers to the console's own tasks table, which holds none. The same crossings as the SQLite watcher (sla-watcher.ts crossingPoints):
+// and rule). An alert's task_id is the shared task's id (migration 020 took the foreign
+// key to the console's own, empty, tasks table off), and its text names it too
+// (`task #12 …`). The same crossings as the SQLite watcher (sla-watcher.ts crossingPoints):
 // a pass over every open task at start and after a reload, then it wakes at the next
 // level crossing (read from created_at and the targets) and when the queue changes
 // (any console's or CLI's write, by LISTEN: kick), and evaluates only the tasks that
@@ -10,9 +11,9 @@
 // A start-up pass that finds more than BACKLOG_ALERTS tasks of one type newly at a
 // level for one rule raises one summary alert for them, as on SQLite.
 //
-// The `reassign` action moves a held task back to the queue through the task store
-// (options.reassign: the move and its once-key decision in one unit of work); a reassign
-// to a named session is not applied on a shared queue yet (logged once per rule).
+// The `reassign` action moves a held task back to the queue, or sends it to the rule's
+// `to_session`, through the task store (options.reassign: the move and its once-key
+// decision in one unit of work).
 import type { Alert } from '../../shared/api.js';
 import type { SlaFile } from '../config/schemas/sla.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
@@ -55,7 +56,8 @@ export interface SharedSlaWatcherOptions {
   send?: (alert: Alert, step: EscalationStep) => void;
   /**
    * A reassign step (once per task, level and rule: `onceKey`): the task back to the
-   * queue through the task store, with its once-key, in one unit of work. Absent: not applied.
+   * queue, or to the step's toSession, through the task store, with its once-key, in one
+   * unit of work. Absent: not applied.
    */
   reassign?: (row: SlaTaskRow, step: EscalationStep, onceKey: string, now: Date) => Promise<boolean>;
   /** A reassign moved a task. */
@@ -243,7 +245,7 @@ export class SharedSlaWatcher {
     this.timer.unref();
   }
 
-  /** The escalation steps for a task now; reassign steps are logged as not applied (see the top). */
+  /** The escalation steps for a task now (reassign steps logged as not applied when there is no options.reassign). */
   private steps(row: SlaTaskRow, pass: Pass): EscalationStep[] {
     const result = escalate(
       { id: row.id, type: row.type, status: row.status, createdAt: fromSqlTime(row.created_at), startedAt: row.started_at ? fromSqlTime(row.started_at) : null, priority: row.priority, assignedTo: row.assigned_to },
@@ -275,9 +277,9 @@ export class SharedSlaWatcher {
 
   private raise(row: SlaTaskRow, step: EscalationStep, pass: Pass): void {
     if (!step.onceKey || this.backlog.covers(pass.rules, row.type, step.level, ruleKeyOf(step.onceKey), row.created_at)) return;
-    // This console's file has no row for a shared task (its alerts' task_id refers to its own tasks): the alert names it in its text.
+    // The shared task's id (the Alerts page links to it); the text names it as well, read elsewhere (a webhook, the log).
     const message = step.message.includes(`#${row.id}`) ? step.message : `task #${row.id}: ${step.message}`;
-    const alert = this.alerts.raise({ taskId: null, kind: 'sla', level: step.level, message, channels: step.channels, dedupeKey: step.onceKey }, pass.now);
+    const alert = this.alerts.raise({ taskId: row.id, kind: 'sla', level: step.level, message, channels: step.channels, dedupeKey: step.onceKey }, pass.now);
     if (!alert) return;
     pass.raised.push(alert);
     this.recordLater({ kind: 'sla', taskId: row.id, session: null, decision: 'alert', reason: `SLA ${step.level}: ${step.message}` }, pass.now);

@@ -50,18 +50,20 @@ export async function startSharedSlaWatch(opts: {
 }): Promise<{ watcher: SharedSlaWatcher; stop: () => Promise<void> }> {
   const pool = await openPool(opts.target, { max: 1, applicationName: `architect console SLA watch (${opts.holder})` });
   const reads = new PostgresSlaReads(pool);
-  const refusedLogged = new Set<number>();
   const watcher = new SharedSlaWatcher({
     store: opts.store,
     reads,
-    // Back to the queue, as the SQLite watcher's reassignAny: the decision (its once-key) and the move in one unit.
+    // As the SQLite watcher's reassign: the decision (its once-key) and the move in one unit of work.
     reassign: async (row, step, key, now) => {
-      if (step.toSession) {
-        if (!refusedLogged.has(step.ruleIndex)) opts.log.warn(`sla_rules.yaml escalation_rules[${step.ruleIndex}]: reassign to ${step.toSession} is not applied on the shared queue ${opts.target.display} yet; reassign without to_session is`);
-        refusedLogged.add(step.ruleIndex);
-        return false;
-      }
       if (await reads.reassigned(row.id, key)) return false;
+      const to = step.toSession;
+      if (to) {
+        return opts.tasks.transaction(async (tx) => {
+          const sent = await tx.sendTo(row.id, to, { kind: 'sla', who: `SLA (${step.level})` }, now);
+          await tx.record({ kind: 'sla', taskId: row.id, session: to, decision: key, reason: `SLA ${step.level} reassign to ${to}: ${step.message}; ${sent.reason}` }, now);
+          return sent.outcome === 'sent';
+        });
+      }
       const holder = row.assigned_to;
       const held = holder !== null && isHeldStatus(row.status);
       return opts.tasks.transaction(async (tx) => {

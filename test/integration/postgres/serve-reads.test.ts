@@ -318,7 +318,7 @@ queries:
       const [row] = await sql<{ status: string; route_to: string | null }>('SELECT status, route_to FROM tasks WHERE id = $1', [task]);
       return row!.status === 'pending' && row!.route_to === 'agent_2';
     }, { limitMs: 30_000, intervalMs: 300 }).catch((err: Error) => {
-      throw new Error(`${err.message}\n${output.slice(-3000)}`);
+      throw new Error(`${err.message}\n${served?.output().slice(-3000)}`);
     });
     const history = await sql<{ reason: string }>("SELECT reason FROM task_events WHERE task_id = $1 AND to_status = 'pending' ORDER BY id DESC LIMIT 1", [task]);
     expect(history[0]!.reason).toBe('back to the queue: SLA (critical) sent it to agent_2, taken from agent_1');
@@ -331,7 +331,7 @@ queries:
     expect((await call(ws!, 'tasks.cancel', { id: third }, 'cancel-send-again')).error).toBeUndefined();
     await new Promise((r) => setTimeout(r, 3_000));
     expect((await sql<{ status: string }>('SELECT status FROM tasks WHERE id = $1', [task]))[0]!.status).toBe('assigned');
-    expect(output).not.toMatch(/reassign to agent_2 is not applied/);
+    expect(served?.output()).not.toMatch(/reassign to agent_2 is not applied/);
   }, 60_000);
 
   it('a heavy query does not hold up the light ones, and one past its timeout fails alone', async () => {

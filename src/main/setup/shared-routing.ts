@@ -3,7 +3,8 @@
 // rules, applied to nothing) and the SLA watch of the shared tasks, whose alerts stay
 // this console's own. The console's own file holds no tasks: both read PostgreSQL.
 import type { Alert, CommandParams, CommandResult, Session } from '../../shared/api.js';
-import { SharedSlaWatcher } from '../alerts/shared-sla-watcher.js';
+import { SlaWatcher } from '../alerts/sla-watcher.js';
+import { sharedSlaQueue } from '../alerts/shared-sla-queue.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
 import type { EscalationStep } from '../sla/escalate.js';
@@ -47,34 +48,37 @@ export async function startSharedSlaWatch(opts: {
   send?: (alert: Alert, step: EscalationStep) => void;
   /** A reassign moved a task (the assigner routes it again). */
   changed: () => void;
-}): Promise<{ watcher: SharedSlaWatcher; stop: () => Promise<void> }> {
+}): Promise<{ watcher: SlaWatcher; stop: () => Promise<void> }> {
   const pool = await openPool(opts.target, { max: 1, applicationName: `architect console SLA watch (${opts.holder})` });
   const reads = new PostgresSlaReads(pool);
+  const log = opts.log.child({ module: 'sla' });
   const refusedLogged = new Set<number>();
-  const watcher = new SharedSlaWatcher({
+  const watcher = new SlaWatcher({
     store: opts.store,
-    reads,
-    // Back to the queue, as the SQLite watcher's reassignAny: the decision (its once-key) and the move in one unit.
-    reassign: async (row, step, key, now) => {
-      if (step.toSession) {
-        if (!refusedLogged.has(step.ruleIndex)) opts.log.warn(`sla_rules.yaml escalation_rules[${step.ruleIndex}]: reassign to ${step.toSession} is not applied on the shared queue ${opts.target.display} yet; reassign without to_session is`);
-        refusedLogged.add(step.ruleIndex);
-        return false;
-      }
-      if (await reads.reassigned(row.id, key)) return false;
-      const holder = row.assigned_to;
-      const held = holder !== null && isHeldStatus(row.status);
-      return opts.tasks.transaction(async (tx) => {
-        const outcome = held ? `taking it from ${holder}` : `nothing to do: the task is ${row.status} and held by no session`;
-        await tx.record({ kind: 'sla', taskId: row.id, session: holder, decision: key, reason: `SLA ${step.level} reassign: ${step.message}; ${outcome}` }, now);
-        if (!held) return false;
-        return tx.requeue(row.id, holder, { reason: `back to the queue: reassigned by SLA (${step.level}), taken from ${holder}`, error: null, notBefore: null, kind: 'sla', charge: false }, now);
-      });
-    },
+    queue: sharedSlaQueue({
+      reads,
+      queueName: opts.target.display,
+      record: (d, now) => opts.tasks.record(d, now),
+      log,
+      // Back to the queue, as the SQLite watcher's reassignAny: the decision (its once-key) and the move in one unit.
+      reassign: async (row, step, key, now) => {
+        if (step.toSession) {
+          if (!refusedLogged.has(step.ruleIndex)) opts.log.warn(`sla_rules.yaml escalation_rules[${step.ruleIndex}]: reassign to ${step.toSession} is not applied on the shared queue ${opts.target.display} yet; reassign without to_session is`);
+          refusedLogged.add(step.ruleIndex);
+          return false;
+        }
+        const holder = row.assigned_to;
+        const held = holder !== null && isHeldStatus(row.status);
+        return opts.tasks.transaction(async (tx) => {
+          const outcome = held ? `taking it from ${holder}` : `nothing to do: the task is ${row.status} and held by no session`;
+          await tx.record({ kind: 'sla', taskId: row.id, session: holder, decision: key, reason: `SLA ${step.level} reassign: ${step.message}; ${outcome}` }, now);
+          if (!held) return false;
+          return tx.requeue(row.id, holder, { reason: `back to the queue: reassigned by SLA (${step.level}), taken from ${holder}`, error: null, notBefore: null, kind: 'sla', charge: false }, now);
+        });
+      },
+    }),
     onReassign: () => opts.changed(),
-    record: (d, now) => opts.tasks.record(d, now),
     getSnapshot: () => opts.config.snapshot(),
-    queueName: opts.target.display,
     logger: opts.log,
     notify: opts.notify,
     send: opts.send,

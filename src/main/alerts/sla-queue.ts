@@ -1,0 +1,95 @@
+// What the SLA watch (sla-watcher.ts) needs of the tasks it watches, the same on both
+// engines: the console's own file (SQLite, below: its synchronous reads wrapped) or a
+// shared PostgreSQL queue (shared-sla-queue.ts). The watch's pass, its crossings, its
+// alerts (always in the console's own file) and its backlog rule are one code over this.
+import type { EscalationStep } from '../sla/escalate.js';
+import { SlaReads, slaGroupsQuery, type SlaGroupRange, type SlaGroupRow, type SlaGroupSpec, type SlaTargetTypes, type SlaTaskRow } from '../store/sla-reads.js';
+import type { Store } from '../store/store.js';
+import type { DecisionRecord } from '../store/task-queue.js';
+import { isHeldStatus } from '../../shared/task-status.js';
+import type { TaskService } from '../tasks/service.js';
+
+/** One level crossing's two reads, for the tasks of one SLA target (prepared once per rules file on SQLite). */
+export interface SlaCrossing {
+  /** Ids of open tasks created in (from, to]. */
+  createdBetween(from: string, to: string): Promise<number[]>;
+  /** created_at of the first open task created after `from`, if any. */
+  nextCreatedAfter(from: string): Promise<string | undefined>;
+}
+
+export interface SlaQueue {
+  /** The shared queue's name for messages, or null: the console's own file. */
+  readonly shared: string | null;
+  /** The newest task_events id (0 when none): where a full pass starts watching changes. */
+  lastEventId(): Promise<number>;
+  /** Up to `limit` task_events after id `afterId`: which tasks changed. */
+  eventsAfterId(afterId: number, limit: number): Promise<Array<{ id: number; taskId: number }>>;
+  /** The tasks with these ids, whatever their status (a few hundred at a time). */
+  byIds(ids: readonly number[]): Promise<SlaTaskRow[]>;
+  /** Up to `limit` open tasks with an id above `afterId`, in id order. */
+  openAfterId(afterId: number, limit: number): Promise<SlaTaskRow[]>;
+  /** The start-up pass's grouped count of the open tasks. */
+  groups(spec: SlaGroupSpec): Promise<SlaGroupRow[]>;
+  /** One group's open tasks, oldest first, a page at a time. */
+  groupTasks(range: SlaGroupRange, cursor: { createdAt: string; id: number } | null, limit: number): Promise<SlaTaskRow[]>;
+  crossing(types: SlaTargetTypes): SlaCrossing;
+  /** Whether the SLA reassign step with this once-key already ran for the task. */
+  reassigned(taskId: number, onceKey: string): Promise<boolean>;
+  /**
+   * The alert's task_id and text. The console's own file refers to its own tasks; a
+   * shared queue's task has no row there, so its alert names it in its text.
+   */
+  alertOf(row: SlaTaskRow, message: string): { taskId: number | null; message: string };
+  /** An alert in its task's decision trail (null task: a backlog summary); called inside the alert's own transaction. */
+  recordAlert(d: DecisionRecord, now: Date): void;
+  /** A reassign step: the move and its once-key decision in one unit of work; whether the task moved. Absent: not applied. */
+  reassign?(row: SlaTaskRow, step: EscalationStep, onceKey: string, now: Date): Promise<boolean>;
+}
+
+/**
+ * The console's own tasks. `readGroups` runs the start-up pass's grouped count in a
+ * reader process (on the writer when absent: tests, a CLI).
+ */
+export function localSlaQueue(store: Store, tasks: TaskService, readGroups?: (sql: string, params: Record<string, string>) => Promise<SlaGroupRow[]>): SlaQueue {
+  const reads = new SlaReads(store.writer);
+  return {
+    shared: null,
+    lastEventId: async () => reads.lastEventId(),
+    eventsAfterId: async (afterId, limit) => reads.eventsAfterId(afterId, limit),
+    byIds: async (ids) => reads.byIds(ids),
+    openAfterId: async (afterId, limit) => reads.openAfterId(afterId, limit),
+    groups: async (spec) => {
+      if (!readGroups) return reads.groups(spec);
+      const { sql, params } = slaGroupsQuery(spec);
+      return readGroups(sql, params);
+    },
+    groupTasks: async (range, cursor, limit) => reads.groupTasks(range, cursor, limit),
+    crossing: (types) => {
+      const c = reads.crossing(types);
+      return { createdBetween: async (from, to) => c.createdBetween(from, to), nextCreatedAfter: async (from) => c.nextCreatedAfter(from) };
+    },
+    reassigned: async (taskId, onceKey) => reads.reassigned(taskId, onceKey),
+    alertOf: (row, message) => ({ taskId: row.id, message }),
+    recordAlert: (d, now) => tasks.record(d, now),
+    // The move and its once-key row in one transaction: a restart neither repeats nor loses it.
+    reassign: async (row, step, key, now) => store.transaction(() => (step.toSession ? reassignTo(tasks, row, step, key, step.toSession, now) : reassignAny(tasks, row, step, key, now))),
+  };
+}
+
+/** To a named session: taken back from whoever holds it (or, queued, kept) for that one. */
+function reassignTo(tasks: TaskService, row: SlaTaskRow, step: EscalationStep, key: string, to: string, now: Date): boolean {
+  const sent = tasks.sendTo(row.id, to, { kind: 'sla', who: `SLA (${step.level})` }, now);
+  tasks.record({ kind: 'sla', taskId: row.id, session: to, decision: key, reason: `SLA ${step.level} reassign to ${to}: ${step.message}; ${sent.reason}` }, now);
+  return sent.outcome === 'sent';
+}
+
+/** Back to routing: taken from the session holding it, if one does. */
+function reassignAny(tasks: TaskService, row: SlaTaskRow, step: EscalationStep, key: string, now: Date): boolean {
+  const holder = row.assigned_to;
+  const held = holder !== null && isHeldStatus(row.status);
+  const outcome = held ? `taking it from ${holder}` : `nothing to do: the task is ${row.status} and held by no session`;
+  tasks.record({ kind: 'sla', taskId: row.id, session: holder, decision: key, reason: `SLA ${step.level} reassign: ${step.message}; ${outcome}` }, now);
+  if (!held) return false;
+  const reason = `back to the queue: reassigned by SLA (${step.level}), taken from ${holder}`;
+  return tasks.requeue(row.id, holder, { reason, error: null, notBefore: null, kind: 'sla', charge: false }, now);
+}

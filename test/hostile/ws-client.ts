@@ -28,8 +28,29 @@ export function request(ws: WebSocket, frame: unknown, timeoutMs = 30_000): Prom
   });
 }
 
-export async function call(ws: WebSocket, method: string, params: unknown = {}, id: number | string = 1): Promise<{ result?: unknown; error?: { code: number; message: string } }> {
-  return (await request(ws, { jsonrpc: '2.0', id, method, params })) as { result?: unknown; error?: { code: number; message: string } };
+let nextId = 1;
+
+/**
+ * One JSON-RPC call: a fresh id, resolved by the reply that carries that id (notifications and
+ * replies to other calls on the same socket are skipped, so concurrent calls cannot swap answers).
+ */
+export function call(ws: WebSocket, method: string, params: unknown = {}, timeoutMs = 30_000): Promise<{ result?: unknown; error?: { code: number; message: string } }> {
+  const id = `c${nextId++}`;
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.off('message', onMessage);
+      reject(new Error(`no reply to ${method} (id ${id}) in ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onMessage = (data: WebSocket.RawData): void => {
+      const msg = JSON.parse(String(data)) as unknown;
+      if (Array.isArray(msg) || typeof msg !== 'object' || msg === null || !('id' in msg) || msg.id !== id) return;
+      clearTimeout(timer);
+      ws.off('message', onMessage);
+      resolve(msg as { result?: unknown; error?: { code: number; message: string } });
+    };
+    ws.on('message', onMessage);
+    ws.send(JSON.stringify({ jsonrpc: '2.0', id, method, params }));
+  });
 }
 
 /** Writes raw bytes to the port and returns whatever comes back before the peer closes (or timeoutMs). */

@@ -15,7 +15,7 @@ export function sharedSlaQueue(opts: {
   queueName: string;
   /** A decision about a shared task. */
   record: (d: DecisionRecord, now: Date) => Promise<void>;
-  reassign?: SlaQueue['reassign'];
+  reassignUnit: SlaQueue['reassignUnit'];
   log: Logger;
 }): SlaQueue {
   const { reads } = opts;
@@ -35,6 +35,6 @@ export function sharedSlaQueue(opts: {
       if (d.taskId === null) return;
       opts.record(d, now).catch((err: unknown) => opts.log.warn('could not record an SLA alert in the shared queue', { task: d.taskId, error: err instanceof Error ? err.message : String(err) }));
     },
-    reassign: opts.reassign,
+    reassignUnit: opts.reassignUnit,
   };
 }

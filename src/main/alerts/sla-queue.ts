@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js';
 import type { DecisionRecord } from '../store/task-queue.js';
 import { isHeldStatus } from '../../shared/task-status.js';
 import type { TaskService } from '../tasks/service.js';
+import { SqliteTaskStore, type TaskStore } from '../store/task-store.js';
 
 /** One level crossing's two reads, for the tasks of one SLA target (prepared once per rules file on SQLite). */
 export interface SlaCrossing {
@@ -42,9 +43,12 @@ export interface SlaQueue {
   alertOf(row: SlaTaskRow, message: string): { taskId: number | null; message: string };
   /** An alert in its task's decision trail (null task: a backlog summary); called inside the alert's own transaction. */
   recordAlert(d: DecisionRecord, now: Date): void;
-  /** A reassign step: the move and its once-key decision in one unit of work; whether the task moved. Absent: not applied. */
-  reassign?(row: SlaTaskRow, step: EscalationStep, onceKey: string, now: Date): Promise<boolean>;
+  /** Runs a reassign step's writes (reassignTask) in one unit of work: the move and its once-key decision commit together. */
+  reassignUnit<T>(fn: (writes: SlaReassignWrites) => Promise<T>): Promise<T>;
 }
+
+/** The task writes a reassign step makes (TaskStore's, or the console's task core on SQLite, which tells its listeners). */
+export type SlaReassignWrites = Pick<TaskStore, 'sendTo' | 'requeue' | 'record'>;
 
 /**
  * The console's own tasks. `readGroups` runs the start-up pass's grouped count in a
@@ -52,6 +56,12 @@ export interface SlaQueue {
  */
 export function localSlaQueue(store: Store, tasks: TaskService, readGroups?: (sql: string, params: Record<string, string>) => Promise<SlaGroupRow[]>): SlaQueue {
   const reads = new SlaReads(store.writer);
+  const unit = new SqliteTaskStore(store);
+  const writes: SlaReassignWrites = {
+    sendTo: async (taskId, session, by, now) => tasks.sendTo(taskId, session, by, now),
+    requeue: async (taskId, session, r, now) => tasks.requeue(taskId, session, r, now),
+    record: async (d, now) => tasks.record(d, now),
+  };
   return {
     shared: null,
     lastEventId: async () => reads.lastEventId(),
@@ -71,25 +81,28 @@ export function localSlaQueue(store: Store, tasks: TaskService, readGroups?: (sq
     reassigned: async (taskId, onceKey) => reads.reassigned(taskId, onceKey),
     alertOf: (row, message) => ({ taskId: row.id, message }),
     recordAlert: (d, now) => tasks.record(d, now),
-    // The move and its once-key row in one transaction: a restart neither repeats nor loses it.
-    reassign: async (row, step, key, now) => store.transaction(() => (step.toSession ? reassignTo(tasks, row, step, key, step.toSession, now) : reassignAny(tasks, row, step, key, now))),
+    // Through the task core (its listeners hear of the move), in the task store's unit of work.
+    reassignUnit: (fn) => unit.transaction(() => fn(writes)),
   };
 }
 
-/** To a named session: taken back from whoever holds it (or, queued, kept) for that one. */
-function reassignTo(tasks: TaskService, row: SlaTaskRow, step: EscalationStep, key: string, to: string, now: Date): boolean {
-  const sent = tasks.sendTo(row.id, to, { kind: 'sla', who: `SLA (${step.level})` }, now);
-  tasks.record({ kind: 'sla', taskId: row.id, session: to, decision: key, reason: `SLA ${step.level} reassign to ${to}: ${step.message}; ${sent.reason}` }, now);
-  return sent.outcome === 'sent';
-}
-
-/** Back to routing: taken from the session holding it, if one does. */
-function reassignAny(tasks: TaskService, row: SlaTaskRow, step: EscalationStep, key: string, now: Date): boolean {
+/**
+ * A reassign step, the same words and rows on both engines. To a named session: taken
+ * back from whoever holds it (or, queued, kept) for that one. Otherwise back to routing:
+ * taken from the session holding it, if one does (no try counted). Whether it moved.
+ */
+export async function reassignTask(w: SlaReassignWrites, row: SlaTaskRow, step: EscalationStep, key: string, now: Date): Promise<boolean> {
+  const to = step.toSession;
+  if (to) {
+    const sent = await w.sendTo(row.id, to, { kind: 'sla', who: `SLA (${step.level})` }, now);
+    await w.record({ kind: 'sla', taskId: row.id, session: to, decision: key, reason: `SLA ${step.level} reassign to ${to}: ${step.message}; ${sent.reason}` }, now);
+    return sent.outcome === 'sent';
+  }
   const holder = row.assigned_to;
   const held = holder !== null && isHeldStatus(row.status);
   const outcome = held ? `taking it from ${holder}` : `nothing to do: the task is ${row.status} and held by no session`;
-  tasks.record({ kind: 'sla', taskId: row.id, session: holder, decision: key, reason: `SLA ${step.level} reassign: ${step.message}; ${outcome}` }, now);
+  await w.record({ kind: 'sla', taskId: row.id, session: holder, decision: key, reason: `SLA ${step.level} reassign: ${step.message}; ${outcome}` }, now);
   if (!held) return false;
   const reason = `back to the queue: reassigned by SLA (${step.level}), taken from ${holder}`;
-  return tasks.requeue(row.id, holder, { reason, error: null, notBefore: null, kind: 'sla', charge: false }, now);
+  return w.requeue(row.id, holder, { reason, error: null, notBefore: null, kind: 'sla', charge: false }, now);
 }

@@ -30,7 +30,7 @@ import { AlertRepository } from '../store/alerts.js';
 import { type SlaGroupColumn, type SlaGroupRange, type SlaGroupRow, type SlaGroupSpec, type SlaTargetTypes, type SlaTaskRow } from '../store/sla-reads.js';
 import { watched } from '../log/watchdog.js';
 import { backlogMessage, SlaBacklog } from './sla-backlog.js';
-import { localSlaQueue, type SlaCrossing, type SlaQueue } from './sla-queue.js';
+import { localSlaQueue, reassignTask, type SlaCrossing, type SlaQueue } from './sla-queue.js';
 
 /** Tasks evaluated between two yields to the event loop (and per write transaction): a slice raising an alert per task stays ~10–20 ms. */
 const SLICE_TASKS = 100;
@@ -127,7 +127,6 @@ export class SlaWatcher {
   private busy = false;
   private again = false;
   private passing = false;
-  private readonly refusedLogged = new Set<number>();
   /** Level crossings up to this time (ms) have been handled; null until the start-up pass ends. */
   private watermark: number | null = null;
   /** task_events read up to this id (status changes, whoever made them). */
@@ -541,16 +540,11 @@ export class SlaWatcher {
   private async reassign(row: SlaTaskRow, step: EscalationStep, now: Date): Promise<void> {
     const key = step.onceKey;
     if (!key) return;
-    if (!this.queue.reassign) {
-      if (!this.refusedLogged.has(step.ruleIndex)) this.log.warn(`sla_rules.yaml escalation_rules[${step.ruleIndex}]: reassign is not applied on ${this.where()}; its alerts still are`);
-      this.refusedLogged.add(step.ruleIndex);
-      return;
-    }
     try {
       if (await this.queue.reassigned(row.id, key)) return;
-      if (await this.queue.reassign(row, step, key, now)) this.options.onReassign?.(row.id);
+      if (await this.queue.reassignUnit((w) => reassignTask(w, row, step, key, now))) this.options.onReassign?.(row.id);
     } catch (err) {
-      this.log.warn('an SLA reassign failed', { task: row.id, error: err instanceof Error ? err.message : String(err) });
+      this.log.warn(`an SLA reassign failed on ${this.where()}`, { task: row.id, error: err instanceof Error ? err.message : String(err) });
     }
   }
 

@@ -13,7 +13,6 @@ import { PostgresSlaReads } from '../store/postgres/sla-reads.js';
 import type { PostgresTaskStore } from '../store/postgres/task-store.js';
 import type { PostgresTarget } from '../store/postgres/url.js';
 import type { Store } from '../store/store.js';
-import { isHeldStatus } from '../../shared/task-status.js';
 import { ApiError } from '../api/dispatch.js';
 import { dryRunShared, type SharedQueueReads } from '../assigner/round-plan.js';
 import type { ConfigService } from '../config/service.js';
@@ -52,7 +51,6 @@ export async function startSharedSlaWatch(opts: {
   const pool = await openPool(opts.target, { max: 1, applicationName: `architect console SLA watch (${opts.holder})` });
   const reads = new PostgresSlaReads(pool);
   const log = opts.log.child({ module: 'sla' });
-  const refusedLogged = new Set<number>();
   const watcher = new SlaWatcher({
     store: opts.store,
     queue: sharedSlaQueue({
@@ -60,22 +58,8 @@ export async function startSharedSlaWatch(opts: {
       queueName: opts.target.display,
       record: (d, now) => opts.tasks.record(d, now),
       log,
-      // Back to the queue, as the SQLite watcher's reassignAny: the decision (its once-key) and the move in one unit.
-      reassign: async (row, step, key, now) => {
-        if (step.toSession) {
-          if (!refusedLogged.has(step.ruleIndex)) opts.log.warn(`sla_rules.yaml escalation_rules[${step.ruleIndex}]: reassign to ${step.toSession} is not applied on the shared queue ${opts.target.display} yet; reassign without to_session is`);
-          refusedLogged.add(step.ruleIndex);
-          return false;
-        }
-        const holder = row.assigned_to;
-        const held = holder !== null && isHeldStatus(row.status);
-        return opts.tasks.transaction(async (tx) => {
-          const outcome = held ? `taking it from ${holder}` : `nothing to do: the task is ${row.status} and held by no session`;
-          await tx.record({ kind: 'sla', taskId: row.id, session: holder, decision: key, reason: `SLA ${step.level} reassign: ${step.message}; ${outcome}` }, now);
-          if (!held) return false;
-          return tx.requeue(row.id, holder, { reason: `back to the queue: reassigned by SLA (${step.level}), taken from ${holder}`, error: null, notBefore: null, kind: 'sla', charge: false }, now);
-        });
-      },
+      // A reassign step's move and its once-key decision: one unit of work of the shared task store.
+      reassignUnit: (fn) => opts.tasks.transaction((tx) => fn(tx)),
     }),
     onReassign: () => opts.changed(),
     getSnapshot: () => opts.config.snapshot(),

@@ -13,7 +13,7 @@ import type { Task, TaskStatus } from '../../shared/api.js';
 import type { PendingTask } from '../routing/types.js';
 import type { Store } from './store.js';
 import { HELD_SQL } from './status-sql.js';
-import { TaskQueue, type ClaimedTask, type DecisionRecord, type HeldTask } from './task-queue.js';
+import { TaskQueue, type ClaimedTask, type DecisionRecord, type HeldTask, type SendToResult } from './task-queue.js';
 import { InvalidTaskError, type Dependency, type NewTask, type TaskEvent } from './tasks.js';
 import { toSqlTime } from './time.js';
 
@@ -87,6 +87,12 @@ export interface TaskStore {
   requeue(taskId: number, session: string, r: RequeueRequest, now: Date): Promise<boolean>;
   fail(taskId: number, session: string, r: { reason: string; error: string | null; kind: DecisionRecord['kind'] }, now: Date): Promise<boolean>;
   record(d: DecisionRecord, now: Date): Promise<void>;
+  /**
+   * Sends a task to one session by name (an SLA reassign, a workflow): taken back from
+   * another session holding it (no try counted), then given only to `session`
+   * (route_to); a pending task is queued for it. One transaction; says what it did.
+   */
+  sendTo(taskId: number, session: string, by: { kind: DecisionRecord['kind']; who: string }, now: Date): Promise<SendToResult>;
   /** The holder's leases on tasks it still holds, renewed until now + ttlMs; how many. */
   renewLeases(holder: string, ttlMs: number, now: Date): Promise<number>;
   /**
@@ -256,6 +262,15 @@ export class SqliteTaskStore implements TaskStore {
 
   async record(d: DecisionRecord, now: Date): Promise<void> {
     this.queue.record(d, now);
+  }
+
+  async sendTo(taskId: number, session: string, by: { kind: DecisionRecord['kind']; who: string }, now: Date): Promise<SendToResult> {
+    // Sent, the task is pending (taken back, or queued for the session): its claim's lease goes.
+    return this.store.transaction(() => {
+      const sent = this.queue.sendTo(taskId, session, by, now);
+      if (sent.outcome === 'sent') this.leaseDrop.run(taskId);
+      return sent;
+    });
   }
 
   async renewLeases(holder: string, ttlMs: number, now: Date): Promise<number> {

@@ -103,8 +103,11 @@ describe.skipIf(missing)(`a console on a shared PostgreSQL queue reads it${missi
     - condition: "percent_used >= critical_percent"
       action: "alert_user"
       notification_channels: ["dashboard", "log"]
-    - condition: "status == 'assigned' && percent_used >= critical_percent"
+    - condition: "task_type != 'deploy' && status == 'assigned' && percent_used >= critical_percent"
       action: "reassign"
+    - condition: "task_type == 'deploy' && status == 'assigned' && percent_used >= critical_percent"
+      action: "reassign"
+      to_session: "agent_2"
 queries:
   indexes: []
   queries:
@@ -334,6 +337,32 @@ queries:
     // The watch has had its look (a wake follows the cancel within a second or so): nothing moves.
     await new Promise((r) => setTimeout(r, 3_000));
     expect((await sql<{ status: string }>('SELECT status FROM tasks WHERE id = $1', [task]))[0]!.status).toBe('assigned');
+  }, 60_000);
+
+  it('an SLA reassign with to_session sends a held shared task to that session, through the task store, once', async () => {
+    // The 40-minute deploy task (critical past 27 min), held by agent_1 as another console's claim would leave it.
+    const task = (await sql<{ id: number }>("SELECT id FROM tasks WHERE status = 'pending' AND type = 'deploy' AND title = 'deploy 40 min'"))[0]!.id;
+    await sql("UPDATE tasks SET status = 'assigned', assigned_to = 'agent_1' WHERE id = $1", [task]);
+    const other = (await sql<{ id: number }>("SELECT id FROM tasks WHERE status = 'pending' AND id <> $1 ORDER BY id DESC LIMIT 1", [task]))[0]!.id;
+    expect((await call(ws!, 'tasks.cancel', { id: other }, 'cancel-for-send')).error).toBeUndefined();
+    await pollUntil('the task queued for agent_2', async () => {
+      const [row] = await sql<{ status: string; route_to: string | null }>('SELECT status, route_to FROM tasks WHERE id = $1', [task]);
+      return row!.status === 'pending' && row!.route_to === 'agent_2';
+    }, { limitMs: 30_000, intervalMs: 300 }).catch((err: Error) => {
+      throw new Error(`${err.message}\n${output.slice(-3000)}`);
+    });
+    const history = await sql<{ reason: string }>("SELECT reason FROM task_events WHERE task_id = $1 AND to_status = 'pending' ORDER BY id DESC LIMIT 1", [task]);
+    expect(history[0]!.reason).toBe('back to the queue: SLA (critical) sent it to agent_2, taken from agent_1');
+    expect((await sql<{ attempts: number }>('SELECT attempts FROM tasks WHERE id = $1', [task]))[0]!.attempts).toBe(0);
+    const once = await sql<{ session_id: string; reason: string }>("SELECT session_id, reason FROM decisions WHERE task_id = $1 AND kind = 'sla' AND decision LIKE 'sla:%:reassign:%'", [task]);
+    expect(once).toEqual([{ session_id: 'agent_2', reason: expect.stringMatching(/^SLA critical reassign to agent_2: .*; back to the queue: SLA \(critical\) sent it to agent_2, taken from agent_1$/) as unknown as string }]);
+    // Not again: held once more and looked at again, the once-key stands.
+    await sql("UPDATE tasks SET status = 'assigned', assigned_to = 'agent_1', route_to = NULL WHERE id = $1", [task]);
+    const third = (await sql<{ id: number }>("SELECT id FROM tasks WHERE status = 'pending' AND id <> $1 ORDER BY id DESC LIMIT 1", [task]))[0]!.id;
+    expect((await call(ws!, 'tasks.cancel', { id: third }, 'cancel-send-again')).error).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect((await sql<{ status: string }>('SELECT status FROM tasks WHERE id = $1', [task]))[0]!.status).toBe('assigned');
+    expect(output).not.toMatch(/reassign to agent_2 is not applied/);
   }, 60_000);
 
   it('a heavy query does not hold up the light ones, and one past its timeout fails alone', async () => {

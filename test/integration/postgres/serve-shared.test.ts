@@ -178,10 +178,10 @@ describe.skipIf(missing)(`architect serve on a shared PostgreSQL queue${missing 
       expect(wrong, `agent_${i} step ${wrong}: ${JSON.stringify(mine.slice(Math.max(0, wrong - 2), wrong + 1))}`).toBe(-1);
     }
     // The surviving console's task table is the shared queue.
-    const listed = await call(wsA, 'tasks.list', { status: 'completed', limit: 5 }, 'list');
+    const listed = await call(wsA, 'tasks.list', { status: 'completed', limit: 5 });
     expect(listed.result).toMatchObject({ total: TASKS, counts: { completed: TASKS } });
     // Holding runs on the shared queue through the task core (a finished task is refused, with the same words as on SQLite).
-    const held = await call(wsA, 'tasks.hold', { id: ids[0] }, 'hold');
+    const held = await call(wsA, 'tasks.hold', { id: ids[0] });
     expect(held.error?.message).toMatch(new RegExp(`^task ${ids[0]} is completed: it cannot be held`));
   }, 1_200_000);
 });

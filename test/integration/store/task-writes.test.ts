@@ -136,6 +136,47 @@ describe.each(engines)('the task core’s writes on %s', (_name, open, skip) => 
     });
   });
 
+  it.skipIf(skip)('sendTo takes a task from its holder for one session (no try counted), queues a pending one for it, and commits with a once-key or not at all', async () => {
+    await use(async ({ store, rows }) => {
+      const by = { kind: 'sla' as const, who: 'SLA (critical)' };
+      const now = new Date();
+      const a = await store.add({ type: 'x', title: 'a', prompt: 'p', priority: 5 });
+      await store.claimMany([{ taskId: a.id, session: 'w1', reason: 'assigned to w1' }], [], now, { holder: 'console 1', ttlMs: 30_000 });
+      // Inside a unit of work with its once-key row; the unit fails, so neither stays.
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.sendTo(a.id, 'w2', by, now);
+          await tx.record({ kind: 'sla', taskId: a.id, session: 'w2', decision: 'once-key', reason: 'r' }, now);
+          throw new Error('the console died');
+        }),
+      ).rejects.toThrow('the console died');
+      expect(await store.get(a.id)).toMatchObject({ status: 'assigned', assignedTo: 'w1' });
+      expect(await rows("SELECT decision FROM decisions WHERE decision = 'once-key'")).toEqual([]);
+
+      const sent = await store.transaction(async (tx) => {
+        const s = await tx.sendTo(a.id, 'w2', by, now);
+        await tx.record({ kind: 'sla', taskId: a.id, session: 'w2', decision: 'once-key', reason: s.reason }, now);
+        return s;
+      });
+      expect(sent).toEqual({ outcome: 'sent', reason: 'back to the queue: SLA (critical) sent it to w2, taken from w1' });
+      expect(await store.get(a.id)).toMatchObject({ status: 'pending', attempts: 0 });
+      expect(await rows('SELECT route_to FROM tasks WHERE id = $1', [a.id])).toEqual([{ route_to: 'w2' }]);
+      expect(await rows('SELECT task_id FROM task_leases')).toEqual([]);
+      expect(await rows("SELECT decision FROM decisions WHERE decision = 'once-key'")).toEqual([{ decision: 'once-key' }]);
+      // The router gives it to w2 only.
+      expect((await store.pendingTasks(10)).find((t) => t.id === a.id)?.routeTo).toBe('w2');
+      await store.claimMany([{ taskId: a.id, session: 'w2', reason: 'assigned to w2' }], [], now);
+      expect(await store.sendTo(a.id, 'w2', by, now)).toEqual({ outcome: 'already', reason: 'already with w2' });
+
+      const b = await store.add({ type: 'x', title: 'b', prompt: 'p', priority: 5 });
+      expect(await store.sendTo(b.id, 'w3', by, now)).toEqual({ outcome: 'sent', reason: 'queued for w3: SLA (critical) sent it there' });
+      expect(await rows("SELECT decision, session_id FROM decisions WHERE task_id = $1 AND decision = 'route_to'", [b.id])).toEqual([{ decision: 'route_to', session_id: 'w3' }]);
+      await store.cancel(b.id, 'no');
+      expect(await store.sendTo(b.id, 'w3', by, now)).toEqual({ outcome: 'refused', reason: 'the task is cancelled' });
+      expect(await store.sendTo(99_999, 'w3', by, now)).toEqual({ outcome: 'refused', reason: 'task 99999 does not exist' });
+    });
+  });
+
   it.skipIf(skip)('a shared-queue console’s RPC holds and releases through the same core', async () => {
     await use(async ({ store, url }) => {
       if (!(store instanceof PostgresTaskStore)) return; // the SQLite console's RPC is test/integration/tasks/core.test.ts

@@ -2,11 +2,11 @@ import path from 'node:path';
 import type pg from 'pg';
 import { TaskStatus, type Decision, type Task } from '../../../shared/api.js';
 import { TASK_SORT_COLUMNS, type TaskListingFilter, type TaskSortColumn } from '../task-listing.js';
-import { RETRYABLE_STATUSES } from '../../../shared/task-status.js';
+import { isHeldStatus, RETRYABLE_STATUSES } from '../../../shared/task-status.js';
 import type { PendingTask } from '../../routing/types.js';
 import { normaliseProjectPath } from '../projects.js';
 import { HELD_SQL, OPEN_SQL, sqlList } from '../status-sql.js';
-import type { ClaimedTask, DecisionRecord, HeldTask } from '../task-queue.js';
+import type { ClaimedTask, DecisionRecord, HeldTask, SendToResult } from '../task-queue.js';
 import {
   leaseExpiredReason,
   waitingOnReason,
@@ -439,6 +439,28 @@ export class PostgresTaskStore implements TaskStore {
 
   async record(d: DecisionRecord, now: Date): Promise<void> {
     await this.insertDecision(this.db, toSqlTime(now), d);
+  }
+
+  /** As TaskQueue.sendTo, the same words and rows: the task's row locked first, so two consoles sending it run one after the other. */
+  async sendTo(taskId: number, session: string, by: { kind: DecisionRecord['kind']; who: string }, now: Date): Promise<SendToResult> {
+    return this.tx(async (client, notify) => {
+      const row = (await client.query<{ status: TaskStatus; holder: string | null }>('SELECT status, assigned_to AS holder FROM tasks WHERE id = $1 FOR UPDATE', [taskId])).rows[0];
+      if (!row) return { outcome: 'refused', reason: `task ${taskId} does not exist` };
+      const holder = isHeldStatus(row.status) ? row.holder : null;
+      if (holder === session) return { outcome: 'already', reason: `already with ${session}` };
+      if (holder !== null) {
+        const reason = `back to the queue: ${by.who} sent it to ${session}, taken from ${holder}`;
+        await this.requeueIn(client, notify, taskId, holder, { reason, error: null, notBefore: null, kind: by.kind, routeTo: session, charge: false }, now);
+        return { outcome: 'sent', reason };
+      }
+      if (row.status !== 'pending') return { outcome: 'refused', reason: `the task is ${row.status}` };
+      const reason = `queued for ${session}: ${by.who} sent it there`;
+      const at = toSqlTime(now);
+      await client.query(`UPDATE tasks SET route_to = $2, updated_at = $3 WHERE id = $1 AND status = 'pending'`, [taskId, session, at]);
+      await this.insertDecision(client, at, { kind: by.kind, taskId, session, decision: 'route_to', reason });
+      notify({ id: taskId, status: 'pending' });
+      return { outcome: 'sent', reason };
+    });
   }
 
   async renewLeases(holder: string, ttlMs: number, now: Date): Promise<number> {

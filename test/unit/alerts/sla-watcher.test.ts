@@ -124,7 +124,7 @@ describe('SlaWatcher', () => {
     await watcher().tick();
     expect(t.store.tasks.get(task.id)?.status).toBe('pending');
     expect(queue.claim(task.id, 'w2', 'test', clock.now())).not.toBeNull();
-    watcher(t.open()).tick();
+    await watcher(t.open()).tick();
     expect(t.store.tasks.get(task.id)).toMatchObject({ status: 'assigned', assignedTo: 'w2' });
     expect(t.store.decisions.forTask(task.id).filter((d) => d.reason.startsWith('back to the queue: reassigned by SLA'))).toHaveLength(1);
   });
@@ -160,7 +160,7 @@ describe('SlaWatcher', () => {
     expect(queue.claim(task.id, 'senior', d!.reason, clock.now())).not.toBeNull();
     // Claimed: the name is forgotten, and the same level never reassigns it again.
     expect(t.store.writer.prepare('SELECT route_to FROM tasks WHERE id = ?').pluck().get(task.id)).toBeNull();
-    watcher(t.open()).tick();
+    await watcher(t.open()).tick();
     expect(t.store.tasks.get(task.id)).toMatchObject({ status: 'assigned', assignedTo: 'senior' });
     expect(t.store.decisions.forTask(task.id).filter((x) => x.reason.startsWith('SLA critical reassign to senior'))).toHaveLength(1);
   });

@@ -230,6 +230,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       stops.push(sla.stop);
       slaWatch = sla.watcher;
       sharedRouting = setupSharedRouting({ store: shared.store, config: config.service, sessions: () => sessions.list() });
+      attention.recordAnswersIn(shared.store);
       sharedTaskCommands = setupSharedTasks({ store: shared.store, config: config.service, queueName: target.display, changed: () => shared.assigner.kick() });
     }
 

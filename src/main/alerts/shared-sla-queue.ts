@@ -1,9 +1,10 @@
 // The tasks of a shared PostgreSQL queue as the SLA watch (sla-watcher.ts) sees them
 // (issue 17): read on a connection of the watch's own (store/postgres/sla-reads.ts); the
-// watch's alerts stay this console's own, as on SQLite. An alert names its task in its
-// text (`task #12 …`) and has no task_id: that column refers to the console's own tasks
-// table, which holds none. Each alert is also written to the shared task's decision
-// trail, after the alert's own transaction (a failure costs the trail a line, not the alert).
+// watch's alerts stay this console's own, as on SQLite. An alert's task_id is the shared
+// task's id (migration 020 took the foreign key to the console's own, empty, tasks table
+// off), and its text names it too (`task #12 …`), read elsewhere (a webhook, the log).
+// Each alert is also written to the shared task's decision trail, after the alert's own
+// transaction (a failure costs the trail a line, not the alert).
 import type { Logger } from '../log/logger.js';
 import type { PostgresSlaReads } from '../store/postgres/sla-reads.js';
 import type { DecisionRecord } from '../store/task-queue.js';
@@ -29,7 +30,7 @@ export function sharedSlaQueue(opts: {
     groupTasks: (range, cursor, limit) => reads.groupTasks(range, cursor, limit),
     crossing: (types) => ({ createdBetween: (from, to) => reads.createdBetween(types, from, to), nextCreatedAfter: (from) => reads.nextCreatedAfter(types, from) }),
     reassigned: (taskId, onceKey) => reads.reassigned(taskId, onceKey),
-    alertOf: (row, message) => ({ taskId: null, message: message.includes(`#${row.id}`) ? message : `task #${row.id}: ${message}` }),
+    alertOf: (row, message) => ({ taskId: row.id, message: message.includes(`#${row.id}`) ? message : `task #${row.id}: ${message}` }),
     recordAlert: (d, now) => {
       // A backlog summary is this console's own: the shared trail is per task.
       if (d.taskId === null) return;

@@ -36,10 +36,7 @@ export interface SlaQueue {
   crossing(types: SlaTargetTypes): SlaCrossing;
   /** Whether the SLA reassign step with this once-key already ran for the task. */
   reassigned(taskId: number, onceKey: string): Promise<boolean>;
-  /**
-   * The alert's task_id and text. The console's own file refers to its own tasks; a
-   * shared queue's task has no row there, so its alert names it in its text.
-   */
+  /** The alert's task_id and text (a shared queue's task is named in the text too: its alerts are read beside other queues'). */
   alertOf(row: SlaTaskRow, message: string): { taskId: number | null; message: string };
   /** An alert in its task's decision trail (null task: a backlog summary); called inside the alert's own transaction. */
   recordAlert(d: DecisionRecord, now: Date): void;

@@ -21,7 +21,7 @@ export interface LoadOptions {
 }
 
 export type LoadResult =
-  | { ok: true; snapshot: ConfigSnapshot; files: ConfigFileRef[]; texts: ReadonlyMap<string, string> }
+  | { ok: true; snapshot: ConfigSnapshot; files: ConfigFileRef[]; texts: ReadonlyMap<string, string>; locate: Locate }
   | { ok: false; problems: ConfigProblem[]; files: ConfigFileRef[] };
 
 /** Reads, layers and validates the whole config: a frozen snapshot or every problem found. */
@@ -85,7 +85,7 @@ export function loadConfig(options: LoadOptions): LoadResult {
     }
   }
   if (problems.length > 0) return { ok: false, problems: sortProblems(problems), files };
-  return { ok: true, snapshot, files, texts: layered.texts };
+  return { ok: true, snapshot, files, texts: layered.texts, locate };
 }
 
 function sortProblems(problems: ConfigProblem[]): ConfigProblem[] {

@@ -7,7 +7,7 @@ import { markWatchedServers } from '../hooks/events.js';
 import { clearedFilePath, errorFingerprint, forgetClears, readClears, recordClear as storeClear, type ClearedError } from '../hooks/cleared.js';
 import type { HookEvent } from '../hooks/events.js';
 import { discover, type Pane } from '../tmux/discover.js';
-import { sameServer, TmuxNotRunning, type TmuxServer } from '../tmux/server.js';
+import { namedServers, sameServer, TmuxNotRunning, type TmuxServer } from '../tmux/server.js';
 import type { ControlClient } from '../tmux/control-client.js';
 import { explainScreen, UNKNOWN, type Classification, type RuleVerdict, type Screen } from './classify.js';
 import { identifyAgent, type Identification } from './identify.js';
@@ -102,7 +102,7 @@ export class SessionMonitor {
   constructor(private readonly options: SessionMonitorOptions) {
     this.manifests = compileManifests(options.agents);
     this.dialogs = agentDialogs(options.agents);
-    this.servers = [...options.servers];
+    this.servers = namedServers(options.servers);
     this.excluded = new Set(options.excluded ?? []);
     this.log = (options.logger ?? silentLogger).child({ module: 'sessions' });
     this.clearsFile = options.hooksFile ? clearedFilePath(path.dirname(path.dirname(options.hooksFile))) : null;
@@ -185,7 +185,9 @@ export class SessionMonitor {
    * ones (or ones whose address changed) are dropped, their panes reported exited.
    */
   setServers(next: readonly TmuxServer[]): void {
-    const kept = next.map((s) => this.servers.find((o) => sameServer(o, s)) ?? s);
+    // A server whose naming changed (another local server now comes first) is dropped
+    // and found again: its sessions' names changed, and with them what routing means.
+    const kept = namedServers(next).map((s) => this.servers.find((o) => sameServer(o, s)) ?? s);
     const removed = this.servers.filter((o) => !kept.includes(o));
     this.servers = kept;
     const transitions: SessionTransition[] = [];

@@ -113,13 +113,13 @@ export class TrackedPane {
 
 /**
  * The name routing rules, `tasks.assigned_to` and `excluded_sessions` use for a tmux
- * session: the session's own name on this machine, and `host:session` on a remote host
- * (servers.yaml `ssh_hosts`), whose `dev_worker1` is not the local `dev_worker1`. tmux
- * turns `:` and `.` in a session name into `_`, so a qualified name never equals a
- * local one.
+ * session: the session's own name on the first local server, `socket:session` on any
+ * other local server (namedServers), and `host:session` on a remote host (servers.yaml
+ * `ssh_hosts`), whose `dev_worker1` is not the local `dev_worker1`. tmux turns `:` and
+ * `.` in a session name into `_`, so a qualified name never equals a plain one.
  */
 export function sessionName(server: TmuxServer, session: string): string {
-  return server.ssh ? `${server.name}:${session}` : session;
+  return server.ssh || server.qualified ? `${server.name}:${session}` : session;
 }
 
 /**

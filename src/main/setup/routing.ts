@@ -16,6 +16,7 @@ import { routingHttpRoutes } from '../routing/http.js';
 import { classify } from '../sessions/classify.js';
 import { compileManifests, type CompiledManifests } from '../sessions/manifests.js';
 import { RouteOutcomeReads } from '../store/route-outcome.js';
+import { WriteWorker } from '../store/write-worker.js';
 import type { Store } from '../store/store.js';
 import type { TaskService } from '../tasks/service.js';
 import type { HttpRoute } from '../web/server.js';
@@ -106,7 +107,11 @@ export function setupRouting(opts: {
     });
   };
 
+  // Timed-out tasks (~45k at the start on the 1M seed) are given back by a worker
+  // thread's connection, not by the rounds on this thread (assigner/recovery.ts).
+  const writeWorker = new WriteWorker({ dbPath: store.path, nativeBinding: store.nativeBinding });
   const assigner = new Assigner({
+    writeWorker,
     store,
     getSnapshot: snapshotForRouting,
     getSessions: () => opts.sessions.list(),
@@ -274,6 +279,7 @@ export function setupRouting(opts: {
       stopped = true;
       stopWatcher();
       await stopAssigner();
+      writeWorker.stop();
     },
   };
 }

@@ -16,6 +16,7 @@ import { hooksFilePath } from '../hooks/events.js';
 import { SessionReads } from '../store/session-reads.js';
 import { SessionDeltas } from '../sessions/deltas.js';
 import { watched } from '../log/watchdog.js';
+import { configSessionNames, renamedMessage, renamedSessions } from '../sessions/renamed-sessions.js';
 
 type Names =
   | 'sessions.list'
@@ -47,6 +48,8 @@ const MS_PER_HOUR = 3_600_000;
  * well inside the seed's 5-minute `sessions_active` window, one small transaction.
  */
 export const HEARTBEAT_MS = 30_000;
+/** How soon after a session change the config's session names are checked against the sessions (a full scan's period). */
+const RENAMED_CHECK_MS = 5_000;
 /** After a publish found the database busy (SQLITE_BUSY), its rows are written again this much later. */
 export const BUSY_RETRY_MS = 1_000;
 
@@ -158,6 +161,21 @@ export async function setupSessions(opts: {
   const withTasks = (sessions: Session[]): Session[] =>
     watched('sessions held tasks', () => sessions.map((s) => ({ ...s, currentTaskId: reads.heldTask(s.name) })));
   const deltas = new SessionDeltas();
+  // A rule naming `w1` while the only `w1` is now `b:w1` (a second local server) matches
+  // nothing: said once per rule and name, like `config check` says it.
+  let renamedCheck: NodeJS.Timeout | null = null;
+  const warnedRenamed = new Set<string>();
+  const checkRenamed = (): void => {
+    renamedCheck = null;
+    const snapshot = opts.config.snapshot();
+    if (!snapshot || !monitor) return;
+    for (const r of renamedSessions(configSessionNames(snapshot), monitor.list())) {
+      const message = `${r.file}.yaml ${r.at.join('.')}: ${renamedMessage(r)}`;
+      if (warnedRenamed.has(message)) continue;
+      warnedRenamed.add(message);
+      opts.log.warn(message);
+    }
+  };
   const excludedOf = (s: ConfigSnapshot): string[] => [...s.routing.excluded_sessions];
   const startMonitor = async (snapshot: ConfigSnapshot): Promise<void> => {
     if (!snapshot.agents) {
@@ -174,6 +192,10 @@ export async function setupSessions(opts: {
         opts.bus.emit('sessions.transition', { sessionId: t.sessionId, at: t.at, from: t.from, to: t.to, reason: t.reason });
       }
       for (const l of listeners) l(sessions, transitions);
+      if (!renamedCheck) {
+        renamedCheck = setTimeout(checkRenamed, RENAMED_CHECK_MS);
+        renamedCheck.unref();
+      }
     });
     monitor = m;
     await m.start();
@@ -278,6 +300,7 @@ export async function setupSessions(opts: {
     },
     stop: async () => {
       clearInterval(beat);
+      if (renamedCheck) clearTimeout(renamedCheck);
       unsubscribe();
       terminals.closeAll();
       monitor?.stop();

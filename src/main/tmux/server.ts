@@ -10,6 +10,12 @@ export interface TmuxServer {
   socket: string | null;
   /** Set when tmux runs on another machine: every tmux command goes through `ssh`. */
   ssh?: SshTarget;
+  /**
+   * A local server other than the first one watched: its sessions are named
+   * `socket:session` (as a remote host's are `host:session`), so its `w1` is not the
+   * first server's `w1`. Set by namedServers(), never by hand.
+   */
+  qualified?: true;
 }
 
 export const DEFAULT_SERVER: TmuxServer = { name: 'default', socket: null };
@@ -34,9 +40,27 @@ export function tmuxArgs(server: TmuxServer, args: readonly string[]): string[] 
   return server.socket === null ? ['-u', ...args] : ['-u', '-L', server.socket, ...args];
 }
 
-/** Same server: same name, socket and ssh target (a config reload that changed nothing keeps its object). */
+/** Same server: same name, socket, ssh target and naming (a config reload that changed nothing keeps its object). */
 export function sameServer(a: TmuxServer, b: TmuxServer): boolean {
-  return a.name === b.name && a.socket === b.socket && JSON.stringify(a.ssh ?? null) === JSON.stringify(b.ssh ?? null);
+  return a.name === b.name && a.socket === b.socket && a.qualified === b.qualified && JSON.stringify(a.ssh ?? null) === JSON.stringify(b.ssh ?? null);
+}
+
+/**
+ * The watched servers with their naming decided: the first local server (the default
+ * one, or the first `--tmux-socket` when the default is not watched) keeps its
+ * sessions' plain names; every other local server names them `socket:session`. Two
+ * local servers each with a `w1` are then `w1` and `b:w1`, never one name for two panes.
+ */
+export function namedServers(servers: readonly TmuxServer[]): TmuxServer[] {
+  let firstLocal = true;
+  return servers.map((s) => {
+    if (s.ssh) return s;
+    const qualified = !firstLocal;
+    firstLocal = false;
+    if (qualified === (s.qualified === true)) return s;
+    const { qualified: _drop, ...plain } = s;
+    return qualified ? { ...plain, qualified: true } : plain;
+  });
 }
 
 /**

@@ -274,7 +274,7 @@ queries:
     const alertedTasks = async (): Promise<number[]> => {
       const res = await call(ws!, 'alerts.list', { limit: 1000 }, `alerts${++calls}`);
       if (res.error) throw new Error(res.error.message);
-      // A shared task is named in the alert's text (the console's own file holds no task to point at).
+      // A shared task is named in the alert's text (and its task_id: shared-console.test.ts).
       return (res.result as { alerts: Array<{ message: string; level: string }> }).alerts
         .filter((a) => a.level === 'critical')
         .map((a) => Number(/task #(\d+)/.exec(a.message)?.[1]))

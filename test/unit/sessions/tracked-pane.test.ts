@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { SettleTimer } from '../../../src/main/sessions/settle.js';
 import { TrackedPane, toSessions } from '../../../src/main/sessions/tracked-pane.js';
 import type { Pane } from '../../../src/main/tmux/discover.js';
-import { tmuxServer, type TmuxServer } from '../../../src/main/tmux/server.js';
+import { DEFAULT_SERVER, namedServers, tmuxServer, type TmuxServer } from '../../../src/main/tmux/server.js';
+import { configSessionNames, renamedSessions } from '../../../src/main/sessions/renamed-sessions.js';
+import { RoutingFile } from '../../../src/main/config/schemas/routing.js';
+import { SlaFile } from '../../../src/main/config/schemas/sla.js';
+import { WorkflowsFile } from '../../../src/main/config/schemas/workflows.js';
 
 const pane = (cwd: string, title = 'zsh'): Pane => ({
   server: 'test', session: 'dev_worker1', sessionId: '$1', windowIndex: 0, paneIndex: 0, paneId: '%1',
@@ -62,5 +66,62 @@ describe('a session name', () => {
     expect(toSessions([agentPane(buildbox)], new Set(['buildbox:dev_worker1']))[0]!.excluded).toBe(true);
     expect(toSessions([agentPane(buildbox)], new Set(['dev_worker1']))[0]!.excluded).toBe(true);
     expect(toSessions([agentPane(buildbox)], new Set(['gpu:dev_worker1']))[0]!.excluded).toBe(false);
+  });
+});
+
+describe('local tmux servers after the first', () => {
+  const buildbox: TmuxServer = { name: 'buildbox', socket: null, ssh: { host: 'dev@buildbox.lan' } };
+  const agentPane = (server: TmuxServer): TrackedPane => {
+    const t = new TrackedPane(server, { ...pane('/src/app'), server: server.name }, new SettleTimer(() => undefined));
+    t.identify({ agent: 'claude', pid: 4243, command: 'claude', argv: ['claude'] }, 4243);
+    return t;
+  };
+
+  it('name their sessions socket:session; the first local server (default, or the first socket) keeps plain names', () => {
+    const [def, b, host, c] = namedServers([DEFAULT_SERVER, tmuxServer('b'), buildbox, tmuxServer('c')]);
+    expect([def, b, host, c].map((s) => s!.qualified ?? false)).toEqual([false, true, false, true]);
+    expect(toSessions([def!, b!, host!, c!].map(agentPane), new Set()).map((s) => s.name)).toEqual(['dev_worker1', 'b:dev_worker1', 'buildbox:dev_worker1', 'c:dev_worker1']);
+    // Without the default server the first socket is first; a remote host never is.
+    expect(namedServers([buildbox, tmuxServer('a'), tmuxServer('b')]).map((s) => s.qualified ?? false)).toEqual([false, false, true]);
+    // The same list named again keeps its objects (a reload that changed nothing drops nothing).
+    const once = namedServers([tmuxServer('a'), tmuxServer('b')]);
+    expect(namedServers(once).every((s, i) => s === once[i])).toBe(true);
+  });
+
+  it('are excluded by the qualified name, or by the bare one on every server', () => {
+    const [, b] = namedServers([tmuxServer('a'), tmuxServer('b')]);
+    expect(toSessions([agentPane(b!)], new Set(['b:dev_worker1']))[0]!.excluded).toBe(true);
+    expect(toSessions([agentPane(b!)], new Set(['dev_worker1']))[0]!.excluded).toBe(true);
+  });
+});
+
+describe('config names of renamed sessions', () => {
+  const config = {
+    routing: RoutingFile.parse({
+      version: '1',
+      environment_routing: { fix: { preferred_sessions: ['w1', 'w2', 'b:w3', 'w4'] } },
+      supported_providers: ['claude'],
+      excluded_sessions: ['w2'],
+      fallback_rules: [{ condition: 'task_type_unknown', action: 'route_to_default', default_session: 'w2' }],
+    }),
+    sla: SlaFile.parse({ version: '1', sla_targets: {}, escalation_rules: [{ condition: 'true', action: 'reassign', to_session: 'w2' }] }),
+    workflows: WorkflowsFile.parse({ version: '1', workflows: {} }),
+  };
+  const sessions = [
+    { name: 'w1', server: 'a' },
+    { name: 'b:w1', server: 'b' },
+    { name: 'b:w2', server: 'b' },
+    { name: 'b:w3', server: 'b' },
+    { name: 'c:w4.0.1', server: 'c' },
+  ];
+
+  it('are those that name no session while a session once named so carries its server now (not excluded_sessions: a bare name excludes on every server)', () => {
+    const found = renamedSessions(configSessionNames(config), sessions).map((r) => [r.file, r.at.join('.'), r.name, r.now]);
+    expect(found).toEqual([
+      ['routing_rules', 'environment_routing.fix.preferred_sessions.1', 'w2', ['b:w2']],
+      ['routing_rules', 'environment_routing.fix.preferred_sessions.3', 'w4', ['c:w4']],
+      ['routing_rules', 'fallback_rules.0.default_session', 'w2', ['b:w2']],
+      ['sla_rules', 'escalation_rules.0.to_session', 'w2', ['b:w2']],
+    ]);
   });
 });

@@ -9,6 +9,7 @@ import { createLogger, silentLogger } from '../../log/logger.js';
 import { openBlankStore, openStoreToRead } from '../../store/read-only.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
 import { problemLine } from '../config.js';
+import { renamedSessionWarnings } from '../renamed-check.js';
 
 const USAGE = `architect config check [--env NAME] [--json]
     Validate the whole config (base → environments/NAME.yaml → local/overrides.yaml)
@@ -17,6 +18,8 @@ const USAGE = `architect config check [--env NAME] [--json]
     (--db, or a blank one with the current schema when there is none yet). With
     --db postgres://…, each query's postgres: variant (or its sql) is checked there.
     Prints each problem as path:line:col: message; exit 1 when there is any.
+    Warns (exit 0) where a rule names a session that is now named socket:session
+    (a session on a local tmux server after the first one watched).
 architect config show [--env NAME] [--json]
     Print the merged, validated config (YAML, or JSON with --json).
 
@@ -42,8 +45,13 @@ export const configCommand: CliCommand = {
     if (!result.ok) return report(ctx, result.problems, json);
     const { snapshot } = result;
     if (sub === 'check') {
-      if (json) ctx.stdout.write(JSON.stringify({ ok: true, version: snapshot.version, env, files: snapshot.files, problems: [] }) + '\n');
-      else ctx.stdout.write(`config OK: version ${snapshot.version}, ${snapshot.files.length} files (${snapshot.files.map((f) => f.path).join(', ')})${env ? `, env ${env}` : ''}\n`);
+      // Not problems: the config loads; but a rule naming a renamed session matches nothing.
+      const warnings = await renamedSessionWarnings(ctx, snapshot, result.locate);
+      if (json) ctx.stdout.write(JSON.stringify({ ok: true, version: snapshot.version, env, files: snapshot.files, problems: [], warnings }) + '\n');
+      else {
+        for (const w of warnings) ctx.stdout.write(`warning: ${problemLine(w)}\n`);
+        ctx.stdout.write(`config OK: version ${snapshot.version}, ${snapshot.files.length} files (${snapshot.files.map((f) => f.path).join(', ')})${env ? `, env ${env}` : ''}${warnings.length > 0 ? `, ${warnings.length} warning${warnings.length === 1 ? '' : 's'}` : ''}\n`);
+      }
       return EXIT_OK;
     }
     ctx.stdout.write(json ? JSON.stringify(snapshot, null, 2) + '\n' : stringify(snapshot, { lineWidth: 0 }));

@@ -80,9 +80,14 @@ export const sessionsCommand: CliCommand = {
   },
 };
 
-/** Finds a session by name, id (`server:%12`) or pane id (`%12`) in a list; null when none. */
+/**
+ * Finds a session by name, id (`server:%12`), pane id (`%12`) or, when only one
+ * session has it, tmux session name (`w1` for `b:w1`); null when none. Two servers'
+ * `%3` or `w1` are two panes: an ambiguous ref finds neither.
+ */
 export function findSession(sessions: Session[], ref: string): Session | null {
-  return sessions.find((s) => s.name === ref || s.id === ref) ?? sessions.find((s) => s.paneId === ref) ?? sessions.find((s) => s.session === ref) ?? null;
+  const only = (found: Session[]): Session | null => (found.length === 1 ? found[0]! : null);
+  return sessions.find((s) => s.name === ref || s.id === ref) ?? only(sessions.filter((s) => s.paneId === ref)) ?? only(sessions.filter((s) => s.session === ref));
 }
 
 async function clearError(rest: string[], ctx: CliContext): Promise<number> {

@@ -28,6 +28,8 @@ export class AnswerDesk {
       server: (name: string) => TmuxServer | undefined;
       /** Where answers are recorded (`decisions`): the console's or CLI's task store, on either engine; null records nothing. */
       decisions: Pick<TaskStore, 'record'> | null;
+      /** The task the session holds, for its answer's record (default: the session's currentTaskId). */
+      taskOf?: (session: Target) => Promise<number | null>;
     },
   ) {}
 
@@ -103,7 +105,7 @@ export class AnswerDesk {
     };
     const now = new Date();
     try {
-      await decisions.record({ ...entry, taskId: session.currentTaskId }, now);
+      await decisions.record({ ...entry, taskId: this.deps.taskOf ? await this.deps.taskOf(session) : session.currentTaskId }, now);
     } catch {
       // The task went away meanwhile (its id no longer satisfies the foreign key): keep the answer's record.
       await decisions.record({ ...entry, taskId: null }, now);

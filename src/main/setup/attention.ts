@@ -1,6 +1,6 @@
 import type { Alert, Session } from '../../shared/api.js';
 import { AlertRepository } from '../store/alerts.js';
-import { SqliteTaskStore } from '../store/task-store.js';
+import { SqliteTaskStore, type TaskStore } from '../store/task-store.js';
 import { AnswerDesk } from '../attention/desk.js';
 import { attentionCommands, type AttentionCommands } from '../attention/commands.js';
 import { attentionRoutes } from '../attention/http.js';
@@ -45,6 +45,8 @@ export interface AttentionFeature {
   routes: HttpRoute[];
   /** An SLA alert the watcher stored: its channels (and matching rules) through the same outbox. */
   slaAlert(alert: Alert, step: EscalationStep): void;
+  /** On a shared queue: answers are recorded in its decisions (beside the task the session holds there), not this console's file. */
+  recordAnswersIn(tasks: Pick<TaskStore, 'record' | 'heldTasks'>): void;
   /** The URL the console is served on (links in messages when console_url is not set). */
   setConsoleUrl(url: string): void;
   /** Every event published (once each; never a test send): workflows' event triggers listen here. */
@@ -74,7 +76,16 @@ export function setupAttention(opts: {
   const memory = new AttentionMemory(store.writer);
   const taskReads = new AttentionTaskReads(store.writer);
   const alerts = new AlertRepository(store);
-  const desk = new AnswerDesk({ agents: () => opts.config.snapshot()?.agents ?? null, server: (name) => opts.sessions.server(name), decisions: new SqliteTaskStore(store) });
+  // Answers go to the decisions of the store the tasks are in: this console's file, or
+  // the shared queue's once it is up (recordAnswersIn), beside the task the session holds there.
+  const ownDecisions = new SqliteTaskStore(store);
+  let answersIn: Pick<TaskStore, 'record' | 'heldTasks'> | null = null;
+  const desk = new AnswerDesk({
+    agents: () => opts.config.snapshot()?.agents ?? null,
+    server: (name) => opts.sessions.server(name),
+    decisions: { record: (d, now) => (answersIn ?? ownDecisions).record(d, now) },
+    taskOf: async (session) => (answersIn ? ((await answersIn.heldTasks()).find((t) => t.session === session.name)?.id ?? null) : session.currentTaskId),
+  });
 
   let latestSessions: Session[] = opts.sessions.list();
   let lastCounts = '';
@@ -246,6 +257,9 @@ export function setupAttention(opts: {
   return {
     commands,
     routes: attentionRoutes(commands),
+    recordAnswersIn: (tasks) => {
+      answersIn = tasks;
+    },
     slaAlert: (alert, step) => {
       const now = Date.now();
       if (now - slaWindow.startMs >= SLA_WINDOW_MS) {

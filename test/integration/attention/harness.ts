@@ -10,6 +10,7 @@ import type { CommandInput, CommandName, CommandResult, Session } from '../../..
 import { startCore, type Core } from '../../../src/main/core.js';
 import { silentLogger } from '../../../src/main/log/logger.js';
 import { defaultConfigDir } from '../../../src/main/paths.js';
+import type { PostgresTarget } from '../../../src/main/store/postgres/url.js';
 import { PrivateTmux } from '../../support/tmux.js';
 
 const DIALOG_AGENT = path.resolve(import.meta.dirname, '../../support/dialog-agent.mjs');
@@ -100,10 +101,12 @@ export class AttentionConsole {
     fs.renameSync(tmp, file);
   }
 
-  async start(): Promise<Core> {
+  /** With sharedQueue: a console on that PostgreSQL queue (its own state in dbPath, as console.db). */
+  async start(sharedQueue?: PostgresTarget): Promise<Core> {
     this.core = await startCore({
       configDir: this.configDir,
       dbPath: this.dbPath,
+      sharedQueue,
       dataDir: this.dir,
       env: null,
       tmuxSockets: [this.tmux.socket],

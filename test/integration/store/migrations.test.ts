@@ -43,6 +43,8 @@ const ADDS: Record<number, string[]> = {
   17: [], // an index
   18: ['task_open_counts', 'task_open_minutes'],
   19: ['task_type_hours'],
+  20: ['workflow_task_writes'],
+  21: ['task_session_hours'],
 };
 
 describe('migrations', () => {
@@ -96,6 +98,31 @@ describe('migrations', () => {
       "EXPLAIN QUERY PLAN SELECT assigned_to FROM tasks INDEXED BY idx_tasks_recent_completed WHERE status = 'completed' AND completed_at >= ? AND assigned_to IS NOT NULL",
     ).all('2026-01-01 00:00:00.000') as { detail: string }[]).map((r) => r.detail);
     expect(plan).toEqual(['SEARCH tasks USING COVERING INDEX idx_tasks_recent_completed (completed_at>?)']);
+    db.close();
+  });
+
+  it('020 keeps every alert, delivery, run and step, drops only their task_id foreign key, and keeps the cascades', () => {
+    const file = tempDb();
+    const db = new Database(file);
+    db.pragma('foreign_keys = ON');
+    migrate(db, file, migrations, 19);
+    db.exec(`INSERT INTO tasks(id, type, title) VALUES (7, 'x', 'a task');
+      INSERT INTO notifications(id, task_id, kind, level, message, channels, dedupe_key, event, payload) VALUES (1, 7, 'sla', 'critical', 'm', '["log"]', 'k1', 'sla_critical', '{"a":1}');
+      INSERT INTO notification_deliveries(notification_id, channel, rule, subject, status) VALUES (1, 'log', 'r', 's', 'sent');
+      INSERT INTO workflow_runs(id, workflow, task_id, context) VALUES (3, 'w', 7, '{}');
+      INSERT INTO workflow_steps(run_id, step, seq, status, output) VALUES (3, 'a', 0, 'completed', '{"id":7}');`);
+    const before = ['notifications', 'notification_deliveries', 'workflow_runs', 'workflow_steps'].map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY id`).all());
+    migrate(db, file, migrations, 20);
+    expect(['notifications', 'notification_deliveries', 'workflow_runs', 'workflow_steps'].map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY id`).all())).toEqual(before);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    // A task of a shared queue (not in this file) may be named now.
+    db.exec(`INSERT INTO notifications(task_id, kind, message) VALUES (424242, 'sla', 'shared'); INSERT INTO workflow_runs(workflow, task_id) VALUES ('w', 424242);`);
+    // The children still go with their parents, and still need one.
+    expect(() => db.exec(`INSERT INTO notification_deliveries(notification_id, channel, rule, subject) VALUES (999, 'log', 'r', 's')`)).toThrow(/FOREIGN KEY/);
+    db.exec('DELETE FROM notifications WHERE id = 1; DELETE FROM workflow_runs WHERE id = 3');
+    expect(db.prepare('SELECT count(*) FROM notification_deliveries').pluck().get()).toBe(0);
+    expect(db.prepare('SELECT count(*) FROM workflow_steps').pluck().get()).toBe(0);
+    expect(db.prepare("SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%_rebuilt%'").pluck().get()).toBe(0);
     db.close();
   });
 

@@ -1,6 +1,7 @@
 import type { Alert, CommandParams, CommandResult, Session } from '../../shared/api.js';
 import { ApiError } from '../api/dispatch.js';
 import { SlaWatcher } from '../alerts/sla-watcher.js';
+import { localSlaQueue } from '../alerts/sla-queue.js';
 import { Assigner, type Deliver } from '../assigner/assigner.js';
 import { expandProviders } from '../routing/providers.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
@@ -166,7 +167,8 @@ export function setupRouting(opts: {
   let alertEmitScheduled = false;
   const watcher = new SlaWatcher({
     store,
-    tasks: opts.tasks,
+    // The start-up pass's grouped count of every open task, in a reader process.
+    queue: localSlaQueue(store, opts.tasks, async (sql, params) => (await opts.queries.readInternal('sla start-up pass', sql, params, SLA_GROUPS_TIMEOUT_MS)) as unknown as SlaGroupRow[]),
     getSnapshot: snapshotForRouting,
     logger: log,
     notify: opts.notify,
@@ -187,8 +189,6 @@ export function setupRouting(opts: {
       opts.tasksChanged();
       assigner.kick();
     },
-    // The start-up pass's grouped count of every open task, in a reader process.
-    readGroups: async (sql, params) => (await opts.queries.readInternal('sla start-up pass', sql, params, SLA_GROUPS_TIMEOUT_MS)) as unknown as SlaGroupRow[],
   });
   void (opts.indexesReady ?? Promise.resolve()).then(() => {
     if (stopped) return;

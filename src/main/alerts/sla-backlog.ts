@@ -1,7 +1,6 @@
-// The SLA watch's backlog summaries, shared by the single-console watcher
-// (sla-watcher.ts) and the shared queue's (shared-sla-watcher.ts): one alert for the
-// open tasks of a type already at a level when the watch looked, which from then on
-// covers each task of that type created before the level's bound at that moment.
+// The SLA watch's backlog summaries (sla-watcher.ts, on both engines): one alert for
+// the open tasks of a type already at a level when the watch looked, which from then
+// on covers each task of that type created before the level's bound at that moment.
 import type { SlaFile } from '../config/schemas/sla.js';
 import { toSqlTime } from '../store/time.js';
 import { levelAfterMs } from './sla-watcher.js';

@@ -10,6 +10,11 @@
 // already at a level when the pass looks), which gets one summary alert covering
 // them; reassign happens once per task; highlight_task is a color computed when a
 // task row is read (highlightOf). Nothing is kept per task in memory.
+//
+// One watcher for both engines: the tasks it watches are an SlaQueue (sla-queue.ts),
+// the console's own file (SQLite) or a shared PostgreSQL queue (shared-sla-queue.ts),
+// read the same way; its alerts are always the console's own (notifications in its
+// own file: each console alerts its own operator, once per task, level and rule).
 import type { Alert } from '../../shared/api.js';
 import type { SlaFile } from '../config/schemas/sla.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
@@ -17,14 +22,15 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import { compileEscalations, escalate, type CompiledEscalations, type EscalationStep } from '../sla/escalate.js';
 import type { SlaTaskFacts } from '../sla/evaluate.js';
 import type { Store } from '../store/store.js';
-import { OPEN_STATUSES, isHeldStatus } from '../../shared/task-status.js';
+import { isOpenStatus } from '../../shared/task-status.js';
 import { TaskService } from '../tasks/service.js';
 import { fromSqlTime, toSqlTime } from '../store/time.js';
 import { DEFAULT_TARGET_KEY } from '../sla/evaluate.js';
 import { AlertRepository } from '../store/alerts.js';
-import { SlaReads, slaGroupsQuery, type SlaCrossingReads, type SlaGroupColumn, type SlaGroupRange, type SlaGroupRow, type SlaGroupSpec, type SlaTargetTypes, type SlaTaskRow } from '../store/sla-reads.js';
+import { type SlaGroupColumn, type SlaGroupRange, type SlaGroupRow, type SlaGroupSpec, type SlaTargetTypes, type SlaTaskRow } from '../store/sla-reads.js';
 import { watched } from '../log/watchdog.js';
 import { backlogMessage, SlaBacklog } from './sla-backlog.js';
+import { localSlaQueue, reassignTask, type SlaCrossing, type SlaQueue } from './sla-queue.js';
 
 /** Tasks evaluated between two yields to the event loop (and per write transaction): a slice raising an alert per task stays ~10–20 ms. */
 const SLICE_TASKS = 100;
@@ -38,7 +44,6 @@ const SLICE_GROUPS = 200;
  * later look at one of them does not alert again); tasks that cross later get their own.
  */
 export const BACKLOG_ALERTS = 50;
-/** A summary alert's dedupe key starts with this; the rest says what it covers. */
 /**
  * A console opened on a backlog can find thousands of tasks past their SLA at once:
  * every alert is stored, but the log and the desktop get this many each per pass,
@@ -54,14 +59,13 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Ids per `IN (…)` read. */
 const IN_CHUNK = 500;
 const MS_PER_MINUTE = 60_000;
-const OPEN: ReadonlySet<string> = new Set<string>(OPEN_STATUSES);
 
 interface Crossing {
   /** The sla_targets key: a type, or `default`. */
   target: string;
   /** How long after creation: target × percent, or minutes a condition names. */
   afterMs: number;
-  reads: SlaCrossingReads;
+  reads: SlaCrossing;
 }
 
 interface Pass {
@@ -84,7 +88,10 @@ interface Due {
 }
 
 export interface SlaWatcherOptions {
+  /** The console's own file: its alerts (and its tasks, unless `queue` says otherwise). */
   store: Store;
+  /** The tasks watched: a shared queue's, or the console's own (the default, over `store`). */
+  queue?: SlaQueue;
   getSnapshot: () => Pick<ConfigSnapshot, 'sla'> | null;
   logger?: Logger;
   clock?: () => Date;
@@ -99,10 +106,6 @@ export interface SlaWatcherOptions {
   send?: (alert: Alert, step: EscalationStep) => void;
   /** A task was put back in the queue by a reassign step: the core kicks the assigner. */
   onReassign?: (taskId: number) => void;
-  /** Runs the start-up pass's grouped count off the main thread (the query service's readers); on the writer when absent. */
-  readGroups?: (sql: string, params: Record<string, string>) => Promise<SlaGroupRow[]>;
-  /** The task core reassigns go through (one over `store` when not given). */
-  tasks?: TaskService;
 }
 
 export class SlaWatcher {
@@ -111,8 +114,7 @@ export class SlaWatcher {
   rowsRead = 0;
   /** Groups the start-up passes evaluated (a test sees the pass did not evaluate every task). */
   groupsRead = 0;
-  private readonly tasks: TaskService;
-  private readonly reads: SlaReads;
+  private readonly queue: SlaQueue;
   private readonly log: Logger;
   private readonly clock: () => Date;
   private compiled: { rules: SlaFile; escalations: CompiledEscalations } | null = null;
@@ -121,7 +123,9 @@ export class SlaWatcher {
   private started = false;
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
-  private scheduled = false;
+  /** A look is running or about to (kick's loop); `again`: something changed meanwhile. */
+  private busy = false;
+  private again = false;
   private passing = false;
   /** Level crossings up to this time (ms) have been handled; null until the start-up pass ends. */
   private watermark: number | null = null;
@@ -135,10 +139,9 @@ export class SlaWatcher {
 
   constructor(private readonly options: SlaWatcherOptions) {
     this.alerts = new AlertRepository(options.store);
-    this.tasks = options.tasks ?? new TaskService({ store: options.store, config: () => null });
+    this.queue = options.queue ?? localSlaQueue(options.store, new TaskService({ store: options.store, config: () => null }));
     this.log = (options.logger ?? silentLogger).child({ module: 'sla' });
     this.clock = options.clock ?? (() => new Date());
-    this.reads = new SlaReads(options.store.writer);
   }
 
   /**
@@ -149,7 +152,7 @@ export class SlaWatcher {
   start(): () => void {
     this.started = true;
     this.stopped = false;
-    void this.fullPass();
+    this.kick();
     return () => this.stop();
   }
 
@@ -165,16 +168,32 @@ export class SlaWatcher {
     return this.wakeAt;
   }
 
-  /** A config reload or a task change: look again soon, once (only at what changed). */
+  /**
+   * A config reload or a task change: look again soon, once (a full pass after a
+   * reload, else only at what changed). Kicks while a look runs make one more look.
+   */
   kick(): void {
-    if (this.scheduled || !this.started) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      if (!this.started) return;
-      if (this.passRules !== (this.options.getSnapshot()?.sla ?? null)) void this.fullPass();
-      else this.runDue();
-    });
+    if (!this.started) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = true;
+    setImmediate(() => void this.look());
+  }
+
+  private async look(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        const rules = this.options.getSnapshot()?.sla ?? null;
+        if (!rules || !this.started) break;
+        if (this.passRules !== rules || this.watermark === null) await this.fullPass();
+        else await this.runDue();
+      } while (this.again && this.started);
+    } finally {
+      this.busy = false;
+    }
   }
 
   /** The old name of the start-up pass (tests, the bench). */
@@ -196,12 +215,11 @@ export class SlaWatcher {
     this.passing = true;
     try {
       const now = this.clock();
-      this.eventCursor = this.reads.lastEventId();
-      const pass = this.beginPass(rules);
-      pass.now = now;
-      this.backlog.load(this.reads.backlogKeys());
+      this.eventCursor = await this.queue.lastEventId();
+      const pass = this.beginPass(rules, now);
+      this.backlog.load(this.alerts.backlogKeys());
       const spec = this.groupSpec(rules, now);
-      const groups = this.options.readGroups ? await this.options.readGroups(...sqlOf(spec)) : watched('sla groups', () => this.reads.groups(spec));
+      const groups = await watched('sla groups', () => this.queue.groups(spec));
       if (this.stopped) return;
       this.groupsRead += groups.length;
       const due = new Map<string, Due>();
@@ -221,14 +239,9 @@ export class SlaWatcher {
       // Tasks with an alert each, and tasks a reassign step applies to, one by one (a slice per turn).
       for (const range of [...few, ...perTask]) {
         for (let cursor: { createdAt: string; id: number } | null = null; ; ) {
-          const rows = watched('sla slice', () => {
-            const slice = this.reads.groupTasks(range, cursor, SLICE_TASKS);
-            this.rowsRead += slice.length;
-            this.store(() => {
-              for (const row of slice) this.evaluateRow(row, pass);
-            });
-            return slice;
-          });
+          const rows = await watched('sla slice', () => this.queue.groupTasks(range, cursor, SLICE_TASKS));
+          this.rowsRead += rows.length;
+          await this.evaluate(rows, pass);
           if (rows.length < SLICE_TASKS) break;
           const last = rows[rows.length - 1]!;
           cursor = { createdAt: last.created_at, id: last.id };
@@ -240,11 +253,11 @@ export class SlaWatcher {
       this.passRules = rules;
       this.watermark = now.getTime();
     } catch (err) {
-      this.log.error('SLA check failed', { err });
+      this.logFailure(err);
     } finally {
       this.passing = false;
     }
-    this.runDue();
+    await this.runDue();
   }
 
   /** One group's conditions, on a representative (its newest task: within a band every task answers the same). */
@@ -325,7 +338,7 @@ export class SlaWatcher {
     );
     this.backlog.add(d.type, level, d.ruleKey, through);
     if (!alert) return;
-    this.tasks.record({ kind: 'sla', taskId: null, session: null, decision: 'alert', reason: `SLA ${level}: ${message}` }, pass.now);
+    this.queue.recordAlert({ kind: 'sla', taskId: null, session: null, decision: 'alert', reason: `SLA ${level}: ${message}` }, pass.now);
     pass.raised.push(alert);
     this.deliver(alert, { ...d.step, message }, null, pass);
   }
@@ -339,65 +352,79 @@ export class SlaWatcher {
    * since the last wake, and tasks whose status changed, are evaluated — nothing else
    * is read. Then the timer is set for the next crossing.
    */
-  runDue(): Alert[] {
+  async runDue(): Promise<Alert[]> {
     if (this.passing || this.watermark === null) return [];
     const rules = this.options.getSnapshot()?.sla;
     if (!rules) return [];
     try {
-      return watched('sla wake', () => {
-        const now = this.clock();
-        const ids = new Set<number>();
-        for (const c of this.crossingsOf(rules)) {
-          for (const id of c.reads.createdBetween(toSqlTime(new Date(this.watermark! - c.afterMs)), toSqlTime(new Date(now.getTime() - c.afterMs)))) ids.add(id);
-        }
-        for (;;) {
-          const events = this.reads.eventsAfterId(this.eventCursor, SLICE_TASKS);
-          for (const e of events) ids.add(e.taskId);
-          if (events.length > 0) this.eventCursor = events[events.length - 1]!.id;
-          if (events.length < SLICE_TASKS) break;
-        }
-        const pass = this.beginPass(rules);
-        pass.now = now;
-        this.options.store.transaction(() => {
-          const list = [...ids];
-          for (let i = 0; i < list.length; i += IN_CHUNK) {
-            const chunk = list.slice(i, i + IN_CHUNK);
-            const rows = this.reads.byIds(chunk);
-            this.rowsRead += rows.length;
-            for (const row of rows) if (OPEN.has(row.status)) this.evaluateRow(row, pass);
-          }
-        });
-        this.endPass(pass);
-        this.watermark = now.getTime();
-        this.schedule(rules, now);
-        return pass.raised;
-      });
+      const now = this.clock();
+      const ids = new Set<number>();
+      for (const c of this.crossingsOf(rules)) {
+        const crossed = await watched('sla wake', () => c.reads.createdBetween(toSqlTime(new Date(this.watermark! - c.afterMs)), toSqlTime(new Date(now.getTime() - c.afterMs))));
+        for (const id of crossed) ids.add(id);
+      }
+      for (;;) {
+        const events = await this.queue.eventsAfterId(this.eventCursor, SLICE_TASKS);
+        for (const e of events) ids.add(e.taskId);
+        if (events.length > 0) this.eventCursor = events[events.length - 1]!.id;
+        if (events.length < SLICE_TASKS) break;
+      }
+      const pass = this.beginPass(rules, now);
+      const list = [...ids];
+      for (let i = 0; i < list.length; i += IN_CHUNK) {
+        const rows = await watched('sla wake', () => this.queue.byIds(list.slice(i, i + IN_CHUNK)));
+        this.rowsRead += rows.length;
+        await this.evaluate(rows.filter((row) => isOpenStatus(row.status)), pass);
+      }
+      this.endPass(pass);
+      this.watermark = now.getTime();
+      await this.schedule(rules, now);
+      return pass.raised;
     } catch (err) {
-      this.log.error('SLA check failed', { err });
+      this.logFailure(err);
       return [];
     }
   }
 
-  /** One pass over every open task (tests, a CLI); returns the alerts raised by it. */
-  tick(): Alert[] {
+  /** One pass over every open task, page by page (tests, a CLI); returns the alerts raised by it. */
+  async tick(): Promise<Alert[]> {
     const rules = this.options.getSnapshot()?.sla;
     if (!rules) return [];
     try {
-      return this.evaluateAll(rules);
+      const pass = this.beginPass(rules, this.clock());
+      this.backlog.load(this.alerts.backlogKeys());
+      for (let after = 0; ; ) {
+        const rows = await this.queue.openAfterId(after, IN_CHUNK);
+        await this.evaluate(rows, pass);
+        if (rows.length < IN_CHUNK) break;
+        after = rows[rows.length - 1]!.id;
+      }
+      this.endPass(pass);
+      return pass.raised;
     } catch (err) {
-      this.log.error('SLA check failed', { err });
+      this.logFailure(err);
       return [];
     }
   }
 
-  private evaluateAll(rules: SlaFile): Alert[] {
-    const pass = this.beginPass(rules);
-    this.backlog.load(this.reads.backlogKeys());
-    this.options.store.transaction(() => {
-      for (const row of this.reads.allOpen()) this.evaluateRow(row, pass);
-    });
-    this.endPass(pass);
-    return pass.raised;
+  /**
+   * Rows evaluated now: their alerts in one transaction of this console's file, then
+   * their reassign steps, each a unit of work of the task store.
+   */
+  private async evaluate(rows: readonly SlaTaskRow[], pass: Pass): Promise<void> {
+    const moves = watched('sla slice', () =>
+      this.store(() => {
+        const found: Array<{ row: SlaTaskRow; step: EscalationStep }> = [];
+        for (const row of rows) {
+          for (const step of this.steps(row, pass)) {
+            if (step.action === 'alert_user') this.raise(row, step, pass);
+            else if (step.action === 'reassign') found.push({ row, step });
+          }
+        }
+        return found;
+      }),
+    );
+    for (const m of moves) await this.reassign(m.row, m.step, pass.now);
   }
 
   /**
@@ -412,12 +439,12 @@ export class SlaWatcher {
   }
 
   /** The timer for the next crossing: the earliest open task past each (type, threshold) pair's bound. */
-  private schedule(rules: SlaFile, now: Date): void {
+  private async schedule(rules: SlaFile, now: Date): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     let next: number | null = null;
     for (const c of this.crossingsOf(rules)) {
-      const created = c.reads.nextCreatedAfter(toSqlTime(new Date(now.getTime() - c.afterMs)));
+      const created = await watched('sla wake', () => c.reads.nextCreatedAfter(toSqlTime(new Date(now.getTime() - c.afterMs))));
       if (created === undefined) continue;
       const at = Date.parse(fromSqlTime(created)) + c.afterMs;
       if (next === null || at < next) next = at;
@@ -427,7 +454,7 @@ export class SlaWatcher {
     const delay = Math.min(MAX_TIMER_MS, Math.max(MIN_WAKE_MS, next - now.getTime()));
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.runDue();
+      this.kick();
     }, delay);
     this.timer.unref();
   }
@@ -441,23 +468,24 @@ export class SlaWatcher {
    */
   private crossingsOf(rules: SlaFile): Crossing[] {
     if (this.crossings?.rules === rules) return this.crossings.list;
-    const list = crossingPoints(rules).map((c) => ({ target: c.target, afterMs: c.afterMs, reads: this.reads.crossing(c.types) }));
+    const list = crossingPoints(rules).map((c) => ({ target: c.target, afterMs: c.afterMs, reads: this.queue.crossing(c.types) }));
     this.crossings = { rules, list };
     return list;
   }
 
-  private beginPass(rules: SlaFile): Pass {
+  private beginPass(rules: SlaFile, now: Date): Pass {
     if (this.compiled?.rules !== rules) this.compiled = { rules, escalations: compileEscalations(rules) };
     const { escalations } = this.compiled;
     for (const p of escalations.problems) this.logProblemOnce(p.ruleIndex, p.message);
-    return { rules, escalations, now: this.clock(), raised: [], logged: 0, notified: 0, quiet: 0 };
+    return { rules, escalations, now, raised: [], logged: 0, notified: 0, quiet: 0 };
   }
 
   private endPass(pass: Pass): void {
     if (pass.quiet > 0) this.log.warn(`SLA: ${pass.quiet} more alert(s) in this pass; see Alerts in the console`);
   }
 
-  private evaluateRow(row: SlaTaskRow, pass: Pass): void {
+  /** The escalation steps for a task now. */
+  private steps(row: SlaTaskRow, pass: Pass): EscalationStep[] {
     const facts: SlaTaskFacts = {
       id: row.id,
       type: row.type,
@@ -469,29 +497,18 @@ export class SlaWatcher {
     };
     const result = escalate(facts, pass.rules, pass.escalations, pass.now);
     for (const p of result.problems) this.logProblemOnce(p.ruleIndex, p.message);
-    if (!result.evaluation) return;
-    for (const step of result.steps) {
-      if (step.action === 'alert_user') {
-        const alert = this.raise(row, step, pass);
-        if (alert) pass.raised.push(alert);
-      } else if (step.action === 'reassign') this.reassign(row, step, pass.now);
-    }
+    return result.evaluation ? result.steps : [];
   }
 
-  private raise(row: SlaTaskRow, step: EscalationStep, pass: Pass): Alert | null {
-    const now = pass.now;
-    const taskId = row.id;
-    if (!step.onceKey) return null;
+  private raise(row: SlaTaskRow, step: EscalationStep, pass: Pass): void {
     // A backlog summary already said it for this task, level and rule.
-    if (this.backlog.covers(pass.rules, row.type, step.level, ruleKeyOf(step.onceKey), row.created_at)) return null;
-    const alert = this.alerts.raise(
-      { taskId, kind: 'sla', level: step.level, message: step.message, channels: step.channels, dedupeKey: step.onceKey },
-      now,
-    );
-    if (!alert) return null;
-    this.tasks.record({ kind: 'sla', taskId, session: null, decision: 'alert', reason: `SLA ${step.level}: ${step.message}` }, now);
-    this.deliver(alert, step, taskId, pass);
-    return alert;
+    if (!step.onceKey || this.backlog.covers(pass.rules, row.type, step.level, ruleKeyOf(step.onceKey), row.created_at)) return;
+    const { taskId, message } = this.queue.alertOf(row, step.message);
+    const alert = this.alerts.raise({ taskId, kind: 'sla', level: step.level, message, channels: step.channels, dedupeKey: step.onceKey }, pass.now);
+    if (!alert) return;
+    pass.raised.push(alert);
+    this.queue.recordAlert({ kind: 'sla', taskId: row.id, session: null, decision: 'alert', reason: `SLA ${step.level}: ${step.message}` }, pass.now);
+    this.deliver(alert, { ...step, message }, row.id, pass);
   }
 
   /** An alert to its channels: through `send` (the attention outbox), or shown here on the dashboard, the desktop and the log. */
@@ -519,30 +536,24 @@ export class SlaWatcher {
     }
   }
 
-  private reassign(row: SlaTaskRow, step: EscalationStep, now: Date): void {
+  /** A reassign step, once per task, level and rule (its once-key decision says it ran). */
+  private async reassign(row: SlaTaskRow, step: EscalationStep, now: Date): Promise<void> {
     const key = step.onceKey;
-    if (!key || this.reads.reassigned(row.id, key)) return;
-    // The move and its once-key row in one transaction: a restart neither repeats nor loses it.
-    const moved = this.options.store.transaction(() => (step.toSession ? this.reassignTo(row, step, key, step.toSession, now) : this.reassignAny(row, step, key, now)));
-    if (moved) this.options.onReassign?.(row.id);
+    if (!key) return;
+    try {
+      if (await this.queue.reassigned(row.id, key)) return;
+      if (await this.queue.reassignUnit((w) => reassignTask(w, row, step, key, now))) this.options.onReassign?.(row.id);
+    } catch (err) {
+      this.log.warn(`an SLA reassign failed on ${this.where()}`, { task: row.id, error: err instanceof Error ? err.message : String(err) });
+    }
   }
 
-  /** To a named session: taken back from whoever holds it (or, queued, kept) for that one. */
-  private reassignTo(row: SlaTaskRow, step: EscalationStep, key: string, to: string, now: Date): boolean {
-    const sent = this.tasks.sendTo(row.id, to, { kind: 'sla', who: `SLA (${step.level})` }, now);
-    this.tasks.record({ kind: 'sla', taskId: row.id, session: to, decision: key, reason: `SLA ${step.level} reassign to ${to}: ${step.message}; ${sent.reason}` }, now);
-    return sent.outcome === 'sent';
+  private where(): string {
+    return this.queue.shared === null ? 'this console' : `the shared queue ${this.queue.shared}`;
   }
 
-  /** Back to routing: taken from the session holding it, if one does. */
-  private reassignAny(row: SlaTaskRow, step: EscalationStep, key: string, now: Date): boolean {
-    const holder = row.assigned_to;
-    const held = holder !== null && isHeldStatus(row.status);
-    const outcome = held ? `taking it from ${holder}` : `nothing to do: the task is ${row.status} and held by no session`;
-    this.tasks.record({ kind: 'sla', taskId: row.id, session: holder, decision: key, reason: `SLA ${step.level} reassign: ${step.message}; ${outcome}` }, now);
-    if (!held) return false;
-    const reason = `back to the queue: reassigned by SLA (${step.level}), taken from ${holder}`;
-    return this.tasks.requeue(row.id, holder, { reason, error: null, notBefore: null, kind: 'sla', charge: false }, now);
+  private logFailure(err: unknown): void {
+    this.log.error(this.queue.shared === null ? 'SLA check failed' : `SLA check of the shared queue ${this.queue.shared} failed`, { err });
   }
 
   private logProblemOnce(ruleIndex: number, message: string): void {
@@ -590,7 +601,3 @@ export function levelAfterMs(rules: SlaFile, type: string, level: string): numbe
   return pct === null ? null : (target.target_minutes * MS_PER_MINUTE * pct) / 100;
 }
 
-function sqlOf(spec: SlaGroupSpec): [string, Record<string, string>] {
-  const { sql, params } = slaGroupsQuery(spec);
-  return [sql, params];
-}

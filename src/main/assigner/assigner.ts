@@ -19,6 +19,8 @@ import { TaskService } from '../tasks/service.js';
 import { fromSqlTime } from '../store/time.js';
 import { watched } from '../log/watchdog.js';
 import { HeldIndex } from './held-index.js';
+import { TimeoutRecovery } from './recovery.js';
+import type { WriteWorker } from '../store/write-worker.js';
 
 /** A failed delivery waits this long before the next try, doubling per attempt… */
 export const DELIVERY_BACKOFF_MS = 5_000;
@@ -41,6 +43,8 @@ const MIN_WAKE_MS = 20;
 const MAX_WAKE_MS = 2 ** 31 - 1;
 /** Timed-out tasks requeued per round (one transaction); more wait for the next round, a turn later. */
 const RECOVERY_BATCH = 50;
+/** With a write worker: while timed-out tasks wait, a round looks again this often (the recovery also wakes it per batch). */
+const RECOVERY_RECHECK_MS = 1_000;
 
 export type Deliver = (session: Session, prompt: string) => Promise<Pick<DeliveryResult, 'outcome' | 'reason'>>;
 
@@ -57,6 +61,11 @@ export interface AssignerOptions {
   tasks?: TaskService;
   /** Reconciling missed turns (lifecycle.ts): a taken prompt on an idle agent quiet this long → completed. */
   turnQuietMs?: number;
+  /**
+   * Tasks past their timeout are given back by this worker's connection, off the main
+   * thread (recovery.ts); without it, a round gives back RECOVERY_BATCH of them itself.
+   */
+  writeWorker?: WriteWorker;
 }
 
 interface QueuedNote {
@@ -76,6 +85,8 @@ export class Assigner {
   private readonly envs: EnvironmentKeeper;
   /** Who holds what, kept up to date from status changes (never re-read whole per round). */
   private readonly heldIndex: HeldIndex;
+  /** Timed-out tasks given back through the write worker (null: by the rounds themselves). */
+  readonly recovery: TimeoutRecovery | null;
   private running = false;
   private scheduled = false;
   private wakeTimer: NodeJS.Timeout | null = null;
@@ -99,6 +110,20 @@ export class Assigner {
     this.clock = options.clock ?? (() => new Date());
     this.envs = new EnvironmentKeeper(this.tasks.taskStore, this.log, this.clock);
     this.heldIndex = new HeldIndex(this.queue);
+    this.recovery = options.writeWorker
+      ? new TimeoutRecovery({
+          worker: options.writeWorker,
+          tasks: this.tasks,
+          rules: () => this.options.getSnapshot()?.routing ?? null,
+          clock: this.clock,
+          log: this.log,
+          applied: (done, now) => {
+            for (const { action } of done) this.gaveBack(action.taskId, action.session, 'timeout', now);
+            this.options.onChange?.();
+            this.kick();
+          },
+        })
+      : null;
   }
 
   start(): () => Promise<void> {
@@ -113,13 +138,15 @@ export class Assigner {
     this.running = false;
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.wakeTimer = null;
+    await this.recovery?.stop();
     await Promise.allSettled([...this.deliveries]);
     await this.envs.settle();
   }
 
-  /** Resolves once no round is scheduled and no delivery is under way (tests, the bench, a CLI run). */
+  /** Resolves once no round is scheduled and no delivery or recovery is under way (tests, the bench, a CLI run). */
   async settled(): Promise<void> {
-    while (this.scheduled || this.deliveries.size > 0) {
+    while (this.scheduled || this.deliveries.size > 0 || this.recovery?.busy) {
+      await this.recovery?.settled();
       await Promise.allSettled([...this.deliveries]);
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -182,7 +209,7 @@ export class Assigner {
     // requeues them a batch per turn, not a commit each in one long stall).
     this.heldIndex.refresh();
     const present = new Set(sessions.map((s) => s.name));
-    const overdue = hasTimeouts(rules) ? this.heldIndex.overdue(rules, now, RECOVERY_BATCH) : [];
+    const overdue = hasTimeouts(rules) && !this.recovery ? this.heldIndex.overdue(rules, now, RECOVERY_BATCH) : [];
     const candidates = new Map([...this.heldIndex.ofSessions([...this.known].filter((n) => !present.has(n))), ...overdue].map((t) => [t.id, t]));
     if (this.apply(lifecycleActions({ held: [...candidates.values()], sessions, changes: [], rules, now, known: this.known }))) this.heldIndex.refresh();
     if (overdue.length >= RECOVERY_BATCH) this.kickLater();
@@ -236,7 +263,14 @@ export class Assigner {
       if (!skippedNow && !readFurther) break;
     }
     dueMs = earliest(dueMs, reconciled.due);
-    if (hasTimeouts(rules)) dueMs = earliest(dueMs, this.heldIndex.nextTimeout(rules));
+    if (hasTimeouts(rules)) {
+      const next = this.heldIndex.nextTimeout(rules);
+      if (this.recovery && next !== null && next <= now.getTime()) {
+        // Past due: the worker gives them back, and each batch it writes wakes a round.
+        this.recovery.kick();
+        dueMs = earliest(dueMs, now.getTime() + RECOVERY_RECHECK_MS);
+      } else dueMs = earliest(dueMs, next);
+    }
     this.arm(dueMs, now);
     if (changed) this.options.onChange?.();
   }
@@ -355,10 +389,7 @@ export class Assigner {
           const kind = a.cause === 'timeout' ? 'timeout' : 'lifecycle';
           if (this.tasks.requeue(a.taskId, a.session, { reason: a.reason, error: a.reason, notBefore: null, kind }, now)) {
             changed = true;
-            this.delivered.delete(a.taskId);
-            this.attentionNoted.delete(a.taskId);
-            if (a.cause === 'timeout') this.avoid.set(a.taskId, { session: a.session, untilMs: now.getTime() + AVOID_AFTER_TIMEOUT_MS });
-            this.envs.release(a.taskId);
+            this.gaveBack(a.taskId, a.session, a.cause, now);
           }
           break;
         }
@@ -370,6 +401,14 @@ export class Assigner {
       }
     }
     return changed;
+  }
+
+  /** A held task went back to the queue (or failed): forget its delivery, keep it from a session that timed out on it. */
+  private gaveBack(taskId: number, session: string, cause: 'exited' | 'gone' | 'timeout', now: Date): void {
+    this.delivered.delete(taskId);
+    this.attentionNoted.delete(taskId);
+    if (cause === 'timeout') this.avoid.set(taskId, { session, untilMs: now.getTime() + AVOID_AFTER_TIMEOUT_MS });
+    this.envs.release(taskId);
   }
 
   private rememberQueued(note: QueuedNote): void {

@@ -24,12 +24,7 @@ export class HeldIndex {
 
   /** Held tasks past their type's timeout_minutes at `now`, oldest first, at most `limit`. */
   overdue(rules: RoutingFile, now: Date, limit: number): HeldTask[] {
-    const bounds: Array<{ type: string; before: Date }> = [];
-    for (const [type, rule] of Object.entries(rules.environment_routing)) {
-      const minutes = rule?.timeout_minutes;
-      if (minutes !== undefined) bounds.push({ type, before: new Date(now.getTime() - minutes * MS_PER_MINUTE) });
-    }
-    return this.queue.heldSinceAmong(bounds, limit);
+    return this.queue.heldSinceAmong(overdueBounds(rules, now), limit);
   }
 
   /** When the earliest held task runs over its timeout, or null when none can. */
@@ -45,4 +40,14 @@ export class HeldIndex {
     }
     return earliest;
   }
+}
+
+/** Per type with a timeout_minutes: a task of it assigned before `before` is past its timeout at `now`. */
+export function overdueBounds(rules: RoutingFile, now: Date): Array<{ type: string; before: Date }> {
+  const bounds: Array<{ type: string; before: Date }> = [];
+  for (const [type, rule] of Object.entries(rules.environment_routing)) {
+    const minutes = rule?.timeout_minutes;
+    if (minutes !== undefined) bounds.push({ type, before: new Date(now.getTime() - minutes * MS_PER_MINUTE) });
+  }
+  return bounds;
 }

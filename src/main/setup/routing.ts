@@ -1,6 +1,7 @@
 import type { Alert, CommandParams, CommandResult, Session } from '../../shared/api.js';
 import { ApiError } from '../api/dispatch.js';
 import { SlaWatcher } from '../alerts/sla-watcher.js';
+import { localSlaQueue } from '../alerts/sla-queue.js';
 import { Assigner, type Deliver } from '../assigner/assigner.js';
 import { expandProviders } from '../routing/providers.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
@@ -15,6 +16,7 @@ import { routingHttpRoutes } from '../routing/http.js';
 import { classify } from '../sessions/classify.js';
 import { compileManifests, type CompiledManifests } from '../sessions/manifests.js';
 import { RouteOutcomeReads } from '../store/route-outcome.js';
+import { WriteWorker } from '../store/write-worker.js';
 import type { Store } from '../store/store.js';
 import type { TaskService } from '../tasks/service.js';
 import type { HttpRoute } from '../web/server.js';
@@ -105,7 +107,11 @@ export function setupRouting(opts: {
     });
   };
 
+  // Timed-out tasks (~45k at the start on the 1M seed) are given back by a worker
+  // thread's connection, not by the rounds on this thread (assigner/recovery.ts).
+  const writeWorker = new WriteWorker({ dbPath: store.path, nativeBinding: store.nativeBinding });
   const assigner = new Assigner({
+    writeWorker,
     store,
     getSnapshot: snapshotForRouting,
     getSessions: () => opts.sessions.list(),
@@ -161,7 +167,8 @@ export function setupRouting(opts: {
   let alertEmitScheduled = false;
   const watcher = new SlaWatcher({
     store,
-    tasks: opts.tasks,
+    // The start-up pass's grouped count of every open task, in a reader process.
+    queue: localSlaQueue(store, opts.tasks, async (sql, params) => (await opts.queries.readInternal('sla start-up pass', sql, params, SLA_GROUPS_TIMEOUT_MS)) as unknown as SlaGroupRow[]),
     getSnapshot: snapshotForRouting,
     logger: log,
     notify: opts.notify,
@@ -182,8 +189,6 @@ export function setupRouting(opts: {
       opts.tasksChanged();
       assigner.kick();
     },
-    // The start-up pass's grouped count of every open task, in a reader process.
-    readGroups: async (sql, params) => (await opts.queries.readInternal('sla start-up pass', sql, params, SLA_GROUPS_TIMEOUT_MS)) as unknown as SlaGroupRow[],
   });
   void (opts.indexesReady ?? Promise.resolve()).then(() => {
     if (stopped) return;
@@ -274,6 +279,7 @@ export function setupRouting(opts: {
       stopped = true;
       stopWatcher();
       await stopAssigner();
+      writeWorker.stop();
     },
   };
 }

@@ -3,7 +3,8 @@
 // rules, applied to nothing) and the SLA watch of the shared tasks, whose alerts stay
 // this console's own. The console's own file holds no tasks: both read PostgreSQL.
 import type { Alert, CommandParams, CommandResult, Session } from '../../shared/api.js';
-import { SharedSlaWatcher } from '../alerts/shared-sla-watcher.js';
+import { SlaWatcher } from '../alerts/sla-watcher.js';
+import { sharedSlaQueue } from '../alerts/shared-sla-queue.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
 import type { EscalationStep } from '../sla/escalate.js';
@@ -12,7 +13,6 @@ import { PostgresSlaReads } from '../store/postgres/sla-reads.js';
 import type { PostgresTaskStore } from '../store/postgres/task-store.js';
 import type { PostgresTarget } from '../store/postgres/url.js';
 import type { Store } from '../store/store.js';
-import { isHeldStatus } from '../../shared/task-status.js';
 import { ApiError } from '../api/dispatch.js';
 import { dryRunShared, type SharedQueueReads } from '../assigner/round-plan.js';
 import type { ConfigService } from '../config/service.js';
@@ -47,36 +47,22 @@ export async function startSharedSlaWatch(opts: {
   send?: (alert: Alert, step: EscalationStep) => void;
   /** A reassign moved a task (the assigner routes it again). */
   changed: () => void;
-}): Promise<{ watcher: SharedSlaWatcher; stop: () => Promise<void> }> {
+}): Promise<{ watcher: SlaWatcher; stop: () => Promise<void> }> {
   const pool = await openPool(opts.target, { max: 1, applicationName: `architect console SLA watch (${opts.holder})` });
   const reads = new PostgresSlaReads(pool);
-  const watcher = new SharedSlaWatcher({
+  const log = opts.log.child({ module: 'sla' });
+  const watcher = new SlaWatcher({
     store: opts.store,
-    reads,
-    // As the SQLite watcher's reassign: the decision (its once-key) and the move in one unit of work.
-    reassign: async (row, step, key, now) => {
-      if (await reads.reassigned(row.id, key)) return false;
-      const to = step.toSession;
-      if (to) {
-        return opts.tasks.transaction(async (tx) => {
-          const sent = await tx.sendTo(row.id, to, { kind: 'sla', who: `SLA (${step.level})` }, now);
-          await tx.record({ kind: 'sla', taskId: row.id, session: to, decision: key, reason: `SLA ${step.level} reassign to ${to}: ${step.message}; ${sent.reason}` }, now);
-          return sent.outcome === 'sent';
-        });
-      }
-      const holder = row.assigned_to;
-      const held = holder !== null && isHeldStatus(row.status);
-      return opts.tasks.transaction(async (tx) => {
-        const outcome = held ? `taking it from ${holder}` : `nothing to do: the task is ${row.status} and held by no session`;
-        await tx.record({ kind: 'sla', taskId: row.id, session: holder, decision: key, reason: `SLA ${step.level} reassign: ${step.message}; ${outcome}` }, now);
-        if (!held) return false;
-        return tx.requeue(row.id, holder, { reason: `back to the queue: reassigned by SLA (${step.level}), taken from ${holder}`, error: null, notBefore: null, kind: 'sla', charge: false }, now);
-      });
-    },
+    queue: sharedSlaQueue({
+      reads,
+      queueName: opts.target.display,
+      record: (d, now) => opts.tasks.record(d, now),
+      log,
+      // A reassign step's move and its once-key decision: one unit of work of the shared task store.
+      reassignUnit: (fn) => opts.tasks.transaction((tx) => fn(tx)),
+    }),
     onReassign: () => opts.changed(),
-    record: (d, now) => opts.tasks.record(d, now),
     getSnapshot: () => opts.config.snapshot(),
-    queueName: opts.target.display,
     logger: opts.log,
     notify: opts.notify,
     send: opts.send,

@@ -61,6 +61,7 @@ export class AlertRepository {
   private readonly ack: Database.Statement;
   private readonly exists: Database.Statement;
   private readonly openCount: Database.Statement;
+  private readonly backlog: Database.Statement;
 
   constructor(store: Store) {
     const db = store.writer;
@@ -74,6 +75,13 @@ export class AlertRepository {
     this.ack = db.prepare('UPDATE notifications SET acknowledged_at = COALESCE(acknowledged_at, ?) WHERE id = ?');
     this.exists = db.prepare('SELECT 1 FROM notifications WHERE id = ?').pluck();
     this.openCount = db.prepare(`SELECT COUNT(*) FROM notifications WHERE acknowledged_at IS NULL AND ${ON_DASHBOARD}`).pluck();
+    // The SLA watch's backlog summaries (their dedupe keys say what they cover), through the UNIQUE index on dedupe_key.
+    this.backlog = db.prepare("SELECT dedupe_key FROM notifications WHERE dedupe_key >= 'sla-backlog:' AND dedupe_key < 'sla-backlog;'").pluck();
+  }
+
+  /** The dedupe keys of the SLA backlog summaries raised so far (alerts/sla-backlog.ts reads them). */
+  backlogKeys(): string[] {
+    return this.backlog.all() as string[];
   }
 
   /** The new alert, or null when one with the same dedupe key was raised before. */

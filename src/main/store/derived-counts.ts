@@ -1,12 +1,13 @@
 import type { WriterDb } from './store.js';
 import { OPEN_STATUSES } from '../../shared/task-status.js';
 import { typeHoursBackfillSqlite } from './migrations/019_type_hours.js';
+import { sessionHoursBackfillSqlite } from './migrations/021_session_hours.js';
 
 const OPEN_SQL = OPEN_STATUSES.map((s) => `'${s}'`).join(', ');
 
 /**
  * Recomputes the tables that triggers keep (task_counts, task_completions, the open
- * tasks' task_open_counts and task_open_minutes, task_type_hours) from the
+ * tasks' task_open_counts and task_open_minutes, task_type_hours, task_session_hours) from the
  * tasks themselves. For bulk loads that run without the insert triggers, and as a
  * repair if they ever disagree. Run inside a transaction.
  */
@@ -24,5 +25,7 @@ export function rebuildDerivedCounts(db: WriterDb): void {
     INSERT INTO task_open_counts(type, project_id, n) SELECT type, project_id, sum(n) FROM task_open_minutes GROUP BY 1, 2;
     DELETE FROM task_type_hours;
     ${typeHoursBackfillSqlite}
+    DELETE FROM task_session_hours;
+    ${sessionHoursBackfillSqlite}
   `);
 }

@@ -44,6 +44,9 @@ export class SessionNotFoundError extends UserError {
   }
 }
 
+/** The task left its session: no session holds it (the task core after a change; the write worker's recovery). */
+export const CLEAR_CURRENT_TASK_SQL = 'UPDATE sessions SET current_task_id = NULL WHERE current_task_id = ?';
+
 const SELECT_SESSION = `SELECT id, name, server, status, provider, current_task_id AS currentTaskId,
   idle_since AS idleSince, last_heartbeat AS lastHeartbeat, state_since AS stateSince, cwd,
   project_id AS projectId, updated_at AS updatedAt, gone_at AS goneAt FROM sessions`;
@@ -81,7 +84,7 @@ export class SessionRepository {
     this.heartbeatRow = db.prepare('UPDATE sessions SET last_heartbeat = ? WHERE id = ?');
     // The task a session holds now, by the name tasks are assigned to (the live row of that name).
     this.holdTask = db.prepare('UPDATE sessions SET current_task_id = @taskId WHERE name = @name AND gone_at IS NULL');
-    this.dropTask = db.prepare('UPDATE sessions SET current_task_id = NULL WHERE current_task_id = ?');
+    this.dropTask = db.prepare(CLEAR_CURRENT_TASK_SQL);
     this.aliveRow = db.prepare('UPDATE sessions SET last_heartbeat = ? WHERE id = ? AND gone_at IS NULL');
     this.byId = db.prepare(`${SELECT_SESSION} WHERE id = ?`);
     this.all = db.prepare(`${SELECT_SESSION} ORDER BY server, name`);

@@ -75,27 +75,37 @@ export interface SlaGroupRow {
 }
 
 /**
- * The grouped count of open tasks. Named parameters: the text depends only on the
- * spec's shape, so a reader keeps one prepared statement per rules file.
+ * The grouped count of open tasks (SQLite). Named parameters: the text depends only on
+ * the spec's shape, so a reader keeps one prepared statement per rules file.
  */
 export function slaGroupsQuery(spec: SlaGroupSpec): { sql: string; params: Record<string, string> } {
   const params: Record<string, string> = {};
   let n = 0;
-  const param = (value: string): string => {
+  const sql = groupsSql(spec, (value) => {
     const name = `p${n++}`;
     params[name] = value;
     return `@${name}`;
-  };
-  const band = (cutoffs: readonly string[]): string => (cutoffs.length ? cutoffs.map((c) => `(t.created_at <= ${param(c)})`).join(' + ') : '0');
+  }, (cmp) => `(${cmp})`);
+  return { sql, params };
+}
+
+/** The same count in PostgreSQL's dialect: positional parameters, a comparison counted as an integer. */
+export function slaGroupsQueryPostgres(spec: SlaGroupSpec): { sql: string; values: string[] } {
+  const values: string[] = [];
+  const sql = groupsSql(spec, (value) => `$${values.push(value)}`, (cmp) => `(${cmp})::int`);
+  return { sql, values };
+}
+
+function groupsSql(spec: SlaGroupSpec, param: (value: string) => string, counted: (comparison: string) => string): string {
+  const band = (cutoffs: readonly string[]): string => (cutoffs.length ? cutoffs.map((c) => counted(`t.created_at <= ${param(c)}`)).join(' + ') : '0');
   const fallback = spec.fallback ? band(spec.fallback) : 'NULL';
   const bandSql = spec.types.length ? `CASE t.type ${spec.types.map((t) => `WHEN ${param(t.type)} THEN ${band(t.cutoffs)}`).join(' ')} ELSE ${fallback} END` : fallback;
   const typeFilter = spec.fallback ? '' : ` AND t.type IN (${spec.types.map((t) => param(t.type)).join(', ') || 'NULL'})`;
   const extra = spec.by.map((c) => `, t.${c} AS ${c}`).join('');
   const groupBy = ['1', '2', ...spec.by.map((_, i) => String(i + 3))].join(', ');
-  const sql = `SELECT t.type AS type, ${bandSql} AS band${extra}, count(*) AS n, max(t.created_at) AS newest
+  return `SELECT t.type AS type, ${bandSql} AS band${extra}, count(*) AS n, max(t.created_at) AS newest
 FROM tasks t WHERE t.status IN (${OPEN_SQL})${typeFilter}
 GROUP BY ${groupBy}`;
-  return { sql, params };
 }
 
 /** A range of one group's tasks: its type, created_at in (after, upTo], the grouped columns' values. */
@@ -108,7 +118,6 @@ export interface SlaGroupRange {
 
 export class SlaReads {
   private readonly rangeStmts = new Map<string, Database.Statement>();
-  private readonly backlog: Database.Statement;
   private readonly openTasks: Database.Statement;
   private readonly openAfter: Database.Statement;
   private readonly eventsAfter: Database.Statement;
@@ -122,13 +131,6 @@ export class SlaReads {
     this.lastEvent = db.prepare('SELECT coalesce(max(id), 0) FROM task_events').pluck();
     // A reassign is remembered as a decision keyed by its onceKey, so it too survives a restart.
     this.reassignedBefore = db.prepare("SELECT 1 FROM decisions WHERE task_id = ? AND kind = 'sla' AND decision = ?").pluck();
-    // Backlog summaries (their dedupe keys say what they cover), through the UNIQUE index on dedupe_key.
-    this.backlog = db.prepare("SELECT dedupe_key FROM notifications WHERE dedupe_key >= 'sla-backlog:' AND dedupe_key < 'sla-backlog;'").pluck();
-  }
-
-  /** The dedupe keys of the backlog summary alerts raised so far. */
-  backlogKeys(): string[] {
-    return this.backlog.all() as string[];
   }
 
   /** The start-up pass's groups on this connection (a console without reader processes: tests, a CLI). */

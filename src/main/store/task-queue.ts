@@ -8,6 +8,7 @@ import type { PendingTask } from '../routing/types.js';
 import type { Store } from './store.js';
 import { fromSqlTime, toSqlTime } from './time.js';
 import { HELD_SQL, OPEN_SQL } from './status-sql.js';
+import { CLEAR_CURRENT_TASK_SQL } from './sessions.js';
 
 const HOLDING_SQL = HELD_SQL;
 /** Ids per `IN (…)` read. */
@@ -54,6 +55,31 @@ export interface DecisionRecord {
 interface ClaimedRow extends Omit<ClaimedTask, 'metadata' | 'projectPath'> {
   metadata: string | null;
   projectId: number | null;
+}
+
+// The lifecycle's guarded statements as text: prepared here on the writer, and run as
+// they are by the write worker (write-worker.ts) for the start-up recovery.
+// assigned_to stays on a requeue: the history says who had it; only the holding statuses count for claims.
+const REQUEUE_SQL = `UPDATE tasks SET status = 'pending', updated_at = @now, status_reason = @reason, last_error = coalesce(@error, last_error),
+   attempts = attempts + @charge, not_before = @notBefore, assigned_at = NULL, started_at = NULL, route_to = @routeTo
+ WHERE id = @id AND status IN (${HOLDING_SQL}) AND assigned_to = @session`;
+// Out of attempts: the last try's reason is the task's, and it stays failed until retried.
+const FAIL_SQL = `UPDATE tasks SET status = 'failed', updated_at = @now, completed_at = @now, status_reason = @reason, last_error = @error,
+   attempts = attempts + 1, not_before = NULL, route_to = NULL
+ WHERE id = @id AND status IN (${HOLDING_SQL}) AND assigned_to = @session`;
+/**
+ * The extra guard of a write decided on rows read earlier (another connection, another
+ * transaction): the session still holds the task *since the same moment*. A task given
+ * back and claimed again by the same session meanwhile is a new try, not the timed-out one.
+ */
+const SAME_HOLD_SQL = ' AND assigned_at = @assignedAt';
+const DECISION_SQL = 'INSERT INTO decisions(at, kind, task_id, session_id, decision, reason) VALUES (?, ?, ?, ?, ?, ?)';
+
+/** A guarded statement and, when it changed a row, the statements that go with it (one transaction). */
+export interface GuardedStep {
+  sql: string;
+  params: Record<string, unknown>;
+  then: Array<{ sql: string; params: unknown[] | Record<string, unknown> }>;
 }
 
 const PENDING_COLUMNS = 'id, type, priority, created_at, not_before, route_to, urgent';
@@ -142,21 +168,9 @@ export class TaskQueue {
       `UPDATE tasks SET status = 'completed', completed_at = @now, updated_at = @now, status_reason = @reason
        WHERE id = @id AND status IN (${HOLDING_SQL}) AND assigned_to = @session`,
     );
-    // assigned_to stays: the history says who had it; only the holding statuses count for claims.
-    this.requeueStmt = db.prepare(
-      `UPDATE tasks SET status = 'pending', updated_at = @now, status_reason = @reason, last_error = coalesce(@error, last_error),
-         attempts = attempts + @charge, not_before = @notBefore, assigned_at = NULL, started_at = NULL, route_to = @routeTo
-       WHERE id = @id AND status IN (${HOLDING_SQL}) AND assigned_to = @session`,
-    );
-    // Out of attempts: the last try's reason is the task's, and it stays failed until retried.
-    this.failStmt = db.prepare(
-      `UPDATE tasks SET status = 'failed', updated_at = @now, completed_at = @now, status_reason = @reason, last_error = @error,
-         attempts = attempts + 1, not_before = NULL, route_to = NULL
-       WHERE id = @id AND status IN (${HOLDING_SQL}) AND assigned_to = @session`,
-    );
-    this.decisionStmt = db.prepare(
-      'INSERT INTO decisions(at, kind, task_id, session_id, decision, reason) VALUES (?, ?, ?, ?, ?, ?)',
-    );
+    this.requeueStmt = db.prepare(REQUEUE_SQL);
+    this.failStmt = db.prepare(FAIL_SQL);
+    this.decisionStmt = db.prepare(DECISION_SQL);
     this.routeToStmt = db.prepare(`UPDATE tasks SET route_to = @session, updated_at = @now WHERE id = @id AND status = 'pending'`);
     this.holderStmt = db.prepare('SELECT status, assigned_to AS holder FROM tasks WHERE id = ?');
     this.metadataStmt = db.prepare(`UPDATE tasks SET metadata = @metadata, updated_at = @now WHERE id = @id`);
@@ -235,18 +249,13 @@ export class TaskQueue {
    */
   heldSinceAmong(bounds: ReadonlyArray<{ type: string; before: Date }>, limit: number): HeldTask[] {
     if (bounds.length === 0) return [];
+    const read = heldSinceAmongRead(bounds, limit);
     let stmt = this.overdueAmongStmts.get(bounds.length);
     if (!stmt) {
-      const one = `SELECT * FROM (SELECT id, type, status, assigned_to, assigned_at, started_at, attempts
-         FROM tasks INDEXED BY idx_tasks_held_since WHERE status IN ('assigned', 'in_progress') AND type = ? AND assigned_at < ? AND assigned_to IS NOT NULL
-         ORDER BY assigned_at LIMIT ?)`;
-      stmt = this.store.writer.prepare(
-        `SELECT id, type, status, assigned_to AS session, assigned_at AS assignedAt, started_at AS startedAt, attempts
-         FROM (${bounds.map(() => one).join(' UNION ALL ')}) ORDER BY assigned_at, id LIMIT ?`,
-      );
+      stmt = this.store.writer.prepare(read.sql);
       this.overdueAmongStmts.set(bounds.length, stmt);
     }
-    return stmt.all(...bounds.flatMap((b) => [b.type, toSqlTime(b.before), limit]), limit) as HeldTask[];
+    return stmt.all(read.params) as HeldTask[];
   }
 
   /** When the longest-held task of a type was assigned (store time), or null when none is held. */
@@ -354,6 +363,50 @@ export class TaskQueue {
     });
   }
 
+  /**
+   * requeue() as data, for a writer on another connection (write-worker.ts): the same
+   * guarded statement and decision row, plus the session's current task cleared (what
+   * TaskService does after a change), guarded also by when the session took the task.
+   */
+  requeueStep(
+    task: Pick<HeldTask, 'id' | 'session' | 'assignedAt'>,
+    r: { reason: string; error: string | null; notBefore: Date | null; kind: DecisionRecord['kind']; routeTo?: string | null; charge?: boolean },
+    now: Date,
+  ): GuardedStep {
+    const at = toSqlTime(now);
+    return {
+      sql: REQUEUE_SQL + SAME_HOLD_SQL,
+      params: {
+        id: task.id,
+        session: task.session,
+        assignedAt: task.assignedAt,
+        now: at,
+        reason: r.reason,
+        error: r.error,
+        notBefore: r.notBefore ? toSqlTime(r.notBefore) : null,
+        routeTo: r.routeTo ?? null,
+        charge: r.charge === false ? 0 : 1,
+      },
+      then: [
+        { sql: DECISION_SQL, params: [at, r.kind, task.id, task.session, 'requeued', r.reason] },
+        { sql: CLEAR_CURRENT_TASK_SQL, params: [task.id] },
+      ],
+    };
+  }
+
+  /** fail() as data (see requeueStep). */
+  failStep(task: Pick<HeldTask, 'id' | 'session' | 'assignedAt'>, r: { reason: string; error: string | null; kind: DecisionRecord['kind'] }, now: Date): GuardedStep {
+    const at = toSqlTime(now);
+    return {
+      sql: FAIL_SQL + SAME_HOLD_SQL,
+      params: { id: task.id, session: task.session, assignedAt: task.assignedAt, now: at, reason: r.reason, error: r.error },
+      then: [
+        { sql: DECISION_SQL, params: [at, r.kind, task.id, task.session, 'failed', r.reason] },
+        { sql: CLEAR_CURRENT_TASK_SQL, params: [task.id] },
+      ],
+    };
+  }
+
   /** Held → failed (its retry budget is spent), with the decision; false when the session no longer holds it. */
   fail(taskId: number, session: string, r: { reason: string; error: string | null; kind: DecisionRecord['kind'] }, now: Date): boolean {
     return this.store.transaction(() => {
@@ -416,6 +469,18 @@ export class TaskQueue {
       return changed > 0;
     });
   }
+}
+
+/** heldSinceAmong's statement and parameters (also run by the write worker, on its own connection). */
+export function heldSinceAmongRead(bounds: ReadonlyArray<{ type: string; before: Date }>, limit: number): { sql: string; params: unknown[] } {
+  const one = `SELECT * FROM (SELECT id, type, status, assigned_to, assigned_at, started_at, attempts
+     FROM tasks INDEXED BY idx_tasks_held_since WHERE status IN ('assigned', 'in_progress') AND type = ? AND assigned_at < ? AND assigned_to IS NOT NULL
+     ORDER BY assigned_at LIMIT ?)`;
+  return {
+    sql: `SELECT id, type, status, assigned_to AS session, assigned_at AS assignedAt, started_at AS startedAt, attempts
+     FROM (${bounds.map(() => one).join(' UNION ALL ')}) ORDER BY assigned_at, id LIMIT ?`,
+    params: [...bounds.flatMap((b) => [b.type, toSqlTime(b.before), limit]), limit],
+  };
 }
 
 function parseMetadata(text: string | null): Record<string, unknown> {

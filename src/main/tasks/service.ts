@@ -19,7 +19,7 @@ import { DEFAULT_MAX_ATTEMPTS, type RoutingFile } from '../config/schemas/routin
 import type { SlaFile } from '../config/schemas/sla.js';
 import type { Store } from '../store/store.js';
 import { SqliteTaskStore, waitingOnReason, type TaskStore } from '../store/task-store.js';
-import { TaskQueue, type ClaimedTask, type DecisionRecord, type SendToResult } from '../store/task-queue.js';
+import { TaskQueue, type ClaimedTask, type DecisionRecord, type GuardedStep, type HeldTask, type SendToResult } from '../store/task-queue.js';
 import { DEFAULT_PRIORITY, InvalidTaskError, TaskFinishedError, TaskNotFoundError, checkPriority, type Dependency, type TaskFields } from '../store/tasks.js';
 import { attemptsUsedUp, holdTask, releaseTask, settlement, TaskTransitionError, type TaskChange, type Written } from './writes.js';
 
@@ -225,9 +225,35 @@ export class TaskService {
   ): boolean {
     const task = this.get(taskId);
     if (!task) return false;
-    const failed = r.charge === false ? null : attemptsUsedUp(task, this.maxAttempts(task.type), r);
+    const failed = this.usedUp(task, r);
     if (failed) return this.step(this.queue.fail(taskId, session, { ...failed, kind: r.kind }, now), taskId, task.status, 'failed', failed.reason);
     return this.step(this.queue.requeue(taskId, session, r, now), taskId, task.status, 'pending', r.reason);
+  }
+
+  /**
+   * requeue() planned for a writer on another connection (the start-up recovery's write
+   * worker): the same rule (max_attempts → failed) and the same guarded statements, as
+   * data, guarded also by when the session took the task. Once the step committed, the
+   * change goes to `told` (the step cleared the session's current task itself).
+   */
+  requeueStep(
+    task: HeldTask,
+    r: { reason: string; error: string | null; notBefore: Date | null; kind: DecisionRecord['kind'] },
+    now: Date,
+  ): { step: GuardedStep; change: TaskChange } {
+    const failed = this.usedUp(task, r);
+    if (failed) return { step: this.queue.failStep(task, { ...failed, kind: r.kind }, now), change: { taskId: task.id, from: task.status, to: 'failed', reason: failed.reason } };
+    return { step: this.queue.requeueStep(task, r, now), change: { taskId: task.id, from: task.status, to: 'pending', reason: r.reason } };
+  }
+
+  /** Changes another connection committed (requeueStep's): the listeners hear them, and tasks waiting on a finished one settle. */
+  told(changes: readonly TaskChange[]): void {
+    this.tell(changes);
+  }
+
+  /** Why this try, ending in the queue, fails the task instead (its type's max_attempts used up); null while it has tries left. */
+  private usedUp(task: { type: string; attempts: number }, r: { reason: string; error: string | null; charge?: boolean }): { reason: string; error: string } | null {
+    return r.charge === false ? null : attemptsUsedUp(task, this.maxAttempts(task.type), r);
   }
 
   /** To one session by name (an SLA reassign, a workflow): taken back from its holder first. */
@@ -352,6 +378,11 @@ export class TaskService {
         else if (!isHeldStatus(c.to)) this.options.store.sessions.clearCurrentTask(c.taskId);
       }
     });
+    this.tell(changes);
+  }
+
+  private tell(changes: readonly TaskChange[]): void {
+    if (changes.length === 0) return;
     for (const listener of this.listeners) listener(changes);
     // A task finishing moves the tasks waiting on it: unblocked when all they wait on completed.
     for (const c of changes) {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { parse } from 'yaml';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseTooNewError, migrate } from '../../../src/main/store/migrate.js';
 import { migrations, type Migration } from '../../../src/main/store/migrations/index.js';
@@ -128,6 +129,12 @@ describe.skipIf(missing)(`migrations on PostgreSQL${missing ? ` (skipped: ${miss
       "INSERT INTO tasks(type, title, created_at) VALUES ('git', 'e', '2026-01-02 03:04:05.000'), ('git', 'f', '2026-01-02 03:04:59.999')",
       "UPDATE tasks SET type = 'shell' WHERE title = 'e'",
       "UPDATE tasks SET status = 'cancelled', completed_at = '2026-01-02 03:06:00.000' WHERE title = 'f'",
+      // Per session and creation hour (migration 021): a start time, a task moved to another session, one deleted.
+      "UPDATE tasks SET started_at = '2026-01-02 03:00:00.000' WHERE title = 'a2'",
+      "INSERT INTO tasks(type, title, status, assigned_to, created_at, updated_at, started_at, completed_at) VALUES ('git', 'g', 'completed', 'w2', '2026-01-02 03:10:00.000', '2026-01-02 03:11:00.250', '2026-01-02 03:10:00.500', '2026-01-02 03:11:00.250')",
+      "INSERT INTO tasks(type, title, status, assigned_to, created_at, updated_at) VALUES ('git', 'h', 'in_progress', 'w2', '2026-01-02 03:20:00.000', '2026-01-02 03:21:00.000')",
+      "UPDATE tasks SET assigned_to = 'w3', updated_at = '2026-01-02 03:30:00.000' WHERE title = 'g'",
+      "DELETE FROM tasks WHERE title = 'h'",
     ];
     for (const sql of script) {
       lite.exec(sql);
@@ -141,6 +148,8 @@ describe.skipIf(missing)(`migrations on PostgreSQL${missing ? ` (skipped: ${miss
       'SELECT hour, type, total, completed, failed, priority_sum, finished FROM task_type_hours WHERE total <> 0 ORDER BY hour, type',
       // Durations only of the tasks created at a time the script gives (the others' created_at is each engine's own now).
       "SELECT hour, type, duration_s, duration_ms FROM task_type_hours WHERE hour < '2026-06' ORDER BY hour, type",
+      'SELECT hour, session, total, completed, failed, active, timed, duration_ms, stale FROM task_session_hours ORDER BY hour, session',
+      "SELECT hour, session, last_updated FROM task_session_hours WHERE hour < '2026-06' ORDER BY hour, session",
       'SELECT t.title, e.from_status, e.to_status, e.reason FROM task_events e JOIN tasks t ON t.id = e.task_id ORDER BY e.id',
     ];
     for (const sql of reads) expect((await pool.query(sql)).rows, sql).toEqual(lite.prepare(sql).all());
@@ -152,6 +161,44 @@ describe.skipIf(missing)(`migrations on PostgreSQL${missing ? ` (skipped: ${miss
     const created = (await pool.query<{ created_at: string }>("SELECT created_at FROM tasks WHERE title = 'a2'")).rows[0]!.created_at;
     expect(created).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
     lite.close();
+  });
+
+  it("session_workload's postgres variant gives the scan's numbers, the 7-day bound's hour and tasks that left a session included", async () => {
+    const { pool, url } = await freshPool();
+    await migratePostgres(pool, url, migrations);
+    const variant = (parse(fs.readFileSync(path.resolve('config/base/queries.yaml'), 'utf8')) as { queries: Record<string, { postgres: string }> }).queries.session_workload!.postgres;
+    const scan = `SELECT assigned_to AS session, COUNT(*) AS total,
+        COUNT(CASE WHEN status = 'completed' THEN 1 END) AS completed, COUNT(CASE WHEN status = 'failed' THEN 1 END) AS failed,
+        COUNT(CASE WHEN status IN ('assigned', 'in_progress') THEN 1 END) AS active,
+        AVG(CASE WHEN status = 'completed' AND started_at IS NOT NULL
+          THEN EXTRACT(EPOCH FROM completed_at::timestamp - started_at::timestamp) END)::float8 AS avg_duration_seconds,
+        MAX(updated_at) AS last_activity
+      FROM tasks WHERE assigned_to IS NOT NULL
+        AND created_at > to_char((now() AT TIME ZONE 'UTC') - make_interval(days => :days), 'YYYY-MM-DD HH24:MI:SS.MS')
+      GROUP BY assigned_to ORDER BY total DESC, session LIMIT :limit`;
+    const at = (offset: string) => `to_char((now() AT TIME ZONE 'UTC') + interval '${offset}', 'YYYY-MM-DD HH24:MI:SS.MS')`;
+    // Tasks from 8 days ago to now, every 7 minutes, four sessions, every status; 30 s and more from the bound.
+    await pool.query(`INSERT INTO tasks(type, title, status, assigned_to, created_at, updated_at, started_at, completed_at)
+      SELECT 'git', 't' || k, (ARRAY['pending','assigned','in_progress','completed','failed','cancelled','blocked'])[1 + k % 7],
+        (ARRAY['w1','w2','w3','w4', NULL])[1 + k % 5],
+        ${at("-8 days").replace("interval '-8 days'", "interval '-8 days' + k * interval '7 minutes' + interval '31 seconds'")},
+        ${at('-8 days').replace("interval '-8 days'", "interval '-8 days' + k * interval '7 minutes' + (k % 13) * interval '17 minutes'")},
+        ${at('-8 days').replace("interval '-8 days'", "interval '-8 days' + k * interval '7 minutes' + interval '40 seconds'")},
+        ${at('-8 days').replace("interval '-8 days'", "interval '-8 days' + k * interval '7 minutes' + (k % 11) * interval '1234.567 seconds'")}
+      FROM generate_series(0, 1645) k`);
+    // Requeued and claimed by another session, retried, deleted: rows of task_session_hours that lost their latest task.
+    await pool.query(`UPDATE tasks SET assigned_to = 'w9', updated_at = ${at('-1 minute')} WHERE id % 17 = 0 AND assigned_to IS NOT NULL`);
+    await pool.query(`UPDATE tasks SET assigned_to = NULL WHERE id % 19 = 0`);
+    await pool.query(`DELETE FROM tasks WHERE id IN (SELECT id FROM tasks WHERE assigned_to IS NOT NULL ORDER BY updated_at DESC LIMIT 40)`);
+    expect((await pool.query('SELECT count(*)::int AS n FROM task_session_hours WHERE stale = 1')).rows[0].n).toBeGreaterThan(0);
+    for (const [days, limit] of [[7, 100], [2, 3], [30, 100]] as const) {
+      const bind = (sql: string) => sql.replaceAll(':days', String(days)).replaceAll(':limit', String(limit));
+      const [ours, theirs] = await Promise.all([pool.query(bind(variant)), pool.query(bind(scan))]);
+      expect(ours.rows.length).toBe(Math.min(limit, 5));
+      expect(ours.rows.map((r) => ({ ...r, avg_duration_seconds: Math.round(r.avg_duration_seconds * 1000) }))).toEqual(
+        theirs.rows.map((r) => ({ ...r, avg_duration_seconds: Math.round(r.avg_duration_seconds * 1000) })),
+      );
+    }
   });
 
   it('rejects text that is not JSON where SQLite does (json_valid), and ids are never reused', async () => {

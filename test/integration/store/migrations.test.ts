@@ -44,6 +44,7 @@ const ADDS: Record<number, string[]> = {
   18: ['task_open_counts', 'task_open_minutes'],
   19: ['task_type_hours'],
   20: ['workflow_task_writes'],
+  21: ['task_session_hours'],
 };
 
 describe('migrations', () => {

@@ -41,6 +41,9 @@ describe('seedDatabase', () => {
     const open = scanned.pending! + scanned.assigned! + scanned.in_progress! + scanned.blocked!;
     expect(store.writer.prepare('SELECT SUM(n) FROM task_open_counts').pluck().get()).toBe(open);
     expect(store.writer.prepare('SELECT SUM(n) FROM task_open_minutes').pluck().get()).toBe(open);
+    // Per session and creation hour (migration 021): every task with a session, its latest update exact.
+    expect(store.writer.prepare('SELECT SUM(total) FROM task_session_hours').pluck().get()).toBe(store.writer.prepare('SELECT COUNT(*) FROM tasks WHERE assigned_to IS NOT NULL').pluck().get());
+    expect(store.writer.prepare('SELECT COUNT(*) FROM task_session_hours WHERE stale <> 0').pluck().get()).toBe(0);
 
     // The insert triggers are back: a new task is counted.
     const pending = store.tasks.counts().pending;

@@ -50,20 +50,20 @@ describe('SLA levels from due times', () => {
 
     // Just before the warning: nothing crossed, nothing read.
     clock.ms = created + 4 * MINUTE - 1_000;
-    expect(w.runDue()).toEqual([]);
+    expect(await w.runDue()).toEqual([]);
     expect(w.rowsRead).toBe(0);
     expect(color()).toBeNull();
 
     // At the warning: that task alone is read; it turns yellow; the next wake is its critical.
     clock.ms = created + 4 * MINUTE;
-    expect(w.runDue()).toEqual([]);
+    expect(await w.runDue()).toEqual([]);
     expect(w.rowsRead).toBe(1);
     expect(color()).toBe('yellow');
     expect(w.nextWakeAt()).toBe(created + 5 * MINUTE);
 
     // At the critical: one alert, red; the next wake is when the first claude_task warns (48 min).
     clock.ms = created + 5 * MINUTE;
-    expect(w.runDue().map((a) => [a.taskId, a.level])).toEqual([[task.id, 'critical']]);
+    expect((await w.runDue()).map((a) => [a.taskId, a.level])).toEqual([[task.id, 'critical']]);
     expect(w.rowsRead).toBe(2);
     expect(color()).toBe('red');
     expect(dashboard.map((a) => a.level)).toEqual(['critical']);
@@ -72,12 +72,12 @@ describe('SLA levels from due times', () => {
 
     // Waking again changes nothing and raises nothing again.
     clock.ms += 1_000;
-    expect(w.runDue()).toEqual([]);
+    expect(await w.runDue()).toEqual([]);
     expect(w.alerts.countOpen()).toBe(1);
 
     // A status change is seen (task_events), and only that task is read: cancelled, it is off the board.
     t.store.tasks.cancel(task.id);
-    expect(w.runDue()).toEqual([]);
+    expect(await w.runDue()).toEqual([]);
     expect(w.rowsRead).toBe(3);
     expect(w.alerts.countOpen()).toBe(1);
   });
@@ -94,7 +94,7 @@ describe('SLA levels from due times', () => {
     await w.fullPass();
     expect(w.nextWakeAt()).toBe(created + 2.5 * MINUTE); // 50 % of 5 min
     clock.ms = created + 2.5 * MINUTE;
-    expect(w.runDue().map((a) => a.taskId)).toEqual([task.id]);
+    expect((await w.runDue()).map((a) => a.taskId)).toEqual([task.id]);
   });
 });
 
@@ -138,14 +138,14 @@ describe('the start-up pass on a backlog', () => {
     // A backlog task whose status changes (claimed, or requeued by recovery) is covered: no alert of its own.
     const queue = new TaskQueue(t.store);
     expect(queue.claim(1, 'w1', 'test', clock.now())).not.toBeNull();
-    expect(w.runDue()).toEqual([]);
+    expect(await w.runDue()).toEqual([]);
     expect(w.alerts.countOpen()).toBe(4);
 
     // A task that crosses critical after the pass gets its own alert, at its crossing.
     const late = t.store.tasks.add({ type: 'anything', title: 'late' });
     t.store.writer.prepare('UPDATE tasks SET created_at = ? WHERE id = ?').run(toSqlTime(clock.now()), late.id);
     clock.ms += 10 * MINUTE;
-    expect(w.runDue().map((a) => a.taskId)).toEqual([late.id]);
+    expect((await w.runDue()).map((a) => a.taskId)).toEqual([late.id]);
 
     // A restart: the pass counts again and finds the backlog covered; it reads only the
     // four tasks with alerts of their own (their dedupe keys stop a repeat) and raises nothing.

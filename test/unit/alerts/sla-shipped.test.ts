@@ -49,32 +49,32 @@ describe('the shipped SLA rules', () => {
     return { watcher, events };
   }
 
-  it('warning only colors the task; critical raises sla_critical once', () => {
+  it('warning only colors the task; critical raises sla_critical once', async () => {
     const { watcher, events } = watch(fs.readFileSync(SHIPPED, 'utf8'));
     // `shell`: 5 minutes, warning at 80 %.
     const task = t.store.tasks.add({ type: 'shell', title: 'slow' });
     clock.advanceMinutes(4.5);
-    expect(watcher.tick()).toEqual([]);
+    expect(await watcher.tick()).toEqual([]);
     expect(watcher.highlightOf(t.store.tasks.get(task.id)!, clock.now())).toBe('yellow');
     expect(events).toEqual([]);
 
     clock.advanceMinutes(1);
-    expect(watcher.tick().map((a) => a.level)).toEqual(['critical']);
-    watcher.tick();
+    expect((await watcher.tick()).map((a) => a.level)).toEqual(['critical']);
+    await watcher.tick();
     expect(events).toEqual([`sla_critical #${task.id}`]);
   });
 
-  it("the file's commented warning rule, once enabled, raises sla_warning at warning and not again at critical", () => {
+  it("the file's commented warning rule, once enabled, raises sla_warning at warning and not again at critical", async () => {
     const { watcher, events } = watch(withWarningAlert(fs.readFileSync(SHIPPED, 'utf8')));
     const task = t.store.tasks.add({ type: 'shell', title: 'slow' });
     clock.advanceMinutes(4.5);
-    expect(watcher.tick().map((a) => a.level)).toEqual(['warning']);
+    expect((await watcher.tick()).map((a) => a.level)).toEqual(['warning']);
     expect(watcher.highlightOf(t.store.tasks.get(task.id)!, clock.now())).toBe('yellow');
-    watcher.tick();
+    await watcher.tick();
     expect(events).toEqual([`sla_warning #${task.id}`]);
 
     clock.advanceMinutes(1);
-    watcher.tick();
+    await watcher.tick();
     expect(events).toEqual([`sla_warning #${task.id}`, `sla_critical #${task.id}`]);
   });
 });

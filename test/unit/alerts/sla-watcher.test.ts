@@ -47,21 +47,21 @@ describe('SlaWatcher', () => {
       notify: (title, body) => desktop.push(`${title}: ${body}`),
     });
 
-  it('warning and critical fire once each, with the highlight color from config', () => {
+  it('warning and critical fire once each, with the highlight color from config', async () => {
     const w = watcher();
     const task = t.store.tasks.add({ type: 'anything', title: 'slow' });
     const color = () => w.highlightOf(t.store.tasks.get(task.id)!, clock.now());
-    expect(w.tick()).toEqual([]);
+    expect(await w.tick()).toEqual([]);
     expect(color()).toBeNull();
 
     clock.advanceMinutes(8.5);
-    expect(w.tick().map((a) => a.level)).toEqual(['warning']);
-    expect(w.tick()).toEqual([]);
+    expect((await w.tick()).map((a) => a.level)).toEqual(['warning']);
+    expect(await w.tick()).toEqual([]);
     expect(color()).toBe('yellow');
 
     clock.advanceMinutes(2);
-    expect(w.tick().map((a) => a.level)).toEqual(['critical']);
-    expect(w.tick()).toEqual([]);
+    expect((await w.tick()).map((a) => a.level)).toEqual(['critical']);
+    expect(await w.tick()).toEqual([]);
     expect(color()).toBe('red');
     expect(dashboard.map((a) => a.level)).toEqual(['warning', 'critical']);
     expect(desktop).toHaveLength(1);
@@ -69,21 +69,21 @@ describe('SlaWatcher', () => {
     expect(w.alerts.countOpen()).toBe(2);
   });
 
-  it('a restart (a new watcher on the same database) or a reload does not re-send, and acknowledged stays acknowledged', () => {
+  it('a restart (a new watcher on the same database) or a reload does not re-send, and acknowledged stays acknowledged', async () => {
     const task = t.store.tasks.add({ type: 'anything', title: 'slow' });
     clock.advanceMinutes(11);
     const first = watcher();
-    expect(first.tick()).toHaveLength(1);
+    expect(await first.tick()).toHaveLength(1);
     clock.advanceMinutes(-2);
-    expect(first.tick()).toHaveLength(1); // the clock going back to warning: a new level, once
+    expect(await first.tick()).toHaveLength(1); // the clock going back to warning: a new level, once
     clock.advanceMinutes(2);
     const [latest] = first.alerts.list();
     first.alerts.acknowledge(latest!.id);
 
     const restarted = watcher(t.open());
-    expect(restarted.tick()).toEqual([]);
+    expect(await restarted.tick()).toEqual([]);
     rules = SlaFile.parse(JSON.parse(JSON.stringify(RULES))); // a reload: equal content, new snapshot object
-    expect(restarted.tick()).toEqual([]);
+    expect(await restarted.tick()).toEqual([]);
     expect(restarted.alerts.countOpen()).toBe(1);
     const all = restarted.alerts.list({ includeAcknowledged: true });
     expect(all.find((a) => a.id === latest!.id)?.acknowledgedAt).not.toBeNull();
@@ -91,27 +91,27 @@ describe('SlaWatcher', () => {
     expect(dashboard).toHaveLength(2);
   });
 
-  it('acknowledging an unknown alert is a clear error; acknowledging twice keeps the first time', () => {
+  it('acknowledging an unknown alert is a clear error; acknowledging twice keeps the first time', async () => {
     const w = watcher();
     expect(() => w.alerts.acknowledge(999)).toThrow(AlertNotFoundError);
     expect(() => w.alerts.acknowledge(999)).toThrow('alert 999 does not exist');
     t.store.tasks.add({ type: 'anything', title: 'slow' });
     clock.advanceMinutes(9);
-    const [alert] = w.tick();
+    const [alert] = await w.tick();
     w.alerts.acknowledge(alert!.id, new Date('2026-01-01T00:00:00Z'));
     w.alerts.acknowledge(alert!.id, new Date('2026-02-01T00:00:00Z'));
     expect(w.alerts.list({ includeAcknowledged: true })[0]?.acknowledgedAt).toBe('2026-01-01T00:00:00.000Z'); // the first time, in the API's ISO form
   });
 
-  it('closed tasks never alert', () => {
+  it('closed tasks never alert', async () => {
     const w = watcher();
     const task = t.store.tasks.add({ type: 'anything', title: 'quick' });
     t.store.tasks.cancel(task.id);
     clock.advanceMinutes(60);
-    expect(w.tick()).toEqual([]);
+    expect(await w.tick()).toEqual([]);
   });
 
-  it('reassign takes the task from its session once, even across a restart', () => {
+  it('reassign takes the task from its session once, even across a restart', async () => {
     rules = SlaFile.parse({
       version: '1.0',
       sla_targets: { default: { target_minutes: 10 } },
@@ -121,15 +121,15 @@ describe('SlaWatcher', () => {
     const queue = new TaskQueue(t.store);
     expect(queue.claim(task.id, 'w1', 'test', clock.now())).not.toBeNull();
     clock.advanceMinutes(11);
-    watcher().tick();
+    await watcher().tick();
     expect(t.store.tasks.get(task.id)?.status).toBe('pending');
     expect(queue.claim(task.id, 'w2', 'test', clock.now())).not.toBeNull();
-    watcher(t.open()).tick();
+    await watcher(t.open()).tick();
     expect(t.store.tasks.get(task.id)).toMatchObject({ status: 'assigned', assignedTo: 'w2' });
     expect(t.store.decisions.forTask(task.id).filter((d) => d.reason.startsWith('back to the queue: reassigned by SLA'))).toHaveLength(1);
   });
 
-  it('reassign with to_session takes the task from its holder for that session only, once', () => {
+  it('reassign with to_session takes the task from its holder for that session only, once', async () => {
     rules = SlaFile.parse({
       version: '1.0',
       sla_targets: { default: { target_minutes: 10 } },
@@ -140,7 +140,7 @@ describe('SlaWatcher', () => {
     expect(queue.claim(task.id, 'w1', 'test', clock.now())).not.toBeNull();
     clock.advanceMinutes(11);
     const kicked: number[] = [];
-    new SlaWatcher({ store: t.store, getSnapshot: () => ({ sla: rules }), clock: clock.now, onReassign: (id) => kicked.push(id) }).tick();
+    await new SlaWatcher({ store: t.store, getSnapshot: () => ({ sla: rules }), clock: clock.now, onReassign: (id) => kicked.push(id) }).tick();
     expect(kicked).toEqual([task.id]);
     expect(t.store.tasks.get(task.id)?.status).toBe('pending');
     expect(t.store.tasks.history(task.id).at(-1)?.reason).toBe('back to the queue: SLA (critical) sent it to senior, taken from w1');
@@ -160,12 +160,12 @@ describe('SlaWatcher', () => {
     expect(queue.claim(task.id, 'senior', d!.reason, clock.now())).not.toBeNull();
     // Claimed: the name is forgotten, and the same level never reassigns it again.
     expect(t.store.writer.prepare('SELECT route_to FROM tasks WHERE id = ?').pluck().get(task.id)).toBeNull();
-    watcher(t.open()).tick();
+    await watcher(t.open()).tick();
     expect(t.store.tasks.get(task.id)).toMatchObject({ status: 'assigned', assignedTo: 'senior' });
     expect(t.store.decisions.forTask(task.id).filter((x) => x.reason.startsWith('SLA critical reassign to senior'))).toHaveLength(1);
   });
 
-  it('a backlog past its SLA is stored in full, but the log and the desktop get a bounded number', () => {
+  it('a backlog past its SLA is stored in full, but the log and the desktop get a bounded number', async () => {
     const lines: string[] = [];
     const log = createLogger({ level: 'debug', console: { write: (l: string) => (lines.push(l), true) } as unknown as NodeJS.WritableStream });
     const w = new SlaWatcher({ store: t.store, getSnapshot: () => ({ sla: rules }), clock: clock.now, logger: log, onAlert: (a) => dashboard.push(a), notify: (title) => desktop.push(title) });
@@ -173,7 +173,7 @@ describe('SlaWatcher', () => {
       for (let i = 0; i < 150; i++) t.store.tasks.add({ type: 'anything', title: `old ${i}` });
     });
     clock.advanceMinutes(30);
-    expect(w.tick()).toHaveLength(150);
+    expect(await w.tick()).toHaveLength(150);
     expect(w.alerts.countOpen()).toBe(150);
     expect(desktop.length).toBeLessThanOrEqual(3);
     const slaLines = lines.filter((l) => l.includes('SLA critical'));

@@ -39,6 +39,9 @@ describe('selected columns', () => {
     ['SELECT (SELECT COUNT(*) FROM tasks) AS pending, 1 AS one', ['pending', 'one']],
     ['SELECT * FROM tasks', null],
     ['SELECT id, fromage FROM cheese', ['id', 'fromage']],
+    // After a WITH clause: its queries are in parentheses, the result is the outer select's.
+    ['WITH since(at) AS (SELECT 1), per AS (SELECT a, b FROM t) SELECT p.a AS session, CASE WHEN x THEN (SELECT max(y) FROM z) END AS latest FROM per p', ['session', 'latest']],
+    ['with x as (select 1 as one) select one, two from x', ['one', 'two']],
   ])('%s', (sql, expected) => {
     expect(selectedColumns(sql)).toEqual(expected);
   });

@@ -30,6 +30,7 @@ const SHIPPED: ReadonlyArray<[number, string, string]> = [
   [18, 'open_task_minutes', '263116c18e48f0ca'],
   [19, 'type_hours', '669ef711d7de0219'],
   [20, 'shared_task_refs', '965e8925b919e09d'],
+  [21, 'session_hours', '82591f8dd0188282'],
 ];
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);

@@ -31,15 +31,20 @@ export const WORKFLOW_WHERE_EXTRA = ['id'] as const;
 
 /**
  * The column names a SELECT returns, or null when it cannot tell (e.g. `*`).
- * Reads the outermost select list only: items split at top-level commas, named by
- * their `AS` alias or their last identifier.
+ * Reads the outermost select list only (after a WITH clause's parenthesised queries):
+ * items split at top-level commas, named by their `AS` alias or their last identifier.
  */
 export function selectedColumns(sql: string): string[] | null {
   const text = sql.replace(/--[^\n]*/g, ' ').replace(/'(?:[^']|'')*'/g, "''");
-  const start = /\bselect\b/i.exec(text);
-  if (!start) return null;
+  let start = -1;
+  for (let i = 0, depth = 0; i < text.length && start < 0; i++) {
+    if (text[i] === '(') depth++;
+    else if (text[i] === ')') depth--;
+    else if (depth === 0 && /^select\b/i.test(text.slice(i, i + 7)) && !/\w/.test(text[i - 1] ?? ' ')) start = i + 6;
+  }
+  if (start < 0) return null;
   let depth = 0;
-  let itemStart = start.index + start[0].length;
+  let itemStart = start;
   const items: string[] = [];
   for (let i = itemStart; i < text.length; i++) {
     const ch = text[i];

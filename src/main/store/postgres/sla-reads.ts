@@ -1,11 +1,11 @@
-// What the SLA watch of a console on a shared queue reads from PostgreSQL
-// (src/main/alerts/shared-sla-watcher.ts): the open tasks in pages, tasks by id, the
-// task_events it has not seen (every console's and CLI's changes), and per level
-// crossing the tasks that crossed it in a time range and the next one to cross it —
-// the SQLite watcher's reads (store/sla-reads.ts) in PostgreSQL's dialect.
+// What the SLA watch (src/main/alerts/sla-watcher.ts) reads of a shared queue's tasks
+// on PostgreSQL: the start-up pass's grouped count and one group's tasks in pages,
+// tasks by id, the task_events it has not seen (every console's and CLI's changes), and
+// per level crossing the tasks that crossed it in a time range and the next one to
+// cross it — the SQLite reads (store/sla-reads.ts) in PostgreSQL's dialect.
 import type pg from 'pg';
 import { OPEN_SQL } from '../status-sql.js';
-import type { SlaTargetTypes, SlaTaskRow } from '../sla-reads.js';
+import { slaGroupsQueryPostgres, type SlaGroupColumn, type SlaGroupRange, type SlaGroupRow, type SlaGroupSpec, type SlaTargetTypes, type SlaTaskRow } from '../sla-reads.js';
 
 const COLUMNS = 'id, type, status, created_at, started_at, priority, assigned_to';
 
@@ -36,6 +36,29 @@ export class PostgresSlaReads {
   /** Whether the SLA reassign step with this once-key already ran for the task (its decision row). */
   async reassigned(taskId: number, onceKey: string): Promise<boolean> {
     return (await this.pool.query("SELECT 1 FROM decisions WHERE task_id = $1 AND kind = 'sla' AND decision = $2 LIMIT 1", [taskId, onceKey])).rows.length > 0;
+  }
+
+  /** The start-up pass's groups: the open tasks counted by type, band and the columns a condition names. */
+  async groups(spec: SlaGroupSpec): Promise<SlaGroupRow[]> {
+    const { sql, values } = slaGroupsQueryPostgres(spec);
+    return (await this.pool.query<SlaGroupRow>(sql, values)).rows;
+  }
+
+  /** One group's open tasks, oldest first, a page at a time (cursor: the last row's created_at and id). */
+  async groupTasks(range: SlaGroupRange, cursor: { createdAt: string; id: number } | null, limit: number): Promise<SlaTaskRow[]> {
+    const args: unknown[] = [range.after, range.upTo, range.type, cursor?.createdAt ?? '', cursor?.id ?? 0, limit];
+    let filters = '';
+    for (const c of (Object.keys(range.where) as SlaGroupColumn[]).sort()) {
+      const value = range.where[c];
+      filters += value === null || value === undefined ? ` AND ${c} IS NULL` : ` AND ${c} = $${args.push(value)}`;
+    }
+    return (
+      await this.pool.query<SlaTaskRow>(
+        `SELECT ${COLUMNS} FROM tasks WHERE created_at > $1 AND created_at <= $2 AND status IN (${OPEN_SQL}) AND type = $3${filters}
+         AND (created_at > $4 OR (created_at = $4 AND id > $5)) ORDER BY created_at, id LIMIT $6`,
+        args,
+      )
+    ).rows;
   }
 
   /** Ids of the open tasks of `types` created in (from, to]. */

@@ -1,0 +1,211 @@
+// Writes off the main thread (issue 20): a worker thread with its own connection runs
+// guarded statements the task core planned (task-queue.ts requeueStep / failStep: the
+// same SQL as its own, as data) and reads they need. Used by the start-up recovery:
+// ~45k timed-out tasks on the 1M seed were requeued on the console's thread, 50 per
+// round, 100–400 ms a round under load, for minutes.
+//
+// SQLite has one writer: while this worker's transaction is open, a write of the
+// console's (a claim) waits on the busy timeout, on the main thread. So a batch is
+// committed in short transactions (MAX_TRANSACTION_MS of work each) with a pause
+// between them, in which a waiting writer gets the lock. Each step is guarded
+// (status, holder, and when the holder took it), so a step whose task changed since it
+// was read changes nothing; the reply says which steps changed a row.
+//
+// Plain JavaScript text (eval'd), like the index builder and the checkpointer: it runs
+// the same under tsx, vitest, plain Node and a bundled Electron main.
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { GuardedStep } from './task-queue.js';
+import { BUSY_TIMEOUT_MS } from './store.js';
+
+/** Work per transaction: the longest a console's write waits for this worker's lock (plus SQLite's busy-handler sleep). */
+export const MAX_TRANSACTION_MS = 10;
+/** The pause between two transactions of a batch: the console's writes get the lock here. */
+export const PAUSE_BETWEEN_MS = 5;
+
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driverPath);
+const db = new Database(workerData.dbPath, Object.assign({ fileMustExist: true }, workerData.nativeBinding ? { nativeBinding: workerData.nativeBinding } : {}));
+db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
+db.pragma('synchronous = NORMAL');
+db.pragma('foreign_keys = ON');
+db.pragma('temp_store = MEMORY');
+// Checkpoints are the console's checkpointer's (checkpointer.ts), never inside our commits.
+db.pragma('wal_autocheckpoint = 0');
+const prepared = new Map();
+const statement = (sql) => {
+  let s = prepared.get(sql);
+  if (!s) {
+    s = db.prepare(sql);
+    prepared.set(sql, s);
+  }
+  return s;
+};
+const begin = db.prepare('BEGIN IMMEDIATE');
+const commit = db.prepare('COMMIT');
+const rollback = db.prepare('ROLLBACK');
+const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function steps(msg) {
+  // Only committed steps count: a transaction that failed changed nothing.
+  const committed = [];
+  let transactions = 0;
+  let i = 0;
+  try {
+    while (i < msg.steps.length) {
+      if (transactions > 0) await pause(msg.pauseMs);
+      const started = performance.now();
+      const changed = [];
+      begin.run();
+      transactions++;
+      try {
+        do {
+          const step = msg.steps[i];
+          if (statement(step.sql).run(step.params).changes > 0) {
+            for (const t of step.then) statement(t.sql).run(t.params);
+            changed.push(i);
+          }
+          i++;
+        } while (i < msg.steps.length && performance.now() - started < msg.maxTransactionMs);
+        commit.run();
+      } catch (err) {
+        if (db.inTransaction) rollback.run();
+        throw err;
+      }
+      for (const c of changed) committed.push(c);
+    }
+    return { ok: true, changed: committed, transactions };
+  } catch (err) {
+    return { ok: false, message: String((err && err.message) || err), changed: committed, transactions };
+  }
+}
+
+let queue = Promise.resolve();
+parentPort.on('message', (msg) => {
+  if (msg === 'stop') {
+    queue.then(() => {
+      db.close();
+      parentPort.close();
+    });
+    return;
+  }
+  queue = queue.then(async () => {
+    const started = performance.now();
+    let reply;
+    if (msg.kind === 'read') {
+      try {
+        reply = { ok: true, rows: statement(msg.sql).all(msg.params) };
+      } catch (err) {
+        reply = { ok: false, message: String((err && err.message) || err) };
+      }
+    } else {
+      reply = await steps(msg);
+    }
+    parentPort.postMessage(Object.assign(reply, { id: msg.id, ms: performance.now() - started }));
+  });
+});
+`;
+
+const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
+
+/** What a batch of steps did: the indexes of the steps that changed a row (committed). */
+export interface StepsResult {
+  changed: number[];
+  /** Transactions the batch was committed in. */
+  transactions: number;
+  ms: number;
+}
+
+/** A batch failed part way: the steps committed before the failure are in `changed`. */
+export class WriteWorkerError extends Error {
+  constructor(
+    message: string,
+    readonly changed: number[],
+  ) {
+    super(message);
+    this.name = 'WriteWorkerError';
+  }
+}
+
+type Reply =
+  | { id: number; ok: true; rows?: unknown[]; changed?: number[]; transactions?: number; ms: number }
+  | { id: number; ok: false; message: string; changed?: number[]; ms: number };
+
+export class WriteWorker {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private closed = false;
+  private readonly waiting = new Map<number, { resolve: (r: Reply) => void }>();
+
+  constructor(private readonly config: { dbPath: string; nativeBinding?: string; maxTransactionMs?: number; pauseMs?: number }) {}
+
+  /** Rows of one read statement, on the worker's connection. */
+  async read<T>(sql: string, params: unknown[] | Record<string, unknown>): Promise<T[]> {
+    const reply = await this.send({ kind: 'read', sql, params });
+    if (!reply.ok) throw new Error(reply.message);
+    return (reply.rows ?? []) as T[];
+  }
+
+  /** Runs the steps in order, in short transactions; resolves with those that changed a row. */
+  async steps(steps: readonly GuardedStep[]): Promise<StepsResult> {
+    if (steps.length === 0) return { changed: [], transactions: 0, ms: 0 };
+    const reply = await this.send({
+      kind: 'steps',
+      steps,
+      maxTransactionMs: this.config.maxTransactionMs ?? MAX_TRANSACTION_MS,
+      pauseMs: this.config.pauseMs ?? PAUSE_BETWEEN_MS,
+    });
+    if (!reply.ok) throw new WriteWorkerError(reply.message, reply.changed ?? []);
+    return { changed: reply.changed ?? [], transactions: reply.transactions ?? 0, ms: reply.ms };
+  }
+
+  /** Stops the worker once its current message is done (it closes its connection); waiting calls fail. */
+  stop(): void {
+    this.closed = true;
+    const worker = this.worker;
+    this.worker = null;
+    if (worker) worker.postMessage('stop');
+    this.failAll('the console stopped');
+  }
+
+  private send(msg: Record<string, unknown>): Promise<Reply> {
+    if (this.closed) return Promise.resolve({ id: 0, ok: false, message: 'the write worker is stopped', ms: 0 });
+    const worker = this.start();
+    return new Promise<Reply>((resolve) => {
+      const id = this.nextId++;
+      this.waiting.set(id, { resolve });
+      worker.postMessage({ ...msg, id });
+    });
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { dbPath: this.config.dbPath, driverPath, nativeBinding: this.config.nativeBinding, busyTimeoutMs: BUSY_TIMEOUT_MS },
+    });
+    worker.on('message', (reply: Reply) => {
+      const w = this.waiting.get(reply.id);
+      if (!w) return;
+      this.waiting.delete(reply.id);
+      w.resolve(reply);
+    });
+    worker.on('error', (err) => this.failAll(`the write worker failed: ${err.message}`));
+    worker.on('exit', () => {
+      if (this.worker === worker) this.worker = null;
+      this.failAll('the write worker exited');
+    });
+    // Never what keeps a CLI or a test process alive.
+    worker.unref();
+    this.worker = worker;
+    return worker;
+  }
+
+  private failAll(why: string): void {
+    for (const [id, w] of this.waiting) {
+      this.waiting.delete(id);
+      w.resolve({ id, ok: false, message: why, ms: 0 });
+    }
+  }
+}

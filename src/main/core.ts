@@ -61,6 +61,12 @@ export interface CoreOptions {
    * `dbPath` is then this console's own SQLite file (sessions, attention, notifications).
    */
   sharedQueue?: PostgresTarget;
+  /**
+   * Called once the database is open, migrated and this console holds its lock, before
+   * anything else starts (the web console listens here: its URL means the lock is held,
+   * and `/healthz` answers "starting" while the rest starts). A throw stops the start.
+   */
+  afterStore?: () => Promise<void>;
 }
 
 export interface Core {
@@ -117,6 +123,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     ensurePrivateDir(opts.dataDir);
     const store = setupStore({ path: opts.dbPath, bus, log, nativeBinding: opts.nativeBinding });
     stops.push(store.stop);
+    await opts.afterStore?.();
     // On a shared queue, the queries that read shared tables run there once it is up (below).
     const sharedQueries = opts.sharedQueue ? deferred<SharedQueryEngine>() : null;
     const queries = setupQueries({ store: store.store, log, shared: sharedQueries?.promise });

@@ -135,7 +135,7 @@ describe.skipIf(missing)(`workflows on a shared queue${missing ? ` (skipped: ${m
     core = null;
   }, 120_000);
 
-  it('a console killed between a task write’s commit in PostgreSQL and its own checkpoint does not write the task twice on resume', async () => {
+  it('the state a kill between a task write’s PostgreSQL commit and its checkpoint leaves (made by the engine’s own code), and one before the commit: each resumes to one task', async () => {
     // Two runs recorded by the CLI while no console runs (each then driven by the next console started on this data folder).
     const first = JSON.parse((await cli(['run', 'shared_flow', '--input', 'title=Committed before the kill', '--input', 'who=bob', '--json'])).out) as { runId: number };
     const second = JSON.parse((await cli(['run', 'shared_flow', '--input', 'title=Killed before the commit', '--input', 'who=cy', '--json'])).out) as { runId: number };

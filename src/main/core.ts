@@ -19,7 +19,8 @@ import { setupQueries, type QueriesFeature } from './setup/queries.js';
 import type { Store } from './store/store.js';
 import { setupSessions } from './setup/sessions.js';
 import { setupTasks } from './setup/tasks.js';
-import { TaskService } from './tasks/service.js';
+import { TaskService, taskDefaults } from './tasks/service.js';
+import { SharedWorkflowTasks } from './workflows/shared-tasks.js';
 import { setupProjectsAndErrors } from './setup/projects.js';
 import { setupRouting } from './setup/routing.js';
 import { setupWorkflows } from './setup/workflows.js';
@@ -60,6 +61,12 @@ export interface CoreOptions {
    * `dbPath` is then this console's own SQLite file (sessions, attention, notifications).
    */
   sharedQueue?: PostgresTarget;
+  /**
+   * Called once the database is open, migrated and this console holds its lock, before
+   * anything else starts (the web console listens here: its URL means the lock is held,
+   * and `/healthz` answers "starting" while the rest starts). A throw stops the start.
+   */
+  afterStore?: () => Promise<void>;
 }
 
 export interface Core {
@@ -116,6 +123,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     ensurePrivateDir(opts.dataDir);
     const store = setupStore({ path: opts.dbPath, bus, log, nativeBinding: opts.nativeBinding });
     stops.push(store.stop);
+    await opts.afterStore?.();
     // On a shared queue, the queries that read shared tables run there once it is up (below).
     const sharedQueries = opts.sharedQueue ? deferred<SharedQueryEngine>() : null;
     const queries = setupQueries({ store: store.store, log, shared: sharedQueries?.promise });
@@ -148,7 +156,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       config: () => config.service.snapshot(),
       // On a shared queue the tasks live there: a workflow's task write to this console's own file is refused, saying why.
       refuseWrites: opts.sharedQueue
-        ? `this console is on the shared queue ${opts.sharedQueue.display}: workflows that add or change tasks run on SQLite only for now (add tasks with the console's Tasks page, its API or \`architect tasks add --db …\`)`
+        ? `this console is on the shared queue ${opts.sharedQueue.display}: its tasks are there, not in its own file (add tasks with the console's Tasks page, its API, a workflow or \`architect tasks add --db …\`)`
         : undefined,
     });
 
@@ -183,7 +191,20 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     const projects = setupProjectsAndErrors({ store: store.store, config: config.service, bus, queries: queries.service });
     const tables = setupTables({ store: store.store, config: config.service, queries: queries.service });
 
-    const workflows = await setupWorkflows({ store: store.store, tasks: taskCore, config: config.service, queries: queries.service, routing, bus, log, dataDir: opts.dataDir, onAttentionEvent: attention.onEvent });
+    // On a shared queue, workflow runs write and read its tasks once it is up (below).
+    const sharedWorkflowTasks = opts.sharedQueue ? deferred<SharedWorkflowTasks>() : null;
+    const workflows = await setupWorkflows({
+      store: store.store,
+      tasks: taskCore,
+      config: config.service,
+      queries: queries.service,
+      routing,
+      bus,
+      log,
+      dataDir: opts.dataDir,
+      onAttentionEvent: attention.onEvent,
+      sharedTasks: sharedWorkflowTasks?.promise,
+    });
     stops.push(workflows.stop);
 
     // On a shared queue: its assigner routes the tasks (woken by every console's changes),
@@ -231,6 +252,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       slaWatch = sla.watcher;
       sharedRouting = setupSharedRouting({ store: shared.store, config: config.service, sessions: () => sessions.list() });
       attention.recordAnswersIn(shared.store);
+      sharedWorkflowTasks!.resolve(new SharedWorkflowTasks(shared.store, (type) => taskDefaults(config.service.snapshot(), type), shared.assigner));
       sharedTaskCommands = setupSharedTasks({ store: shared.store, config: config.service, queueName: target.display, changed: () => shared.assigner.kick() });
     }
 

@@ -19,6 +19,12 @@ export interface ConsoleOptions {
   dispatch?: boolean;
   /** Refuse every command that changes something (`--read-only`). */
   readOnly?: boolean;
+  /**
+   * The console listens: called once it holds its database's lock (so a URL shown here
+   * means this console owns the file), before the rest of its start-up (which waits for it). `/healthz` says
+   * `starting` until serveConsole resolves; requests and WebSockets meanwhile wait.
+   */
+  onListening?: (server: WebServer) => void | Promise<void>;
 }
 
 export interface RunningConsole {
@@ -39,38 +45,37 @@ export async function serveConsole(opts: ConsoleOptions): Promise<RunningConsole
   if (!fs.existsSync(globals.configDir)) throw new Error(`config folder ${globals.configDir} does not exist (pass --config DIR or set ARCHITECT_CONFIG)`);
   const log =
     opts.log ?? createLogger({ level: globals.logLevel, file: path.join(globals.dataDir, 'logs', 'architect.jsonl') });
-  const core = await startCore({
-    configDir: globals.configDir,
-    // On a shared queue (--db postgres://…) the tasks live there; this console keeps its
-    // own state (sessions, attention, notifications) in a file of its data folder.
-    ...consoleDatabase(globals),
-    dataDir: globals.dataDir,
-    env: globals.env,
-    tmuxSockets: globals.tmuxSockets,
-    watchDefaultTmux: globals.watchDefaultTmux,
-    log,
-    runtime: 'node',
-    transport: 'websocket',
-    dispatch: opts.dispatch ?? true,
-    readOnly: opts.readOnly ?? false,
-  });
-  let server: WebServer;
+  let listening: WebServer | null = null;
+  let core: Core;
   try {
-    server = await startWebServer({
-      handlers: core.handlers,
-      bus: core.bus,
+    core = await startCore({
+      configDir: globals.configDir,
+      // On a shared queue (--db postgres://…) the tasks live there; this console keeps its
+      // own state (sessions, attention, notifications) in a file of its data folder.
+      ...consoleDatabase(globals),
+      dataDir: globals.dataDir,
+      env: globals.env,
+      tmuxSockets: globals.tmuxSockets,
+      watchDefaultTmux: globals.watchDefaultTmux,
       log,
-      host: opts.host,
-      port: opts.port,
-      token: opts.token,
-      rendererDir: rendererDir(),
-      routes: core.routes,
-      readOnly: core.info.readOnly,
+      runtime: 'node',
+      transport: 'websocket',
+      dispatch: opts.dispatch ?? true,
+      readOnly: opts.readOnly ?? false,
+      // The store is open and locked: listen now (a port in use stops the start here),
+      // and start the rest while /healthz says "starting".
+      afterStore: async () => {
+        listening = await startWebServer({ log, host: opts.host, port: opts.port, token: opts.token, rendererDir: rendererDir(), readOnly: opts.readOnly ?? false });
+        await opts.onListening?.(listening);
+      },
     });
   } catch (err) {
-    await core.stop();
+    await (listening as WebServer | null)?.close();
     throw err;
   }
+  const server = listening as WebServer | null;
+  if (!server) throw new Error('internal: the core started without opening its store');
+  server.ready({ handlers: core.handlers, bus: core.bus, routes: core.routes });
   core.setConsoleUrl(server.url);
   return {
     core,

@@ -22,6 +22,8 @@ describe('console tour (demo fleet)', () => {
       },
     });
     page = await c.open({ width: 1366, height: 820 });
+    // A step that hangs fails by its own name (the selector it waited for), well inside the test's time.
+    page.setDefaultTimeout(20_000);
   });
   afterAll(async () => {
     await c?.stop();
@@ -150,7 +152,7 @@ describe('console tour (demo fleet)', () => {
       await page.keyboard.press('Escape');
       await page.waitForSelector('[data-testid="new-task-dialog"]:not([open])', { state: 'attached' });
     }
-  });
+  }, 90_000);
 
   it('is usable at 1024×700', async () => {
     const small = await c.open({ width: 1024, height: 700 });

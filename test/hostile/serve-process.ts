@@ -1,10 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { PrivateTmux } from '../support/tmux.js';
-import { pollUntil } from '../support/poll.js';
+import { spawnServe, stopChild } from '../support/processes.js';
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
 
@@ -51,42 +51,28 @@ export async function startServe(opts: { args?: string[]; env?: Record<string, s
   const dbPath = path.join(dataDir, 'architect.db');
   const tmux = new PrivateTmux();
   tmux.newSession('probe', ['sh']);
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, 'bin', 'architect.js'), 'serve', '--port', '0', '--config', configDir, '--db', dbPath, '--no-default-tmux', '--tmux-socket', tmux.socket, ...(opts.args ?? [])],
-    { env: { ...process.env, ARCHITECT_DATA_DIR: dataDir, ARCHITECT_FROM_SOURCE: '1', ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let out = '';
-  let err = '';
-  let exited = false;
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
-  child.on('exit', () => (exited = true));
-  const url = await pollUntil('the console URL', () => {
-    if (exited) throw new Error(`serve exited before it listened:\n${out}\n${err}`);
-    return /http:\/\/127\.0\.0\.1:(\d+)\/\S*token=([A-Za-z0-9_-]+)/.exec(out);
-  }, { limitMs: 60_000 });
-  const port = Number(url[1]);
+  const served = await spawnServe('serve', ['--config', configDir, '--db', dbPath, '--no-default-tmux', '--tmux-socket', tmux.socket, ...(opts.args ?? [])], {
+    ARCHITECT_DATA_DIR: dataDir,
+    ...opts.env,
+  }, 60_000);
+  const { child, port } = served;
   const logFile = path.join(dataDir, 'logs', 'architect.jsonl');
   return {
     child,
     port,
-    token: url[2] as string,
+    token: served.token,
     base: `http://127.0.0.1:${port}`,
     dir,
     dataDir,
     dbPath,
     configDir,
     tmux,
-    stdout: () => out,
-    stderr: () => err,
-    alive: () => !exited,
+    stdout: served.stdout,
+    stderr: served.stderr,
+    alive: () => child.exitCode === null && child.signalCode === null,
     logText: () => (fs.existsSync(logFile) ? fs.readFileSync(logFile, 'utf8') : ''),
     async stop() {
-      if (!exited) {
-        child.kill('SIGTERM');
-        await pollUntil('serve to stop', () => exited, { limitMs: 20_000 }).catch(() => child.kill('SIGKILL'));
-      }
+      await stopChild(child);
       tmux.kill();
       fs.rmSync(dir, { recursive: true, force: true });
     },

@@ -29,6 +29,8 @@ export function killTestServer(socket: string): void {
  */
 export class PrivateTmux {
   readonly socket = testSocket();
+  /** The server's pid, learnt when the first session starts: kill() ends it even when kill-server cannot reach it under load. */
+  private serverPid = 0;
 
   run(...args: string[]): string {
     return execFileSync('tmux', ['-u', '-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
@@ -42,10 +44,19 @@ export class PrivateTmux {
       '-x', String(opts.width ?? 120), '-y', String(opts.height ?? 40),
       ...(opts.cwd ? ['-c', opts.cwd] : []), ...env, ...command,
     );
+    if (this.serverPid === 0) this.serverPid = Number(this.run('display-message', '-p', '#{pid}').trim());
     return out.trim();
   }
 
   kill(): void {
     killTestServer(this.socket);
+    if (this.serverPid > 0) {
+      try {
+        process.kill(this.serverPid, 'SIGKILL');
+      } catch {
+        // gone, as it should be
+      }
+      this.serverPid = 0;
+    }
   }
 }

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Session } from '../../src/shared/api.js';
-import { REPO_ROOT } from '../hostile/serve-process.js';
 import { startTestConsole, type TestConsole } from '../integration/web/console.js';
 import { pollUntil } from './poll.js';
+import { installFakeClaude } from './processes.js';
 
 // A real console (core + web server, a copy of the shipped config, a private tmux
 // server) for workflow tests, with what they all do to it: change its config on disk
@@ -13,7 +13,6 @@ import { pollUntil } from './poll.js';
 /** Generous: the console runs from the TypeScript sources on a loaded machine. */
 export const LIMIT_MS = 60_000;
 
-const FAKE_AGENT = path.join(REPO_ROOT, 'test/support/fake-agent.mjs');
 
 export type WorkflowRun = { id: number; workflow: string; trigger: string; status: string; input: Record<string, unknown>; error: string | null };
 export type RunDetail = { run: WorkflowRun; steps: { step: string; status: string; output: unknown }[] };
@@ -65,13 +64,7 @@ export async function startWorkflowConsole(): Promise<WorkflowConsole> {
     run: (id: number) => h['workflows.getRun']({ id }) as unknown as RunDetail,
     sessions,
     async startAgent(name: string, args: string[] = []): Promise<string> {
-      const bin = path.join(c.dir, 'bin');
-      const claude = path.join(bin, 'claude');
-      if (!fs.existsSync(claude)) {
-        fs.mkdirSync(bin, { recursive: true });
-        fs.copyFileSync(FAKE_AGENT, claude);
-        fs.chmodSync(claude, 0o755);
-      }
+      const claude = installFakeClaude(c.dir);
       const log = path.join(c.dir, `agent-${++agents}.log`);
       c.tmux.newSession(name, [claude, log, ...args]);
       await until(`${name} idle in the console`, () => sessions().some((s) => s.name === name && s.agent === 'claude' && s.state === 'idle'));

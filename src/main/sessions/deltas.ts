@@ -15,7 +15,8 @@ export class SessionDeltas {
     for (const s of sessions) {
       seen.set(s.id, s);
       const before = this.last.get(s.id);
-      if (!before || !sameSession(before, s)) upserted.push(s);
+      // The same object is the same session (the monitor rebuilds only what changed).
+      if (before !== s && (!before || !sameSession(before, s))) upserted.push(s);
     }
     const removed = [...this.last.keys()].filter((id) => !seen.has(id));
     this.last = seen;

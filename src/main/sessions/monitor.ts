@@ -24,7 +24,7 @@ import { compileDialogs, readDialog, type CompiledDialog } from '../attention/di
 import type { DialogView } from '../../shared/attention.js';
 import { decide, HOOK_FRESH_MS, type HookSignal } from './signals.js';
 import type { SessionSink, SessionTransition } from './sink.js';
-import { TrackedPane, toSessions } from './tracked-pane.js';
+import { SessionChanges, SessionList, TrackedPane } from './tracked-pane.js';
 import { watched } from '../log/watchdog.js';
 
 /** The safety net: a full re-list of every server, also how a restarted server is found again. */
@@ -41,7 +41,12 @@ const FULL_REREAD_EVERY_SCANS = 6;
 /** Grouped sessions that terminal viewers of earlier versions created: never agents of their own. */
 export const VIEWER_SESSION_PREFIX = 'architect-view-';
 
-export type SessionsListener = (sessions: Session[], transitions: SessionTransition[]) => void;
+/**
+ * Called with every publish: the whole list, its transitions, and what changed since
+ * the last publish (sessions new or rebuilt, by identity; ids gone). An unchanged
+ * session is the same object as in the previous call.
+ */
+export type SessionsListener = (sessions: Session[], transitions: SessionTransition[], changes: { changed: Session[]; removed: string[] }) => void;
 
 export interface SessionMonitorOptions {
   servers: TmuxServer[];
@@ -93,8 +98,14 @@ export class SessionMonitor {
   private scansSinceFullReread = 0;
   private rereadAll = true;
   private running = false;
-  /** The pane ids last sent to listeners. */
-  private publishedIds = '';
+  /** Sessions built anew only where a pane changed. */
+  private readonly sessionList = new SessionList();
+  /** What each publish changed, by identity (for the store's rows and the list's news)… */
+  private readonly changes = new SessionChanges();
+  /** …and what changed since listeners were last called (a publish that is no news calls none). */
+  private readonly toldChanges = new SessionChanges();
+  /** Per session, what makes a list change news without a transition (listKey). */
+  private publishedKeys = new Map<string, string>();
   /** Errors the operator cleared, as stored for every console (hooks/cleared.json); re-read at each full scan. */
   private clears = new Map<string, ClearedError>();
   private readonly clearsFile: string | null;
@@ -164,7 +175,12 @@ export class SessionMonitor {
   }
 
   list(): Session[] {
-    return toSessions([...this.panes.values()], this.excluded);
+    return this.sessionList.build([...this.panes.values()], this.excluded);
+  }
+
+  /** Session objects built so far: a change to one pane builds one (tests read it). */
+  get sessionsBuilt(): number {
+    return this.sessionList.builds;
   }
 
   /** Config reload: new rules apply to every agent pane at once. */
@@ -241,7 +257,7 @@ export class SessionMonitor {
     const agent = this.manifests.byName.get(pane.identification.agent);
     const screen = await this.readScreen(pane);
     const explained = agent && screen ? explainScreen(screen, agent) : { result: UNKNOWN, verdicts: [] };
-    const session = toSessions([pane], this.excluded)[0]!;
+    const session = this.list().find((x) => x.id === pane.id)!;
     return { session, identification: pane.identification, screen, ...explained, hook: pane.hook, decidedBy: pane.ruleId };
   }
 
@@ -448,7 +464,7 @@ export class SessionMonitor {
     this.clears = readClears(this.clearsFile);
     tracked.hook = null;
     this.publish([this.decideState(tracked)].filter((t): t is SessionTransition => t !== null));
-    return toSessions([tracked], this.excluded)[0] ?? null;
+    return this.list().find((x) => x.id === tracked.id) ?? null;
   }
 
   private forgetClear(sessionId: string): void {
@@ -516,36 +532,47 @@ export class SessionMonitor {
     watched('sessions publish', () => this.publishNow(transitions, upsert));
   }
 
-  private publishNow(transitions: SessionTransition[], upsert: boolean): void {
+  private publishNow(transitions: SessionTransition[], _upsert: boolean): void {
     const sessions = this.list();
+    const changes = this.changes.next(sessions);
     const sink = this.options.sink;
     if (sink) {
       // The row first: a transition of a pane seen for the first time needs its session to exist.
-      if (upsert || transitions.length > 0) sink.upsert(sessions);
+      if (changes.changed.length > 0) sink.upsert(changes.changed);
       for (const t of transitions) sink.recordTransition(t.sessionId, t.from, t.to, t.reason, t.at);
     }
     // A pane that appeared or left, or whose process changed (env became sh), without
     // changing state still changes the list.
     // A new reason, message or dialog in the same state (another error, a retry's next attempt) is news too.
-    const ids = sessions.map((x) => `${x.id}\t${x.agent}\t${x.command}\t${x.reason ?? ''}\t${x.detail?.message ?? ''}\t${x.detail?.dialog?.id ?? ''}`).join('\n');
-    const listChanged = ids !== this.publishedIds;
-    this.publishedIds = ids;
+    let listChanged = changes.removed.length > 0;
+    for (const id of changes.removed) this.publishedKeys.delete(id);
+    for (const x of changes.changed) {
+      const key = listKey(x);
+      if (this.publishedKeys.get(x.id) === key) continue;
+      this.publishedKeys.set(x.id, key);
+      listChanged = true;
+    }
     if (transitions.length === 0 && !listChanged) return;
     // A transition carries the name its session is listed (and routed) under: a pane
     // sharing its session with another agent is `name.window.pane` there, not `name`.
-    const names = new Map(sessions.map((x) => [x.id, x.name]));
     const named = transitions.map((t) => {
-      const name = names.get(t.sessionId);
+      const name = sessions.find((x) => x.id === t.sessionId)?.name;
       return name === undefined || name === t.name ? t : { ...t, name };
     });
+    const told = this.toldChanges.next(sessions);
     for (const listener of this.listeners) {
       try {
-        listener(sessions, named);
+        listener(sessions, named, told);
       } catch (err) {
         this.log.error('sessions listener failed', { err });
       }
     }
   }
+}
+
+/** What, beside a transition, makes a publish news to listeners. */
+function listKey(x: Session): string {
+  return `${x.agent}\t${x.command}\t${x.reason ?? ''}\t${x.detail?.message ?? ''}\t${x.detail?.dialog?.id ?? ''}\t${x.name}`;
 }
 
 function agentDialogs(agents: AgentsFile): Map<string, CompiledDialog[]> {

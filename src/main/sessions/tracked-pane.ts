@@ -10,19 +10,25 @@ const NOT_AN_AGENT = new Set(['shell', 'other']);
 
 /** What the monitor knows about one pane between scans. */
 export class TrackedPane {
-  identification: Identification = { agent: 'other', pid: null, command: '', argv: [] };
+  /**
+   * Bumped by every change to what its Session shows (the fields below are accessors
+   * that compare first): a publish rebuilds only the sessions whose revision moved.
+   */
+  revision = 0;
+  private _identification: Identification = { agent: 'other', pid: null, command: '', argv: [] };
   /** The agent this pane last ran: a pane back at its shell is that agent, exited. */
-  agent = 'other';
-  state: SessionState = 'unknown';
-  reason: string | null = null;
-  detail: SessionDetail | null = null;
+  private _agent = 'other';
+  private _state: SessionState = 'unknown';
+  private _reason: string | null = null;
+  private _detail: SessionDetail | null = null;
+  private _stateSince: string | null = null;
+  private _lastOutputMs: number | null = null;
+  /** The last line with text on the screen last read. */
+  private _lastLine: string | null = null;
+  private _pane: Pane;
   /** The error the operator cleared (`rule\tmessage`): while the screen shows that one, the pane reads idle. */
   clearedError: string | null = null;
   ruleId: string | null = null;
-  stateSince: string | null = null;
-  lastOutputMs: number | null = null;
-  /** The last line with text on the screen last read. */
-  lastLine: string | null = null;
   /** Foreground process group when last identified; a change means a job started or ended. */
   foregroundGroup = -1;
   /** What the screen last showed (null until read, or after the agent changed). */
@@ -36,9 +42,49 @@ export class TrackedPane {
 
   constructor(
     readonly server: TmuxServer,
-    public pane: Pane,
+    pane: Pane,
     readonly settle: SettleTimer,
-  ) {}
+  ) {
+    this._pane = pane;
+  }
+
+  get pane(): Pane {
+    return this._pane;
+  }
+  get identification(): Identification {
+    return this._identification;
+  }
+  get agent(): string {
+    return this._agent;
+  }
+  get state(): SessionState {
+    return this._state;
+  }
+  get reason(): string | null {
+    return this._reason;
+  }
+  get detail(): SessionDetail | null {
+    return this._detail;
+  }
+  get stateSince(): string | null {
+    return this._stateSince;
+  }
+  get lastOutputMs(): number | null {
+    return this._lastOutputMs;
+  }
+  set lastOutputMs(ms: number | null) {
+    if (ms === this._lastOutputMs) return;
+    this._lastOutputMs = ms;
+    this.revision++;
+  }
+  get lastLine(): string | null {
+    return this._lastLine;
+  }
+  set lastLine(line: string | null) {
+    if (line === this._lastLine) return;
+    this._lastLine = line;
+    this.revision++;
+  }
 
   /**
    * The pane as the latest scan lists it. tmux reports an empty folder while it cannot
@@ -46,7 +92,10 @@ export class TrackedPane {
    * ends): that means "not known right now", not a move, so the last known one stays.
    */
   update(pane: Pane): void {
-    this.pane = pane.cwd === '' && this.pane.cwd !== '' ? { ...pane, cwd: this.pane.cwd } : pane;
+    const next = pane.cwd === '' && this._pane.cwd !== '' ? { ...pane, cwd: this._pane.cwd } : pane;
+    if (samePane(this._pane, next)) return;
+    this._pane = next;
+    this.revision++;
   }
 
   get id(): string {
@@ -60,16 +109,19 @@ export class TrackedPane {
 
   identify(next: Identification, foregroundGroup: number): SessionTransition | null {
     this.foregroundGroup = foregroundGroup;
-    const before = this.identification.agent;
-    this.identification = next;
+    const before = this._identification.agent;
+    if (!sameIdentification(this._identification, next)) {
+      this._identification = next;
+      this.revision++;
+    }
     if (before !== next.agent) this.forgetSignals();
     if (!NOT_AN_AGENT.has(next.agent)) {
-      this.agent = next.agent;
+      this.setAgent(next.agent);
       // A new agent starts unknown until its own prompt is seen: idle invites a dispatch.
       return before === next.agent ? null : this.setState('unknown', 'agent started', null);
     }
     if (!NOT_AN_AGENT.has(this.agent)) return this.setState('exited', `${this.agent} exited; ${next.command || 'no process'} in the foreground`, null);
-    this.agent = next.agent;
+    this.setAgent(next.agent);
     return this.setState('unknown', next.agent === 'shell' ? 'no agent running' : `not an agent: ${next.command}`, null);
   }
 
@@ -83,6 +135,12 @@ export class TrackedPane {
   /** The pane printed since its screen was last read (or it was never read). */
   get screenMayHaveChanged(): boolean {
     return this.screen === null || (this.lastOutputMs !== null && this.lastOutputMs >= this.screenReadMs);
+  }
+
+  private setAgent(agent: string): void {
+    if (agent === this._agent) return;
+    this._agent = agent;
+    this.revision++;
   }
 
   forgetSignals(): void {
@@ -99,16 +157,33 @@ export class TrackedPane {
     const old = this.detail;
     // A limit's reset is read once: "resets 7:20pm" re-read after 7:20pm would mean tomorrow.
     if (detail && old && from === state && detail.kind === old.kind && detail.message === old.message && old.resetAt !== null) detail = { ...detail, resetAt: old.resetAt };
-    this.reason = reason;
-    this.detail = detail;
+    if (reason !== this._reason || !sameDetail(old, detail)) {
+      this._reason = reason;
+      this._detail = detail;
+      this.revision++;
+    }
     this.ruleId = ruleId;
-    if (from === state && this.stateSince !== null) return null;
-    this.state = state;
+    if (from === state && this._stateSince !== null) return null;
+    this._state = state;
     const at = new Date().toISOString();
-    this.stateSince = at;
+    this._stateSince = at;
+    this.revision++;
     if (from === state) return null;
     return { sessionId: this.id, name: sessionName(this.server, this.pane.session), agent: this.agent, from, to: state, reason, ruleId, at };
   }
+}
+
+function samePane(a: Pane, b: Pane): boolean {
+  return a.session === b.session && a.sessionId === b.sessionId && a.windowIndex === b.windowIndex && a.paneIndex === b.paneIndex && a.paneId === b.paneId &&
+    a.width === b.width && a.height === b.height && a.cwd === b.cwd && a.title === b.title && a.pid === b.pid && a.dead === b.dead && a.server === b.server;
+}
+
+function sameIdentification(a: Identification, b: Identification): boolean {
+  return a.agent === b.agent && a.pid === b.pid && a.command === b.command && a.argv.length === b.argv.length && a.argv.every((x, i) => x === b.argv[i]);
+}
+
+function sameDetail(a: SessionDetail | null, b: SessionDetail | null): boolean {
+  return a === b || (a !== null && b !== null && JSON.stringify(a) === JSON.stringify(b));
 }
 
 /**
@@ -127,41 +202,114 @@ export function sessionName(server: TmuxServer, session: string): string {
  * `name.window.pane` when a session holds several agents.
  */
 export function toSessions(panes: TrackedPane[], excluded: ReadonlySet<string>): Session[] {
-  const agentsPerSession = new Map<string, number>();
+  return new SessionList().build(panes, excluded);
+}
+
+/** Tracked panes per tmux session that run an agent: several means each is named `name.window.pane`. */
+function agentsPerSession(panes: readonly TrackedPane[]): Map<string, number> {
+  const count = new Map<string, number>();
   for (const p of panes) {
     if (NOT_AN_AGENT.has(p.agent)) continue;
     const k = `${p.server.name}:${p.pane.session}`;
-    agentsPerSession.set(k, (agentsPerSession.get(k) ?? 0) + 1);
+    count.set(k, (count.get(k) ?? 0) + 1);
   }
-  return panes.map((p) => {
-    const { pane } = p;
-    const shared = (agentsPerSession.get(`${p.server.name}:${pane.session}`) ?? 0) > 1 || NOT_AN_AGENT.has(p.agent);
-    const base = sessionName(p.server, pane.session);
-    const name = shared ? `${base}.${pane.windowIndex}.${pane.paneIndex}` : base;
-    return {
-      id: p.id,
-      name,
-      server: p.server.name,
-      session: pane.session,
-      windowIndex: pane.windowIndex,
-      paneIndex: pane.paneIndex,
-      paneId: pane.paneId,
-      title: pane.title,
-      cwd: pane.cwd,
-      pid: p.identification.pid ?? pane.pid,
-      command: p.identification.command,
-      argv: p.identification.argv,
-      agent: p.agent,
-      state: p.state,
-      reason: p.reason,
-      detail: p.detail,
-      width: pane.width,
-      height: pane.height,
-      stateSince: p.stateSince,
-      lastOutputAt: p.lastOutputMs === null ? null : new Date(p.lastOutputMs).toISOString(),
-      excluded: excluded.has(name) || excluded.has(pane.session),
-      currentTaskId: null,
-      lastLine: p.isAgent ? p.lastLine : null,
-    };
-  });
+  return count;
+}
+
+interface Built {
+  pane: TrackedPane;
+  revision: number;
+  shared: boolean;
+  excluded: boolean;
+  session: Session;
+}
+
+/**
+ * The session list, rebuilt only where a pane changed (its revision moved, or its
+ * naming or exclusion did): an unchanged session is the same object as last time, so
+ * what follows a publish (the store's rows, the held tasks, the deltas) can tell what
+ * changed by identity (SessionChanges). Counting agents per tmux session still looks at every pane, a
+ * few map operations each.
+ */
+export class SessionList {
+  private built = new Map<string, Built>();
+  /** Session objects built so far (a test reads it: a change to one pane builds one). */
+  builds = 0;
+
+  build(panes: readonly TrackedPane[], excluded: ReadonlySet<string>): Session[] {
+    const counts = agentsPerSession(panes);
+    const sessions: Session[] = [];
+    const next = new Map<string, Built>();
+    for (const p of panes) {
+      const shared = (counts.get(`${p.server.name}:${p.pane.session}`) ?? 0) > 1 || NOT_AN_AGENT.has(p.agent);
+      const base = sessionName(p.server, p.pane.session);
+      const name = shared ? `${base}.${p.pane.windowIndex}.${p.pane.paneIndex}` : base;
+      const isExcluded = excluded.has(name) || excluded.has(p.pane.session);
+      const id = p.id;
+      let b = this.built.get(id);
+      if (!b || b.pane !== p || b.revision !== p.revision || b.shared !== shared || b.excluded !== isExcluded) {
+        b = { pane: p, revision: p.revision, shared, excluded: isExcluded, session: toSession(p, name, isExcluded) };
+        this.builds++;
+      }
+      next.set(id, b);
+      sessions.push(b.session);
+    }
+    this.built = next;
+    return sessions;
+  }
+}
+
+function toSession(p: TrackedPane, name: string, excluded: boolean): Session {
+  const { pane } = p;
+  return {
+    id: p.id,
+    name,
+    server: p.server.name,
+    session: pane.session,
+    windowIndex: pane.windowIndex,
+    paneIndex: pane.paneIndex,
+    paneId: pane.paneId,
+    title: pane.title,
+    cwd: pane.cwd,
+    pid: p.identification.pid ?? pane.pid,
+    command: p.identification.command,
+    argv: p.identification.argv,
+    agent: p.agent,
+    state: p.state,
+    reason: p.reason,
+    detail: p.detail,
+    width: pane.width,
+    height: pane.height,
+    stateSince: p.stateSince,
+    lastOutputAt: p.lastOutputMs === null ? null : new Date(p.lastOutputMs).toISOString(),
+    excluded,
+    currentTaskId: null,
+    lastLine: p.isAgent ? p.lastLine : null,
+  };
+}
+
+/**
+ * What a publish changed, by identity against the previous publish's list: sessions
+ * new or rebuilt, and the ids of those gone. Pointer compares only; no field is read.
+ */
+export class SessionChanges {
+  private last = new Map<string, Session>();
+
+  next(sessions: readonly Session[]): { changed: Session[]; removed: string[] } {
+    const changed: Session[] = [];
+    let kept = 0;
+    const now = new Map<string, Session>();
+    for (const s of sessions) {
+      now.set(s.id, s);
+      const before = this.last.get(s.id);
+      if (before === s) kept++;
+      else {
+        if (before) kept++;
+        changed.push(s);
+      }
+    }
+    const removed = kept === this.last.size ? [] : [...this.last.keys()].filter((id) => !now.has(id));
+    this.last = now;
+    return { changed, removed };
+  }
 }

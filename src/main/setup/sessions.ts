@@ -72,16 +72,20 @@ function rowKey(s: Session): string {
 export class StoreSessionSink implements SessionSink {
   /** Session id → rowKey of what was last written. */
   private written = new Map<string, string>();
-  /** The sessions of the last publish, written again by the retry after a busy database. */
-  private latest: Session[] = [];
+  /** Sessions changed but not written yet (the database was busy), by id: the retry writes them. */
+  private readonly pending = new Map<string, Session>();
   private retry: NodeJS.Timeout | null = null;
 
   constructor(private readonly store: Store, private readonly log: Logger, private readonly retryMs = BUSY_RETRY_MS) {}
 
   upsert(sessions: Session[]): void {
-    this.latest = sessions;
-    const changed = sessions.filter((s) => this.written.get(s.id) !== rowKey(s));
-    if (changed.length === 0) return;
+    // A publish passes the sessions it changed; those not written yet (a busy database) wait here.
+    for (const s of sessions) this.pending.set(s.id, s);
+    const changed = [...this.pending.values()].filter((s) => this.written.get(s.id) !== rowKey(s));
+    if (changed.length === 0) {
+      this.pending.clear();
+      return;
+    }
     try {
       this.store.transaction(() => {
         for (const s of changed) {
@@ -98,6 +102,7 @@ export class StoreSessionSink implements SessionSink {
         }
       });
       for (const s of changed) this.written.set(s.id, rowKey(s));
+      this.pending.clear();
     } catch (err) {
       if ((err as { code?: string }).code === 'SQLITE_BUSY') {
         // Another connection held the write lock past the busy timeout (at start-up, a
@@ -106,11 +111,12 @@ export class StoreSessionSink implements SessionSink {
         this.log.warn('could not record sessions yet: the database is busy; trying again', { sessions: changed.length, retryMs: this.retryMs });
         this.retry ??= setTimeout(() => {
           this.retry = null;
-          this.upsert(this.latest);
+          this.upsert([]);
         }, this.retryMs);
         this.retry.unref();
         return;
       }
+      this.pending.clear();
       this.log.error('could not record sessions', { error: err instanceof Error ? err : String(err) });
     }
   }
@@ -156,11 +162,45 @@ export async function setupSessions(opts: {
   const terminals = new TerminalService({ logger: opts.log });
   let monitor: SessionMonitor | null = null;
 
-  // The task a session holds lives in the queue, not in tmux: joined in here.
+  // The task a session holds lives in the queue, not in tmux: joined in here, kept by
+  // session name. A publish reads the held tasks of the sessions it changed (one
+  // statement); a change to the queue (tasks.changed) re-reads every listed name in one
+  // statement and tells clients the sessions whose task changed. An unchanged session
+  // with an unchanged task is the same object as last time.
   const reads = new SessionReads(opts.store.reader);
-  const withTasks = (sessions: Session[]): Session[] =>
-    watched('sessions held tasks', () => sessions.map((s) => ({ ...s, currentTaskId: reads.heldTask(s.name) })));
+  const held = new Map<string, number | null>();
+  const joined = new Map<string, { raw: Session; held: number | null; out: Session }>();
+  const readHeld = (names: readonly string[]): void => {
+    if (names.length === 0) return;
+    try {
+      for (const [name, id] of reads.heldTasks(names)) held.set(name, id);
+    } catch (err) {
+      opts.log.warn('could not read the tasks sessions hold', { error: err instanceof Error ? err : String(err) });
+    }
+  };
+  const withTasks = (sessions: Session[], changed: readonly Session[] = []): Session[] =>
+    watched('sessions held tasks', () => {
+      readHeld([...new Set([...changed.map((s) => s.name), ...sessions.filter((s) => !held.has(s.name)).map((s) => s.name)])]);
+      return sessions.map((s) => {
+        const h = held.get(s.name) ?? null;
+        const before = joined.get(s.id);
+        if (before && before.raw === s && before.held === h) return before.out;
+        const out = { ...s, currentTaskId: h };
+        joined.set(s.id, { raw: s, held: h, out });
+        return out;
+      });
+    });
   const deltas = new SessionDeltas();
+  const offTasks = opts.bus.on('tasks.changed', () => {
+    if (!monitor) return;
+    const raw = monitor.list();
+    const names = new Set(raw.map((s) => s.name));
+    for (const name of held.keys()) if (!names.has(name)) held.delete(name);
+    readHeld([...names]);
+    const sessions = withTasks(raw);
+    const delta = deltas.next(sessions);
+    if (delta) opts.bus.emit('sessions.delta', delta);
+  });
   // A rule naming `w1` while the only `w1` is now `b:w1` (a second local server) matches
   // nothing: said once per rule and name, like `config check` says it.
   let renamedCheck: NodeJS.Timeout | null = null;
@@ -183,8 +223,9 @@ export async function setupSessions(opts: {
       return;
     }
     const m = new SessionMonitor({ servers, agents: snapshot.agents, excluded: excludedOf(snapshot), sink, logger: opts.log, hooksFile: hooksFilePath(opts.dataDir) });
-    m.onChange((raw, transitions) => {
-      const sessions = withTasks(raw);
+    m.onChange((raw, transitions, changes) => {
+      for (const id of changes.removed) joined.delete(id);
+      const sessions = withTasks(raw, changes.changed);
       opts.bus.emit('sessions.changed', { sessions });
       const delta = deltas.next(sessions);
       if (delta) opts.bus.emit('sessions.delta', delta);
@@ -300,6 +341,7 @@ export async function setupSessions(opts: {
     },
     stop: async () => {
       clearInterval(beat);
+      offTasks();
       if (renamedCheck) clearTimeout(renamedCheck);
       unsubscribe();
       terminals.closeAll();

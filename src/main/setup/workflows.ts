@@ -9,6 +9,8 @@ import type { Store } from '../store/store.js';
 import type { TaskService } from '../tasks/service.js';
 import { fromSqlTime } from '../store/time.js';
 import { WorkflowEngine } from '../workflows/engine.js';
+import type { SharedWorkflowTasks } from '../workflows/shared-tasks.js';
+import type { WorkflowDeps } from '../workflows/types.js';
 import type { WorkflowRun } from '../store/workflow-runs.js';
 import type { RoutingFeature } from './routing.js';
 import type { AttentionEvent } from '../notifications/event.js';
@@ -42,27 +44,40 @@ export async function setupWorkflows(opts: {
   dataDir: string;
   /** Published attention events (tasks, agents, SLA), for event triggers. */
   onAttentionEvent?: (listener: (event: AttentionEvent) => void) => () => void;
+  /**
+   * On a shared PostgreSQL queue: its tasks, once the queue is up. Runs are driven (and
+   * resumed) only from then on, their task writes, reads and route steps there.
+   */
+  sharedTasks?: Promise<SharedWorkflowTasks>;
 }): Promise<{ engine: WorkflowEngine; commands: Commands; routes: HttpRoute[]; stop(): Promise<void> }> {
-  const engine = new WorkflowEngine({
-    deps: {
-      store: opts.store,
-      tasks: opts.tasks,
-      config: () => {
-        const s = opts.config.snapshot();
-        if (!s) throw new Error('no valid configuration is loaded');
-        return s;
-      },
-      runQuery: async (name, params) => (await opts.queries.run(name, params)).results,
-      routeTask: (taskId, o) => opts.routing.routeTask(taskId, o),
-      sendPrompt: (session, text) => opts.routing.sendPrompt(session, text),
-      notify: (n) => opts.routing.notify({ channel: n.channel, message: n.message, taskId: n.taskId, source: `workflow run ${n.runId}` }),
-      now: () => new Date(),
-      sleep: (ms, signal) => delay(ms, undefined, { signal }),
-      logger: opts.log.child({ component: 'workflows' }),
-      worktreesDir: path.join(opts.dataDir, 'worktrees'),
+  const deps: WorkflowDeps = {
+    store: opts.store,
+    tasks: opts.tasks,
+    config: () => {
+      const s = opts.config.snapshot();
+      if (!s) throw new Error('no valid configuration is loaded');
+      return s;
     },
-  });
-  const stopEngine = engine.start();
+    runQuery: async (name, params) => (await opts.queries.run(name, params)).results,
+    routeTask: (taskId, o) => opts.routing.routeTask(taskId, o),
+    sendPrompt: (session, text) => opts.routing.sendPrompt(session, text),
+    notify: (n) => opts.routing.notify({ channel: n.channel, message: n.message, taskId: n.taskId, source: `workflow run ${n.runId}` }),
+    now: () => new Date(),
+    sleep: (ms, signal) => delay(ms, undefined, { signal }),
+    logger: opts.log.child({ component: 'workflows' }),
+    worktreesDir: path.join(opts.dataDir, 'worktrees'),
+  };
+  const engine = new WorkflowEngine({ deps, waitForStart: opts.sharedTasks !== undefined });
+  let stopped = false;
+  let stopEngine: () => Promise<void> = async () => undefined;
+  if (opts.sharedTasks) {
+    void opts.sharedTasks.then((shared) => {
+      if (stopped) return;
+      deps.sharedTasks = shared;
+      deps.routeTask = (taskId, o) => shared.route(taskId, o);
+      stopEngine = engine.start();
+    });
+  } else stopEngine = engine.start();
   const off = engine.onRunChanged((run) => opts.bus.emit('workflows.changed', { runId: run.id, status: run.status }));
 
   // Event triggers: Architect's own events start the workflows that name them.
@@ -117,6 +132,7 @@ export async function setupWorkflows(opts: {
       offAttention();
       offTransitions();
       offConfig();
+      stopped = true;
       await stopEngine();
     },
   };

@@ -46,7 +46,7 @@ export interface Store {
   readonly checkpointer: Checkpointer | null;
   /** Changes whenever any other connection (this process's writer included) commits. */
   dataVersion(): number;
-  /** Runs fn in one writer transaction (nested calls become savepoints). */
+  /** Runs fn in one writer transaction, holding the write lock from its start (nested calls become savepoints). */
   transaction<T>(fn: () => T): T;
   close(): void;
 }
@@ -135,7 +135,12 @@ export function openStore({ path: dbPath, logger, nativeBinding, backgroundCheck
     decisions: new DecisionRepository(writer),
     checkpointer,
     dataVersion: () => dataVersionStmt.get() as number,
-    transaction: <T>(fn: () => T): T => writer.transaction(fn)(),
+    // IMMEDIATE: the write lock is taken at BEGIN, where SQLite's busy timeout applies.
+    // A deferred transaction that read first and then wrote failed at once with "database
+    // is locked" (SQLITE_BUSY_SNAPSHOT: no busy wait can help a stale snapshot) whenever
+    // another connection had committed in between: the write worker's recovery commits
+    // every few ms (write-worker.ts), the index builder, the CLI. Nested calls are savepoints.
+    transaction: readOnly ? <T>(fn: () => T): T => writer.transaction(fn)() : <T>(fn: () => T): T => writer.transaction(fn).immediate(),
     close: () => {
       checkpointer?.stop();
       if (readerDb.open) readerDb.close();

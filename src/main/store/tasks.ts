@@ -306,7 +306,8 @@ export class TaskRepository {
 }
 
 /** SQLite binds numbers, strings, null and buffers; objects (metadata) are stored as JSON. */
-function bindable(value: unknown): unknown {
+/** A value as a statement binds it: booleans as 1/0, objects (metadata) as their JSON. */
+export function bindable(value: unknown): unknown {
   if (value === undefined) return null;
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (typeof value === 'object' && value !== null && !Buffer.isBuffer(value)) return JSON.stringify(value);

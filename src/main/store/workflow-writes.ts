@@ -63,7 +63,8 @@ export function insertRow(db: Database.Database, table: string, data: Row): Data
   return { action: 'insert', table, id: row.id, row: readable(row) };
 }
 
-function whereOf(table: string, data: Row, where: Row): { sets: string[]; whereSql: string; whereArgs: unknown[] } {
+/** An update's columns checked against the writable ones (and a where required): its SQLite text and arguments. */
+export function whereOf(table: string, data: Row, where: Row): { sets: string[]; whereSql: string; whereArgs: unknown[] } {
   const columns = columnsOf(table);
   const sets = Object.keys(data);
   const keys = Object.keys(where);

@@ -299,28 +299,7 @@ export class TaskService {
    * any other new task. The row as the step's output sees it.
    */
   createFromWorkflow(data: Record<string, unknown>): Task {
-    const known = new Set(['type', 'title', 'prompt', 'priority', 'project_id', 'metadata', 'status']);
-    if (data.status !== undefined && data.status !== 'pending') {
-      throw new InvalidTaskError(`a new task starts pending (the task core moves it from there), not ${JSON.stringify(data.status)}`);
-    }
-    const extra = Object.keys(data).filter((k) => !known.has(k));
-    if (extra.length) {
-      throw new InvalidTaskError(
-        `a workflow creates a task from type, title, prompt, priority, project_id and metadata; ${extra.join(', ')} ${extra.length === 1 ? 'is' : 'are'} set by the task core`,
-      );
-    }
-    const text = (k: string): string | undefined => (data[k] === undefined || data[k] === null ? undefined : String(data[k]));
-    const priority = data.priority === undefined || data.priority === null ? undefined : checkPriority(Number(data.priority));
-    const metadata = parseObject(data.metadata, 'metadata');
-    const task = this.create({
-      type: text('type') ?? '',
-      title: text('title') ?? '',
-      prompt: text('prompt'),
-      priority,
-      project: data.project_id === undefined || data.project_id === null ? null : Number(data.project_id),
-      metadata,
-    });
-    return task;
+    return this.create(workflowNewTask(data));
   }
 
   /**
@@ -335,10 +314,7 @@ export class TaskService {
     for (const id of ids) {
       const current = this.options.store.tasks.fields(id);
       if (!current) continue;
-      const status = data.status === undefined ? undefined : parseStatus(data.status);
-      if (status !== undefined && status !== current.status && !canTransition(current.status, status)) {
-        throw new TaskTransitionError(id, current.status, status, `be set to ${status} by a workflow`);
-      }
+      const status = workflowStatusChange(id, current.status, data);
       before.push(pick({ ...current }, ['id', ...Object.keys(data)]));
       this.options.store.tasks.writeFields(id, data as TaskFields, reason);
       if (status !== undefined && status !== current.status) changes.push({ taskId: id, from: current.status, to: status, reason });
@@ -445,6 +421,40 @@ export class TaskService {
   }
 }
 
+/**
+ * What a workflow's `database` step inserting a task asks for, checked: a new task starts
+ * pending, from type, title, prompt, priority, project_id and metadata (the rest is the
+ * task core's). The same on both engines (a shared queue's workflows too).
+ */
+export function workflowNewTask(data: Record<string, unknown>): NewTaskInput {
+  const known = new Set(['type', 'title', 'prompt', 'priority', 'project_id', 'metadata', 'status']);
+  if (data.status !== undefined && data.status !== 'pending') {
+    throw new InvalidTaskError(`a new task starts pending (the task core moves it from there), not ${JSON.stringify(data.status)}`);
+  }
+  const extra = Object.keys(data).filter((k) => !known.has(k));
+  if (extra.length) {
+    throw new InvalidTaskError(
+      `a workflow creates a task from type, title, prompt, priority, project_id and metadata; ${extra.join(', ')} ${extra.length === 1 ? 'is' : 'are'} set by the task core`,
+    );
+  }
+  const text = (k: string): string | undefined => (data[k] === undefined || data[k] === null ? undefined : String(data[k]));
+  return {
+    type: text('type') ?? '',
+    title: text('title') ?? '',
+    prompt: text('prompt'),
+    priority: data.priority === undefined || data.priority === null ? undefined : checkPriority(Number(data.priority)),
+    project: data.project_id === undefined || data.project_id === null ? null : Number(data.project_id),
+    metadata: parseObject(data.metadata, 'metadata'),
+  };
+}
+
+/** The status a workflow's update sets on a task (undefined: none), refused unless it is a task transition. */
+export function workflowStatusChange(id: number, from: TaskStatus, data: Record<string, unknown>): TaskStatus | undefined {
+  const status = data.status === undefined ? undefined : parseStatus(data.status);
+  if (status !== undefined && status !== from && !canTransition(from, status)) throw new TaskTransitionError(id, from, status, `be set to ${status} by a workflow`);
+  return status;
+}
+
 function parseStatus(value: unknown): TaskStatus {
   const s = String(value);
   if (!(TASK_TRANSITIONS as Record<string, unknown>)[s]) throw new InvalidTaskError(`"${s}" is not a task status (one of ${Object.keys(TASK_TRANSITIONS).join(', ')})`);
@@ -465,6 +475,6 @@ function parseObject(value: unknown, what: string): Record<string, unknown> | nu
   return v as Record<string, unknown>;
 }
 
-function pick(row: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+export function pick(row: Record<string, unknown>, keys: string[]): Record<string, unknown> {
   return Object.fromEntries(keys.filter((k) => k in row).map((k) => [k, row[k]]));
 }

@@ -42,9 +42,22 @@ export interface HttpRoute {
   handle(req: { url: URL; params: Record<string, string>; body: unknown }): Promise<HttpReply> | HttpReply;
 }
 
-export interface WebServerOptions {
+/** What the server serves once the console has started (the core's). */
+export interface WebApp {
   handlers: Handlers;
   bus: EventBus;
+  routes?: HttpRoute[];
+}
+
+export interface WebServerOptions {
+  /**
+   * The core's handlers and events. Without them the server starts *starting*: it
+   * listens, `/healthz` says `starting` (503), and every other request and WebSocket
+   * waits until `ready()` hands them over (the console opens its database and takes
+   * its lock, listens, then starts the rest; see web.ts).
+   */
+  handlers?: Handlers;
+  bus?: EventBus;
   log: Logger;
   host?: string;
   port?: number;
@@ -64,6 +77,8 @@ export interface WebServer {
   host: string;
   token: string;
   clients(): number;
+  /** The console has started: serve it (requests held meanwhile go on now). */
+  ready(app: WebApp): void;
   close(): Promise<void>;
 }
 
@@ -71,7 +86,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const host = opts.host ?? '127.0.0.1';
   const token = opts.token ?? crypto.randomBytes(24).toString('base64url');
   const log = opts.log.child({ component: 'web' });
-  const routes = opts.routes ?? [];
+  let app: WebApp | null = null;
+  let stopEvents: () => void = () => undefined;
+  let markReady!: () => void;
+  /** Resolves once the console has started; a request or upgrade that came earlier waits for it. */
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  let routes: HttpRoute[] = [];
   let port = opts.port ?? DEFAULT_PORT;
   let allowed = new Set<string>();
   const connections = new Set<RpcConnection>();
@@ -121,10 +141,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const pathname = pathOf(req);
     if (pathname === null) return send(res, 400, { error: 'bad request target' });
     if (pathname === '/healthz') {
-      // No token, no data: only that the process answers.
-      res.writeHead(200, { 'content-type': 'text/plain', 'x-content-type-options': 'nosniff' }).end('ok');
+      // No token, no data: only that the process answers, and whether it has started.
+      if (!app) res.writeHead(503, { 'content-type': 'text/plain', 'x-content-type-options': 'nosniff', 'retry-after': '1' }).end('starting');
+      else res.writeHead(200, { 'content-type': 'text/plain', 'x-content-type-options': 'nosniff' }).end('ok');
       return;
     }
+    if (!app) await ready;
     const refused = refusal(req);
     if (refused) return send(res, refused.status, { error: refused.error });
     const guarded = pathname.startsWith('/api/') || routes.some((r) => r.match(pathname) !== null);
@@ -178,7 +200,10 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       }
       if (!hasToken(req)) return reject(401, 'Unauthorized');
       if (connections.size >= MAX_CLIENTS) return reject(503, 'Service Unavailable');
-      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      // A client early (the URL is printed once the console listens): its socket opens once the console has started.
+      const upgrade = (): void => wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+      if (app) upgrade();
+      else void ready.then(() => (socket.destroyed ? undefined : upgrade()));
     } catch (err) {
       log.error('a WebSocket upgrade failed', { url: loggableUrl(req.url), error: err instanceof Error ? err : String(err) });
       reject(400, 'Bad Request');
@@ -186,21 +211,28 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   });
 
   wss.on('connection', (ws: WebSocket) => {
-    const connection = new RpcConnection(ws, opts.handlers, log, opts.readOnly ?? false);
+    const connection = new RpcConnection(ws, app!.handlers, log, opts.readOnly ?? false);
     connections.add(connection);
     ws.on('close', () => connections.delete(connection));
   });
 
-  // Each event is serialised once, and only when a client wants it (a 100-session list
-  // nobody subscribed to costs nothing).
-  const stopEvents = opts.bus.onAny((event, payload) => {
-    let frame: string | null = null;
-    for (const connection of connections) {
-      if (!connection.wants(event)) continue;
-      frame ??= notification(event, payload);
-      connection.push(frame);
-    }
-  });
+  const serve = (started: WebApp): void => {
+    if (app) return;
+    app = started;
+    routes = started.routes ?? [];
+    markReady();
+    // Each event is serialised once, and only when a client wants it (a 100-session list
+    // nobody subscribed to costs nothing).
+    stopEvents = started.bus.onAny((event, payload) => {
+      let frame: string | null = null;
+      for (const connection of connections) {
+        if (!connection.wants(event)) continue;
+        frame ??= notification(event, payload);
+        connection.push(frame);
+      }
+    });
+  };
+  if (opts.handlers && opts.bus) serve({ handlers: opts.handlers, bus: opts.bus, routes: opts.routes });
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -224,6 +256,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     host,
     token,
     clients: () => connections.size,
+    ready: serve,
     close: async () => {
       stopEvents();
       for (const ws of wss.clients) ws.terminate();

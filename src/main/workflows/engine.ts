@@ -38,6 +38,8 @@ export interface WorkflowEngineOptions {
   deps: WorkflowDeps;
   /** Extra or replacement function handlers (by name). */
   functions?: Readonly<Record<string, FunctionHandler>>;
+  /** Drive no run before start() (a console whose shared queue is not up yet); start() resumes those started meanwhile. */
+  waitForStart?: boolean;
 }
 
 export class WorkflowEngine {
@@ -46,14 +48,18 @@ export class WorkflowEngine {
   private readonly active = new Map<number, { controller: AbortController; done: Promise<void> }>();
   private readonly listeners = new Set<(run: WorkflowRun) => void>();
   private scanTimer: NodeJS.Timeout | null = null;
+  /** With waitForStart, runs started before start() (an event while the console starts) wait for it: start() resumes them. */
+  private started: boolean;
 
   constructor(private readonly options: WorkflowEngineOptions) {
+    this.started = !options.waitForStart;
     this.runs = new RunStore(options.deps.store.writer);
     this.functions = functionRegistry(options.functions);
   }
 
   /** Resumes unfinished runs now and keeps looking for new ones; returns stop(). */
   start(): () => Promise<void> {
+    this.started = true;
     this.resumeUnfinished();
     this.scanTimer = setInterval(() => this.resumeUnfinished(), RESUME_SCAN_MS);
     this.scanTimer.unref();
@@ -90,7 +96,7 @@ export class WorkflowEngine {
     const runId = recordRun(this.runs, this.options.deps.config(), name, input, trigger, drive ? process.pid : null, opts.trigger);
     this.options.deps.logger.info('workflow run started', { runId, workflow: name, trigger });
     this.changed(runId);
-    if (drive) this.drive(runId);
+    if (drive && this.started) this.drive(runId);
     return runId;
   }
 

@@ -41,7 +41,12 @@ export async function rollbackSteps(
   for (const record of records) {
     const step = stepAt(definition, record.step);
     try {
-      if (step?.type === 'database' && record.output) {
+      if (step?.type === 'database' && record.output && (record.output as DatabaseOutput).table === 'tasks' && deps.sharedTasks) {
+        // On a shared queue: undone there (safe to run again), then marked here.
+        await deps.sharedTasks.compensate(record.output as DatabaseOutput, `workflow run ${runId} rolled back (step ${record.step})`);
+        runs.markRolledBack(runId, record.step, record.attempt);
+        result.undone.push(record.step);
+      } else if (step?.type === 'database' && record.output) {
         const output = record.output as DatabaseOutput;
         deps.store.transaction(() => {
           // Tasks go back through the task core: history rows and events, like any other change.

@@ -3,6 +3,7 @@ import { evaluateCondition } from './conditions.js';
 import { checkInsert, idsWhere, insertRow, readable, readRow, updateRows, type DatabaseOutput } from '../store/workflow-writes.js';
 import { resolveText, resolveValue, type Resolver } from './references.js';
 import type { RunStore } from '../store/workflow-runs.js';
+import { newOnceKey } from './shared-tasks.js';
 import { StepFailure, type FunctionContext, type FunctionRegistry, type Row, type RunScope, type WorkflowDeps } from './types.js';
 
 // One run's steps, each checkpointed in workflow_steps under its path
@@ -23,6 +24,8 @@ export interface StepPlace {
 
 export class RunExecution {
   readonly scope: RunScope;
+  /** On a shared queue, the tasks this run wrote as last read (freshRows). */
+  private readonly sharedRows = new Map<number, Row | null>();
 
   constructor(
     private readonly deps: WorkflowDeps,
@@ -37,7 +40,28 @@ export class RunExecution {
   }
 
   resolver(): Resolver {
-    return { scope: this.scope, config: this.deps.config(), readRow: (table, id) => readRow(this.deps.store.reader, table, id) };
+    const shared = this.deps.sharedTasks;
+    return {
+      scope: this.scope,
+      config: this.deps.config(),
+      readRow: (table, id) => (shared && table === 'tasks' ? (this.sharedRows.get(id) ?? null) : readRow(this.deps.store.reader, table, id)),
+    };
+  }
+
+  /**
+   * On a shared queue: the tasks this run wrote, read again from PostgreSQL, so a
+   * reference (`${steps.create_task.status}`) sees them as they are now (the resolver is
+   * synchronous; this runs before each step and each look at a condition).
+   */
+  async freshRows(): Promise<void> {
+    const shared = this.deps.sharedTasks;
+    if (!shared) return;
+    for (const { table, id } of Object.values(this.scope.rows)) if (table === 'tasks') this.sharedRows.set(id, await shared.row(id));
+  }
+
+  private async holds(condition: string): Promise<boolean> {
+    await this.freshRows();
+    return evaluateCondition(condition, this.resolver());
   }
 
   /** Runs (or replays) one step; returns its output. Throws StepFailure. */
@@ -49,6 +73,7 @@ export class RunExecution {
     }
     if (this.signal.aborted) throw this.signal.reason as Error;
     try {
+      await this.freshRows();
       const output = await this.execute(step, at, done?.status === 'running' ? done.input : undefined);
       this.remember(step, output);
       return output;
@@ -80,6 +105,7 @@ export class RunExecution {
           if (data.title === undefined) data.title = defaultTitle(this.scope, step.id);
           if (data.prompt === undefined && typeof this.scope.input.prompt === 'string') data.prompt = this.scope.input.prompt;
         }
+        if (step.table === 'tasks' && this.deps.sharedTasks) return this.writeSharedTasks(step.action, data, where ?? {}, at, resumedInput);
         this.runs.begin(this.runId, at.path, at.seq, at.attempt, { data, where });
         // The write and its checkpoint commit together: after a crash it is either both or neither.
         return this.deps.store.transaction(() => {
@@ -126,6 +152,26 @@ export class RunExecution {
       case 'wait':
         return this.wait(step, at, resumedInput);
     }
+  }
+
+  /**
+   * A database step on the shared queue's tasks (shared-tasks.ts): the once-key kept in
+   * this step's checkpoint first (a resumed attempt reuses it), then the write with its
+   * once-key in one PostgreSQL unit of work, then the checkpoint. A crash between the
+   * last two resumes with the same key and gets the first write's output back.
+   */
+  private async writeSharedTasks(action: 'insert' | 'update', data: Row, where: Row, at: StepPlace, resumedInput: unknown): Promise<DatabaseOutput> {
+    const shared = this.deps.sharedTasks!;
+    const recorded = (resumedInput as { once_key?: unknown } | undefined)?.once_key;
+    const onceKey = typeof recorded === 'string' ? recorded : newOnceKey();
+    this.runs.begin(this.runId, at.path, at.seq, at.attempt, { data, where, once_key: onceKey });
+    const output = await shared.write(onceKey, action, data, where, `set by workflow run ${this.runId}`);
+    this.deps.store.transaction(() => {
+      if (output.action === 'insert') this.runs.setTask(this.runId, output.id);
+      this.runs.finish(this.runId, at.path, at.attempt, 'completed', output);
+    });
+    if (output.action === 'insert') this.sharedRows.set(output.id, output.row);
+    return output;
   }
 
   /** A database step on `tasks`: through the task core, with the output a generic write would give. */
@@ -194,7 +240,7 @@ export class RunExecution {
       const started = this.runs.step(this.runId, firstPath, at.attempt) !== null;
       if (!started) {
         if (i > 0) await this.sleep(step.interval_seconds * MS_PER_SECOND);
-        if (!evaluateCondition(step.condition, this.resolver())) {
+        if (!(await this.holds(step.condition))) {
           const output = { iterations: i };
           this.runs.finish(this.runId, at.path, at.attempt, 'completed', output);
           return output;
@@ -215,7 +261,7 @@ export class RunExecution {
     this.runs.begin(this.runId, at.path, at.seq, at.attempt, { until_ms: untilMs, until: step.until ?? null });
     this.runs.setActiveStatus(this.runId, 'waiting');
     if (step.until) {
-      while (!evaluateCondition(step.until, this.resolver())) {
+      while (!(await this.holds(step.until))) {
         if (untilMs !== null && this.deps.now().getTime() >= untilMs) throw new StepFailure(`wait ${at.path}: "${step.until}" still false after ${seconds}s`, 'timeout', at.path);
         await this.sleep(untilMs === null ? WAIT_POLL_MS : Math.max(0, Math.min(WAIT_POLL_MS, untilMs - this.deps.now().getTime())));
       }

@@ -4,6 +4,7 @@ import type { NotificationChannel } from '../config/schemas/sla.js';
 import type { Logger } from '../log/logger.js';
 import type { Store } from '../store/store.js';
 import type { TaskService } from '../tasks/service.js';
+import type { SharedWorkflowTasks } from './shared-tasks.js';
 import { UserError } from '../user-error.js';
 
 // What the workflow engine needs from the rest of Architect. Everything with an
@@ -25,6 +26,11 @@ export interface WorkflowDeps {
   store: Store;
   /** The task core: every task a workflow creates, changes or rolls back goes through it. */
   tasks: TaskService;
+  /**
+   * On a shared PostgreSQL queue the tasks are there, not in `store`: a step's task
+   * writes (each under its once-key), reads and rollbacks go through this instead.
+   */
+  sharedTasks?: SharedWorkflowTasks;
   /** The config in force; read when a run starts and whenever a `${config.…}` is resolved. */
   config: () => ConfigSnapshot;
   /** A named query from queries.yaml; the rows it returns. */

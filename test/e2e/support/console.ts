@@ -23,7 +23,8 @@ export interface ConsoleUnderTest {
   server: WebServer;
   browser: Browser;
   /** Opens a page on the console (light or dark), already logged in. */
-  open(opts?: { colorScheme?: 'light' | 'dark'; width?: number; height?: number; hash?: string }): Promise<Page>;
+  /** A new browser context and page on the console, logged in; `beforeGoto` sees the page before it navigates (to listen to its requests). */
+  open(opts?: { colorScheme?: 'light' | 'dark'; width?: number; height?: number; hash?: string; beforeGoto?: (page: Page) => void }): Promise<Page>;
   /** The store on the same file, for seeding and checking (a second connection). */
   store(): Store;
   stop(): Promise<void>;
@@ -85,9 +86,10 @@ export async function startConsole(opts: { seed?(store: Store, dir: string, tmux
     server,
     browser,
     store: getStore,
-    async open({ colorScheme = 'light', width = 1280, height = 800, hash = '' } = {}) {
+    async open({ colorScheme = 'light', width = 1280, height = 800, hash = '', beforeGoto } = {}) {
       const context = await browser.newContext({ viewport: { width, height }, colorScheme });
       const page = await context.newPage();
+      beforeGoto?.(page);
       page.on('pageerror', (err) => console.error('page error:', err.message));
       await page.goto(loginUrl + (hash ? `#${hash.replace(/^#/, '')}` : ''));
       await page.waitForSelector('[data-testid="connection"]:has-text("live")');

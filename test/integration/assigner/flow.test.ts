@@ -17,10 +17,10 @@ import { openStore, type Store } from '../../../src/main/store/store.js';
 import { tmuxServer } from '../../../src/main/tmux/server.js';
 import { PrivateTmux } from '../../support/tmux.js';
 import { pollUntil } from '../../support/poll.js';
+import { installFakeClaude } from '../../support/processes.js';
 
 const AGENTS = loadAgentManifests(path.resolve(import.meta.dirname, '../../../config/base/agents.yaml'));
 const CLAUDE = compileManifests(AGENTS).byName.get('claude')!;
-const FAKE = path.join(import.meta.dirname, '../../support/fake-agent.mjs');
 const WORKERS = ['dev_worker1', 'dev_worker2', 'dev_worker3', 'dev_worker4'];
 /** Long enough to be seen working, short enough for 20 tasks to finish quickly. */
 const WORK_MS = 400;
@@ -54,11 +54,7 @@ describe('the assigner on a private tmux server with scripted agents', () => {
   const panes = new Map<string, string>();
 
   beforeAll(async () => {
-    const bin = path.join(dir, 'bin');
-    fs.mkdirSync(bin);
-    const claude = path.join(bin, 'claude');
-    fs.copyFileSync(FAKE, claude);
-    fs.chmodSync(claude, 0o755);
+    const claude = installFakeClaude(dir);
     for (const name of WORKERS) {
       const log = path.join(dir, `${name}.log`);
       panes.set(name, tmux.newSession(name, [claude, log, '--work-ms', String(WORK_MS), '--slow-ms', '6000', '--long-ms', '5000']));

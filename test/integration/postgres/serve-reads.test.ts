@@ -5,7 +5,6 @@
 // the console's own tables (its sessions) from its own file; the figures are compared
 // with SQL on each database. A heavy query does not hold up the light ones, and one
 // past its timeout_ms fails alone.
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,12 +22,12 @@ import { fromSqlTime } from '../../../src/main/store/time.js';
 import { capturedIo } from '../../support/captured-io.js';
 import { pollUntil } from '../../support/poll.js';
 import { postgresMissing, TestPostgres } from '../../support/postgres.js';
+import { installFakeClaude, spawnServe, stopChild, type ServeChild } from '../../support/processes.js';
 import { PrivateTmux } from '../../support/tmux.js';
 import { openSocket } from '../../hostile/ws-client.js';
 
 const missing = postgresMissing();
 const ROOT = path.resolve(import.meta.dirname, '../../..');
-const FAKE = path.join(import.meta.dirname, '../../support/fake-agent.mjs');
 const AGENTS = 3;
 
 /** Tasks by type and minutes since creation: each SLA level of several targets (shell 5 min, deploy 30 min at 70/90 %, bug_fix the 10 min default). */
@@ -67,12 +66,10 @@ describe.skipIf(missing)(`a console on a shared PostgreSQL queue reads it${missi
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-serve-reads-'));
   const configDir = path.join(dir, 'config');
   const dataDir = path.join(dir, 'data');
-  let child: ChildProcess | null = null;
+  let served: ServeChild | null = null;
   let ws: WebSocket | null = null;
   let port = 0;
   let token = '';
-  let output = '';
-  let serverPid = 0;
   let calls = 0;
 
   const cli = async (...argv: string[]): Promise<{ code: number; out: string; err: string }> => {
@@ -125,13 +122,8 @@ queries:
       timeout_ms: 400
 `,
     );
-    const bin = path.join(dir, 'bin');
-    fs.mkdirSync(bin);
-    const claude = path.join(bin, 'claude');
-    fs.copyFileSync(FAKE, claude);
-    fs.chmodSync(claude, 0o755);
+    const claude = installFakeClaude(dir);
     for (let i = 0; i < AGENTS; i++) tmux.newSession(`agent_${i}`, [claude, path.join(dir, `agent_${i}.log`), '--work-ms', '300']);
-    serverPid = Number(tmux.run('display-message', '-p', '#{pid}').trim());
 
     // The queue, from the CLI (another process), aged to every SLA level.
     for (const [type, minutes] of AGED) {
@@ -141,39 +133,16 @@ queries:
       await sql("UPDATE tasks SET created_at = to_char((now() AT TIME ZONE 'UTC') - make_interval(secs => $2), 'YYYY-MM-DD HH24:MI:SS.MS') WHERE id = $1", [id, minutes * 60]);
     }
 
-    child = spawn(
-      process.execPath,
-      [path.join(ROOT, 'bin', 'architect.js'), 'serve', '--port', '0', '--no-dispatch', '--config', configDir, '--db', url, '--no-default-tmux', '--tmux-socket', tmux.socket],
-      { env: { ...process.env, ARCHITECT_DATA_DIR: dataDir, ARCHITECT_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (output += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (output += d));
-    const m = await pollUntil('the console listening', () => {
-      if (child!.exitCode !== null) throw new Error(`serve exited ${child!.exitCode}:\n${output}`);
-      return /http:\/\/127\.0\.0\.1:(\d+)\/\S*token=([A-Za-z0-9_-]+)/.exec(output);
-    }, { limitMs: 90_000 });
-    port = Number(m[1]);
-    token = m[2]!;
+    served = await spawnServe('the console', ['--no-dispatch', '--config', configDir, '--db', url, '--no-default-tmux', '--tmux-socket', tmux.socket], { ARCHITECT_DATA_DIR: dataDir });
+    port = served.port;
+    token = served.token;
     ws = await openSocket(port, token);
   }, 180_000);
 
   afterAll(async () => {
     ws?.terminate();
-    if (child && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child!.once('exit', resolve));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child!.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    if (served) await stopChild(served.child);
     tmux.kill();
-    if (serverPid > 0) {
-      try {
-        process.kill(serverPid, 'SIGKILL');
-      } catch {
-        // gone, as it should be
-      }
-    }
     await pool?.end();
     fs.rmSync(dir, { recursive: true, force: true });
     await cluster?.stop();
@@ -187,7 +156,7 @@ queries:
         const [row] = await query('stats_dashboard');
         return Number(row?.idle_sessions) === AGENTS ? row! : null;
       }, { limitMs: 60_000, intervalMs: 500 }).catch((err: Error) => {
-        throw new Error(`${err.message}\n${output}`);
+        throw new Error(`${err.message}\n${served?.output()}`);
       });
       const [counts] = await sql<{ pending: number; active: number }>("SELECT count(*) FILTER (WHERE status = 'pending')::int AS pending, count(*) FILTER (WHERE status = 'in_progress')::int AS active FROM tasks");
       const sessions = own.prepare("SELECT count(*) FILTER (WHERE status = 'idle') AS idle, count(*) FILTER (WHERE status = 'working') AS working FROM sessions").get() as { idle: number; working: number };
@@ -290,7 +259,7 @@ queries:
     const want = await critical();
     expect(want.length).toBeGreaterThanOrEqual(5);
     await pollUntil('an alert for every critical task', async () => JSON.stringify(await alertedTasks()) === JSON.stringify(want), { limitMs: 30_000, intervalMs: 300 }).catch(async (err: Error) => {
-      throw new Error(`${err.message}: ${JSON.stringify(await alertedTasks())} vs ${JSON.stringify(want)}\n${output.slice(-3000)}`);
+      throw new Error(`${err.message}: ${JSON.stringify(await alertedTasks())} vs ${JSON.stringify(want)}\n${served?.output().slice(-3000)}`);
     });
     // The alerts are this console's own (console.db); the shared database has none.
     expect((await sql<{ n: number }>('SELECT count(*)::int AS n FROM notifications'))[0]!.n).toBe(0);
@@ -324,7 +293,7 @@ queries:
     const other = (await sql<{ id: number }>("SELECT id FROM tasks WHERE status = 'pending' AND id <> $1 ORDER BY id DESC LIMIT 1", [task]))[0]!.id;
     expect((await call(ws!, 'tasks.cancel', { id: other }, 'cancel-for-reassign')).error).toBeUndefined();
     await pollUntil('the task back in the queue', async () => (await sql<{ status: string }>('SELECT status FROM tasks WHERE id = $1', [task]))[0]!.status === 'pending', { limitMs: 30_000, intervalMs: 300 }).catch((err: Error) => {
-      throw new Error(`${err.message}\n${output.slice(-3000)}`);
+      throw new Error(`${err.message}\n${served?.output().slice(-3000)}`);
     });
     const history = await sql<{ reason: string }>("SELECT reason FROM task_events WHERE task_id = $1 AND to_status = 'pending' ORDER BY id DESC LIMIT 1", [task]);
     expect(history[0]!.reason).toBe('back to the queue: reassigned by SLA (critical), taken from agent_1');
@@ -349,7 +318,7 @@ queries:
       const [row] = await sql<{ status: string; route_to: string | null }>('SELECT status, route_to FROM tasks WHERE id = $1', [task]);
       return row!.status === 'pending' && row!.route_to === 'agent_2';
     }, { limitMs: 30_000, intervalMs: 300 }).catch((err: Error) => {
-      throw new Error(`${err.message}\n${output.slice(-3000)}`);
+      throw new Error(`${err.message}\n${served?.output().slice(-3000)}`);
     });
     const history = await sql<{ reason: string }>("SELECT reason FROM task_events WHERE task_id = $1 AND to_status = 'pending' ORDER BY id DESC LIMIT 1", [task]);
     expect(history[0]!.reason).toBe('back to the queue: SLA (critical) sent it to agent_2, taken from agent_1');
@@ -362,7 +331,7 @@ queries:
     expect((await call(ws!, 'tasks.cancel', { id: third }, 'cancel-send-again')).error).toBeUndefined();
     await new Promise((r) => setTimeout(r, 3_000));
     expect((await sql<{ status: string }>('SELECT status FROM tasks WHERE id = $1', [task]))[0]!.status).toBe('assigned');
-    expect(output).not.toMatch(/reassign to agent_2 is not applied/);
+    expect(served?.output()).not.toMatch(/reassign to agent_2 is not applied/);
   }, 60_000);
 
   it('a heavy query does not hold up the light ones, and one past its timeout fails alone', async () => {

@@ -18,12 +18,12 @@ import { openPool } from '../../../src/main/store/postgres/pool.js';
 import { parsePostgresUrl } from '../../../src/main/store/postgres/url.js';
 import { pollUntil } from '../../support/poll.js';
 import { postgresMissing, TestPostgres } from '../../support/postgres.js';
+import { installFakeClaude, spawnServe, stopChild, type ServeChild } from '../../support/processes.js';
 import { PrivateTmux } from '../../support/tmux.js';
 import { call, openSocket, request } from '../../hostile/ws-client.js';
 
 const missing = postgresMissing();
 const ROOT = path.resolve(import.meta.dirname, '../../..');
-const FAKE = path.join(import.meta.dirname, '../../support/fake-agent.mjs');
 const AGENTS = 20;
 const PER_API = 500;
 const PER_CLI = 500;
@@ -31,13 +31,6 @@ const TASKS = 2 * PER_API + 2 * PER_CLI;
 /** The most requests one JSON-RPC batch may hold (web/jsonrpc.ts MAX_BATCH). */
 const BATCH = 100;
 const WORK_MS = 300;
-
-interface Console {
-  child: ChildProcess;
-  port: number;
-  token: string;
-  out: () => string;
-}
 
 describe.skipIf(missing)(`architect serve on a shared PostgreSQL queue${missing ? ` (skipped: ${missing})` : ''}`, () => {
   let cluster: TestPostgres;
@@ -48,25 +41,13 @@ describe.skipIf(missing)(`architect serve on a shared PostgreSQL queue${missing 
   const configDir = path.join(dir, 'config');
   const consoles: ChildProcess[] = [];
   const sockets: WebSocket[] = [];
-  let serverPid = 0;
 
-  const serve = async (name: string): Promise<Console> => {
-    const dataDir = path.join(dir, `data-${name}`);
-    const child = spawn(
-      process.execPath,
-      [path.join(ROOT, 'bin', 'architect.js'), 'serve', '--port', '0', '--config', configDir, '--db', url, '--no-default-tmux', '--tmux-socket', tmux.socket],
-      { env: { ...process.env, ARCHITECT_DATA_DIR: dataDir, ARCHITECT_FROM_SOURCE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    consoles.push(child);
-    let out = '';
-    let err = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-    const m = await pollUntil(`console ${name} listening`, () => {
-      if (child.exitCode !== null) throw new Error(`serve ${name} exited ${child.exitCode}:\n${out}\n${err}`);
-      return /http:\/\/127\.0\.0\.1:(\d+)\/\S*token=([A-Za-z0-9_-]+)/.exec(out);
-    }, { limitMs: 90_000 });
-    return { child, port: Number(m[1]), token: m[2]!, out: () => out + err };
+  const serve = async (name: string): Promise<ServeChild> => {
+    const c = await spawnServe(`console ${name}`, ['--config', configDir, '--db', url, '--no-default-tmux', '--tmux-socket', tmux.socket], {
+      ARCHITECT_DATA_DIR: path.join(dir, `data-${name}`),
+    });
+    consoles.push(c.child);
+    return c;
   };
 
   beforeAll(async () => {
@@ -77,33 +58,14 @@ describe.skipIf(missing)(`architect serve on a shared PostgreSQL queue${missing 
     fs.mkdirSync(path.join(configDir, 'local'), { recursive: true });
     // A loaded machine can fail a delivery check now and then: a wide retry budget.
     fs.writeFileSync(path.join(configDir, 'local', 'overrides.yaml'), 'routing_rules:\n  environment_routing:\n    bug_fix:\n      max_attempts: 50\n');
-    const bin = path.join(dir, 'bin');
-    fs.mkdirSync(bin);
-    const claude = path.join(bin, 'claude');
-    fs.copyFileSync(FAKE, claude);
-    fs.chmodSync(claude, 0o755);
+    const claude = installFakeClaude(dir);
     for (let i = 0; i < AGENTS; i++) tmux.newSession(`agent_${i}`, [claude, path.join(dir, `agent_${i}.log`), '--work-ms', String(WORK_MS)]);
-    serverPid = Number(tmux.run('display-message', '-p', '#{pid}').trim());
   }, 180_000);
 
   afterAll(async () => {
     for (const ws of sockets) ws.terminate();
-    for (const c of consoles) {
-      if (c.exitCode !== null || c.signalCode !== null) continue;
-      const exited = new Promise((resolve) => c.once('exit', resolve));
-      c.kill('SIGTERM');
-      const timer = setTimeout(() => c.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await Promise.all(consoles.map((c) => stopChild(c)));
     tmux.kill();
-    if (serverPid > 0) {
-      try {
-        process.kill(serverPid, 'SIGKILL');
-      } catch {
-        // gone, as it should be
-      }
-    }
     await pool?.end();
     fs.rmSync(dir, { recursive: true, force: true });
     await cluster?.stop();
@@ -152,13 +114,13 @@ describe.skipIf(missing)(`architect serve on a shared PostgreSQL queue${missing 
     const count = async (status: string): Promise<number> =>
       (await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM tasks WHERE status = $1', [status])).rows[0]!.n;
     await pollUntil('a quarter of the tasks completed', async () => (await count('completed')) >= TASKS / 4, { limitMs: 300_000, intervalMs: 300 }).catch((err: Error) => {
-      throw new Error(`${err.message}\n--- A ---\n${a.out()}\n--- B ---\n${b.out()}`);
+      throw new Error(`${err.message}\n--- A ---\n${a.output()}\n--- B ---\n${b.output()}`);
     });
     const quarterMs = Date.now() - t0;
     b.child.kill('SIGKILL');
     await pollUntil('every task completed', async () => (await count('completed')) === TASKS, { limitMs: 600_000, intervalMs: 500 }).catch(async (err: Error) => {
       const left = (await pool.query('SELECT id, status, assigned_to, status_reason FROM tasks WHERE status <> $1', ['completed'])).rows;
-      throw new Error(`${err.message}: ${JSON.stringify(left)}\n--- A ---\n${a.out()}`);
+      throw new Error(`${err.message}: ${JSON.stringify(left)}\n--- A ---\n${a.output()}`);
     });
     expect(a.child.exitCode).toBeNull();
     // Not asserted (tests never assert timings): what a run took, for docs/database.md.

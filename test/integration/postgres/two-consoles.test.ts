@@ -19,10 +19,10 @@ import { parsePostgresUrl } from '../../../src/main/store/postgres/url.js';
 import { capturedIo } from '../../support/captured-io.js';
 import { pollUntil } from '../../support/poll.js';
 import { postgresMissing, TestPostgres } from '../../support/postgres.js';
+import { installFakeClaude, stopChild } from '../../support/processes.js';
 import { PrivateTmux } from '../../support/tmux.js';
 
 const missing = postgresMissing();
-const FAKE = path.join(import.meta.dirname, '../../support/fake-agent.mjs');
 const CONSOLE = path.join(import.meta.dirname, 'fixtures/shared-console.ts');
 const AGENTS = 8;
 const TASKS = 120;
@@ -37,7 +37,6 @@ describe.skipIf(missing)(`two consoles on one PostgreSQL queue${missing ? ` (ski
   const tmux = new PrivateTmux();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-two-consoles-'));
   const consoles: ChildProcess[] = [];
-  let serverPid = 0;
 
   const startConsole = async (holder: string): Promise<ChildProcess> => {
     const child = spawn(process.execPath, ['--import', 'tsx', CONSOLE, url, tmux.socket, holder, String(LEASE_MS)], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -58,31 +57,13 @@ describe.skipIf(missing)(`two consoles on one PostgreSQL queue${missing ? ` (ski
     url = await cluster.createDatabase();
     pool = await openPool(parsePostgresUrl(url, 'test'), { max: 4 });
     await migratePostgres(pool, url, migrations);
-    const bin = path.join(dir, 'bin');
-    fs.mkdirSync(bin);
-    const claude = path.join(bin, 'claude');
-    fs.copyFileSync(FAKE, claude);
-    fs.chmodSync(claude, 0o755);
+    const claude = installFakeClaude(dir);
     for (let i = 0; i < AGENTS; i++) tmux.newSession(`agent_${i}`, [claude, path.join(dir, `agent_${i}.log`), '--work-ms', String(WORK_MS)]);
-    serverPid = Number(tmux.run('display-message', '-p', '#{pid}').trim());
   }, 180_000);
 
   afterAll(async () => {
-    for (const c of consoles) {
-      if (c.exitCode !== null || c.signalCode !== null) continue;
-      const exited = new Promise((resolve) => c.once('exit', resolve));
-      c.kill('SIGKILL');
-      await exited;
-    }
+    await Promise.all(consoles.map((c) => stopChild(c, 0)));
     tmux.kill();
-    // The server this test started, should kill-server not have reached it under load.
-    if (serverPid > 0) {
-      try {
-        process.kill(serverPid, 'SIGKILL');
-      } catch {
-        // gone, as it should be
-      }
-    }
     await pool?.end();
     fs.rmSync(dir, { recursive: true, force: true });
     await cluster?.stop();

@@ -26,9 +26,15 @@ describe('ProjectHealthReads', () => {
     store.errors.record('test', 'second problem', { taskId: a.id });
     store.errors.resolve(first.id);
 
+    // Another type, and a task held by a session: open too (counted from task_open_counts, every type of the project).
+    const d = store.tasks.add({ type: 'docs', title: 'd', projectId: api.id });
+    store.writer.prepare("UPDATE tasks SET status = 'in_progress', assigned_to = 'w1' WHERE id = ?").run(d.id);
+    store.tasks.add({ type: 'docs', title: 'e' });
+
     const reads = new ProjectHealthReads(store.reader);
-    expect(reads.openTaskCount(api.id)).toBe(1);
+    expect(reads.openTaskCount(api.id)).toBe(2);
     expect(reads.openTaskCount(web.id)).toBe(1);
+    expect(reads.openTaskCount(api.id + web.id + 1)).toBe(0);
     expect(reads.openErrorCount(api.id)).toBe(1);
     expect(reads.openErrorCount(web.id)).toBe(0);
     expect(reads.liveSessionCount(api.id)).toBe(0);

@@ -11,10 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Session, Task } from '../../../src/shared/api.js';
 import { REPO_ROOT, startServe, type ServeProcess } from '../../hostile/serve-process.js';
 import { pollUntil } from '../../support/poll.js';
+import { installFakeClaude } from '../../support/processes.js';
 import { RpcClient } from '../web/console.js';
 
 const run = promisify(execFile);
-const FAKE = path.join(REPO_ROOT, 'test/support/fake-agent.mjs');
 /** bug_fix prefers dev_worker2 (config/base/routing_rules.yaml). */
 const WORKER = 'dev_worker2';
 const WORK_MS = 300;
@@ -54,11 +54,7 @@ async function completed(id: number): Promise<Task> {
 
 beforeAll(async () => {
   serve = await startServe();
-  const bin = path.join(serve.dir, 'bin');
-  fs.mkdirSync(bin);
-  const claude = path.join(bin, 'claude');
-  fs.copyFileSync(FAKE, claude);
-  fs.chmodSync(claude, 0o755);
+  const claude = installFakeClaude(serve.dir);
   agentLog = path.join(serve.dir, 'agent.log');
   serve.tmux.newSession(WORKER, [claude, agentLog, '--work-ms', String(WORK_MS)]);
   rpc = await RpcClient.open(serve.port, { 'x-architect-token': serve.token });

@@ -122,7 +122,7 @@ describe('start-up recovery in the write worker', () => {
     expect(t.store.decisions.forTask(id!).some((d) => d.kind === 'timeout')).toBe(false);
   });
 
-  it('the main thread keeps writing while the worker recovers (short transactions, no "database is locked")', async () => {
+  it('the main thread keeps writing while the worker recovers (short transactions; its own take the write lock at BEGIN, no "database is locked")', async () => {
     const clock = new TestClock();
     const big = new WriteWorker({ dbPath: t.dbPath, maxTransactionMs: 2, pauseMs: 1 });
     try {
@@ -131,7 +131,12 @@ describe('start-up recovery in the write worker', () => {
       assigner.round();
       let added = 0;
       while (assigner.recovery?.busy) {
-        t.store.tasks.add({ type: 'infrastructure', title: `new ${added}`, prompt: 'p' });
+        // A transaction that reads, then writes (as the SLA watcher's and the sessions' do):
+        // deferred, it failed at once whenever the worker had committed since its read.
+        t.store.transaction(() => {
+          t.store.tasks.counts();
+          t.store.tasks.add({ type: 'infrastructure', title: `new ${added}`, prompt: 'p' });
+        });
         added++;
         await new Promise((resolve) => setTimeout(resolve, 1));
       }

@@ -73,14 +73,25 @@ export const serveCommand: CliCommand = {
     }
     const host = values.host ?? '127.0.0.1';
     const token = chosenToken(values, process.env);
-    const running = await serveConsole({ globals: ctx.globals, port, host, token, dispatch: !values['no-dispatch'], readOnly: values['read-only'] === true });
-    if (!isLoopbackHost(host)) {
-      ctx.stderr.write(`WARNING: listening on ${host}: anyone who can reach this address and has the token controls your agents.\n`);
-    }
-    ctx.stdout.write(`Architect web console: ${running.server.loginUrl}\n`);
-    ctx.stdout.write(
-      `(open it once per browser tab: the tab keeps the token${values['read-only'] ? '; read-only: nothing can be changed from it' : ''}. Ctrl-C stops.)\n`,
-    );
+    // The URL is shown as soon as the console listens, which is once it holds its
+    // database's lock; the rest of the start-up follows (/healthz: "starting", then "ok").
+    const running = await serveConsole({
+      globals: ctx.globals,
+      port,
+      host,
+      token,
+      dispatch: !values['no-dispatch'],
+      readOnly: values['read-only'] === true,
+      onListening: (server) => {
+        if (!isLoopbackHost(host)) {
+          ctx.stderr.write(`WARNING: listening on ${host}: anyone who can reach this address and has the token controls your agents.\n`);
+        }
+        ctx.stdout.write(`Architect web console: ${server.loginUrl}\n`);
+        ctx.stdout.write(
+          `(open it once per browser tab: the tab keeps the token${values['read-only'] ? '; read-only: nothing can be changed from it' : ''}. Ctrl-C stops.)\n`,
+        );
+      },
+    });
     await ctx.interrupted;
     await running.stop();
     return EXIT_OK;

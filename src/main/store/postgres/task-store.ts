@@ -18,7 +18,7 @@ import {
   type TaskListFilter as StoreListFilter,
   type TaskStore,
 } from '../task-store.js';
-import { checkPriority, InvalidTaskError, TaskFinishedError, TaskNotFoundError, taskFromRow, type Dependency, type TaskEvent, type TaskRow } from '../tasks.js';
+import { bindable, checkPriority, InvalidTaskError, TASK_FIELD_COLUMNS, TaskFinishedError, TaskNotFoundError, taskFromRow, type Dependency, type TaskEvent, type TaskFields, type TaskRow } from '../tasks.js';
 import { PG_NOW, fromSqlTime, toSqlTime } from '../time.js';
 import { TASK_CHANNEL } from './queue.js';
 
@@ -572,6 +572,65 @@ export class PostgresTaskStore implements TaskStore {
       `SELECT id, metadata FROM tasks WHERE status IN ('assigned', 'in_progress') AND strpos(metadata, '"env"') > 0 ORDER BY id`,
     )).rows;
     return rows.map((r) => ({ id: r.id, metadata: parseMetadata(r.metadata) }));
+  }
+
+  // ------------------------------------------------------------ a workflow's task writes (workflows/shared-tasks.ts)
+
+  /** The raw columns of a task (a workflow step's view of it), or null. */
+  async fields(id: number): Promise<(Record<string, unknown> & { id: number; status: TaskStatus }) | null> {
+    return (await this.db.query<Record<string, unknown> & { id: number; status: TaskStatus }>('SELECT * FROM tasks WHERE id = $1', [id])).rows[0] ?? null;
+  }
+
+  /**
+   * The ids of the tasks whose columns equal these values (`IS NOT DISTINCT FROM`, as
+   * SQLite's `IS`), in id order, locked for the caller's unit of work. The column names
+   * were checked against the writable ones by the caller (workflow-writes.ts whereOf).
+   */
+  async idsWhere(where: Record<string, unknown>): Promise<number[]> {
+    const keys = Object.keys(where);
+    const sql = keys.map((k, i) => `"${k}" IS NOT DISTINCT FROM $${i + 1}`).join(' AND ');
+    return (await this.db.query<{ id: number }>(`SELECT id FROM tasks WHERE ${sql} ORDER BY id FOR UPDATE`, keys.map((k) => bindable(where[k])))).rows.map((r) => r.id);
+  }
+
+  /** As TaskRepository.writeFields: named columns of one task; `reason` goes to the history row a status change leaves. */
+  async writeFields(id: number, fields: TaskFields, reason: string): Promise<void> {
+    const names = Object.keys(fields);
+    for (const name of names) {
+      if (!(TASK_FIELD_COLUMNS as readonly string[]).includes(name)) throw new InvalidTaskError(`tasks has no writable column "${name}" (allowed: ${TASK_FIELD_COLUMNS.join(', ')})`);
+    }
+    if (names.length === 0) return;
+    if (fields.priority !== undefined && fields.priority !== null) checkPriority(Number(fields.priority));
+    const values = names.map((n) => bindable((fields as Record<string, unknown>)[n]));
+    await this.tx(async (client, notify) => {
+      const row = (await client.query<{ status: string }>(
+        `UPDATE tasks SET ${names.map((n, i) => `"${n}" = $${i + 3}`).join(', ')}, status_reason = $2, updated_at = ${PG_NOW} WHERE id = $1 RETURNING status`,
+        [id, reason, ...values],
+      )).rows[0];
+      if (row) notify({ id, status: row.status });
+    });
+  }
+
+  /** Ahead of the queue (as TaskQueue.markUrgent, with its decision row): false when it is finished, gone or urgent already. */
+  async markUrgent(id: number, who: string, now: Date): Promise<boolean> {
+    const at = toSqlTime(now);
+    return this.tx(async (client, notify) => {
+      const row = (await client.query<{ status: string }>(`UPDATE tasks SET urgent = 1, updated_at = $2 WHERE id = $1 AND urgent = 0 AND status IN (${OPEN_SQL}) RETURNING status`, [id, at])).rows[0];
+      if (!row) return false;
+      await this.insertDecision(client, at, { kind: 'route', taskId: id, session: null, decision: 'urgent', reason: `routed ahead of the queue (urgent, by ${who})` });
+      notify({ id, status: row.status });
+      return true;
+    });
+  }
+
+  /** The output a workflow task write committed under this once-key, or undefined when none did. */
+  async onceOutput(key: string): Promise<unknown> {
+    const row = (await this.db.query<{ output: string }>('SELECT output FROM workflow_task_writes WHERE once_key = $1', [key])).rows[0];
+    return row ? (JSON.parse(row.output) as unknown) : undefined;
+  }
+
+  /** Records a workflow task write's once-key with its output (in the write's unit of work). */
+  async keepOnce(key: string, output: unknown): Promise<void> {
+    await this.db.query('INSERT INTO workflow_task_writes(once_key, output) VALUES ($1, $2)', [key, JSON.stringify(output)]);
   }
 
   private async requeueIn(client: Client, notify: Notify, taskId: number, session: string, r: RequeueRequest, now: Date): Promise<boolean> {

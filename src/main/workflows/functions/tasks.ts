@@ -22,8 +22,9 @@ export function taskIdOf(input: Row, fn: string): number {
   return id;
 }
 
-function readTask(ctx: FunctionContext, id: number, fn: string): TaskState {
-  const task = ctx.deps.store.tasks.get(id);
+/** The task as it is now: the console's own file, or the shared queue it is on. */
+async function readTask(ctx: FunctionContext, id: number, fn: string): Promise<TaskState> {
+  const task = ctx.deps.sharedTasks ? await ctx.deps.sharedTasks.get(id) : ctx.deps.store.tasks.get(id);
   if (!task) throw new StepFailure(`${fn}: task ${id} does not exist`, 'step_failed', fn);
   return { id: task.id, status: task.status, assigned_to: task.assignedTo, prompt: task.prompt, title: task.title };
 }
@@ -43,6 +44,10 @@ export const routeTaskToSession: FunctionHandler = {
   async compensate(output, ctx) {
     // Un-assign only what this step assigned and nobody has moved since.
     if (typeof output.session_id !== 'string') return;
+    if (ctx.deps.sharedTasks) {
+      await ctx.deps.sharedTasks.unassign(Number(output.task_id), output.session_id, `back to the queue: workflow rolled back (it had sent the task to ${output.session_id})`, ctx.deps.now());
+      return;
+    }
     ctx.deps.tasks.unassign(Number(output.task_id), output.session_id, `back to the queue: workflow rolled back (it had sent the task to ${output.session_id})`, ctx.deps.now());
   },
 };
@@ -63,7 +68,7 @@ export const sendPrompt: FunctionHandler = {
     if (!session) throw new StepFailure('send_prompt: input session (the session name) is required', 'step_failed', 'send_prompt');
     let text = typeof input.text === 'string' ? input.text : typeof input.prompt === 'string' ? input.prompt : null;
     if (text === null && input.task_id !== undefined) {
-      const task = readTask(ctx, taskIdOf(input, 'send_prompt'), 'send_prompt');
+      const task = await readTask(ctx, taskIdOf(input, 'send_prompt'), 'send_prompt');
       text = task.prompt || task.title;
     }
     if (!text) throw new StepFailure('send_prompt: give input text, or a task_id whose task has a prompt', 'step_failed', 'send_prompt');
@@ -82,7 +87,7 @@ export const waitForTask: FunctionHandler = {
     const pollMs = typeof input.poll_seconds === 'number' && input.poll_seconds > 0 ? input.poll_seconds * 1000 : TASK_POLL_MS;
     ctx.waiting();
     for (;;) {
-      const task = readTask(ctx, taskId, 'wait_for_task');
+      const task = await readTask(ctx, taskId, 'wait_for_task');
       if (isFinishedStatus(task.status)) {
         if (task.status !== 'completed' && input.fail_on_failure !== false) {
           throw new StepFailure(`wait_for_task: task ${taskId} ended ${task.status}`, 'step_failed', 'wait_for_task');

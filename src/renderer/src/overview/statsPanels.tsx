@@ -125,7 +125,8 @@ export function ThroughputPanel({ refreshSeconds }: { refreshSeconds: number }) 
     <div>
       <h3 className="sub">Completed per hour, last {THROUGHPUT_HOURS} hours</h3>
       <ErrorNote error={done.error} />
-      <Columns values={values} labels={labels} color={color} unit="completed" testId="chart-throughput" />
+      {/* Columns of zeros before the first answer would read as "nothing completed". */}
+      {done.value ? <Columns values={values} labels={labels} color={color} unit="completed" testId="chart-throughput" /> : !done.error && <p className="muted small">Loading…</p>}
     </div>
   );
 }

@@ -25,6 +25,7 @@ import { taskDefaults } from '../../../src/main/tasks/service.js';
 import { newOnceKey, SharedWorkflowTasks } from '../../../src/main/workflows/shared-tasks.js';
 import { capturedIo } from '../../support/captured-io.js';
 import { pollUntil } from '../../support/poll.js';
+import { spawnServe, stopChild } from '../../support/processes.js';
 import { postgresMissing, TestPostgres } from '../../support/postgres.js';
 
 const missing = postgresMissing();
@@ -97,8 +98,8 @@ describe.skipIf(missing)(`workflows on a shared queue${missing ? ` (skipped: ${m
     const options = desktopOptions(['--db', url], { ARCHITECT_CONFIG: configDir, ARCHITECT_DATA_DIR: dataDir });
     return startCore({ ...options, watchDefaultTmux: false, log: silentLogger, runtime: 'node', transport: 'websocket', dispatch: false });
   };
-  const cli = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
-    const globals = { ...parseGlobals(['--db', url, '--config', configDir], { ARCHITECT_DATA_DIR: dataDir }).globals, logLevel: 'error' as const };
+  const cli = async (args: string[], folder = dataDir): Promise<{ code: number; out: string; err: string }> => {
+    const globals = { ...parseGlobals(['--db', url, '--config', configDir], { ARCHITECT_DATA_DIR: folder }).globals, logLevel: 'error' as const };
     const io = capturedIo();
     const code = await workflowCommand.run(args, { globals, stdout: io.stdout, stderr: io.stderr, interrupted: new Promise(() => {}) });
     return { code, out: io.out(), err: io.err() };
@@ -134,7 +135,7 @@ describe.skipIf(missing)(`workflows on a shared queue${missing ? ` (skipped: ${m
     core = null;
   }, 120_000);
 
-  it('a console killed between a task write’s commit in PostgreSQL and its own checkpoint does not write the task twice on resume', async () => {
+  it('the state a kill between a task write’s PostgreSQL commit and its checkpoint leaves (made by the engine’s own code), and one before the commit: each resumes to one task', async () => {
     // Two runs recorded by the CLI while no console runs (each then driven by the next console started on this data folder).
     const first = JSON.parse((await cli(['run', 'shared_flow', '--input', 'title=Committed before the kill', '--input', 'who=bob', '--json'])).out) as { runId: number };
     const second = JSON.parse((await cli(['run', 'shared_flow', '--input', 'title=Killed before the commit', '--input', 'who=cy', '--json'])).out) as { runId: number };
@@ -168,4 +169,46 @@ describe.skipIf(missing)(`workflows on a shared queue${missing ? ` (skipped: ${m
     const stored = (await pool.query<{ once_key: string }>('SELECT once_key FROM workflow_task_writes WHERE once_key = ANY($1::text[]) ORDER BY once_key', [keys])).rows;
     expect(stored.map((r) => r.once_key).sort()).toEqual([...keys].sort());
   }, 120_000);
+
+  it('a real `serve` SIGKILLed after a task write committed in PostgreSQL and before its own checkpoint: resumed, the run does not write the task twice', async () => {
+    const folder = path.join(dir, 'data-kill');
+    const args = ['--no-dispatch', '--config', configDir, '--db', url, '--no-default-tmux'];
+    // The write is held at its once-key row (a lock on the table), so the console can be caught between its two commits.
+    const gate = await pool.connect();
+    let serve: Awaited<ReturnType<typeof spawnServe>> | null = null;
+    let own: Database.Database | null = null;
+    try {
+      await gate.query('BEGIN');
+      await gate.query('LOCK TABLE workflow_task_writes IN EXCLUSIVE MODE');
+      serve = await spawnServe('the console', args, { ARCHITECT_DATA_DIR: folder });
+      const { runId } = JSON.parse((await cli(['run', 'shared_flow', '--input', 'title=Killed in the window', '--input', 'who=dee', '--json'], folder)).out) as { runId: number };
+      await pollUntil('the write waiting on the gate', async () => (await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO workflow_task_writes%'")).rows[0]!.n === 1, { limitMs: 30_000, intervalMs: 50 }).catch((err: Error) => {
+        throw new Error(`${err.message}\n${serve!.output().slice(-3000)}`);
+      });
+      // Its own file's write lock taken here: the checkpoint after the commit waits for it (the console's busy timeout is 5 s).
+      own = new Database(path.join(folder, 'console.db'));
+      own.pragma('busy_timeout = 20000');
+      own.exec('BEGIN IMMEDIATE');
+      await gate.query('COMMIT');
+      await pollUntil('the write committed in PostgreSQL', async () => (await tasksAskedBy('dee')).length === 1, { limitMs: 4_000, intervalMs: 20 });
+      await stopChild(serve.child, 0);
+      own.exec('ROLLBACK');
+      // Killed in the window: the task and its once-key are in PostgreSQL, the step is still running in the console's file.
+      expect(own.prepare("SELECT status FROM workflow_steps WHERE run_id = ? AND step = 'create_task'").pluck().get(runId)).toBe('running');
+      own.close();
+      own = null;
+      const [before] = await tasksAskedBy('dee');
+
+      serve = await spawnServe('the console again', args, { ARCHITECT_DATA_DIR: folder });
+      await pollUntil('the run completed', async () => /^run \d+ shared_flow completed/.test((await cli(['show', String(runId)], folder)).out), { limitMs: 60_000, intervalMs: 300 }).catch(async (err: Error) => {
+        throw new Error(`${err.message}\n${(await cli(['show', String(runId)], folder)).out}\n${serve!.output().slice(-3000)}`);
+      });
+      expect(await tasksAskedBy('dee')).toEqual([{ id: before!.id, priority: 8, status: 'cancelled', title: 'Killed in the window' }]);
+    } finally {
+      own?.close();
+      await gate.query('ROLLBACK').catch(() => undefined);
+      gate.release();
+      if (serve) await stopChild(serve.child);
+    }
+  }, 180_000);
 });

@@ -48,6 +48,8 @@ const MS_PER_HOUR = 3_600_000;
  * well inside the seed's 5-minute `sessions_active` window, one small transaction.
  */
 export const HEARTBEAT_MS = 30_000;
+/** At least this often every listed session's held task is read again (one statement). */
+const HELD_REFRESH_MS = 5_000;
 /** How soon after a session change the config's session names are checked against the sessions (a full scan's period). */
 const RENAMED_CHECK_MS = 5_000;
 /** After a publish found the database busy (SQLITE_BUSY), its rows are written again this much later. */
@@ -144,6 +146,8 @@ export async function setupSessions(opts: {
   log: Logger;
   servers: string[];
   dataDir: string;
+  /** HELD_REFRESH_MS unless a test counts reads. */
+  heldRefreshMs?: number;
 }): Promise<SessionsFeature> {
   const fromCommandLine: TmuxServer[] = opts.servers.map((name) => tmuxServer(name === 'default' ? null : name));
   const controlDir = sshControlDir(opts.dataDir);
@@ -191,7 +195,9 @@ export async function setupSessions(opts: {
       });
     });
   const deltas = new SessionDeltas();
-  const offTasks = opts.bus.on('tasks.changed', () => {
+  // Also every HELD_REFRESH_MS: a burst that requeues a task and claims another leaves
+  // the counts as they were, and tasks.changed is sent only when the counts move.
+  const refreshHeld = (): void => {
     if (!monitor) return;
     const raw = monitor.list();
     const names = new Set(raw.map((s) => s.name));
@@ -200,7 +206,10 @@ export async function setupSessions(opts: {
     const sessions = withTasks(raw);
     const delta = deltas.next(sessions);
     if (delta) opts.bus.emit('sessions.delta', delta);
-  });
+  };
+  const offTasks = opts.bus.on('tasks.changed', refreshHeld);
+  const heldTimer = setInterval(refreshHeld, opts.heldRefreshMs ?? HELD_REFRESH_MS);
+  heldTimer.unref();
   // A rule naming `w1` while the only `w1` is now `b:w1` (a second local server) matches
   // nothing: said once per rule and name, like `config check` says it.
   let renamedCheck: NodeJS.Timeout | null = null;
@@ -342,6 +351,7 @@ export async function setupSessions(opts: {
     stop: async () => {
       clearInterval(beat);
       offTasks();
+      clearInterval(heldTimer);
       if (renamedCheck) clearTimeout(renamedCheck);
       unsubscribe();
       terminals.closeAll();

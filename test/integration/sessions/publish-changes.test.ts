@@ -46,7 +46,7 @@ describe('a sessions publish', () => {
     const deltas: SessionDelta[] = [];
     bus.on('sessions.delta', (d) => deltas.push(d));
     const heldReads = vi.spyOn(SessionReads.prototype, 'heldTasks');
-    feature = await setupSessions({ config, store: db.store, bus, log: silentLogger, servers: [tmux.socket], dataDir: path.join(db.dir, 'data') });
+    feature = await setupSessions({ config, store: db.store, bus, log: silentLogger, servers: [tmux.socket], dataDir: path.join(db.dir, 'data'), heldRefreshMs: 3_600_000 });
     const monitor = feature.monitor!;
     await pollUntil('every session listed', () => feature!.list().length === SESSIONS, { limitMs: 20_000 });
     // Settled: a full scan of unchanged panes builds nothing.

@@ -12,7 +12,7 @@ import type { PostgresTaskStore } from '../store/postgres/task-store.js';
 import { InvalidTaskError, TaskFinishedError, TaskNotFoundError } from '../store/tasks.js';
 import { fromSqlTime } from '../store/time.js';
 import { taskDefaults } from '../tasks/service.js';
-import { holdTask, releaseTask } from '../tasks/writes.js';
+import { holdTask, releaseTask, settleBlocked } from '../tasks/writes.js';
 
 type Names = 'tasks.list' | 'tasks.get' | 'tasks.create' | 'tasks.cancel' | 'tasks.retry' | 'tasks.setPriority' | 'tasks.hold' | 'tasks.release';
 type SharedTaskCommands = { [N in Names]: (p: CommandParams<N>) => Promise<CommandResult<N>> };
@@ -58,7 +58,13 @@ export function setupSharedTasks(opts: { store: PostgresTaskStore; config: Confi
         const projectId = p.project ? await store.projectId(p.project, (abs) => fs.existsSync(abs) && fs.statSync(abs).isDirectory()) : null;
         return store.add({ type, title: p.title, prompt: p.prompt, priority: p.priority ?? taskDefaults(opts.config.snapshot(), type).priority, projectId, dependsOn: p.dependsOn });
       }),
-    'tasks.cancel': (p) => changing(() => store.cancel(p.id, p.reason ?? 'cancelled by operator')),
+    // As the single console's core: the tasks waiting on a cancelled one say so (blocked until it is retried and completes).
+    'tasks.cancel': (p) =>
+      changing(async () => {
+        const task = await store.cancel(p.id, p.reason ?? 'cancelled by operator');
+        for (const dependant of await store.blockedDependants(p.id)) await settleBlocked(store, dependant, `task ${p.id} cancelled`);
+        return task;
+      }),
     'tasks.retry': (p) => changing(() => store.retry(p.id, 'retried by operator')),
     'tasks.setPriority': (p) => changing(() => store.setPriority(p.id, p.priority)),
     'tasks.hold': (p) => changing(async () => (await holdTask(store, p.id, p.reason ?? 'held from the console')).task),

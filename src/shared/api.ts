@@ -312,6 +312,20 @@ const Id = z.number().int().positive();
 const ConfigPath = z.string().min(1).max(300);
 const TerminalId = z.string().min(1).max(64);
 const Ok = z.object({ ok: z.literal(true) });
+/** A new task: what tasks.create takes, and each item of tasks.createMany. */
+const NewTask = z
+  .object({
+    type: z.string().min(1).max(100),
+    title: z.string().min(1).max(500),
+    prompt: z.string().min(1).max(100_000),
+    priority: z.number().int().min(0).max(10).optional(),
+    project: z.string().max(1000).optional(),
+    /** Task ids it waits on: blocked until every one completed. */
+    dependsOn: z.array(Id).max(100).optional(),
+  })
+  .strict();
+/** One unit of work holds a tasks.createMany batch (and an `architect tasks add --from` file). */
+export const MAX_TASKS_PER_BATCH = 10_000;
 
 // ---------------------------------------------------------------- commands
 
@@ -401,18 +415,18 @@ export const commands = {
     }),
   },
   'tasks.create': {
-    params: z
-      .object({
-        type: z.string().min(1).max(100),
-        title: z.string().min(1).max(500),
-        prompt: z.string().min(1).max(100_000),
-        priority: z.number().int().min(0).max(10).optional(),
-        project: z.string().max(1000).optional(),
-        /** Task ids it waits on: blocked until every one completed. */
-        dependsOn: z.array(Id).max(100).optional(),
-      })
-      .strict(),
+    params: NewTask,
     result: Task,
+    changes: true,
+  },
+  /**
+   * Many tasks at once, all or none, in one unit of work (one commit; on a shared queue
+   * one NOTIFY): a backlog from a script. An item the store refuses adds nothing and is
+   * named (`tasks[3]: …`).
+   */
+  'tasks.createMany': {
+    params: z.object({ tasks: z.array(NewTask).min(1).max(MAX_TASKS_PER_BATCH) }).strict(),
+    result: z.object({ tasks: z.array(Task) }),
     changes: true,
   },
   /** Task types the config knows (routing rules and SLA targets), with their defaults. */

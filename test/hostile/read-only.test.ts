@@ -17,6 +17,7 @@ const SAMPLE_PARAMS: Record<string, unknown> = {
   'config.save': { path: 'base/routing_rules.yaml', text: 'x: 1\n' },
   'terminal.input': { terminalId: 'abc', data: 'rm -rf ~\r' },
   'tasks.create': { type: 'bug_fix', title: 't', prompt: 'p' },
+  'tasks.createMany': { tasks: [{ type: 'bug_fix', title: 't', prompt: 'p' }] },
   'tasks.cancel': { id: 1 },
   'tasks.retry': { id: 1 },
   'tasks.setPriority': { id: 1, priority: 9 },

@@ -3,29 +3,26 @@
 // only timer is the next moment something becomes due (a retry back-off, a
 // not_before, a timeout). Claims are single guarded statements, so several
 // consoles or CLIs on one database never hand a task out twice.
-import type { RouteDecision, Session, SessionState } from '../../shared/api.js';
+import type { RouteDecision, Session } from '../../shared/api.js';
 import type { RouteRule, RoutingFile } from '../config/schemas/routing.js';
-import type { ConfigSnapshot } from '../config/snapshot.js';
-import type { DeliveryResult } from '../dispatch/deliver.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import type { RoundRobinCursor, RoutingDecision } from '../routing/types.js';
 import type { Store } from '../store/store.js';
 import { MAX_TASKS_PER_ROUND, WINDOW_GROWTH, dryRun, planRound, roundWindow } from './round-plan.js';
 import { EnvironmentKeeper } from './environment-keeper.js';
-import { lifecycleActions, reconcileActions, type Delivered, type LifecycleAction, type StateChange } from './lifecycle.js';
+import { lifecycleActions, type LifecycleAction, type StateChange } from './lifecycle.js';
 import { AssignmentLatency } from '../metrics/assignment-latency.js';
 import type { ClaimedTask, DecisionRecord, HeldTask, TaskQueue } from '../store/task-queue.js';
 import { TaskService } from '../tasks/service.js';
 import { fromSqlTime } from '../store/time.js';
 import { watched } from '../log/watchdog.js';
 import { HeldIndex } from './held-index.js';
+import type { AssignerCommonOptions } from './options.js';
+import { Prompts, type DeliveryWrites } from './prompts.js';
+import { WakeTimer, earliest } from './wake-timer.js';
 import { TimeoutRecovery } from './recovery.js';
 import type { WriteWorker } from '../store/write-worker.js';
 
-/** A failed delivery waits this long before the next try, doubling per attempt… */
-export const DELIVERY_BACKOFF_MS = 5_000;
-/** …up to this, so a broken pane does not get hammered and a fixed one is not left idle for long. */
-export const MAX_DELIVERY_BACKOFF_MS = 5 * 60_000;
 /** After a timeout the task is kept from the session that timed out for this long (it is probably still busy with it). */
 export const AVOID_AFTER_TIMEOUT_MS = 10 * 60_000;
 /** least_loaded counts tasks a session took within this window. */
@@ -37,30 +34,17 @@ const MAX_REMEMBERED_NOTES = 2 * MAX_TASKS_PER_ROUND;
  * session was skipped, with one to spare.
  */
 const MAX_PASSES = 6;
-/** Never wake sooner than this: a due time in the past is handled by the round already running. */
-const MIN_WAKE_MS = 20;
-/** setTimeout's limit (~24.8 days); a later due time is re-armed by the next event anyway. */
-const MAX_WAKE_MS = 2 ** 31 - 1;
 /** Timed-out tasks requeued per round (one transaction); more wait for the next round, a turn later. */
 const RECOVERY_BATCH = 50;
 /** With a write worker: while timed-out tasks wait, a round looks again this often (the recovery also wakes it per batch). */
 const RECOVERY_RECHECK_MS = 1_000;
 
-export type Deliver = (session: Session, prompt: string) => Promise<Pick<DeliveryResult, 'outcome' | 'reason'>>;
+export { DELIVERY_BACKOFF_MS, MAX_DELIVERY_BACKOFF_MS, type Deliver } from './prompts.js';
 
-export interface AssignerOptions {
+export interface AssignerOptions extends AssignerCommonOptions {
   store: Store;
-  getSnapshot: () => Pick<ConfigSnapshot, 'routing'> | null;
-  getSessions: () => Session[];
-  deliver: Deliver;
-  logger?: Logger;
-  clock?: () => Date;
-  /** Tasks changed (claimed, started, completed, requeued): the core emits `tasks.changed`. */
-  onChange?: () => void;
   /** The task core every lifecycle change goes through (one over `store` when not given). */
   tasks?: TaskService;
-  /** Reconciling missed turns (lifecycle.ts): a taken prompt on an idle agent quiet this long → completed. */
-  turnQuietMs?: number;
   /**
    * Tasks past their timeout are given back by this worker's connection, off the main
    * thread (recovery.ts); without it, a round gives back RECOVERY_BATCH of them itself.
@@ -89,19 +73,16 @@ export class Assigner {
   readonly recovery: TimeoutRecovery | null;
   private running = false;
   private scheduled = false;
-  private wakeTimer: NodeJS.Timeout | null = null;
+  private readonly wakeTimer = new WakeTimer(() => this.kick());
   private cursor: RoundRobinCursor = {};
   /** The last queued cause recorded per task: a decision row per change, not per round. */
   private readonly queuedNotes = new Map<number, string>();
-  private readonly attentionNoted = new Map<number, SessionState>();
   private readonly avoid = new Map<number, { session: string; untilMs: number }>();
   /** Session names seen present: only these can be said to have disappeared. */
   private readonly known = new Set<string>();
-  private readonly deliveries = new Set<Promise<void>>();
-  /** Session name → task whose prompt is being typed there. */
-  private readonly delivering = new Map<string, number>();
-  /** Task → where and when its prompt was delivered, while a session holds it (for reconcileActions). */
-  private readonly delivered = new Map<number, Delivered>();
+  /** The prompts being typed and delivered, and what comes of them (prompts.ts, as on a shared queue). */
+  private readonly prompts = new Prompts();
+  private readonly writes: DeliveryWrites;
 
   constructor(private readonly options: AssignerOptions) {
     this.tasks = options.tasks ?? new TaskService({ store: options.store, config: () => options.getSnapshot() });
@@ -110,6 +91,13 @@ export class Assigner {
     this.clock = options.clock ?? (() => new Date());
     this.envs = new EnvironmentKeeper(this.tasks.taskStore, this.log, this.clock);
     this.heldIndex = new HeldIndex(this.queue);
+    const tasks = this.tasks;
+    this.writes = {
+      status: async (id) => this.queue.status(id),
+      record: async (d, now) => tasks.record(d, now),
+      start: async (id, session, reason, now) => tasks.start(id, session, reason, now),
+      requeue: async (task, session, r, now) => tasks.requeue(task.id, session, r, now),
+    };
     this.recovery = options.writeWorker
       ? new TimeoutRecovery({
           worker: options.writeWorker,
@@ -136,18 +124,17 @@ export class Assigner {
   /** Stops routing and waits for deliveries already typing into panes. */
   async stop(): Promise<void> {
     this.running = false;
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    this.wakeTimer = null;
+    this.wakeTimer.clear();
     await this.recovery?.stop();
-    await Promise.allSettled([...this.deliveries]);
+    await this.prompts.settle();
     await this.envs.settle();
   }
 
   /** Resolves once no round is scheduled and no delivery or recovery is under way (tests, the bench, a CLI run). */
   async settled(): Promise<void> {
-    while (this.scheduled || this.deliveries.size > 0 || this.recovery?.busy) {
+    while (this.scheduled || this.prompts.size > 0 || this.recovery?.busy) {
       await this.recovery?.settled();
-      await Promise.allSettled([...this.deliveries]);
+      await this.prompts.settle();
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     await this.envs.settle();
@@ -232,7 +219,7 @@ export class Assigner {
     // session is free for the others), or when the head of the queue left sessions
     // free and there is more queue to read.
     for (let pass = 0; pass < MAX_PASSES; pass++) {
-      const plan = planRound(this.queue, rules, sessions, now, { cursor: this.cursor, load, skip: skipped, busy: this.delivering, limit, held: held ?? undefined });
+      const plan = planRound(this.queue, rules, sessions, now, { cursor: this.cursor, load, skip: skipped, busy: this.prompts.delivering, limit, held: held ?? undefined });
       this.cursor = plan.cursor;
       let skippedNow = false;
       const toClaim: Array<Extract<RoutingDecision, { kind: 'assigned' }>> = [];
@@ -292,68 +279,23 @@ export class Assigner {
       this.avoid.delete(claimed.id);
       this.latency.observe((now.getTime() - Date.parse(fromSqlTime(claimed.createdAt))) / 1000);
       const rule = Object.hasOwn(rules.environment_routing, claimed.type) ? rules.environment_routing[claimed.type] : undefined;
-      this.delivering.set(session.name, claimed.id);
-      const delivery = this.dispatch(claimed, session, rule).finally(() => {
-        this.deliveries.delete(delivery);
-        if (this.delivering.get(session.name) === claimed.id) this.delivering.delete(session.name);
-      });
-      this.deliveries.add(delivery);
+      this.prompts.track(session.name, claimed.id, () => this.dispatch(claimed, session, rule));
     }
     return claims.length;
   }
 
   private async dispatch(task: ClaimedTask, session: Session, rule: RouteRule | undefined): Promise<void> {
-    let outcome: Pick<DeliveryResult, 'outcome' | 'reason'>;
     try {
-      const preamble = await this.envs.prepare(task, rule);
-      // Cancelled (or taken back) while its environment was set up: type nothing.
-      const status = this.queue.status(task.id);
-      if (status !== 'assigned') {
-        this.tasks.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'not sent', reason: `not sent to ${session.name}: the task is ${status ?? 'gone'}` }, this.clock());
-        this.envs.release(task.id);
-        this.kick();
-        return;
-      }
-      outcome = await this.options.deliver(session, preamble + task.prompt);
+      if (await this.prompts.dispatch(task, session, rule, { envs: this.envs, deliver: this.options.deliver, writes: this.writes, clock: this.clock })) this.options.onChange?.();
     } catch (err) {
-      outcome = { outcome: 'failed', reason: (err as Error).message };
+      this.log.error('a delivery failed', { err });
     }
-    const now = this.clock();
-    if (outcome.outcome === 'taken') {
-      this.delivered.set(task.id, { session: session.name, atMs: now.getTime(), sawWorking: outcome.reason === 'the agent is working' });
-      this.tasks.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'taken', reason: `prompt delivered: ${outcome.reason}` }, now);
-      // The delivery saw the agent working: that is the "seen working" the status waits for.
-      if (outcome.reason === 'the agent is working') this.tasks.start(task.id, session.name, `in progress: ${session.name} is working`, now);
-    } else if (this.queue.status(task.id) === 'in_progress') {
-      // The agent was seen working on it meanwhile: the prompt landed, and only the
-      // check after it failed (its host went out of reach mid-check). Sending it again
-      // elsewhere would do the work twice.
-      const reason = `prompt delivered: ${session.name} was seen working on it before the delivery check failed (${outcome.reason})`;
-      this.delivered.set(task.id, { session: session.name, atMs: now.getTime(), sawWorking: true });
-      this.tasks.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'taken', reason }, now);
-    } else {
-      const waitMs = Math.min(MAX_DELIVERY_BACKOFF_MS, DELIVERY_BACKOFF_MS * 2 ** task.attempts);
-      const notBefore = new Date(now.getTime() + waitMs);
-      const reason = `back to the queue: delivery to ${session.name} failed (${outcome.reason}); retry after ${Math.round(waitMs / 1000)} s`;
-      this.tasks.requeue(task.id, session.name, { reason, error: outcome.reason, notBefore, kind: 'dispatch' }, now);
-      this.envs.release(task.id);
-    }
-    this.options.onChange?.();
     this.kick();
   }
 
   /** Held tasks a missed turn or a late delivery result would leave held forever (lifecycle.ts reconcileActions). */
   private reconcile(held: readonly HeldTask[], sessions: readonly Session[], now: Date): { changed: boolean; due: number | null } {
-    const holding = new Set(held.map((t) => t.id));
-    for (const id of this.delivered.keys()) if (!holding.has(id)) this.delivered.delete(id);
-    if (this.delivered.size === 0) return { changed: false, due: null };
-    const { actions, due } = reconcileActions({
-      held: held.filter((t) => this.delivering.get(t.session) !== t.id),
-      sessions,
-      delivered: this.delivered,
-      now,
-      quietMs: this.options.turnQuietMs,
-    });
+    const { actions, due } = this.prompts.reconcile(held, sessions, now, this.options.turnQuietMs);
     return { changed: this.apply(actions), due };
   }
 
@@ -380,8 +322,7 @@ export class Assigner {
         case 'complete':
           if (this.tasks.complete(a.taskId, a.session, a.reason, now)) {
             changed = true;
-            this.delivered.delete(a.taskId);
-            this.attentionNoted.delete(a.taskId);
+            this.prompts.forget(a.taskId);
             this.envs.release(a.taskId);
           }
           break;
@@ -394,8 +335,7 @@ export class Assigner {
           break;
         }
         case 'attention':
-          if (this.attentionNoted.get(a.taskId) === a.state) break;
-          this.attentionNoted.set(a.taskId, a.state);
+          if (!this.prompts.noteAttention(a.taskId, a.state)) break;
           this.tasks.record({ kind: 'lifecycle', taskId: a.taskId, session: a.session, decision: a.state, reason: a.reason }, now);
           break;
       }
@@ -405,8 +345,7 @@ export class Assigner {
 
   /** A held task went back to the queue (or failed): forget its delivery, keep it from a session that timed out on it. */
   private gaveBack(taskId: number, session: string, cause: 'exited' | 'gone' | 'timeout', now: Date): void {
-    this.delivered.delete(taskId);
-    this.attentionNoted.delete(taskId);
+    this.prompts.forget(taskId);
     if (cause === 'timeout') this.avoid.set(taskId, { session, untilMs: now.getTime() + AVOID_AFTER_TIMEOUT_MS });
     this.envs.release(taskId);
   }
@@ -419,15 +358,7 @@ export class Assigner {
   }
 
   private arm(dueMs: number | null, now: Date): void {
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    this.wakeTimer = null;
-    if (dueMs === null || !this.running) return;
-    const delay = Math.min(MAX_WAKE_MS, Math.max(MIN_WAKE_MS, dueMs - now.getTime()));
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = null;
-      this.kick();
-    }, delay);
-    this.wakeTimer.unref();
+    this.wakeTimer.arm(this.running ? dueMs : null, now);
   }
 }
 
@@ -438,10 +369,4 @@ export function hasTimeouts(rules: RoutingFile): boolean {
 
 function usesLeastLoaded(rules: RoutingFile): boolean {
   return Object.values(rules.environment_routing).some((r) => r.strategy === 'least_loaded');
-}
-
-function earliest(a: number | null, b: number | null): number | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return Math.min(a, b);
 }

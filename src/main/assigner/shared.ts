@@ -17,40 +17,31 @@
 // deliveries type into panes beside them.
 import type { Session } from '../../shared/api.js';
 import type { RoutingFile } from '../config/schemas/routing.js';
-import type { ConfigSnapshot } from '../config/snapshot.js';
 import { silentLogger, type Logger } from '../log/logger.js';
 import type { RoundRobinCursor } from '../routing/types.js';
 import type { ClaimedTask, DecisionRecord, HeldTask } from '../store/task-queue.js';
 import type { TaskStore } from '../store/task-store.js';
 import { taskDefaults } from '../tasks/service.js';
 import { attemptsUsedUp } from '../tasks/writes.js';
-import type { Deliver } from './assigner.js';
-import { DELIVERY_BACKOFF_MS, MAX_DELIVERY_BACKOFF_MS, hasTimeouts } from './assigner.js';
+import { hasTimeouts } from './assigner.js';
+import type { AssignerCommonOptions } from './options.js';
 import { EnvironmentKeeper } from './environment-keeper.js';
-import { lifecycleActions, reconcileActions, type Delivered, type LifecycleAction, type StateChange } from './lifecycle.js';
+import { lifecycleActions, type LifecycleAction, type StateChange } from './lifecycle.js';
+import { Prompts, type DeliveryWrites } from './prompts.js';
+import { WakeTimer, earliest } from './wake-timer.js';
 import { MAX_TASKS_PER_ROUND, WINDOW_GROWTH, planRound, roundWindow, urgentTypes } from './round-plan.js';
 
 /** A claim's lease without a renewal: a console that stops renewing for this long is taken for dead. */
 export const DEFAULT_LEASE_MS = 30_000;
 const MAX_PASSES = 4;
-const MIN_WAKE_MS = 20;
-const MAX_WAKE_MS = 2 ** 31 - 1;
 
-export interface SharedAssignerOptions {
+export interface SharedAssignerOptions extends AssignerCommonOptions {
   store: TaskStore;
   /** This console's name in leases and history rows (host and pid). */
   holder: string;
-  getSnapshot: () => Pick<ConfigSnapshot, 'routing'> | null;
-  getSessions: () => Session[];
-  deliver: Deliver;
-  logger?: Logger;
-  clock?: () => Date;
-  /** Tasks changed here (claimed, started, completed, requeued). */
-  onChange?: () => void;
   leaseMs?: number;
   /** How often leases are renewed and expired ones looked for (a third of the lease by default). */
   heartbeatMs?: number;
-  turnQuietMs?: number;
 }
 
 export class SharedAssigner {
@@ -61,14 +52,12 @@ export class SharedAssigner {
   private running = false;
   private scheduled = false;
   private chain: Promise<void> = Promise.resolve();
-  private wakeTimer: NodeJS.Timeout | null = null;
+  private readonly wakeTimer = new WakeTimer(() => this.kick());
   private heartbeat: NodeJS.Timeout | null = null;
   private cursor: RoundRobinCursor = {};
   private readonly known = new Set<string>();
-  private readonly deliveries = new Set<Promise<void>>();
-  private readonly delivering = new Map<string, number>();
-  private readonly delivered = new Map<number, Delivered>();
-  private readonly attentionNoted = new Map<number, string>();
+  /** The prompts being typed and delivered, and what comes of them (prompts.ts, as on a single console). */
+  private readonly prompts = new Prompts();
   /** The environments (worktree, port: requires_env types) of the tasks this console dispatched. */
   private readonly envs: EnvironmentKeeper;
 
@@ -92,19 +81,18 @@ export class SharedAssigner {
 
   async stop(): Promise<void> {
     this.running = false;
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer.clear();
     if (this.heartbeat) clearInterval(this.heartbeat);
-    this.wakeTimer = null;
     this.heartbeat = null;
     await this.chain;
-    await Promise.allSettled([...this.deliveries]);
+    await this.prompts.settle();
     await this.envs.settle();
   }
 
   /** Resolves once no round is scheduled or running and no delivery is under way. */
   async settled(): Promise<void> {
-    while (this.scheduled || this.deliveries.size > 0) {
-      await Promise.allSettled([...this.deliveries]);
+    while (this.scheduled || this.prompts.size > 0) {
+      await this.prompts.settle();
       await this.chain;
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -169,7 +157,7 @@ export class SharedAssigner {
       heldStale = false;
       const pending = await store.pendingTasks(limit, urgentTypes(rules));
       const heldNow = held;
-      const plan = planRound({ pendingTasks: () => pending, heldTasks: () => heldNow }, rules, sessions, now, { cursor: this.cursor, busy: this.delivering, limit, held: heldNow });
+      const plan = planRound({ pendingTasks: () => pending, heldTasks: () => heldNow }, rules, sessions, now, { cursor: this.cursor, busy: this.prompts.delivering, limit, held: heldNow });
       this.cursor = plan.cursor;
       const wanted: Array<{ taskId: number; session: string; reason: string }> = [];
       for (const d of plan.decisions) {
@@ -211,52 +199,23 @@ export class SharedAssigner {
   }
 
   private startDelivery(task: ClaimedTask, session: Session, rules: RoutingFile): void {
-    this.delivering.set(session.name, task.id);
-    const delivery = this.dispatch(task, session, rules)
-      .catch((err: unknown) => this.log.error('a delivery failed', { err }))
-      .finally(() => {
-        this.deliveries.delete(delivery);
-        if (this.delivering.get(session.name) === task.id) this.delivering.delete(session.name);
-      });
-    this.deliveries.add(delivery);
-  }
-
-  private async dispatch(task: ClaimedTask, session: Session, rules: RoutingFile): Promise<void> {
+    // A requires_env type gets its worktree and port first, named at the top of the prompt (as on a single console).
+    const rule = Object.hasOwn(rules.environment_routing, task.type) ? rules.environment_routing[task.type] : undefined;
     const store = this.options.store;
-    let outcome: { outcome: string; reason: string };
-    try {
-      // A requires_env type gets its worktree and port first, named at the top of the prompt (as on a single console).
-      const rule = Object.hasOwn(rules.environment_routing, task.type) ? rules.environment_routing[task.type] : undefined;
-      const preamble = await this.envs.prepare(task, rule);
-      // Cancelled (or taken back) while its environment was set up: type nothing.
-      const status = await store.status(task.id);
-      if (status !== 'assigned') {
-        await store.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'not sent', reason: `not sent to ${session.name}: the task is ${status ?? 'gone'}` }, this.clock());
-        this.envs.release(task.id);
-        this.kick();
-        return;
+    const writes: DeliveryWrites = {
+      status: (id) => store.status(id),
+      record: (d, now) => store.record(d, now),
+      start: (id, name, reason, now) => store.start(id, name, reason, now),
+      requeue: (t, name, r, now) => this.requeue(t.id, name, t.type, t.attempts, r, rules, now),
+    };
+    this.prompts.track(session.name, task.id, async () => {
+      try {
+        if (await this.prompts.dispatch(task, session, rule, { envs: this.envs, deliver: this.options.deliver, writes, clock: this.clock })) this.options.onChange?.();
+      } catch (err) {
+        this.log.error('a delivery failed', { err });
       }
-      outcome = await this.options.deliver(session, preamble + task.prompt);
-    } catch (err) {
-      outcome = { outcome: 'failed', reason: (err as Error).message };
-    }
-    const now = this.clock();
-    if (outcome.outcome === 'taken') {
-      this.delivered.set(task.id, { session: session.name, atMs: now.getTime(), sawWorking: outcome.reason === 'the agent is working' });
-      await store.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'taken', reason: `prompt delivered: ${outcome.reason}` }, now);
-      if (outcome.reason === 'the agent is working') await store.start(task.id, session.name, `in progress: ${session.name} is working`, now);
-    } else if ((await store.get(task.id))?.status === 'in_progress') {
-      const reason = `prompt delivered: ${session.name} was seen working on it before the delivery check failed (${outcome.reason})`;
-      this.delivered.set(task.id, { session: session.name, atMs: now.getTime(), sawWorking: true });
-      await store.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'taken', reason }, now);
-    } else {
-      const waitMs = Math.min(MAX_DELIVERY_BACKOFF_MS, DELIVERY_BACKOFF_MS * 2 ** task.attempts);
-      const reason = `back to the queue: delivery to ${session.name} failed (${outcome.reason}); retry after ${Math.round(waitMs / 1000)} s`;
-      await this.requeue(task.id, session.name, task.type, task.attempts, { reason, error: outcome.reason, notBefore: new Date(now.getTime() + waitMs), kind: 'dispatch' }, rules, now);
-      this.envs.release(task.id);
-    }
-    this.options.onChange?.();
-    this.kick();
+      this.kick();
+    });
   }
 
   /** Back to the queue with one try more, or failed when that was its type's last (max_attempts), as the task core does. */
@@ -275,27 +234,13 @@ export class SharedAssigner {
   }
 
   private async reconcile(held: readonly HeldTask[], sessions: readonly Session[], now: Date): Promise<{ changed: boolean; due: number | null }> {
-    const holding = new Set(held.map((t) => t.id));
-    for (const id of this.delivered.keys()) if (!holding.has(id)) this.delivered.delete(id);
     // A task in progress that another console delivered is followed here too, from the
     // moment this console first sees it: if that console dies after the agent's turn
     // ended but before it saw the end (a delivery confirmed after the agent went idle
     // again), no state change is left to complete it, and this console renews its lease
     // (adoptLeases) — without this it would stay in progress forever. Both consoles may
     // then complete it; the guarded update lets one.
-    for (const t of held) {
-      if (t.status === 'in_progress' && !this.delivered.has(t.id) && this.delivering.get(t.session) !== t.id) {
-        this.delivered.set(t.id, { session: t.session, atMs: now.getTime(), sawWorking: true });
-      }
-    }
-    if (this.delivered.size === 0) return { changed: false, due: null };
-    const { actions, due } = reconcileActions({
-      held: held.filter((t) => this.delivering.get(t.session) !== t.id),
-      sessions,
-      delivered: this.delivered,
-      now,
-      quietMs: this.options.turnQuietMs,
-    });
+    const { actions, due } = this.prompts.reconcile(held, sessions, now, this.options.turnQuietMs, true);
     return { changed: await this.apply(actions), due };
   }
 
@@ -314,8 +259,7 @@ export class SharedAssigner {
           if (await store.complete(a.taskId, a.session, a.reason, now)) {
             changed = true;
             this.envs.release(a.taskId);
-            this.delivered.delete(a.taskId);
-            this.attentionNoted.delete(a.taskId);
+            this.prompts.forget(a.taskId);
           }
           break;
         case 'requeue': {
@@ -325,14 +269,12 @@ export class SharedAssigner {
           if (await this.requeue(a.taskId, a.session, task.type, task.attempts, { reason: a.reason, error: a.reason, notBefore: null, kind }, rules, now)) {
             changed = true;
             this.envs.release(a.taskId);
-            this.delivered.delete(a.taskId);
-            this.attentionNoted.delete(a.taskId);
+            this.prompts.forget(a.taskId);
           }
           break;
         }
         case 'attention':
-          if (this.attentionNoted.get(a.taskId) === a.state) break;
-          this.attentionNoted.set(a.taskId, a.state);
+          if (!this.prompts.noteAttention(a.taskId, a.state)) break;
           await store.record({ kind: 'lifecycle', taskId: a.taskId, session: a.session, decision: a.state, reason: a.reason }, now);
           break;
       }
@@ -357,21 +299,6 @@ export class SharedAssigner {
   }
 
   private arm(dueMs: number | null, now: Date): void {
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    this.wakeTimer = null;
-    if (dueMs === null || !this.running) return;
-    const delay = Math.min(MAX_WAKE_MS, Math.max(MIN_WAKE_MS, dueMs - now.getTime()));
-    this.wakeTimer = setTimeout(() => {
-      this.wakeTimer = null;
-      this.kick();
-    }, delay);
-    this.wakeTimer.unref();
+    this.wakeTimer.arm(this.running ? dueMs : null, now);
   }
 }
-
-function earliest(a: number | null, b: number | null): number | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return Math.min(a, b);
-}
-

@@ -13,8 +13,9 @@ import { InvalidTaskError, TaskFinishedError, TaskNotFoundError } from '../store
 import { fromSqlTime } from '../store/time.js';
 import { taskDefaults } from '../tasks/service.js';
 import { holdTask, releaseTask, settleBlocked } from '../tasks/writes.js';
+import { createManyShared } from '../tasks/create-many.js';
 
-type Names = 'tasks.list' | 'tasks.get' | 'tasks.create' | 'tasks.cancel' | 'tasks.retry' | 'tasks.setPriority' | 'tasks.hold' | 'tasks.release';
+type Names = 'tasks.list' | 'tasks.get' | 'tasks.create' | 'tasks.createMany' | 'tasks.cancel' | 'tasks.retry' | 'tasks.setPriority' | 'tasks.hold' | 'tasks.release';
 type SharedTaskCommands = { [N in Names]: (p: CommandParams<N>) => Promise<CommandResult<N>> };
 
 export function setupSharedTasks(opts: { store: PostgresTaskStore; config: ConfigService; queueName: string; changed: () => void }): SharedTaskCommands {
@@ -58,6 +59,10 @@ export function setupSharedTasks(opts: { store: PostgresTaskStore; config: Confi
         const projectId = p.project ? await store.projectId(p.project, (abs) => fs.existsSync(abs) && fs.statSync(abs).isDirectory()) : null;
         return store.add({ type, title: p.title, prompt: p.prompt, priority: p.priority ?? taskDefaults(opts.config.snapshot(), type).priority, projectId, dependsOn: p.dependsOn });
       }),
+    'tasks.createMany': (p) =>
+      changing(async () => ({
+        tasks: await createManyShared(store, opts.config.snapshot(), p.tasks, (i) => `tasks[${i}]`, (abs) => fs.existsSync(abs) && fs.statSync(abs).isDirectory()),
+      })),
     // As the single console's core: the tasks waiting on a cancelled one say so (blocked until it is retried and completes).
     'tasks.cancel': (p) =>
       changing(async () => {

@@ -7,8 +7,9 @@ import { TaskListing } from '../store/task-listing.js';
 import { InvalidTaskError, TaskFinishedError, TaskNotFoundError } from '../store/tasks.js';
 import type { TaskService } from '../tasks/service.js';
 import { fromSqlTime } from '../store/time.js';
+import { createManyLocal } from '../tasks/create-many.js';
 
-type Names = 'tasks.list' | 'tasks.get' | 'tasks.create' | 'tasks.types' | 'tasks.cancel' | 'tasks.retry' | 'tasks.setPriority' | 'tasks.hold' | 'tasks.release';
+type Names = 'tasks.list' | 'tasks.get' | 'tasks.create' | 'tasks.createMany' | 'tasks.types' | 'tasks.cancel' | 'tasks.retry' | 'tasks.setPriority' | 'tasks.hold' | 'tasks.release';
 /** Through the task core's unit of work (tasks/writes.ts), the same on both engines: asynchronous. */
 type AsyncNames = 'tasks.hold' | 'tasks.release';
 type TaskCommands = { [N in Exclude<Names, AsyncNames>]: (p: CommandParams<N>) => CommandResult<N> } & {
@@ -87,6 +88,7 @@ export function setupTasks(opts: {
         };
       },
       'tasks.create': (p) => create(p),
+      'tasks.createMany': (p) => changing(() => ({ tasks: createManyLocal(store, opts.tasks, p.tasks, (i) => `tasks[${i}]`) })),
       'tasks.types': () => {
         const snapshot = opts.config.snapshot();
         if (!snapshot) return { types: [] };

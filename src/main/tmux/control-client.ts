@@ -1,5 +1,17 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
 import { tmuxCommand, type TmuxServer } from './server.js';
+
+/** Where a client's protocol runs: its own `tmux -C` process, or a socket to one a batch started (control-batch.ts). */
+export interface ControlTransport {
+  input: Writable;
+  output: Readable;
+  /** Ends the client (its tmux sees end of input and exits). */
+  kill(): void;
+  pid?: number;
+  /** Called once with why the client ended (process exit, socket closed, could not start). */
+  onEnd(listener: (reason: string) => void): void;
+}
 
 export interface ControlEvents {
   /** A pane printed something (`%output`); the bytes themselves are not needed. */
@@ -29,6 +41,25 @@ const LAYOUT_NOTIFICATIONS = new Set([
 const PANE_ID = /^%\d+$/;
 /** The exit reason when we closed the client ourselves. */
 export const CLOSED = 'closed';
+/** A watching client: never resizes the user's windows, never types into them. */
+export const CONTROL_FLAGS = 'ignore-size,read-only';
+
+/** `tmux -C attach` to the session in a process of its own (remote: `ssh -T … tmux -C attach …`). */
+function spawnClient(server: TmuxServer, sessionId: string, flags: string): ControlTransport {
+  const { file, args } = tmuxCommand(server, ['-C', 'attach-session', '-f', flags, '-t', sessionId]);
+  const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+  child.stderr.resume();
+  return {
+    input: child.stdin,
+    output: child.stdout,
+    kill: () => child.kill(),
+    pid: child.pid,
+    onEnd: (listener) => {
+      child.on('error', (err) => listener(`cannot start ${file}: ${err.message}`));
+      child.on('exit', (code, signal) => listener(`tmux control client exited (${signal ?? code})`));
+    },
+  };
+}
 
 /**
  * A tmux control-mode client attached to one session. tmux sends `%output` only for
@@ -37,7 +68,7 @@ export const CLOSED = 'closed';
  * user's panes; a terminal view's client (terminal/pane-view.ts) also ignores size.
  */
 export class ControlClient {
-  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly transport: ControlTransport;
   private readonly pending: Pending[] = [];
   private buffer = '';
   /** Lines of the reply being read, or null between replies. */
@@ -52,23 +83,21 @@ export class ControlClient {
     readonly sessionId: string,
     private readonly events: ControlEvents,
     /** tmux client flags: never `ignore-size` less (a client with a size resizes the user's windows). */
-    flags = 'ignore-size,read-only',
+    flags = CONTROL_FLAGS,
+    /** Already started (a batch, control-batch.ts); else the client starts its own `tmux -C`. */
+    transport?: ControlTransport,
   ) {
     this.binary = events.onOutputBytes !== undefined;
-    // Remote: `ssh -T … tmux -C attach …`, the same protocol over ssh's stdin/stdout.
-    const { file, args } = tmuxCommand(server, ['-C', 'attach-session', '-f', flags, '-t', sessionId]);
-    this.child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout.setEncoding(this.binary ? 'latin1' : 'utf8');
-    this.child.stdout.on('data', (chunk: string) => this.read(chunk));
-    this.child.stderr.resume();
-    this.child.stdin.on('error', () => {}); // reported through 'exit'
-    this.child.on('error', (err) => this.finish(`cannot start ${file}: ${err.message}`));
-    this.child.on('exit', (code, signal) => this.finish(`tmux control client exited (${signal ?? code})`));
+    this.transport = transport ?? spawnClient(server, sessionId, flags);
+    this.transport.output.setEncoding(this.binary ? 'latin1' : 'utf8');
+    this.transport.output.on('data', (chunk: string) => this.read(chunk));
+    this.transport.input.on('error', () => {}); // reported through onEnd
+    this.transport.onEnd((reason) => this.finish(reason));
   }
 
-  /** The `tmux -C` process (for measuring what a client costs). */
+  /** The `tmux -C` process, when the client started its own (for measuring what a client costs). */
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.transport.pid;
   }
 
   get alive(): boolean {
@@ -80,7 +109,7 @@ export class ControlClient {
     if (this.closed) return Promise.reject(new Error(`control client for ${this.server.name}/${this.sessionId} is closed`));
     return new Promise((resolve, reject) => {
       this.pending.push({ resolve, reject });
-      this.child.stdin.write(line + '\n');
+      this.transport.input.write(line + '\n');
     });
   }
 
@@ -92,8 +121,8 @@ export class ControlClient {
 
   close(reason = CLOSED): void {
     if (this.closed) return;
-    this.child.stdin.end();
-    this.child.kill();
+    this.transport.input.end();
+    this.transport.kill();
     this.finish(reason);
   }
 

@@ -5,12 +5,11 @@
 // runs one process and one commit instead of one of each per task.
 import fs from 'node:fs';
 import type { z } from 'zod';
-import { commands } from '../../../shared/api.js';
-import { InvalidTaskError } from '../../store/tasks.js';
+import { commands, MAX_TASKS_PER_BATCH } from '../../../shared/api.js';
 import { UsageError } from '../command.js';
 
 /** One transaction holds them all: a bigger backlog is several files. */
-export const MAX_TASKS_PER_FILE = 10_000;
+export const MAX_TASKS_PER_FILE = MAX_TASKS_PER_BATCH;
 /** Problems named before "… and N more": enough to see a pattern, not a screenful per line. */
 const PROBLEMS_SHOWN = 10;
 
@@ -57,7 +56,3 @@ export function readTaskFile(file: string): TaskFile {
   return { name, tasks };
 }
 
-/** A task the store refused, named by its line; the file's transaction adds nothing. */
-export function refusedAt(err: unknown, file: TaskFile, line: number): unknown {
-  return err instanceof InvalidTaskError ? new InvalidTaskError(`${file.name}:${line}: ${err.message}; nothing was added`) : err;
-}

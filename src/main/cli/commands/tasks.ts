@@ -18,7 +18,8 @@ import { PostgresTaskStore } from '../../store/postgres/task-store.js';
 import { SqliteTaskStore, type TaskStore } from '../../store/task-store.js';
 import type { PostgresTarget } from '../../store/postgres/url.js';
 import fs from 'node:fs';
-import { MAX_TASKS_PER_FILE, readTaskFile, refusedAt } from './task-file.js';
+import { MAX_TASKS_PER_FILE, readTaskFile } from './task-file.js';
+import { createManyLocal, createManyShared } from '../../tasks/create-many.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
 
 const USAGE = `architect tasks add --type TYPE --title TITLE --prompt TEXT [--priority 0-10] [--project P] [--depends-on ID,ID…] [--json]
@@ -131,17 +132,8 @@ async function add(args: string[], ctx: CliContext, open: OpenStore, jsonGlobal:
   try {
     const file = a.from;
     if (file) {
-      const core = taskCore(store, ctx, snapshot);
       // One transaction: a line the core refuses leaves the queue as it was.
-      const added = store.transaction(() =>
-        file.tasks.map(({ line, task }) => {
-          try {
-            return core.create(task);
-          } catch (err) {
-            throw refusedAt(err, file, line);
-          }
-        }),
-      );
+      const added = createManyLocal(store, taskCore(store, ctx, snapshot), file.tasks.map((t) => t.task), (i) => `${file.name}:${file.tasks[i]!.line}`);
       writeAdded(ctx, added, a.json || jsonGlobal);
       return EXIT_OK;
     }
@@ -215,31 +207,8 @@ async function onPostgres(target: PostgresTarget, sub: string, args: string[], c
       const file = a.from;
       if (file) {
         return async (store) => {
-          const projects = new Map<string, number>();
-          for (const { line, task } of file.tasks) {
-            if (task.project === undefined || projects.has(task.project)) continue;
-            projects.set(task.project, await store.projectId(task.project, isFolder).catch((err: unknown) => Promise.reject(refusedAt(err, file, line))));
-          }
           // One transaction (one NOTIFY at its commit): a line the store refuses leaves the queue as it was.
-          const added = await store.transaction(async (tx) => {
-            const out: Task[] = [];
-            for (const { line, task } of file.tasks) {
-              const type = task.type.trim();
-              try {
-                out.push(await tx.add({
-                  type,
-                  title: task.title,
-                  prompt: task.prompt,
-                  priority: task.priority ?? taskDefaults(snapshot, type).priority,
-                  projectId: task.project === undefined ? null : projects.get(task.project)!,
-                  dependsOn: task.dependsOn,
-                }));
-              } catch (err) {
-                throw refusedAt(err, file, line);
-              }
-            }
-            return out;
-          });
+          const added = await createManyShared(store, snapshot, file.tasks.map((t) => t.task), (i) => `${file.name}:${file.tasks[i]!.line}`, isFolder);
           writeAdded(ctx, added, a.json || json);
           return EXIT_OK;
         };

@@ -78,8 +78,8 @@ export class TimeoutRecovery {
       await this.batches();
     } finally {
       const n = this.recovered - before;
-      // Once per run that gave any back: how long the backlog took, for the log and the bench.
-      if (n > 0) this.o.log.info(`gave back ${n} task(s) past their timeout in ${Math.round(performance.now() - started)} ms, off the main thread`, { recovered: n, ms: Math.round(performance.now() - started) });
+      // Once per run that gave back a backlog (more than a batch): how long it took, for the log and the bench.
+      if (n > 0) this.o.log[n > RECOVERY_WORKER_BATCH ? 'info' : 'debug'](`gave back ${n} task(s) past their timeout in ${Math.round(performance.now() - started)} ms, off the main thread`, { recovered: n, ms: Math.round(performance.now() - started) });
     }
   }
 

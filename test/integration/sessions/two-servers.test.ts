@@ -19,6 +19,11 @@ import { capturedIo } from '../../support/captured-io.js';
 import { pollUntil } from '../../support/poll.js';
 import { PrivateTmux } from '../../support/tmux.js';
 import { positionOf, tempConfig } from '../../unit/config/temp-config.js';
+import { loadConfig } from '../../../src/main/config/load.js';
+import type { ConfigService } from '../../../src/main/config/service.js';
+import { EventBus } from '../../../src/main/events/bus.js';
+import type { Logger } from '../../../src/main/log/logger.js';
+import { setupSessions } from '../../../src/main/setup/sessions.js';
 
 // Two local tmux servers watched at once (`tmux -L a`, `tmux -L b`), each with a
 // session `w1` running an agent. They are two sessions: the first server's is `w1`,
@@ -139,4 +144,32 @@ describe('two local tmux servers with same-named sessions', () => {
       cfg.remove();
     }
   });
+
+  it('the console logs, once, a rule naming a session now named socket:session', { timeout: 60_000 }, async () => {
+    const cfg = tempConfig();
+    const warnings: string[] = [];
+    const log: Logger = { debug() {}, info() {}, error() {}, warn: (m) => warnings.push(m), child: () => log };
+    let feature: Awaited<ReturnType<typeof setupSessions>> | null = null;
+    try {
+      cfg.write('local/overrides.yaml', 'routing_rules:\n  environment_routing:\n    bug_fix:\n      preferred_sessions: ["w1", "only_on_b"]\n');
+      const loaded = loadConfig({ dir: cfg.dir, env: null });
+      if (!loaded.ok) throw new Error('test config does not load');
+      // agents.yaml: the shipped one (the temp config has none).
+      const snapshot = { ...loaded.snapshot, agents: AGENTS };
+      const config = { snapshot: () => snapshot, subscribe: () => () => undefined } as unknown as ConfigService;
+      feature = await setupSessions({ config, store, bus: new EventBus(), log, servers: [a.socket, b.socket], dataDir: path.join(dir, 'console-data') });
+      const renamed = () => warnings.filter((w) => w.includes('"only_on_b" names no session now'));
+      await pollUntil('the warning', () => renamed().length > 0, { limitMs: 20_000, intervalMs: 200 });
+      expect(renamed()[0]).toContain(`"${b.socket}:only_on_b"`);
+      expect(renamed()[0]).toMatch(/^routing_rules\.yaml environment_routing\.bug_fix\.preferred_sessions\.1: /);
+      expect(warnings.filter((w) => w.includes('"w1" names no session'))).toEqual([]);
+      await feature.monitor!.scan();
+      await new Promise((r) => setTimeout(r, 5_500));
+      expect(renamed()).toHaveLength(1);
+    } finally {
+      await feature?.stop();
+      cfg.remove();
+    }
+  });
 });
+

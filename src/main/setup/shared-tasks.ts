@@ -12,7 +12,7 @@ import type { PostgresTaskStore } from '../store/postgres/task-store.js';
 import { InvalidTaskError, TaskFinishedError, TaskNotFoundError } from '../store/tasks.js';
 import { fromSqlTime } from '../store/time.js';
 import { taskDefaults } from '../tasks/service.js';
-import { holdTask, releaseTask } from '../tasks/writes.js';
+import { holdTask, releaseTask, settleBlocked } from '../tasks/writes.js';
 import { createManyShared } from '../tasks/create-many.js';
 
 type Names = 'tasks.list' | 'tasks.get' | 'tasks.create' | 'tasks.createMany' | 'tasks.cancel' | 'tasks.retry' | 'tasks.setPriority' | 'tasks.hold' | 'tasks.release';
@@ -63,7 +63,13 @@ export function setupSharedTasks(opts: { store: PostgresTaskStore; config: Confi
       changing(async () => ({
         tasks: await createManyShared(store, opts.config.snapshot(), p.tasks, (i) => `tasks[${i}]`, (abs) => fs.existsSync(abs) && fs.statSync(abs).isDirectory()),
       })),
-    'tasks.cancel': (p) => changing(() => store.cancel(p.id, p.reason ?? 'cancelled by operator')),
+    // As the single console's core: the tasks waiting on a cancelled one say so (blocked until it is retried and completes).
+    'tasks.cancel': (p) =>
+      changing(async () => {
+        const task = await store.cancel(p.id, p.reason ?? 'cancelled by operator');
+        for (const dependant of await store.blockedDependants(p.id)) await settleBlocked(store, dependant, `task ${p.id} cancelled`);
+        return task;
+      }),
     'tasks.retry': (p) => changing(() => store.retry(p.id, 'retried by operator')),
     'tasks.setPriority': (p) => changing(() => store.setPriority(p.id, p.priority)),
     'tasks.hold': (p) => changing(async () => (await holdTask(store, p.id, p.reason ?? 'held from the console')).task),

@@ -50,6 +50,7 @@ describe.skipIf(missing)(`architect db migrate-to${missing ? ` (skipped: ${missi
       INSERT INTO notification_deliveries(notification_id, channel, rule, subject) VALUES (1, 'log', 'rules[0]', 'task:1');
       INSERT INTO workflow_runs(workflow, params, context, task_id) VALUES ('release', '{"v": 1}', '{}', ${taskId});
       INSERT INTO workflow_steps(run_id, step, seq, input) VALUES (1, 'build', 1, '{}');
+      INSERT INTO workflow_task_writes(once_key, output) VALUES ('1:build:1', '{"id": 1}');
       INSERT INTO config_indexes(name, table_name, definition) VALUES ('idx_x', 'tasks', 'CREATE INDEX idx_x ON tasks(title)');
       INSERT INTO attention_episodes(session_id, event, fingerprint, started_at) VALUES ('${sessionId}', 'waiting', 'f', '2026-01-01 00:00:00.000');
       INSERT INTO unread_sessions(session_id, event, detail, since) VALUES ('${sessionId}', 'waiting', 'a dialog', '2026-01-01 00:00:00.000');

@@ -190,6 +190,14 @@ describe.each(engines)('the task core’s writes on %s', (_name, open, skip) => 
         expect(await rpc['tasks.release']({ id: a.id })).toMatchObject({ status: 'pending', statusReason: 'unblocked: released by the operator' });
         await expect(rpc['tasks.release']({ id: a.id })).rejects.toThrow(`task ${a.id} is not held`);
         expect(changed).toBe(3);
+        // A task waiting on one the console cancels says so, as on SQLite.
+        const first = await rpc['tasks.create']({ type: 'x', title: 'first', prompt: 'p' });
+        const then = await rpc['tasks.create']({ type: 'x', title: 'then', prompt: 'p', dependsOn: [first.id] });
+        await rpc['tasks.cancel']({ id: first.id });
+        expect(await store.get(then.id)).toMatchObject({
+          status: 'blocked',
+          statusReason: `blocked: task ${first.id} cancelled (cancelled by operator): blocked until it is retried and completes, or this task is cancelled`,
+        });
         // Every other console hears both changes (NOTIFY at commit), and routes the released task.
         const statuses = (): string[] => heard.filter((c) => c.id === a.id).map((c) => c.status);
         await pollUntil('the hold and the release heard', async () => statuses().length >= 3 && statuses().at(-1) === 'pending', { limitMs: 10_000, intervalMs: 20 });

@@ -378,8 +378,9 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
         await page.goto(loginUrl, { waitUntil: 'commit', timeout: windowMs });
         await page.waitForSelector('[data-testid="panels"] > section', { timeout: Math.max(1, end - performance.now()) });
         overviewMs = performance.now() - wall0;
-      } catch {
-        // not drawn within the window: NaN
+      } catch (err) {
+        // not drawn within the window: NaN, and why
+        process.stderr.write(`console bench: the Overview was not drawn in the window (a checkout without out/renderer serves no page: npm run build): ${err instanceof Error ? err.message.split("\n")[0] : String(err)}\n`);
       }
     })();
     const sampler = (async () => {

@@ -115,8 +115,12 @@ function controlFile(seed: string): string {
 
 class BenchTmux {
   readonly socket = `bench-console-${crypto.randomBytes(3).toString('hex')}`;
+  /** The server's pid, learnt at its first session: tmux 3.3 can hang on its way out with 100 control clients attached, so kill() ends it by pid as well. */
+  private serverPid = 0;
   run(...args: string[]): string {
-    return execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+    const out = execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+    if (this.serverPid === 0 && args[0] === 'new-session') this.serverPid = Number(execFileSync('tmux', ['-L', this.socket, 'display-message', '-p', '#{pid}'], { encoding: 'utf8' }).trim());
+    return out;
   }
   /** Where tmux keeps this server's socket (`-L name`). */
   get socketFile(): string {
@@ -127,6 +131,13 @@ class BenchTmux {
       execFileSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore' });
     } catch {
       // gone already
+    }
+    if (this.serverPid > 0) {
+      try {
+        process.kill(this.serverPid, 'SIGKILL');
+      } catch {
+        // gone already, as it should be
+      }
     }
     // A dead server's socket file stays behind (/tmp/tmux-0/bench-console-*): removed once no
     // server answers there — kill-server again meanwhile, in case the console's client restarted one.

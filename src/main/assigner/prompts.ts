@@ -18,7 +18,11 @@ export const DELIVERY_BACKOFF_MS = 5_000;
 /** …up to this, so a broken pane does not get hammered and a fixed one is not left idle for long. */
 export const MAX_DELIVERY_BACKOFF_MS = 5 * 60_000;
 
-export type Deliver = (session: Session, prompt: string) => Promise<Pick<DeliveryResult, 'outcome' | 'reason'>>;
+/**
+ * Types a prompt into a session. `enterPresses: 0` on a failure says nothing was typed (the
+ * pane was not idle when looked at right before typing); left out, a failure may have typed.
+ */
+export type Deliver = (session: Session, prompt: string) => Promise<Pick<DeliveryResult, 'outcome' | 'reason'> & { enterPresses?: number }>;
 
 /** The task writes a delivery's outcome makes: the task core's on SQLite, the task store's on PostgreSQL. */
 export interface DeliveryWrites {
@@ -94,7 +98,7 @@ export class Prompts {
    */
   async dispatch(task: ClaimedTask, session: Session, rule: RouteRule | undefined, o: { envs: EnvironmentKeeper; deliver: Deliver; writes: DeliveryWrites; clock: () => Date }): Promise<boolean> {
     const { writes } = o;
-    let outcome: Pick<DeliveryResult, 'outcome' | 'reason'>;
+    let outcome: Pick<DeliveryResult, 'outcome' | 'reason'> & { enterPresses?: number };
     try {
       const preamble = await o.envs.prepare(task, rule);
       // Cancelled (or taken back) while its environment was set up: type nothing.
@@ -114,10 +118,12 @@ export class Prompts {
       await writes.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'taken', reason: `prompt delivered: ${outcome.reason}` }, now);
       // The delivery saw the agent working: that is the "seen working" the status waits for.
       if (outcome.reason === 'the agent is working') await writes.start(task.id, session.name, `in progress: ${session.name} is working`, now);
-    } else if ((await writes.status(task.id)) === 'in_progress') {
+    } else if (outcome.enterPresses !== 0 && (await writes.status(task.id)) === 'in_progress') {
       // The agent was seen working on it meanwhile: the prompt landed, and only the
       // check after it failed (its host went out of reach mid-check). Sending it again
-      // elsewhere would do the work twice.
+      // elsewhere would do the work twice. Not when nothing was typed: an agent found
+      // busy right before typing (the console's view of it a scan old) is working on
+      // something else, and the prompt would be lost with the task "completed" later.
       const reason = `prompt delivered: ${session.name} was seen working on it before the delivery check failed (${outcome.reason})`;
       this.delivered.set(task.id, { session: session.name, atMs: now.getTime(), sawWorking: true });
       await writes.record({ kind: 'dispatch', taskId: task.id, session: session.name, decision: 'taken', reason }, now);

@@ -95,11 +95,11 @@ export function setupRouting(opts: {
     return manifests.compiled;
   };
   const deliver = async (session: Session, prompt: string) => {
-    if (!opts.dispatch) return { outcome: 'failed' as const, reason: 'this console does not dispatch (--no-dispatch)' };
+    if (!opts.dispatch) return { outcome: 'failed' as const, reason: 'this console does not dispatch (--no-dispatch)', enterPresses: 0 };
     const agent = manifestsNow()?.byName.get(session.agent);
-    if (!agent) return { outcome: 'failed' as const, reason: `no detection rules for agent "${session.agent}"` };
+    if (!agent) return { outcome: 'failed' as const, reason: `no detection rules for agent "${session.agent}"`, enterPresses: 0 };
     const server = opts.sessions.server(session.server);
-    if (!server) return { outcome: 'failed' as const, reason: `tmux server "${session.server}" is no longer watched` };
+    if (!server) return { outcome: 'failed' as const, reason: `tmux server "${session.server}" is no longer watched`, enterPresses: 0 };
     return deliverPrompt(server, { name: session.name, paneId: session.paneId }, prompt, {
       classify: (screen) => classify({ lines: screen.split('\n'), title: '' }, agent).state,
       // The monitor's control client of that server: no tmux process per capture or key press.

@@ -181,6 +181,22 @@ describe('Assigner', () => {
     expect(store.decisions.forTask(a.id).at(-1)).toMatchObject({ decision: 'taken', reason: expect.stringContaining('was seen working on it before the delivery check failed') });
   });
 
+  it('a delivery refused before anything was typed (the agent found busy) goes back to the queue, even when the agent was seen working meanwhile', async () => {
+    let finish: (o: Outcome & { enterPresses?: number }) => void = () => undefined;
+    slowOutcome = new Promise<Outcome>((resolve) => (finish = resolve));
+    const a = add('infrastructure', 'a');
+    assigner.round();
+    await vi.waitFor(() => expect(delivered).toHaveLength(1));
+    // The console thought it idle; it was busy with other work, which the next scan shows.
+    setState('dev_worker1', 'working');
+    expect(store.tasks.get(a.id)?.status).toBe('in_progress');
+    finish({ outcome: 'failed', reason: 'dev_worker1 is working, not idle', enterPresses: 0 });
+    await assigner.settled();
+    expect(store.tasks.get(a.id)).toMatchObject({ status: 'pending', attempts: 1 });
+    expect(store.decisions.forTask(a.id).some((d) => d.decision === 'taken')).toBe(false);
+    expect(store.tasks.get(a.id)?.statusReason).toMatch(/^back to the queue: delivery to dev_worker1 failed \(dev_worker1 is working, not idle\)/);
+  });
+
   describe('sessions tell the truth', () => {
     const output = (name: string, atMs: number) => {
       sessions = sessions.map((x) => (x.name === name ? { ...x, lastOutputAt: new Date(atMs).toISOString() } : x));

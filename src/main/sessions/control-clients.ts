@@ -1,5 +1,4 @@
-import { CLOSED, CONTROL_FLAGS, ControlClient, type ControlEvents, type ControlTransport } from '../tmux/control-client.js';
-import { canStartBatches, startControlClients } from '../tmux/control-batch.js';
+import { CLOSED, ControlClient, type ControlEvents } from '../tmux/control-client.js';
 import { MAX_TITLE_CHARS, type Pane } from '../tmux/discover.js';
 import { runTmux, type TmuxServer } from '../tmux/server.js';
 import type { Screen } from './classify.js';
@@ -12,8 +11,7 @@ import type { Screen } from './classify.js';
  * session would do it, but changes what `kill-session` does to the user's agents, so we
  * pay a small `tmux -C` process per session instead (see docs/agents.md, "Why one control client per session", for
  * the measured cost). Any live client of a server also carries that server's commands
- * (list-panes, capture-pane), which saves starting a process per command. The clients
- * of a local server's new sessions start together from one process (control-batch.ts).
+ * (list-panes, capture-pane), which saves starting a process per command.
  */
 /** A client that ends sooner than this after starting failed to attach (old tmux, session gone). */
 const FAILED_ATTACH_MS = 1_000;
@@ -68,37 +66,24 @@ export class SessionClients {
       }
     }
     if (!attach) return;
-    const toAttach = [...sessions].filter((sessionId) => {
+    for (const sessionId of sessions) {
       const key = `${server.name}:${sessionId}`;
-      return !this.clients.has(key) && Date.now() - (this.failedAt.get(key) ?? -Infinity) >= REATTACH_BACKOFF_MS;
-    });
-    if (toAttach.length === 0) return;
-    // Several local sessions at once (start-up, a server found again): one process start
-    // for all of them (control-batch.ts); one session, or over ssh: a client of its own.
-    const transports: Array<ControlTransport | undefined> = !server.ssh && toAttach.length > 1 && canStartBatches() ? startControlClients(server, toAttach) : toAttach.map(() => undefined);
-    toAttach.forEach((sessionId, i) => {
-      const key = `${server.name}:${sessionId}`;
+      if (this.clients.has(key) || Date.now() - (this.failedAt.get(key) ?? -Infinity) < REATTACH_BACKOFF_MS) continue;
       const events = this.events(server, key);
       const startedAt = Date.now();
-      const client: ControlClient = new ControlClient(
-        server,
-        sessionId,
-        {
-          onOutput: events.onOutput,
-          onLayoutChange: events.onLayoutChange,
-          onExit: (reason) => {
-            if (this.clients.get(key) === client) this.clients.delete(key);
-            if (reason === CLOSED) return; // we closed it: nothing to look at
-            if (Date.now() - startedAt < FAILED_ATTACH_MS) this.failedAt.set(key, Date.now());
-            else this.failedAt.delete(key);
-            events.onExit();
-          },
+      const client: ControlClient = new ControlClient(server, sessionId, {
+        onOutput: events.onOutput,
+        onLayoutChange: events.onLayoutChange,
+        onExit: (reason) => {
+          if (this.clients.get(key) === client) this.clients.delete(key);
+          if (reason === CLOSED) return; // we closed it: nothing to look at
+          if (Date.now() - startedAt < FAILED_ATTACH_MS) this.failedAt.set(key, Date.now());
+          else this.failedAt.delete(key);
+          events.onExit();
         },
-        CONTROL_FLAGS,
-        transports[i],
-      );
+      });
       this.clients.set(key, client);
-    });
+    }
   }
 
   get size(): number {

@@ -1,17 +1,5 @@
-import { spawn } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { tmuxCommand, type TmuxServer } from './server.js';
-
-/** Where a client's protocol runs: its own `tmux -C` process, or a socket to one a batch started (control-batch.ts). */
-export interface ControlTransport {
-  input: Writable;
-  output: Readable;
-  /** Ends the client (its tmux sees end of input and exits). */
-  kill(): void;
-  pid?: number;
-  /** Called once with why the client ended (process exit, socket closed, could not start). */
-  onEnd(listener: (reason: string) => void): void;
-}
 
 export interface ControlEvents {
   /** A pane printed something (`%output`); the bytes themselves are not needed. */
@@ -41,25 +29,6 @@ const LAYOUT_NOTIFICATIONS = new Set([
 const PANE_ID = /^%\d+$/;
 /** The exit reason when we closed the client ourselves. */
 export const CLOSED = 'closed';
-/** A watching client: never resizes the user's windows, never types into them. */
-export const CONTROL_FLAGS = 'ignore-size,read-only';
-
-/** `tmux -C attach` to the session in a process of its own (remote: `ssh -T … tmux -C attach …`). */
-function spawnClient(server: TmuxServer, sessionId: string, flags: string): ControlTransport {
-  const { file, args } = tmuxCommand(server, ['-C', 'attach-session', '-f', flags, '-t', sessionId]);
-  const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stderr.resume();
-  return {
-    input: child.stdin,
-    output: child.stdout,
-    kill: () => child.kill(),
-    pid: child.pid,
-    onEnd: (listener) => {
-      child.on('error', (err) => listener(`cannot start ${file}: ${err.message}`));
-      child.on('exit', (code, signal) => listener(`tmux control client exited (${signal ?? code})`));
-    },
-  };
-}
 
 /**
  * A tmux control-mode client attached to one session. tmux sends `%output` only for
@@ -68,7 +37,7 @@ function spawnClient(server: TmuxServer, sessionId: string, flags: string): Cont
  * user's panes; a terminal view's client (terminal/pane-view.ts) also ignores size.
  */
 export class ControlClient {
-  private readonly transport: ControlTransport;
+  private readonly child: ChildProcessWithoutNullStreams;
   private readonly pending: Pending[] = [];
   private buffer = '';
   /** Lines of the reply being read, or null between replies. */
@@ -83,21 +52,23 @@ export class ControlClient {
     readonly sessionId: string,
     private readonly events: ControlEvents,
     /** tmux client flags: never `ignore-size` less (a client with a size resizes the user's windows). */
-    flags = CONTROL_FLAGS,
-    /** Already started (a batch, control-batch.ts); else the client starts its own `tmux -C`. */
-    transport?: ControlTransport,
+    flags = 'ignore-size,read-only',
   ) {
     this.binary = events.onOutputBytes !== undefined;
-    this.transport = transport ?? spawnClient(server, sessionId, flags);
-    this.transport.output.setEncoding(this.binary ? 'latin1' : 'utf8');
-    this.transport.output.on('data', (chunk: string) => this.read(chunk));
-    this.transport.input.on('error', () => {}); // reported through onEnd
-    this.transport.onEnd((reason) => this.finish(reason));
+    // Remote: `ssh -T … tmux -C attach …`, the same protocol over ssh's stdin/stdout.
+    const { file, args } = tmuxCommand(server, ['-C', 'attach-session', '-f', flags, '-t', sessionId]);
+    this.child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stdout.setEncoding(this.binary ? 'latin1' : 'utf8');
+    this.child.stdout.on('data', (chunk: string) => this.read(chunk));
+    this.child.stderr.resume();
+    this.child.stdin.on('error', () => {}); // reported through 'exit'
+    this.child.on('error', (err) => this.finish(`cannot start ${file}: ${err.message}`));
+    this.child.on('exit', (code, signal) => this.finish(`tmux control client exited (${signal ?? code})`));
   }
 
-  /** The `tmux -C` process, when the client started its own (for measuring what a client costs). */
+  /** The `tmux -C` process (for measuring what a client costs). */
   get pid(): number | undefined {
-    return this.transport.pid;
+    return this.child.pid;
   }
 
   get alive(): boolean {
@@ -109,7 +80,7 @@ export class ControlClient {
     if (this.closed) return Promise.reject(new Error(`control client for ${this.server.name}/${this.sessionId} is closed`));
     return new Promise((resolve, reject) => {
       this.pending.push({ resolve, reject });
-      this.transport.input.write(line + '\n');
+      this.child.stdin.write(line + '\n');
     });
   }
 
@@ -121,8 +92,8 @@ export class ControlClient {
 
   close(reason = CLOSED): void {
     if (this.closed) return;
-    this.transport.input.end();
-    this.transport.kill();
+    this.child.stdin.end();
+    this.child.kill();
     this.finish(reason);
   }
 

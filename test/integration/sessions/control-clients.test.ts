@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SessionClients } from '../../../src/main/sessions/control-clients.js';
 import { discover, type Pane } from '../../../src/main/tmux/discover.js';
@@ -56,32 +55,4 @@ describe('SessionClients on a private tmux server', () => {
     expect(clients.size).toBe(0);
     expect(clients.commander(server)).toBeNull();
   });
-
-  it('starts the clients of many sessions from one process, and each session\'s output reaches the monitor', { timeout: 60_000 }, async () => {
-    const server = tmuxServer(tmux.socket);
-    const SESSIONS = 30;
-    for (let i = 0; i < SESSIONS; i++) tmux.tmux('new-session', '-d', '-s', `p${i}`, 'sh', '-c', `while :; do echo p${i}; sleep 0.5; done`);
-    const outputs = new Set<string>();
-    clients = new SessionClients(() => ({ onOutput: (paneId) => outputs.add(paneId), onLayoutChange: () => {}, onExit: () => {} }));
-    const panes = await discover(server);
-    expect(panes).toHaveLength(SESSIONS);
-    clients.sync(server, panes, true);
-    expect(clients.size).toBe(SESSIONS);
-    // No `tmux -C` is a child of this process: one `bash` started them all and exited.
-    const children = execFileSync('ps', ['-o', 'comm=', '--ppid', String(process.pid)], { encoding: 'utf8' }).split('\n').filter((c) => c.trim() === 'tmux');
-    expect(children).toEqual([]);
-    await eventually(() => panes.every((p) => outputs.has(p.paneId)), 'output from every session');
-    for (const p of panes) expect(clients.covers(server, p.sessionId)).toBe(true);
-    // Commands go over a batch's client as over any other.
-    expect((await clients.screen(server, panes[7]!)).lines.join('\n')).toContain(panes[7]!.session);
-    // A session killed ends its client alone; the rest keep reporting.
-    tmux.tmux('kill-session', '-t', 'p3');
-    const p3 = panes.find((p) => p.session === 'p3')!;
-    await eventually(() => !clients!.covers(server, p3.sessionId), 'the killed session\'s client ended');
-    outputs.clear();
-    await eventually(() => panes.filter((p) => p !== p3).every((p) => outputs.has(p.paneId)), 'output from every other session');
-    clients.closeAll();
-    await eventually(() => Number(tmux.tmux('list-clients', '-F', '#{client_name}').split('\n').filter(Boolean).length) === 0, 'every client gone after closeAll');
-  });
 });
-

@@ -8,6 +8,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { IndexJob } from './config-indexes.js';
+import { HELPER_THREAD_LIMITS } from './helper-threads.js';
 import { BUSY_TIMEOUT_MS } from './store.js';
 
 const WORKER_SOURCE = `
@@ -70,6 +71,11 @@ export class IndexBuilder {
     return results;
   }
 
+  /** Whether a thread is running now (it goes once no job is waiting). */
+  get running(): boolean {
+    return this.worker !== null;
+  }
+
   /** Resolves once every job handed over so far has finished (tests; a caller about to rely on an index). */
   settled(): Promise<void> {
     return this.idle;
@@ -88,6 +94,7 @@ export class IndexBuilder {
     if (this.worker) return this.worker;
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
+      resourceLimits: HELPER_THREAD_LIMITS,
       workerData: { dbPath: this.config.dbPath, driverPath, nativeBinding: this.config.nativeBinding, busyTimeoutMs: BUSY_TIMEOUT_MS },
     });
     worker.on('message', (reply: Reply) => {
@@ -95,10 +102,17 @@ export class IndexBuilder {
       if (!w) return;
       this.waiting.delete(reply.id);
       w.resolve({ job: w.job, error: reply.ok ? null : reply.message, ms: reply.ms });
+      // Nothing more to build: the thread goes (its isolate is ~10 MB of the console's
+      // RSS); a later config change starts another.
+      if (this.waiting.size === 0 && this.worker === worker) this.stop();
     });
-    worker.on('error', (err) => this.failAll(`the index worker failed: ${err.message}`));
+    // A worker stopped because it was idle has nothing waiting; only the current one's end fails jobs.
+    worker.on('error', (err) => {
+      if (this.worker === worker) this.failAll(`the index worker failed: ${err.message}`);
+    });
     worker.on('exit', () => {
-      if (this.worker === worker) this.worker = null;
+      if (this.worker !== worker) return;
+      this.worker = null;
       this.failAll('the index worker exited');
     });
     // Never what keeps a CLI or a test process alive.

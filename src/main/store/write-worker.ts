@@ -15,6 +15,7 @@
 // the same under tsx, vitest, plain Node and a bundled Electron main.
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { HELPER_THREAD_LIMITS } from './helper-threads.js';
 import type { GuardedStep } from './task-queue.js';
 import { BUSY_TIMEOUT_MS } from './store.js';
 
@@ -22,6 +23,12 @@ import { BUSY_TIMEOUT_MS } from './store.js';
 export const MAX_TRANSACTION_MS = 10;
 /** The pause between two transactions of a batch: the console's writes get the lock here. */
 export const PAUSE_BETWEEN_MS = 5;
+/**
+ * A thread with nothing asked of it for this long goes (its isolate and connection are
+ * ~10–20 MB of the console's RSS); the next request starts another. The recovery of a
+ * backlog keeps it busy; afterwards it is asked only when a task times out.
+ */
+export const IDLE_STOP_MS = 10_000;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -137,8 +144,14 @@ export class WriteWorker {
   private nextId = 1;
   private closed = false;
   private readonly waiting = new Map<number, { resolve: (r: Reply) => void }>();
+  private idleTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly config: { dbPath: string; nativeBinding?: string; maxTransactionMs?: number; pauseMs?: number }) {}
+  constructor(private readonly config: { dbPath: string; nativeBinding?: string; maxTransactionMs?: number; pauseMs?: number; idleStopMs?: number }) {}
+
+  /** Whether a thread is running now (it goes after IDLE_STOP_MS with nothing asked). */
+  get running(): boolean {
+    return this.worker !== null;
+  }
 
   /** Rows of one read statement, on the worker's connection. */
   async read<T>(sql: string, params: unknown[] | Record<string, unknown>): Promise<T[]> {
@@ -163,14 +176,23 @@ export class WriteWorker {
   /** Stops the worker once its current message is done (it closes its connection); waiting calls fail. */
   stop(): void {
     this.closed = true;
+    this.retire();
+    this.failAll('the console stopped');
+  }
+
+  /** Ends the current thread once its current message is done (it closes its connection). */
+  private retire(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     const worker = this.worker;
     this.worker = null;
     if (worker) worker.postMessage('stop');
-    this.failAll('the console stopped');
   }
 
   private send(msg: Record<string, unknown>): Promise<Reply> {
     if (this.closed) return Promise.resolve({ id: 0, ok: false, message: 'the write worker is stopped', ms: 0 });
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     const worker = this.start();
     return new Promise<Reply>((resolve) => {
       const id = this.nextId++;
@@ -183,6 +205,7 @@ export class WriteWorker {
     if (this.worker) return this.worker;
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
+      resourceLimits: HELPER_THREAD_LIMITS,
       workerData: { dbPath: this.config.dbPath, driverPath, nativeBinding: this.config.nativeBinding, busyTimeoutMs: BUSY_TIMEOUT_MS },
     });
     worker.on('message', (reply: Reply) => {
@@ -190,10 +213,19 @@ export class WriteWorker {
       if (!w) return;
       this.waiting.delete(reply.id);
       w.resolve(reply);
+      if (this.waiting.size === 0 && this.worker === worker) {
+        if (this.idleTimer) clearTimeout(this.idleTimer);
+        this.idleTimer = setTimeout(() => this.retire(), this.config.idleStopMs ?? IDLE_STOP_MS);
+        this.idleTimer.unref();
+      }
     });
-    worker.on('error', (err) => this.failAll(`the write worker failed: ${err.message}`));
+    // A thread retired because it was idle had nothing waiting: only the current one's end fails requests.
+    worker.on('error', (err) => {
+      if (this.worker === worker) this.failAll(`the write worker failed: ${err.message}`);
+    });
     worker.on('exit', () => {
-      if (this.worker === worker) this.worker = null;
+      if (this.worker !== worker) return;
+      this.worker = null;
       this.failAll('the write worker exited');
     });
     // Never what keeps a CLI or a test process alive.

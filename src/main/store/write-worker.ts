@@ -18,9 +18,9 @@
 // Plain JavaScript text (eval'd), like the index builder and the checkpointer: it runs
 // the same under tsx, vitest, plain Node and a bundled Electron main.
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 import type { GuardedStep } from './task-queue.js';
 import { BUSY_TIMEOUT_MS } from './store.js';
+import { WorkerClient } from './worker-client.js';
 import type { WriteGate } from './write-gate.js';
 
 /** Work per transaction: the longest a console's write waits for this worker's lock (plus SQLite's busy-handler sleep). */
@@ -143,15 +143,16 @@ export class WriteWorkerError extends Error {
   }
 }
 
+type Request =
+  | { kind: 'read'; sql: string; params: unknown[] | Record<string, unknown> }
+  | { kind: 'steps'; steps: readonly GuardedStep[]; maxTransactionMs: number; pauseMs: number };
+
 type Reply =
   | { id: number; ok: true; rows?: unknown[]; changed?: number[]; transactions?: number; ms: number }
   | { id: number; ok: false; message: string; changed?: number[]; ms: number };
 
 export class WriteWorker {
-  private worker: Worker | null = null;
-  private nextId = 1;
-  private closed = false;
-  private readonly waiting = new Map<number, { resolve: (r: Reply) => void }>();
+  private readonly client: WorkerClient<Request, Reply>;
 
   constructor(
     private readonly config: {
@@ -162,11 +163,17 @@ export class WriteWorker {
       /** The console store's write gate: its writes go first (store.writeGate). */
       gate?: WriteGate;
     },
-  ) {}
+  ) {
+    this.client = new WorkerClient({
+      source: WORKER_SOURCE,
+      workerData: { dbPath: config.dbPath, driverPath, nativeBinding: config.nativeBinding, busyTimeoutMs: BUSY_TIMEOUT_MS, gate: config.gate?.buffer },
+      name: 'write worker',
+    });
+  }
 
   /** Rows of one read statement, on the worker's connection. */
   async read<T>(sql: string, params: unknown[] | Record<string, unknown>): Promise<T[]> {
-    const reply = await this.send({ kind: 'read', sql, params });
+    const reply = await this.client.request({ kind: 'read', sql, params });
     if (!reply.ok) throw new Error(reply.message);
     return (reply.rows ?? []) as T[];
   }
@@ -174,62 +181,23 @@ export class WriteWorker {
   /** Runs the steps in order, in short transactions; resolves with those that changed a row. */
   async steps(steps: readonly GuardedStep[]): Promise<StepsResult> {
     if (steps.length === 0) return { changed: [], transactions: 0, ms: 0 };
-    const reply = await this.send({
-      kind: 'steps',
-      steps,
-      maxTransactionMs: this.config.maxTransactionMs ?? MAX_TRANSACTION_MS,
-      pauseMs: this.config.pauseMs ?? PAUSE_BETWEEN_MS,
-    });
+    const reply = await this.client
+      .request({
+        kind: 'steps',
+        steps,
+        maxTransactionMs: this.config.maxTransactionMs ?? MAX_TRANSACTION_MS,
+        pauseMs: this.config.pauseMs ?? PAUSE_BETWEEN_MS,
+      })
+      .catch((err: Error) => {
+        // No reply: nothing is known to have committed.
+        throw new WriteWorkerError(err.message, []);
+      });
     if (!reply.ok) throw new WriteWorkerError(reply.message, reply.changed ?? []);
     return { changed: reply.changed ?? [], transactions: reply.transactions ?? 0, ms: reply.ms };
   }
 
   /** Stops the worker once its current message is done (it closes its connection); waiting calls fail. */
   stop(): void {
-    this.closed = true;
-    const worker = this.worker;
-    this.worker = null;
-    if (worker) worker.postMessage('stop');
-    this.failAll('the console stopped');
-  }
-
-  private send(msg: Record<string, unknown>): Promise<Reply> {
-    if (this.closed) return Promise.resolve({ id: 0, ok: false, message: 'the write worker is stopped', ms: 0 });
-    const worker = this.start();
-    return new Promise<Reply>((resolve) => {
-      const id = this.nextId++;
-      this.waiting.set(id, { resolve });
-      worker.postMessage({ ...msg, id });
-    });
-  }
-
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { dbPath: this.config.dbPath, driverPath, nativeBinding: this.config.nativeBinding, busyTimeoutMs: BUSY_TIMEOUT_MS, gate: this.config.gate?.buffer },
-    });
-    worker.on('message', (reply: Reply) => {
-      const w = this.waiting.get(reply.id);
-      if (!w) return;
-      this.waiting.delete(reply.id);
-      w.resolve(reply);
-    });
-    worker.on('error', (err) => this.failAll(`the write worker failed: ${err.message}`));
-    worker.on('exit', () => {
-      if (this.worker === worker) this.worker = null;
-      this.failAll('the write worker exited');
-    });
-    // Never what keeps a CLI or a test process alive.
-    worker.unref();
-    this.worker = worker;
-    return worker;
-  }
-
-  private failAll(why: string): void {
-    for (const [id, w] of this.waiting) {
-      this.waiting.delete(id);
-      w.resolve({ id, ok: false, message: why, ms: 0 });
-    }
+    this.client.stop('the console stopped');
   }
 }

@@ -240,6 +240,8 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
         log,
         dispatch: opts.dispatch ?? true,
         onChange: publishShared,
+        // /metrics reports this console's claims on the shared queue (its local assigner never runs).
+        latency: routing.latency,
       });
       stops.push(shared.stop);
       stops.push(config.service.subscribe(() => shared.assigner.kick()));
@@ -252,6 +254,8 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       slaWatch = sla.watcher;
       sharedRouting = setupSharedRouting({ store: shared.store, config: config.service, sessions: () => sessions.list() });
       attention.recordAnswersIn(shared.store);
+      // Session cards show the shared task each agent holds (this console's own tasks table is empty).
+      sessions.useHeldTasks(shared.held);
       sharedWorkflowTasks!.resolve(new SharedWorkflowTasks(shared.store, (type) => taskDefaults(config.service.snapshot(), type), shared.assigner));
       sharedTaskCommands = setupSharedTasks({ store: shared.store, config: config.service, queueName: target.display, changed: () => shared.assigner.kick() });
     }

@@ -14,6 +14,7 @@ import { sameServer, tmuxServer, type TmuxServer } from '../tmux/server.js';
 import { serversToWatch, sshControlDir } from '../tmux/watched-servers.js';
 import { hooksFilePath } from '../hooks/events.js';
 import { SessionReads } from '../store/session-reads.js';
+import { localHeldTasks, type HeldTaskSource } from '../store/held-tasks.js';
 import { SessionDeltas } from '../sessions/deltas.js';
 import { watched } from '../log/watchdog.js';
 import { configSessionNames, renamedMessage, renamedSessions } from '../sessions/renamed-sessions.js';
@@ -36,6 +37,8 @@ export interface SessionsFeature {
   serverNames(): string[];
   /** A watched server by the name sessions carry (`session.server`), local or over ssh. */
   server(name: string): TmuxServer | undefined;
+  /** Where held tasks come from from now on (a shared queue's, once it is up); every listed session is read again from it. */
+  useHeldTasks(source: HeldTaskSource): void;
   /** Called with every published list and its transitions (the assigner listens here). */
   onChange(listener: (sessions: Session[], transitions: SessionTransition[]) => void): () => void;
   commands: SessionCommands;
@@ -48,7 +51,7 @@ const MS_PER_HOUR = 3_600_000;
  * well inside the seed's 5-minute `sessions_active` window, one small transaction.
  */
 export const HEARTBEAT_MS = 30_000;
-/** At least this often every listed session's held task is read again (one statement). */
+/** At least this often every listed session's held task is read again from this console's file (one statement). */
 const HELD_REFRESH_MS = 5_000;
 /** How soon after a session change the config's session names are checked against the sessions (a full scan's period). */
 const RENAMED_CHECK_MS = 5_000;
@@ -167,17 +170,19 @@ export async function setupSessions(opts: {
   let monitor: SessionMonitor | null = null;
 
   // The task a session holds lives in the queue, not in tmux: joined in here, kept by
-  // session name. A publish reads the held tasks of the sessions it changed (one
-  // statement); a change to the queue (tasks.changed) re-reads every listed name in one
-  // statement and tells clients the sessions whose task changed. An unchanged session
-  // with an unchanged task is the same object as last time.
+  // session name, from a HeldTaskSource (this console's file, or the shared queue once
+  // it is up: useHeldTasks). A publish reads the held tasks of the sessions it changed;
+  // a change the source reports re-reads the sessions it names (or every listed one)
+  // and tells clients the sessions whose task changed. An unchanged session with an
+  // unchanged task is the same object as last time.
   const reads = new SessionReads(opts.store.reader);
+  let source: HeldTaskSource = localHeldTasks(reads, opts.bus, opts.heldRefreshMs ?? HELD_REFRESH_MS);
   const held = new Map<string, number | null>();
   const joined = new Map<string, { raw: Session; held: number | null; out: Session }>();
   const readHeld = (names: readonly string[]): void => {
     if (names.length === 0) return;
     try {
-      for (const [name, id] of reads.heldTasks(names)) held.set(name, id);
+      for (const [name, id] of source.read(names)) held.set(name, id);
     } catch (err) {
       opts.log.warn('could not read the tasks sessions hold', { error: err instanceof Error ? err : String(err) });
     }
@@ -195,21 +200,22 @@ export async function setupSessions(opts: {
       });
     });
   const deltas = new SessionDeltas();
-  // Also every HELD_REFRESH_MS: a burst that requeues a task and claims another leaves
-  // the counts as they were, and tasks.changed is sent only when the counts move.
-  const refreshHeld = (): void => {
+  /** The source says these sessions' tasks changed (null: any may have): read them again, tell clients. */
+  const refreshHeld = (names: readonly string[] | null): void => {
     if (!monitor) return;
     const raw = monitor.list();
-    const names = new Set(raw.map((s) => s.name));
-    for (const name of held.keys()) if (!names.has(name)) held.delete(name);
-    readHeld([...names]);
+    const listed = new Set(raw.map((s) => s.name));
+    if (names === null) {
+      for (const name of held.keys()) if (!listed.has(name)) held.delete(name);
+      readHeld([...listed]);
+    } else {
+      readHeld(names.filter((n) => listed.has(n)));
+    }
     const sessions = withTasks(raw);
     const delta = deltas.next(sessions);
     if (delta) opts.bus.emit('sessions.delta', delta);
   };
-  const offTasks = opts.bus.on('tasks.changed', refreshHeld);
-  const heldTimer = setInterval(refreshHeld, opts.heldRefreshMs ?? HELD_REFRESH_MS);
-  heldTimer.unref();
+  let offHeld = source.subscribe(refreshHeld);
   // A rule naming `w1` while the only `w1` is now `b:w1` (a second local server) matches
   // nothing: said once per rule and name, like `config check` says it.
   let renamedCheck: NodeJS.Timeout | null = null;
@@ -302,6 +308,13 @@ export async function setupSessions(opts: {
       return monitor;
     },
     list,
+    useHeldTasks: (next) => {
+      offHeld();
+      source = next;
+      held.clear();
+      offHeld = source.subscribe(refreshHeld);
+      refreshHeld(null);
+    },
     serverNames: () => servers.map((s) => s.name),
     server: (name) => servers.find((s) => s.name === name),
     onChange: (l) => {
@@ -350,8 +363,7 @@ export async function setupSessions(opts: {
     },
     stop: async () => {
       clearInterval(beat);
-      offTasks();
-      clearInterval(heldTimer);
+      offHeld();
       if (renamedCheck) clearTimeout(renamedCheck);
       unsubscribe();
       terminals.closeAll();

@@ -11,10 +11,12 @@ import type { StateChange } from '../assigner/lifecycle.js';
 import { SharedAssigner } from '../assigner/shared.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { Logger } from '../log/logger.js';
+import type { AssignmentLatency } from '../metrics/assignment-latency.js';
 import { migrations } from '../store/migrations/index.js';
 import { migratePostgres } from '../store/postgres/migrate.js';
 import { openPool } from '../store/postgres/pool.js';
-import { listenForTasks } from '../store/postgres/queue.js';
+import { PostgresHeldTasks } from '../store/postgres/held-tasks.js';
+import { listenForTasks, type TaskChange } from '../store/postgres/queue.js';
 import { PostgresTaskStore } from '../store/postgres/task-store.js';
 import type { PostgresTarget } from '../store/postgres/url.js';
 
@@ -24,6 +26,8 @@ const RELISTEN_MAX_MS = 30_000;
 export interface SharedQueue {
   store: PostgresTaskStore;
   assigner: SharedAssigner;
+  /** The task each session holds, kept from the queue's announced changes (session cards, attention). */
+  held: PostgresHeldTasks;
   /** This console's name in leases and history rows. */
   holder: string;
   stop(): Promise<void>;
@@ -46,6 +50,8 @@ export async function startSharedQueue(opts: {
   holder?: string;
   leaseMs?: number;
   onChange?: () => void;
+  /** Where the assigner's queue-to-claim times go (the console's /metrics). */
+  latency?: AssignmentLatency;
 }): Promise<SharedQueue> {
   const log = opts.log.child({ component: 'shared-queue' });
   const holder = opts.holder ?? consoleName();
@@ -66,8 +72,10 @@ export async function startSharedQueue(opts: {
     logger: log,
     leaseMs: opts.leaseMs,
     onChange: opts.onChange,
+    latency: opts.latency,
   });
 
+  const held = new PostgresHeldTasks(pool, (err) => log.warn('could not read the tasks sessions hold', { error: err.message }));
   let stopped = false;
   let listener: { stop: () => Promise<void> } | null = null;
   let relistenTimer: NodeJS.Timeout | null = null;
@@ -75,9 +83,13 @@ export async function startSharedQueue(opts: {
     assigner.wake();
     opts.onChange?.();
   };
+  const changed = (change: TaskChange): void => {
+    held.changed(change);
+    wake();
+  };
   const listen = async (waitMs: number): Promise<void> => {
     try {
-      listener = await listenForTasks(opts.target, wake, {
+      listener = await listenForTasks(opts.target, changed, {
         onLost: (err) => {
           log.warn(`lost the LISTEN connection to ${opts.target.display}; listening again`, { error: err?.message ?? 'closed' });
           listener = null;
@@ -85,7 +97,11 @@ export async function startSharedQueue(opts: {
         },
       });
       if (stopped) await listener.stop();
-      else wake();
+      else {
+        // Changes announced while no one listened are lost: the held tasks are read again.
+        void held.reload();
+        wake();
+      }
     } catch (err) {
       log.warn(`cannot LISTEN on ${opts.target.display}; trying again in ${Math.round(waitMs / 1000)} s`, { error: (err as Error).message });
       schedule(Math.min(RELISTEN_MAX_MS, waitMs * 2));
@@ -109,6 +125,7 @@ export async function startSharedQueue(opts: {
   return {
     store,
     assigner,
+    held,
     holder,
     stop: async () => {
       stopped = true;

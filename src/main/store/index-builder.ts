@@ -6,10 +6,9 @@
 // time. Meanwhile the console reads and serves as usual; a write of its own waits for
 // the build's commit (SQLite has one writer), for at most the busy timeout.
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
 import type { IndexJob } from './config-indexes.js';
-import { HELPER_THREAD_LIMITS } from './helper-threads.js';
 import { BUSY_TIMEOUT_MS } from './store.js';
+import { WorkerClient } from './worker-client.js';
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -34,6 +33,7 @@ parentPort.on('message', (msg) => {
 });
 `;
 
+type Request = { statements: IndexJob['statements'] };
 type Reply = { id: number; ok: true; ms: number } | { id: number; ok: false; message: string; ms: number };
 
 const driverPath = createRequire(import.meta.url).resolve('better-sqlite3');
@@ -46,24 +46,27 @@ export interface JobResult {
 }
 
 export class IndexBuilder {
-  private worker: Worker | null = null;
-  private nextId = 1;
-  private readonly waiting = new Map<number, { job: IndexJob; resolve: (r: JobResult) => void }>();
+  private readonly client: WorkerClient<Request, Reply>;
   private idle: Promise<void> = Promise.resolve();
 
-  constructor(private readonly config: { dbPath: string; nativeBinding?: string }) {}
+  constructor(config: { dbPath: string; nativeBinding?: string }) {
+    this.client = new WorkerClient({
+      source: WORKER_SOURCE,
+      workerData: { dbPath: config.dbPath, driverPath, nativeBinding: config.nativeBinding, busyTimeoutMs: BUSY_TIMEOUT_MS },
+      name: 'index worker',
+      // Nothing left to build: the thread goes; a config change starts another.
+      idleStopMs: 0,
+    });
+  }
 
   /** Runs the jobs in order, one transaction each, in the worker; resolves with each one's outcome. */
   run(jobs: readonly IndexJob[]): Promise<JobResult[]> {
-    const worker = this.start();
     const results = Promise.all(
-      jobs.map(
-        (job) =>
-          new Promise<JobResult>((resolve) => {
-            const id = this.nextId++;
-            this.waiting.set(id, { job, resolve });
-            worker.postMessage({ id, statements: job.statements });
-          }),
+      jobs.map((job) =>
+        this.client.request({ statements: job.statements }).then(
+          (reply): JobResult => ({ job, error: reply.ok ? null : reply.message, ms: reply.ms }),
+          (err: Error): JobResult => ({ job, error: err.message, ms: 0 }),
+        ),
       ),
     );
     const before = this.idle;
@@ -73,7 +76,7 @@ export class IndexBuilder {
 
   /** Whether a thread is running now (it goes once no job is waiting). */
   get running(): boolean {
-    return this.worker !== null;
+    return this.client.running;
   }
 
   /** Resolves once every job handed over so far has finished (tests; a caller about to rely on an index). */
@@ -83,48 +86,6 @@ export class IndexBuilder {
 
   /** Stops the worker once its current job is done (it closes its connection); unfinished jobs report that. */
   stop(): void {
-    const worker = this.worker;
-    this.worker = null;
-    if (!worker) return;
-    worker.postMessage('stop');
-    this.failAll('the console stopped before the index was built');
-  }
-
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      resourceLimits: HELPER_THREAD_LIMITS,
-      workerData: { dbPath: this.config.dbPath, driverPath, nativeBinding: this.config.nativeBinding, busyTimeoutMs: BUSY_TIMEOUT_MS },
-    });
-    worker.on('message', (reply: Reply) => {
-      const w = this.waiting.get(reply.id);
-      if (!w) return;
-      this.waiting.delete(reply.id);
-      w.resolve({ job: w.job, error: reply.ok ? null : reply.message, ms: reply.ms });
-      // Nothing more to build: the thread goes (its isolate is ~10 MB of the console's
-      // RSS); a later config change starts another.
-      if (this.waiting.size === 0 && this.worker === worker) this.stop();
-    });
-    // A worker stopped because it was idle has nothing waiting; only the current one's end fails jobs.
-    worker.on('error', (err) => {
-      if (this.worker === worker) this.failAll(`the index worker failed: ${err.message}`);
-    });
-    worker.on('exit', () => {
-      if (this.worker !== worker) return;
-      this.worker = null;
-      this.failAll('the index worker exited');
-    });
-    // Never what keeps a CLI or a test process alive.
-    worker.unref();
-    this.worker = worker;
-    return worker;
-  }
-
-  private failAll(why: string): void {
-    for (const [id, w] of this.waiting) {
-      this.waiting.delete(id);
-      w.resolve({ job: w.job, error: why, ms: 0 });
-    }
+    this.client.stop('the console stopped before the index was built');
   }
 }

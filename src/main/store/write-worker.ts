@@ -7,17 +7,21 @@
 // SQLite has one writer: while this worker's transaction is open, a write of the
 // console's (a claim) waits on the busy timeout, on the main thread. So a batch is
 // committed in short transactions (MAX_TRANSACTION_MS of work each) with a pause
-// between them, in which a waiting writer gets the lock. Each step is guarded
+// between them, and the console's writes go first: given the store's write gate
+// (write-gate.ts), the worker looks at it between steps, commits early when the
+// console is writing or about to, and begins nothing until it is done. Without the
+// gate a waiting write could sleep through pause after pause in SQLite's busy handler
+// (a cursor upsert 100–470 ms on the 1M seed while the recovery ran). Each step is guarded
 // (status, holder, and when the holder took it), so a step whose task changed since it
 // was read changes nothing; the reply says which steps changed a row.
 //
 // Plain JavaScript text (eval'd), like the index builder and the checkpointer: it runs
 // the same under tsx, vitest, plain Node and a bundled Electron main.
 import { createRequire } from 'node:module';
-import { Worker } from 'node:worker_threads';
-import { HELPER_THREAD_LIMITS } from './helper-threads.js';
 import type { GuardedStep } from './task-queue.js';
 import { BUSY_TIMEOUT_MS } from './store.js';
+import { WorkerClient } from './worker-client.js';
+import type { WriteGate } from './write-gate.js';
 
 /** Work per transaction: the longest a console's write waits for this worker's lock (plus SQLite's busy-handler sleep). */
 export const MAX_TRANSACTION_MS = 10;
@@ -25,7 +29,7 @@ export const MAX_TRANSACTION_MS = 10;
 export const PAUSE_BETWEEN_MS = 5;
 /**
  * A thread with nothing asked of it for this long goes (its isolate and connection are
- * ~10–20 MB of the console's RSS); the next request starts another. The recovery of a
+ * 10–20 MB of the console's RSS); the next request starts another. The recovery of a
  * backlog keeps it busy; afterwards it is asked only when a task times out.
  */
 export const IDLE_STOP_MS = 10_000;
@@ -53,6 +57,14 @@ const begin = db.prepare('BEGIN IMMEDIATE');
 const commit = db.prepare('COMMIT');
 const rollback = db.prepare('ROLLBACK');
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// The store's write gate: [console writes under way, transactions this worker began].
+const gate = workerData.gate ? new Int32Array(workerData.gate) : null;
+const consoleWriting = () => gate !== null && Atomics.load(gate, 0) > 0;
+// Blocks this thread (never the console's) while the console writes.
+const yieldToConsole = () => {
+  if (gate === null) return;
+  for (let v = Atomics.load(gate, 0); v > 0; v = Atomics.load(gate, 0)) Atomics.wait(gate, 0, v, 50);
+};
 
 async function steps(msg) {
   // Only committed steps count: a transaction that failed changed nothing.
@@ -62,10 +74,12 @@ async function steps(msg) {
   try {
     while (i < msg.steps.length) {
       if (transactions > 0) await pause(msg.pauseMs);
+      yieldToConsole();
       const started = performance.now();
       const changed = [];
       begin.run();
       transactions++;
+      if (gate !== null) Atomics.add(gate, 1, 1);
       try {
         do {
           const step = msg.steps[i];
@@ -74,7 +88,7 @@ async function steps(msg) {
             changed.push(i);
           }
           i++;
-        } while (i < msg.steps.length && performance.now() - started < msg.maxTransactionMs);
+        } while (i < msg.steps.length && performance.now() - started < msg.maxTransactionMs && !consoleWriting());
         commit.run();
       } catch (err) {
         if (db.inTransaction) rollback.run();
@@ -135,27 +149,45 @@ export class WriteWorkerError extends Error {
   }
 }
 
+type Request =
+  | { kind: 'read'; sql: string; params: unknown[] | Record<string, unknown> }
+  | { kind: 'steps'; steps: readonly GuardedStep[]; maxTransactionMs: number; pauseMs: number };
+
 type Reply =
   | { id: number; ok: true; rows?: unknown[]; changed?: number[]; transactions?: number; ms: number }
   | { id: number; ok: false; message: string; changed?: number[]; ms: number };
 
 export class WriteWorker {
-  private worker: Worker | null = null;
-  private nextId = 1;
-  private closed = false;
-  private readonly waiting = new Map<number, { resolve: (r: Reply) => void }>();
-  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly client: WorkerClient<Request, Reply>;
 
-  constructor(private readonly config: { dbPath: string; nativeBinding?: string; maxTransactionMs?: number; pauseMs?: number; idleStopMs?: number }) {}
+  constructor(
+    private readonly config: {
+      dbPath: string;
+      nativeBinding?: string;
+      maxTransactionMs?: number;
+      pauseMs?: number;
+      /** The console store's write gate: its writes go first (store.writeGate). */
+      gate?: WriteGate;
+      /** IDLE_STOP_MS unless given (tests). */
+      idleStopMs?: number;
+    },
+  ) {
+    this.client = new WorkerClient({
+      source: WORKER_SOURCE,
+      workerData: { dbPath: config.dbPath, driverPath, nativeBinding: config.nativeBinding, busyTimeoutMs: BUSY_TIMEOUT_MS, gate: config.gate?.buffer },
+      name: 'write worker',
+      idleStopMs: config.idleStopMs ?? IDLE_STOP_MS,
+    });
+  }
 
   /** Whether a thread is running now (it goes after IDLE_STOP_MS with nothing asked). */
   get running(): boolean {
-    return this.worker !== null;
+    return this.client.running;
   }
 
   /** Rows of one read statement, on the worker's connection. */
   async read<T>(sql: string, params: unknown[] | Record<string, unknown>): Promise<T[]> {
-    const reply = await this.send({ kind: 'read', sql, params });
+    const reply = await this.client.request({ kind: 'read', sql, params });
     if (!reply.ok) throw new Error(reply.message);
     return (reply.rows ?? []) as T[];
   }
@@ -163,81 +195,23 @@ export class WriteWorker {
   /** Runs the steps in order, in short transactions; resolves with those that changed a row. */
   async steps(steps: readonly GuardedStep[]): Promise<StepsResult> {
     if (steps.length === 0) return { changed: [], transactions: 0, ms: 0 };
-    const reply = await this.send({
-      kind: 'steps',
-      steps,
-      maxTransactionMs: this.config.maxTransactionMs ?? MAX_TRANSACTION_MS,
-      pauseMs: this.config.pauseMs ?? PAUSE_BETWEEN_MS,
-    });
+    const reply = await this.client
+      .request({
+        kind: 'steps',
+        steps,
+        maxTransactionMs: this.config.maxTransactionMs ?? MAX_TRANSACTION_MS,
+        pauseMs: this.config.pauseMs ?? PAUSE_BETWEEN_MS,
+      })
+      .catch((err: Error) => {
+        // No reply: nothing is known to have committed.
+        throw new WriteWorkerError(err.message, []);
+      });
     if (!reply.ok) throw new WriteWorkerError(reply.message, reply.changed ?? []);
     return { changed: reply.changed ?? [], transactions: reply.transactions ?? 0, ms: reply.ms };
   }
 
   /** Stops the worker once its current message is done (it closes its connection); waiting calls fail. */
   stop(): void {
-    this.closed = true;
-    this.retire();
-    this.failAll('the console stopped');
-  }
-
-  /** Ends the current thread once its current message is done (it closes its connection). */
-  private retire(): void {
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
-    const worker = this.worker;
-    this.worker = null;
-    if (worker) worker.postMessage('stop');
-  }
-
-  private send(msg: Record<string, unknown>): Promise<Reply> {
-    if (this.closed) return Promise.resolve({ id: 0, ok: false, message: 'the write worker is stopped', ms: 0 });
-    if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.idleTimer = null;
-    const worker = this.start();
-    return new Promise<Reply>((resolve) => {
-      const id = this.nextId++;
-      this.waiting.set(id, { resolve });
-      worker.postMessage({ ...msg, id });
-    });
-  }
-
-  private start(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      resourceLimits: HELPER_THREAD_LIMITS,
-      workerData: { dbPath: this.config.dbPath, driverPath, nativeBinding: this.config.nativeBinding, busyTimeoutMs: BUSY_TIMEOUT_MS },
-    });
-    worker.on('message', (reply: Reply) => {
-      const w = this.waiting.get(reply.id);
-      if (!w) return;
-      this.waiting.delete(reply.id);
-      w.resolve(reply);
-      if (this.waiting.size === 0 && this.worker === worker) {
-        if (this.idleTimer) clearTimeout(this.idleTimer);
-        this.idleTimer = setTimeout(() => this.retire(), this.config.idleStopMs ?? IDLE_STOP_MS);
-        this.idleTimer.unref();
-      }
-    });
-    // A thread retired because it was idle had nothing waiting: only the current one's end fails requests.
-    worker.on('error', (err) => {
-      if (this.worker === worker) this.failAll(`the write worker failed: ${err.message}`);
-    });
-    worker.on('exit', () => {
-      if (this.worker !== worker) return;
-      this.worker = null;
-      this.failAll('the write worker exited');
-    });
-    // Never what keeps a CLI or a test process alive.
-    worker.unref();
-    this.worker = worker;
-    return worker;
-  }
-
-  private failAll(why: string): void {
-    for (const [id, w] of this.waiting) {
-      this.waiting.delete(id);
-      w.resolve({ id, ok: false, message: why, ms: 0 });
-    }
+    this.client.stop('the console stopped');
   }
 }

@@ -1,0 +1,169 @@
+// The held tasks of a shared queue (HeldTaskSource on PostgreSQL), kept in memory and
+// changed by the task changes every console and CLI announces (LISTEN/NOTIFY,
+// postgres/queue.ts), so a session card shows the shared task its agent holds without
+// a read of the queue per publish.
+//
+// - reload(): one read of every held task (idx_tasks_held), at start and after the
+//   LISTEN connection came back (changes announced meanwhile are lost).
+// - changed({id, status}): the status is the task's at that commit, and changes arrive
+//   in commit order. A status that is not held (pending, completed, failed, …) drops
+//   the task from its session without a read; a held one (assigned, in_progress) is
+//   read by id — the session is not in the announcement — with the other ids of the
+//   same burst in one statement. A task nobody holds and that is announced as not held
+//   (a task added, its priority changed) costs nothing.
+// - Reads and batches run one after another, in arrival order: a read answers with
+//   the row as of a moment after every change of its batch, and the changes that
+//   arrive meanwhile are applied after it.
+import type pg from 'pg';
+import { isHeldStatus } from '../../../shared/task-status.js';
+import type { TaskFacts } from '../attention.js';
+import type { HeldTaskSource } from '../held-tasks.js';
+import { HELD_SQL } from '../status-sql.js';
+import type { TaskChange } from './queue.js';
+
+/** Facts of tasks no longer held, kept for the events that name them just after (an agent exited mid-task). */
+const RELEASED_KEPT = 1000;
+
+const COLUMNS = 't.id, t.assigned_to AS "assignedTo", t.title, t.type, p.name AS project';
+const FROM = 'tasks t LEFT JOIN projects p ON p.id = t.project_id';
+
+export class PostgresHeldTasks implements HeldTaskSource {
+  /** Session name → the tasks it holds (normally one), by id. */
+  private readonly bySession = new Map<string, Map<number, TaskFacts>>();
+  private readonly byId = new Map<number, TaskFacts>();
+  private readonly released = new Map<number, TaskFacts>();
+  private readonly listeners = new Set<(names: readonly string[] | null) => void>();
+  /** Changes not applied yet: id → its last announced status. */
+  private waiting = new Map<number, string>();
+  private chain: Promise<void> = Promise.resolve();
+  private draining = false;
+  /** A read failed: the next change reads every held task again instead of its own. */
+  private stale = false;
+  /** Statements run (a test counts them): full reads and reads by id. */
+  readonly reads = { full: 0, byId: 0 };
+
+  constructor(
+    private readonly pool: Pick<pg.Pool, 'query'>,
+    private readonly onError: (err: Error) => void = () => undefined,
+  ) {}
+
+  read(names: readonly string[]): Map<string, number | null> {
+    const out = new Map<string, number | null>();
+    for (const name of names) {
+      const held = this.bySession.get(name);
+      out.set(name, held ? Math.max(...held.keys()) : null);
+    }
+    return out;
+  }
+
+  subscribe(changed: (names: readonly string[] | null) => void): () => void {
+    this.listeners.add(changed);
+    return () => this.listeners.delete(changed);
+  }
+
+  facts(id: number): TaskFacts | null {
+    return this.byId.get(id) ?? this.released.get(id) ?? null;
+  }
+
+  /** Every held task read again (start, and after the LISTEN connection came back). */
+  reload(): Promise<void> {
+    return this.enqueue(async () => {
+      this.reads.full++;
+      const rows = (await this.pool.query<TaskFacts>(`SELECT ${COLUMNS} FROM ${FROM} WHERE t.status IN (${HELD_SQL}) AND t.assigned_to IS NOT NULL`)).rows;
+      for (const id of [...this.byId.keys()]) this.drop(id);
+      for (const row of rows) this.hold(row);
+      this.stale = false;
+      this.tell(null);
+    });
+  }
+
+  /** A task change announced by any console or CLI. */
+  changed(change: TaskChange): void {
+    this.waiting.set(change.id, change.status);
+    if (this.stale) {
+      this.stale = false;
+      this.waiting.clear();
+      void this.reload();
+      return;
+    }
+    if (this.draining) return;
+    this.draining = true;
+    void this.enqueue(() => this.drain());
+  }
+
+  /** Resolves once every change and reload so far is applied (tests). */
+  settled(): Promise<void> {
+    return this.enqueue(async () => undefined);
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = false;
+    const batch = this.waiting;
+    this.waiting = new Map();
+    const lookup: number[] = [];
+    const moved = new Set<string>();
+    for (const [id, status] of batch) {
+      if (isHeldStatus(status)) lookup.push(id);
+      else {
+        const session = this.drop(id);
+        if (session !== null) moved.add(session);
+      }
+    }
+    if (lookup.length > 0) {
+      this.reads.byId++;
+      const rows = (await this.pool.query<TaskFacts & { held: boolean }>(
+        `SELECT ${COLUMNS}, (t.status IN (${HELD_SQL}) AND t.assigned_to IS NOT NULL) AS held FROM ${FROM} WHERE t.id = ANY($1::bigint[])`,
+        [lookup],
+      )).rows;
+      const found = new Map(rows.map((r) => [Number(r.id), r] as const));
+      for (const id of lookup) {
+        const before = this.drop(id);
+        if (before !== null) moved.add(before);
+        const row = found.get(id);
+        if (row?.held) {
+          const { held: _held, ...facts } = row;
+          this.hold({ ...facts, id });
+          moved.add(facts.assignedTo!);
+        }
+      }
+    }
+    if (moved.size > 0) this.tell([...moved]);
+  }
+
+  private hold(facts: TaskFacts): void {
+    const id = Number(facts.id);
+    const f = { ...facts, id };
+    this.byId.set(id, f);
+    this.released.delete(id);
+    let held = this.bySession.get(f.assignedTo!);
+    if (!held) this.bySession.set(f.assignedTo!, (held = new Map()));
+    held.set(id, f);
+  }
+
+  /** Drops a held task; the session it was held by, or null when it was not held. */
+  private drop(id: number): string | null {
+    const f = this.byId.get(id);
+    if (!f) return null;
+    this.byId.delete(id);
+    this.released.set(id, f);
+    if (this.released.size > RELEASED_KEPT) this.released.delete(this.released.keys().next().value!);
+    const held = this.bySession.get(f.assignedTo!);
+    held?.delete(id);
+    if (held?.size === 0) this.bySession.delete(f.assignedTo!);
+    return f.assignedTo;
+  }
+
+  private tell(names: readonly string[] | null): void {
+    for (const l of this.listeners) l(names);
+  }
+
+  private enqueue(fn: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(fn).catch((err: unknown) => {
+      // A failed read leaves the map as it was; the next change reads it all again.
+      this.stale = true;
+      this.onError(err instanceof Error ? err : new Error(String(err)));
+    });
+    this.chain = next;
+    return next;
+  }
+}

@@ -346,6 +346,19 @@ export class PostgresTaskStore implements TaskStore {
     )).rows;
   }
 
+  async recentLoad(since: Date): Promise<Map<string, number>> {
+    // As TaskQueue.recentLoad: held tasks, and those completed since (migration 011's partial index).
+    const rows = (await this.pool.query<{ session: string; n: number }>(
+      `SELECT session, count(*)::int AS n FROM (
+         SELECT assigned_to AS session FROM tasks WHERE status IN ${HELD} AND assigned_to IS NOT NULL
+         UNION ALL
+         SELECT assigned_to FROM tasks WHERE status = 'completed' AND completed_at >= $1 AND assigned_to IS NOT NULL
+       ) s GROUP BY session`,
+      [toSqlTime(since)],
+    )).rows;
+    return new Map(rows.map((r) => [r.session, r.n]));
+  }
+
   async claimMany(claims: readonly TaskClaim[], notes: readonly DecisionRecord[], now: Date, lease?: Lease): Promise<ClaimedTask[]> {
     if (claims.length === 0 && notes.length === 0) return [];
     const at = toSqlTime(now);

@@ -32,7 +32,7 @@ if (out) {
       // not Linux: no breakdown
     }
   };
-  setInterval(sample, 500).unref();
+  globalThis.setInterval(sample, 500).unref();
   process.on('SIGUSR2', () => {
     const ms = (ns) => Math.round(ns / 1e4) / 100;
     const mem = peak ? Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, k === 'threads' ? v : mb(v)])) : null;

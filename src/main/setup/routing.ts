@@ -112,7 +112,7 @@ export function setupRouting(opts: {
 
   // Timed-out tasks (~45k at the start on the 1M seed) are given back by a worker
   // thread's connection, not by the rounds on this thread (assigner/recovery.ts).
-  const writeWorker = new WriteWorker({ dbPath: store.path, nativeBinding: store.nativeBinding });
+  const writeWorker = new WriteWorker({ dbPath: store.path, nativeBinding: store.nativeBinding, gate: store.writeGate });
   const assigner = new Assigner({
     writeWorker,
     store,

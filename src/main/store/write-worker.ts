@@ -27,6 +27,8 @@ import type { WriteGate } from './write-gate.js';
 export const MAX_TRANSACTION_MS = 10;
 /** The pause between two transactions of a batch: the console's writes get the lock here. */
 export const PAUSE_BETWEEN_MS = 5;
+/** The worker's own automatic checkpoint (SQLite's default size): the WAL it writes is copied back by it. */
+export const WORKER_AUTOCHECKPOINT_PAGES = 1_000;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -36,8 +38,13 @@ db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
 db.pragma('synchronous = NORMAL');
 db.pragma('foreign_keys = ON');
 db.pragma('temp_store = MEMORY');
-// Checkpoints are the console's checkpointer's (checkpointer.ts), never inside our commits.
-db.pragma('wal_autocheckpoint = 0');
+// This worker checkpoints what it writes, after its own commits (SQLite's automatic
+// checkpoint, off the console's thread). With 0 here the console's writer did it: a
+// recovery writes the WAL faster than the checkpointer's one pass a second copies it
+// back, the WAL passed the writer's safety threshold (checkpointer.ts) and every
+// commit of the console's — a cursor upsert, a claim — copied and synced the worker's
+// pages, 100–250 ms each on the 1M seed.
+db.pragma('wal_autocheckpoint = ' + workerData.autocheckpointPages);
 const prepared = new Map();
 const statement = (sql) => {
   let s = prepared.get(sql);
@@ -166,7 +173,7 @@ export class WriteWorker {
   ) {
     this.client = new WorkerClient({
       source: WORKER_SOURCE,
-      workerData: { dbPath: config.dbPath, driverPath, nativeBinding: config.nativeBinding, busyTimeoutMs: BUSY_TIMEOUT_MS, gate: config.gate?.buffer },
+      workerData: { dbPath: config.dbPath, driverPath, nativeBinding: config.nativeBinding, busyTimeoutMs: BUSY_TIMEOUT_MS, gate: config.gate?.buffer, autocheckpointPages: WORKER_AUTOCHECKPOINT_PAGES },
       name: 'write worker',
     });
   }

@@ -12,7 +12,7 @@
 // (p50/p99), RSS (median and peak) and CPU of the console's process (its query
 // readers reported apart). The seeded files are cached in ~/.cache/architect-bench,
 // keyed by the seed's and the migrations' source, since seeding takes a while.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
 import { launchChromium } from '../test/support/chromium.js';
+import { PrivateTmux } from '../test/support/tmux.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(here, '..');
@@ -111,46 +112,6 @@ function controlFile(seed: string): string {
   fs.renameSync(tmp, file);
   for (const ext of ['-wal', '-shm']) fs.rmSync(tmp + ext, { force: true });
   return file;
-}
-
-class BenchTmux {
-  readonly socket = `bench-console-${crypto.randomBytes(3).toString('hex')}`;
-  /** The server's pid, learnt at its first session: tmux 3.3 can hang on its way out with 100 control clients attached, so kill() ends it by pid as well. */
-  private serverPid = 0;
-  run(...args: string[]): string {
-    const out = execFileSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
-    if (this.serverPid === 0 && args[0] === 'new-session') this.serverPid = Number(execFileSync('tmux', ['-L', this.socket, 'display-message', '-p', '#{pid}'], { encoding: 'utf8' }).trim());
-    return out;
-  }
-  /** Where tmux keeps this server's socket (`-L name`). */
-  get socketFile(): string {
-    return path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, this.socket);
-  }
-  kill(): void {
-    try {
-      execFileSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore' });
-    } catch {
-      // gone already
-    }
-    if (this.serverPid > 0) {
-      try {
-        process.kill(this.serverPid, 'SIGKILL');
-      } catch {
-        // gone already, as it should be
-      }
-    }
-    // A dead server's socket file stays behind (/tmp/tmux-0/bench-console-*): removed once no
-    // server answers there — kill-server again meanwhile, in case the console's client restarted one.
-    for (let i = 0; i < 50; i++) {
-      if (spawnSync('tmux', ['-L', this.socket, 'list-sessions'], { stdio: 'ignore' }).status !== 0) {
-        fs.rmSync(this.socketFile, { force: true });
-        return;
-      }
-      spawnSync('tmux', ['-L', this.socket, 'kill-server'], { stdio: 'ignore' });
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
-    }
-    process.stderr.write(`console bench: the tmux server ${this.socket} would not stop; its socket ${this.socketFile} is left\n`);
-  }
 }
 
 /** Fake agents named like the real ones: codex steps through screens at each Enter; claude keeps printing. */
@@ -280,7 +241,8 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
   fs.copyFileSync(dbFile, path.join(dataDir, 'architect.db'));
   fs.cpSync(path.join(ROOT, 'config'), configDir, { recursive: true, filter: (p) => !p.includes(`${path.sep}local${path.sep}`) });
   writeAgents(bin);
-  const tmux = new BenchTmux();
+  // Named bench-console-*: a run killed mid-way leaves this server; `ps -eo pid,args | grep bench-console-` finds it.
+  const tmux = new PrivateTmux(`bench-console-${crypto.randomBytes(3).toString('hex')}`);
   let serve: ReturnType<typeof spawn> | null = null;
   let browser: Awaited<ReturnType<typeof launchChromium>> | null = null;
   let rpc: Rpc | null = null;

@@ -11,10 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SlaWatcher } from '../src/main/alerts/sla-watcher.js';
-import { SlaFile } from '../src/main/config/schemas/sla.js';
 import { silentLogger } from '../src/main/log/logger.js';
 import { openStore } from '../src/main/store/store.js';
 import { toSqlTime } from '../src/main/store/time.js';
+import { slaRules } from '../test/support/sla-rules.js';
 
 const TASKS = 100_000;
 const QUICK_TASKS = 10_000;
@@ -25,20 +25,11 @@ const WAKES = 300;
 const WAKE_STEP_MS = 1_000;
 const TYPES = ['shell', 'deploy', 'claude_task', 'bug_fix'];
 
-const RULES = SlaFile.parse({
-  version: '1.0',
-  sla_targets: {
-    shell: { target_minutes: 5, warning_percent: 80, critical_percent: 100 },
-    deploy: { target_minutes: 30, warning_percent: 70, critical_percent: 90 },
-    claude_task: { target_minutes: 60, warning_percent: 80, critical_percent: 100 },
-    default: { target_minutes: 10, warning_percent: 80, critical_percent: 100 },
-  },
-  escalation_rules: [
-    { condition: 'percent_used >= critical_percent', action: 'alert_user', notification_channels: ['dashboard', 'log'] },
-    { condition: 'percent_used >= warning_percent && percent_used < critical_percent', action: 'alert_user', notification_channels: ['dashboard'] },
-    { condition: 'percent_used >= critical_percent', action: 'highlight_task', color: 'red' },
-  ],
-});
+const RULES = slaRules([
+  { condition: 'percent_used >= critical_percent', action: 'alert_user', notification_channels: ['dashboard', 'log'] },
+  { condition: 'percent_used >= warning_percent && percent_used < critical_percent', action: 'alert_user', notification_channels: ['dashboard'] },
+  { condition: 'percent_used >= critical_percent', action: 'highlight_task', color: 'red' },
+]);
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;

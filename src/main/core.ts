@@ -240,6 +240,8 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
         log,
         dispatch: opts.dispatch ?? true,
         onChange: publishShared,
+        // /metrics reports this console's claims on the shared queue (its local assigner never runs).
+        latency: routing.latency,
       });
       stops.push(shared.stop);
       stops.push(config.service.subscribe(() => shared.assigner.kick()));

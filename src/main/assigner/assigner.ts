@@ -6,15 +6,15 @@
 import type { RouteDecision, Session } from '../../shared/api.js';
 import type { RouteRule, RoutingFile } from '../config/schemas/routing.js';
 import { silentLogger, type Logger } from '../log/logger.js';
-import type { RoundRobinCursor, RoutingDecision } from '../routing/types.js';
+import type { RoundRobinCursor } from '../routing/types.js';
 import type { Store } from '../store/store.js';
 import { MAX_TASKS_PER_ROUND, WINDOW_GROWTH, dryRun, planRound, roundWindow } from './round-plan.js';
+import { MAX_PASSES, RoundRules, type Assignment, type QueuedNote } from './round-rules.js';
 import { EnvironmentKeeper } from './environment-keeper.js';
 import { lifecycleActions, type LifecycleAction, type StateChange } from './lifecycle.js';
-import { AssignmentLatency } from '../metrics/assignment-latency.js';
-import type { ClaimedTask, DecisionRecord, HeldTask, TaskQueue } from '../store/task-queue.js';
+import type { AssignmentLatency } from '../metrics/assignment-latency.js';
+import type { ClaimedTask, HeldTask, TaskQueue } from '../store/task-queue.js';
 import { TaskService } from '../tasks/service.js';
-import { fromSqlTime } from '../store/time.js';
 import { watched } from '../log/watchdog.js';
 import { HeldIndex } from './held-index.js';
 import type { AssignerCommonOptions } from './options.js';
@@ -23,17 +23,6 @@ import { WakeTimer, earliest } from './wake-timer.js';
 import { TimeoutRecovery } from './recovery.js';
 import type { WriteWorker } from '../store/write-worker.js';
 
-/** After a timeout the task is kept from the session that timed out for this long (it is probably still busy with it). */
-export const AVOID_AFTER_TIMEOUT_MS = 10 * 60_000;
-/** least_loaded counts tasks a session took within this window. */
-export const LOAD_WINDOW_MS = 60 * 60_000;
-const MAX_REMEMBERED_NOTES = 2 * MAX_TASKS_PER_ROUND;
-/**
- * The head of the queue, then WINDOW_GROWTH times further until the whole queue
- * (64 → 512 → 4,096 → 10,000: four reads at most), and once more after a timed-out
- * session was skipped, with one to spare.
- */
-const MAX_PASSES = 6;
 /** Timed-out tasks requeued per round (one transaction); more wait for the next round, a turn later. */
 const RECOVERY_BATCH = 50;
 /** With a write worker: while timed-out tasks wait, a round looks again this often (the recovery also wakes it per batch). */
@@ -52,18 +41,12 @@ export interface AssignerOptions extends AssignerCommonOptions {
   writeWorker?: WriteWorker;
 }
 
-interface QueuedNote {
-  taskId: number;
-  cause: string;
-  reason: string;
-}
-
 export class Assigner {
   readonly tasks: TaskService;
   /** Reads of the queue (pending heads, held tasks, load); changes go through `tasks`. */
   readonly queue: TaskQueue;
-  /** Queue-to-claim times, for `/metrics`. */
-  readonly latency = new AssignmentLatency();
+  /** The avoid rule, queued notes, least_loaded's window and the latency: round-rules.ts, as on a shared queue. */
+  private readonly roundRules = new RoundRules();
   private readonly log: Logger;
   private readonly clock: () => Date;
   private readonly envs: EnvironmentKeeper;
@@ -75,9 +58,6 @@ export class Assigner {
   private scheduled = false;
   private readonly wakeTimer = new WakeTimer(() => this.kick());
   private cursor: RoundRobinCursor = {};
-  /** The last queued cause recorded per task: a decision row per change, not per round. */
-  private readonly queuedNotes = new Map<number, string>();
-  private readonly avoid = new Map<number, { session: string; untilMs: number }>();
   /** Session names seen present: only these can be said to have disappeared. */
   private readonly known = new Set<string>();
   /** The prompts being typed and delivered, and what comes of them (prompts.ts, as on a shared queue). */
@@ -112,6 +92,11 @@ export class Assigner {
           },
         })
       : null;
+  }
+
+  /** Queue-to-claim times, for `/metrics`. */
+  get latency(): AssignmentLatency {
+    return this.roundRules.latency;
   }
 
   start(): () => Promise<void> {
@@ -209,7 +194,8 @@ export class Assigner {
     }
     this.envs.releaseClosed();
 
-    const load = usesLeastLoaded(rules) ? this.queue.recentLoad(new Date(now.getTime() - LOAD_WINDOW_MS)) : undefined;
+    const since = this.roundRules.loadSince(rules, now);
+    const load = since ? this.queue.recentLoad(since) : undefined;
     let dueMs: number | null = null;
     let changed = false;
     const skipped = new Set<number>();
@@ -221,25 +207,11 @@ export class Assigner {
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       const plan = planRound(this.queue, rules, sessions, now, { cursor: this.cursor, load, skip: skipped, busy: this.prompts.delivering, limit, held: held ?? undefined });
       this.cursor = plan.cursor;
-      let skippedNow = false;
-      const toClaim: Array<Extract<RoutingDecision, { kind: 'assigned' }>> = [];
-      const notes: QueuedNote[] = [];
-      for (const d of plan.decisions) {
-        if (d.kind === 'queued') {
-          notes.push(d);
-          if (d.retryAfterSeconds !== null) dueMs = earliest(dueMs, now.getTime() + d.retryAfterSeconds * 1000);
-          continue;
-        }
-        const avoided = this.avoid.get(d.taskId);
-        if (avoided && avoided.untilMs > now.getTime() && avoided.session === d.session) {
-          skipped.add(d.taskId);
-          skippedNow = true;
-          notes.push({ taskId: d.taskId, cause: 'avoid', reason: `queued: not given back to ${d.session}, which timed out on it` });
-          continue;
-        }
-        toClaim.push(d);
-      }
-      const claimed = this.claimAll(toClaim, notes, rules, sessions, now);
+      const sorted = this.roundRules.sort(plan.decisions, now);
+      dueMs = earliest(dueMs, sorted.dueMs);
+      for (const id of sorted.skipped) skipped.add(id);
+      const skippedNow = sorted.skipped.length > 0;
+      const claimed = this.claimAll(sorted.claims, sorted.notes, rules, sessions, now);
       if (claimed > 0) {
         changed = true;
         this.heldIndex.refresh();
@@ -263,21 +235,18 @@ export class Assigner {
   }
 
   /** Claims in one transaction per round (one commit, not fifty), with the round's queued notes; each claim keeps its own guard. */
-  private claimAll(decisions: ReadonlyArray<Extract<RoutingDecision, { kind: 'assigned' }>>, notes: readonly QueuedNote[], rules: RoutingFile, sessions: readonly Session[], now: Date): number {
+  private claimAll(decisions: readonly Assignment[], notes: readonly QueuedNote[], rules: RoutingFile, sessions: readonly Session[], now: Date): number {
     const byName = new Map(sessions.map((s) => [s.name, s]));
     const wanted = decisions.filter((d) => byName.has(d.session)).map((d) => ({ taskId: d.taskId, session: d.session, reason: d.reason }));
     // A decision row per change of a task's queued cause, not per round.
-    const news = notes.filter((n) => this.queuedNotes.get(n.taskId) !== n.cause);
-    const records = news.map((n): DecisionRecord => ({ kind: 'route', taskId: n.taskId, session: null, decision: 'queued', reason: n.reason }));
+    const notesOut = this.roundRules.toWrite(notes);
     // A claim missing from the result: another console or CLI got there first; that is what the guard is for.
     const sessionOf = new Map(wanted.map((w) => [w.taskId, byName.get(w.session)!]));
-    const claims = this.tasks.claimMany(wanted, records, now).map((claimed) => ({ claimed, session: sessionOf.get(claimed.id)! }));
-    for (const n of news) this.rememberQueued(n);
+    const claims = this.tasks.claimMany(wanted, notesOut.records, now).map((claimed) => ({ claimed, session: sessionOf.get(claimed.id)! }));
+    notesOut.written();
     // Typing starts only once the claims are committed.
     for (const { claimed, session } of claims) {
-      this.queuedNotes.delete(claimed.id);
-      this.avoid.delete(claimed.id);
-      this.latency.observe((now.getTime() - Date.parse(fromSqlTime(claimed.createdAt))) / 1000);
+      this.roundRules.claimed(claimed, now);
       const rule = Object.hasOwn(rules.environment_routing, claimed.type) ? rules.environment_routing[claimed.type] : undefined;
       this.prompts.track(session.name, claimed.id, () => this.dispatch(claimed, session, rule));
     }
@@ -346,15 +315,8 @@ export class Assigner {
   /** A held task went back to the queue (or failed): forget its delivery, keep it from a session that timed out on it. */
   private gaveBack(taskId: number, session: string, cause: 'exited' | 'gone' | 'timeout', now: Date): void {
     this.prompts.forget(taskId);
-    if (cause === 'timeout') this.avoid.set(taskId, { session, untilMs: now.getTime() + AVOID_AFTER_TIMEOUT_MS });
+    this.roundRules.gaveBack(taskId, session, cause, now);
     this.envs.release(taskId);
-  }
-
-  private rememberQueued(note: QueuedNote): void {
-    // Cancelled tasks never leave the map by being claimed; forgetting everything now
-    // and then costs one repeated "queued" row per waiting task, not unbounded memory.
-    if (this.queuedNotes.size >= MAX_REMEMBERED_NOTES) this.queuedNotes.clear();
-    this.queuedNotes.set(note.taskId, note.cause);
   }
 
   private arm(dueMs: number | null, now: Date): void {
@@ -367,6 +329,3 @@ export function hasTimeouts(rules: RoutingFile): boolean {
   return Object.values(rules.environment_routing).some((r) => r.timeout_minutes !== undefined);
 }
 
-function usesLeastLoaded(rules: RoutingFile): boolean {
-  return Object.values(rules.environment_routing).some((r) => r.strategy === 'least_loaded');
-}

@@ -30,10 +30,11 @@ import { lifecycleActions, type LifecycleAction, type StateChange } from './life
 import { Prompts, type DeliveryWrites } from './prompts.js';
 import { WakeTimer, earliest } from './wake-timer.js';
 import { MAX_TASKS_PER_ROUND, WINDOW_GROWTH, planRound, roundWindow, urgentTypes } from './round-plan.js';
+import { MAX_PASSES, RoundRules } from './round-rules.js';
+import type { AssignmentLatency } from '../metrics/assignment-latency.js';
 
 /** A claim's lease without a renewal: a console that stops renewing for this long is taken for dead. */
 export const DEFAULT_LEASE_MS = 30_000;
-const MAX_PASSES = 4;
 
 export interface SharedAssignerOptions extends AssignerCommonOptions {
   store: TaskStore;
@@ -42,6 +43,8 @@ export interface SharedAssignerOptions extends AssignerCommonOptions {
   leaseMs?: number;
   /** How often leases are renewed and expired ones looked for (a third of the lease by default). */
   heartbeatMs?: number;
+  /** Where queue-to-claim times go (the console's /metrics); one of its own when not given. */
+  latency?: AssignmentLatency;
 }
 
 export class SharedAssigner {
@@ -60,13 +63,21 @@ export class SharedAssigner {
   private readonly prompts = new Prompts();
   /** The environments (worktree, port: requires_env types) of the tasks this console dispatched. */
   private readonly envs: EnvironmentKeeper;
+  /** The avoid rule, queued notes, least_loaded's window and the latency: round-rules.ts, as on a single console. */
+  private readonly roundRules: RoundRules;
 
   constructor(private readonly options: SharedAssignerOptions) {
     this.log = (options.logger ?? silentLogger).child({ module: 'shared-assigner' });
     this.clock = options.clock ?? (() => new Date());
     this.envs = new EnvironmentKeeper(options.store, this.log, this.clock);
+    this.roundRules = new RoundRules(options.latency);
     this.leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
     this.heartbeatMs = options.heartbeatMs ?? Math.max(100, Math.floor(this.leaseMs / 3));
+  }
+
+  /** Queue-to-claim times of this console's claims, for `/metrics`. */
+  get latency(): AssignmentLatency {
+    return this.roundRules.latency;
   }
 
   start(): () => Promise<void> {
@@ -91,12 +102,14 @@ export class SharedAssigner {
 
   /** Resolves once no round is scheduled or running and no delivery is under way. */
   async settled(): Promise<void> {
-    while (this.scheduled || this.prompts.size > 0) {
+    // A round waiting in the chain starts deliveries of its own: look again after it.
+    for (;;) {
+      const chain = this.chain;
+      await chain;
       await this.prompts.settle();
-      await this.chain;
       await new Promise<void>((resolve) => setImmediate(resolve));
+      if (!this.scheduled && this.prompts.size === 0 && chain === this.chain) break;
     }
-    await this.chain;
     await this.envs.settle();
   }
 
@@ -150,27 +163,33 @@ export class SharedAssigner {
 
     let dueMs: number | null = reconciled.due;
     let limit = roundWindow(sessions.reduce((n, s) => n + (s.state === 'idle' ? 1 : 0), 0));
+    const since = this.roundRules.loadSince(rules, now);
+    const load = since ? await store.recentLoad(since) : undefined;
+    const skipped = new Set<number>();
     let heldStale = false;
+    // Another pass when a task was kept from the session that timed out on it (that
+    // session is free for the others), or when the head of the queue left sessions
+    // free and there is more queue to read (as on a single console).
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       // Held tasks read again only when a pass claimed and another follows (a round trip less a round).
       if (heldStale) held = await store.heldTasks();
       heldStale = false;
       const pending = await store.pendingTasks(limit, urgentTypes(rules));
       const heldNow = held;
-      const plan = planRound({ pendingTasks: () => pending, heldTasks: () => heldNow }, rules, sessions, now, { cursor: this.cursor, busy: this.prompts.delivering, limit, held: heldNow });
+      const plan = planRound({ pendingTasks: () => pending, heldTasks: () => heldNow }, rules, sessions, now, { cursor: this.cursor, load, skip: skipped, busy: this.prompts.delivering, limit, held: heldNow });
       this.cursor = plan.cursor;
-      const wanted: Array<{ taskId: number; session: string; reason: string }> = [];
-      for (const d of plan.decisions) {
-        if (d.kind === 'queued') {
-          if (d.retryAfterSeconds !== null) dueMs = earliest(dueMs, now.getTime() + d.retryAfterSeconds * 1000);
-          continue;
-        }
-        if (present.has(d.session)) wanted.push({ taskId: d.taskId, session: d.session, reason: d.reason });
-      }
-      const claimed = wanted.length ? await store.claimMany(wanted, [], now, { holder: this.options.holder, ttlMs: this.leaseMs }) : [];
+      const sorted = this.roundRules.sort(plan.decisions, now);
+      dueMs = earliest(dueMs, sorted.dueMs);
+      for (const id of sorted.skipped) skipped.add(id);
+      const wanted = sorted.claims.filter((d) => present.has(d.session)).map((d) => ({ taskId: d.taskId, session: d.session, reason: d.reason }));
+      // A decision row per change of a task's queued cause, not per round: in the claims' transaction.
+      const notesOut = this.roundRules.toWrite(sorted.notes);
+      const claimed = wanted.length || notesOut.records.length ? await store.claimMany(wanted, notesOut.records, now, { holder: this.options.holder, ttlMs: this.leaseMs }) : [];
+      notesOut.written();
       const byName = new Map(sessions.map((s) => [s.name, s]));
       for (const task of claimed) {
         const session = byName.get(wanted.find((w) => w.taskId === task.id)!.session)!;
+        this.roundRules.claimed(task, now);
         this.startDelivery(task, session, rules);
       }
       if (claimed.length) {
@@ -178,8 +197,8 @@ export class SharedAssigner {
         this.options.onChange?.();
       }
       const readFurther = plan.queueCut && claimed.length < plan.free && limit < MAX_TASKS_PER_ROUND;
-      if (!readFurther) break;
-      limit = Math.min(MAX_TASKS_PER_ROUND, limit * WINDOW_GROWTH);
+      if (readFurther) limit = Math.min(MAX_TASKS_PER_ROUND, limit * WINDOW_GROWTH);
+      if (sorted.skipped.length === 0 && !readFurther) break;
     }
     this.arm(dueMs, now);
   }
@@ -270,6 +289,7 @@ export class SharedAssigner {
             changed = true;
             this.envs.release(a.taskId);
             this.prompts.forget(a.taskId);
+            this.roundRules.gaveBack(a.taskId, a.session, a.cause, now);
           }
           break;
         }

@@ -11,6 +11,7 @@ import { LimitResumer } from '../sessions/limit-resumer.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
 import { METRICS_CONTENT_TYPE, renderMetrics } from '../metrics/prometheus.js';
+import type { AssignmentLatency } from '../metrics/assignment-latency.js';
 import type { QueryService } from '../queries/service.js';
 import { routingHttpRoutes } from '../routing/http.js';
 import { classify } from '../sessions/classify.js';
@@ -42,6 +43,8 @@ export interface RoutingFeature {
   sendPrompt(sessionName: string, text: string): Promise<void>;
   /** Types a task's prompt into a session's pane and checks the agent took it (the shared queue's assigner uses it too). */
   deliver: Deliver;
+  /** Queue-to-claim times served by /metrics (a console on a shared queue hands it to the shared queue's assigner). */
+  latency: AssignmentLatency;
   /** Push an already stored notification to its channel. */
   notify(n: { channel: string; message: string; taskId: number | null; source: string }): void;
   stop(): Promise<void>;
@@ -109,7 +112,7 @@ export function setupRouting(opts: {
 
   // Timed-out tasks (~45k at the start on the 1M seed) are given back by a worker
   // thread's connection, not by the rounds on this thread (assigner/recovery.ts).
-  const writeWorker = new WriteWorker({ dbPath: store.path, nativeBinding: store.nativeBinding });
+  const writeWorker = new WriteWorker({ dbPath: store.path, nativeBinding: store.nativeBinding, gate: store.writeGate });
   const assigner = new Assigner({
     writeWorker,
     store,
@@ -239,6 +242,7 @@ export function setupRouting(opts: {
     ],
     // The SLA watcher has its own 5 s pass; a new task has nothing to escalate yet.
     kick: () => assigner.kick(),
+    latency: assigner.latency,
     highlightOf: (task) => watcher.highlightOf(task),
     routeTask: async (taskId, o) => {
       if (o.urgent && !o.toSession) {

@@ -12,6 +12,7 @@ import type { StateChange } from '../assigner/lifecycle.js';
 import { SharedAssigner } from '../assigner/shared.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import type { Logger } from '../log/logger.js';
+import type { AssignmentLatency } from '../metrics/assignment-latency.js';
 import { migrations } from '../store/migrations/index.js';
 import { migratePostgres } from '../store/postgres/migrate.js';
 import { openPool } from '../store/postgres/pool.js';
@@ -60,6 +61,8 @@ export async function startSharedQueue(opts: {
   holder?: string;
   leaseMs?: number;
   onChange?: () => void;
+  /** Where the assigner's queue-to-claim times go (the console's /metrics). */
+  latency?: AssignmentLatency;
 }): Promise<SharedQueue> {
   const log = opts.log.child({ component: 'shared-queue' });
   const holder = opts.holder ?? consoleName();
@@ -80,6 +83,7 @@ export async function startSharedQueue(opts: {
     logger: log,
     leaseMs: opts.leaseMs,
     onChange: opts.onChange,
+    latency: opts.latency,
   });
 
   const held = new PostgresHeldTasks(pool, (err) => log.warn('could not read the tasks sessions hold', { error: err.message }));

@@ -11,6 +11,7 @@ import { ErrorRepository } from './errors.js';
 import { ProjectRepository } from './projects.js';
 import { DecisionRepository } from './decisions.js';
 import { Checkpointer } from './checkpointer.js';
+import { WriteGate, gateWrites } from './write-gate.js';
 
 /**
  * How long a statement waits for another process's write lock (the CLI adding a
@@ -44,6 +45,8 @@ export interface Store {
   readonly decisions: DecisionRepository;
   /** The background WAL checkpointer, when opened with `backgroundCheckpoints` (checkpointer.ts). */
   readonly checkpointer: Checkpointer | null;
+  /** Raised around each of the writer's writes: a write worker yields to them (write-gate.ts). Absent when read-only. */
+  readonly writeGate?: WriteGate;
   /** Changes whenever any other connection (this process's writer included) commits. */
   dataVersion(): number;
   /** Runs fn in one writer transaction, holding the write lock from its start (nested calls become savepoints). */
@@ -121,6 +124,9 @@ export function openStore({ path: dbPath, logger, nativeBinding, backgroundCheck
   const setAutocheckpoint = (pages: number): void => {
     if (writer.open) writer.pragma(`wal_autocheckpoint = ${pages}`);
   };
+  // The console's writes go before the write worker's (write-gate.ts).
+  const gate = readOnly ? undefined : new WriteGate();
+  if (gate) gateWrites(writer, gate);
   const checkpointer = backgroundCheckpoints ? new Checkpointer({ dbPath, nativeBinding, logger, intervalMs: checkpointIntervalMs, setAutocheckpoint }) : null;
 
   return {
@@ -134,13 +140,15 @@ export function openStore({ path: dbPath, logger, nativeBinding, backgroundCheck
     projects: new ProjectRepository(writer),
     decisions: new DecisionRepository(writer),
     checkpointer,
+    writeGate: gate,
     dataVersion: () => dataVersionStmt.get() as number,
     // IMMEDIATE: the write lock is taken at BEGIN, where SQLite's busy timeout applies.
     // A deferred transaction that read first and then wrote failed at once with "database
     // is locked" (SQLITE_BUSY_SNAPSHOT: no busy wait can help a stale snapshot) whenever
     // another connection had committed in between: the write worker's recovery commits
     // every few ms (write-worker.ts), the index builder, the CLI. Nested calls are savepoints.
-    transaction: readOnly ? <T>(fn: () => T): T => writer.transaction(fn)() : <T>(fn: () => T): T => writer.transaction(fn).immediate(),
+    // The gate is raised before BEGIN: a worker holding the lock commits at its next step.
+    transaction: !gate ? <T>(fn: () => T): T => writer.transaction(fn)() : <T>(fn: () => T): T => gate.hold(() => writer.transaction(fn).immediate()),
     close: () => {
       checkpointer?.stop();
       if (readerDb.open) readerDb.close();

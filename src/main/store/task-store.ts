@@ -76,6 +76,8 @@ export interface TaskStore {
   /** The head of the queue in the router's order (see TaskQueue.pendingTasks). */
   pendingTasks(limit: number, urgent?: readonly string[]): Promise<PendingTask[]>;
   heldTasks(): Promise<HeldTask[]>;
+  /** Tasks each session holds now or completed since `since`, for least_loaded (see TaskQueue.recentLoad). */
+  recentLoad(since: Date): Promise<Map<string, number>>;
   /**
    * A round's claims in one transaction with its decision notes; each claim is guarded
    * (still pending, and its session holds nothing). A claim another console won is
@@ -232,6 +234,10 @@ export class SqliteTaskStore implements TaskStore {
 
   async heldTasks(): Promise<HeldTask[]> {
     return this.queue.heldTasks();
+  }
+
+  async recentLoad(since: Date): Promise<Map<string, number>> {
+    return this.queue.recentLoad(since);
   }
 
   async claimMany(claims: readonly TaskClaim[], notes: readonly DecisionRecord[], now: Date, lease?: Lease): Promise<ClaimedTask[]> {

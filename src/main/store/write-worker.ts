@@ -7,7 +7,11 @@
 // SQLite has one writer: while this worker's transaction is open, a write of the
 // console's (a claim) waits on the busy timeout, on the main thread. So a batch is
 // committed in short transactions (MAX_TRANSACTION_MS of work each) with a pause
-// between them, in which a waiting writer gets the lock. Each step is guarded
+// between them, and the console's writes go first: given the store's write gate
+// (write-gate.ts), the worker looks at it between steps, commits early when the
+// console is writing or about to, and begins nothing until it is done. Without the
+// gate a waiting write could sleep through pause after pause in SQLite's busy handler
+// (a cursor upsert 100–470 ms on the 1M seed while the recovery ran). Each step is guarded
 // (status, holder, and when the holder took it), so a step whose task changed since it
 // was read changes nothing; the reply says which steps changed a row.
 //
@@ -17,11 +21,14 @@ import { createRequire } from 'node:module';
 import type { GuardedStep } from './task-queue.js';
 import { BUSY_TIMEOUT_MS } from './store.js';
 import { WorkerClient } from './worker-client.js';
+import type { WriteGate } from './write-gate.js';
 
 /** Work per transaction: the longest a console's write waits for this worker's lock (plus SQLite's busy-handler sleep). */
 export const MAX_TRANSACTION_MS = 10;
 /** The pause between two transactions of a batch: the console's writes get the lock here. */
 export const PAUSE_BETWEEN_MS = 5;
+/** The worker's own automatic checkpoint (SQLite's default size): the WAL it writes is copied back by it. */
+export const WORKER_AUTOCHECKPOINT_PAGES = 1_000;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -31,8 +38,13 @@ db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
 db.pragma('synchronous = NORMAL');
 db.pragma('foreign_keys = ON');
 db.pragma('temp_store = MEMORY');
-// Checkpoints are the console's checkpointer's (checkpointer.ts), never inside our commits.
-db.pragma('wal_autocheckpoint = 0');
+// This worker checkpoints what it writes, after its own commits (SQLite's automatic
+// checkpoint, off the console's thread). With 0 here the console's writer did it: a
+// recovery writes the WAL faster than the checkpointer's one pass a second copies it
+// back, the WAL passed the writer's safety threshold (checkpointer.ts) and every
+// commit of the console's — a cursor upsert, a claim — copied and synced the worker's
+// pages, 100–250 ms each on the 1M seed.
+db.pragma('wal_autocheckpoint = ' + workerData.autocheckpointPages);
 const prepared = new Map();
 const statement = (sql) => {
   let s = prepared.get(sql);
@@ -46,6 +58,14 @@ const begin = db.prepare('BEGIN IMMEDIATE');
 const commit = db.prepare('COMMIT');
 const rollback = db.prepare('ROLLBACK');
 const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+// The store's write gate: [console writes under way, transactions this worker began].
+const gate = workerData.gate ? new Int32Array(workerData.gate) : null;
+const consoleWriting = () => gate !== null && Atomics.load(gate, 0) > 0;
+// Blocks this thread (never the console's) while the console writes.
+const yieldToConsole = () => {
+  if (gate === null) return;
+  for (let v = Atomics.load(gate, 0); v > 0; v = Atomics.load(gate, 0)) Atomics.wait(gate, 0, v, 50);
+};
 
 async function steps(msg) {
   // Only committed steps count: a transaction that failed changed nothing.
@@ -55,10 +75,12 @@ async function steps(msg) {
   try {
     while (i < msg.steps.length) {
       if (transactions > 0) await pause(msg.pauseMs);
+      yieldToConsole();
       const started = performance.now();
       const changed = [];
       begin.run();
       transactions++;
+      if (gate !== null) Atomics.add(gate, 1, 1);
       try {
         do {
           const step = msg.steps[i];
@@ -67,7 +89,7 @@ async function steps(msg) {
             changed.push(i);
           }
           i++;
-        } while (i < msg.steps.length && performance.now() - started < msg.maxTransactionMs);
+        } while (i < msg.steps.length && performance.now() - started < msg.maxTransactionMs && !consoleWriting());
         commit.run();
       } catch (err) {
         if (db.inTransaction) rollback.run();
@@ -139,10 +161,19 @@ type Reply =
 export class WriteWorker {
   private readonly client: WorkerClient<Request, Reply>;
 
-  constructor(private readonly config: { dbPath: string; nativeBinding?: string; maxTransactionMs?: number; pauseMs?: number }) {
+  constructor(
+    private readonly config: {
+      dbPath: string;
+      nativeBinding?: string;
+      maxTransactionMs?: number;
+      pauseMs?: number;
+      /** The console store's write gate: its writes go first (store.writeGate). */
+      gate?: WriteGate;
+    },
+  ) {
     this.client = new WorkerClient({
       source: WORKER_SOURCE,
-      workerData: { dbPath: config.dbPath, driverPath, nativeBinding: config.nativeBinding, busyTimeoutMs: BUSY_TIMEOUT_MS },
+      workerData: { dbPath: config.dbPath, driverPath, nativeBinding: config.nativeBinding, busyTimeoutMs: BUSY_TIMEOUT_MS, gate: config.gate?.buffer, autocheckpointPages: WORKER_AUTOCHECKPOINT_PAGES },
       name: 'write worker',
     });
   }

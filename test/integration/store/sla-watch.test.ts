@@ -2,98 +2,62 @@
 // SlaQueue): the same tasks on SQLite (the console's own file) and on a real throw-away
 // PostgreSQL (a shared queue, read through store/postgres/sla-reads.ts) give the same
 // alerts, the same backlog summary, the same wakes and the same reassign, once.
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sharedSlaQueue } from '../../../src/main/alerts/shared-sla-queue.js';
 import { BACKLOG_ALERTS, SlaWatcher } from '../../../src/main/alerts/sla-watcher.js';
-import { SlaFile } from '../../../src/main/config/schemas/sla.js';
 import { silentLogger } from '../../../src/main/log/logger.js';
-import { migrations } from '../../../src/main/store/migrations/index.js';
-import { migratePostgres } from '../../../src/main/store/postgres/migrate.js';
-import { openPool } from '../../../src/main/store/postgres/pool.js';
 import { PostgresSlaReads } from '../../../src/main/store/postgres/sla-reads.js';
 import { PostgresTaskStore } from '../../../src/main/store/postgres/task-store.js';
-import { parsePostgresUrl } from '../../../src/main/store/postgres/url.js';
 import { SqliteTaskStore, type TaskStore } from '../../../src/main/store/task-store.js';
 import { toSqlTime } from '../../../src/main/store/time.js';
-import { postgresMissing, TestPostgres } from '../../support/postgres.js';
+import { storeEngines, type Rows } from '../../support/engines.js';
+import { slaRules } from '../../support/sla-rules.js';
 import { tempStore } from './temp-store.js';
 
 const MINUTE = 60_000;
-const RULES = SlaFile.parse({
-  version: '1.0',
-  sla_targets: {
-    shell: { target_minutes: 5, warning_percent: 80, critical_percent: 100 },
-    deploy: { target_minutes: 30, warning_percent: 70, critical_percent: 90 },
-    default: { target_minutes: 10, warning_percent: 80, critical_percent: 100 },
-  },
-  escalation_rules: [
+const RULES = slaRules(
+  [
     { condition: 'percent_used >= critical_percent', action: 'alert_user', notification_channels: ['dashboard'] },
     // Names a column: the start-up pass groups by status too.
     { condition: "percent_used >= critical_percent && task_type == 'deploy' && status == 'assigned'", action: 'reassign' },
   ],
-});
+  ['shell', 'deploy', 'default'],
+);
 
 interface Engine {
   tasks: TaskStore;
   /** A watcher over this engine's tasks; its alerts in `local` (the console's own file). */
   watcher: (clock: () => Date) => SlaWatcher;
   setCreated: (id: number, at: string) => Promise<void>;
-  rows: (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
-  close: () => Promise<void>;
+  rows: Rows;
 }
 
-const missing = postgresMissing();
-let cluster: TestPostgres | null = null;
-const pools: pg.Pool[] = [];
-
-beforeAll(async () => {
-  if (!missing) cluster = await TestPostgres.start({ fast: true });
-}, 180_000);
-afterAll(async () => {
-  for (const p of pools) await p.end();
-  await cluster?.stop();
-});
-
-async function sqlite(): Promise<Engine> {
-  const db = tempStore();
-  const rows = async (sql: string, params: unknown[] = []) => db.store.writer.prepare(sql.replace(/\$\d+/g, '?')).all(...params) as Array<Record<string, unknown>>;
-  return {
-    tasks: new SqliteTaskStore(db.store),
-    watcher: (clock) => new SlaWatcher({ store: db.store, getSnapshot: () => ({ sla: RULES }), clock }),
-    setCreated: async (id, at) => void db.store.writer.prepare('UPDATE tasks SET created_at = ? WHERE id = ?').run(at, id),
+const { engines } = storeEngines<Engine>({
+  sqlite: ({ store, rows }) => ({
+    tasks: new SqliteTaskStore(store),
+    watcher: (clock) => new SlaWatcher({ store, getSnapshot: () => ({ sla: RULES }), clock }),
+    setCreated: async (id, at) => void store.writer.prepare('UPDATE tasks SET created_at = ? WHERE id = ?').run(at, id),
     rows,
-    close: async () => db.remove(),
-  };
-}
-
-async function postgres(): Promise<Engine> {
-  const url = await cluster!.createDatabase();
-  const pool = await openPool(parsePostgresUrl(url, 'test'), { max: 4 });
-  pools.push(pool);
-  await migratePostgres(pool, url, migrations);
-  const tasks = new PostgresTaskStore(pool);
-  const local = tempStore();
-  const reads = new PostgresSlaReads(pool);
-  return {
-    tasks,
-    watcher: (clock) =>
-      new SlaWatcher({
-        store: local.store,
-        queue: sharedSlaQueue({ reads, queueName: 'test', record: (d, now) => tasks.record(d, now), log: silentLogger, reassignUnit: (fn) => tasks.transaction((tx) => fn(tx)) }),
-        getSnapshot: () => ({ sla: RULES }),
-        clock,
-      }),
-    setCreated: async (id, at) => void (await pool.query('UPDATE tasks SET created_at = $1 WHERE id = $2', [at, id])),
-    rows: async (sql, params = []) => (await pool.query<Record<string, unknown>>(sql, params)).rows,
-    close: async () => local.remove(),
-  };
-}
-
-const engines: Array<[string, () => Promise<Engine>, boolean]> = [
-  ['SQLite', sqlite, false],
-  [`PostgreSQL${missing ? ` (skipped: ${missing})` : ''}`, postgres, Boolean(missing)],
-];
+  }),
+  postgres: ({ pool, rows }) => {
+    const tasks = new PostgresTaskStore(pool);
+    const local = tempStore();
+    const reads = new PostgresSlaReads(pool);
+    return {
+      tasks,
+      watcher: (clock) =>
+        new SlaWatcher({
+          store: local.store,
+          queue: sharedSlaQueue({ reads, queueName: 'test', record: (d, now) => tasks.record(d, now), log: silentLogger, reassignUnit: (fn) => tasks.transaction((tx) => fn(tx)) }),
+          getSnapshot: () => ({ sla: RULES }),
+          clock,
+        }),
+      setCreated: async (id, at) => void (await pool.query('UPDATE tasks SET created_at = $1 WHERE id = $2', [at, id])),
+      rows,
+      close: () => local.remove(),
+    };
+  },
+});
 
 describe.each(engines)('the SLA watch on %s', (_name, open, skip) => {
   it.skipIf(skip)('a backlog gets one summary, a few late tasks one alert each, a crossing wakes it, a held deploy task is reassigned once', async () => {

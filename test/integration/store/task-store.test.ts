@@ -1,79 +1,37 @@
 // The task store on both engines: one suite, run against SQLite (always) and a real
 // PostgreSQL (when its binaries are here; CI installs them). The same guards, the same
 // history rows, the same decision rows, leases that hand a dead console's claims back.
-import pg from 'pg';
 import type { Session } from '../../../src/shared/api.js';
 import { SharedAssigner } from '../../../src/main/assigner/shared.js';
 import { RoutingFile } from '../../../src/main/config/schemas/routing.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrations } from '../../../src/main/store/migrations/index.js';
-import { migratePostgres } from '../../../src/main/store/postgres/migrate.js';
-import { openPool } from '../../../src/main/store/postgres/pool.js';
+import { describe, expect, it } from 'vitest';
 import { listenForTasks, type TaskChange } from '../../../src/main/store/postgres/queue.js';
 import { PostgresTaskStore } from '../../../src/main/store/postgres/task-store.js';
 import { parsePostgresUrl } from '../../../src/main/store/postgres/url.js';
 import { SqliteTaskStore, type TaskStore } from '../../../src/main/store/task-store.js';
 import { InvalidTaskError, TaskFinishedError } from '../../../src/main/store/tasks.js';
+import { storeEngines, withEngine, type Rows } from '../../support/engines.js';
 import { pollUntil } from '../../support/poll.js';
-import { postgresMissing, TestPostgres } from '../../support/postgres.js';
-import { tempStore } from './temp-store.js';
 
 interface Engine {
   store: TaskStore;
   /** Rows of one read, for the assertions (the test's own SQL, not the product's). */
-  rows: (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
-  close: () => Promise<void>;
+  rows: Rows;
 }
 
-const missing = postgresMissing();
-let cluster: TestPostgres | null = null;
-const pools: pg.Pool[] = [];
-
-beforeAll(async () => {
-  if (!missing) cluster = await TestPostgres.start();
-}, 180_000);
-afterAll(async () => {
-  for (const p of pools) await p.end();
-  await cluster?.stop();
-});
-
-async function sqlite(): Promise<Engine> {
-  const db = tempStore();
-  return {
-    store: new SqliteTaskStore(db.store),
-    rows: async (sql, params = []) => db.store.writer.prepare(sql.replace(/\$\d+/g, '?')).all(...params) as Array<Record<string, unknown>>,
-    close: async () => db.remove(),
-  };
-}
-
-async function postgres(): Promise<Engine> {
-  const url = await cluster!.createDatabase();
-  const pool = await openPool(parsePostgresUrl(url, 'test'), { max: 8 });
-  pools.push(pool);
-  await migratePostgres(pool, url, migrations);
-  return {
-    store: new PostgresTaskStore(pool),
-    rows: async (sql, params = []) => (await pool.query<Record<string, unknown>>(sql, params)).rows,
-    close: async () => undefined,
-  };
-}
-
-const engines: Array<[string, () => Promise<Engine>, boolean]> = [
-  ['SQLite', sqlite, false],
-  [`PostgreSQL${missing ? ` (skipped: ${missing})` : ''}`, postgres, Boolean(missing)],
-];
+// This file's cluster runs with durability on (no `fast`), as it always has.
+const { engines, missing, postgresDatabase, pool: openPoolOn } = storeEngines<Engine>(
+  {
+    sqlite: ({ store, rows }) => ({ store: new SqliteTaskStore(store), rows }),
+    postgres: ({ pool, rows }) => ({ store: new PostgresTaskStore(pool), rows }),
+  },
+  { cluster: {}, poolMax: 8 },
+);
 
 const now = (): Date => new Date();
 
 describe.each(engines)('the task store on %s', (_name, open, skip) => {
-  const use = async (fn: (e: Engine) => Promise<void>): Promise<void> => {
-    const e = await open();
-    try {
-      await fn(e);
-    } finally {
-      await e.close();
-    }
-  };
+  const use = (fn: (e: Engine) => Promise<void>): Promise<void> => withEngine(open, fn);
 
   it.skipIf(skip)('adds, lists and counts tasks in queue order; a bad dependency writes nothing', async () => {
     await use(async ({ store }) => {
@@ -219,12 +177,9 @@ describe.each(engines)('the task store on %s', (_name, open, skip) => {
 
 describe.skipIf(missing)('two consoles on one PostgreSQL database', () => {
   it('race 400 tasks over 10 sessions: each claimed and completed once, never two at once for a session, every change announced', async () => {
-    const url = await cluster!.createDatabase();
+    const { pool: a, url } = await postgresDatabase({ max: 6 });
+    const b = await openPoolOn(url, { max: 6 });
     const target = parsePostgresUrl(url, 'test');
-    const a = await openPool(target, { max: 6 });
-    const b = await openPool(target, { max: 6 });
-    pools.push(a, b);
-    await migratePostgres(a, url, migrations);
     const heard: TaskChange[] = [];
     const listener = await listenForTasks(target, (c) => heard.push(c));
     try {
@@ -268,10 +223,7 @@ describe.skipIf(missing)('two consoles on one PostgreSQL database', () => {
   }, 180_000);
 
   it("a task in progress delivered by a console that died is completed by the console that sees its agent idle and quiet", async () => {
-    const url = await cluster!.createDatabase();
-    const pool = await openPool(parsePostgresUrl(url, 'test'), { max: 4 });
-    pools.push(pool);
-    await migratePostgres(pool, url, migrations);
+    const { pool } = await postgresDatabase({ max: 4 });
     const store = new PostgresTaskStore(pool);
     const task = await store.add({ type: 'bug_fix', title: 't', prompt: 'do t', priority: 5 });
     const t0 = new Date();

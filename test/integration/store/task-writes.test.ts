@@ -3,73 +3,33 @@
 // binaries are here). The unit of work commits all its writes or none; hold and release
 // leave the same rows, history and messages on both; a shared-queue console's RPC holds
 // and releases through the same core.
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigService } from '../../../src/main/config/service.js';
 import { setupSharedTasks } from '../../../src/main/setup/shared-tasks.js';
-import { migrations } from '../../../src/main/store/migrations/index.js';
-import { migratePostgres } from '../../../src/main/store/postgres/migrate.js';
-import { openPool } from '../../../src/main/store/postgres/pool.js';
 import { listenForTasks, type TaskChange } from '../../../src/main/store/postgres/queue.js';
 import { PostgresTaskStore } from '../../../src/main/store/postgres/task-store.js';
 import { parsePostgresUrl } from '../../../src/main/store/postgres/url.js';
 import { SqliteTaskStore, type TaskStore } from '../../../src/main/store/task-store.js';
 import { holdTask, releaseTask, TaskTransitionError } from '../../../src/main/tasks/writes.js';
+import { storeEngines, withEngine, type Rows } from '../../support/engines.js';
 import { pollUntil } from '../../support/poll.js';
-import { postgresMissing, TestPostgres } from '../../support/postgres.js';
-import { tempStore } from './temp-store.js';
 
 interface Engine {
   store: TaskStore;
-  rows: (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
+  rows: Rows;
   url: string | null;
-  close: () => Promise<void>;
 }
 
-const missing = postgresMissing();
-let cluster: TestPostgres | null = null;
-const pools: pg.Pool[] = [];
-
-beforeAll(async () => {
-  if (!missing) cluster = await TestPostgres.start({ fast: true });
-}, 180_000);
-afterAll(async () => {
-  for (const p of pools) await p.end();
-  await cluster?.stop();
-});
-
-async function sqlite(): Promise<Engine> {
-  const db = tempStore();
-  return {
-    store: new SqliteTaskStore(db.store),
-    rows: async (sql, params = []) => db.store.writer.prepare(sql.replace(/\$\d+/g, '?')).all(...params) as Array<Record<string, unknown>>,
-    url: null,
-    close: async () => db.remove(),
-  };
-}
-
-async function postgres(): Promise<Engine> {
-  const url = await cluster!.createDatabase();
-  const pool = await openPool(parsePostgresUrl(url, 'test'), { max: 8 });
-  pools.push(pool);
-  await migratePostgres(pool, url, migrations);
-  return { store: new PostgresTaskStore(pool), rows: async (sql, params = []) => (await pool.query<Record<string, unknown>>(sql, params)).rows, url, close: async () => undefined };
-}
-
-const engines: Array<[string, () => Promise<Engine>, boolean]> = [
-  ['SQLite', sqlite, false],
-  [`PostgreSQL${missing ? ` (skipped: ${missing})` : ''}`, postgres, Boolean(missing)],
-];
+const { engines } = storeEngines<Engine>(
+  {
+    sqlite: ({ store, rows }) => ({ store: new SqliteTaskStore(store), rows, url: null }),
+    postgres: ({ pool, rows, url }) => ({ store: new PostgresTaskStore(pool), rows, url }),
+  },
+  { poolMax: 8 },
+);
 
 describe.each(engines)('the task core’s writes on %s', (_name, open, skip) => {
-  const use = async (fn: (e: Engine) => Promise<void>): Promise<void> => {
-    const e = await open();
-    try {
-      await fn(e);
-    } finally {
-      await e.close();
-    }
-  };
+  const use = (fn: (e: Engine) => Promise<void>): Promise<void> => withEngine(open, fn);
 
   it.skipIf(skip)('a unit of work commits every write or none', async () => {
     await use(async ({ store, rows }) => {

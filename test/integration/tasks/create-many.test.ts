@@ -1,65 +1,40 @@
 // The API's tasks.createMany on both engines (SQLite always; PostgreSQL when its
 // binaries are here): every item added in one unit of work with its type's defaults, or
 // — when the store refuses one — none, the error naming the item.
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CommandParams, CommandResult } from '../../../src/shared/api.js';
 import type { ConfigService } from '../../../src/main/config/service.js';
 import { setupSharedTasks } from '../../../src/main/setup/shared-tasks.js';
 import { setupTasks } from '../../../src/main/setup/tasks.js';
-import { migrations } from '../../../src/main/store/migrations/index.js';
-import { migratePostgres } from '../../../src/main/store/postgres/migrate.js';
-import { openPool } from '../../../src/main/store/postgres/pool.js';
 import { PostgresTaskStore } from '../../../src/main/store/postgres/task-store.js';
-import { parsePostgresUrl } from '../../../src/main/store/postgres/url.js';
 import { TaskService } from '../../../src/main/tasks/service.js';
-import { postgresMissing, TestPostgres } from '../../support/postgres.js';
-import { tempStore } from '../store/temp-store.js';
+import { storeEngines } from '../../support/engines.js';
 
 type CreateMany = (p: CommandParams<'tasks.createMany'>) => CommandResult<'tasks.createMany'> | Promise<CommandResult<'tasks.createMany'>>;
 interface Engine {
   createMany: CreateMany;
   count: () => Promise<number>;
+  /** Rows of task_dependencies. */
+  edges: () => Promise<number>;
   changed: () => number;
-  close: () => Promise<void>;
 }
 
-const missing = postgresMissing();
-let cluster: TestPostgres | null = null;
-const pools: pg.Pool[] = [];
 const config = { snapshot: () => null } as unknown as ConfigService;
 
-beforeAll(async () => {
-  if (!missing) cluster = await TestPostgres.start({ fast: true });
-}, 180_000);
-afterAll(async () => {
-  for (const p of pools) await p.end();
-  await cluster?.stop();
+const { engines } = storeEngines<Engine>({
+  sqlite: ({ store }) => {
+    const core = new TaskService({ store, config: () => null });
+    let changes = 0;
+    core.onChange(() => changes++);
+    const rpc = setupTasks({ store, config, tasks: core });
+    return { createMany: rpc.commands['tasks.createMany'], count: async () => store.writer.prepare('SELECT count(*) FROM tasks').pluck().get() as number, edges: async () => store.writer.prepare('SELECT count(*) FROM task_dependencies').pluck().get() as number, changed: () => changes };
+  },
+  postgres: ({ pool, url }) => {
+    let changes = 0;
+    const rpc = setupSharedTasks({ store: new PostgresTaskStore(pool), config, queueName: url, changed: () => changes++ });
+    return { createMany: rpc['tasks.createMany'], count: async () => Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM tasks')).rows[0]!.n), edges: async () => Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM task_dependencies')).rows[0]!.n), changed: () => changes };
+  },
 });
-
-async function sqlite(): Promise<Engine> {
-  const db = tempStore();
-  const core = new TaskService({ store: db.store, config: () => null });
-  let changes = 0;
-  core.onChange(() => changes++);
-  const rpc = setupTasks({ store: db.store, config, tasks: core });
-  return { createMany: rpc.commands['tasks.createMany'], count: async () => db.store.writer.prepare('SELECT count(*) FROM tasks').pluck().get() as number, changed: () => changes, close: async () => db.remove() };
-}
-
-async function postgres(): Promise<Engine> {
-  const url = await cluster!.createDatabase();
-  const pool = await openPool(parsePostgresUrl(url, 'test'), { max: 4 });
-  pools.push(pool);
-  await migratePostgres(pool, url, migrations);
-  let changes = 0;
-  const rpc = setupSharedTasks({ store: new PostgresTaskStore(pool), config, queueName: url, changed: () => changes++ });
-  return { createMany: rpc['tasks.createMany'], count: async () => Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM tasks')).rows[0]!.n), changed: () => changes, close: async () => undefined };
-}
-
-const engines: Array<[string, () => Promise<Engine>, boolean]> = [
-  ['SQLite', sqlite, false],
-  [`PostgreSQL${missing ? ` (skipped: ${missing})` : ''}`, postgres, Boolean(missing)],
-];
 
 describe.each(engines)('tasks.createMany on %s', (_name, open, skip) => {
   it.skipIf(skip)('adds every item in one go, with its defaults; an item the store refuses adds none and is named', async () => {
@@ -91,4 +66,32 @@ describe.each(engines)('tasks.createMany on %s', (_name, open, skip) => {
       await e.close();
     }
   }, 60_000);
+
+  it.skipIf(skip)('2,500 items (several INSERTs on PostgreSQL): ids in the order given, dependencies and blocked reasons kept; a refused item past the first thousand is named, and nothing is added', async () => {
+    const e = await open();
+    try {
+      const [first] = (await e.createMany({ tasks: [{ type: 'setup', title: 'first', prompt: 'p' }] })).tasks;
+      const { tasks } = await e.createMany({
+        tasks: Array.from({ length: 2_500 }, (_, i) => ({ type: 'shell', title: `t${i}`, prompt: 'true', ...(i % 100 === 99 ? { dependsOn: [first!.id] } : {}) })),
+      });
+      expect(tasks.map((t) => t.title)).toEqual(Array.from({ length: 2_500 }, (_, i) => `t${i}`));
+      expect(tasks.every((t, i) => i === 0 || t.id > tasks[i - 1]!.id)).toBe(true);
+      const blocked = tasks.filter((t) => t.status === 'blocked');
+      expect(blocked.map((t) => t.title)).toEqual(Array.from({ length: 25 }, (_, i) => `t${i * 100 + 99}`));
+      expect(blocked[0]!.statusReason).toBe(`blocked: waiting on task ${first!.id} to complete (depends_on)`);
+      expect(tasks.filter((t) => t.status === 'pending')).toHaveLength(2_475);
+      expect(await e.edges()).toBe(25);
+      expect(await e.count()).toBe(2_501);
+
+      const refused = Promise.resolve().then(() =>
+        e.createMany({ tasks: Array.from({ length: 2_500 }, (_, i) => ({ type: 'shell', title: `u${i}`, prompt: 'true', ...(i === 2_345 ? { dependsOn: [999_999] } : {}) })) }),
+      );
+      await expect(refused).rejects.toThrow(/^tasks\[2345\]: .*999999.*; nothing was added$/);
+      const untitled = Promise.resolve().then(() => e.createMany({ tasks: [{ type: 'shell', title: 'ok', prompt: 'p' }, { type: 'shell', title: ' ', prompt: 'p' }] }));
+      await expect(untitled).rejects.toThrow(/^tasks\[1\]: .*title.*; nothing was added$/);
+      expect(await e.count()).toBe(2_501);
+    } finally {
+      await e.close();
+    }
+  }, 120_000);
 });

@@ -4,23 +4,19 @@ import { BACKLOG_ALERTS, SlaWatcher } from '../../../src/main/alerts/sla-watcher
 import { TaskQueue } from '../../../src/main/store/task-queue.js';
 import { SlaFile } from '../../../src/main/config/schemas/sla.js';
 import { fromSqlTime, toSqlTime } from '../../../src/main/store/time.js';
+import { slaRules } from '../../support/sla-rules.js';
 import { TestClock, addTasks, tempStore } from '../assigner/fixture.js';
 
 // The SLA watcher after its start-up pass: it wakes when the next task crosses a
 // level and reads only what crossed (or changed) — never every open task again.
-const RULES = SlaFile.parse({
-  version: '1.0',
-  sla_targets: {
-    shell: { target_minutes: 5, warning_percent: 80, critical_percent: 100 },
-    claude_task: { target_minutes: 60, warning_percent: 80, critical_percent: 100 },
-    default: { target_minutes: 10, warning_percent: 80, critical_percent: 100 },
-  },
-  escalation_rules: [
+const RULES = slaRules(
+  [
     { condition: 'percent_used >= critical_percent', action: 'alert_user', notification_channels: ['dashboard'] },
     { condition: 'percent_used >= critical_percent', action: 'highlight_task', color: 'red' },
     { condition: 'percent_used >= warning_percent', action: 'highlight_task', color: 'yellow' },
   ],
-});
+  ['shell', 'claude_task', 'default'],
+);
 const MINUTE = 60_000;
 const OTHERS = 5_000;
 
@@ -104,14 +100,13 @@ describe('the start-up pass on a backlog', () => {
 
   it('a backlog of one type gets one summary alert that covers it; a few tasks get one each; later crossings get their own; a restart repeats nothing', async () => {
     t = tempStore();
-    const rules = SlaFile.parse({
-      version: '1.0',
-      sla_targets: { shell: { target_minutes: 5, warning_percent: 80, critical_percent: 100 }, default: { target_minutes: 10, warning_percent: 80, critical_percent: 100 } },
-      escalation_rules: [
+    const rules = slaRules(
+      [
         { condition: 'percent_used >= critical_percent', action: 'alert_user', notification_channels: ['dashboard'] },
         { condition: 'percent_used >= warning_percent', action: 'highlight_task', color: 'yellow' },
       ],
-    });
+      ['shell', 'default'],
+    );
     const BACKLOG = 2 * BACKLOG_ALERTS + 7;
     addTasks(t.store, BACKLOG, { type: 'anything' });
     addTasks(t.store, 3, { type: 'shell' });

@@ -4,23 +4,19 @@ import { SlaFile } from '../../../src/main/config/schemas/sla.js';
 import { evaluateSla } from '../../../src/main/sla/evaluate.js';
 import { alertKey, compileEscalations, escalate } from '../../../src/main/sla/escalate.js';
 import type { SlaTaskFacts } from '../../../src/main/sla/evaluate.js';
+import { slaRules } from '../../support/sla-rules.js';
 
 const CREATED = new Date('2025-06-01T12:00:00.000Z');
 const minutesLater = (m: number): Date => new Date(CREATED.getTime() + m * 60_000);
 
 // The seed's sla_rules.yaml (part 2.1 A), trimmed to what the tests use.
-const SEED = SlaFile.parse({
-  version: '1.0',
-  sla_targets: {
-    shell: { target_minutes: 5, warning_percent: 80, critical_percent: 100 },
-    deploy: { target_minutes: 30, warning_percent: 70, critical_percent: 90 },
-    default: { target_minutes: 10, warning_percent: 80, critical_percent: 100 },
-  },
-  escalation_rules: [
+const SEED = slaRules(
+  [
     { condition: 'percent_used >= critical_percent', action: 'alert_user', notification_channels: ['dashboard', 'log'] },
     { condition: 'percent_used >= warning_percent', action: 'highlight_task', color: 'yellow' },
   ],
-});
+  ['shell', 'deploy', 'default'],
+);
 
 const task = (over: Partial<SlaTaskFacts> = {}): SlaTaskFacts => ({
   id: 12,

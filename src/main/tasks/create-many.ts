@@ -4,7 +4,7 @@
 // takes; one the store refuses rolls the whole batch back, and the error names it.
 import type { CommandParams, Task } from '../../shared/api.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
-import type { PostgresTaskStore } from '../store/postgres/task-store.js';
+import { RefusedTaskError, type PostgresTaskStore } from '../store/postgres/task-store.js';
 import type { Store } from '../store/store.js';
 import { InvalidTaskError } from '../store/tasks.js';
 import { taskDefaults, type TaskService } from './service.js';
@@ -29,7 +29,7 @@ export function createManyLocal(store: Store, core: TaskService, items: readonly
   );
 }
 
-/** A shared queue: the projects resolved first, then every task in one unit of work of the task store. */
+/** A shared queue: the projects resolved first, then every task in one transaction of the task store (multi-row INSERTs). */
 export async function createManyShared(
   store: PostgresTaskStore,
   snapshot: Pick<ConfigSnapshot, 'routing' | 'sla'> | null,
@@ -42,25 +42,20 @@ export async function createManyShared(
     if (item.project === undefined || projects.has(item.project)) continue;
     projects.set(item.project, await store.projectId(item.project, isFolder).catch((err: unknown) => Promise.reject(refusedAt(err, where(i)))));
   }
-  return store.transaction(async (tx) => {
-    const out: Task[] = [];
-    for (const [i, item] of items.entries()) {
-      const type = item.type.trim();
-      try {
-        out.push(
-          await tx.add({
-            type,
-            title: item.title,
-            prompt: item.prompt,
-            priority: item.priority ?? taskDefaults(snapshot, type).priority,
-            projectId: item.project === undefined ? null : projects.get(item.project)!,
-            dependsOn: item.dependsOn,
-          }),
-        );
-      } catch (err) {
-        throw refusedAt(err, where(i));
-      }
-    }
-    return out;
+  const records = items.map((item) => {
+    const type = item.type.trim();
+    return {
+      type,
+      title: item.title,
+      prompt: item.prompt,
+      priority: item.priority ?? taskDefaults(snapshot, type).priority,
+      projectId: item.project === undefined ? null : projects.get(item.project)!,
+      dependsOn: item.dependsOn,
+    };
   });
+  try {
+    return await store.addMany(records);
+  } catch (err) {
+    throw err instanceof RefusedTaskError ? refusedAt(err.reason, where(err.index)) : err;
+  }
 }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AttentionMemory, AttentionTaskReads } from '../../../src/main/store/attention.js';
-import { QUIET_CURSOR_WRITE_MS, taskHistorySource } from '../../../src/main/notifications/task-events.js';
+import { AttentionMemory, AttentionTaskReads, type TaskOutcome } from '../../../src/main/store/attention.js';
+import { QUIET_CURSOR_WRITE_MS, localAttentionTasks } from '../../../src/main/notifications/task-events.js';
 import { tempStore } from '../store/temp-store.js';
 
 // The attention feed's cursor in the task history (issue 20): written when outcomes
@@ -18,7 +18,11 @@ describe('the task history cursor', () => {
   afterEach(() => t.remove());
 
   const stored = (): number | null => (t.store.reader.prepare("SELECT position FROM attention_cursors WHERE source = 'task_events'").pluck().get() as number | undefined) ?? null;
-  const source = () => taskHistorySource(new AttentionTaskReads(t.store.writer), new AttentionMemory(t.store.writer), () => now);
+  const source = () => {
+    const tasks = localAttentionTasks(new AttentionTaskReads(t.store.writer), new AttentionMemory(t.store.writer), () => now);
+    // This console's file answers at once (a shared queue's source is the one that waits).
+    return { read: () => tasks.readOutcomes() as TaskOutcome[] };
+  };
   const add = (title: string): number =>
     Number(
       t.store.writer

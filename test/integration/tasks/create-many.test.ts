@@ -14,6 +14,8 @@ type CreateMany = (p: CommandParams<'tasks.createMany'>) => CommandResult<'tasks
 interface Engine {
   createMany: CreateMany;
   count: () => Promise<number>;
+  /** Rows of task_dependencies. */
+  edges: () => Promise<number>;
   changed: () => number;
 }
 
@@ -25,12 +27,12 @@ const { engines } = storeEngines<Engine>({
     let changes = 0;
     core.onChange(() => changes++);
     const rpc = setupTasks({ store, config, tasks: core });
-    return { createMany: rpc.commands['tasks.createMany'], count: async () => store.writer.prepare('SELECT count(*) FROM tasks').pluck().get() as number, changed: () => changes };
+    return { createMany: rpc.commands['tasks.createMany'], count: async () => store.writer.prepare('SELECT count(*) FROM tasks').pluck().get() as number, edges: async () => store.writer.prepare('SELECT count(*) FROM task_dependencies').pluck().get() as number, changed: () => changes };
   },
   postgres: ({ pool, url }) => {
     let changes = 0;
     const rpc = setupSharedTasks({ store: new PostgresTaskStore(pool), config, queueName: url, changed: () => changes++ });
-    return { createMany: rpc['tasks.createMany'], count: async () => Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM tasks')).rows[0]!.n), changed: () => changes };
+    return { createMany: rpc['tasks.createMany'], count: async () => Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM tasks')).rows[0]!.n), edges: async () => Number((await pool.query<{ n: string }>('SELECT count(*) AS n FROM task_dependencies')).rows[0]!.n), changed: () => changes };
   },
 });
 
@@ -64,4 +66,32 @@ describe.each(engines)('tasks.createMany on %s', (_name, open, skip) => {
       await e.close();
     }
   }, 60_000);
+
+  it.skipIf(skip)('2,500 items (several INSERTs on PostgreSQL): ids in the order given, dependencies and blocked reasons kept; a refused item past the first thousand is named, and nothing is added', async () => {
+    const e = await open();
+    try {
+      const [first] = (await e.createMany({ tasks: [{ type: 'setup', title: 'first', prompt: 'p' }] })).tasks;
+      const { tasks } = await e.createMany({
+        tasks: Array.from({ length: 2_500 }, (_, i) => ({ type: 'shell', title: `t${i}`, prompt: 'true', ...(i % 100 === 99 ? { dependsOn: [first!.id] } : {}) })),
+      });
+      expect(tasks.map((t) => t.title)).toEqual(Array.from({ length: 2_500 }, (_, i) => `t${i}`));
+      expect(tasks.every((t, i) => i === 0 || t.id > tasks[i - 1]!.id)).toBe(true);
+      const blocked = tasks.filter((t) => t.status === 'blocked');
+      expect(blocked.map((t) => t.title)).toEqual(Array.from({ length: 25 }, (_, i) => `t${i * 100 + 99}`));
+      expect(blocked[0]!.statusReason).toBe(`blocked: waiting on task ${first!.id} to complete (depends_on)`);
+      expect(tasks.filter((t) => t.status === 'pending')).toHaveLength(2_475);
+      expect(await e.edges()).toBe(25);
+      expect(await e.count()).toBe(2_501);
+
+      const refused = Promise.resolve().then(() =>
+        e.createMany({ tasks: Array.from({ length: 2_500 }, (_, i) => ({ type: 'shell', title: `u${i}`, prompt: 'true', ...(i === 2_345 ? { dependsOn: [999_999] } : {}) })) }),
+      );
+      await expect(refused).rejects.toThrow(/^tasks\[2345\]: .*999999.*; nothing was added$/);
+      const untitled = Promise.resolve().then(() => e.createMany({ tasks: [{ type: 'shell', title: 'ok', prompt: 'p' }, { type: 'shell', title: ' ', prompt: 'p' }] }));
+      await expect(untitled).rejects.toThrow(/^tasks\[1\]: .*title.*; nothing was added$/);
+      expect(await e.count()).toBe(2_501);
+    } finally {
+      await e.close();
+    }
+  }, 120_000);
 });

@@ -47,6 +47,19 @@ const RETRYABLE_SQL = sqlList(RETRYABLE_STATUSES);
 /** 40001 serialization_failure, 40P01 deadlock_detected: safe to run again. */
 const RETRYABLE_CODES = new Set(['40001', '40P01']);
 const MAX_TRIES = 8;
+/** Tasks per INSERT of addMany (one statement's arrays, not one round trip per task). */
+const ROWS_PER_INSERT = 1_000;
+
+/** A task of a batch the store refused (addMany): which one, and why; nothing of the batch was added. */
+export class RefusedTaskError extends InvalidTaskError {
+  constructor(
+    readonly index: number,
+    readonly reason: InvalidTaskError,
+  ) {
+    super(reason.message);
+    this.name = 'RefusedTaskError';
+  }
+}
 
 type Client = pg.PoolClient;
 type Notify = (change: { id: number; status: string }) => void;
@@ -118,37 +131,98 @@ export class PostgresTaskStore implements TaskStore {
   }
 
   async add(task: NewTaskRecord): Promise<Task> {
-    const type = task.type.trim();
-    const title = task.title.trim();
-    if (!type) throw new InvalidTaskError('a task needs a type');
-    if (!title) throw new InvalidTaskError('a task needs a title');
-    const priority = checkPriority(task.priority);
-    const dependsOn = [...new Set(task.dependsOn ?? [])];
+    try {
+      return (await this.addMany([task]))[0]!;
+    } catch (err) {
+      throw err instanceof RefusedTaskError ? err.reason : err;
+    }
+  }
+
+  /**
+   * Tasks added in one transaction, all or none (`tasks.createMany`, `tasks add --from`):
+   * a multi-row INSERT per ROWS_PER_INSERT tasks, their dependencies checked (FOR SHARE)
+   * and inserted a statement each too, and one commit with its NOTIFY. A task the store
+   * refuses (no type or title, a bad priority, a dependency that does not exist) throws
+   * RefusedTaskError naming its index; nothing is added.
+   */
+  async addMany(tasks: readonly NewTaskRecord[]): Promise<Task[]> {
+    const items = tasks.map((task, i) => {
+      try {
+        const type = task.type.trim();
+        const title = task.title.trim();
+        if (!type) throw new InvalidTaskError('a task needs a type');
+        if (!title) throw new InvalidTaskError('a task needs a title');
+        return {
+          type,
+          title,
+          prompt: task.prompt ?? '',
+          priority: checkPriority(task.priority),
+          projectId: task.projectId ?? null,
+          metadata: task.metadata ? JSON.stringify(task.metadata) : null,
+          dependsOn: [...new Set(task.dependsOn ?? [])],
+          blockedBecause: task.blockedBecause ?? null,
+        };
+      } catch (err) {
+        throw err instanceof InvalidTaskError ? new RefusedTaskError(i, err) : err;
+      }
+    });
+    if (items.length === 0) return [];
     return this.tx(async (client, notify) => {
-      const waiting: Dependency[] = [];
-      if (dependsOn.length) {
-        // FOR SHARE: a task it waits on cannot finish unseen between this read and the insert.
-        const found = (await client.query<Dependency>(
-          'SELECT id, title, status, status_reason AS "statusReason" FROM tasks WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE',
-          [dependsOn],
-        )).rows;
-        for (const id of dependsOn) {
-          const on = found.find((f) => f.id === id);
-          if (!on) throw new InvalidTaskError(`depends_on: task ${id} does not exist`);
-          if (on.status !== 'completed') waiting.push(on);
+      const out: Task[] = [];
+      for (let first = 0; first < items.length; first += ROWS_PER_INSERT) {
+        const chunk = items.slice(first, first + ROWS_PER_INSERT);
+        // FOR SHARE: a task they wait on cannot finish unseen between this read and the insert.
+        const ids = [...new Set(chunk.flatMap((t) => t.dependsOn))].sort((a, b) => a - b);
+        const found = new Map<number, Dependency>();
+        if (ids.length) {
+          const rows = (await client.query<Dependency>(
+            'SELECT id, title, status, status_reason AS "statusReason" FROM tasks WHERE id = ANY($1::bigint[]) ORDER BY id FOR SHARE',
+            [ids],
+          )).rows;
+          for (const on of rows) found.set(on.id, on);
+        }
+        const rows = chunk.map((t, j) => {
+          const waiting: Dependency[] = [];
+          for (const id of t.dependsOn) {
+            const on = found.get(id);
+            if (!on) throw new RefusedTaskError(first + j, new InvalidTaskError(`depends_on: task ${id} does not exist`));
+            if (on.status !== 'completed') waiting.push(on);
+          }
+          const blocked = t.blockedBecause ?? (waiting.length ? waitingOnReason(waiting) : null);
+          return { ...t, status: blocked ? 'blocked' : 'pending', reason: blocked };
+        });
+        // Ids are given in the batch's order (the rows sorted by their place in it).
+        const inserted = (await client.query<TaskRow>(
+          `INSERT INTO tasks(type, title, prompt, priority, project_id, metadata, status, status_reason)
+           SELECT type, title, prompt, priority, project_id, metadata, status, status_reason
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::bigint[], $6::text[], $7::text[], $8::text[])
+             WITH ORDINALITY AS b(type, title, prompt, priority, project_id, metadata, status, status_reason, n)
+           ORDER BY n
+           RETURNING *`,
+          [
+            rows.map((r) => r.type),
+            rows.map((r) => r.title),
+            rows.map((r) => r.prompt),
+            rows.map((r) => r.priority),
+            rows.map((r) => r.projectId),
+            rows.map((r) => r.metadata),
+            rows.map((r) => r.status),
+            rows.map((r) => r.reason),
+          ],
+        )).rows.sort((a, b) => a.id - b.id);
+        const edges = rows.flatMap((r, j) => r.dependsOn.map((on) => [inserted[j]!.id, on] as const));
+        if (edges.length) {
+          await client.query('INSERT INTO task_dependencies(task_id, depends_on) SELECT * FROM unnest($1::bigint[], $2::bigint[]) ON CONFLICT DO NOTHING', [
+            edges.map((e) => e[0]),
+            edges.map((e) => e[1]),
+          ]);
+        }
+        for (const row of inserted) {
+          notify({ id: row.id, status: row.status });
+          out.push(taskFromRow(row));
         }
       }
-      const blocked = task.blockedBecause ?? (waiting.length ? waitingOnReason(waiting) : null);
-      const row = (await client.query<TaskRow>(
-        `INSERT INTO tasks(type, title, prompt, priority, project_id, metadata, status, status_reason)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *`,
-        [type, title, task.prompt ?? '', priority, task.projectId ?? null, task.metadata ? JSON.stringify(task.metadata) : null, blocked ? 'blocked' : 'pending', blocked],
-      )).rows[0]!;
-      for (const on of dependsOn) {
-        await client.query('INSERT INTO task_dependencies(task_id, depends_on) VALUES ($1, $2) ON CONFLICT DO NOTHING', [row.id, on]);
-      }
-      notify({ id: row.id, status: row.status });
-      return taskFromRow(row);
+      return out;
     });
   }
 

@@ -26,7 +26,7 @@ import { setupRouting } from './setup/routing.js';
 import { setupWorkflows } from './setup/workflows.js';
 import { setupAttention } from './setup/attention.js';
 import { setupTables } from './setup/tables.js';
-import { startSharedQueue } from './setup/shared-queue.js';
+import { sharedAttentionTasks, startSharedQueue } from './setup/shared-queue.js';
 import { setupSharedTasks } from './setup/shared-tasks.js';
 import { setupSharedRouting, startSharedSlaWatch } from './setup/shared-routing.js';
 import { expandProviders } from './routing/providers.js';
@@ -254,8 +254,9 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       slaWatch = sla.watcher;
       sharedRouting = setupSharedRouting({ store: shared.store, config: config.service, sessions: () => sessions.list() });
       attention.recordAnswersIn(shared.store);
-      // Session cards show the shared task each agent holds (this console's own tasks table is empty).
+      // Session cards and attention events know the shared tasks (this console's own tasks table is empty).
       sessions.useHeldTasks(shared.held);
+      attention.readTasksFrom(sharedAttentionTasks(shared, store.store, target));
       sharedWorkflowTasks!.resolve(new SharedWorkflowTasks(shared.store, (type) => taskDefaults(config.service.snapshot(), type), shared.assigner));
       sharedTaskCommands = setupSharedTasks({ store: shared.store, config: config.service, queueName: target.display, changed: () => shared.assigner.kick() });
     }

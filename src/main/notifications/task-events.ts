@@ -1,22 +1,15 @@
-// Task events: a task completed or failed. Read today from the task history
-// (`task_events`, written by a trigger on every status change, whoever made it) past a
-// cursor kept in the database, so an outcome is never lost or repeated across
-// restarts. When the task core (issue 14) emits its own events, only `TaskOutcomeSource`
-// changes. A completion is held until its agent is settled idle: never "completed"
-// while the agent actually waits on a dialog.
+// Task events: a task completed or failed. Read from the task history (`task_events`,
+// written by a trigger on every status change, whoever made it) past a cursor kept in
+// this console's file, so an outcome is never lost or repeated across restarts — from
+// this console's file (localAttentionTasks) or from a shared queue
+// (store/postgres/task-outcomes.ts), each outcome with its task's facts. A completion is
+// held until its agent is settled idle: never "completed" while the agent actually
+// waits on a dialog.
 import type { Session, SessionState } from '../../shared/api.js';
 import { silentLogger, type Logger } from '../log/logger.js';
-import type { AttentionMemory, AttentionTaskReads, TaskFacts, TaskOutcomeRow } from '../store/attention.js';
+import type { AttentionMemory, AttentionTaskReads, AttentionTaskSource, TaskFacts, TaskOutcome } from '../store/attention.js';
 import { describeTaskEvent, levelOf, subjectOf, type AttentionEvent } from './event.js';
 import type { SettledChange } from './settle.js';
-
-export type TaskOutcome = TaskOutcomeRow;
-
-/** Where task outcomes come from. */
-export interface TaskOutcomeSource {
-  /** Outcomes since the last call (a restart resumes where the last run stopped). */
-  read(): TaskOutcome[];
-}
 
 const CURSOR = 'task_events';
 /** Outcomes read per pass; a backlog is read over several passes. */
@@ -24,9 +17,20 @@ const READ_BATCH = 500;
 /** Completions held for agents that have not settled idle; beyond this the oldest go out as they are. */
 const MAX_HELD = 1000;
 
-export function taskHistorySource(reads: AttentionTaskReads, memory: AttentionMemory): TaskOutcomeSource {
+/** The tasks in this console's own file. */
+export function localAttentionTasks(reads: AttentionTaskReads, memory: AttentionMemory): AttentionTaskSource {
   return {
-    read() {
+    heldBy: (session) => reads.heldBy(session),
+    facts: (id) => reads.facts(id),
+    factsOf: async (ids) => {
+      const out = new Map<number, TaskFacts>();
+      for (const id of ids) {
+        const f = reads.facts(id);
+        if (f) out.set(id, f);
+      }
+      return out;
+    },
+    readOutcomes() {
       const last = reads.lastEventId();
       // A first run starts at the end: the history before it is not news.
       const from = memory.cursor(CURSOR) ?? last;
@@ -55,8 +59,8 @@ export class TaskEvents {
 
   constructor(
     private readonly deps: {
-      source: TaskOutcomeSource;
-      facts(id: number): TaskFacts | null;
+      /** Where outcomes are read now (the store the tasks are in). */
+      source: () => Pick<AttentionTaskSource, 'readOutcomes'>;
       sessionNamed(name: string): Session | undefined;
       /** The session's settled state and whether its state now is still that one. */
       settledState(name: string): { state: SessionState; settledNow: boolean } | null;
@@ -68,10 +72,30 @@ export class TaskEvents {
     this.log = (deps.logger ?? silentLogger).child({ module: 'attention' });
   }
 
-  /** Reads new outcomes (called when the database changed). */
-  poll(): void {
-    for (const outcome of this.deps.source.read()) {
-      const facts = this.deps.facts(outcome.taskId);
+  private polling: Promise<void> | null = null;
+  private again = false;
+
+  /** Reads new outcomes (called when the database changed); one read at a time, another after it when called meanwhile. */
+  poll(): Promise<void> {
+    if (this.polling) {
+      this.again = true;
+      return this.polling;
+    }
+    const run = async (): Promise<void> => {
+      do {
+        this.again = false;
+        this.handle(await this.deps.source().readOutcomes());
+      } while (this.again);
+    };
+    this.polling = run().finally(() => {
+      this.polling = null;
+    });
+    return this.polling;
+  }
+
+  private handle(outcomes: readonly TaskOutcome[]): void {
+    for (const outcome of outcomes) {
+      const facts = outcome.facts;
       if (!facts) continue; // deleted since
       const session = facts.assignedTo ? this.deps.sessionNamed(facts.assignedTo) : undefined;
       if (outcome.to === 'failed' || !session) {

@@ -16,9 +16,9 @@ import { EventPublisher } from '../notifications/publisher.js';
 import { BatchDrain } from '../notifications/batch-drain.js';
 import { SettleTracker } from '../notifications/settle.js';
 import { slaEvent } from '../notifications/sla-events.js';
-import { TaskEvents, taskHistorySource } from '../notifications/task-events.js';
+import { localAttentionTasks, TaskEvents } from '../notifications/task-events.js';
 import type { EscalationStep } from '../sla/escalate.js';
-import { AttentionMemory, AttentionTaskReads } from '../store/attention.js';
+import { AttentionMemory, AttentionTaskReads, type AttentionTaskSource } from '../store/attention.js';
 import { watchExternalWrites } from '../store/external-writes.js';
 import { NotificationOutbox } from '../store/notification-outbox.js';
 import type { Store } from '../store/store.js';
@@ -47,6 +47,12 @@ export interface AttentionFeature {
   slaAlert(alert: Alert, step: EscalationStep): void;
   /** On a shared queue: answers are recorded in its decisions (beside the task the session holds there), not this console's file. */
   recordAnswersIn(tasks: Pick<TaskStore, 'record' | 'heldTasks'>): void;
+  /**
+   * On a shared queue: task outcomes (task_completed / task_failed, and the workflows
+   * they trigger), the task a session holds and task facts come from there, not this
+   * console's file (whose tasks table is empty). `onOutcome` wakes the outcome read.
+   */
+  readTasksFrom(source: AttentionTaskSource & { onOutcome(wake: () => void): () => void }): void;
   /** The URL the console is served on (links in messages when console_url is not set). */
   setConsoleUrl(url: string): void;
   /** Every event published (once each; never a test send): workflows' event triggers listen here. */
@@ -74,7 +80,8 @@ export function setupAttention(opts: {
 
   const outbox = new NotificationOutbox(store.writer);
   const memory = new AttentionMemory(store.writer);
-  const taskReads = new AttentionTaskReads(store.writer);
+  // The tasks attention events read: this console's file, or the shared queue's once it is up (readTasksFrom).
+  let taskSource: AttentionTaskSource = localAttentionTasks(new AttentionTaskReads(store.writer), memory);
   const alerts = new AlertRepository(store);
   // Answers go to the decisions of the store the tasks are in: this console's file, or
   // the shared queue's once it is up (recordAnswersIn), beside the task the session holds there.
@@ -166,8 +173,7 @@ export function setupAttention(opts: {
   };
   const tracker = new SettleTracker(file().settle_seconds * MS_PER_SECOND);
   const tasks = new TaskEvents({
-    source: taskHistorySource(taskReads, memory),
-    facts: (id) => taskReads.facts(id),
+    source: () => taskSource,
     sessionNamed: (name) => latestSessions.find((s) => s.name === name),
     settledState: (name) => tracker.settledByName(name),
     projectOf,
@@ -180,21 +186,19 @@ export function setupAttention(opts: {
     publish: (e) => void publish(e),
     readDialog: (s) => desk.readDialog(s),
     task: (id) => {
-      const f = taskReads.facts(id);
+      const f = taskSource.facts(id);
       return f ? { id: f.id, title: f.title, type: f.type, project: f.project } : null;
     },
-    heldBy: (name) => taskReads.heldBy(name),
+    heldBy: (name) => taskSource.heldBy(name),
     projectOf,
     settled: (change) => tasks.settled(change),
     logger: log,
   });
 
   const pollTasks = (): void => {
-    try {
-      tasks.poll();
-    } catch (err) {
-      log.error('cannot read task outcomes', { err });
-    }
+    tasks.poll().catch((err: unknown) => {
+      if (running) log.error('cannot read task outcomes', { err });
+    });
   };
   pollTasks(); // sets the cursor on a first run; resumes after a restart
   const offSessions = opts.sessions.onChange((sessions, transitions) => {
@@ -229,18 +233,22 @@ export function setupAttention(opts: {
   const pruneTimer = setInterval(prune, PRUNE_EVERY_MS);
   pruneTimer.unref();
 
+  const stops: Array<() => void> = [];
   let slaWindow = { startMs: 0, sent: 0, held: 0 };
+  // The batch's task facts in one read (a shared queue's are in PostgreSQL), then its events in one transaction; batches one after another.
+  let slaChain: Promise<void> = Promise.resolve();
+  const publishSla = async (batch: Array<{ alert: Alert; step: EscalationStep }>): Promise<void> => {
+    const facts = await taskSource.factsOf(batch.flatMap(({ alert }) => (alert.taskId === null ? [] : [alert.taskId])));
+    if (!running) return;
+    store.transaction(() => {
+      for (const { alert, step } of batch) {
+        const event = slaEvent(alert, step, facts.get(alert.taskId ?? -1) ?? null, latestSessions);
+        if (event) publish(event, { existingId: alert.id, extraChannels: step.channels });
+      }
+    });
+  };
   const slaAlerts = new BatchDrain<{ alert: Alert; step: EscalationStep }>((batch) => {
-    try {
-      store.transaction(() => {
-        for (const { alert, step } of batch) {
-          const event = slaEvent(alert, step, taskReads.facts(alert.taskId ?? -1), latestSessions);
-          if (event) publish(event, { existingId: alert.id, extraChannels: step.channels });
-        }
-      });
-    } catch (err) {
-      log.error('cannot send SLA alerts', { err });
-    }
+    slaChain = slaChain.then(() => publishSla(batch)).catch((err: unknown) => log.error('cannot send SLA alerts', { err }));
   }, SLA_ALERTS_PER_BATCH);
 
   const commands = attentionCommands({
@@ -259,6 +267,11 @@ export function setupAttention(opts: {
     routes: attentionRoutes(commands),
     recordAnswersIn: (tasks) => {
       answersIn = tasks;
+    },
+    readTasksFrom: (source) => {
+      taskSource = source;
+      stops.push(source.onOutcome(pollTasks));
+      pollTasks();
     },
     slaAlert: (alert, step) => {
       const now = Date.now();
@@ -285,6 +298,8 @@ export function setupAttention(opts: {
       offTasks();
       offConfig();
       stopWatch();
+      for (const off of stops.splice(0)) off();
+      await slaChain;
       await agents.stop();
       await stopWorker();
     },

@@ -5,6 +5,7 @@
 // again, with back-off, if the connection drops; a round runs after each reconnect, as
 // notifications sent meanwhile are lost).
 import os from 'node:os';
+import type pg from 'pg';
 import type { Session } from '../../shared/api.js';
 import type { Deliver } from '../assigner/assigner.js';
 import type { StateChange } from '../assigner/lifecycle.js';
@@ -15,7 +16,10 @@ import type { AssignmentLatency } from '../metrics/assignment-latency.js';
 import { migrations } from '../store/migrations/index.js';
 import { migratePostgres } from '../store/postgres/migrate.js';
 import { openPool } from '../store/postgres/pool.js';
+import { AttentionMemory } from '../store/attention.js';
 import { PostgresHeldTasks } from '../store/postgres/held-tasks.js';
+import { PostgresTaskOutcomes } from '../store/postgres/task-outcomes.js';
+import type { Store } from '../store/store.js';
 import { listenForTasks, type TaskChange } from '../store/postgres/queue.js';
 import { PostgresTaskStore } from '../store/postgres/task-store.js';
 import type { PostgresTarget } from '../store/postgres/url.js';
@@ -28,6 +32,13 @@ export interface SharedQueue {
   assigner: SharedAssigner;
   /** The task each session holds, kept from the queue's announced changes (session cards, attention). */
   held: PostgresHeldTasks;
+  /** The queue's connections (for readers that follow the queue's changes). */
+  pool: pg.Pool;
+  /**
+   * Every task change any console or CLI announces; null after the LISTEN connection
+   * was (re)made (changes announced meanwhile were not heard). Returns the unsubscribe.
+   */
+  onTaskChange(listener: (change: TaskChange | null) => void): () => void;
   /** This console's name in leases and history rows. */
   holder: string;
   stop(): Promise<void>;
@@ -83,8 +94,19 @@ export async function startSharedQueue(opts: {
     assigner.wake();
     opts.onChange?.();
   };
+  const changeListeners = new Set<(change: TaskChange | null) => void>();
+  const tell = (change: TaskChange | null): void => {
+    for (const l of changeListeners) {
+      try {
+        l(change);
+      } catch (err) {
+        log.warn('a listener of the queue\'s changes failed', { error: err instanceof Error ? err.message : String(err) });
+      }
+    }
+  };
   const changed = (change: TaskChange): void => {
     held.changed(change);
+    tell(change);
     wake();
   };
   const listen = async (waitMs: number): Promise<void> => {
@@ -100,6 +122,7 @@ export async function startSharedQueue(opts: {
       else {
         // Changes announced while no one listened are lost: the held tasks are read again.
         void held.reload();
+        tell(null);
         wake();
       }
     } catch (err) {
@@ -126,6 +149,11 @@ export async function startSharedQueue(opts: {
     store,
     assigner,
     held,
+    pool,
+    onTaskChange: (listener) => {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
+    },
     holder,
     stop: async () => {
       stopped = true;
@@ -136,4 +164,17 @@ export async function startSharedQueue(opts: {
       await pool.end();
     },
   };
+}
+
+/**
+ * What attention events read of the shared queue (task outcomes, held tasks, facts),
+ * its history cursor kept in this console's own file, per queue (a console pointed at
+ * another database starts at that one's end).
+ */
+export function sharedAttentionTasks(shared: Pick<SharedQueue, 'pool' | 'held' | 'onTaskChange'>, store: Pick<Store, 'writer'>, target: Pick<PostgresTarget, 'display'>): PostgresTaskOutcomes {
+  const memory = new AttentionMemory(store.writer);
+  const key = `task_events of ${target.display}`;
+  const outcomes = new PostgresTaskOutcomes(shared.pool, shared.held, { get: () => memory.cursor(key), set: (n) => memory.setCursor(key, n) });
+  shared.onTaskChange((change) => (change ? outcomes.changed(change) : outcomes.markDirty()));
+  return outcomes;
 }

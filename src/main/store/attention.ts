@@ -104,6 +104,26 @@ export interface TaskFacts {
   assignedTo: string | null;
 }
 
+/** A task's completion or failure, with the task's facts (null: the task is gone). */
+export interface TaskOutcome extends TaskOutcomeRow {
+  facts: TaskFacts | null;
+}
+
+/**
+ * What attention events read about tasks, from the store the tasks are in: this
+ * console's file (SQLite), or a shared queue (PostgreSQL, store/postgres/task-outcomes.ts).
+ */
+export interface AttentionTaskSource {
+  /** Completions and failures since the last call, oldest first (a restart resumes where the last run stopped). */
+  readOutcomes(): TaskOutcome[] | Promise<TaskOutcome[]>;
+  /** The task a session (by name) holds now. */
+  heldBy(session: string): number | null;
+  /** A task's facts, where known without waiting (a shared queue: tasks held now or lately); null otherwise. */
+  facts(id: number): TaskFacts | null;
+  /** The facts of these tasks (one read). */
+  factsOf(ids: readonly number[]): Promise<Map<number, TaskFacts>>;
+}
+
 /** What attention events read about tasks: their history (completions, failures) and their facts. */
 export class AttentionTaskReads {
   private readonly outcomesStmt: Database.Statement;
@@ -113,8 +133,10 @@ export class AttentionTaskReads {
 
   constructor(db: WriterDb) {
     this.outcomesStmt = db.prepare(
-      `SELECT id AS eventId, task_id AS taskId, to_status AS "to", reason, at FROM task_events
-       WHERE id > ? AND id <= ? AND to_status IN ('completed', 'failed') ORDER BY id LIMIT ?`,
+      `SELECT e.id AS eventId, e.task_id AS taskId, e.to_status AS "to", e.reason, e.at,
+         t.id AS factsId, t.title, t.type, p.name AS project, t.assigned_to AS assignedTo
+       FROM task_events e LEFT JOIN tasks t ON t.id = e.task_id LEFT JOIN projects p ON p.id = t.project_id
+       WHERE e.id > ? AND e.id <= ? AND e.to_status IN ('completed', 'failed') ORDER BY e.id LIMIT ?`,
     );
     this.lastEventStmt = db.prepare('SELECT COALESCE(MAX(id), 0) FROM task_events').pluck();
     this.heldStmt = db.prepare(`SELECT MAX(id) FROM tasks WHERE assigned_to = ? AND status IN (${HELD_SQL})`).pluck();
@@ -128,9 +150,9 @@ export class AttentionTaskReads {
     return this.lastEventStmt.get() as number;
   }
 
-  /** Completions and failures after `after`, up to `upTo`, oldest first. */
-  outcomes(after: number, upTo: number, limit: number): TaskOutcomeRow[] {
-    return (this.outcomesStmt.all(after, upTo, limit) as TaskOutcomeRow[]).map((r) => ({ ...r, at: fromSqlTime(r.at) }));
+  /** Completions and failures after `after`, up to `upTo`, oldest first, each with its task's facts. */
+  outcomes(after: number, upTo: number, limit: number): TaskOutcome[] {
+    return (this.outcomesStmt.all(after, upTo, limit) as OutcomeWithFactsRow[]).map(outcomeOf);
   }
 
   /** The task a session (by name) holds now, for a process without the console's session list (the CLI). */
@@ -141,4 +163,18 @@ export class AttentionTaskReads {
   facts(id: number): TaskFacts | null {
     return (this.factsStmt.get(id) as TaskFacts | undefined) ?? null;
   }
+}
+
+/** An outcome row joined with its task (null columns: the task is gone). */
+export type OutcomeWithFactsRow = TaskOutcomeRow & { factsId: number | null; title: string | null; type: string | null; project: string | null; assignedTo: string | null };
+
+export function outcomeOf(r: OutcomeWithFactsRow): TaskOutcome {
+  return {
+    eventId: Number(r.eventId),
+    taskId: Number(r.taskId),
+    to: r.to,
+    reason: r.reason,
+    at: fromSqlTime(r.at),
+    facts: r.factsId === null ? null : { id: Number(r.factsId), title: r.title!, type: r.type!, project: r.project, assignedTo: r.assignedTo },
+  };
 }

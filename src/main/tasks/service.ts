@@ -370,14 +370,17 @@ export class TaskService {
 
   private emit(changes: readonly TaskChange[]): void {
     if (changes.length === 0) return;
-    // sessions.current_task_id: the task each session holds now.
-    this.options.store.transaction(() => {
-      for (const c of changes) {
-        if (c.from === c.to) continue;
-        if (c.to === 'assigned' && c.session) this.options.store.sessions.setCurrentTask(c.session, c.taskId);
-        else if (!isHeldStatus(c.to)) this.options.store.sessions.clearCurrentTask(c.taskId);
-      }
+    // sessions.current_task_id: the task each session holds now. Only a change that moves it
+    // opens a transaction: one begins IMMEDIATE, and would wait for the write lock (behind
+    // the write worker, up to the busy timeout) to write nothing — a start, a priority.
+    const sessions = this.options.store.sessions;
+    const writes = changes.flatMap((c): Array<() => void> => {
+      if (c.from === c.to) return [];
+      const session = c.session;
+      if (c.to === 'assigned' && session) return [() => sessions.setCurrentTask(session, c.taskId)];
+      return isHeldStatus(c.to) ? [] : [() => sessions.clearCurrentTask(c.taskId)];
     });
+    if (writes.length) this.options.store.transaction(() => writes.forEach((w) => w()));
     this.tell(changes);
   }
 

@@ -1,19 +1,51 @@
 // A console on a shared PostgreSQL queue knows the shared tasks its agents hold and
 // finish, though its own tasks table is empty: a session card shows the task the agent
 // holds there (claimed by another console), kept from the queue's announced changes
-// (LISTEN/NOTIFY) without a read of the queue per change. A real core (startCore) on a
-// throw-away cluster, scripted agents in a private tmux server.
+// (LISTEN/NOTIFY) without a read of the queue per change; a shared task completed or
+// failed (by another console) is a task_completed / task_failed event with the task's
+// facts, and starts the workflows triggered by it; an SLA alert and an agent exiting
+// mid-task name the shared task's title and type. A real core (startCore) on a
+// throw-away cluster, scripted agents in a private tmux server, a webhook receiver.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { WorkflowRun } from '../../../src/shared/api.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../../src/main/store/migrations/index.js';
 import { migratePostgres } from '../../../src/main/store/postgres/migrate.js';
 import { PostgresHeldTasks } from '../../../src/main/store/postgres/held-tasks.js';
+import { PostgresTaskOutcomes } from '../../../src/main/store/postgres/task-outcomes.js';
 import { listenForTasks } from '../../../src/main/store/postgres/queue.js';
 import { PostgresTaskStore } from '../../../src/main/store/postgres/task-store.js';
 import { parsePostgresUrl, type PostgresTarget } from '../../../src/main/store/postgres/url.js';
 import { pollUntil } from '../../support/poll.js';
 import { postgresMissing, TestPostgres } from '../../support/postgres.js';
-import { AttentionConsole, type Agent } from '../attention/harness.js';
+import { notifyingWorkflows } from '../../support/workflow-console.js';
+import { AttentionConsole, Receiver, type Agent } from '../attention/harness.js';
+
+const LIMIT_MS = 30_000;
+const NOTIFICATIONS = (url: string) => `version: "1.0"
+channels:
+  hook: { type: webhook, url: "${url}/hook", retry: { attempts: 2, backoff_seconds: 0.5 } }
+rules:
+  - on: [task_completed, task_failed, agent_exited_mid_task]
+    channels: [hook]
+`;
+// Only the type "slow" runs over (0.02 min is 1.2 s); every other task has an hour.
+const SLA = `version: "1.0"
+sla_targets:
+  slow: { target_minutes: 0.02, warning_percent: 80, critical_percent: 100 }
+  default: { target_minutes: 60, warning_percent: 80, critical_percent: 100 }
+escalation_rules:
+  - condition: "percent_used >= critical_percent"
+    action: alert_user
+    notification_channels: [dashboard, hook]
+`;
+const on = (event: string): string => `{ type: "event", event: "${event}" }`;
+const WORKFLOWS = notifyingWorkflows([
+  ['on_done', on('task_completed'), 'done #${trigger.task.id} ${trigger.task.title} by ${trigger.session.name}'],
+  ['on_failed', on('task_failed'), 'failed #${trigger.task.id} ${trigger.task.title} (${trigger.task.type})'],
+]);
 
 const missing = postgresMissing();
 
@@ -24,6 +56,11 @@ describe.skipIf(missing)(`a shared console's facts about the shared tasks${missi
   let queue: PostgresTaskStore;
   let c: AttentionConsole;
   let agent: Agent;
+  const receiver = new Receiver();
+  const posts = (event: string, taskId: number) => receiver.of((b) => b.event === event && b.task_id === taskId);
+  const post = (event: string, taskId: number) => pollUntil(event, () => posts(event, taskId)[0], { limitMs: LIMIT_MS, intervalMs: 100 });
+  const runsOf = async (workflow: string): Promise<WorkflowRun[]> => (await c.call('workflows.runs', { limit: 100 })).runs.filter((r) => r.workflow === workflow);
+  const messages = async (): Promise<string[]> => (await c.call('alerts.list', { includeAcknowledged: true, limit: 1000 })).alerts.map((a) => a.message);
 
   beforeAll(async () => {
     cluster = await TestPostgres.start({ fast: true });
@@ -32,13 +69,17 @@ describe.skipIf(missing)(`a shared console's facts about the shared tasks${missi
     pool = new pg.Pool({ connectionString: url, max: 3 });
     await migratePostgres(pool, url, migrations);
     queue = new PostgresTaskStore(pool);
-    c = new AttentionConsole('version: "1.0"\n');
+    await receiver.start();
+    c = new AttentionConsole(NOTIFICATIONS(receiver.url));
+    c.writeConfig('sla_rules.yaml', SLA);
+    fs.appendFileSync(path.join(c.configDir, 'base', 'workflows.yaml'), WORKFLOWS);
     agent = c.agent('dev_worker1');
     await c.start(target);
   }, 180_000);
 
   afterAll(async () => {
     await c?.stop();
+    await receiver.close();
     await pool?.end();
     await cluster?.stop();
   }, 60_000);
@@ -86,5 +127,74 @@ describe.skipIf(missing)(`a shared console's facts about the shared tasks${missi
     } finally {
       await listener.stop();
     }
+  }, 60_000);
+
+  it('a shared task completed by another console is task_completed with its facts, and starts the workflow triggered by it', async () => {
+    await pollUntil('the agent idle', async () => (await c.session(agent.name))?.state === 'idle', { limitMs: LIMIT_MS, intervalMs: 200 });
+    const task = await queue.add({ type: 'bug_fix', title: 'Fix the login page', prompt: 'p', priority: 5 });
+    expect(await queue.claimMany([{ taskId: task.id, session: agent.name, reason: 'test' }], [], new Date())).toHaveLength(1);
+    expect(await queue.complete(task.id, agent.name, 'completed: dev_worker1 returned to idle after working', new Date())).toBe(true);
+    const done = await post('task_completed', task.id);
+    expect(done.body).toMatchObject({ event: 'task_completed', task_id: task.id, task_title: 'Fix the login page', task_type: 'bug_fix', session: agent.name });
+    await pollUntil('on_done to run', async () => (await messages()).includes(`done #${task.id} Fix the login page by ${agent.name}`), { limitMs: LIMIT_MS, intervalMs: 200 });
+    expect(await runsOf('on_done')).toContainEqual(expect.objectContaining({ trigger: 'event:task_completed' }));
+  }, 60_000);
+
+  it('a shared task that failed is task_failed at once, with its reason, and starts its workflow', async () => {
+    const task = await queue.add({ type: 'feature', title: 'Flaky build', prompt: 'p', priority: 5 });
+    expect(await queue.claimMany([{ taskId: task.id, session: 'elsewhere', reason: 'test' }], [], new Date())).toHaveLength(1);
+    expect(await queue.fail(task.id, 'elsewhere', { reason: 'delivery failed 3 times: the pane is gone', error: 'gone', kind: 'dispatch' }, new Date())).toBe(true);
+    const failed = await post('task_failed', task.id);
+    expect(failed.body).toMatchObject({ event: 'task_failed', task_id: task.id, task_title: 'Flaky build', task_type: 'feature', reason: 'delivery failed 3 times: the pane is gone' });
+    await pollUntil('on_failed to run', async () => (await messages()).includes(`failed #${task.id} Flaky build (feature)`), { limitMs: LIMIT_MS, intervalMs: 200 });
+    // Each outcome once, however many changes of the queue came after.
+    expect(posts('task_failed', task.id)).toHaveLength(1);
+  }, 60_000);
+
+  it("an SLA alert names the shared task's title and type", async () => {
+    const task = await queue.add({ type: 'slow', title: 'Slow job', prompt: 'p', priority: 5 });
+    const alert = await post('sla_critical', task.id);
+    expect(alert.body).toMatchObject({ event: 'sla_critical', task_id: task.id, task_title: 'Slow job', task_type: 'slow' });
+  }, 60_000);
+
+  it('an agent whose pane closes while it holds a shared task is agent_exited_mid_task, naming the task', async () => {
+    const leaver = c.agent('leaver');
+    await pollUntil('the leaver idle', async () => (await c.session('leaver'))?.state === 'idle', { limitMs: LIMIT_MS, intervalMs: 200 });
+    const task = await queue.add({ type: 'bug_fix', title: 'Refactor the parser', prompt: 'p', priority: 5 });
+    expect(await queue.claimMany([{ taskId: task.id, session: 'leaver', reason: 'test' }], [], new Date())).toHaveLength(1);
+    await pollUntil('the task on its card', async () => (await c.session('leaver'))?.currentTaskId === task.id, { limitMs: LIMIT_MS, intervalMs: 100 });
+    c.tmux.run('kill-pane', '-t', leaver.pane);
+    const exited = await post('agent_exited_mid_task', task.id);
+    expect(exited.body).toMatchObject({ event: 'agent_exited_mid_task', session: 'leaver', task_id: task.id, task_title: 'Refactor the parser', task_type: 'bug_fix' });
+  }, 60_000);
+
+  it('an outcome whose transaction commits after a later one is still read (its history id is asked for again)', async () => {
+    let position: number | null = null;
+    const outcomes = new PostgresTaskOutcomes(pool, new PostgresHeldTasks(pool), { get: () => position, set: (n) => (position = n) });
+    expect(await outcomes.readOutcomes()).toEqual([]); // a first run starts at the end
+    // Two types and two statuses each: the two transactions move no common counter row.
+    const a = await queue.add({ type: 'hole_a', title: 'slow to commit', prompt: 'p', priority: 5 });
+    const b = await queue.add({ type: 'hole_b', title: 'quick to commit', prompt: 'p', priority: 5 });
+    expect(await queue.claimMany([{ taskId: a.id, session: 'h1', reason: 'test' }, { taskId: b.id, session: 'h2', reason: 'test' }], [], new Date())).toHaveLength(2);
+    expect(await queue.start(a.id, 'h1', 'working', new Date())).toBe(true);
+    const slow = await pool.connect();
+    try {
+      await slow.query('BEGIN');
+      await slow.query("UPDATE tasks SET status = 'failed', status_reason = 'the slow one failed' WHERE id = $1", [a.id]);
+      expect(await queue.complete(b.id, 'h2', 'done', new Date())).toBe(true);
+      outcomes.changed({ id: b.id, status: 'completed' });
+      expect((await outcomes.readOutcomes()).map((o) => [o.taskId, o.to])).toEqual([[b.id, 'completed']]);
+      await slow.query('COMMIT');
+    } finally {
+      slow.release();
+    }
+    outcomes.changed({ id: a.id, status: 'failed' });
+    const late = await outcomes.readOutcomes();
+    expect(late.map((o) => [o.taskId, o.to, o.reason])).toEqual([[a.id, 'failed', 'the slow one failed']]);
+    expect(late[0]!.facts).toMatchObject({ id: a.id, title: 'slow to commit', type: 'hole_a', assignedTo: 'h1' });
+    // Nothing announced since: no read.
+    const reads = outcomes.reads;
+    expect(await outcomes.readOutcomes()).toEqual([]);
+    expect(outcomes.reads).toBe(reads);
   }, 60_000);
 });

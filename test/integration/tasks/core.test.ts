@@ -91,6 +91,27 @@ describe('status changes', () => {
     expect(db.store.tasks.history(task.id).map((e) => e.toStatus)).toEqual(['pending', 'assigned', 'in_progress', 'completed']);
   });
 
+  it('a change that moves no session’s task (a start, a priority) opens no second transaction: it would wait for the write lock to write nothing', () => {
+    const core = new TaskService({ store: db.store, config: () => null });
+    const task = core.create({ type: 'bug_fix', title: 't', prompt: 'p' });
+    const now = new Date();
+    core.claimMany([{ taskId: task.id, session: 'w1', reason: 'routed to w1' }], [], now);
+    const transaction = db.store.transaction;
+    let opened = 0;
+    db.store.transaction = <T>(fn: () => T): T => (opened++, transaction(fn));
+    try {
+      expect(core.start(task.id, 'w1', 'in progress: w1 is working', now)).toBe(true);
+      expect(opened).toBe(1); // the start's own, not one more for sessions.current_task_id
+      core.setPriority(task.id, 9);
+      expect(opened).toBe(1);
+      expect(core.complete(task.id, 'w1', 'completed: w1 returned to idle', now)).toBe(true);
+      expect(opened).toBe(3); // the completion's, and the one that clears w1's current task
+    } finally {
+      db.store.transaction = transaction;
+    }
+    expect(db.store.tasks.get(task.id)).toMatchObject({ status: 'completed', priority: 9 });
+  });
+
   it('refuses illegal ones with an error naming both statuses, and changes nothing', () => {
     const core = new TaskService({ store: db.store, config: () => null });
     const task = core.create({ type: 'bug_fix', title: 't', prompt: 'p' });

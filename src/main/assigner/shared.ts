@@ -11,7 +11,8 @@
 //   died before it was seen working) goes back to the queue;
 // - it is woken by its sessions' changes, by its config, and by every other console's
 //   changes (LISTEN/NOTIFY: `wake()`), never by polling tables; its only timer is the
-//   next moment something becomes due (a back-off, a reconcile, the heartbeat).
+//   next moment something becomes due (a back-off, a reconcile, a held task's timeout,
+//   the heartbeat).
 //
 // Rounds, session changes and the heartbeat run one at a time (an async chain);
 // deliveries type into panes beside them.
@@ -26,7 +27,7 @@ import { attemptsUsedUp } from '../tasks/writes.js';
 import { hasTimeouts } from './assigner.js';
 import type { AssignerCommonOptions } from './options.js';
 import { EnvironmentKeeper } from './environment-keeper.js';
-import { lifecycleActions, type LifecycleAction, type StateChange } from './lifecycle.js';
+import { lifecycleActions, nextTimeout, type LifecycleAction, type StateChange } from './lifecycle.js';
 import { Prompts, type DeliveryWrites } from './prompts.js';
 import { WakeTimer, earliest } from './wake-timer.js';
 import { MAX_TASKS_PER_ROUND, WINDOW_GROWTH, planRound, roundWindow, urgentTypes } from './round-plan.js';
@@ -200,6 +201,10 @@ export class SharedAssigner {
       if (readFurther) limit = Math.min(MAX_TASKS_PER_ROUND, limit * WINDOW_GROWTH);
       if (sorted.skipped.length === 0 && !readFurther) break;
     }
+    // Woken when the earliest task held in a session this console sees runs over its
+    // timeout_minutes (as on a single console), not only by the next event. A task claimed
+    // just now is counted by the round its delivery's end kicks.
+    if (hasTimeouts(rules)) dueMs = earliest(dueMs, nextTimeout(held.filter((t) => present.has(t.session)), rules));
     this.arm(dueMs, now);
   }
 

@@ -16,6 +16,7 @@ import type { AssignmentLatency } from '../../../src/main/metrics/assignment-lat
 import { PostgresTaskStore } from '../../../src/main/store/postgres/task-store.js';
 import { SqliteTaskStore, type TaskStore } from '../../../src/main/store/task-store.js';
 import { storeEngines, type Rows } from '../../support/engines.js';
+import { pollUntil } from '../../support/poll.js';
 import { TestClock, session } from '../../unit/assigner/fixture.js';
 
 /** What the test drives: either engine's assigner, through the calls both have. */
@@ -32,6 +33,7 @@ interface RouterOptions {
   getSessions: () => Session[];
   deliver: (s: Session, prompt: string) => Promise<{ outcome: 'taken'; reason: string }>;
   clock: () => Date;
+  turnQuietMs?: number;
 }
 
 interface Engine {
@@ -58,6 +60,7 @@ describe.each(engines)('round rules on %s', (_name, open, skip) => {
     rules: RoutingFile,
     initial: Session[],
     fn: (h: {
+      sessions: () => Session[];
       e: Engine;
       router: Router;
       clock: TestClock;
@@ -65,15 +68,17 @@ describe.each(engines)('round rules on %s', (_name, open, skip) => {
       run: () => Promise<void>;
       queuedNotes: (taskId: number) => Promise<string[]>;
     }) => Promise<void>,
+    opts: { realClock?: boolean } = {},
   ): Promise<void> => {
     const e = await open();
-    const clock = new TestClock();
+    const clock = opts.realClock ? { ms: 0, now: () => new Date(), advanceMinutes: () => undefined } as unknown as TestClock : new TestClock();
     let sessions = initial;
     const router = e.router({
       getSnapshot: () => ({ routing: rules }),
       getSessions: () => sessions,
       deliver: async () => ({ outcome: 'taken', reason: 'the agent is working' }),
       clock: clock.now,
+      turnQuietMs: 600_000,
     });
     const stop = router.start();
     const run = async (): Promise<void> => {
@@ -82,6 +87,7 @@ describe.each(engines)('round rules on %s', (_name, open, skip) => {
     };
     try {
       await fn({
+        sessions: () => sessions,
         e,
         router,
         clock,
@@ -198,5 +204,25 @@ describe.each(engines)('round rules on %s', (_name, open, skip) => {
       expect(router.latency.buckets[8]).toBe(0);
       expect(router.latency.buckets[9]).toBe(1);
     });
+  }, 60_000);
+
+  it.skipIf(skip)('with nothing else happening, the assigner wakes when a held task runs over its timeout and gives it back', async () => {
+    // 0.02 min = 1.2 s, on the real clock: no event after the claim, only the wake timer.
+    const rules = RoutingFile.parse({ version: '1', environment_routing: { job: { timeout_minutes: 0.02 } }, supported_providers: ['claude'] });
+    await use(
+      rules,
+      [session('w1', 'idle', 'claude', '%1')],
+      async ({ e, run, queuedNotes }) => {
+        const task = await e.store.add({ type: 'job', title: 'job', prompt: 'do it', priority: 5 });
+        await run();
+        expect(await e.store.get(task.id)).toMatchObject({ status: 'in_progress', assignedTo: 'w1' });
+        await pollUntil('the timed-out task back in the queue', async () => (await e.store.get(task.id))?.status === 'pending', { limitMs: 20_000 });
+        const kinds = (await e.rows('SELECT kind, decision FROM decisions WHERE task_id = $1 ORDER BY id', [task.id])).map((r) => `${String(r.kind)}:${String(r.decision)}`);
+        expect(kinds).toContain('timeout:requeued');
+        await pollUntil('its queued note', async () => (await queuedNotes(task.id)).length === 1, { limitMs: 10_000 });
+        expect(await queuedNotes(task.id)).toEqual(['queued: not given back to w1, which timed out on it']);
+      },
+      { realClock: true },
+    );
   }, 60_000);
 });

@@ -426,8 +426,10 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
       const t0 = performance.now();
       while (!fs.existsSync(probeOut) && performance.now() - t0 < 30_000) await sleep(50);
       await sleep(50);
-      return JSON.parse(fs.readFileSync(probeOut, 'utf8')) as { p50: number; p99: number; max: number; count: number };
+      return JSON.parse(fs.readFileSync(probeOut, 'utf8')) as { p50: number; p99: number; max: number; count: number; mem: Record<string, number> | null };
     })();
+    // Where the console's memory was at its RSS peak in the window (MB; threads a count).
+    process.stderr.write(`console bench: memory at the RSS peak: ${JSON.stringify(loop.mem)}\n`);
     return {
       listen_ms: Math.round(listenMs),
       overview_drawn_ms: Math.round(overviewMs),

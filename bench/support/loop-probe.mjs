@@ -5,6 +5,7 @@
 // query readers) do not inherit it.
 import fs from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import v8 from 'node:v8';
 
 const out = process.env.ARCHITECT_LOOP_PROBE;
 delete process.env.ARCHITECT_LOOP_PROBE;
@@ -12,9 +13,31 @@ delete process.env.NODE_OPTIONS;
 if (out) {
   const h = monitorEventLoopDelay({ resolution: 10 });
   h.enable();
+  // Where the process's memory is, at the moment its RSS peaked since the last signal:
+  // the main isolate's heap, memory outside it held by JS objects (external), and what
+  // the kernel counts as anonymous (heap, SQLite's page caches, the worker threads'
+  // isolates, malloc) and file-backed (the node binary, native modules).
+  let peak = null;
+  const mb = (n) => Math.round(n / 1048576);
+  const sample = () => {
+    try {
+      const m = process.memoryUsage();
+      if (peak && m.rss <= peak.rss) return;
+      const rollup = fs.readFileSync('/proc/self/smaps_rollup', 'utf8');
+      const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(rollup)?.[1] ?? 0) * 1024;
+      const threads = Number(/^Threads:\s+(\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))?.[1] ?? 0);
+      const space = (name) => v8.getHeapSpaceStatistics().find((x) => x.space_name === name)?.space_size ?? 0;
+      peak = { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, newSpace: space('new_space'), oldSpace: space('old_space'), external: m.external, arrayBuffers: m.arrayBuffers, anon: kb('Anonymous'), file: kb('Rss') - kb('Anonymous'), threads };
+    } catch {
+      // not Linux: no breakdown
+    }
+  };
+  globalThis.setInterval(sample, 500).unref();
   process.on('SIGUSR2', () => {
     const ms = (ns) => Math.round(ns / 1e4) / 100;
-    fs.writeFileSync(out, JSON.stringify({ p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), count: h.count }));
+    const mem = peak ? Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, k === 'threads' ? v : mb(v)])) : null;
+    fs.writeFileSync(out, JSON.stringify({ p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), count: h.count, mem }));
     h.reset();
+    peak = null;
   });
 }

@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log/logger.js';
+import { HELPER_THREAD_LIMITS } from './helper-threads.js';
 
 /** How often the worker checkpoints. Idle, a checkpoint with nothing to copy costs microseconds. */
 export const CHECKPOINT_INTERVAL_MS = 1_000;
@@ -75,6 +76,7 @@ export class Checkpointer {
   constructor(private readonly options: CheckpointerOptions) {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
+      resourceLimits: HELPER_THREAD_LIMITS,
       workerData: { dbPath: options.dbPath, driverPath, nativeBinding: options.nativeBinding, intervalMs: options.intervalMs ?? CHECKPOINT_INTERVAL_MS },
     });
     worker.on('message', (reply: Reply) => this.onReply(reply));

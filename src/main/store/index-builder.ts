@@ -54,6 +54,8 @@ export class IndexBuilder {
       source: WORKER_SOURCE,
       workerData: { dbPath: config.dbPath, driverPath, nativeBinding: config.nativeBinding, busyTimeoutMs: BUSY_TIMEOUT_MS },
       name: 'index worker',
+      // Nothing left to build: the thread goes; a config change starts another.
+      idleStopMs: 0,
     });
   }
 
@@ -70,6 +72,11 @@ export class IndexBuilder {
     const before = this.idle;
     this.idle = Promise.all([before, results]).then(() => undefined);
     return results;
+  }
+
+  /** Whether a thread is running now (it goes once no job is waiting). */
+  get running(): boolean {
+    return this.client.running;
   }
 
   /** Resolves once every job handed over so far has finished (tests; a caller about to rely on an index). */

@@ -7,6 +7,7 @@
 // vitest, plain Node and a bundled Electron main. It answers each message with the
 // message's `id`, and closes its port on the message 'stop' (after its current work).
 import { Worker } from 'node:worker_threads';
+import { HELPER_THREAD_LIMITS } from './helper-threads.js';
 
 /** A request that got no reply: the worker failed, exited or was stopped. */
 export class WorkerGoneError extends Error {
@@ -22,6 +23,12 @@ export interface WorkerClientOptions {
   workerData: unknown;
   /** In the operator's words, for errors: 'write worker' → "the write worker exited". */
   name: string;
+  /**
+   * The thread ends after this long with no request waiting (its isolate and connection
+   * are 10–20 MB of the console's RSS); the next request starts another. Unset: it
+   * stays until stopped.
+   */
+  idleStopMs?: number;
 }
 
 export class WorkerClient<Req extends object, Reply extends { id: number }> {
@@ -29,6 +36,7 @@ export class WorkerClient<Req extends object, Reply extends { id: number }> {
   private nextId = 1;
   private closed = false;
   private readonly waiting = new Map<number, { resolve: (r: Reply) => void; reject: (err: WorkerGoneError) => void }>();
+  private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: WorkerClientOptions) {}
 
@@ -40,6 +48,7 @@ export class WorkerClient<Req extends object, Reply extends { id: number }> {
   /** Sends one message; resolves with the worker's reply to it, rejects with WorkerGoneError when none will come. */
   request(msg: Req): Promise<Reply> {
     if (this.closed) return Promise.reject(new WorkerGoneError(`the ${this.options.name} is stopped`));
+    this.clearIdle();
     const worker = this.start();
     return new Promise<Reply>((resolve, reject) => {
       const id = this.nextId++;
@@ -51,24 +60,49 @@ export class WorkerClient<Req extends object, Reply extends { id: number }> {
   /** Stops the worker once its current message is done; waiting requests fail with `why`, later ones at once. */
   stop(why: string): void {
     this.closed = true;
+    this.retire();
+    this.failAll(why);
+  }
+
+  /** The current thread ends once its current message is done (it closes its connection). */
+  private retire(): void {
+    this.clearIdle();
     const worker = this.worker;
     this.worker = null;
     if (worker) worker.postMessage('stop');
-    this.failAll(why);
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
   }
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(this.options.source, { eval: true, workerData: this.options.workerData });
+    // A small young generation (helper-threads.ts): these threads' work is SQLite's.
+    const worker = new Worker(this.options.source, { eval: true, workerData: this.options.workerData, resourceLimits: HELPER_THREAD_LIMITS });
     worker.on('message', (reply: Reply) => {
       const w = this.waiting.get(reply.id);
       if (!w) return;
       this.waiting.delete(reply.id);
       w.resolve(reply);
+      const idleStopMs = this.options.idleStopMs;
+      if (idleStopMs !== undefined && this.waiting.size === 0 && this.worker === worker) {
+        this.clearIdle();
+        if (idleStopMs <= 0) this.retire();
+        else {
+          this.idleTimer = setTimeout(() => this.retire(), idleStopMs);
+          this.idleTimer.unref();
+        }
+      }
     });
-    worker.on('error', (err) => this.failAll(`the ${this.options.name} failed: ${err.message}`));
+    // A thread retired because it was idle had no request waiting: only the current one's end fails requests.
+    worker.on('error', (err) => {
+      if (this.worker === worker) this.failAll(`the ${this.options.name} failed: ${err.message}`);
+    });
     worker.on('exit', () => {
-      if (this.worker === worker) this.worker = null;
+      if (this.worker !== worker) return;
+      this.worker = null;
       this.failAll(`the ${this.options.name} exited`);
     });
     // Never what keeps a CLI or a test process alive.

@@ -29,6 +29,12 @@ export const MAX_TRANSACTION_MS = 10;
 export const PAUSE_BETWEEN_MS = 5;
 /** The worker's own automatic checkpoint (SQLite's default size): the WAL it writes is copied back by it. */
 export const WORKER_AUTOCHECKPOINT_PAGES = 1_000;
+/**
+ * A thread with nothing asked of it for this long goes (its isolate and connection are
+ * 10–20 MB of the console's RSS); the next request starts another. The recovery of a
+ * backlog keeps it busy; afterwards it is asked only when a task times out.
+ */
+export const IDLE_STOP_MS = 10_000;
 
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
@@ -169,13 +175,21 @@ export class WriteWorker {
       pauseMs?: number;
       /** The console store's write gate: its writes go first (store.writeGate). */
       gate?: WriteGate;
+      /** IDLE_STOP_MS unless given (tests). */
+      idleStopMs?: number;
     },
   ) {
     this.client = new WorkerClient({
       source: WORKER_SOURCE,
       workerData: { dbPath: config.dbPath, driverPath, nativeBinding: config.nativeBinding, busyTimeoutMs: BUSY_TIMEOUT_MS, gate: config.gate?.buffer, autocheckpointPages: WORKER_AUTOCHECKPOINT_PAGES },
       name: 'write worker',
+      idleStopMs: config.idleStopMs ?? IDLE_STOP_MS,
     });
+  }
+
+  /** Whether a thread is running now (it goes after IDLE_STOP_MS with nothing asked). */
+  get running(): boolean {
+    return this.client.running;
   }
 
   /** Rows of one read statement, on the worker's connection. */

@@ -20,6 +20,7 @@ import { openPool } from '../../../src/main/store/postgres/pool.js';
 import { PostgresTaskStore } from '../../../src/main/store/postgres/task-store.js';
 import { parsePostgresUrl } from '../../../src/main/store/postgres/url.js';
 import { SqliteTaskStore, type TaskStore } from '../../../src/main/store/task-store.js';
+import { pollUntil } from '../../support/poll.js';
 import { postgresMissing, TestPostgres } from '../../support/postgres.js';
 import { tempStore } from '../store/temp-store.js';
 import { TestClock, session } from '../../unit/assigner/fixture.js';
@@ -38,6 +39,7 @@ interface RouterOptions {
   getSessions: () => Session[];
   deliver: (s: Session, prompt: string) => Promise<{ outcome: 'taken'; reason: string }>;
   clock: () => Date;
+  turnQuietMs?: number;
 }
 
 interface Engine {
@@ -95,6 +97,7 @@ describe.each(engines)('round rules on %s', (_name, open, skip) => {
     rules: RoutingFile,
     initial: Session[],
     fn: (h: {
+      sessions: () => Session[];
       e: Engine;
       router: Router;
       clock: TestClock;
@@ -102,15 +105,17 @@ describe.each(engines)('round rules on %s', (_name, open, skip) => {
       run: () => Promise<void>;
       queuedNotes: (taskId: number) => Promise<string[]>;
     }) => Promise<void>,
+    opts: { realClock?: boolean } = {},
   ): Promise<void> => {
     const e = await open();
-    const clock = new TestClock();
+    const clock = opts.realClock ? { ms: 0, now: () => new Date(), advanceMinutes: () => undefined } as unknown as TestClock : new TestClock();
     let sessions = initial;
     const router = e.router({
       getSnapshot: () => ({ routing: rules }),
       getSessions: () => sessions,
       deliver: async () => ({ outcome: 'taken', reason: 'the agent is working' }),
       clock: clock.now,
+      turnQuietMs: 600_000,
     });
     const stop = router.start();
     const run = async (): Promise<void> => {
@@ -119,6 +124,7 @@ describe.each(engines)('round rules on %s', (_name, open, skip) => {
     };
     try {
       await fn({
+        sessions: () => sessions,
         e,
         router,
         clock,
@@ -162,6 +168,22 @@ describe.each(engines)('round rules on %s', (_name, open, skip) => {
       expect(await e.store.get(task.id)).toMatchObject({ status: 'in_progress', assignedTo: 'w2' });
       const kinds = (await e.rows('SELECT kind, decision FROM decisions WHERE task_id = $1 ORDER BY id', [task.id])).map((r) => `${String(r.kind)}:${String(r.decision)}`);
       expect(kinds).toContain('timeout:requeued');
+    });
+  }, 60_000);
+
+  it.skipIf(skip)('a task that timed out goes at once to another free session, though the one it timed out on is free and preferred', async () => {
+    await use(timeoutRules, [session('w1', 'idle', 'claude', '%1'), session('w2', 'idle', 'claude', '%2')], async ({ e, clock, run, queuedNotes }) => {
+      const task = await e.store.add({ type: 'bug_fix', title: 'bug', prompt: 'fix it', priority: 5 });
+      await run();
+      expect(await e.store.get(task.id)).toMatchObject({ status: 'in_progress', assignedTo: 'w1' });
+      clock.advanceMinutes(31);
+      await run();
+      expect(await e.store.get(task.id)).toMatchObject({ status: 'in_progress', assignedTo: 'w2' });
+      expect(await queuedNotes(task.id)).toEqual([]);
+      // w1 stays free for other work meanwhile.
+      const other = await e.store.add({ type: 'bug_fix', title: 'other', prompt: 'fix that', priority: 5 });
+      await run();
+      expect(await e.store.get(other.id)).toMatchObject({ status: 'in_progress', assignedTo: 'w1' });
     });
   }, 60_000);
 
@@ -235,5 +257,25 @@ describe.each(engines)('round rules on %s', (_name, open, skip) => {
       expect(router.latency.buckets[8]).toBe(0);
       expect(router.latency.buckets[9]).toBe(1);
     });
+  }, 60_000);
+
+  it.skipIf(skip)('with nothing else happening, the assigner wakes when a held task runs over its timeout and gives it back', async () => {
+    // 0.02 min = 1.2 s, on the real clock: no event after the claim, only the wake timer.
+    const rules = RoutingFile.parse({ version: '1', environment_routing: { job: { timeout_minutes: 0.02 } }, supported_providers: ['claude'] });
+    await use(
+      rules,
+      [session('w1', 'idle', 'claude', '%1')],
+      async ({ e, run, queuedNotes }) => {
+        const task = await e.store.add({ type: 'job', title: 'job', prompt: 'do it', priority: 5 });
+        await run();
+        expect(await e.store.get(task.id)).toMatchObject({ status: 'in_progress', assignedTo: 'w1' });
+        await pollUntil('the timed-out task back in the queue', async () => (await e.store.get(task.id))?.status === 'pending', { limitMs: 20_000 });
+        const kinds = (await e.rows('SELECT kind, decision FROM decisions WHERE task_id = $1 ORDER BY id', [task.id])).map((r) => `${String(r.kind)}:${String(r.decision)}`);
+        expect(kinds).toContain('timeout:requeued');
+        await pollUntil('its queued note', async () => (await queuedNotes(task.id)).length === 1, { limitMs: 10_000 });
+        expect(await queuedNotes(task.id)).toEqual(['queued: not given back to w1, which timed out on it']);
+      },
+      { realClock: true },
+    );
   }, 60_000);
 });

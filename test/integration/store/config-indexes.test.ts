@@ -100,6 +100,14 @@ describe('the console builds config indexes in a worker thread', () => {
       expect(store.writer.prepare("SELECT count(*) FROM tasks WHERE title = 'added while the worker builds'").pluck().get()).toBe(1);
       // Nothing more to do the second time.
       expect(planConfigIndexes(store, defs({ table: 'tasks', name: 'idx_tasks_type_title', columns: ['type', 'title'] })).jobs).toEqual([]);
+      // With nothing left to build the thread is gone (its isolate counts in the console's
+      // RSS); a later change starts another.
+      expect(builder.running).toBe(false);
+      const later = planConfigIndexes(store, defs({ table: 'tasks', name: 'idx_tasks_title', columns: ['title'] }));
+      const [again] = await builder.run(later.jobs);
+      expect(again!.error).toBeNull();
+      expect(indexSql('idx_tasks_title')).toContain('(title)');
+      expect(builder.running).toBe(false);
     } finally {
       builder.stop();
     }

@@ -149,4 +149,21 @@ describe('start-up recovery in the write worker', () => {
       big.stop();
     }
   });
+
+  it('the thread goes when nothing was asked of it for a while, and the next request starts another', async () => {
+    const quick = new WriteWorker({ dbPath: t.dbPath, idleStopMs: 50 });
+    try {
+      expect(quick.running).toBe(false);
+      expect(await quick.read<{ n: number }>('SELECT count(*) AS n FROM tasks', [])).toEqual([{ n: 0 }]);
+      expect(quick.running).toBe(true);
+      for (let i = 0; i < 200 && quick.running; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(quick.running).toBe(false);
+      // A new thread, its own connection: it sees what the console wrote meanwhile.
+      t.store.tasks.add({ type: 'bug_fix', title: 'after the thread went' });
+      expect(await quick.read<{ n: number }>('SELECT count(*) AS n FROM tasks', [])).toEqual([{ n: 1 }]);
+      expect(quick.running).toBe(true);
+    } finally {
+      quick.stop();
+    }
+  });
 });

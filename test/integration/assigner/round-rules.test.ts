@@ -134,6 +134,22 @@ describe.each(engines)('round rules on %s', (_name, open, skip) => {
     });
   }, 60_000);
 
+  it.skipIf(skip)('a task that timed out goes at once to another free session, though the one it timed out on is free and preferred', async () => {
+    await use(timeoutRules, [session('w1', 'idle', 'claude', '%1'), session('w2', 'idle', 'claude', '%2')], async ({ e, clock, run, queuedNotes }) => {
+      const task = await e.store.add({ type: 'bug_fix', title: 'bug', prompt: 'fix it', priority: 5 });
+      await run();
+      expect(await e.store.get(task.id)).toMatchObject({ status: 'in_progress', assignedTo: 'w1' });
+      clock.advanceMinutes(31);
+      await run();
+      expect(await e.store.get(task.id)).toMatchObject({ status: 'in_progress', assignedTo: 'w2' });
+      expect(await queuedNotes(task.id)).toEqual([]);
+      // w1 stays free for other work meanwhile.
+      const other = await e.store.add({ type: 'bug_fix', title: 'other', prompt: 'fix that', priority: 5 });
+      await run();
+      expect(await e.store.get(other.id)).toMatchObject({ status: 'in_progress', assignedTo: 'w1' });
+    });
+  }, 60_000);
+
   it.skipIf(skip)('the session that timed out may have the task again after ten minutes', async () => {
     await use(timeoutRules, [session('w1', 'idle', 'claude', '%1')], async ({ e, clock, run, queuedNotes }) => {
       const task = await e.store.add({ type: 'bug_fix', title: 'bug', prompt: 'fix it', priority: 5 });

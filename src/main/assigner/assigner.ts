@@ -198,19 +198,15 @@ export class Assigner {
     const load = since ? this.queue.recentLoad(since) : undefined;
     let dueMs: number | null = null;
     let changed = false;
-    const skipped = new Set<number>();
     // Every idle session could be free: the window is sized for that, and widened below if it was not enough.
     let limit = roundWindow(sessions.reduce((n, s) => n + (s.state === 'idle' ? 1 : 0), 0));
-    // Another pass when a task was kept from the session that timed out on it (that
-    // session is free for the others), or when the head of the queue left sessions
-    // free and there is more queue to read.
+    // Another pass when the head of the queue left sessions free and there is more queue to read.
+    const avoid = this.roundRules.avoiding(now);
     for (let pass = 0; pass < MAX_PASSES; pass++) {
-      const plan = planRound(this.queue, rules, sessions, now, { cursor: this.cursor, load, skip: skipped, busy: this.prompts.delivering, limit, held: held ?? undefined });
+      const plan = planRound(this.queue, rules, sessions, now, { cursor: this.cursor, load, avoid, busy: this.prompts.delivering, limit, held: held ?? undefined });
       this.cursor = plan.cursor;
       const sorted = this.roundRules.sort(plan.decisions, now);
       dueMs = earliest(dueMs, sorted.dueMs);
-      for (const id of sorted.skipped) skipped.add(id);
-      const skippedNow = sorted.skipped.length > 0;
       const claimed = this.claimAll(sorted.claims, sorted.notes, rules, sessions, now);
       if (claimed > 0) {
         changed = true;
@@ -218,8 +214,8 @@ export class Assigner {
         held = this.heldIndex.ofSessions(present);
       }
       const readFurther = plan.queueCut && claimed < plan.free && limit < MAX_TASKS_PER_ROUND;
-      if (readFurther) limit = Math.min(MAX_TASKS_PER_ROUND, limit * WINDOW_GROWTH);
-      if (!skippedNow && !readFurther) break;
+      if (!readFurther) break;
+      limit = Math.min(MAX_TASKS_PER_ROUND, limit * WINDOW_GROWTH);
     }
     dueMs = earliest(dueMs, reconciled.due);
     if (hasTimeouts(rules)) {

@@ -61,18 +61,20 @@ export function planRound(
   opts: {
     cursor?: RoundRobinCursor;
     load?: ReadonlyMap<string, number>;
-    skip?: ReadonlySet<number>;
     /** Session → task being typed into it: busy even if that task was cancelled meanwhile. */
     busy?: ReadonlyMap<string, number>;
     /** How many queued tasks to consider, from the head of the queue. */
     limit?: number;
     /** The held tasks, when the caller has just read them. */
     held?: readonly HeldTask[];
+    /** Task → the session it is not given to now (it timed out there: round-rules.ts). */
+    avoid?: ReadonlyMap<number, string>;
   } = {},
 ): PlannedRound {
   const limit = opts.limit ?? MAX_TASKS_PER_ROUND;
   const read = queue.pendingTasks(limit, urgentTypes(rules));
-  const pending = read.filter((t) => !opts.skip?.has(t.id));
+  const avoid = opts.avoid;
+  const pending = avoid?.size ? read.map((t) => (avoid.has(t.id) ? { ...t, avoid: avoid.get(t.id)! } : t)) : read;
   const routable = routableSessions(sessions, opts.held ?? queue.heldTasks(), opts.busy);
   const effective = effectiveRules(rules, sessions);
   const { decisions, cursor } = route({

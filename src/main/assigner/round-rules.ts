@@ -3,7 +3,8 @@
 // console's own file, shared.ts on a shared PostgreSQL queue):
 //
 // - a task that timed out is not given back to the session it timed out on for
-//   AVOID_AFTER_TIMEOUT_MS (that agent is probably still busy with it);
+//   AVOID_AFTER_TIMEOUT_MS (that agent is probably still busy with it): the router
+//   gives it to another candidate (PendingTask.avoid), or it waits, saying why;
 // - why a task stayed queued goes on its decision trail, one row per change of cause
 //   (not one per round);
 // - least_loaded routes by the load of the last LOAD_WINDOW_MS (held tasks and those
@@ -26,10 +27,9 @@ export const AVOID_AFTER_TIMEOUT_MS = 10 * 60_000;
 export const LOAD_WINDOW_MS = 60 * 60_000;
 /**
  * The head of the queue, then WINDOW_GROWTH times further until the whole queue
- * (64 → 512 → 4,096 → 10,000: four reads at most), and once more after a timed-out
- * session was skipped, with one to spare.
+ * (64 → 512 → 4,096 → 10,000: four reads at most), with one to spare.
  */
-export const MAX_PASSES = 6;
+export const MAX_PASSES = 5;
 const MAX_REMEMBERED_NOTES = 2 * MAX_TASKS_PER_ROUND;
 
 export type Assignment = Extract<RoutingDecision, { kind: 'assigned' }>;
@@ -46,8 +46,6 @@ export interface SortedDecisions {
   claims: Assignment[];
   /** Why the others stayed queued (only those whose cause changed are written: see `toWrite`). */
   notes: QueuedNote[];
-  /** Tasks kept from the session they timed out on: planned again without them, so that session can take another. */
-  skipped: number[];
   /** The earliest retry_after_seconds of a queued task, as epoch ms; null without one. */
   dueMs: number | null;
 }
@@ -68,22 +66,24 @@ export class RoundRules {
     return Object.values(rules.environment_routing).some((r) => r.strategy === 'least_loaded') ? new Date(now.getTime() - LOAD_WINDOW_MS) : null;
   }
 
-  /** A plan's decisions: what to claim, why the rest stayed queued, which were kept from the session that timed out on them. */
+  /** Task → the session it is not given to now (planRound's `avoid`); ten minutes on, a task may go back there. */
+  avoiding(now: Date): ReadonlyMap<number, string> {
+    const out = new Map<number, string>();
+    for (const [taskId, a] of this.avoid) {
+      if (a.untilMs > now.getTime()) out.set(taskId, a.session);
+      else this.avoid.delete(taskId);
+    }
+    return out;
+  }
+
+  /** A plan's decisions: what to claim, and why the rest stayed queued. */
   sort(decisions: readonly RoutingDecision[], now: Date): SortedDecisions {
-    const out: SortedDecisions = { claims: [], notes: [], skipped: [], dueMs: null };
+    const out: SortedDecisions = { claims: [], notes: [], dueMs: null };
     for (const d of decisions) {
       if (d.kind === 'queued') {
         out.notes.push(d);
         if (d.retryAfterSeconds !== null) out.dueMs = earliest(out.dueMs, now.getTime() + d.retryAfterSeconds * 1000);
-        continue;
-      }
-      const avoided = this.avoid.get(d.taskId);
-      if (avoided && avoided.untilMs > now.getTime() && avoided.session === d.session) {
-        out.skipped.push(d.taskId);
-        out.notes.push({ taskId: d.taskId, cause: 'avoid', reason: `queued: not given back to ${d.session}, which timed out on it` });
-        continue;
-      }
-      out.claims.push(d);
+      } else out.claims.push(d);
     }
     return out;
   }

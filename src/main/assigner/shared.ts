@@ -11,7 +11,8 @@
 //   died before it was seen working) goes back to the queue;
 // - it is woken by its sessions' changes, by its config, and by every other console's
 //   changes (LISTEN/NOTIFY: `wake()`), never by polling tables; its only timer is the
-//   next moment something becomes due (a back-off, a reconcile, the heartbeat).
+//   next moment something becomes due (a back-off, a reconcile, a held task's timeout,
+//   the heartbeat).
 //
 // Rounds, session changes and the heartbeat run one at a time (an async chain);
 // deliveries type into panes beside them.
@@ -26,7 +27,7 @@ import { attemptsUsedUp } from '../tasks/writes.js';
 import { hasTimeouts } from './assigner.js';
 import type { AssignerCommonOptions } from './options.js';
 import { EnvironmentKeeper } from './environment-keeper.js';
-import { lifecycleActions, type LifecycleAction, type StateChange } from './lifecycle.js';
+import { lifecycleActions, nextTimeout, type LifecycleAction, type StateChange } from './lifecycle.js';
 import { Prompts, type DeliveryWrites } from './prompts.js';
 import { WakeTimer, earliest } from './wake-timer.js';
 import { MAX_TASKS_PER_ROUND, WINDOW_GROWTH, planRound, roundWindow, urgentTypes } from './round-plan.js';
@@ -165,22 +166,20 @@ export class SharedAssigner {
     let limit = roundWindow(sessions.reduce((n, s) => n + (s.state === 'idle' ? 1 : 0), 0));
     const since = this.roundRules.loadSince(rules, now);
     const load = since ? await store.recentLoad(since) : undefined;
-    const skipped = new Set<number>();
+    const avoid = this.roundRules.avoiding(now);
     let heldStale = false;
-    // Another pass when a task was kept from the session that timed out on it (that
-    // session is free for the others), or when the head of the queue left sessions
-    // free and there is more queue to read (as on a single console).
+    // Another pass when the head of the queue left sessions free and there is more queue
+    // to read (as on a single console).
     for (let pass = 0; pass < MAX_PASSES; pass++) {
       // Held tasks read again only when a pass claimed and another follows (a round trip less a round).
       if (heldStale) held = await store.heldTasks();
       heldStale = false;
       const pending = await store.pendingTasks(limit, urgentTypes(rules));
       const heldNow = held;
-      const plan = planRound({ pendingTasks: () => pending, heldTasks: () => heldNow }, rules, sessions, now, { cursor: this.cursor, load, skip: skipped, busy: this.prompts.delivering, limit, held: heldNow });
+      const plan = planRound({ pendingTasks: () => pending, heldTasks: () => heldNow }, rules, sessions, now, { cursor: this.cursor, load, avoid, busy: this.prompts.delivering, limit, held: heldNow });
       this.cursor = plan.cursor;
       const sorted = this.roundRules.sort(plan.decisions, now);
       dueMs = earliest(dueMs, sorted.dueMs);
-      for (const id of sorted.skipped) skipped.add(id);
       const wanted = sorted.claims.filter((d) => present.has(d.session)).map((d) => ({ taskId: d.taskId, session: d.session, reason: d.reason }));
       // A decision row per change of a task's queued cause, not per round: in the claims' transaction.
       const notesOut = this.roundRules.toWrite(sorted.notes);
@@ -197,9 +196,13 @@ export class SharedAssigner {
         this.options.onChange?.();
       }
       const readFurther = plan.queueCut && claimed.length < plan.free && limit < MAX_TASKS_PER_ROUND;
-      if (readFurther) limit = Math.min(MAX_TASKS_PER_ROUND, limit * WINDOW_GROWTH);
-      if (sorted.skipped.length === 0 && !readFurther) break;
+      if (!readFurther) break;
+      limit = Math.min(MAX_TASKS_PER_ROUND, limit * WINDOW_GROWTH);
     }
+    // Woken when the earliest task held in a session this console sees runs over its
+    // timeout_minutes (as on a single console), not only by the next event. A task claimed
+    // just now is counted by the round its delivery's end kicks.
+    if (hasTimeouts(rules)) dueMs = earliest(dueMs, nextTimeout(held.filter((t) => present.has(t.session)), rules));
     this.arm(dueMs, now);
   }
 

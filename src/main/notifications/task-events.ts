@@ -17,8 +17,25 @@ const READ_BATCH = 500;
 /** Completions held for agents that have not settled idle; beyond this the oldest go out as they are. */
 const MAX_HELD = 1000;
 
+/**
+ * Without an outcome, the cursor moves in memory and is written at most this often.
+ * Written on every poll, it was a write per queue change: ~1 s of the main thread's
+ * time during the 1M seed's start-up recovery (45k requeues), each write waiting for
+ * the write lock. A range with no outcome in it can be read again after a restart
+ * without repeating anything, so the stored cursor may lag behind over such ranges.
+ */
+export const QUIET_CURSOR_WRITE_MS = 5_000;
+
 /** The tasks in this console's own file. */
-export function localAttentionTasks(reads: AttentionTaskReads, memory: AttentionMemory): AttentionTaskSource {
+export function localAttentionTasks(reads: AttentionTaskReads, memory: AttentionMemory, clock: () => number = Date.now): AttentionTaskSource {
+  /** Where the next read starts: the stored cursor, or ahead of it past ranges without an outcome. */
+  let position: number | null = null;
+  let writtenAt = -Infinity;
+  const store = (to: number): void => {
+    memory.setCursor(CURSOR, to);
+    position = to;
+    writtenAt = clock();
+  };
   return {
     heldBy: (session) => reads.heldBy(session),
     facts: (id) => reads.facts(id),
@@ -32,14 +49,21 @@ export function localAttentionTasks(reads: AttentionTaskReads, memory: Attention
     },
     readOutcomes() {
       const last = reads.lastEventId();
+      const from = position ?? memory.cursor(CURSOR);
       // A first run starts at the end: the history before it is not news.
-      const from = memory.cursor(CURSOR) ?? last;
+      if (from === null) {
+        store(last);
+        return [];
+      }
       if (from >= last) {
-        if (memory.cursor(CURSOR) === null) memory.setCursor(CURSOR, last);
+        position = from;
         return [];
       }
       const rows = reads.outcomes(from, last, READ_BATCH);
-      memory.setCursor(CURSOR, rows.length === READ_BATCH ? rows[rows.length - 1]!.eventId : last);
+      const to = rows.length === READ_BATCH ? rows[rows.length - 1]!.eventId : last;
+      // An outcome is written before it is told: never repeated after a restart.
+      if (rows.length > 0 || clock() - writtenAt >= QUIET_CURSOR_WRITE_MS) store(to);
+      else position = to;
       return rows;
     },
   };

@@ -82,17 +82,25 @@ export function route(input: RouteInput): RouteOutput {
       continue;
     }
 
-    const seen = blocked.get(task.type);
+    // A task kept from one session (it timed out there) is its type's own case: every
+    // candidate read, the avoided one left out, and no verdict shared with its type.
+    const avoid = task.avoid ?? null;
+    const seen = avoid === null ? blocked.get(task.type) : undefined;
     if (seen && seen.version === facts.version) {
       decisions.push(queued(o, 'no_session_available', retryAfter, seen.reason));
       continue;
     }
     const providers = facts.providers(task.type, rule);
-    const candidates = facts.candidates(rule.preferred_sessions, providers, rule.strategy === 'preferred_order');
+    const all = facts.candidates(rule.preferred_sessions, providers, rule.strategy === 'preferred_order' && avoid === null);
+    const candidates = avoid === null ? all : all.filter((c) => c.name !== avoid);
     const picked = pick(rule.strategy, candidates, task.type, cursor, input.load);
     if (!picked) {
-      const reason = noSessionReason(candidates, retryAfter);
-      blocked.set(task.type, { version: facts.version, reason });
+      if (avoid !== null && all.some((c) => c.name === avoid && c.obstacle === null)) {
+        decisions.push(queued(o, 'avoid', null, `queued: not given back to ${avoid}, which timed out on it`));
+        continue;
+      }
+      const reason = noSessionReason(all, retryAfter);
+      if (avoid === null) blocked.set(task.type, { version: facts.version, reason });
       decisions.push(queued(o, 'no_session_available', retryAfter, reason));
       continue;
     }

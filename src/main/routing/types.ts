@@ -18,6 +18,8 @@ export interface PendingTask {
   routeTo?: string | null;
   /** Routed ahead of the queue (a workflow's `urgent: true`): before every task that is not urgent, like an urgent type's. */
   urgent?: boolean;
+  /** Not given to this session now (it timed out there: round-rules.ts); any other candidate may take it. */
+  avoid?: string | null;
 }
 
 /** A session as the router sees it. */
@@ -53,7 +55,9 @@ export type QueuedCause =
   /** The task's not_before lies in the future. */
   | 'not_before'
   /** No rule for the type and no `task_type_unknown` fallback. */
-  | 'type_unknown';
+  | 'type_unknown'
+  /** The only free candidate is the session the task timed out on (PendingTask.avoid). */
+  | 'avoid';
 
 export interface QueuedDecision {
   kind: 'queued';

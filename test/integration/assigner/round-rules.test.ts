@@ -7,21 +7,16 @@
 // - why a task stays queued goes on its trail once per change, not once per round;
 // - least_loaded routes by the last hour's load (held and completed tasks);
 // - each claim's time in the queue is counted for /metrics.
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Session, SessionState } from '../../../src/shared/api.js';
 import { Assigner } from '../../../src/main/assigner/assigner.js';
 import { SharedAssigner } from '../../../src/main/assigner/shared.js';
 import { RoutingFile } from '../../../src/main/config/schemas/routing.js';
 import type { AssignmentLatency } from '../../../src/main/metrics/assignment-latency.js';
-import { migrations } from '../../../src/main/store/migrations/index.js';
-import { migratePostgres } from '../../../src/main/store/postgres/migrate.js';
-import { openPool } from '../../../src/main/store/postgres/pool.js';
 import { PostgresTaskStore } from '../../../src/main/store/postgres/task-store.js';
-import { parsePostgresUrl } from '../../../src/main/store/postgres/url.js';
 import { SqliteTaskStore, type TaskStore } from '../../../src/main/store/task-store.js';
-import { postgresMissing, TestPostgres } from '../../support/postgres.js';
-import { tempStore } from '../store/temp-store.js';
+import { storeEngines, type Rows } from '../../support/engines.js';
+import { pollUntil } from '../../support/poll.js';
 import { TestClock, session } from '../../unit/assigner/fixture.js';
 
 /** What the test drives: either engine's assigner, through the calls both have. */
@@ -38,56 +33,26 @@ interface RouterOptions {
   getSessions: () => Session[];
   deliver: (s: Session, prompt: string) => Promise<{ outcome: 'taken'; reason: string }>;
   clock: () => Date;
+  turnQuietMs?: number;
 }
 
 interface Engine {
   store: TaskStore;
   router: (o: RouterOptions) => Router;
   /** Rows of one read, for the assertions (the test's own SQL, not the product's). */
-  rows: (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
-  close: () => Promise<void>;
+  rows: Rows;
 }
 
-const missing = postgresMissing();
-let cluster: TestPostgres | null = null;
-const pools: pg.Pool[] = [];
-
-beforeAll(async () => {
-  if (!missing) cluster = await TestPostgres.start({ fast: true });
-}, 180_000);
-afterAll(async () => {
-  for (const p of pools) await p.end();
-  await cluster?.stop();
-});
-
-async function sqlite(): Promise<Engine> {
-  const db = tempStore();
-  return {
-    store: new SqliteTaskStore(db.store),
-    router: (o) => new Assigner({ store: db.store, ...o }),
-    rows: async (sql, params = []) => db.store.writer.prepare(sql.replace(/\$\d+/g, '?')).all(...params) as Array<Record<string, unknown>>,
-    close: async () => db.remove(),
-  };
-}
-
-async function postgres(): Promise<Engine> {
-  const url = await cluster!.createDatabase();
-  const pool = await openPool(parsePostgresUrl(url, 'test'), { max: 8 });
-  pools.push(pool);
-  await migratePostgres(pool, url, migrations);
-  const store = new PostgresTaskStore(pool);
-  return {
-    store,
-    router: (o) => new SharedAssigner({ store, holder: 'console A', ...o }),
-    rows: async (sql, params = []) => (await pool.query<Record<string, unknown>>(sql, params)).rows,
-    close: async () => undefined,
-  };
-}
-
-const engines: Array<[string, () => Promise<Engine>, boolean]> = [
-  ['SQLite', sqlite, false],
-  [`PostgreSQL${missing ? ` (skipped: ${missing})` : ''}`, postgres, Boolean(missing)],
-];
+const { engines } = storeEngines<Engine>(
+  {
+    sqlite: ({ store, rows }) => ({ store: new SqliteTaskStore(store), router: (o) => new Assigner({ store, ...o }), rows }),
+    postgres: ({ pool, rows }) => {
+      const store = new PostgresTaskStore(pool);
+      return { store, router: (o) => new SharedAssigner({ store, holder: 'console A', ...o }), rows };
+    },
+  },
+  { poolMax: 8 },
+);
 
 describe.each(engines)('round rules on %s', (_name, open, skip) => {
   /** One engine, one assigner over sessions the test sets, a clock it moves; torn down after fn. */
@@ -95,6 +60,7 @@ describe.each(engines)('round rules on %s', (_name, open, skip) => {
     rules: RoutingFile,
     initial: Session[],
     fn: (h: {
+      sessions: () => Session[];
       e: Engine;
       router: Router;
       clock: TestClock;
@@ -102,15 +68,17 @@ describe.each(engines)('round rules on %s', (_name, open, skip) => {
       run: () => Promise<void>;
       queuedNotes: (taskId: number) => Promise<string[]>;
     }) => Promise<void>,
+    opts: { realClock?: boolean } = {},
   ): Promise<void> => {
     const e = await open();
-    const clock = new TestClock();
+    const clock = opts.realClock ? { ms: 0, now: () => new Date(), advanceMinutes: () => undefined } as unknown as TestClock : new TestClock();
     let sessions = initial;
     const router = e.router({
       getSnapshot: () => ({ routing: rules }),
       getSessions: () => sessions,
       deliver: async () => ({ outcome: 'taken', reason: 'the agent is working' }),
       clock: clock.now,
+      turnQuietMs: 600_000,
     });
     const stop = router.start();
     const run = async (): Promise<void> => {
@@ -119,6 +87,7 @@ describe.each(engines)('round rules on %s', (_name, open, skip) => {
     };
     try {
       await fn({
+        sessions: () => sessions,
         e,
         router,
         clock,
@@ -162,6 +131,22 @@ describe.each(engines)('round rules on %s', (_name, open, skip) => {
       expect(await e.store.get(task.id)).toMatchObject({ status: 'in_progress', assignedTo: 'w2' });
       const kinds = (await e.rows('SELECT kind, decision FROM decisions WHERE task_id = $1 ORDER BY id', [task.id])).map((r) => `${String(r.kind)}:${String(r.decision)}`);
       expect(kinds).toContain('timeout:requeued');
+    });
+  }, 60_000);
+
+  it.skipIf(skip)('a task that timed out goes at once to another free session, though the one it timed out on is free and preferred', async () => {
+    await use(timeoutRules, [session('w1', 'idle', 'claude', '%1'), session('w2', 'idle', 'claude', '%2')], async ({ e, clock, run, queuedNotes }) => {
+      const task = await e.store.add({ type: 'bug_fix', title: 'bug', prompt: 'fix it', priority: 5 });
+      await run();
+      expect(await e.store.get(task.id)).toMatchObject({ status: 'in_progress', assignedTo: 'w1' });
+      clock.advanceMinutes(31);
+      await run();
+      expect(await e.store.get(task.id)).toMatchObject({ status: 'in_progress', assignedTo: 'w2' });
+      expect(await queuedNotes(task.id)).toEqual([]);
+      // w1 stays free for other work meanwhile.
+      const other = await e.store.add({ type: 'bug_fix', title: 'other', prompt: 'fix that', priority: 5 });
+      await run();
+      expect(await e.store.get(other.id)).toMatchObject({ status: 'in_progress', assignedTo: 'w1' });
     });
   }, 60_000);
 
@@ -235,5 +220,25 @@ describe.each(engines)('round rules on %s', (_name, open, skip) => {
       expect(router.latency.buckets[8]).toBe(0);
       expect(router.latency.buckets[9]).toBe(1);
     });
+  }, 60_000);
+
+  it.skipIf(skip)('with nothing else happening, the assigner wakes when a held task runs over its timeout and gives it back', async () => {
+    // 0.02 min = 1.2 s, on the real clock: no event after the claim, only the wake timer.
+    const rules = RoutingFile.parse({ version: '1', environment_routing: { job: { timeout_minutes: 0.02 } }, supported_providers: ['claude'] });
+    await use(
+      rules,
+      [session('w1', 'idle', 'claude', '%1')],
+      async ({ e, run, queuedNotes }) => {
+        const task = await e.store.add({ type: 'job', title: 'job', prompt: 'do it', priority: 5 });
+        await run();
+        expect(await e.store.get(task.id)).toMatchObject({ status: 'in_progress', assignedTo: 'w1' });
+        await pollUntil('the timed-out task back in the queue', async () => (await e.store.get(task.id))?.status === 'pending', { limitMs: 20_000 });
+        const kinds = (await e.rows('SELECT kind, decision FROM decisions WHERE task_id = $1 ORDER BY id', [task.id])).map((r) => `${String(r.kind)}:${String(r.decision)}`);
+        expect(kinds).toContain('timeout:requeued');
+        await pollUntil('its queued note', async () => (await queuedNotes(task.id)).length === 1, { limitMs: 10_000 });
+        expect(await queuedNotes(task.id)).toEqual(['queued: not given back to w1, which timed out on it']);
+      },
+      { realClock: true },
+    );
   }, 60_000);
 });

@@ -1,13 +1,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { startCore, type Core } from '../../../src/main/core.js';
 import { silentLogger } from '../../../src/main/log/logger.js';
 import { defaultConfigDir } from '../../../src/main/paths.js';
 import { startWebServer, type WebServer } from '../../../src/main/web/server.js';
-import { rendererDir } from '../../../src/main/web.js';
 import { PrivateTmux } from '../../support/tmux.js';
+
+const PAGE_SOURCE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src/renderer/index.html');
 
 /** A real console (core + web server) on a temp database, watching only a private tmux server. */
 export interface TestConsole {
@@ -49,7 +51,12 @@ export async function startTestConsole(opts: { copyConfig?: boolean } = {}): Pro
     fs.rmSync(dir, { recursive: true, force: true });
   };
   // A server that will not start must not leave the core running.
-  const server = await startWebServer({ handlers: core.handlers, bus: core.bus, log: silentLogger, port: 0, rendererDir: rendererDir(), routes: core.routes }).catch(async (err: unknown) => {
+  // The page's source, not the build: these tests are about the transport and run without
+  // `npm run build` (the built page is the browser tests', test/e2e).
+  const pageDir = path.join(dir, 'renderer');
+  fs.mkdirSync(pageDir);
+  fs.copyFileSync(PAGE_SOURCE, path.join(pageDir, 'index.html'));
+  const server = await startWebServer({ handlers: core.handlers, bus: core.bus, log: silentLogger, port: 0, rendererDir: pageDir, routes: core.routes }).catch(async (err: unknown) => {
     await stopCore();
     throw err;
   });

@@ -53,6 +53,7 @@ describe('the web console transport', () => {
   it('serves the page without the token and never sets a cookie; the token rides on the WebSocket', async () => {
     const res = await fetch(`${c.base}/?token=${c.server.token}`, { redirect: 'manual' });
     expect(res.status).toBe(200);
+    expect(await res.text()).toContain('<div id="root"></div>');
     expect(res.headers.get('set-cookie')).toBeNull();
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect(c.server.loginUrl).toBe(`${c.base}/#token=${c.server.token}`);

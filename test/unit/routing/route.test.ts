@@ -288,6 +288,24 @@ describe('route: strategies', () => {
   });
 });
 
+describe('route: a task kept from the session it timed out on (avoid)', () => {
+  const sessions = [s('w1'), s('w2'), s('w3')];
+  it.each<RoutingStrategy>(['preferred_order', 'round_robin', 'least_loaded'])('%s gives it to another free candidate, and the avoided session stays free for the next task', (strategy) => {
+    const r = rules({ job: { preferred_sessions: ['w1', 'w2'], strategy } });
+    const out = route({ tasks: [{ ...t(1, 'job', null, 2), avoid: 'w1' }, t(2, 'job', null, 1)], sessions: sessions.slice(0, 2), rules: r, now: NOW });
+    expect(summary(out.decisions)).toEqual(['#1→w2', '#2→w1']);
+  });
+
+  it('waits, saying why, when the avoided session is the only free one; a busy one is named as usual', () => {
+    const r = rules({ job: { preferred_sessions: ['w1', 'w2'] } });
+    const alone = route({ tasks: [{ ...t(1, 'job'), avoid: 'w1' }], sessions: [s('w1'), s('w2', 'claude', 'working')], rules: r, now: NOW });
+    expect(alone.decisions[0]).toMatchObject({ kind: 'queued', cause: 'avoid', retryAfterSeconds: null, reason: 'queued: not given back to w1, which timed out on it' });
+    const busy = route({ tasks: [{ ...t(1, 'job'), avoid: 'w1' }], sessions: [s('w1', 'claude', 'working'), s('w2', 'claude', 'working')], rules: r, now: NOW });
+    expect(busy.decisions[0]).toMatchObject({ kind: 'queued', cause: 'no_session_available' });
+    expect(busy.decisions[0]?.reason).toMatch(/^queued: no idle session among \[w1, w2/);
+  });
+});
+
 describe('route: a task sent to a session by name', () => {
   const routes = { feature: { preferred_sessions: ['a'], priority: 5 } };
   const pinned = (id: number, to: string, minutesAgo = 1): PendingTask => ({ ...t(id, 'feature', null, minutesAgo), routeTo: to });

@@ -58,6 +58,11 @@ const MIN_WAKE_MS = 1_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Ids per `IN (…)` read. */
 const IN_CHUNK = 500;
+/** Task history entries read per statement when a wake collects what changed. */
+const EVENTS_PER_READ = 500;
+
+/** Lets the event loop run (requests, timers) before the next slice. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const MS_PER_MINUTE = 60_000;
 
 interface Crossing {
@@ -363,16 +368,23 @@ export class SlaWatcher {
         const crossed = await watched('sla wake', () => c.reads.createdBetween(toSqlTime(new Date(this.watermark! - c.afterMs)), toSqlTime(new Date(now.getTime() - c.afterMs))));
         for (const id of crossed) ids.add(id);
       }
+      // A burst of changes (the start-up recovery gives back 45k tasks on the 1M seed)
+      // is read and evaluated a slice per turn of the event loop, as the start-up pass
+      // is: awaiting the SQLite queue's answers alone never lets a request in between.
       for (;;) {
-        const events = await this.queue.eventsAfterId(this.eventCursor, SLICE_TASKS);
+        const events = await watched('sla wake', () => this.queue.eventsAfterId(this.eventCursor, EVENTS_PER_READ));
         for (const e of events) ids.add(e.taskId);
         if (events.length > 0) this.eventCursor = events[events.length - 1]!.id;
-        if (events.length < SLICE_TASKS) break;
+        if (events.length < EVENTS_PER_READ) break;
+        await nextTurn();
+        if (this.stopped) return [];
       }
       const pass = this.beginPass(rules, now);
       const list = [...ids];
-      for (let i = 0; i < list.length; i += IN_CHUNK) {
-        const rows = await watched('sla wake', () => this.queue.byIds(list.slice(i, i + IN_CHUNK)));
+      for (let i = 0; i < list.length; i += SLICE_TASKS) {
+        if (i > 0) await nextTurn();
+        if (this.stopped) return [];
+        const rows = await watched('sla wake', () => this.queue.byIds(list.slice(i, i + SLICE_TASKS)));
         this.rowsRead += rows.length;
         await this.evaluate(rows.filter((row) => isOpenStatus(row.status)), pass);
       }

@@ -6,11 +6,14 @@ import type { Row } from '../workflows/types.js';
 // against that list and values bound as parameters: no text from a workflow or its
 // input ever becomes SQL. Each write returns what its compensation needs to undo it.
 
-/** Tables and the columns a workflow may write. */
+/**
+ * Tables and the columns a workflow may write: the tasks only, as `config check`
+ * says (WRITABLE_TABLES). Projects and notifications are Architect's own; on a shared
+ * queue they would also be in the wrong place (the tasks name the shared database's
+ * projects, a console lists its own file's).
+ */
 export const WORKFLOW_TABLES: Readonly<Record<string, readonly string[]>> = {
   tasks: workflowDataColumns('tasks'),
-  projects: ['name', 'path'],
-  notifications: ['task_id', 'kind', 'level', 'message', 'channels', 'acknowledged_at'],
 };
 /** Columns a `where` may name: the writable ones plus the key. */
 const WHERE_EXTRA: readonly string[] = WORKFLOW_WHERE_EXTRA;

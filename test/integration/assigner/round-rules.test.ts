@@ -7,22 +7,16 @@
 // - why a task stays queued goes on its trail once per change, not once per round;
 // - least_loaded routes by the last hour's load (held and completed tasks);
 // - each claim's time in the queue is counted for /metrics.
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Session, SessionState } from '../../../src/shared/api.js';
 import { Assigner } from '../../../src/main/assigner/assigner.js';
 import { SharedAssigner } from '../../../src/main/assigner/shared.js';
 import { RoutingFile } from '../../../src/main/config/schemas/routing.js';
 import type { AssignmentLatency } from '../../../src/main/metrics/assignment-latency.js';
-import { migrations } from '../../../src/main/store/migrations/index.js';
-import { migratePostgres } from '../../../src/main/store/postgres/migrate.js';
-import { openPool } from '../../../src/main/store/postgres/pool.js';
 import { PostgresTaskStore } from '../../../src/main/store/postgres/task-store.js';
-import { parsePostgresUrl } from '../../../src/main/store/postgres/url.js';
 import { SqliteTaskStore, type TaskStore } from '../../../src/main/store/task-store.js';
+import { storeEngines, type Rows } from '../../support/engines.js';
 import { pollUntil } from '../../support/poll.js';
-import { postgresMissing, TestPostgres } from '../../support/postgres.js';
-import { tempStore } from '../store/temp-store.js';
 import { TestClock, session } from '../../unit/assigner/fixture.js';
 
 /** What the test drives: either engine's assigner, through the calls both have. */
@@ -46,50 +40,19 @@ interface Engine {
   store: TaskStore;
   router: (o: RouterOptions) => Router;
   /** Rows of one read, for the assertions (the test's own SQL, not the product's). */
-  rows: (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
-  close: () => Promise<void>;
+  rows: Rows;
 }
 
-const missing = postgresMissing();
-let cluster: TestPostgres | null = null;
-const pools: pg.Pool[] = [];
-
-beforeAll(async () => {
-  if (!missing) cluster = await TestPostgres.start({ fast: true });
-}, 180_000);
-afterAll(async () => {
-  for (const p of pools) await p.end();
-  await cluster?.stop();
-});
-
-async function sqlite(): Promise<Engine> {
-  const db = tempStore();
-  return {
-    store: new SqliteTaskStore(db.store),
-    router: (o) => new Assigner({ store: db.store, ...o }),
-    rows: async (sql, params = []) => db.store.writer.prepare(sql.replace(/\$\d+/g, '?')).all(...params) as Array<Record<string, unknown>>,
-    close: async () => db.remove(),
-  };
-}
-
-async function postgres(): Promise<Engine> {
-  const url = await cluster!.createDatabase();
-  const pool = await openPool(parsePostgresUrl(url, 'test'), { max: 8 });
-  pools.push(pool);
-  await migratePostgres(pool, url, migrations);
-  const store = new PostgresTaskStore(pool);
-  return {
-    store,
-    router: (o) => new SharedAssigner({ store, holder: 'console A', ...o }),
-    rows: async (sql, params = []) => (await pool.query<Record<string, unknown>>(sql, params)).rows,
-    close: async () => undefined,
-  };
-}
-
-const engines: Array<[string, () => Promise<Engine>, boolean]> = [
-  ['SQLite', sqlite, false],
-  [`PostgreSQL${missing ? ` (skipped: ${missing})` : ''}`, postgres, Boolean(missing)],
-];
+const { engines } = storeEngines<Engine>(
+  {
+    sqlite: ({ store, rows }) => ({ store: new SqliteTaskStore(store), router: (o) => new Assigner({ store, ...o }), rows }),
+    postgres: ({ pool, rows }) => {
+      const store = new PostgresTaskStore(pool);
+      return { store, router: (o) => new SharedAssigner({ store, holder: 'console A', ...o }), rows };
+    },
+  },
+  { poolMax: 8 },
+);
 
 describe.each(engines)('round rules on %s', (_name, open, skip) => {
   /** One engine, one assigner over sessions the test sets, a clock it moves; torn down after fn. */

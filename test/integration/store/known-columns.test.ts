@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CORE_ONLY_COLUMNS, DATABASE_TABLES } from '../../../src/main/config/checks/database.js';
-import { WORKFLOW_TABLES } from '../../../src/main/store/workflow-writes.js';
+import { WRITABLE_TABLES } from '../../../src/main/config/checks/database.js';
+import { DatabaseStepError, insertRow, updateRows, WORKFLOW_TABLES } from '../../../src/main/store/workflow-writes.js';
 import type { Store } from '../../../src/main/store/store.js';
 import { tempStore } from './temp-store.js';
 
@@ -24,5 +25,14 @@ describe('DATABASE_TABLES (the config checks’ known columns)', () => {
     expect(CORE_ONLY_COLUMNS.tasks).toContain('hold_reason');
     expect(WORKFLOW_TABLES.tasks).not.toContain('hold_reason');
     expect(WORKFLOW_TABLES.tasks).toContain('last_error');
+  });
+
+  it('a database step writes only what config check lets it: the tasks, never projects or notifications', () => {
+    expect(Object.keys(WORKFLOW_TABLES)).toEqual([...WRITABLE_TABLES]);
+    for (const table of ['projects', 'notifications']) {
+      expect(() => insertRow(store.writer, table, { name: 'web', path: '/tmp/web', kind: 'note', message: 'm' })).toThrow(DatabaseStepError);
+      expect(() => updateRows(store.writer, table, { message: 'm' }, { id: 1 })).toThrow(`a database step may write tasks, not "${table}"`);
+    }
+    expect(store.reader.prepare('SELECT (SELECT count(*) FROM projects) + (SELECT count(*) FROM notifications)').pluck().get()).toBe(0);
   });
 });

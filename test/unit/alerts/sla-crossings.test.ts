@@ -149,4 +149,32 @@ describe('the start-up pass on a backlog', () => {
     expect(again.rowsRead).toBe(4);
     expect(again.alerts.countOpen()).toBe(5);
   });
+
+  it('a wake over a burst of changed tasks lets the event loop run between its slices', async () => {
+    // The start-up recovery gives back thousands of held tasks at once: each is a status
+    // change the wake reads and evaluates. It does so a slice per turn of the event
+    // loop (as the start-up pass does), not in one long turn that keeps requests out.
+    const BURST = 1_000;
+    t = tempStore();
+    addTasks(t.store, BURST, { type: 'claude_task' });
+    const clock = new TestClock();
+    const w = new SlaWatcher({ store: t.store, getSnapshot: () => ({ sla: RULES }), clock: clock.now });
+    await w.fullPass();
+    t.store.writer.prepare("UPDATE tasks SET status = 'assigned', assigned_to = 'worker', assigned_at = created_at WHERE type = 'claude_task'").run();
+
+    let turns = 0;
+    let watching = true;
+    const count = (): void => {
+      if (!watching) return;
+      turns++;
+      setImmediate(count);
+    };
+    setImmediate(count);
+    const read = w.rowsRead;
+    await w.runDue();
+    watching = false;
+    expect(w.rowsRead - read).toBe(BURST);
+    // Every changed task was evaluated, 100 per turn: the loop ran between the slices.
+    expect(turns).toBeGreaterThanOrEqual(BURST / 100 - 1);
+  });
 });

@@ -40,7 +40,7 @@ describe('database steps', () => {
       b: { steps: [{ id: 'x', type: 'database', action: 'insert', table: 'tasks', data: { title: 't', type: 't', 'evil" = 1; --': 1 } }] },
       c: { steps: [{ id: 'x', type: 'database', action: 'update', table: 'tasks', data: { priority: 1 }, where: {} }] },
     });
-    expect((await runToEnd(h, 'a')).run.error).toMatch(/step x \(database\) failed: a database step may write tasks, projects, notifications, not "sessions"/);
+    expect((await runToEnd(h, 'a')).run.error).toMatch(/step x \(database\) failed: a database step may write tasks, not "sessions"/);
     expect((await runToEnd(h, 'b')).run.error).toMatch(/table tasks has no writable column "evil" = 1; --"/);
     expect((await runToEnd(h, 'c')).run.error).toMatch(/an update of tasks needs a where/);
     expect(count(h.store, 'SELECT count(*) FROM tasks')).toBe(0);

@@ -244,6 +244,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
         latency: routing.latency,
       });
       stops.push(shared.stop);
+      routing.countTasksIn(async () => ({ counts: await shared.store.counts(), open: await shared.store.openCountsByStatusAndType() }));
       stops.push(config.service.subscribe(() => shared.assigner.kick()));
       // Named queries on connections of their own: a heavy dashboard never holds up a claim.
       const readPool = await openPool(target, { max: DEFAULT_READERS, applicationName: `architect console queries (${shared.holder})` });

@@ -20,7 +20,7 @@ describe('the packaged Chromium', () => {
   });
 
   it('renders the real console', async () => {
-    const c = await startTestConsole();
+    const c = await startTestConsole({ page: 'built' });
     const chromium = await launchChromium(unpackPackagedChromium()).catch(async (err: unknown) => {
       await c.stop();
       throw err;

@@ -16,7 +16,7 @@ const seenByDevServer: string[] = [];
 
 describe('where the token goes', () => {
   beforeAll(async () => {
-    [a, b] = await Promise.all([startTestConsole(), startTestConsole()]);
+    [a, b] = await Promise.all([startTestConsole({ page: 'built' }), startTestConsole({ page: 'built' })]);
     devServer = http.createServer((req, res) => {
       seenByDevServer.push(JSON.stringify(req.headers));
       res.writeHead(200, { 'content-type': 'text/html' }).end('<p>dev server</p>');

@@ -7,6 +7,7 @@ import { startCore, type Core } from '../../../src/main/core.js';
 import { silentLogger } from '../../../src/main/log/logger.js';
 import { defaultConfigDir } from '../../../src/main/paths.js';
 import { startWebServer, type WebServer } from '../../../src/main/web/server.js';
+import { rendererDir } from '../../../src/main/web.js';
 import { PrivateTmux } from '../../support/tmux.js';
 
 const PAGE_SOURCE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../src/renderer/index.html');
@@ -22,7 +23,12 @@ export interface TestConsole {
   stop(): Promise<void>;
 }
 
-export async function startTestConsole(opts: { copyConfig?: boolean } = {}): Promise<TestConsole> {
+/**
+ * `page: 'source'` (the default) serves src/renderer/index.html, enough for the transport
+ * tests, which run without `npm run build`; `page: 'built'` serves out/renderer, the page a
+ * browser can run (test/e2e, after `npm run build`).
+ */
+export async function startTestConsole(opts: { copyConfig?: boolean; page?: 'source' | 'built' } = {}): Promise<TestConsole> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-console-'));
   const tmux = new PrivateTmux();
   let configDir = defaultConfigDir();
@@ -50,12 +56,15 @@ export async function startTestConsole(opts: { copyConfig?: boolean } = {}): Pro
     tmux.kill();
     fs.rmSync(dir, { recursive: true, force: true });
   };
+  // The page's source by default: the transport tests run without `npm run build`. The
+  // browser tests (test/e2e) ask for the built page, the only one a browser can run.
+  let pageDir = rendererDir();
+  if (opts.page !== 'built') {
+    pageDir = path.join(dir, 'renderer');
+    fs.mkdirSync(pageDir);
+    fs.copyFileSync(PAGE_SOURCE, path.join(pageDir, 'index.html'));
+  }
   // A server that will not start must not leave the core running.
-  // The page's source, not the build: these tests are about the transport and run without
-  // `npm run build` (the built page is the browser tests', test/e2e).
-  const pageDir = path.join(dir, 'renderer');
-  fs.mkdirSync(pageDir);
-  fs.copyFileSync(PAGE_SOURCE, path.join(pageDir, 'index.html'));
   const server = await startWebServer({ handlers: core.handlers, bus: core.bus, log: silentLogger, port: 0, rendererDir: pageDir, routes: core.routes }).catch(async (err: unknown) => {
     await stopCore();
     throw err;

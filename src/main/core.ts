@@ -135,6 +135,8 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     const initial = config.service.snapshot();
     if (initial) queries.apply(initial);
     stops.push(config.service.subscribe((snapshot) => queries.apply(snapshot)));
+    // The readers start now, beside the rest of the start: the first page's queries find them ready.
+    void queries.service.warm();
 
     const sessions = await setupSessions({ config: config.service, store: store.store, bus, log, servers: info.tmuxServers, dataDir: opts.dataDir });
     stops.push(sessions.stop);

@@ -135,6 +135,8 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     const initial = config.service.snapshot();
     if (initial) queries.apply(initial);
     stops.push(config.service.subscribe((snapshot) => queries.apply(snapshot)));
+    // The readers start now, beside the rest of the start: the first page's queries find them ready.
+    void queries.service.warm();
 
     const sessions = await setupSessions({ config: config.service, store: store.store, bus, log, servers: info.tmuxServers, dataDir: opts.dataDir });
     stops.push(sessions.stop);
@@ -244,6 +246,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
         latency: routing.latency,
       });
       stops.push(shared.stop);
+      routing.countTasksIn(async () => ({ counts: await shared.store.counts(), open: await shared.store.openCountsByStatusAndType() }));
       stops.push(config.service.subscribe(() => shared.assigner.kick()));
       // Named queries on connections of their own: a heavy dashboard never holds up a claim.
       const readPool = await openPool(target, { max: DEFAULT_READERS, applicationName: `architect console queries (${shared.holder})` });

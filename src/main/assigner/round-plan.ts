@@ -68,7 +68,7 @@ export function planRound(
     /** The held tasks, when the caller has just read them. */
     held?: readonly HeldTask[];
     /** Task → the session it is not given to now (it timed out there: round-rules.ts). */
-    avoid?: ReadonlyMap<number, string>;
+    avoid?: Pick<ReadonlyMap<number, string>, 'size' | 'has' | 'get'>;
   } = {},
 ): PlannedRound {
   const limit = opts.limit ?? MAX_TASKS_PER_ROUND;

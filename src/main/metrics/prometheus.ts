@@ -14,6 +14,8 @@ export interface MetricsSources {
   /** Open tasks by SLA level, counted in SQL (the sla_by_type query); absent when it could not be read. */
   sla?: { ok: number; warning: number; critical: number };
   latency?: AssignmentLatency;
+  /** The tasks' counts when they are not the console's own file's (a console on a shared queue: PostgreSQL's). */
+  tasks?: { counts: Record<string, number>; open: ReadonlyArray<{ status: string; type: string; n: number }> };
 }
 
 type Labels = Record<string, string>;
@@ -47,11 +49,11 @@ export function renderMetrics(
 ): string {
   const out = new Exposition();
 
-  const counts = store.tasks.counts();
+  const counts = sources.tasks?.counts ?? store.tasks.counts();
   out.family('architect_tasks', 'gauge', 'Tasks by status.', Object.entries(counts).map(([status, n]) => sample('architect_tasks', { status }, n)));
 
   // Open tasks only: closed ones grow without bound and a full GROUP BY would scan them all.
-  const byType = openTaskCountsByStatusAndType(store.reader);
+  const byType = sources.tasks?.open ?? openTaskCountsByStatusAndType(store.reader);
   out.family('architect_open_tasks', 'gauge', 'Open tasks by status and type.', byType.map((r) => sample('architect_open_tasks', { status: r.status, type: r.type }, r.n)));
 
   const agents = new Map<string, number>();

@@ -274,6 +274,11 @@ export class QueryService {
     return s;
   }
 
+  /** Starts the reader processes before any query needs them (ReaderPool.warm). */
+  warm(): Promise<void> {
+    return this.readers.warm();
+  }
+
   async close(): Promise<void> {
     this.cache.clear();
     this.sharedEngine?.readers.close();

@@ -17,10 +17,23 @@ import type { Screen } from './classify.js';
 const FAILED_ATTACH_MS = 1_000;
 /** …and is not tried again for this long: a retry per layout rescan would spin at 20 Hz. */
 const REATTACH_BACKOFF_MS = 5_000;
+/**
+ * Client starts per turn of the event loop: at least one, then more while this much time
+ * has not passed. A start is a fork of the console (a few hundred MB) and, under load,
+ * 50–130 ms of its thread; 100 sessions at start were 5–7 s in one stall (issue 20).
+ * Now each turn starts a slice and yields (setImmediate), so requests, timers and I/O
+ * run between two starts. Each client is still a child of the console with its own
+ * stdin pipe: closed by closeAll, and ended by tmux at end of input when the console
+ * dies, however it dies.
+ */
+export const START_SLICE_MS = 8;
 
 export class SessionClients {
   private readonly clients = new Map<string, ControlClient>();
   private readonly failedAt = new Map<string, number>();
+  /** Sessions whose client starts on a later turn (START_SLICE_MS), in order. */
+  private readonly waiting = new Map<string, { server: TmuxServer; sessionId: string }>();
+  private nextSlice: NodeJS.Immediate | null = null;
 
   constructor(private readonly events: (server: TmuxServer, key: string) => Omit<ControlEvents, 'onExit'> & { onExit(): void }) {}
 
@@ -65,32 +78,64 @@ export class SessionClients {
         this.clients.delete(key);
       }
     }
+    for (const [key, w] of this.waiting) if (w.server === server && (!attach || !sessions.has(w.sessionId))) this.waiting.delete(key);
     if (!attach) return;
     for (const sessionId of sessions) {
       const key = `${server.name}:${sessionId}`;
-      if (this.clients.has(key) || Date.now() - (this.failedAt.get(key) ?? -Infinity) < REATTACH_BACKOFF_MS) continue;
-      const events = this.events(server, key);
-      const startedAt = Date.now();
-      const client: ControlClient = new ControlClient(server, sessionId, {
-        onOutput: events.onOutput,
-        onLayoutChange: events.onLayoutChange,
-        onExit: (reason) => {
-          if (this.clients.get(key) === client) this.clients.delete(key);
-          if (reason === CLOSED) return; // we closed it: nothing to look at
-          if (Date.now() - startedAt < FAILED_ATTACH_MS) this.failedAt.set(key, Date.now());
-          else this.failedAt.delete(key);
-          events.onExit();
-        },
-      });
-      this.clients.set(key, client);
+      if (this.clients.has(key) || this.waiting.has(key) || Date.now() - (this.failedAt.get(key) ?? -Infinity) < REATTACH_BACKOFF_MS) continue;
+      this.waiting.set(key, { server, sessionId });
     }
+    this.startSlice();
   }
 
+  /** Starts waiting clients for up to START_SLICE_MS (at least one), and the rest on later turns. */
+  private startSlice(): void {
+    if (this.nextSlice) return; // a slice is already due
+    const began = performance.now();
+    for (const [key, w] of this.waiting) {
+      this.waiting.delete(key);
+      this.attach(w.server, w.sessionId, key);
+      if (performance.now() - began >= START_SLICE_MS) break;
+    }
+    if (this.waiting.size === 0) return;
+    this.nextSlice = setImmediate(() => {
+      this.nextSlice = null;
+      this.startSlice();
+    });
+  }
+
+  private attach(server: TmuxServer, sessionId: string, key: string): void {
+    const events = this.events(server, key);
+    const startedAt = Date.now();
+    const client: ControlClient = new ControlClient(server, sessionId, {
+      onOutput: events.onOutput,
+      onLayoutChange: events.onLayoutChange,
+      onExit: (reason) => {
+        if (this.clients.get(key) === client) this.clients.delete(key);
+        if (reason === CLOSED) return; // we closed it: nothing to look at
+        if (Date.now() - startedAt < FAILED_ATTACH_MS) this.failedAt.set(key, Date.now());
+        else this.failedAt.delete(key);
+        events.onExit();
+      },
+    });
+    this.clients.set(key, client);
+  }
+
+  /** Clients started, and those whose start is due on a coming turn. */
   get size(): number {
-    return this.clients.size;
+    return this.clients.size + this.waiting.size;
   }
 
+  /** Clients whose start is still due (on a coming turn). */
+  get starting(): number {
+    return this.waiting.size;
+  }
+
+  /** Closes every client and starts no more of those still due. */
   closeAll(): void {
+    this.waiting.clear();
+    if (this.nextSlice) clearImmediate(this.nextSlice);
+    this.nextSlice = null;
     const all = [...this.clients.values()];
     this.clients.clear();
     for (const client of all) client.close();

@@ -10,7 +10,7 @@ import { deliverPrompt, runTmux } from '../dispatch/deliver.js';
 import { LimitResumer } from '../sessions/limit-resumer.js';
 import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
-import { METRICS_CONTENT_TYPE, renderMetrics } from '../metrics/prometheus.js';
+import { METRICS_CONTENT_TYPE, renderMetrics, type MetricsSources } from '../metrics/prometheus.js';
 import type { AssignmentLatency } from '../metrics/assignment-latency.js';
 import type { QueryService } from '../queries/service.js';
 import { routingHttpRoutes } from '../routing/http.js';
@@ -45,6 +45,8 @@ export interface RoutingFeature {
   deliver: Deliver;
   /** Queue-to-claim times served by /metrics (a console on a shared queue hands it to the shared queue's assigner). */
   latency: AssignmentLatency;
+  /** A console on a shared queue: /metrics counts the tasks there, not in its own (empty) file. */
+  countTasksIn(read: () => Promise<NonNullable<MetricsSources['tasks']>>): void;
   /** Push an already stored notification to its channel. */
   notify(n: { channel: string; message: string; taskId: number | null; source: string }): void;
   stop(): Promise<void>;
@@ -209,6 +211,7 @@ export function setupRouting(opts: {
     return s;
   };
   const routeOutcome = new RouteOutcomeReads(store.reader);
+  let sharedTasks: (() => Promise<NonNullable<MetricsSources['tasks']>>) | null = null;
 
   return {
     commands: {
@@ -236,6 +239,7 @@ export function setupRouting(opts: {
           body: renderMetrics(store, opts.sessions.list(), new Map(opts.queries.list().map((q) => [q.name, q.stats])), {
             sla: await slaLevels(opts.queries),
             latency: assigner.latency,
+            tasks: sharedTasks ? await sharedTasks() : undefined,
           }),
         }),
       },
@@ -243,6 +247,9 @@ export function setupRouting(opts: {
     // The SLA watcher has its own 5 s pass; a new task has nothing to escalate yet.
     kick: () => assigner.kick(),
     latency: assigner.latency,
+    countTasksIn: (read) => {
+      sharedTasks = read;
+    },
     highlightOf: (task) => watcher.highlightOf(task),
     routeTask: async (taskId, o) => {
       if (o.urgent && !o.toSession) {

@@ -52,6 +52,11 @@ describe.skipIf(missing)(`the desktop app on a shared queue${missing ? ` (skippe
       expect(core.info.dbPath).toBe(`${url} (shared queue; this console's own state in ${path.join(dataDir, 'console.db')})`);
       const task = await core.handlers['tasks.create']({ type: 'bug_fix', title: 'from the desktop', prompt: 'p' }, undefined);
       expect((await pool.query('SELECT title, status FROM tasks WHERE id = $1', [task.id])).rows).toEqual([{ title: 'from the desktop', status: 'pending' }]);
+      // /metrics counts the shared queue's tasks, not its own empty file's.
+      const metrics = core.routes.find((r) => r.method === 'GET' && r.match('/metrics'))!;
+      const text = String((await metrics.handle({ url: new URL('http://127.0.0.1/metrics'), params: {}, body: null })).body);
+      expect(text).toContain('architect_tasks{status="pending"} 1');
+      expect(text).toContain('architect_open_tasks{status="pending",type="bug_fix"} 1');
       expect(await core.handlers['tasks.hold']({ id: task.id, reason: 'later' }, undefined)).toMatchObject({ status: 'blocked', holdReason: 'later' });
       expect(await core.handlers['tasks.release']({ id: task.id }, undefined)).toMatchObject({ status: 'pending' });
       const listed = await core.handlers['tasks.list']({ limit: 10, offset: 0 }, undefined);

@@ -1,11 +1,16 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SessionClients } from '../../../src/main/sessions/control-clients.js';
 import { discover, type Pane } from '../../../src/main/tmux/discover.js';
 import { tmuxServer } from '../../../src/main/tmux/server.js';
 import { PrivateTmux } from './tmux-fixture.js';
 
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'control-clients-child.ts');
+
+async function eventually(check: () => boolean, what: string, tries = 200): Promise<void> {
+  for (let i = 0; i < tries; i++) {
     if (check()) return;
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -54,5 +59,66 @@ describe('SessionClients on a private tmux server', () => {
     clients.sync(server, [ghost], true);
     expect(clients.size).toBe(0);
     expect(clients.commander(server)).toBeNull();
+  });
+
+  /** The tmux clients attached to the private server now (control clients included). */
+  function attached(): number {
+    return tmux.tmux('list-clients', '-F', '#{client_pid}').split('\n').filter(Boolean).length;
+  }
+
+  it('many sessions: clients start a slice per turn, every session gets one, and closeAll in the middle of a start leaves none', async () => {
+    const server = tmuxServer(tmux.socket);
+    for (let i = 0; i < 40; i++) tmux.newSession(`s${i}`);
+    clients = new SessionClients(() => ({ onOutput: () => {}, onLayoutChange: () => {}, onExit: () => {} }));
+    const panes = await discover(server);
+    clients.sync(server, panes, true);
+    expect(clients.size).toBe(40);
+    // Closed while starting: the clients started so far end, and none starts afterwards.
+    clients.closeAll();
+    expect(clients.size).toBe(0);
+    await eventually(() => attached() === 0, 'every client of the interrupted start gone');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(attached()).toBe(0);
+
+    clients.sync(server, panes, true);
+    await eventually(() => clients!.starting === 0, 'every client started');
+    await eventually(() => attached() === 40, 'a client attached to each of the 40 sessions');
+    expect(clients.size).toBe(40);
+    clients.closeAll();
+    await eventually(() => attached() === 0, 'every client gone after closeAll');
+  });
+
+  for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
+    it(`no client outlives its console: ${signal} of the process that started them`, async () => {
+      for (let i = 0; i < 20; i++) tmux.newSession(`k${i}`);
+      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, tmux.socket], { stdio: ['pipe', 'pipe', 'inherit'] });
+      try {
+        let out = '';
+        child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+        await eventually(() => out.includes('attached 20'), 'the child started a client per session', 1_200);
+        await eventually(() => attached() === 20, 'the 20 clients attached');
+        child.kill(signal);
+        await eventually(() => attached() === 0, `every client gone after ${signal} of the console`);
+      } finally {
+        child.kill('SIGKILL');
+      }
+    });
+  }
+
+  it('closeAll ends every client of a process that keeps running', async () => {
+    for (let i = 0; i < 20; i++) tmux.newSession(`c${i}`);
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, tmux.socket], { stdio: ['pipe', 'pipe', 'inherit'] });
+    try {
+      let out = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      await eventually(() => out.includes('attached 20'), 'the child started a client per session', 1_200);
+      await eventually(() => attached() === 20, 'the 20 clients attached');
+      child.stdin.write('close\n');
+      await eventually(() => out.includes('closed'), 'the child closed its clients');
+      await eventually(() => attached() === 0, 'every client gone after closeAll');
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

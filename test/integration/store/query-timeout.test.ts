@@ -153,3 +153,17 @@ describe('query timeouts', () => {
     await heavy;
   });
 });
+
+describe('warm-up', () => {
+  it('starts every reader before any query, and the first query then takes a ready one (no new process)', async () => {
+    service = new QueryService(store, { logger: silentLogger, readers: 2 });
+    load(service, 5_000);
+    const pids = (): number[] => (service as unknown as { readers: { pids(): number[] } }).readers.pids();
+    expect(pids()).toEqual([]);
+    await service.warm();
+    const warmed = pids();
+    expect(warmed).toHaveLength(2);
+    expect((await service.run('light')).results).toEqual([{ n: 0 }]);
+    expect(pids()).toEqual(warmed);
+  });
+});

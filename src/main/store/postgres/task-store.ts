@@ -420,6 +420,13 @@ export class PostgresTaskStore implements TaskStore {
     )).rows;
   }
 
+  /** Open tasks by status and type (/metrics' architect_open_tasks, as one-off-reads.ts reads them on SQLite). */
+  async openCountsByStatusAndType(): Promise<Array<{ status: string; type: string; n: number }>> {
+    return (await this.pool.query<{ status: string; type: string; n: number }>(
+      `SELECT status, type, count(*)::int AS n FROM tasks WHERE status IN (${OPEN_SQL}) GROUP BY status, type ORDER BY status, type`,
+    )).rows;
+  }
+
   async recentLoad(since: Date): Promise<Map<string, number>> {
     // As TaskQueue.recentLoad: held tasks, and those completed since (migration 011's partial index).
     const rows = (await this.pool.query<{ session: string; n: number }>(

@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { appInfo } from '../data/appInfo';
 import { askPermission, permission, shouldOffer, type Permission } from './browserNotifications';
 
 /** The web console's desktop notifications: on, off, or a button to ask the browser (once). */
@@ -6,7 +7,8 @@ export function NotificationPermission() {
   const [web, setWeb] = useState<boolean | null>(null);
   const [state, setState] = useState<Permission>(permission());
   useEffect(() => {
-    window.architect.app.info().then(
+    // The page's one app.info request (appInfo caches it).
+    appInfo().then(
       (i) => setWeb(i.transport === 'websocket'),
       () => setWeb(false),
     );

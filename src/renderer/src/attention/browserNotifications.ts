@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { DesktopNotice } from '../../../shared/attention';
 import { navigate } from '../shell/route';
+import { appInfo } from '../data/appInfo';
 
 // The web console's desktop channel: the browser's Notification API. The desktop app
 // shows Electron's own notifications from the main process, so there the page stays
@@ -43,7 +44,7 @@ export function useBrowserNotifications(): void {
   const [web, setWeb] = useState(false);
   useEffect(() => {
     let alive = true;
-    window.architect.app.info().then(
+    appInfo().then(
       (info) => alive && setWeb(info.transport === 'websocket'),
       () => undefined,
     );

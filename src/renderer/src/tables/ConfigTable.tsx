@@ -32,7 +32,7 @@ export function ConfigTable({ name, config, refreshSeconds }: { name: string; co
         ...(config.enable_search && search ? { search } : {}),
         ...(config.enable_filters ? { filters } : {}),
       }),
-    { refreshSeconds, events: ['tasks.changed', 'sessions.changed', 'errors.changed', 'config.changed'], key },
+    { refreshSeconds, events: ['tasks.changed', 'sessions.delta', 'errors.changed', 'config.changed'], key },
   );
   const effective = sort ?? config.default_sort ?? null;
   const template = config.columns.map((c) => c.width ?? 'minmax(80px, 1fr)').join(' ');

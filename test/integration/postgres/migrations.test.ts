@@ -135,6 +135,12 @@ describe.skipIf(missing)(`migrations on PostgreSQL${missing ? ` (skipped: ${miss
       "INSERT INTO tasks(type, title, status, assigned_to, created_at, updated_at) VALUES ('git', 'h', 'in_progress', 'w2', '2026-01-02 03:20:00.000', '2026-01-02 03:21:00.000')",
       "UPDATE tasks SET assigned_to = 'w3', updated_at = '2026-01-02 03:30:00.000' WHERE title = 'g'",
       "DELETE FROM tasks WHERE title = 'h'",
+      // Many rows in one statement (what a round's claim is on PostgreSQL):
+      // tasks moved both ways at once, a statement moving no status, a multi-row delete.
+      "INSERT INTO tasks(type, title, status) VALUES ('docs', 'm1', 'pending'), ('docs', 'm2', 'failed'), ('docs', 'm3', 'pending'), ('git', 'm4', 'blocked')",
+      "UPDATE tasks SET status = CASE status WHEN 'pending' THEN 'failed' WHEN 'failed' THEN 'pending' ELSE status END WHERE title IN ('m1', 'm2', 'm3', 'm4')",
+      "UPDATE tasks SET priority = priority + 1 WHERE title LIKE 'm%'",
+      "DELETE FROM tasks WHERE title IN ('m1', 'm2')",
     ];
     for (const sql of script) {
       lite.exec(sql);
@@ -153,6 +159,9 @@ describe.skipIf(missing)(`migrations on PostgreSQL${missing ? ` (skipped: ${miss
       'SELECT t.title, e.from_status, e.to_status, e.reason FROM task_events e JOIN tasks t ON t.id = e.task_id ORDER BY e.id',
     ];
     for (const sql of reads) expect((await pool.query(sql)).rows, sql).toEqual(lite.prepare(sql).all());
+    // The counters are the tasks' own counts.
+    const recount = "SELECT status, count(*)::int AS n FROM tasks GROUP BY status ORDER BY status";
+    expect((await pool.query("SELECT status, n::int AS n FROM task_counts WHERE n <> 0 ORDER BY status")).rows).toEqual((await pool.query(recount)).rows);
     // updated_at: kept when a writer sets it, refreshed when a writer forgets it.
     const touched = "SELECT updated_at > '2000-01-01 00:00:00.000' AS later FROM tasks WHERE title = 'a2'";
     expect((await pool.query(touched)).rows[0].later).toBe(true);

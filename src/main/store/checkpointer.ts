@@ -17,6 +17,8 @@ export const CHECKPOINT_INTERVAL_MS = 1_000;
 export const SAFETY_AUTOCHECKPOINT_PAGES = 10_000;
 /** SQLite's default, restored when the worker is gone. */
 export const DEFAULT_AUTOCHECKPOINT_PAGES = 1_000;
+/** How long stop() waits for the worker to close its connection (a checkpoint under way finishes first). */
+const STOP_WAIT_MS = 5_000;
 
 /** What `PRAGMA wal_checkpoint` answered the last time. */
 export interface CheckpointResult {
@@ -48,8 +50,14 @@ parentPort.on('message', (msg) => {
   if (msg === 'now') tick();
   if (msg === 'stop') {
     clearInterval(timer);
-    db.close();
-    parentPort.close();
+    try {
+      db.close();
+    } finally {
+      // The stopping thread waits on this: the connection is closed before stop() returns.
+      Atomics.store(workerData.closed, 0, 1);
+      Atomics.notify(workerData.closed, 0);
+      parentPort.close();
+    }
   }
 });
 `;
@@ -69,6 +77,8 @@ export interface CheckpointerOptions {
 
 export class Checkpointer {
   private worker: Worker | null;
+  /** Set to 1 by the worker once its connection is closed. */
+  private readonly closed = new Int32Array(new SharedArrayBuffer(4));
   private latest: CheckpointResult | null = null;
   private lastError: string | null = null;
   private readonly waiters: Array<{ resolve: (r: CheckpointResult) => void; reject: (err: Error) => void }> = [];
@@ -77,7 +87,7 @@ export class Checkpointer {
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       resourceLimits: HELPER_THREAD_LIMITS,
-      workerData: { dbPath: options.dbPath, driverPath, nativeBinding: options.nativeBinding, intervalMs: options.intervalMs ?? CHECKPOINT_INTERVAL_MS },
+      workerData: { dbPath: options.dbPath, driverPath, nativeBinding: options.nativeBinding, intervalMs: options.intervalMs ?? CHECKPOINT_INTERVAL_MS, closed: this.closed },
     });
     worker.on('message', (reply: Reply) => this.onReply(reply));
     worker.on('error', (err) => this.fallBack(`the checkpoint worker failed: ${err.message}`));
@@ -93,6 +103,11 @@ export class Checkpointer {
     return this.worker !== null;
   }
 
+  /** True once the worker has closed its connection to the database (after stop()). */
+  get connectionClosed(): boolean {
+    return Atomics.load(this.closed, 0) === 1;
+  }
+
   /** The last checkpoint's figures, or null before the first. */
   get last(): CheckpointResult | null {
     return this.latest;
@@ -106,7 +121,12 @@ export class Checkpointer {
     return done;
   }
 
-  /** Stops the worker (it closes its connection); the writer checkpoints itself again. */
+  /**
+   * Stops the worker; the writer checkpoints itself again. Returns once the worker's
+   * connection is closed (at most STOP_WAIT_MS): a store closed and its folder removed
+   * right after must not race a connection still open in the thread (seen in CI: the
+   * folder's rmdir found the WAL again, ENOTEMPTY).
+   */
   stop(): void {
     const worker = this.worker;
     if (!worker) return;
@@ -114,6 +134,7 @@ export class Checkpointer {
     this.failWaiters('the checkpoint worker was stopped');
     this.options.setAutocheckpoint(DEFAULT_AUTOCHECKPOINT_PAGES);
     worker.postMessage('stop');
+    Atomics.wait(this.closed, 0, 0, STOP_WAIT_MS);
   }
 
   private onReply(reply: Reply): void {

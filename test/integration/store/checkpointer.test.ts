@@ -88,6 +88,20 @@ describe('background WAL checkpoints', () => {
     expect(again.checkpointer).toBeNull();
   });
 
+  it('closing the store returns once the worker has closed its connection: the store\'s own close is the last and takes the WAL with it', () => {
+    // Closed at once (the thread may not have opened the database yet) and after writes.
+    for (const pages of [0, 0, 20, 20]) {
+      const file = dbPath();
+      const store = openStore({ path: file, logger: silentLogger, backgroundCheckpoints: true, checkpointIntervalMs: 60_000 });
+      write(store, pages);
+      store.close();
+      // A thread that opened (or still held) the database after this returned put the
+      // WAL back, and a folder removed now found it again: ENOTEMPTY in CI.
+      expect(store.checkpointer!.connectionClosed).toBe(true);
+      expect(fs.readdirSync(path.dirname(file))).toEqual(['architect.db']);
+    }
+  });
+
   it('a worker that cannot start says why, and the writer checkpoints itself again', async () => {
     const lines: string[] = [];
     const logger = createLogger({ level: 'warn', console: { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream });

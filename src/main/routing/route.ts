@@ -106,7 +106,10 @@ export function route(input: RouteInput): RouteOutput {
     }
     facts.take(picked.candidate.name, task.id);
     if (rule.strategy === 'round_robin') cursor[task.type] = picked.candidate.name;
-    decisions.push(assigned(o, picked.candidate.name, rule.strategy, `assigned to ${picked.candidate.name} (${picked.why})`));
+    // The session left out is named: without it a timed-out task's next holder reads
+    // as if its preferred session had never been considered.
+    const leftOut = avoid !== null && all.some((c) => c.name === avoid) ? `; not given back to ${avoid}, which timed out on it` : '';
+    decisions.push(assigned(o, picked.candidate.name, rule.strategy, `assigned to ${picked.candidate.name} (${picked.why}${leftOut})`));
   }
   return { decisions, cursor };
 }

@@ -294,6 +294,9 @@ describe('route: a task kept from the session it timed out on (avoid)', () => {
     const r = rules({ job: { preferred_sessions: ['w1', 'w2'], strategy } });
     const out = route({ tasks: [{ ...t(1, 'job', null, 2), avoid: 'w1' }, t(2, 'job', null, 1)], sessions: sessions.slice(0, 2), rules: r, now: NOW });
     expect(summary(out.decisions)).toEqual(['#1→w2', '#2→w1']);
+    // The preferred session passed over is named, with why.
+    expect(out.decisions[0]?.reason).toMatch(/^assigned to w2 \(.*; not given back to w1, which timed out on it\)$/);
+    expect(out.decisions[1]?.reason).not.toContain('timed out');
   });
 
   it('waits, saying why, when the avoided session is the only free one; a busy one is named as usual', () => {

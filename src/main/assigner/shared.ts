@@ -19,7 +19,7 @@
 import type { Session } from '../../shared/api.js';
 import type { RoutingFile } from '../config/schemas/routing.js';
 import { silentLogger, type Logger } from '../log/logger.js';
-import type { RoundRobinCursor } from '../routing/types.js';
+import type { PendingTask, RoundRobinCursor } from '../routing/types.js';
 import type { ClaimedTask, DecisionRecord, HeldTask } from '../store/task-queue.js';
 import type { TaskStore } from '../store/task-store.js';
 import { taskDefaults } from '../tasks/service.js';
@@ -155,17 +155,29 @@ export class SharedAssigner {
     const present = new Set(sessions.map((s) => s.name));
     // Environments of tasks that ended elsewhere (cancelled, held, taken back by another console) are freed.
     this.envs.releaseClosed();
-    let held = await store.heldTasks();
+    let limit = roundWindow(sessions.reduce((n, s) => n + (s.state === 'idle' ? 1 : 0), 0));
+    const urgent = urgentTypes(rules);
+    const since = this.roundRules.loadSince(rules, now);
+    // The held tasks, the head of the queue and the load read side by side, on connections
+    // of their own (one round trip's wait, not three); the head and the load again only
+    // if the lifecycle below changed a task.
+    const first = await Promise.all([store.heldTasks(), store.pendingTasks(limit, urgent), since ? store.recentLoad(since) : undefined]);
+    let held = first[0];
+    let head: PendingTask[] | null = first[1];
+    let load = first[2];
     const gone = held.filter((t) => this.known.has(t.session) && !present.has(t.session));
     const timed = hasTimeouts(rules) ? held.filter((t) => present.has(t.session)) : [];
-    if (await this.apply(lifecycleActions({ held: [...gone, ...timed], sessions, changes: [], rules, now, known: this.known }))) held = await store.heldTasks();
+    let changed = await this.apply(lifecycleActions({ held: [...gone, ...timed], sessions, changes: [], rules, now, known: this.known }));
+    if (changed) held = await store.heldTasks();
     const reconciled = await this.reconcile(held.filter((t) => present.has(t.session)), sessions, now);
     if (reconciled.changed) held = await store.heldTasks();
+    changed ||= reconciled.changed;
+    if (changed) {
+      head = null;
+      if (since) load = await store.recentLoad(since);
+    }
 
     let dueMs: number | null = reconciled.due;
-    let limit = roundWindow(sessions.reduce((n, s) => n + (s.state === 'idle' ? 1 : 0), 0));
-    const since = this.roundRules.loadSince(rules, now);
-    const load = since ? await store.recentLoad(since) : undefined;
     const avoid = this.roundRules.avoiding(now);
     let heldStale = false;
     // Another pass when the head of the queue left sessions free and there is more queue
@@ -174,7 +186,8 @@ export class SharedAssigner {
       // Held tasks read again only when a pass claimed and another follows (a round trip less a round).
       if (heldStale) held = await store.heldTasks();
       heldStale = false;
-      const pending = await store.pendingTasks(limit, urgentTypes(rules));
+      const pending = head ?? (await store.pendingTasks(limit, urgent));
+      head = null;
       const heldNow = held;
       const plan = planRound({ pendingTasks: () => pending, heldTasks: () => heldNow }, rules, sessions, now, { cursor: this.cursor, load, avoid, busy: this.prompts.delivering, limit, held: heldNow });
       this.cursor = plan.cursor;

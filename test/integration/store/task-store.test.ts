@@ -117,6 +117,44 @@ describe.each(engines)('the task store on %s', (_name, open, skip) => {
     });
   });
 
+  // PostgreSQL sends a round's claim as SQL text with its values written in (several
+  // statements in one round trip take no bound parameters): what it writes must be
+  // exactly what was given, quotes and backslashes included, alone or in a unit of work.
+  it.skipIf(skip)("a round's names, reasons and notes are written as given, in its own transaction or in a unit of work", async () => {
+    await use(async ({ store, rows }) => {
+      const a = await store.add({ type: 't', title: 'a', prompt: "it's a \\path\\ 'quoted'", priority: 5 });
+      const b = await store.add({ type: 't', title: 'b', prompt: 'p', priority: 5 });
+      const c = await store.add({ type: 't', title: 'c', prompt: 'p', priority: 5 });
+      const t = now();
+      const odd = "o'brien\\n; COMMIT; --";
+      const claimed = await store.claimMany(
+        [{ taskId: a.id, session: odd, reason: `assigned to ${odd} (\\'x\\')` }],
+        [{ kind: 'route', taskId: b.id, session: null, decision: 'queued', reason: "queued: 'no' \\ session" }],
+        t,
+        { holder: "console 'A'\\", ttlMs: 10_000 },
+      );
+      expect(claimed).toEqual([expect.objectContaining({ id: a.id, prompt: "it's a \\path\\ 'quoted'" })]);
+      expect(await store.heldTasks()).toEqual([expect.objectContaining({ id: a.id, session: odd })]);
+      expect((await store.get(a.id))!.statusReason).toBe(`assigned to ${odd} (\\'x\\')`);
+      // Notes alone write their rows; a claim in a unit of work commits with it.
+      await store.claimMany([], [{ kind: 'route', taskId: c.id, session: null, decision: 'queued', reason: 'queued: alone' }], t);
+      const inUnit = await store.transaction(async (tx) => tx.claimMany([{ taskId: b.id, session: 's2', reason: 'assigned to s2' }], [], t, { holder: 'console B', ttlMs: 10_000 }));
+      expect(inUnit.map((x) => x.id)).toEqual([b.id]);
+      expect(await rows('SELECT task_id, session_id, decision, reason FROM decisions ORDER BY id')).toEqual([
+        { task_id: b.id, session_id: null, decision: 'queued', reason: "queued: 'no' \\ session" },
+        { task_id: a.id, session_id: odd, decision: 'assigned', reason: `assigned to ${odd} (\\'x\\')` },
+        { task_id: c.id, session_id: null, decision: 'queued', reason: 'queued: alone' },
+        { task_id: b.id, session_id: 's2', decision: 'assigned', reason: 'assigned to s2' },
+      ]);
+      if (store.engine === 'postgres') {
+        expect(await rows('SELECT task_id, holder FROM task_leases ORDER BY task_id')).toEqual([
+          { task_id: a.id, holder: "console 'A'\\" },
+          { task_id: b.id, holder: 'console B' },
+        ]);
+      }
+    });
+  });
+
   it.skipIf(skip)('requeue counts a try unless told not to; fail ends it; cancel and retry are guarded', async () => {
     await use(async ({ store }) => {
       const a = await store.add({ type: 't', title: 'a', priority: 5 });

@@ -34,8 +34,10 @@ import { TASK_CHANNEL } from './queue.js';
 //   its session holds nothing — checked under per-session advisory locks, taken for
 //   every session of the round in name order by the statement before, so two consoles
 //   claiming for the same session run one after the other and the second sees the
-//   first's claim. A round is 5 round trips (BEGIN, locks, claim, NOTIFY, COMMIT)
-//   however many tasks it claims.
+//   first's claim. A round is 2 round trips however many tasks it claims (BEGIN with
+//   its queued notes and the locks; the claim, which sends its own NOTIFY, with the
+//   COMMIT): simple queries of several statements, their values written in as literals
+//   quoted by pg's escapeLiteral (ids checked as integers).
 // - Every change sends NOTIFY architect_tasks in its transaction (delivered at commit,
 //   never for a rolled-back write): the other consoles LISTEN (postgres/queue.ts).
 // - Deadlocks and serialization failures (two transactions moving the per-status
@@ -49,6 +51,8 @@ const RETRYABLE_CODES = new Set(['40001', '40P01']);
 const MAX_TRIES = 8;
 /** Tasks per INSERT of addMany (one statement's arrays, not one round trip per task). */
 const ROWS_PER_INSERT = 1_000;
+/** Changes per NOTIFY: a payload stays well under PostgreSQL's 8,000 bytes. */
+const NOTICE_CHANGES = 200;
 
 /** A task of a batch the store refused (addMany): which one, and why; nothing of the batch was added. */
 export class RefusedTaskError extends InvalidTaskError {
@@ -101,21 +105,31 @@ export class PostgresTaskStore implements TaskStore {
   /** Runs fn in one transaction, again after a deadlock or serialization failure (inside a unit of work: in its transaction). */
   private async tx<T>(fn: (client: Client, notify: Notify) => Promise<T>): Promise<T> {
     if (this.bound) return fn(this.bound.client, this.bound.notify);
+    return this.retried(async (client) => {
+      const changes: Array<{ id: number; status: string }> = [];
+      await client.query('BEGIN');
+      const result = await fn(client, (c) => changes.push(c));
+      // One NOTIFY per transaction (delivered at commit); payload under PostgreSQL's 8,000
+      // bytes. Sent with the COMMIT in one round trip (a simple query of several
+      // statements, so the payload is quoted by pg's escapeLiteral, not bound).
+      const notices: string[] = [];
+      for (let i = 0; i < changes.length; i += NOTICE_CHANGES) {
+        notices.push(`SELECT pg_notify('${TASK_CHANNEL}', ${client.escapeLiteral(JSON.stringify(changes.slice(i, i + NOTICE_CHANGES)))});`);
+      }
+      await client.query(`${notices.join(' ')} COMMIT`);
+      return result;
+    });
+  }
+
+  /**
+   * fn on a connection of its own, which opens and commits its transaction itself; rolled
+   * back on failure, and run again, whole, after a deadlock or serialization failure.
+   */
+  private async retried<T>(fn: (client: Client) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const client = await this.pool.connect();
-      const changes: Array<{ id: number; status: string }> = [];
       try {
-        await client.query('BEGIN');
-        const result = await fn(client, (c) => changes.push(c));
-        // One NOTIFY per transaction (delivered at commit); payload under PostgreSQL's 8,000
-        // bytes. Sent with the COMMIT in one round trip (a simple query of several
-        // statements, so the payload is quoted by pg's escapeLiteral, not bound).
-        const notices: string[] = [];
-        for (let i = 0; i < changes.length; i += 200) {
-          notices.push(`SELECT pg_notify('${TASK_CHANNEL}', ${client.escapeLiteral(JSON.stringify(changes.slice(i, i + 200)))});`);
-        }
-        await client.query(`${notices.join(' ')} COMMIT`);
-        return result;
+        return await fn(client);
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);
         const code = (err as { code?: string }).code;
@@ -443,54 +457,25 @@ export class PostgresTaskStore implements TaskStore {
   async claimMany(claims: readonly TaskClaim[], notes: readonly DecisionRecord[], now: Date, lease?: Lease): Promise<ClaimedTask[]> {
     if (claims.length === 0 && notes.length === 0) return [];
     const at = toSqlTime(now);
-    const until = lease ? toSqlTime(new Date(now.getTime() + lease.ttlMs)) : null;
     const round = claimsOfRound(claims);
-    return this.tx(async (client, notify) => {
-      if (notes.length) await this.insertDecisions(client, at, notes);
-      if (round.length === 0) return [];
-      // Every session's lock first, in name order (unnest keeps the array's order): two
-      // rounds never wait on each other in a circle. A statement of its own, so the claim's
-      // snapshot, taken after, sees every claim for these sessions committed before.
-      await client.query(
-        "SELECT count(pg_advisory_xact_lock(hashtextextended('architect-session:' || s, 0))) FROM unnest($1::text[]) AS s",
-        [[...new Set(round.map((c) => c.session))].sort()],
-      );
-      // The round's claims in one statement: the rows locked in id order (two consoles
-      // claiming the same head wait instead of deadlocking; a row another console claimed
-      // meanwhile is re-read after its commit and dropped, no longer pending), each updated
-      // only if its session still holds nothing, with its decision row and lease.
-      const rows = (await client.query<ClaimedRow>(
-        `WITH want AS (
-           SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS w(task_id, session, reason)
-         ), locked AS (
-           SELECT t.id, w.session, w.reason FROM tasks t JOIN want w ON w.task_id = t.id
-           WHERE t.status = 'pending' ORDER BY t.id FOR UPDATE OF t
-         ), claimed AS (
-           UPDATE tasks t SET status = 'assigned', assigned_to = l.session, assigned_at = $4, updated_at = $4,
-             started_at = NULL, completed_at = NULL, status_reason = l.reason, route_to = NULL
-           FROM locked l
-           WHERE t.id = l.id AND t.status = 'pending'
-             AND NOT EXISTS (SELECT 1 FROM tasks h WHERE h.status IN ${HELD} AND h.assigned_to = l.session)
-           RETURNING t.id, l.session, l.reason, t.type, t.prompt, t.metadata, t.attempts, t.created_at, t.project_id
-         ), noted AS (
-           INSERT INTO decisions(at, kind, task_id, session_id, decision, reason)
-           SELECT $4, 'route', id, session, 'assigned', reason FROM claimed ORDER BY id
-         ), leased AS (
-           INSERT INTO task_leases(task_id, holder, expires_at)
-           SELECT id, $5::text, $6 FROM claimed WHERE $5::text IS NOT NULL ORDER BY id
-           ON CONFLICT (task_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-         )
-         SELECT c.id, c.type, c.prompt, c.metadata, c.attempts, c.created_at AS "createdAt", p.path AS "projectPath"
-         FROM claimed c LEFT JOIN projects p ON p.id = c.project_id`,
-        [round.map((c) => c.taskId), round.map((c) => c.session), round.map((c) => c.reason), at, lease?.holder ?? null, until],
-      )).rows;
-      for (const row of rows.sort((a, b) => a.id - b.id)) notify({ id: row.id, status: 'assigned' });
-      // Back in the round's order, as SQLite gives them.
-      const order = new Map(claims.map((c, i) => [c.taskId, i] as const).reverse());
-      return rows
-        .map((row) => ({ id: row.id, type: row.type, prompt: row.prompt, attempts: row.attempts, createdAt: row.createdAt, metadata: parseMetadata(row.metadata), projectPath: row.projectPath }))
-        .sort((a, b) => order.get(a.id)! - order.get(b.id)!);
-    });
+    // Queued notes alone: one statement, its own transaction.
+    if (round.length === 0) {
+      await this.insertDecisions(this.db, at, notes);
+      return [];
+    }
+    // Two round trips (each a simple query of several statements, so its values are
+    // literals quoted by pg, not bound): BEGIN with the round's queued notes and every
+    // session's lock, then the claim statement, which sends its own NOTIFY, with the
+    // COMMIT. The locks are a statement before the claim's, so the claim's snapshot, taken
+    // after them, sees every claim for these sessions committed before.
+    const rows = this.bound
+      ? await this.claimIn(this.bound.client, round, notes, at, lease, now, false)
+      : await this.retried((client) => this.claimIn(client, round, notes, at, lease, now, true));
+    // Back in the round's order, as SQLite gives them.
+    const order = new Map(claims.map((c, i) => [c.taskId, i] as const).reverse());
+    return rows
+      .map((row) => ({ id: row.id, type: row.type, prompt: row.prompt, attempts: row.attempts, createdAt: row.createdAt, metadata: parseMetadata(row.metadata), projectPath: row.projectPath }))
+      .sort((a, b) => order.get(a.id)! - order.get(b.id)!);
   }
 
   async start(taskId: number, session: string, reason: string, now: Date): Promise<boolean> {
@@ -756,12 +741,73 @@ export class PostgresTaskStore implements TaskStore {
     });
   }
 
+  /** A round's claims on client (claimMany): in a transaction of their own (`own`), or in the caller's. */
+  private async claimIn(client: Client, round: readonly TaskClaim[], notes: readonly DecisionRecord[], at: string, lease: Lease | undefined, now: Date, own: boolean): Promise<ClaimedRow[]> {
+    const lit = (v: string | null): string => (v === null ? 'NULL' : client.escapeLiteral(v));
+    const ids = (vs: ReadonlyArray<number | null>): string => `ARRAY[${vs.map((v) => (v === null ? 'NULL' : String(checkedId(v)))).join(', ')}]::bigint[]`;
+    const texts = (vs: ReadonlyArray<string | null>): string => `ARRAY[${vs.map(lit).join(', ')}]::text[]`;
+    const queued = notes.length === 0 ? '' :
+      `INSERT INTO decisions(at, kind, task_id, session_id, decision, reason)
+       SELECT ${lit(at)}, kind, task_id, session_id, decision, reason
+       FROM unnest(${texts(notes.map((d) => d.kind))}, ${ids(notes.map((d) => d.taskId))}, ${texts(notes.map((d) => d.session))},
+         ${texts(notes.map((d) => d.decision))}, ${texts(notes.map((d) => d.reason))}) WITH ORDINALITY AS d(kind, task_id, session_id, decision, reason, n)
+       ORDER BY n;`;
+    // Every session's lock, in name order (unnest keeps the array's order): two rounds
+    // never wait on each other in a circle.
+    const locks = `SELECT count(pg_advisory_xact_lock(hashtextextended('architect-session:' || s, 0)))
+       FROM unnest(${texts([...new Set(round.map((c) => c.session))].sort())}) AS s`;
+    const until = lease ? lit(toSqlTime(new Date(now.getTime() + lease.ttlMs))) : 'NULL';
+    const holder = lease ? lit(lease.holder) : 'NULL';
+    const taskIds = ids(round.map((c) => c.taskId));
+    // The round's claims in one statement: the rows locked in id order (two consoles
+    // claiming the same head wait instead of deadlocking; a row another console claimed
+    // meanwhile is re-read after its commit and dropped, no longer pending), each updated
+    // only if its session still holds nothing, with its decision row and lease, and the
+    // NOTIFY of what it claimed (NOTICE_CHANGES a payload). `t.id = ANY` reads the rows
+    // by key whatever the planner's statistics (a table never analysed planned a scan of
+    // every pending task).
+    const claim = `WITH want AS (
+         SELECT * FROM unnest(${taskIds}, ${texts(round.map((c) => c.session))}, ${texts(round.map((c) => c.reason))}) AS w(task_id, session, reason)
+       ), locked AS (
+         SELECT t.id, w.session, w.reason FROM tasks t JOIN want w ON w.task_id = t.id
+         WHERE t.id = ANY(${taskIds}) AND t.status = 'pending' ORDER BY t.id FOR UPDATE OF t
+       ), claimed AS (
+         UPDATE tasks t SET status = 'assigned', assigned_to = l.session, assigned_at = ${lit(at)}, updated_at = ${lit(at)},
+           started_at = NULL, completed_at = NULL, status_reason = l.reason, route_to = NULL
+         FROM locked l
+         WHERE t.id = l.id AND t.status = 'pending'
+           AND NOT EXISTS (SELECT 1 FROM tasks h WHERE h.status IN ${HELD} AND h.assigned_to = l.session)
+         RETURNING t.id, l.session, l.reason, t.type, t.prompt, t.metadata, t.attempts, t.created_at, t.project_id
+       ), noted AS (
+         INSERT INTO decisions(at, kind, task_id, session_id, decision, reason)
+         SELECT ${lit(at)}, 'route', id, session, 'assigned', reason FROM claimed ORDER BY id
+       ), leased AS (
+         INSERT INTO task_leases(task_id, holder, expires_at)
+         SELECT id, ${holder}::text, ${until}::text FROM claimed WHERE ${holder}::text IS NOT NULL ORDER BY id
+         ON CONFLICT (task_id) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+       ), notified AS (
+         SELECT pg_notify('${TASK_CHANNEL}', json_agg(json_build_object('id', id, 'status', 'assigned') ORDER BY id)::text)
+         FROM (SELECT id, (row_number() OVER (ORDER BY id) - 1) / ${NOTICE_CHANGES} AS part FROM claimed) c GROUP BY part
+       )
+       SELECT c.id, c.type, c.prompt, c.metadata, c.attempts, c.created_at AS "createdAt", p.path AS "projectPath"
+       FROM claimed c LEFT JOIN projects p ON p.id = c.project_id
+       WHERE (SELECT count(*) FROM notified) >= 0`;
+    if (!own) {
+      if (queued) await client.query(queued);
+      await client.query(locks);
+      return (await client.query<ClaimedRow>(claim)).rows;
+    }
+    await client.query(`BEGIN; ${queued} ${locks}`);
+    const results = (await client.query(`${claim}; COMMIT`)) as unknown as Array<pg.QueryResult<ClaimedRow>>;
+    return results[0]!.rows;
+  }
+
   private async insertDecision(client: pg.Pool | Client, at: string, d: DecisionRecord): Promise<void> {
     await client.query('INSERT INTO decisions(at, kind, task_id, session_id, decision, reason) VALUES ($1, $2, $3, $4, $5, $6)', [at, d.kind, d.taskId, d.session, d.decision, d.reason]);
   }
 
   /** Several decision rows in one statement, in their order. */
-  private async insertDecisions(client: Client, at: string, ds: readonly DecisionRecord[]): Promise<void> {
+  private async insertDecisions(client: pg.Pool | Client, at: string, ds: readonly DecisionRecord[]): Promise<void> {
     await client.query(
       `INSERT INTO decisions(at, kind, task_id, session_id, decision, reason)
        SELECT $1, kind, task_id, session_id, decision, reason
@@ -788,6 +834,12 @@ function claimsOfRound(claims: readonly TaskClaim[]): TaskClaim[] {
     round.push(c);
   }
   return round;
+}
+
+/** A task id written into SQL text (claimIn's literals): an integer, or nothing is sent. */
+function checkedId(id: number): number {
+  if (!Number.isSafeInteger(id)) throw new InvalidTaskError(`not a task id: ${id}`);
+  return id;
 }
 
 function parseMetadata(text: string | null): Record<string, unknown> {

@@ -218,6 +218,11 @@ async function connectOnce(port: number, token: string): Promise<Rpc> {
       else p?.resolve(msg.result);
     }
   });
+  // A console that exits (or drops the socket) fails the calls waiting on it: the bench ends instead of waiting forever.
+  ws.on('close', () => {
+    for (const p of pending.values()) p.reject(new Error('the console closed the connection'));
+    pending.clear();
+  });
   return {
     call(method, params = {}) {
       const id = nextId++;
@@ -246,6 +251,7 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
   let serve: ReturnType<typeof spawn> | null = null;
   let browser: Awaited<ReturnType<typeof launchChromium>> | null = null;
   let rpc: Rpc | null = null;
+  let stopping = false;
   try {
     // 90 quiet agents (codex, idle ↔ working at each Enter) and 10 printing (claude).
     const flips = Array.from({ length: 400 }, (_, k) => (k % 2 ? 'codex-0.169.0-working' : 'codex-0.169.0-idle'));
@@ -278,6 +284,9 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
     let stderr = '';
     serve.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
     serve.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
+    serve.once('exit', (code, signal) => {
+      if (!stopping) process.stderr.write(`console bench: serve exited (${code ?? signal}) before the bench stopped it; its stderr ends:\n${stderr}\n`);
+    });
     const startedAt = performance.now();
     let loginUrl = '';
     while (!loginUrl) {
@@ -453,6 +462,7 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
   } finally {
     rpc?.close();
     await browser?.close().catch(() => undefined);
+    stopping = true;
     if (serve && serve.exitCode === null) {
       const exited = new Promise((r) => serve!.once('exit', r));
       serve.kill('SIGTERM');

@@ -23,7 +23,7 @@ export function sharedSlaQueue(opts: {
   return {
     shared: opts.queueName,
     lastEventId: () => reads.lastEventId(),
-    eventsAfterId: (afterId, limit) => reads.eventsAfterId(afterId, limit),
+    changedTasks: (afterId, throughId, reopenedOnly) => reads.changedTasks(afterId, throughId, reopenedOnly),
     byIds: (ids) => reads.byIds(ids),
     openAfterId: (afterId, limit) => reads.openAfterId(afterId, limit),
     groups: (spec) => reads.groups(spec),

@@ -23,8 +23,12 @@ export interface SlaQueue {
   readonly shared: string | null;
   /** The newest task_events id (0 when none): where a full pass starts watching changes. */
   lastEventId(): Promise<number>;
-  /** Up to `limit` task_events after id `afterId`: which tasks changed. */
-  eventsAfterId(afterId: number, limit: number): Promise<Array<{ id: number; taskId: number }>>;
+  /**
+   * The tasks a task_events entry in (afterId, throughId] left open: every such change,
+   * or (`reopenedOnly`) only those from a status that was not open. Read in SQL: the
+   * changes that cannot matter (a requeue, when no condition names a column) are not returned.
+   */
+  changedTasks(afterId: number, throughId: number, reopenedOnly: boolean): Promise<number[]>;
   /** The tasks with these ids, whatever their status (a few hundred at a time). */
   byIds(ids: readonly number[]): Promise<SlaTaskRow[]>;
   /** Up to `limit` open tasks with an id above `afterId`, in id order. */
@@ -62,7 +66,7 @@ export function localSlaQueue(store: Store, tasks: TaskService, readGroups?: (sq
   return {
     shared: null,
     lastEventId: async () => reads.lastEventId(),
-    eventsAfterId: async (afterId, limit) => reads.eventsAfterId(afterId, limit),
+    changedTasks: async (afterId, throughId, reopenedOnly) => reads.changedTasks(afterId, throughId, reopenedOnly),
     byIds: async (ids) => reads.byIds(ids),
     openAfterId: async (afterId, limit) => reads.openAfterId(afterId, limit),
     groups: async (spec) => {

@@ -4,7 +4,9 @@
 // process when the console has one, and each group evaluated once; after that, work
 // is proportional to what changes: it wakes when the next task crosses a level (a
 // time known from created_at and the targets, read through the created_at index)
-// and evaluates only the tasks that crossed or whose status changed. alert_user
+// and evaluates only the tasks that crossed, or whose status change can alter their
+// steps (read in SQL from task_events: a requeue, when no condition names the status,
+// is not one — a burst of them costs a few statements, not a pass). alert_user
 // steps become stored alerts, sent once to their channels — one per task and level,
 // except for a backlog found at once (more than BACKLOG_ALERTS tasks of one type
 // already at a level when the pass looks), which gets one summary alert covering
@@ -58,8 +60,8 @@ const MIN_WAKE_MS = 1_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Ids per `IN (…)` read. */
 const IN_CHUNK = 500;
-/** Task history entries read per statement when a wake collects what changed. */
-const EVENTS_PER_READ = 500;
+/** Task history ids a wake's statement looks at (a window of the rowid; one statement per turn of the event loop). */
+const EVENTS_PER_READ = 5_000;
 
 /** Lets the event loop run (requests, timers) before the next slice. */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -119,6 +121,8 @@ export class SlaWatcher {
   rowsRead = 0;
   /** Groups the start-up passes evaluated (a test sees the pass did not evaluate every task). */
   groupsRead = 0;
+  /** Task history ids the wakes looked at, in SQL (a test sees the wake read past changes it did not evaluate). */
+  eventsScanned = 0;
   private readonly queue: SlaQueue;
   private readonly log: Logger;
   private readonly clock: () => Date;
@@ -324,11 +328,10 @@ export class SlaWatcher {
       types.get(type)!.add(at(through - afterMs));
     }
     const sorted = (set: Set<string>): string[] => [...set].sort().reverse();
-    const named = [...rules.escalation_rules.map((r) => r.condition).join(' ').matchAll(/\b(status|priority|assigned_to)\b/g)].map((m) => m[1] as SlaGroupColumn);
     return {
       types: [...types].map(([type, set]) => ({ type, cutoffs: sorted(set) })),
       fallback: hasDefault ? sorted(new Set(byTarget.get(DEFAULT_TARGET_KEY) ?? [])) : null,
-      by: [...new Set(named)].sort(),
+      by: namedColumns(rules),
     };
   }
 
@@ -354,8 +357,8 @@ export class SlaWatcher {
 
   /**
    * The wake: tasks whose level (or an escalation condition's threshold) was crossed
-   * since the last wake, and tasks whose status changed, are evaluated — nothing else
-   * is read. Then the timer is set for the next crossing.
+   * since the last wake, and tasks whose status change can alter their steps, are
+   * evaluated — nothing else is read. Then the timer is set for the next crossing.
    */
   async runDue(): Promise<Alert[]> {
     if (this.passing || this.watermark === null) return [];
@@ -368,16 +371,24 @@ export class SlaWatcher {
         const crossed = await watched('sla wake', () => c.reads.createdBetween(toSqlTime(new Date(this.watermark! - c.afterMs)), toSqlTime(new Date(now.getTime() - c.afterMs))));
         for (const id of crossed) ids.add(id);
       }
-      // A burst of changes (the start-up recovery gives back 45k tasks on the 1M seed)
-      // is read and evaluated a slice per turn of the event loop, as the start-up pass
-      // is: awaiting the SQLite queue's answers alone never lets a request in between.
-      for (;;) {
-        const events = await watched('sla wake', () => this.queue.eventsAfterId(this.eventCursor, EVENTS_PER_READ));
-        for (const e of events) ids.add(e.taskId);
-        if (events.length > 0) this.eventCursor = events[events.length - 1]!.id;
-        if (events.length < EVENTS_PER_READ) break;
-        await nextTurn();
-        if (this.stopped) return [];
+      // Status changes since the last wake, read in SQL a window of history ids per turn of
+      // the event loop. Only a change that can alter a task's steps is returned: its
+      // levels come from created_at, so when no condition names a column a change sets
+      // (status, assigned_to, priority) only a task coming back from a finished status
+      // (a retry: its crossings passed while it was closed) is read. The start-up
+      // recovery's ~45k requeues on the 1M seed are then none, whatever their number.
+      const reopenedOnly = namedColumns(rules).length === 0;
+      const last = await watched('sla wake', () => this.queue.lastEventId());
+      while (this.eventCursor < last) {
+        const from = this.eventCursor;
+        const through = Math.min(last, from + EVENTS_PER_READ);
+        for (const id of await watched('sla wake', () => this.queue.changedTasks(from, through, reopenedOnly))) ids.add(id);
+        this.eventsScanned += through - from;
+        this.eventCursor = through;
+        if (through < last) {
+          await nextTurn();
+          if (this.stopped) return [];
+        }
       }
       const pass = this.beginPass(rules, now);
       const list = [...ids];
@@ -598,6 +609,16 @@ export function crossingPoints(rules: SlaFile): Array<{ target: string; afterMs:
     }
   }
   return list;
+}
+
+/**
+ * The task columns besides the time facts that escalation conditions name (sorted): the
+ * start-up pass groups by them, and a wake reads a task whose status changed only when
+ * one is named (or the task comes back from a finished status).
+ */
+export function namedColumns(rules: SlaFile): SlaGroupColumn[] {
+  const named = [...rules.escalation_rules.map((r) => r.condition).join(' ').matchAll(/\b(status|priority|assigned_to)\b/g)].map((m) => m[1] as SlaGroupColumn);
+  return [...new Set(named)].sort();
 }
 
 /** `action:fingerprint` of an alert's once-key (`sla:<task>:<level>:<action>:<fingerprint>`). */

@@ -134,12 +134,19 @@ export class DeliveryWorker {
 
   private startSending(d: DueDelivery): void {
     this.inFlight.set(d.id, d.channel);
-    const p = this.deliver(d).finally(() => {
-      this.inFlight.delete(d.id);
-      this.sending.delete(p);
-      this.options.onChange?.();
-      if (this.running && !this.timer) this.timer = setTimeout(() => this.pump(), 0);
-    });
+    // An outbox write that throws (the database busy or locked) ends this send, not the
+    // console: nobody awaits `p`, so its rejection was an unhandled one, and node exits
+    // on those. The row stays as it was and is looked at again.
+    const p = this.deliver(d)
+      .catch((err: unknown) => {
+        this.log.error(`notification to ${d.channel}: the outbox could not be written; it is looked at again`, { delivery: d.id, err });
+      })
+      .finally(() => {
+        this.inFlight.delete(d.id);
+        this.sending.delete(p);
+        this.options.onChange?.();
+        if (this.running && !this.timer) this.timer = setTimeout(() => this.pump(), 0);
+      });
     this.sending.add(p);
   }
 

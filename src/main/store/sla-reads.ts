@@ -120,14 +120,17 @@ export class SlaReads {
   private readonly rangeStmts = new Map<string, Database.Statement>();
   private readonly openTasks: Database.Statement;
   private readonly openAfter: Database.Statement;
-  private readonly eventsAfter: Database.Statement;
+  private readonly changedOpen: Database.Statement;
+  private readonly reopened: Database.Statement;
   private readonly lastEvent: Database.Statement;
   private readonly reassignedBefore: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     this.openTasks = db.prepare(`SELECT ${COLUMNS} FROM tasks WHERE status IN (${OPEN_SQL})`);
     this.openAfter = db.prepare(`SELECT ${COLUMNS} FROM tasks WHERE id > ? AND status IN (${OPEN_SQL}) ORDER BY id LIMIT ?`);
-    this.eventsAfter = db.prepare('SELECT id, task_id AS taskId FROM task_events WHERE id > ? ORDER BY id LIMIT ?');
+    // A range of the rowid: the statement reads at most `throughId - afterId` history entries.
+    this.changedOpen = db.prepare(`SELECT DISTINCT task_id FROM task_events WHERE id > ? AND id <= ? AND to_status IN (${OPEN_SQL})`).pluck();
+    this.reopened = db.prepare(`SELECT DISTINCT task_id FROM task_events WHERE id > ? AND id <= ? AND to_status IN (${OPEN_SQL}) AND (from_status IS NULL OR from_status NOT IN (${OPEN_SQL}))`).pluck();
     this.lastEvent = db.prepare('SELECT coalesce(max(id), 0) FROM task_events').pluck();
     // A reassign is remembered as a decision keyed by its onceKey, so it too survives a restart.
     this.reassignedBefore = db.prepare("SELECT 1 FROM decisions WHERE task_id = ? AND kind = 'sla' AND decision = ?").pluck();
@@ -174,9 +177,13 @@ export class SlaReads {
     return this.db.prepare(`SELECT ${COLUMNS} FROM tasks WHERE id IN (${ids.map(() => '?').join(',')})`).all(...ids) as SlaTaskRow[];
   }
 
-  /** Up to `limit` task_events after id `afterId`: which tasks changed. */
-  eventsAfterId(afterId: number, limit: number): Array<{ id: number; taskId: number }> {
-    return this.eventsAfter.all(afterId, limit) as Array<{ id: number; taskId: number }>;
+  /**
+   * The tasks whose status changed to an open one by a task_events entry in
+   * (afterId, throughId]: every such change, or (`reopenedOnly`) only those coming from
+   * a status that was not open (a retry) — the rest are left in SQL, unread.
+   */
+  changedTasks(afterId: number, throughId: number, reopenedOnly: boolean): number[] {
+    return (reopenedOnly ? this.reopened : this.changedOpen).all(afterId, throughId) as number[];
   }
 
   /** The newest task_events id (0 when none): where a full pass starts watching changes. */

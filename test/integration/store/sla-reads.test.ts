@@ -60,11 +60,18 @@ describe('SlaReads', () => {
       [done.id, 'cancelled'],
     ].sort());
 
+    // The wake's changes: to an open status only; reopenedOnly, only from a status that was not open.
     const last = reads.lastEventId();
     expect(last).toBeGreaterThan(0);
-    expect(reads.eventsAfterId(last, 10)).toEqual([]);
+    expect(reads.changedTasks(last, last + 10, false)).toEqual([]);
     store.tasks.cancel(other.id);
-    expect(reads.eventsAfterId(last, 10).map((e) => e.taskId)).toEqual([other.id]);
+    store.tasks.retry(other.id);
+    store.writer.prepare("UPDATE tasks SET status = 'assigned', assigned_to = 'w1' WHERE id = ?").run(shell1.id);
+    const now = reads.lastEventId();
+    expect(now - last).toBe(3);
+    expect(reads.changedTasks(last, now, false).sort((a, b) => a - b)).toEqual([shell1.id, other.id].sort((a, b) => a - b));
+    expect(reads.changedTasks(last, now, true)).toEqual([other.id]);
+    expect(reads.changedTasks(last, last + 1, false)).toEqual([]); // the cancel alone: the task left the board
 
     expect(reads.reassigned(shell1.id, 'rule-0')).toBe(false);
     store.writer.prepare("INSERT INTO decisions (task_id, kind, decision, reason) VALUES (?, 'sla', 'rule-0', 'test')").run(shell1.id);

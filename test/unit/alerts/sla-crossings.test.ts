@@ -71,11 +71,81 @@ describe('SLA levels from due times', () => {
     expect(await w.runDue()).toEqual([]);
     expect(w.alerts.countOpen()).toBe(1);
 
-    // A status change is seen (task_events), and only that task is read: cancelled, it is off the board.
+    // A status change that cannot alter its steps is not read: cancelled, it is off the board.
     t.store.tasks.cancel(task.id);
+    expect(await w.runDue()).toEqual([]);
+    expect(w.rowsRead).toBe(2);
+    // Retried, it is open again (task_events): that task alone is read; its alert was raised already.
+    t.store.tasks.retry(task.id);
     expect(await w.runDue()).toEqual([]);
     expect(w.rowsRead).toBe(3);
     expect(w.alerts.countOpen()).toBe(1);
+  });
+
+  it('a burst of requeued tasks is not read one by one; they still cross their levels on time, and a retried task is read', async () => {
+    // The start-up recovery of the 1M seed gives back ~45k held tasks: each a status
+    // change in task_events. Their levels come from created_at, and no condition names
+    // a column a requeue changes, so the wake leaves them in SQL: a few statements over
+    // the history, no task read, no condition evaluated. Before, it read and evaluated each.
+    const N = 2_000;
+    addTasks(t.store, N, { type: 'claude_task' });
+    t.store.writer.prepare("UPDATE tasks SET status = 'assigned', assigned_to = 'worker', assigned_at = created_at").run();
+    const late = t.store.tasks.add({ type: 'shell', title: 'cancelled before its critical', prompt: 'sleep' });
+    const created = Date.parse(fromSqlTime(t.store.writer.prepare('SELECT min(created_at) FROM tasks').pluck().get() as string));
+    const clock = new TestClock(created + 10_000);
+    const w = new SlaWatcher({ store: t.store, getSnapshot: () => ({ sla: RULES }), clock: clock.now, onAlert: (a) => dashboard.push(a) });
+    await w.fullPass();
+    t.store.tasks.cancel(late.id);
+
+    // The recovery: every held task back in the queue, in batches (as the write worker commits them).
+    const requeue = t.store.writer.prepare("UPDATE tasks SET status = 'pending', assigned_to = NULL, assigned_at = NULL WHERE id IN (SELECT id FROM tasks WHERE status = 'assigned' LIMIT 500)");
+    for (let i = 0; i < N / 500; i++) {
+      requeue.run();
+      clock.ms += 1_000;
+      expect(await w.runDue()).toEqual([]);
+    }
+    expect(t.store.writer.prepare("SELECT count(*) FROM tasks WHERE status = 'pending' AND type = 'claude_task'").pluck().get()).toBe(N);
+    expect(w.eventsScanned).toBe(N + 1); // the history was looked at (in SQL)…
+    expect(w.rowsRead).toBe(0); // …and no task read or evaluated
+    expect(w.nextWakeAt()).toBe(Date.parse(fromSqlTime(t.store.writer.prepare('SELECT min(created_at) FROM tasks WHERE id <> ?').pluck().get(late.id) as string)) + 48 * MINUTE);
+
+    // They cross warning and critical at the right time: read then, once each, all N alerted at critical.
+    const color = (id: number) => w.highlightOf(t.store.tasks.get(id)!, clock.now());
+    const first = (t.store.writer.prepare("SELECT min(id) FROM tasks WHERE type = 'claude_task'").pluck().get() as number);
+    const newest = Date.parse(fromSqlTime(t.store.writer.prepare("SELECT max(created_at) FROM tasks WHERE type = 'claude_task'").pluck().get() as string));
+    clock.ms = newest + 48 * MINUTE;
+    expect(await w.runDue()).toEqual([]);
+    expect(w.rowsRead).toBe(N);
+    expect(color(first)).toBe('yellow');
+    clock.ms = newest + 60 * MINUTE;
+    expect((await w.runDue()).length).toBe(N);
+    expect(w.rowsRead).toBe(2 * N);
+    expect(color(first)).toBe('red');
+
+    // The shell task crossed its critical while cancelled (not read then); retried, it is read and alerted once.
+    t.store.tasks.retry(late.id);
+    expect((await w.runDue()).map((a) => [a.taskId, a.level])).toEqual([[late.id, 'critical']]);
+    expect(w.rowsRead).toBe(2 * N + 1);
+    expect(dashboard.length).toBe(N + 1);
+  });
+
+  it('when a condition names the status, a requeued task is read and evaluated again', async () => {
+    const rules = SlaFile.parse({
+      ...RULES,
+      escalation_rules: [{ condition: "status == 'pending' && percent_used >= warning_percent", action: 'alert_user', notification_channels: ['dashboard'] }],
+    });
+    const task = t.store.tasks.add({ type: 'shell', title: 'held past its warning', prompt: 'sleep' });
+    t.store.writer.prepare("UPDATE tasks SET status = 'assigned', assigned_to = 'worker', assigned_at = created_at WHERE id = ?").run(task.id);
+    const created = Date.parse(fromSqlTime(t.store.writer.prepare('SELECT created_at FROM tasks WHERE id = ?').pluck().get(task.id) as string));
+    const clock = new TestClock(created);
+    const w = new SlaWatcher({ store: t.store, getSnapshot: () => ({ sla: rules }), clock: clock.now });
+    await w.fullPass();
+    clock.ms = created + 4 * MINUTE; // the warning, while held: the condition does not hold
+    expect(await w.runDue()).toEqual([]);
+    expect(w.rowsRead).toBe(1);
+    t.store.writer.prepare("UPDATE tasks SET status = 'pending', assigned_to = NULL WHERE id = ?").run(task.id);
+    expect((await w.runDue()).map((a) => a.taskId)).toEqual([task.id]);
+    expect(w.rowsRead).toBe(2);
   });
 
   it('a number an escalation condition names is a crossing too (not only warning and critical)', async () => {
@@ -151,14 +221,15 @@ describe('the start-up pass on a backlog', () => {
   });
 
   it('a wake over a burst of changed tasks lets the event loop run between its slices', async () => {
-    // The start-up recovery gives back thousands of held tasks at once: each is a status
-    // change the wake reads and evaluates. It does so a slice per turn of the event
-    // loop (as the start-up pass does), not in one long turn that keeps requests out.
+    // A burst of status changes a condition reads (it names the status): the wake reads
+    // and evaluates each, a slice per turn of the event loop (as the start-up pass
+    // does), not in one long turn that keeps requests out.
     const BURST = 1_000;
     t = tempStore();
     addTasks(t.store, BURST, { type: 'claude_task' });
     const clock = new TestClock();
-    const w = new SlaWatcher({ store: t.store, getSnapshot: () => ({ sla: RULES }), clock: clock.now });
+    const rules = SlaFile.parse({ ...RULES, escalation_rules: [{ condition: "status == 'assigned' && percent_used >= critical_percent", action: 'alert_user', notification_channels: ['dashboard'] }] });
+    const w = new SlaWatcher({ store: t.store, getSnapshot: () => ({ sla: rules }), clock: clock.now });
     await w.fullPass();
     t.store.writer.prepare("UPDATE tasks SET status = 'assigned', assigned_to = 'worker', assigned_at = created_at WHERE type = 'claude_task'").run();
 

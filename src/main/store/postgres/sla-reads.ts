@@ -23,9 +23,11 @@ export class PostgresSlaReads {
     return (await this.pool.query<SlaTaskRow>(`SELECT ${COLUMNS} FROM tasks WHERE id = ANY($1::bigint[])`, [ids])).rows;
   }
 
-  /** Up to `limit` task_events after id `afterId`: which tasks changed. */
-  async eventsAfterId(afterId: number, limit: number): Promise<Array<{ id: number; taskId: number }>> {
-    return (await this.pool.query<{ id: number; taskId: number }>('SELECT id, task_id AS "taskId" FROM task_events WHERE id > $1 ORDER BY id LIMIT $2', [afterId, limit])).rows;
+  /** The tasks whose status changed to an open one in (afterId, throughId]; `reopenedOnly`: from a status that was not open (SlaReads.changedTasks). */
+  async changedTasks(afterId: number, throughId: number, reopenedOnly: boolean): Promise<number[]> {
+    const from = reopenedOnly ? ` AND (from_status IS NULL OR from_status NOT IN (${OPEN_SQL}))` : '';
+    const sql = `SELECT DISTINCT task_id AS "taskId" FROM task_events WHERE id > $1 AND id <= $2 AND to_status IN (${OPEN_SQL})${from}`;
+    return (await this.pool.query<{ taskId: number }>(sql, [afterId, throughId])).rows.map((r) => r.taskId);
   }
 
   /** The newest task_events id (0 when none). */

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Notification, shell } from 'electron';
 import { startCore, type Core } from './core.js';
 import { createLogger } from './log/logger.js';
+import { logStrayRejections } from './log/stray-rejections.js';
 import { desktopOptions } from './console-db.js';
 import { electronNativeBinding } from './paths.js';
 import { mainWindowOptions, lockDown, TrustedWindows } from './electron/window.js';
@@ -41,6 +42,7 @@ async function onReady(): Promise<void> {
   const { dataDir } = options;
   let started: Core | null = null;
   const log = createLogger({ level: 'info', file: path.join(dataDir, 'logs', 'architect.jsonl') });
+  logStrayRejections(log);
   const core = await startCore({
     ...options,
     log,

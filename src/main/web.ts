@@ -6,6 +6,7 @@ import { startCore, type Core } from './core.js';
 import type { GlobalOptions } from './cli/command.js';
 import { consoleDatabase } from './console-db.js';
 import { createLogger, type Logger } from './log/logger.js';
+import { logStrayRejections } from './log/stray-rejections.js';
 import { projectRoot } from './paths.js';
 import { startWebServer, type WebServer } from './web/server.js';
 
@@ -19,6 +20,8 @@ export interface ConsoleOptions {
   dispatch?: boolean;
   /** Refuse every command that changes something (`--read-only`). */
   readOnly?: boolean;
+  /** Log an unhandled promise rejection and keep running, until stop (`architect serve`; not in tests). */
+  survivesStrayRejections?: boolean;
   /**
    * The console listens: called once it holds its database's lock (so a URL shown here
    * means this console owns the file), before the rest of its start-up (which waits for it). `/healthz` says
@@ -77,12 +80,14 @@ export async function serveConsole(opts: ConsoleOptions): Promise<RunningConsole
   if (!server) throw new Error('internal: the core started without opening its store');
   server.ready({ handlers: core.handlers, bus: core.bus, routes: core.routes });
   core.setConsoleUrl(server.url);
+  const takeBack = opts.survivesStrayRejections ? logStrayRejections(log) : () => undefined;
   return {
     core,
     server,
     stop: async () => {
       await server.close();
       await core.stop();
+      takeBack();
     },
   };
 }

@@ -82,6 +82,7 @@ export const serveCommand: CliCommand = {
       token,
       dispatch: !values['no-dispatch'],
       readOnly: values['read-only'] === true,
+      survivesStrayRejections: true,
       onListening: (server) => {
         if (!isLoopbackHost(host)) {
           ctx.stderr.write(`WARNING: listening on ${host}: anyone who can reach this address and has the token controls your agents.\n`);

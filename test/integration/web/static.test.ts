@@ -37,7 +37,8 @@ async function raw(p: string, encoding: string): Promise<{ headers: Record<strin
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-static-'));
   fs.mkdirSync(path.join(dir, 'assets'));
-  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>first</title>');
+  fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>first</title><link rel="stylesheet" crossorigin href="./assets/index-abc.css">');
+  fs.writeFileSync(path.join(dir, 'assets', 'index-abc.css'), 'body { color: #123456 }');
   fs.writeFileSync(path.join(dir, 'assets', 'index-abc.js'), script);
   server = await startWebServer({ handlers: {} as Handlers, bus: new EventBus(), log: silentLogger, port: 0, rendererDir: dir });
 });
@@ -63,8 +64,18 @@ describe('the built page, served from memory', () => {
     expect((await get('/assets/index-abc.js')).headers.get('content-security-policy')).toContain("script-src 'self'");
   });
 
+  it('inlines the stylesheet into the page (the script waits for it), not one that names a url()', async () => {
+    const page = await (await get('/')).text();
+    expect(page).toContain('<style>body { color: #123456 }</style>');
+    expect(page).not.toContain('<link');
+    fs.writeFileSync(path.join(dir, 'assets', 'index-u.css'), 'body { background: url(./bg.png) }');
+    fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>with url</title><link rel="stylesheet" crossorigin href="./assets/index-u.css">');
+    const linked = await (await get('/')).text();
+    expect(linked).toContain('href="./assets/index-u.css"');
+    expect(linked).not.toContain('<style>');
+  });
+
   it('serves a rebuilt page at once, and index.html for a client-side route', async () => {
-    expect(await (await get('/')).text()).toContain('first');
     fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>second, longer</title>');
     expect(await (await get('/')).text()).toContain('second, longer');
     expect(await (await get('/tasks/42')).text()).toContain('second, longer');

@@ -8,7 +8,7 @@ import type { EventBus } from '../events/bus.js';
 import type { Logger } from '../log/logger.js';
 import { RpcConnection } from './connection.js';
 import { notification } from './jsonrpc.js';
-import { serveStatic } from './static.js';
+import { serveStatic, warmStatic } from './static.js';
 import { allowedHosts, isLoopbackHost, isTrustedHostHeader, isTrustedOrigin, loggableUrl, readToken, RPC_SUBPROTOCOL } from './guard.js';
 import { BodyTooLarge, readJsonBody, send } from './http-reply.js';
 
@@ -154,7 +154,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       // The page and its scripts hold no data and no secret: served without the token
       // (the page then presents the token it was given on the WebSocket).
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { error: 'method not allowed' });
-      serveStatic(res, opts.rendererDir ?? null, pathname);
+      serveStatic(res, opts.rendererDir ?? null, pathname, req);
       return;
     }
     if (!hasToken(req)) {
@@ -233,6 +233,8 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     });
   };
   if (opts.handlers && opts.bus) serve({ handlers: opts.handlers, bus: opts.bus, routes: opts.routes });
+  // The page and its scripts in memory (gzipped off the main thread) before anyone asks.
+  warmStatic(opts.rendererDir ?? null);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

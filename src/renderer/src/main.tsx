@@ -3,6 +3,9 @@ import { createRoot } from 'react-dom/client';
 import type { ArchitectApi } from '../../shared/api';
 import { createWebBridge, takeToken, type ConnectionState } from './bridge';
 import { App } from './App';
+import { askUiConfigEarly } from './data/uiConfig';
+import { askOverviewEarly } from './overview/reads';
+import { parseRoute } from './shell/route';
 import './styles.css';
 
 declare global {
@@ -20,6 +23,11 @@ if (!('architect' in window)) {
   Object.defineProperty(window, 'architect', { value: bridge.api, writable: false });
   onConnection = bridge.onConnection;
 }
+
+// The first requests on the socket, before React mounts: the UI config (every view waits
+// for it) and, when the page opens on the Overview, the panels' first reads beside it.
+askUiConfigEarly();
+if (parseRoute(location.hash).page === 'overview') askOverviewEarly();
 
 createRoot(document.getElementById('root') as HTMLElement).render(
   <StrictMode>

@@ -16,8 +16,9 @@ export interface Fleet {
 const FleetContext = createContext<Fleet>({ sessions: null, sessionsError: null, tasks: null, alerts: null });
 
 export function FleetProvider({ children }: { children: ReactNode }) {
-  // The list once, then only what changed (sessions.delta), not every session on every change.
-  const sessions = useLive(async () => (await window.architect.sessions.list()).sessions, 'sessions.delta', (p, prev) => applySessionDelta(prev, p));
+  // The queue's counts before the session list: the console answers in the order asked,
+  // and the list is the largest answer of the page's first requests (860 KB on the
+  // console bench, whose fake agents have 400-word command lines).
   const tasks = useLive(
     async () => {
       const r = await window.architect.tasks.list({ limit: 1 });
@@ -26,6 +27,8 @@ export function FleetProvider({ children }: { children: ReactNode }) {
     'tasks.changed',
     (p) => p,
   );
+  // The list once, then only what changed (sessions.delta), not every session on every change.
+  const sessions = useLive(async () => (await window.architect.sessions.list()).sessions, 'sessions.delta', (p, prev) => applySessionDelta(prev, p));
   // Reloaded rather than taken from the event: after an acknowledgement the event
   // carries no `latest`, and the banner must show the next open alert, if any.
   const alerts = useRefreshing(

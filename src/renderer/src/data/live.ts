@@ -1,5 +1,6 @@
 import { createContext, useContext, useEffect, useRef, useState } from 'react';
 import type { EventName, EventPayload } from '../../../shared/api';
+import { takeEarly } from './early';
 import { errorMessage } from './format';
 
 /** Bumped each time the transport reconnects, so every view reloads what it shows. */
@@ -48,10 +49,13 @@ export interface Refreshing<T> {
 /**
  * Loads a value, and loads it again whenever one of `events` arrives (debounced),
  * every `refreshSeconds` when nothing was pushed, on reconnect, and when `key` changes.
+ * `early`: the key under which the page may have asked the first load before this view
+ * mounted (data/early.ts); the first load takes that answer instead of asking again, and
+ * reads again at once if one of the view's events came after it was asked.
  */
 export function useRefreshing<T>(
   load: () => Promise<T>,
-  opts: { events?: EventName[]; refreshSeconds?: number; key?: unknown; eventDelayMs?: number } = {},
+  opts: { events?: EventName[]; refreshSeconds?: number; key?: unknown; eventDelayMs?: number; early?: string } = {},
 ): Refreshing<T> {
   const epoch = useContext(ConnectionEpoch);
   const [value, setValue] = useState<T | null>(null);
@@ -70,7 +74,7 @@ export function useRefreshing<T>(
   // a heavy aggregate whose load outlasts the refresh interval — on a big queue the
   // Overview's SLA chart never drew. Only a new key or a reconnect makes an answer
   // stale (it was asked of another key or connection).
-  const flight = useRef({ running: false, again: false, mounted: true, asked: { epoch, key: opts.key as unknown } });
+  const flight = useRef({ running: false, again: false, mounted: true, earlyTried: false, asked: { epoch, key: opts.key as unknown } });
   const runRef = useRef<() => void>(() => undefined);
   runRef.current = () => {
     const f = flight.current;
@@ -83,8 +87,10 @@ export function useRefreshing<T>(
     const asked = f.asked;
     const current = (): boolean => f.mounted && f.asked === asked;
     setLoading(true);
-    loadRef
-      .current()
+    const taken = !f.earlyTried && opts.early !== undefined ? takeEarly<T>(opts.early) : null;
+    f.earlyTried = true;
+    if (taken?.changed) f.again = true;
+    (taken ? taken.answer : loadRef.current())
       .then((v) => current() && (setValue(v), setError(null)))
       .catch((e: unknown) => current() && setError(errorMessage(e)))
       .finally(() => {

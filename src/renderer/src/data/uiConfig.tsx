@@ -1,5 +1,6 @@
 import { createContext, useContext, type ReactNode } from 'react';
 import type { UiConfig } from '../../../shared/api';
+import { askEarly } from './early';
 import { useRefreshing } from './live';
 
 // ui_config.yaml as the core has it in force; every view reads colors, panels and
@@ -7,8 +8,22 @@ import { useRefreshing } from './live';
 
 const UiConfigContext = createContext<UiConfig | null>(null);
 
+/** `config.ui`'s load; asked before anything else as the page starts (askUiConfigEarly). */
+const loadUi = async (): Promise<UiConfig> => (await window.architect.config.ui()).ui;
+const UI_KEY = 'config.ui';
+
+/**
+ * Asks for the UI config as the page starts, before React mounts: it is then the first
+ * request on the socket. Asked from the provider's effect it went last of the first
+ * burst (a parent's effects run after its children's), behind sessions.list and the
+ * others, and everything the Overview draws waits for it.
+ */
+export function askUiConfigEarly(): void {
+  askEarly(UI_KEY, loadUi, ['config.changed']);
+}
+
 export function UiConfigProvider({ children }: { children: ReactNode }) {
-  const ui = useRefreshing(async () => (await window.architect.config.ui()).ui, { events: ['config.changed'] });
+  const ui = useRefreshing(loadUi, { events: ['config.changed'], early: UI_KEY });
   if (ui.value) applyTheme(ui.value);
   return <UiConfigContext.Provider value={ui.value}>{children}</UiConfigContext.Provider>;
 }

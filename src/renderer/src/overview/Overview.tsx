@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import type { UiConfig } from '../../../shared/api';
 import { EmptyState } from '../components/EmptyState';
 import { PageHeader } from '../components/Page';
@@ -5,6 +6,7 @@ import { useUiConfig } from '../data/uiConfig';
 import { PanelIcon } from '../components/PanelIcon';
 import { ConfigTable } from '../tables/ConfigTable';
 import { ErrorsPanel, ProjectsPanel, SessionsPanel, TasksPanel } from './panels';
+import { rememberPanels } from './reads';
 import { PerformancePanel, SlaPanel, StatsStrip, ThroughputPanel } from './statsPanels';
 
 /** A panel of ui_config.yaml, or one that shows a table of table_configs (`table`). */
@@ -30,8 +32,12 @@ export function visiblePanels(ui: UiConfig): Panel[] {
 
 export function Overview() {
   const ui = useUiConfig();
-  if (!ui) return <div className="page muted">Loading the dashboard layout…</div>;
-  const panels = visiblePanels(ui);
+  const panels = ui ? visiblePanels(ui) : null;
+  const ids = panels?.map((p) => p.id).join(',');
+  useEffect(() => {
+    if (ids !== undefined) rememberPanels(ids ? ids.split(',') : []);
+  }, [ids]);
+  if (!ui || !panels) return <div className="page muted">Loading the dashboard layout…</div>;
   const hasPerformance = panels.some((p) => p.id === 'performance');
   return (
     <div className="page" data-testid="page-overview">

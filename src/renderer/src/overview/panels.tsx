@@ -8,13 +8,12 @@ import { useHealthColor } from '../data/uiConfig';
 import { routeHref } from '../shell/route';
 import { StateTimeline } from './Timeline';
 import { TASK_STATUSES } from '../../../shared/task-status';
-
-/** The timeline covers a working day's morning: long enough to see patterns. */
-const TIMELINE_HOURS = 6;
+import { OVERVIEW_READS, TIMELINE_HOURS } from './reads';
 
 export function ProjectsPanel({ refreshSeconds }: { refreshSeconds: number }) {
   // Each project's SLA levels are counted over its open tasks (sla_by_project): at most once per 5 s on changes.
-  const projects = useRefreshing(async () => (await window.architect.projects.list()).projects, { refreshSeconds, events: ['errors.changed', 'tasks.changed'], eventDelayMs: 5_000 });
+  const { load, events, key } = OVERVIEW_READS.projects;
+  const projects = useRefreshing(load, { refreshSeconds, events, eventDelayMs: 5_000, early: key });
   const healthColor = useHealthColor();
   return (
     <>
@@ -59,7 +58,8 @@ export function TasksPanel() {
 
 export function SessionsPanel({ refreshSeconds }: { refreshSeconds: number }) {
   const { sessions, sessionsError } = useFleet();
-  const timeline = useRefreshing(() => window.architect.sessions.timeline({ hours: TIMELINE_HOURS }), { refreshSeconds: Math.max(refreshSeconds, 5), events: ['sessions.transition'] });
+  const { load, events, key } = OVERVIEW_READS.timeline;
+  const timeline = useRefreshing(load, { refreshSeconds: Math.max(refreshSeconds, 5), events, early: key });
   const agents = agentSessions(sessions).sort(bySeverity);
   if (sessions && agents.length === 0) return <NoAgents />;
   const now = Date.now();
@@ -92,7 +92,8 @@ export function SessionsPanel({ refreshSeconds }: { refreshSeconds: number }) {
 }
 
 export function ErrorsPanel({ refreshSeconds }: { refreshSeconds: number }) {
-  const errors = useRefreshing(async () => (await window.architect.errors.list({ includeResolved: false })).errors, { refreshSeconds, events: ['errors.changed'] });
+  const { load, events, key } = OVERVIEW_READS.errors;
+  const errors = useRefreshing(load, { refreshSeconds, events, early: key });
   return (
     <>
       <ErrorNote error={errors.error} />

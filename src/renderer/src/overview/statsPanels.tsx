@@ -3,6 +3,7 @@ import { formatCount, formatMinutes } from '../data/format';
 import { useRefreshing } from '../data/live';
 import { SLA_COLORS, useStatusColor } from '../data/uiConfig';
 import { Columns, StackedBars, type BarRow } from './StackedBars';
+import { OVERVIEW_READS } from './reads';
 
 const STAT_LABELS: Record<string, string> = {
   pending_tasks: 'Queued',
@@ -15,7 +16,8 @@ const STAT_LABELS: Record<string, string> = {
 
 /** The `stats_dashboard` named query, one tile per column it returns. */
 export function StatsStrip({ refreshSeconds }: { refreshSeconds: number }) {
-  const stats = useRefreshing(() => window.architect.query.run({ name: 'stats_dashboard', params: {} }), { refreshSeconds, events: ['tasks.changed', 'sessions.delta', 'errors.changed'] });
+  const { load, events, key } = OVERVIEW_READS.stats;
+  const stats = useRefreshing(load, { refreshSeconds, events, early: key });
   const row = stats.value?.results[0] ?? {};
   return (
     <div className="stats" data-testid="stats">
@@ -32,7 +34,8 @@ export function StatsStrip({ refreshSeconds }: { refreshSeconds: number }) {
 
 /** `task_performance_by_type`: completed and failed per type, with the average duration. */
 export function PerformancePanel({ refreshSeconds }: { refreshSeconds: number }) {
-  const perf = useRefreshing(() => window.architect.query.run({ name: 'task_performance_by_type', params: {} }), { refreshSeconds });
+  const { load, events, key } = OVERVIEW_READS.performance;
+  const perf = useRefreshing(load, { refreshSeconds, events, early: key });
   const color = useStatusColor();
   const legend = [
     { label: 'completed', value: 0, color: color('completed') ?? '#28a745' },
@@ -68,9 +71,11 @@ const AGGREGATE_EVENT_DELAY_MS = 5_000;
 
 /** SLA level of the open tasks, per type: `sla_by_type`, counted in SQL by a reader process. */
 export function SlaPanel({ refreshSeconds }: { refreshSeconds: number }) {
-  const sla = useRefreshing(() => window.architect.query.run({ name: 'sla_by_type', params: {} }), {
+  const { load, events, key } = OVERVIEW_READS.sla;
+  const sla = useRefreshing(load, {
     refreshSeconds,
-    events: ['tasks.changed'],
+    events,
+    early: key,
     eventDelayMs: AGGREGATE_EVENT_DELAY_MS,
   });
   const legend = (['ok', 'warning', 'critical'] as const).map((l) => ({ label: l === 'ok' ? 'within SLA' : l, value: 0, color: SLA_COLORS[l]! }));
@@ -111,9 +116,11 @@ export function completedPerHour(rows: ReadonlyArray<Record<string, unknown>>, n
 }
 
 export function ThroughputPanel({ refreshSeconds }: { refreshSeconds: number }) {
-  const done = useRefreshing(() => window.architect.query.run({ name: 'completed_per_hour', params: {} }), {
+  const { load, events, key } = OVERVIEW_READS.throughput;
+  const done = useRefreshing(load, {
     refreshSeconds: Math.max(refreshSeconds, 30),
-    events: ['tasks.changed'],
+    events,
+    early: key,
     eventDelayMs: AGGREGATE_EVENT_DELAY_MS,
   });
   const now = Date.now();

@@ -13,7 +13,9 @@ let auth: Record<string, string>;
 beforeAll(async () => {
   c = await startServe();
   auth = { authorization: `Bearer ${c.token}` };
-});
+  // Started, not only listening: the doors below are tested, not the start-up's wait.
+  await pollUntil('the console started (/healthz ok)', async () => (await fetch(`${c.base}/healthz`)).status === 200, { limitMs: 60_000, intervalMs: 200 });
+}, 120_000);
 afterAll(async () => c?.stop());
 
 async function stillServing(): Promise<void> {
@@ -22,7 +24,7 @@ async function stillServing(): Promise<void> {
 }
 
 describe('the HTTP door', () => {
-  it('malformed requests: bad targets, bad JSON, a deep body', async () => {
+  it('malformed requests: bad targets, bad JSON, a deep body', { timeout: 90_000 }, async () => {
     expect(await rawExchange(c.port, 'GET http://elsewhere/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
     expect(await rawExchange(c.port, 'GARBAGE\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
     const post = (body: string): Promise<Response> => fetch(`${c.base}/api/route/task`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body });

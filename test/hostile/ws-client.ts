@@ -54,7 +54,9 @@ export function call(ws: WebSocket, method: string, params: unknown = {}, timeou
 }
 
 /** Writes raw bytes to the port and returns whatever comes back before the peer closes (or timeoutMs). */
-export function rawExchange(port: number, bytes: string | Buffer, timeoutMs = 5_000): Promise<string> {
+// 20 s: every caller expects an answer or a close, which ends the wait at once; a console
+// still starting on a machine at load 15 answered nothing within 5 s (CI, 2026-12-07).
+export function rawExchange(port: number, bytes: string | Buffer, timeoutMs = 20_000): Promise<string> {
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1');
     let got = '';

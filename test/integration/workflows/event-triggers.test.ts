@@ -82,10 +82,12 @@ describe('event triggers fired by the real core', () => {
     const task = tasks.create({ type: 'feature', title: 'Old request', prompt: 'p' });
     const target = tasks.defaultsFor('feature').targetMinutes ?? 60;
     // Created twice its target ago (as if imported from an old queue); the watcher
-    // evaluates a task again when its status changes: held, then released.
+    // evaluates a task again when it comes back from a closed status: cancelled, then
+    // retried (a change between open statuses, such as a hold and its release, is not
+    // read: levels come from created_at).
     other.writer.prepare('UPDATE tasks SET created_at = ? WHERE id = ?').run(toSqlTime(new Date(Date.now() - 2 * target * 60_000)), task.id);
-    await tasks.hold(task.id, 'test');
-    await tasks.release(task.id);
+    tasks.cancel(task.id, 'test');
+    tasks.retry(task.id, 'test');
     await c.until('on_sla to run', () => c.messages().includes(`sla critical #${task.id} Old request (sla_critical)`));
     expect(c.runsOf('on_sla').filter((r) => r.input.task_id === task.id)).toHaveLength(1);
     // Out of the way of the agent below.

@@ -50,7 +50,7 @@ export function session(i: number): Session {
   const name = `w${i}`;
   return {
     id: `bench:%${i}`, name, server: 'bench', session: name, windowIndex: 0, paneIndex: 0, paneId: `%${i}`, title: '', cwd: '/',
-    pid: 1, command: 'claude', argv: ['claude'], agent: i % 2 ? 'codex' : 'claude', state: 'idle', reason: null, width: 80, height: 24,
+    pid: 1, command: 'claude', argv: ['claude'], argvLength: 6, agent: i % 2 ? 'codex' : 'claude', state: 'idle', reason: null, width: 80, height: 24,
     stateSince: null, lastOutputAt: null, excluded: false, currentTaskId: null, lastLine: null, detail: null,
   };
 }

@@ -48,6 +48,9 @@ export const SessionDetail = z.object({
 });
 export type SessionDetail = z.infer<typeof SessionDetail>;
 
+/** At most this many characters of a session's command line travel with it (list, deltas); `sessions.argv` has it whole. */
+export const SESSION_ARGV_CHARS = 512;
+
 export const Session = z.object({
   /** Stable id: `<server>:<pane id>`, e.g. `default:%12`. */
   id: z.string(),
@@ -62,7 +65,15 @@ export const Session = z.object({
   cwd: z.string(),
   pid: z.number().int(),
   command: z.string(),
+  /**
+   * The command line, shortened to at most SESSION_ARGV_CHARS characters in all (an
+   * argument cut there ends in `…`, the ones after it are left out): an agent started
+   * with its prompt as an argument would otherwise make every list and delta carry it.
+   * `sessions.argv` has it whole.
+   */
   argv: z.array(z.string()),
+  /** The whole command line's length in characters (its arguments joined by spaces); more than argv's when argv was shortened. */
+  argvLength: z.number().int(),
   /** Agent identified from the process tree, or `shell` / `other`. */
   agent: z.string(),
   state: SessionState,
@@ -369,6 +380,8 @@ export const commands = {
     result: z.object({ since: z.string(), events: z.array(SessionEvent) }),
   },
   'sessions.explain': { params: z.object({ id: z.string().min(1).max(300) }).strict(), result: z.object({ text: z.string() }) },
+  /** A session's whole command line (a listed session's `argv` is shortened past SESSION_ARGV_CHARS). */
+  'sessions.argv': { params: z.object({ id: z.string().min(1).max(300) }).strict(), result: z.object({ argv: z.array(z.string()) }) },
 
   /**
    * The events this client wants pushed (the page's listeners): from then on only
@@ -505,7 +518,8 @@ export const events = {
   'sessions.changed': z.object({ sessions: z.array(Session) }),
   'sessions.transition': SessionEvent,
   /** What changed since the last one: sessions new or different (whole), and the ids of those gone. */
-  'sessions.delta': z.object({ upserted: z.array(Session), removed: z.array(z.string()) }),
+  /** `upserted`: sessions new to the list, whole; `changed`: for a listed session, its id and the fields that changed; `removed`: ids gone. */
+  'sessions.delta': z.object({ upserted: z.array(Session), changed: z.array(Session.partial().extend({ id: z.string() })), removed: z.array(z.string()) }),
   'tasks.changed': z.object({ total: z.number().int(), counts: TaskCounts }),
   'terminal.data': z.object({ terminalId: TerminalId, data: z.string() }),
   'terminal.exit': z.object({ terminalId: TerminalId, reason: z.string() }),

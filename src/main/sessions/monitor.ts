@@ -178,6 +178,12 @@ export class SessionMonitor {
     return this.sessionList.build([...this.panes.values()], this.excluded);
   }
 
+  /** A session's whole command line (the listed one is shortened), or null for no such session. */
+  argvOf(sessionId: string): string[] | null {
+    const tracked = this.panes.get(sessionId);
+    return tracked ? [...tracked.identification.argv] : null;
+  }
+
   /** Session objects built so far: a change to one pane builds one (tests read it). */
   get sessionsBuilt(): number {
     return this.sessionList.builds;

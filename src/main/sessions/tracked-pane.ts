@@ -1,4 +1,4 @@
-import type { Session, SessionDetail, SessionState } from '../../shared/api.js';
+import { SESSION_ARGV_CHARS, type Session, type SessionDetail, type SessionState } from '../../shared/api.js';
 import type { Pane } from '../tmux/discover.js';
 import type { TmuxServer } from '../tmux/server.js';
 import type { Identification } from './identify.js';
@@ -210,7 +210,7 @@ function agentsPerSession(panes: readonly TrackedPane[]): Map<string, number> {
   const count = new Map<string, number>();
   for (const p of panes) {
     if (NOT_AN_AGENT.has(p.agent)) continue;
-    const k = `${p.server.name}:${p.pane.session}`;
+    const k = countKey(p);
     count.set(k, (count.get(k) ?? 0) + 1);
   }
   return count;
@@ -221,6 +221,9 @@ interface Built {
   revision: number;
   shared: boolean;
   excluded: boolean;
+  /** What agentsPerSession counted the pane under, and whether it counted it. */
+  key: string;
+  agentish: boolean;
   session: Session;
 }
 
@@ -228,35 +231,124 @@ interface Built {
  * The session list, rebuilt only where a pane changed (its revision moved, or its
  * naming or exclusion did): an unchanged session is the same object as last time, so
  * what follows a publish (the store's rows, the held tasks, the deltas) can tell what
- * changed by identity (SessionChanges). Counting agents per tmux session still looks at every pane, a
- * few map operations each.
+ * changed by identity (SessionChanges). With the same panes as last time, a build compares
+ * each pane's revision and builds the moved ones, no names or counts (a pane's output
+ * settling publishes, many times a second with agents printing); panes
+ * come or gone, or one moved to another tmux session, count agents per session again.
  */
 export class SessionList {
   private built = new Map<string, Built>();
   /** Session objects built so far (a test reads it: a change to one pane builds one). */
   builds = 0;
+  /** The last build's input and output, for a build where the same panes come in the same order. */
+  private last: { panes: readonly TrackedPane[]; revisions: number[]; excluded: ReadonlySet<string>; counts: Map<string, number>; sessions: Session[] } | null = null;
 
   build(panes: readonly TrackedPane[], excluded: ReadonlySet<string>): Session[] {
+    return this.patch(panes, excluded) ?? this.full(panes, excluded);
+  }
+
+  /**
+   * The same panes in the same order, none of them moved to another tmux session or
+   * become an agent or stopped being one: names and counts stay, only the panes whose
+   * revision moved are built (a refresh of one pane compares pointers and numbers, it
+   * builds no names). Null when that does not hold.
+   */
+  private patch(panes: readonly TrackedPane[], excluded: ReadonlySet<string>): Session[] | null {
+    const last = this.last;
+    if (!last || last.excluded !== excluded || last.panes.length !== panes.length) return null;
+    let moved: number[] | null = null;
+    for (let i = 0; i < panes.length; i++) {
+      const p = panes[i]!;
+      if (p !== last.panes[i]) return null;
+      if (p.revision !== last.revisions[i]) (moved ??= []).push(i);
+    }
+    if (moved === null) return last.sessions.slice();
+    const sessions = last.sessions.slice();
+    for (const i of moved) {
+      const p = panes[i]!;
+      const before = this.built.get(p.id);
+      if (!before || before.key !== countKey(p) || before.agentish !== !NOT_AN_AGENT.has(p.agent)) return null;
+    }
+    for (const i of moved) {
+      const p = panes[i]!;
+      const b = this.entry(p, last.counts, excluded, null);
+      this.built.set(p.id, b);
+      sessions[i] = b.session;
+      last.revisions[i] = p.revision;
+    }
+    last.sessions = sessions;
+    return sessions.slice();
+  }
+
+  private full(panes: readonly TrackedPane[], excluded: ReadonlySet<string>): Session[] {
     const counts = agentsPerSession(panes);
     const sessions: Session[] = [];
     const next = new Map<string, Built>();
     for (const p of panes) {
-      const shared = (counts.get(`${p.server.name}:${p.pane.session}`) ?? 0) > 1 || NOT_AN_AGENT.has(p.agent);
-      const base = sessionName(p.server, p.pane.session);
-      const name = shared ? `${base}.${p.pane.windowIndex}.${p.pane.paneIndex}` : base;
-      const isExcluded = excluded.has(name) || excluded.has(p.pane.session);
-      const id = p.id;
-      let b = this.built.get(id);
-      if (!b || b.pane !== p || b.revision !== p.revision || b.shared !== shared || b.excluded !== isExcluded) {
-        b = { pane: p, revision: p.revision, shared, excluded: isExcluded, session: toSession(p, name, isExcluded) };
-        this.builds++;
-      }
-      next.set(id, b);
+      const b = this.entry(p, counts, excluded, this.built.get(p.id));
+      next.set(b.session.id, b);
       sessions.push(b.session);
     }
     this.built = next;
-    return sessions;
+    this.last = { panes, revisions: panes.map((p) => p.revision), excluded, counts, sessions };
+    return sessions.slice();
   }
+
+  /** The pane's session: `known` again when nothing it is built from changed, else built anew. */
+  private entry(p: TrackedPane, counts: Map<string, number>, excluded: ReadonlySet<string>, known: Built | null | undefined): Built {
+    const key = countKey(p);
+    const shared = (counts.get(key) ?? 0) > 1 || NOT_AN_AGENT.has(p.agent);
+    const base = sessionName(p.server, p.pane.session);
+    const name = shared ? `${base}.${p.pane.windowIndex}.${p.pane.paneIndex}` : base;
+    const isExcluded = excluded.has(name) || excluded.has(p.pane.session);
+    if (known && known.pane === p && known.revision === p.revision && known.shared === shared && known.excluded === isExcluded) return known;
+    this.builds++;
+    return { pane: p, revision: p.revision, shared, excluded: isExcluded, key, agentish: !NOT_AN_AGENT.has(p.agent), session: toSession(p, name, isExcluded) };
+  }
+}
+
+function countKey(p: TrackedPane): string {
+  return `${p.server.name}:${p.pane.session}`;
+}
+
+/** Shortened command lines by the argv they came from (an identification keeps its argv while the process runs). */
+const shortened = new WeakMap<readonly string[], { argv: string[]; argvLength: number }>();
+
+/**
+ * The command line a session carries: whole when it is at most `max` characters
+ * (arguments joined by spaces), else its arguments up to there, the one that crosses
+ * it cut and ending in `…`, with the whole line's length. 100 agents started with a
+ * 400-word prompt made `sessions.list` 860 KB and every delta ~8.6 KB per session.
+ */
+export function shortArgv(argv: readonly string[], max = SESSION_ARGV_CHARS): { argv: string[]; argvLength: number } {
+  const known = max === SESSION_ARGV_CHARS ? shortened.get(argv) : undefined;
+  if (known) return known;
+  let length = Math.max(0, argv.length - 1);
+  for (const a of argv) length += a.length;
+  let out: string[];
+  if (length <= max) out = argv as string[];
+  else {
+    out = [];
+    let used = 0; // out's length joined
+    for (const a of argv) {
+      const sep = out.length > 0 ? 1 : 0;
+      const room = max - used - sep;
+      if (a.length <= room) {
+        out.push(a);
+        used += sep + a.length;
+        continue;
+      }
+      if (room > 0) {
+        // Not half of a surrogate pair.
+        const end = room - 1 > 0 && /[\uD800-\uDBFF]/u.test(a.charAt(room - 2)) ? room - 2 : room - 1;
+        out.push(`${a.slice(0, end)}…`);
+      }
+      break;
+    }
+  }
+  const r = { argv: out, argvLength: length };
+  if (max === SESSION_ARGV_CHARS) shortened.set(argv, r);
+  return r;
 }
 
 function toSession(p: TrackedPane, name: string, excluded: boolean): Session {
@@ -273,7 +365,7 @@ function toSession(p: TrackedPane, name: string, excluded: boolean): Session {
     cwd: pane.cwd,
     pid: p.identification.pid ?? pane.pid,
     command: p.identification.command,
-    argv: p.identification.argv,
+    ...shortArgv(p.identification.argv),
     agent: p.agent,
     state: p.state,
     reason: p.reason,

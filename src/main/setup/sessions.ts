@@ -24,6 +24,7 @@ type Names =
   | 'sessions.history'
   | 'sessions.timeline'
   | 'sessions.explain'
+  | 'sessions.argv'
   | 'terminal.open'
   | 'terminal.input'
   | 'terminal.ack'
@@ -329,6 +330,12 @@ export async function setupSessions(opts: {
       'sessions.timeline': (p) => {
         const since = new Date(Date.now() - p.hours * MS_PER_HOUR);
         return { since: since.toISOString(), events: reads.timelineSince(since) };
+      },
+      'sessions.argv': (p) => {
+        const session = find(p.id);
+        const argv = monitor?.argvOf(session.id);
+        if (!argv) throw new ApiError('invalid_params', `no session "${p.id}" (see sessions.list for the ids)`);
+        return { argv };
       },
       'sessions.explain': async (p) => {
         if (!monitor) throw new ApiError('unavailable', 'agent detection is not running (no valid config yet)');

@@ -62,10 +62,13 @@ export class RpcConnection {
     return this.subscribed === null || this.subscribed.has(event);
   }
 
-  /** An event for every client: skipped while this one is too far behind. */
-  push(frame: string): void {
+  /**
+   * An event: skipped while this one is too far behind. A frame for every client comes
+   * as UTF-8 bytes encoded once (sent as a text frame), not re-encoded per client.
+   */
+  push(frame: string | Buffer): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN || this.ws.bufferedAmount > MAX_BUFFERED_BYTES) return;
-    this.ws.send(frame, (err) => this.sent(err));
+    this.ws.send(frame, { binary: false }, (err) => this.sent(err));
   }
 
   /** A frame reached the socket (or failed to: the client is gone). */

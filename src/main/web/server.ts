@@ -221,13 +221,13 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     app = started;
     routes = started.routes ?? [];
     markReady();
-    // Each event is serialised once, and only when a client wants it (a 100-session list
-    // nobody subscribed to costs nothing).
+    // Each event is serialised and encoded once, and only when a client wants it (a
+    // 100-session list nobody subscribed to costs nothing).
     stopEvents = started.bus.onAny((event, payload) => {
-      let frame: string | null = null;
+      let frame: Buffer | null = null;
       for (const connection of connections) {
         if (!connection.wants(event)) continue;
-        frame ??= notification(event, payload);
+        frame ??= Buffer.from(notification(event, payload));
         connection.push(frame);
       }
     });

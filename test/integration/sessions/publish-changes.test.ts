@@ -63,7 +63,10 @@ describe('a sessions publish', () => {
     expect(monitor.sessionsBuilt - built).toBe(1);
     expect(heldReads.mock.calls).toEqual([[['renamed.0.0']]]);
     expect(deltas).toHaveLength(1);
-    expect(deltas[0]!.upserted.map((s) => s.name)).toEqual(['renamed.0.0']);
+    // Only what changed: the renamed session's id with its new name (and what else moved with it), not the whole session.
+    expect(deltas[0]!.upserted).toEqual([]);
+    expect(deltas[0]!.changed.map((s) => s.name)).toEqual(['renamed.0.0']);
+    expect(Object.keys(deltas[0]!.changed[0]!)).not.toContain('argv');
     expect(deltas[0]!.removed).toEqual([]);
 
     // A task claimed for s5 (as the task core writes it), then the queue's change signal.
@@ -74,7 +77,9 @@ describe('a sessions publish', () => {
     bus.emit('tasks.changed', { total: 1, counts: db.store.tasks.counts() });
     expect(heldReads).toHaveBeenCalledTimes(1);
     expect(deltas).toHaveLength(1);
-    expect(deltas[0]!.upserted.map((s) => [s.name, s.currentTaskId])).toEqual([['s5.0.0', task.id]]);
+    const s5 = feature.list().find((s) => s.name === 's5.0.0')!;
+    expect(deltas[0]!.upserted).toEqual([]);
+    expect(deltas[0]!.changed).toEqual([{ id: s5.id, currentTaskId: task.id }]);
     expect(feature.list().find((s) => s.name === 's5.0.0')?.currentTaskId).toBe(task.id);
   });
 });

@@ -271,7 +271,7 @@ describe.skipIf(missing)('two consoles on one PostgreSQL database', () => {
     await store.start(task.id, 'w0', 'in progress: w0 is working', t0);
     const w0: Session = {
       id: 'test:%0', name: 'w0', server: 'test', session: 'w0', windowIndex: 0, paneIndex: 0, paneId: '%0', title: '', cwd: '/',
-      pid: 1, command: 'claude', argv: ['claude'], agent: 'claude', state: 'idle', reason: null, width: 80, height: 24,
+      pid: 1, command: 'claude', argv: ['claude'], argvLength: 6, agent: 'claude', state: 'idle', reason: null, width: 80, height: 24,
       stateSince: null, lastOutputAt: t0.toISOString(), excluded: false, currentTaskId: null, lastLine: null, detail: null,
     };
     const rules = RoutingFile.parse({ version: '1', environment_routing: { bug_fix: { priority: 5 } }, supported_providers: ['claude'] });

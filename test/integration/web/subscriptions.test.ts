@@ -14,7 +14,7 @@ afterAll(async () => {
   await c?.stop();
 });
 
-type Delta = { upserted: Session[]; removed: string[] };
+type Delta = { upserted: Session[]; changed: Array<Partial<Session> & { id: string }>; removed: string[] };
 const deltas = (client: RpcClient): Delta[] => client.notifications.filter((n) => n.method === 'sessions.delta').map((n) => n.params as Delta);
 
 describe('event subscriptions and session deltas', () => {
@@ -26,7 +26,7 @@ describe('event subscriptions and session deltas', () => {
     const pane = c.tmux.newSession('subscribed', ['sh']);
     const added = await pollUntil('the new pane in a delta', () => deltas(page).flatMap((d) => d.upserted).find((s) => s.paneId === pane), { limitMs: 20_000 });
     // The page's deltas carry what changed, not every session each time.
-    expect(deltas(page).every((d) => d.upserted.length + d.removed.length >= 1)).toBe(true);
+    expect(deltas(page).every((d) => d.upserted.length + d.changed.length + d.removed.length >= 1)).toBe(true);
     await pollUntil('the script to hear the full list too', () => script.notifications.some((n) => n.method === 'sessions.changed'), { limitMs: 20_000 });
 
     c.tmux.run('kill-session', '-t', 'subscribed');

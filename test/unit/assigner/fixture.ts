@@ -33,6 +33,7 @@ export function session(name: string, state: SessionState = 'idle', agent = 'cla
     pid: 1,
     command: agent,
     argv: [agent],
+    argvLength: agent.length,
     agent,
     state,
     reason: null,

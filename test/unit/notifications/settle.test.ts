@@ -3,7 +3,7 @@ import type { Session, SessionState } from '../../../src/shared/api.js';
 import { SettleTracker } from '../../../src/main/notifications/settle.js';
 
 const session = (id: string, state: SessionState, over: Partial<Session> = {}): Session => ({
-  id, name: id, server: 'default', session: id, windowIndex: 0, paneIndex: 0, paneId: '%1', title: '', cwd: '/', pid: 1, command: 'claude', argv: [],
+  id, name: id, server: 'default', session: id, windowIndex: 0, paneIndex: 0, paneId: '%1', title: '', cwd: '/', pid: 1, command: 'claude', argv: [], argvLength: 0,
   agent: 'claude', state, reason: state === 'waiting' ? 'approval' : null, width: 80, height: 24, stateSince: null, lastOutputAt: null,
   excluded: false, currentTaskId: null, lastLine: null, detail: null, ...over,
 });

@@ -5,7 +5,7 @@ import { LimitResumer, RESUME_GRACE_MS, type ResumeDecision } from '../../../src
 const RESET = '2026-12-06T19:20:00.000Z';
 const session = (over: Partial<Session> = {}): Session => ({
   id: 'default:%3', name: 'worker1', server: 'default', session: 'worker1', windowIndex: 0, paneIndex: 0, paneId: '%3', title: '', cwd: '/', pid: 1,
-  command: 'claude', argv: [], agent: 'claude', state: 'error', reason: 'limit', width: 80, height: 24, stateSince: null, lastOutputAt: null,
+  command: 'claude', argv: [], argvLength: 0, agent: 'claude', state: 'error', reason: 'limit', width: 80, height: 24, stateSince: null, lastOutputAt: null,
   excluded: false, currentTaskId: null, lastLine: null,
   detail: { kind: 'limit', message: "You've hit your session limit · resets 7:20pm (UTC)", resetAt: RESET, dialog: null },
   ...over,

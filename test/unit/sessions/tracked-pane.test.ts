@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SettleTimer } from '../../../src/main/sessions/settle.js';
-import { TrackedPane, toSessions } from '../../../src/main/sessions/tracked-pane.js';
+import { SessionList, TrackedPane, toSessions } from '../../../src/main/sessions/tracked-pane.js';
 import type { Pane } from '../../../src/main/tmux/discover.js';
 import { DEFAULT_SERVER, namedServers, tmuxServer, type TmuxServer } from '../../../src/main/tmux/server.js';
 import { configSessionNames, renamedSessions } from '../../../src/main/sessions/renamed-sessions.js';
@@ -123,5 +123,40 @@ describe('config names of renamed sessions', () => {
       ['routing_rules', 'fallback_rules.0.default_session', 'w2', ['b:w2']],
       ['sla_rules', 'escalation_rules.0.to_session', 'w2', ['b:w2']],
     ]);
+  });
+});
+
+describe('the session list between publishes', () => {
+  const server = tmuxServer('default');
+  const agent = (session: string, paneId: string, paneIndex = 0): TrackedPane => {
+    const t = new TrackedPane(server, { ...pane('/src/app'), server: 'default', session, paneId, paneIndex }, new SettleTimer(() => undefined));
+    t.identify({ agent: 'claude', pid: 4243, command: 'claude', argv: ['claude'] }, 4243);
+    return t;
+  };
+
+  it('builds only the panes that changed, and names again when a pane moves to another tmux session', () => {
+    const panes = Array.from({ length: 50 }, (_, i) => agent(`w${i}`, `%${i}`));
+    const list = new SessionList();
+    const excluded = new Set<string>();
+    const first = list.build([...panes], excluded);
+    expect(list.builds).toBe(50);
+    // Nothing moved: the same objects, nothing built.
+    const again = list.build([...panes], excluded);
+    expect(list.builds).toBe(50);
+    again.forEach((s, i) => expect(s).toBe(first[i]));
+    // One pane printed: that one built, the others the same objects.
+    panes[7]!.lastLine = '> working';
+    const printed = list.build([...panes], excluded);
+    expect(list.builds).toBe(51);
+    expect(printed[7]).toMatchObject({ name: 'w7', lastLine: '> working' });
+    printed.forEach((s, i) => (i === 7 ? expect(s).not.toBe(first[i]) : expect(s).toBe(first[i])));
+    // w8's pane now in w9's tmux session: both are named session.window.pane from now on.
+    panes[8]!.update({ ...panes[8]!.pane, session: 'w9', paneIndex: 1 });
+    const moved = list.build([...panes], excluded);
+    expect(moved.slice(7, 10).map((s) => s.name)).toEqual(['w7', 'w9.0.1', 'w9.0.0']);
+    expect(moved).toEqual(toSessions([...panes], excluded));
+    // Excluded names changed (a new set): applied to every pane.
+    const excludeW7 = new Set(['w7']);
+    expect(list.build([...panes], excludeW7).filter((s) => s.excluded).map((s) => s.name)).toEqual(['w7']);
   });
 });

@@ -10,6 +10,15 @@ export const ConnectionEpoch = createContext(0);
 const EVENT_RELOAD_DELAY_MS = 150;
 
 /**
+ * Named queries (the Overview's aggregates, config tables) refresh at most this often on
+ * changes: a busy queue changes every second, and a table reloaded 150 ms after each
+ * change kept a query reader busy back to back (the control console bench:
+ * session_workload 69 calls a minute at ~670 ms, stats_dashboard over HTTP waiting
+ * behind it, p99 1.6–1.9 s).
+ */
+export const AGGREGATE_EVENT_DELAY_MS = 5_000;
+
+/**
  * Loads a value with `load`, then keeps it current from a contract event. Reloads
  * when `reloadKey` changes or the transport reconnects.
  */

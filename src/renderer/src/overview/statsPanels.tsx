@@ -1,6 +1,6 @@
 import { ErrorNote } from '../components/EmptyState';
 import { formatCount, formatMinutes } from '../data/format';
-import { useRefreshing } from '../data/live';
+import { AGGREGATE_EVENT_DELAY_MS, useRefreshing } from '../data/live';
 import { SLA_COLORS, useStatusColor } from '../data/uiConfig';
 import { Columns, StackedBars, type BarRow } from './StackedBars';
 import { OVERVIEW_READS } from './reads';
@@ -65,9 +65,6 @@ export function PerformancePanel({ refreshSeconds }: { refreshSeconds: number })
     </div>
   );
 }
-
-/** The heavy aggregates refresh at most this often on changes (a busy queue changes every second). */
-const AGGREGATE_EVENT_DELAY_MS = 5_000;
 
 /** SLA level of the open tasks, per type: `sla_by_type`, counted in SQL by a reader process. */
 export function SlaPanel({ refreshSeconds }: { refreshSeconds: number }) {

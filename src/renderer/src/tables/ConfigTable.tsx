@@ -3,7 +3,7 @@ import type { UiConfig } from '../../../shared/api';
 import { FormattedCell } from '../components/Cell';
 import { ErrorNote } from '../components/EmptyState';
 import { formatCount } from '../data/format';
-import { useRefreshing } from '../data/live';
+import { AGGREGATE_EVENT_DELAY_MS, useRefreshing } from '../data/live';
 
 type TableConfig = UiConfig['table_configs'][string];
 interface Sort {
@@ -32,7 +32,8 @@ export function ConfigTable({ name, config, refreshSeconds }: { name: string; co
         ...(config.enable_search && search ? { search } : {}),
         ...(config.enable_filters ? { filters } : {}),
       }),
-    { refreshSeconds, events: ['tasks.changed', 'sessions.delta', 'errors.changed', 'config.changed'], key },
+    // A named query: on changes at most every few seconds (paging, sorting and search load at once).
+    { refreshSeconds, events: ['tasks.changed', 'sessions.delta', 'errors.changed', 'config.changed'], key, eventDelayMs: AGGREGATE_EVENT_DELAY_MS },
   );
   const effective = sort ?? config.default_sort ?? null;
   const template = config.columns.map((c) => c.width ?? 'minmax(80px, 1fr)').join(' ');

@@ -2,11 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import { SlaFile } from '../../src/main/config/schemas/sla.js';
-import { slaLevelsFromTasksSql } from '../../src/main/sla/sla-sql.js';
 import { seedDatabase } from '../../src/main/store/seed.js';
 import { startConsole, type ConsoleUnderTest } from './support/console.js';
+import { expectSlaBetween, slaBySql, type Levels } from './support/overview-sla.js';
 
 // What the Overview shows, against SQL over the same file, on a small seed: the queue's
 // counts, the stats tiles, the SLA chart, each project's open tasks, the open errors.
@@ -15,12 +13,7 @@ import { startConsole, type ConsoleUnderTest } from './support/console.js';
 // meanwhile still shows once the panels draw (the early answer was older than the change,
 // so the panel reads again).
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const shippedRules = SlaFile.parse(parse(fs.readFileSync(path.join(ROOT, 'config', 'base', 'sla_rules.yaml'), 'utf8')));
-
 let c: ConsoleUnderTest;
-
-type Levels = { ok: number; warning: number; critical: number };
 
 function bySql() {
   const db = c.store().reader;
@@ -34,7 +27,7 @@ function bySql() {
     ).map((r) => [r.name, r.n]),
   );
   const errors = new Map((db.prepare('SELECT message, count FROM errors WHERE resolved = 0').all() as { message: string; count: number }[]).map((r) => [r.message, r.count]));
-  const sla = new Map((db.prepare(slaLevelsFromTasksSql(shippedRules, 'type')).all() as Array<Levels & { type: string }>).map((r) => [r.type, { ok: r.ok, warning: r.warning, critical: r.critical }]));
+  const sla = slaBySql(db);
   return {
     statuses,
     stats: {
@@ -128,16 +121,7 @@ describe('the Overview against SQL (small seed)', () => {
     expect(num(s.stats.completed_today)).toBeLessThanOrEqual(before.completedToday);
     expect(num(s.stats.completed_today)).toBeGreaterThanOrEqual(after.completedToday);
     // SLA by type: the open total is exact; time only moves tasks towards critical.
-    expect([...s.sla.keys()].sort()).toEqual([...before.sla.keys()].sort());
-    for (const [type, l] of s.sla) {
-      const b = before.sla.get(type)!;
-      const a = after.sla.get(type)!;
-      expect(l.ok + l.warning + l.critical, type).toBe(b.ok + b.warning + b.critical);
-      expect(l.ok, type).toBeLessThanOrEqual(b.ok);
-      expect(l.ok, type).toBeGreaterThanOrEqual(a.ok);
-      expect(l.critical, type).toBeGreaterThanOrEqual(b.critical);
-      expect(l.critical, type).toBeLessThanOrEqual(a.critical);
-    }
+    expectSlaBetween(s.sla, before.sla, after.sla);
     expect([...s.projects.keys()].sort()).toEqual([...before.projects.keys()].sort());
     for (const [name, n] of s.projects) expect(n, name).toBe(before.projects.get(name));
     expect(s.errors).toEqual(before.errors);

@@ -7,14 +7,13 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { QueriesFile } from '../../src/main/config/schemas/queries.js';
-import { SlaFile } from '../../src/main/config/schemas/sla.js';
 import { silentLogger } from '../../src/main/log/logger.js';
-import { slaLevelsFromTasksSql } from '../../src/main/sla/sla-sql.js';
 import { seedDatabase } from '../../src/main/store/seed.js';
 import { openStore } from '../../src/main/store/store.js';
 import { durationMs, formatDuration, formatMinutes } from '../../src/renderer/src/data/format.js';
 import { SESSION_WORKLOAD_SCAN } from '../integration/store/session-workload-scan.js';
 import { startConsole, type ConsoleUnderTest } from './support/console.js';
+import { expectSlaBetween, slaBySql } from './support/overview-sla.js';
 
 // The Overview on the 1M-task seed (`architect db seed --tasks 1000000 --sessions 50
 // --seed 7`: ~320k open tasks, ~90k held by sessions that are gone): every number it
@@ -33,8 +32,6 @@ import { startConsole, type ConsoleUnderTest } from './support/console.js';
 const TASKS = 1_000_000;
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const CACHE = path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'architect-e2e');
-
-type Levels = { ok: number; warning: number; critical: number };
 
 let c: ConsoleUnderTest;
 let page: Page;
@@ -66,7 +63,6 @@ function seededFile(): string {
 }
 
 const reader = () => c.store().reader;
-const shippedRules = SlaFile.parse(parse(fs.readFileSync(path.join(ROOT, 'config', 'base', 'sla_rules.yaml'), 'utf8')));
 const seedPerformanceSql = QueriesFile.parse(parse(fs.readFileSync(path.join(ROOT, 'test/integration/store/fixtures/seed-queries.yaml'), 'utf8'))).queries.task_performance_by_type!.sql;
 
 /** What the Overview shows that time does not move, counted by SQL: the queue, the sessions, the errors, each project's open tasks, completions per clock hour. */
@@ -103,7 +99,7 @@ function exactBySql(db: Database.Database = reader() as unknown as Database.Data
 
 /** What time moves one way (levels, the 24 h and 7-day windows), counted by SQL over the tasks: the seed's own queries, and the SLA scan. */
 function timedBySql(db: Database.Database = reader() as unknown as Database.Database) {
-  const sla = new Map((db.prepare(slaLevelsFromTasksSql(shippedRules, 'type')).all() as Array<Levels & { type: string }>).map((r) => [r.type, { ok: r.ok, warning: r.warning, critical: r.critical }]));
+  const sla = slaBySql(db);
   const perf = new Map(
     (db.prepare(seedPerformanceSql).all() as Array<{ type: string; total: number; completed: number; failed: number; avg_duration_minutes: number | null }>).map((r) => [
       r.type,
@@ -331,16 +327,7 @@ describe('the Overview on the 1M-task seed', () => {
     expect(num(shown.stats.completed_today!)).toBeLessThanOrEqual(early.completedToday);
     expect(num(shown.stats.completed_today!)).toBeGreaterThanOrEqual(after.completedToday);
     // SLA of the open tasks by type: the open total does not move, "within SLA" only falls and "critical" only grows.
-    expect([...shown.sla.keys()].sort()).toEqual([...early.sla.keys()].sort());
-    for (const [type, s] of shown.sla) {
-      const b = early.sla.get(type)!;
-      const a = after.sla.get(type)!;
-      expect(s.ok + s.warning + s.critical, type).toBe(b.ok + b.warning + b.critical);
-      expect(s.ok, type).toBeLessThanOrEqual(b.ok);
-      expect(s.ok, type).toBeGreaterThanOrEqual(a.ok);
-      expect(s.critical, type).toBeGreaterThanOrEqual(b.critical);
-      expect(s.critical, type).toBeLessThanOrEqual(a.critical);
-    }
+    expectSlaBetween(shown.sla, early.sla, after.sla);
     const open = [...shown.sla.values()].reduce((n, l) => n + l.ok + l.warning + l.critical, 0);
     expect(open).toBeGreaterThan(300_000);
     // Performance by type over 7 days, against the seed's own SQL: tasks only leave the window as time runs.

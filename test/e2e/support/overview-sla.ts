@@ -1,0 +1,38 @@
+// The Overview's SLA chart checked against SQL, shared by the small (overview-numbers)
+// and the 1M-task (overview-scale) tests: the levels by type from the shipped rules'
+// SQL, and the bounds a reading taken between two SQL counts must keep.
+import fs from 'node:fs';
+import path from 'node:path';
+import { expect } from 'vitest';
+import { parse } from 'yaml';
+import { SlaFile } from '../../../src/main/config/schemas/sla.js';
+import { slaLevelsFromTasksSql } from '../../../src/main/sla/sla-sql.js';
+
+export type Levels = { ok: number; warning: number; critical: number };
+
+const ROOT = path.resolve(import.meta.dirname, '../../..');
+const shippedRules = SlaFile.parse(parse(fs.readFileSync(path.join(ROOT, 'config', 'base', 'sla_rules.yaml'), 'utf8')));
+
+/** The open tasks' SLA levels by type, counted by SQL under the shipped sla_rules.yaml. */
+export function slaBySql(db: { prepare(sql: string): { all(): unknown[] } }): Map<string, Levels> {
+  const rows = db.prepare(slaLevelsFromTasksSql(shippedRules, 'type')).all() as Array<Levels & { type: string }>;
+  return new Map(rows.map((r) => [r.type, { ok: r.ok, warning: r.warning, critical: r.critical }]));
+}
+
+/**
+ * `shown` was read between `before` and `after` (both by SQL): the open total per type
+ * is exact, and time only moves tasks towards critical — "within SLA" only falls and
+ * "critical" only grows.
+ */
+export function expectSlaBetween(shown: Map<string, Levels>, before: Map<string, Levels>, after: Map<string, Levels>): void {
+  expect([...shown.keys()].sort()).toEqual([...before.keys()].sort());
+  for (const [type, l] of shown) {
+    const b = before.get(type)!;
+    const a = after.get(type)!;
+    expect(l.ok + l.warning + l.critical, type).toBe(b.ok + b.warning + b.critical);
+    expect(l.ok, type).toBeLessThanOrEqual(b.ok);
+    expect(l.ok, type).toBeGreaterThanOrEqual(a.ok);
+    expect(l.critical, type).toBeGreaterThanOrEqual(b.critical);
+    expect(l.critical, type).toBeLessThanOrEqual(a.critical);
+  }
+}

@@ -17,6 +17,7 @@ import type { ConfigService } from './config/service.js';
 import { setupStore } from './setup/store.js';
 import { setupQueries, type QueriesFeature } from './setup/queries.js';
 import type { Store } from './store/store.js';
+import { keepCurrentTasks } from './store/current-tasks.js';
 import { setupSessions } from './setup/sessions.js';
 import { setupTasks } from './setup/tasks.js';
 import { TaskService, taskDefaults } from './tasks/service.js';
@@ -259,6 +260,8 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       attention.recordAnswersIn(shared.store);
       // Session cards and attention events know the shared tasks (this console's own tasks table is empty).
       sessions.useHeldTasks(shared.held);
+      // ...and the console's own sessions.current_task_id says the same (a shared task's id).
+      stops.push(keepCurrentTasks({ held: shared.held, store: store.store, onSessions: (listener) => sessions.onChange(listener), log }));
       attention.readTasksFrom(sharedAttentionTasks(shared, store.store, target));
       sharedWorkflowTasks!.resolve(new SharedWorkflowTasks(shared.store, (type) => taskDefaults(config.service.snapshot(), type), shared.assigner));
       sharedTaskCommands = setupSharedTasks({ store: shared.store, config: config.service, queueName: target.display, changed: () => shared.assigner.kick() });

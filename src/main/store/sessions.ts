@@ -62,6 +62,10 @@ export class SessionRepository {
   private readonly holdTask: Database.Statement;
   private readonly dropTask: Database.Statement;
   private readonly aliveRow: Database.Statement;
+  private readonly onTask: Database.Statement;
+  private readonly onOtherTask: Database.Statement;
+  private readonly withTasks: Database.Statement;
+  private readonly dropRowTask: Database.Statement;
 
   constructor(private readonly db: Database.Database) {
     // Discovery owns identity and place; the state column is only changed by
@@ -85,6 +89,11 @@ export class SessionRepository {
     // The task a session holds now, by the name tasks are assigned to (the live row of that name).
     this.holdTask = db.prepare('UPDATE sessions SET current_task_id = @taskId WHERE name = @name AND gone_at IS NULL');
     this.dropTask = db.prepare(CLEAR_CURRENT_TASK_SQL);
+    // Reads before writing what a shared queue says (store/current-tasks.ts): a write only where the row differs.
+    this.onTask = db.prepare('SELECT 1 FROM sessions WHERE current_task_id = ? LIMIT 1').pluck();
+    this.onOtherTask = db.prepare('SELECT 1 FROM sessions WHERE name = @name AND gone_at IS NULL AND current_task_id IS NOT @taskId LIMIT 1').pluck();
+    this.withTasks = db.prepare('SELECT id, name, current_task_id AS currentTaskId FROM sessions WHERE current_task_id IS NOT NULL');
+    this.dropRowTask = db.prepare('UPDATE sessions SET current_task_id = NULL WHERE id = ?');
     this.aliveRow = db.prepare('UPDATE sessions SET last_heartbeat = ? WHERE id = ? AND gone_at IS NULL');
     this.byId = db.prepare(`${SELECT_SESSION} WHERE id = ?`);
     this.all = db.prepare(`${SELECT_SESSION} ORDER BY server, name`);
@@ -128,6 +137,26 @@ export class SessionRepository {
   /** The task left its session (completed, failed, requeued, cancelled, held): no session holds it. */
   clearCurrentTask(taskId: number): void {
     this.dropTask.run(taskId);
+  }
+
+  /** Whether any row (a closed pane's too) names this task as its current one. */
+  anyOnTask(taskId: number): boolean {
+    return this.onTask.get(taskId) !== undefined;
+  }
+
+  /** Whether a live row of the session named `name` names another task than `taskId` (or none): setCurrentTask would change it. */
+  liveOnOtherTask(name: string, taskId: number): boolean {
+    return this.onOtherTask.get({ name, taskId }) !== undefined;
+  }
+
+  /** Every row naming a current task. */
+  currentTasks(): Array<{ id: string; name: string; currentTaskId: number }> {
+    return this.withTasks.all() as Array<{ id: string; name: string; currentTaskId: number }>;
+  }
+
+  /** This row holds no task. */
+  clearCurrentTaskOf(sessionId: string): void {
+    this.dropRowTask.run(sessionId);
   }
 
   /**

@@ -140,6 +140,9 @@ describe.skipIf(missing)(`migrations on PostgreSQL${missing ? ` (skipped: ${miss
       "INSERT INTO tasks(type, title, status) VALUES ('docs', 'm1', 'pending'), ('docs', 'm2', 'failed'), ('docs', 'm3', 'pending'), ('git', 'm4', 'blocked')",
       "UPDATE tasks SET status = CASE status WHEN 'pending' THEN 'failed' WHEN 'failed' THEN 'pending' ELSE status END WHERE title IN ('m1', 'm2', 'm3', 'm4')",
       "UPDATE tasks SET priority = priority + 1 WHERE title LIKE 'm%'",
+      // Sessions on tasks (migration 022): one on a task of a shared queue (no such row here).
+      "INSERT INTO sessions(id, name, current_task_id) SELECT 'p' || title, 'w' || title, id FROM tasks WHERE title IN ('e', 'm1', 'm3')",
+      "INSERT INTO sessions(id, name, current_task_id) VALUES ('pshared', 'wshared', 424242)",
       "DELETE FROM tasks WHERE title IN ('m1', 'm2')",
     ];
     for (const sql of script) {
@@ -157,8 +160,13 @@ describe.skipIf(missing)(`migrations on PostgreSQL${missing ? ` (skipped: ${miss
       'SELECT hour, session, total, completed, failed, active, timed, duration_ms, stale FROM task_session_hours ORDER BY hour, session',
       "SELECT hour, session, last_updated FROM task_session_hours WHERE hour < '2026-06' ORDER BY hour, session",
       'SELECT t.title, e.from_status, e.to_status, e.reason FROM task_events e JOIN tasks t ON t.id = e.task_id ORDER BY e.id',
+      // A deleted task leaves no session on it; the others keep theirs.
+      "SELECT s.id, coalesce(t.title, CASE WHEN s.current_task_id IS NULL THEN 'none' ELSE 'elsewhere' END) AS task FROM sessions s LEFT JOIN tasks t ON t.id = s.current_task_id ORDER BY s.id",
     ];
     for (const sql of reads) expect((await pool.query(sql)).rows, sql).toEqual(lite.prepare(sql).all());
+    expect((await pool.query('SELECT id, current_task_id IS NULL AS cleared FROM sessions ORDER BY id')).rows).toEqual([
+      { id: 'pe', cleared: false }, { id: 'pm1', cleared: true }, { id: 'pm3', cleared: false }, { id: 'pshared', cleared: false },
+    ]);
     // The counters are the tasks' own counts.
     const recount = "SELECT status, count(*)::int AS n FROM tasks GROUP BY status ORDER BY status";
     expect((await pool.query("SELECT status, n::int AS n FROM task_counts WHERE n <> 0 ORDER BY status")).rows).toEqual((await pool.query(recount)).rows);

@@ -9,16 +9,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { WorkflowRun } from '../../../src/shared/api.js';
+import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '../../../src/main/store/migrations/index.js';
 import { migratePostgres } from '../../../src/main/store/postgres/migrate.js';
+import { silentLogger } from '../../../src/main/log/logger.js';
+import { keepCurrentTasks } from '../../../src/main/store/current-tasks.js';
 import { PostgresHeldTasks } from '../../../src/main/store/postgres/held-tasks.js';
 import { PostgresTaskOutcomes } from '../../../src/main/store/postgres/task-outcomes.js';
 import { listenForTasks } from '../../../src/main/store/postgres/queue.js';
 import { PostgresTaskStore } from '../../../src/main/store/postgres/task-store.js';
 import { parsePostgresUrl, type PostgresTarget } from '../../../src/main/store/postgres/url.js';
 import { pollUntil } from '../../support/poll.js';
+import { tempStore } from '../store/temp-store.js';
 import { postgresMissing, TestPostgres } from '../../support/postgres.js';
 import { notifyingWorkflows } from '../../support/workflow-console.js';
 import { AttentionConsole, Receiver, type Agent } from '../attention/harness.js';
@@ -84,14 +88,29 @@ describe.skipIf(missing)(`a shared console's facts about the shared tasks${missi
     await cluster?.stop();
   }, 60_000);
 
-  it('a session card shows the shared task its agent holds, and none once it is finished', async () => {
+  /** sessions.current_task_id of the agent's row in the console's own file. */
+  const ownCurrentTask = (name: string): number | null => {
+    const db = new Database(c.dbPath, { readonly: true, fileMustExist: true });
+    try {
+      return db.prepare('SELECT current_task_id FROM sessions WHERE name = ? AND gone_at IS NULL').pluck().get(name) as number | null;
+    } finally {
+      db.close();
+    }
+  };
+
+  it('a session card — and the session\'s row in the console\'s own file — shows the shared task its agent holds, and none once it is finished', async () => {
     await pollUntil('the agent listed', async () => (await c.session(agent.name)) !== undefined, { limitMs: 30_000, intervalMs: 200 });
+    expect(ownCurrentTask(agent.name)).toBeNull();
     // Another console claims a task for this console's agent.
     const task = await queue.add({ type: 'bug_fix', title: 'held by dev_worker1', prompt: 'p', priority: 5 });
     expect(await queue.claimMany([{ taskId: task.id, session: agent.name, reason: 'test' }], [], new Date())).toHaveLength(1);
     await pollUntil('the card to show the shared task', async () => (await c.session(agent.name))?.currentTaskId === task.id, { limitMs: 15_000, intervalMs: 100 });
+    // The console's own tables say so too (its tasks table is empty: the id is the shared task's).
+    await pollUntil('the own file to name the shared task', () => ownCurrentTask(agent.name) === task.id, { limitMs: 15_000, intervalMs: 100 });
+    expect(await queue.start(task.id, agent.name, 'working', new Date())).toBe(true);
     expect(await queue.complete(task.id, agent.name, 'done', new Date())).toBe(true);
     await pollUntil('the card to show no task', async () => (await c.session(agent.name))?.currentTaskId === null, { limitMs: 15_000, intervalMs: 100 });
+    await pollUntil('the own file to name no task', () => ownCurrentTask(agent.name) === null, { limitMs: 15_000, intervalMs: 100 });
   }, 60_000);
 
   it('the held tasks follow the announced changes: a change to a task nobody holds reads nothing, a claim reads its tasks by id', async () => {
@@ -126,6 +145,80 @@ describe.skipIf(missing)(`a shared console's facts about the shared tasks${missi
       expect(held.facts(added[0]!)).toMatchObject({ id: added[0], title: 't0' });
     } finally {
       await listener.stop();
+    }
+  }, 60_000);
+
+  it('the console\'s own sessions.current_task_id follows the shared queue: one transaction per change that moves its sessions, none for the others', async () => {
+    const local = tempStore();
+    const held = new PostgresHeldTasks(pool);
+    const listener = await listenForTasks(target, (change) => held.changed(change));
+    let transactions = 0;
+    let failNext = false;
+    const warnings: string[] = [];
+    const log = { ...silentLogger, warn: (msg: string) => void warnings.push(msg) };
+    let list: (sessions: ReadonlyArray<{ id: string; name: string }>) => void = () => undefined;
+    let stop: () => void = () => undefined;
+    try {
+      const rows = local.store.sessions;
+      for (const [id, name] of [['default:%1', 'k1'], ['default:%2', 'k2'], ['default:%3', 'k3']] as const) rows.upsert({ id, name, server: 'default', provider: 'claude', cwd: null });
+      // A value left from before (no such held task): cleared by the first full read.
+      local.store.writer.prepare("UPDATE sessions SET current_task_id = 999999 WHERE name = 'k3'").run();
+      const own = () => Object.fromEntries((local.store.writer.prepare('SELECT id, current_task_id AS t FROM sessions ORDER BY id').all() as Array<{ id: string; t: number | null }>).map((r) => [r.id, r.t]));
+      const [a, b, c2, d, e] = await Promise.all(['a', 'b', 'c', 'd', 'e'].map(async (title) => (await queue.add({ type: 'shell', title, prompt: 'p', priority: 5 })).id)) as [number, number, number, number, number];
+      // Held before this console reads the queue.
+      expect(await queue.claimMany([{ taskId: a, session: 'k1', reason: 'test' }], [], new Date())).toHaveLength(1);
+      await held.reload();
+      stop = keepCurrentTasks({
+        held,
+        store: { sessions: rows, transaction: (fn) => { transactions++; if (failNext) { failNext = false; throw new Error('database is locked'); } return local.store.transaction(fn); } },
+        onSessions: (l) => ((list = l), () => undefined),
+        log,
+        retryMs: 50,
+      });
+      expect(own()).toEqual({ 'default:%1': a, 'default:%2': null, 'default:%3': null });
+      expect(transactions).toBe(1);
+      const settle = async (what: string, want: Record<string, number | null>) => {
+        await pollUntil(what, async () => {
+          await held.settled();
+          return JSON.stringify(own()) === JSON.stringify(want);
+        }, { limitMs: 15_000, intervalMs: 50 });
+      };
+      // A claim for k2 and one for a session of another console: k2's row only.
+      expect(await queue.claimMany([{ taskId: b, session: 'k2', reason: 'test' }, { taskId: c2, session: 'other', reason: 'test' }], [], new Date())).toHaveLength(2);
+      await settle('k2 holding b', { 'default:%1': a, 'default:%2': b, 'default:%3': null });
+      expect(transactions).toBe(2);
+      // Starts, another console's completion, a change to a task nobody holds: nothing to write, no transaction.
+      expect(await queue.start(a, 'k1', 'working', new Date())).toBe(true);
+      await queue.cancel(e, 'not needed');
+      expect(await queue.complete(c2, 'other', 'done', new Date())).toBe(true);
+      // Announced in commit order: the last one seen, the others were.
+      await pollUntil('the changes applied', async () => {
+        await held.settled();
+        return held.read(['other']).get('other') === null;
+      }, { limitMs: 15_000 });
+      await held.settled();
+      expect(transactions).toBe(2);
+      // Completed, back in the queue: cleared, as the task core clears it on a single console.
+      expect(await queue.complete(a, 'k1', 'done', new Date())).toBe(true);
+      await settle('a completed', { 'default:%1': null, 'default:%2': b, 'default:%3': null });
+      expect(await queue.requeue(b, 'k2', { reason: 'again', error: null, notBefore: null, kind: 'lifecycle', charge: false }, new Date())).toBe(true);
+      await settle('b back in the queue', { 'default:%1': null, 'default:%2': null, 'default:%3': null });
+      // k2's pane closes while it holds d; a new pane of k2 is listed later: its new row gets d, the closed one keeps it until d leaves.
+      expect(await queue.claimMany([{ taskId: d, session: 'k2', reason: 'test' }], [], new Date())).toHaveLength(1);
+      await settle('k2 holding d', { 'default:%1': null, 'default:%2': d, 'default:%3': null });
+      rows.markGone('default:%2');
+      rows.upsert({ id: 'default:%4', name: 'k2', server: 'default', provider: 'claude', cwd: null });
+      list([{ id: 'default:%1', name: 'k1' }, { id: 'default:%4', name: 'k2' }, { id: 'default:%3', name: 'k3' }]);
+      expect(own()).toEqual({ 'default:%1': null, 'default:%2': d, 'default:%3': null, 'default:%4': d });
+      // A write that fails (a busy file): said, and everything written again on the next try.
+      failNext = true;
+      expect(await queue.complete(d, 'k2', 'done', new Date())).toBe(true);
+      await settle('d cleared after the retry', { 'default:%1': null, 'default:%2': null, 'default:%3': null, 'default:%4': null });
+      expect(warnings).toEqual(['could not record the tasks sessions hold; trying again']);
+    } finally {
+      stop();
+      await listener.stop();
+      local.remove();
     }
   }, 60_000);
 

@@ -45,6 +45,7 @@ const ADDS: Record<number, string[]> = {
   19: ['task_type_hours'],
   20: ['workflow_task_writes'],
   21: ['task_session_hours'],
+  22: [], // sessions and session_events built again, a trigger
 };
 
 describe('migrations', () => {
@@ -123,6 +124,62 @@ describe('migrations', () => {
     expect(db.prepare('SELECT count(*) FROM notification_deliveries').pluck().get()).toBe(0);
     expect(db.prepare('SELECT count(*) FROM workflow_steps').pluck().get()).toBe(0);
     expect(db.prepare("SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%_rebuilt%'").pluck().get()).toBe(0);
+    db.close();
+  });
+
+  it('022 keeps every session and event, drops only current_task_id\'s foreign key, and a deleted task still leaves no session on it', () => {
+    const file = tempDb();
+    const db = new Database(file);
+    db.pragma('foreign_keys = ON');
+    migrate(db, file, migrations, 21);
+    db.exec(`INSERT INTO projects(id, name, path) VALUES (4, 'p', '/p');
+      INSERT INTO tasks(id, type, title) VALUES (7, 'x', 'held by w1'), (8, 'x', 'held by w2');
+      INSERT INTO sessions(id, name, server, status, provider, current_task_id, idle_since, last_heartbeat, state_since, cwd, project_id, gone_at)
+        VALUES ('default:%1', 'w1', 'default', 'working', 'claude', 7, NULL, '2026-01-02 03:04:05.000', '2026-01-02 03:04:00.000', '/p', 4, NULL),
+               ('default:%2', 'w2', 'default', 'idle', 'codex', 8, '2026-01-02 03:00:00.000', NULL, NULL, NULL, NULL, NULL),
+               ('b:%3', 'w3', 'b', 'exited', NULL, NULL, NULL, NULL, NULL, NULL, NULL, '2026-01-02 03:05:00.000');
+      INSERT INTO sessions(id, name) VALUES ('default:%4', 'w4');
+      INSERT INTO session_events(session_id, from_state, to_state, reason) VALUES ('default:%1', 'idle', 'working', 'r1'), ('default:%2', NULL, 'idle', NULL), ('default:%1', 'working', 'idle', 'r2');`);
+    // Before: a task the file does not hold (a shared queue's) cannot be named.
+    expect(() => db.exec("UPDATE sessions SET current_task_id = 424242 WHERE id = 'default:%4'")).toThrow(/FOREIGN KEY/);
+    const rows = () => ['sessions', 'session_events'].map((t) => db.prepare(`SELECT * FROM ${t} ORDER BY id`).all());
+    const shape = (table: string) => ({
+      columns: db.prepare('SELECT cid, name, type, "notnull", dflt_value, pk FROM pragma_table_info(?) ORDER BY cid').all(table),
+      indexes: db.prepare("SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND tbl_name = ? ORDER BY name").all(table),
+      keys: db.prepare('SELECT "from", "table", "to", on_update, on_delete FROM pragma_foreign_key_list(?) ORDER BY "from"').all(table),
+      check: /CHECK \(status IN \('working','idle','waiting','error','exited','unknown'\)\)/.test(db.prepare("SELECT sql FROM sqlite_schema WHERE name = ?").pluck().get(table) as string),
+    });
+    const before = rows();
+    const sessionsBefore = shape('sessions');
+    const eventsBefore = shape('session_events');
+    expect(sessionsBefore.keys).toHaveLength(2);
+    expect(db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'trigger' AND tbl_name IN ('sessions', 'session_events')").pluck().get()).toBe(0);
+    migrate(db, file, migrations, 22);
+    expect(rows()).toEqual(before);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    // The same columns, defaults, CHECK and indexes; only the key to tasks is gone.
+    expect(shape('sessions')).toEqual({ ...sessionsBefore, keys: sessionsBefore.keys.filter((k) => (k as { table: string }).table !== 'tasks') });
+    expect(shape('sessions').keys).toEqual([{ from: 'project_id', table: 'projects', to: 'id', on_update: 'NO ACTION', on_delete: 'SET NULL' }]);
+    expect(shape('session_events')).toEqual(eventsBefore);
+    expect(db.prepare("SELECT count(*) FROM sqlite_schema WHERE sql LIKE '%_rebuilt%'").pluck().get()).toBe(0);
+    // A task of a shared queue (not in this file) may be named now.
+    db.exec("UPDATE sessions SET current_task_id = 424242 WHERE id = 'default:%4'");
+    // Defaults as before.
+    db.exec("INSERT INTO sessions(id, name) VALUES ('default:%5', 'w5')");
+    expect(db.prepare("SELECT server, status, updated_at IS NOT NULL AS stamped FROM sessions WHERE id = 'default:%5'").get()).toEqual({ server: 'default', status: 'unknown', stamped: 1 });
+    expect(() => db.exec("UPDATE sessions SET status = 'asleep' WHERE id = 'default:%5'")).toThrow(/CHECK/);
+    // A task deleted from the file leaves no session pointing at it (what ON DELETE SET NULL did).
+    db.exec('DELETE FROM tasks WHERE id = 7');
+    const current = () => db.prepare('SELECT id, current_task_id AS t FROM sessions ORDER BY id').all();
+    expect(current()).toEqual([{ id: 'b:%3', t: null }, { id: 'default:%1', t: null }, { id: 'default:%2', t: 8 }, { id: 'default:%4', t: 424242 }, { id: 'default:%5', t: null }]);
+    db.exec('DELETE FROM tasks');
+    expect(current().map((r) => (r as { t: number | null }).t)).toEqual([null, null, null, 424242, null]);
+    // The other key and the cascade still hold.
+    db.exec('DELETE FROM projects WHERE id = 4');
+    expect(db.prepare("SELECT project_id FROM sessions WHERE id = 'default:%1'").pluck().get()).toBeNull();
+    expect(() => db.exec("INSERT INTO session_events(session_id, to_state) VALUES ('nope', 'idle')")).toThrow(/FOREIGN KEY/);
+    db.exec("DELETE FROM sessions WHERE id = 'default:%1'");
+    expect(db.prepare('SELECT session_id FROM session_events ORDER BY id').pluck().all()).toEqual(['default:%2']);
     db.close();
   });
 

@@ -222,6 +222,15 @@ describe('Assigner', () => {
       expect(currentTask('dev_worker1')).toBeNull();
     });
 
+    it('a held task deleted from the file (a workflow\'s database step, sqlite3) leaves no session pointing at it', async () => {
+      const a = add('infrastructure', 'a');
+      await run();
+      expect(currentTask('dev_worker1')).toBe(a.id);
+      // No foreign key since migration 022 (a shared console names tasks its file does not hold): a trigger clears it.
+      store.writer.prepare('DELETE FROM tasks WHERE id = ?').run(a.id);
+      expect(currentTask('dev_worker1')).toBeNull();
+    });
+
     it('a turn too short to be seen working: the task assigned on an idle session completes once the agent is quiet', async () => {
       const a = add('infrastructure', 'a');
       await run();

@@ -31,6 +31,7 @@ const SHIPPED: ReadonlyArray<[number, string, string]> = [
   [19, 'type_hours', '669ef711d7de0219'],
   [20, 'shared_task_refs', '965e8925b919e09d'],
   [21, 'session_hours', '82591f8dd0188282'],
+  [22, 'shared_current_task', 'de4f221afb1070da'],
 ];
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 16);

@@ -19,6 +19,7 @@ import * as m018 from './018_open_task_minutes.js';
 import * as m019 from './019_type_hours.js';
 import * as m020 from './020_shared_task_refs.js';
 import * as m021 from './021_session_hours.js';
+import * as m022 from './022_shared_current_task.js';
 
 export interface Migration {
   /** Becomes PRAGMA user_version (SQLite) or architect_schema.version (PostgreSQL) once applied. */
@@ -37,7 +38,7 @@ interface MigrationFile {
   postgres?: string;
 }
 
-const files: readonly MigrationFile[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m014, m015, m016, m017, m018, m019, m020, m021];
+const files: readonly MigrationFile[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009, m010, m011, m012, m013, m014, m015, m016, m017, m018, m019, m020, m021, m022];
 
 /**
  * Add-only: never edit a shipped migration, add the next number (the SQLite text of

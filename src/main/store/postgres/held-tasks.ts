@@ -14,6 +14,10 @@
 // - Reads and batches run one after another, in arrival order: a read answers with
 //   the row as of a moment after every change of its batch, and the changes that
 //   arrive meanwhile are applied after it.
+// - onMoves(): what each batch changed — the tasks that left their sessions and the
+//   sessions whose newest held task is another one now (null after a full read) — so
+//   the console's own file keeps sessions.current_task_id (store/current-tasks.ts). A
+//   start (assigned → in_progress in the same session) moves nothing.
 import type pg from 'pg';
 import { isHeldStatus } from '../../../shared/task-status.js';
 import type { TaskFacts } from '../attention.js';
@@ -25,7 +29,20 @@ import type { TaskChange } from './queue.js';
 const RELEASED_KEPT = 1000;
 
 const COLUMNS = 't.id, t.assigned_to AS "assignedTo", t.title, t.type, p.name AS project';
+
+/** What one batch of changes moved. */
+export interface HeldMoves {
+  /** Tasks no longer held by the session that held them (finished, back in the queue, taken by another). */
+  released: number[];
+  /** Sessions whose newest held task (what read() gives) is another task now, with that task. */
+  holds: Map<string, number>;
+}
 const FROM = 'tasks t LEFT JOIN projects p ON p.id = t.project_id';
+
+interface BatchNotes {
+  holders: Map<number, string | null>;
+  newest: Map<string, number | null>;
+}
 
 export class PostgresHeldTasks implements HeldTaskSource {
   /** Session name → the tasks it holds (normally one), by id. */
@@ -33,6 +50,9 @@ export class PostgresHeldTasks implements HeldTaskSource {
   private readonly byId = new Map<number, TaskFacts>();
   private readonly released = new Map<number, TaskFacts>();
   private readonly listeners = new Set<(names: readonly string[] | null) => void>();
+  private readonly moveListeners = new Set<(moves: HeldMoves | null) => void>();
+  /** During a batch: each task's holder and each session's newest task before it (for onMoves). */
+  private batch: BatchNotes | null = null;
   /** Changes not applied yet: id → its last announced status. */
   private waiting = new Map<number, string>();
   private chain: Promise<void> = Promise.resolve();
@@ -49,16 +69,27 @@ export class PostgresHeldTasks implements HeldTaskSource {
 
   read(names: readonly string[]): Map<string, number | null> {
     const out = new Map<string, number | null>();
-    for (const name of names) {
-      const held = this.bySession.get(name);
-      out.set(name, held ? Math.max(...held.keys()) : null);
-    }
+    for (const name of names) out.set(name, this.newest(name));
     return out;
   }
 
   subscribe(changed: (names: readonly string[] | null) => void): () => void {
     this.listeners.add(changed);
     return () => this.listeners.delete(changed);
+  }
+
+  /**
+   * Calls `moved(moves)` after each batch that moved a task between sessions, and
+   * `moved(null)` after every held task was read again (see all()). Returns the unsubscribe.
+   */
+  onMoves(moved: (moves: HeldMoves | null) => void): () => void {
+    this.moveListeners.add(moved);
+    return () => this.moveListeners.delete(moved);
+  }
+
+  /** Every task held now, with its session (as of the last batch applied). */
+  all(): Array<{ session: string; id: number }> {
+    return [...this.byId.values()].map((f) => ({ session: f.assignedTo!, id: f.id }));
   }
 
   facts(id: number): TaskFacts | null {
@@ -70,10 +101,12 @@ export class PostgresHeldTasks implements HeldTaskSource {
     return this.enqueue(async () => {
       this.reads.full++;
       const rows = (await this.pool.query<TaskFacts>(`SELECT ${COLUMNS} FROM ${FROM} WHERE t.status IN (${HELD_SQL}) AND t.assigned_to IS NOT NULL`)).rows;
+      this.batch = null; // a batch whose read failed: this read replaces what it left
       for (const id of [...this.byId.keys()]) this.drop(id);
       for (const row of rows) this.hold(row);
       this.stale = false;
       this.tell(null);
+      this.tellMoves(null);
     });
   }
 
@@ -102,6 +135,8 @@ export class PostgresHeldTasks implements HeldTaskSource {
     this.waiting = new Map();
     const lookup: number[] = [];
     const moved = new Set<string>();
+    const notes: BatchNotes = { holders: new Map(), newest: new Map() };
+    this.batch = notes;
     for (const [id, status] of batch) {
       if (isHeldStatus(status)) lookup.push(id);
       else {
@@ -127,12 +162,39 @@ export class PostgresHeldTasks implements HeldTaskSource {
         }
       }
     }
+    this.batch = null;
+    const moves = this.movesOf(notes);
     if (moved.size > 0) this.tell([...moved]);
+    if (moves) this.tellMoves(moves);
+  }
+
+  /** The newest task a session holds, or null. */
+  private newest(session: string): number | null {
+    const held = this.bySession.get(session);
+    return held ? Math.max(...held.keys()) : null;
+  }
+
+  /** Before a batch first changes a task or a session: what it was. */
+  private note(id: number, session: string | null): void {
+    if (!this.batch) return;
+    if (!this.batch.holders.has(id)) this.batch.holders.set(id, this.byId.get(id)?.assignedTo ?? null);
+    if (session !== null && !this.batch.newest.has(session)) this.batch.newest.set(session, this.newest(session));
+  }
+
+  private movesOf(batch: BatchNotes): HeldMoves | null {
+    const released = [...batch.holders].filter(([id, before]) => before !== null && before !== (this.byId.get(id)?.assignedTo ?? null)).map(([id]) => id);
+    const holds = new Map<string, number>();
+    for (const [session, before] of batch.newest) {
+      const now = this.newest(session);
+      if (now !== null && now !== before) holds.set(session, now);
+    }
+    return released.length > 0 || holds.size > 0 ? { released, holds } : null;
   }
 
   private hold(facts: TaskFacts): void {
     const id = Number(facts.id);
     const f = { ...facts, id };
+    this.note(id, f.assignedTo);
     this.byId.set(id, f);
     this.released.delete(id);
     let held = this.bySession.get(f.assignedTo!);
@@ -144,6 +206,7 @@ export class PostgresHeldTasks implements HeldTaskSource {
   private drop(id: number): string | null {
     const f = this.byId.get(id);
     if (!f) return null;
+    this.note(id, f.assignedTo);
     this.byId.delete(id);
     this.released.set(id, f);
     if (this.released.size > RELEASED_KEPT) this.released.delete(this.released.keys().next().value!);
@@ -155,6 +218,10 @@ export class PostgresHeldTasks implements HeldTaskSource {
 
   private tell(names: readonly string[] | null): void {
     for (const l of this.listeners) l(names);
+  }
+
+  private tellMoves(moves: HeldMoves | null): void {
+    for (const l of this.moveListeners) l(moves);
   }
 
   private enqueue(fn: () => Promise<void>): Promise<void> {

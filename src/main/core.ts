@@ -9,6 +9,7 @@ import { ApiError, echo, missingHandlers } from './api/dispatch.js';
 import { EventBus } from './events/bus.js';
 import type { Logger } from './log/logger.js';
 import { watchdog } from './log/watchdog.js';
+import { installSpawner, Spawner } from './tmux/spawner.js';
 import { ensurePrivateDir, projectRoot } from './paths.js';
 import type { HttpRoute } from './web/server.js';
 import { loadValidators } from './config/validators.js';
@@ -120,6 +121,15 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
 
     // Any stall of the main thread over 100 ms is logged with what ran.
     stops.push(watchdog.start(log));
+    // Programs (tmux commands, git) are forked by a small helper from here on: a fork
+    // from the console costs its main thread time in proportion to its size (spawner.ts).
+    const spawner = new Spawner();
+    spawner.start();
+    const uninstallSpawner = installSpawner(spawner);
+    stops.push(() => {
+      uninstallSpawner();
+      spawner.stop();
+    });
     // Prompts, pane text and logs live here: the owner's alone.
     ensurePrivateDir(opts.dataDir);
     const store = setupStore({ path: opts.dbPath, bus, log, nativeBinding: opts.nativeBinding });

@@ -1,12 +1,14 @@
 // A working environment for a task whose route says `requires_env` +
 // `auto_create_env`: a free port from `port_range` and a git worktree of the
-// task's project, both released when the task ends. git runs through execFile
-// with an argument array: no shell ever sees a path or a task id.
-import { execFile } from 'node:child_process';
+// task's project, both released when the task ends. git runs through runProgram
+// with an argument array (no shell ever sees a path or a task id), so in the console
+// the spawn helper forks it, not the console (tmux/spawner.ts: a fork from the console
+// cost 20-140 ms of its main thread each).
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { RouteRule } from '../config/schemas/routing.js';
+import { runProgram } from '../tmux/server.js';
 
 /** A git command that takes longer than this is stuck (a lock, a network mount). */
 const GIT_TIMEOUT_MS = 30_000;
@@ -22,13 +24,12 @@ export interface TaskEnvironment {
   note: string | null;
 }
 
-export function git(cwd: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, timeout: GIT_TIMEOUT_MS, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`git ${args[0] ?? ''} in ${cwd} failed: ${stderr.trim() || err.message}`));
-      else resolve(stdout);
-    });
-  });
+export async function git(cwd: string, args: string[]): Promise<string> {
+  try {
+    return await runProgram('git', args, { cwd, timeoutMs: GIT_TIMEOUT_MS });
+  } catch (err) {
+    throw new Error(`git ${args[0] ?? ''} in ${cwd} failed: ${(err as Error).message}`);
+  }
 }
 
 /** True when something else already listens on the port (or it cannot be bound). */
@@ -50,11 +51,17 @@ export async function freePort(range: readonly [number, number], taken: Readonly
   return null;
 }
 
-async function isGitRepository(dir: string): Promise<boolean> {
+/**
+ * The top of the work tree dir is in, or null when it is in none: one git, and none at
+ * all for a path that does not exist (git could not even start there).
+ */
+async function workTreeRoot(dir: string): Promise<string | null> {
   try {
-    return (await git(dir, ['rev-parse', '--is-inside-work-tree'])).trim() === 'true';
+    if (!(await fs.promises.stat(dir)).isDirectory()) return null;
+    const [inside, root] = (await git(dir, ['rev-parse', '--is-inside-work-tree', '--show-toplevel'])).trim().split('\n');
+    return inside === 'true' && root ? root : null;
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -76,10 +83,10 @@ export async function createEnvironment(
   }
   let worktree: string | null = null;
   let branch: string | null = null;
+  const root = projectPath ? await workTreeRoot(projectPath) : null;
   if (!projectPath) notes.push('the task has no project, so no worktree');
-  else if (!(await isGitRepository(projectPath))) notes.push(`${projectPath} is not a git repository, so no worktree`);
+  else if (!root) notes.push(`${projectPath} is not a git repository, so no worktree`);
   else {
-    const root = (await git(projectPath, ['rev-parse', '--show-toplevel'])).trim();
     worktree = path.join(`${root}${WORKTREES_SUFFIX}`, `task-${taskId}`);
     branch = `architect/task-${taskId}`;
     fs.mkdirSync(path.dirname(worktree), { recursive: true });

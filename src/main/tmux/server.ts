@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import { activeSpawner } from './spawner.js';
 import { defaultControlDir, sshArgs, type SshTarget } from './ssh.js';
 
 /** A tmux server: the default one, one started with `tmux -L NAME`, or either on another machine over ssh. */
@@ -106,6 +107,8 @@ export interface RunOptions {
   /** Written to the command's stdin (e.g. `load-buffer -`): data, never a shell word. */
   stdin?: string;
   timeoutMs?: number;
+  /** The directory the program starts in (the console's own when absent). */
+  cwd?: string;
 }
 
 /**
@@ -135,9 +138,30 @@ export class RunError extends Error {
 
 /** Spawns a program (no shell), feeds stdin, collects stdout; rejects with stderr on failure. */
 export function runProgram(file: string, argv: readonly string[], opts: RunOptions = {}): Promise<string> {
+  const spawner = activeSpawner();
+  if (!spawner) return runDirect(file, argv, opts);
+  // In the console: forked by the small spawn helper, not by the console (spawner.ts says why).
+  return spawner.run({ file, argv, cwd: opts.cwd, stdin: opts.stdin, timeoutMs: opts.timeoutMs ?? TMUX_TIMEOUT_MS, maxBytes: MAX_OUTPUT_BYTES }).then(
+    (r) => {
+      if ('error' in r) throw new RunError(`cannot run ${file}: ${r.error}`);
+      if (r.code === 0) return r.stdout;
+      throw new RunError(r.stderr.trim() || exitReason(r.code, r.signal), r.code);
+    },
+    (err: Error) => {
+      throw new RunError(`cannot run ${file}: ${err.message}`);
+    },
+  );
+}
+
+function exitReason(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `killed by ${signal}${signal === 'SIGTERM' ? ' (timed out or too much output)' : ''}` : `exit ${code}`;
+}
+
+/** runProgram from this process (tests, the CLI, and the console when its helper cannot run). */
+function runDirect(file: string, argv: readonly string[], opts: RunOptions): Promise<string> {
   return new Promise((resolve, reject) => {
     const withStdin = opts.stdin !== undefined;
-    const child = spawn(file, argv, { stdio: [withStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? TMUX_TIMEOUT_MS });
+    const child = spawn(file, argv, { cwd: opts.cwd, stdio: [withStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? TMUX_TIMEOUT_MS });
     const out: Buffer[] = [];
     let size = 0;
     let err = '';
@@ -150,8 +174,7 @@ export function runProgram(file: string, argv: readonly string[], opts: RunOptio
     child.on('error', (e) => reject(new RunError(`cannot run ${file}: ${e.message}`)));
     child.on('close', (code, signal) => {
       if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
-      const why = signal ? `killed by ${signal}${signal === 'SIGTERM' ? ' (timed out or too much output)' : ''}` : `exit ${code}`;
-      reject(new RunError(err.trim() || why, code));
+      reject(new RunError(err.trim() || exitReason(code, signal), code));
     });
     if (child.stdin) {
       // A command failing before it read its input shows as EPIPE here; its exit code tells why.

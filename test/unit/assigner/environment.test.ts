@@ -154,18 +154,22 @@ describe('task environments (requires_env + auto_create_env + port_range)', () =
     });
     const plain = path.join(t.dir, 'plain');
     fs.mkdirSync(plain);
+    // …and one whose directory is not there (no git is started for it).
+    const gone = path.join(t.dir, 'gone');
     const assigner = new Assigner({
       store: t.store,
       getSnapshot: () => ({ routing: rules }),
-      getSessions: () => [session('w1')],
+      getSessions: () => [session('w1'), session('w2')],
       deliver: async () => ({ outcome: 'taken', reason: 'the input box was cleared' }),
     });
     const stop = assigner.start();
     try {
       const task = t.store.tasks.add({ type: 'ui', title: 'x', prompt: 'x', projectId: t.store.projects.add(plain).id });
+      const second = t.store.tasks.add({ type: 'ui', title: 'y', prompt: 'y', projectId: t.store.projects.add(gone).id });
       await assigner.settled();
       const trail = t.store.decisions.forTask(task.id).map((d) => d.reason).join('\n');
       expect(trail).toContain(`environment: none (${plain} is not a git repository, so no worktree)`);
+      expect(t.store.decisions.forTask(second.id).map((d) => d.reason).join('\n')).toContain(`environment: none (${gone} is not a git repository, so no worktree)`);
     } finally {
       await stop();
     }

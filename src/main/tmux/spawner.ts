@@ -1,0 +1,199 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+
+// Starting a program from the console costs the console's thread time in proportion to
+// its size: Node (libuv) forks, and the kernel copies the page tables of the whole
+// process before the child can exec. Measured on this machine (idle, 2 cores): 2.7 ms
+// median from a 44 MB process, 22 ms from 244 MB, 70 ms (max 138 ms) from 650 MB — all
+// of it on the main thread, before spawn() returns. On the 1M-task bench the console
+// (~200 MB) spent 7.9 s of its main thread per minute forking `git` for task
+// environments (issue 20: the control's 0.4–1 s stalls while ~90 agents were dispatched).
+//
+// The spawner is a small Node process of the console's own, started once while the
+// console is still small: the console sends it a program to run (file, argument array,
+// stdin, time limit) and gets back the exit status and output. Forks then copy the
+// spawner's ~40 MB, on its own thread. Like the query readers, its code is plain
+// JavaScript text run with `node -e` (Electron's binary with ELECTRON_RUN_AS_NODE), so
+// it runs the same under tsx, vitest, plain Node and a bundled Electron main.
+//
+// Only programs that run and end go through it (tmux commands, git, ssh's ps). Control
+// clients, whose stdin and stdout stay open for the session's life, are still started
+// by the console itself.
+export const SPAWNER_SOURCE = `
+const { spawn } = require('node:child_process');
+// The console went away (however it died, the IPC channel closes): so do we.
+process.on('disconnect', () => process.exit(0));
+process.on('message', (m) => {
+  let done = false;
+  const reply = (r) => {
+    if (done) return;
+    done = true;
+    r.id = m.id;
+    if (process.connected) process.send(r);
+  };
+  let child;
+  try {
+    child = spawn(m.file, m.argv, { cwd: m.cwd, stdio: [m.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout: m.timeoutMs, env: m.env });
+  } catch (e) {
+    return reply({ error: e.message, errno: e.code || null });
+  }
+  const out = [];
+  let size = 0;
+  let err = '';
+  child.stdout.on('data', (d) => {
+    size += d.length;
+    if (size > m.maxBytes) child.kill();
+    else out.push(d);
+  });
+  child.stderr.setEncoding('utf8').on('data', (d) => { if (err.length < m.maxBytes) err += d; });
+  child.on('error', (e) => reply({ error: e.message, errno: e.code || null }));
+  child.on('close', (code, signal) => reply({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: err }));
+  if (child.stdin) {
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(m.stdin);
+  }
+});
+`;
+
+export interface SpawnRequest {
+  file: string;
+  argv: readonly string[];
+  cwd?: string;
+  /** Written to the program's stdin, then closed; without it stdin is /dev/null. */
+  stdin?: string;
+  timeoutMs: number;
+  /** More stdout than this kills the program (as too much output). */
+  maxBytes: number;
+  /** The program's environment; the spawner's own (the console's at start) when absent. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** How a program ended, or why it could not start (`error`, with the errno code). */
+export type SpawnResult =
+  | { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+  | { error: string; errno: string | null };
+
+type Reply = { id: number } & SpawnResult;
+
+interface Pending {
+  resolve(result: SpawnResult): void;
+  reject(err: Error): void;
+}
+
+/** Thrown for a request the spawner took but did not answer (it died meanwhile): the program may or may not have run. */
+export class SpawnerGoneError extends Error {
+  constructor(detail: string) {
+    super(`the spawn helper ended before the program's answer (${detail})`);
+    this.name = 'SpawnerGoneError';
+  }
+}
+
+/** After the helper died this many times in a row without answering anything, programs are started directly. */
+const MAX_FAILED_STARTS = 3;
+
+export class Spawner {
+  private child: ChildProcess | null = null;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  /** Deaths in a row with no answer between them. */
+  private failedStarts = 0;
+  private stopped = false;
+
+  /** Starts the helper now (cheapest while the console is small); later requests restart it if it dies. */
+  start(): void {
+    if (this.child || this.stopped) return;
+    const child = spawn(process.execPath, ['-e', SPAWNER_SOURCE], {
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      serialization: 'json',
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+    });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
+    child.on('message', (reply: Reply) => this.onReply(reply));
+    const gone = (why: string): void => {
+      if (this.child !== child) return;
+      this.child = null;
+      if (!this.stopped) this.failedStarts++;
+      const detail = `${why}${stderr.trim() ? `: ${stderr.trim().split('\n').pop() ?? ''}` : ''}`;
+      for (const p of this.pending.values()) p.reject(new SpawnerGoneError(detail));
+      this.pending.clear();
+    };
+    child.on('error', (err) => gone(`could not start: ${err.message}`));
+    child.on('exit', (code, signal) => gone(`exited (${signal ?? code})`));
+    this.child = child;
+    this.idle();
+  }
+
+  /** Whether requests go to the helper (false once it failed to stay up MAX_FAILED_STARTS times, or after stop). */
+  get usable(): boolean {
+    return !this.stopped && this.failedStarts < MAX_FAILED_STARTS;
+  }
+
+  /** The helper's pid (tests, measurements). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Runs a program in the helper. Rejects only when the helper itself is gone (SpawnerGoneError). */
+  run(request: SpawnRequest): Promise<SpawnResult> {
+    if (!this.child) this.start();
+    const child = this.child;
+    if (!child || this.stopped) return Promise.reject(new SpawnerGoneError('stopped'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      // While a program runs, the helper keeps a CLI process alive until its answer.
+      child.ref();
+      (child.channel as { ref?(): void } | null | undefined)?.ref?.();
+      child.send({ id, ...request }, (err) => {
+        if (err && this.pending.delete(id)) reject(new SpawnerGoneError(err.message));
+      });
+    });
+  }
+
+  /** Ends the helper; requests still out are rejected (their programs end at their time limit). */
+  stop(): void {
+    this.stopped = true;
+    const child = this.child;
+    if (child) {
+      child.kill();
+      for (const p of this.pending.values()) p.reject(new SpawnerGoneError('stopped'));
+      this.pending.clear();
+      this.child = null;
+    }
+  }
+
+  private onReply(reply: Reply): void {
+    const pending = this.pending.get(reply.id);
+    if (!pending) return;
+    this.pending.delete(reply.id);
+    this.failedStarts = 0;
+    if (this.pending.size === 0) this.idle();
+    const { id: _id, ...result } = reply;
+    pending.resolve(result);
+  }
+
+  /** With nothing asked, the helper does not keep the process alive. */
+  private idle(): void {
+    this.child?.unref();
+    (this.child?.channel as { unref?(): void } | null | undefined)?.unref?.();
+  }
+}
+
+let installed: Spawner | null = null;
+
+/**
+ * Programs started by runProgram go through this spawner until the returned function is
+ * called (the core installs one at start and uninstalls it at stop; uninstalling a
+ * spawner another core has since replaced leaves that one in place).
+ */
+export function installSpawner(spawner: Spawner): () => void {
+  installed = spawner;
+  return () => {
+    if (installed === spawner) installed = null;
+  };
+}
+
+/** The installed spawner, when it can take requests. */
+export function activeSpawner(): Spawner | null {
+  return installed?.usable ? installed : null;
+}

@@ -1,0 +1,167 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunError, runProgram } from '../../../src/main/tmux/server.js';
+import { activeSpawner, installSpawner, SPAWNER_SOURCE, Spawner } from '../../../src/main/tmux/spawner.js';
+
+/** A process's parent, from /proc. */
+function parentOf(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** Running (a zombie nobody has reaped yet has ended). */
+function alive(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+async function failure(p: Promise<unknown>): Promise<RunError> {
+  const err = await p.then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(RunError);
+  return err as RunError;
+}
+
+let dir: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-spawner-'));
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+// The same answers whether the console's helper forks the program or this process does.
+describe.each([
+  ['through the spawn helper', true],
+  ['started directly', false],
+])('runProgram %s', (_name, helped) => {
+  let spawner: Spawner | null = null;
+  let uninstall: () => void = () => {};
+  beforeAll(() => {
+    if (!helped) return;
+    spawner = new Spawner();
+    spawner.start();
+    uninstall = installSpawner(spawner);
+  });
+  afterAll(() => {
+    uninstall();
+    spawner?.stop();
+  });
+
+  it('the program is a child of the helper, or of this process without one', async () => {
+    const ppid = Number((await runProgram('sh', ['-c', 'echo $PPID'])).trim());
+    expect(ppid).toBe(helped ? spawner!.pid : process.pid);
+  });
+
+  it('passes stdin, the working directory and the arguments as given, and returns stdout', async () => {
+    expect(await runProgram('cat', [], { stdin: 'line one\nü, two\n' })).toBe('line one\nü, two\n');
+    expect((await runProgram('pwd', [], { cwd: dir })).trim()).toBe(fs.realpathSync(dir));
+    expect(await runProgram('printf', ['%s|', 'a b', '$HOME', "'; rm -rf /"])).toBe("a b|$HOME|'; rm -rf /|");
+  });
+
+  it('a failing program rejects with its stderr and exit code', async () => {
+    const err = await failure(runProgram('sh', ['-c', 'echo "no such pane" >&2; exit 3']));
+    expect(err.detail).toBe('no such pane');
+    expect(err.code).toBe(3);
+    expect((await failure(runProgram('sh', ['-c', 'exit 4']))).detail).toBe('exit 4');
+  });
+
+  it('a missing program, or a missing directory, says which', async () => {
+    expect((await failure(runProgram('architect-no-such-program', []))).message).toMatch(/^cannot run architect-no-such-program: .*ENOENT/);
+    expect((await failure(runProgram('pwd', [], { cwd: path.join(dir, 'gone') }))).message).toMatch(/^cannot run pwd: .*ENOENT/);
+  });
+
+  it('a program over its time is killed and says so', async () => {
+    const started = Date.now();
+    const err = await failure(runProgram('sleep', ['30'], { timeoutMs: 300 }));
+    expect(err.detail).toBe('killed by SIGTERM (timed out or too much output)');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('many programs at once each get their own answer', async () => {
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => runProgram('sh', ['-c', `echo ${i}`])));
+    expect(answers.map((a) => Number(a.trim()))).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+});
+
+describe('the spawn helper', () => {
+  it('a helper that dies fails the requests it held, and the next request starts a new one', async () => {
+    const spawner = new Spawner();
+    spawner.start();
+    const uninstall = installSpawner(spawner);
+    try {
+      const first = spawner.pid!;
+      const held = runProgram('sleep', ['5']);
+      await sleep(200);
+      process.kill(first, 'SIGKILL');
+      expect((await failure(held)).message).toMatch(/^cannot run sleep: the spawn helper ended before the program's answer \(exited \(SIGKILL\)\)/);
+      expect(activeSpawner()).toBe(spawner);
+      const ppid = Number((await runProgram('sh', ['-c', 'echo $PPID'])).trim());
+      expect(spawner.pid).toBeDefined();
+      expect(spawner.pid).not.toBe(first);
+      expect(ppid).toBe(spawner.pid);
+    } finally {
+      uninstall();
+      spawner.stop();
+    }
+  });
+
+  it('after three deaths with no answer between them, programs are started directly', async () => {
+    const spawner = new Spawner();
+    const uninstall = installSpawner(spawner);
+    try {
+      for (let i = 0; i < 3; i++) {
+        expect(activeSpawner()).toBe(spawner);
+        const held = runProgram('sleep', ['5']);
+        await sleep(200);
+        process.kill(spawner.pid!, 'SIGKILL');
+        await failure(held);
+      }
+      expect(activeSpawner()).toBeNull();
+      expect(Number((await runProgram('sh', ['-c', 'echo $PPID'])).trim())).toBe(process.pid);
+    } finally {
+      uninstall();
+      spawner.stop();
+    }
+  });
+
+  it('uninstalling leaves a spawner installed since in place', () => {
+    const a = new Spawner();
+    const b = new Spawner();
+    const uninstallA = installSpawner(a);
+    const uninstallB = installSpawner(b);
+    uninstallA();
+    expect(activeSpawner()).toBe(b);
+    uninstallB();
+    expect(activeSpawner()).toBeNull();
+  });
+
+  it('ends when the console that started it is killed', async () => {
+    // A console stand-in: starts the helper's code as the Spawner does, says its pid, waits to be killed.
+    const parentCode = `
+      const { spawn } = require('node:child_process');
+      const helper = spawn(process.execPath, ['-e', ${JSON.stringify(SPAWNER_SOURCE)}], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'json' });
+      process.stdout.write(helper.pid + '\\n');
+      setInterval(() => {}, 1000);
+    `;
+    const parent = spawn(process.execPath, ['-e', parentCode], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let out = '';
+      parent.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      for (let i = 0; i < 200 && !out.includes('\n'); i++) await sleep(25);
+      const helper = Number(out.trim());
+      expect(helper).toBeGreaterThan(0);
+      expect(parentOf(helper)).toBe(parent.pid);
+      parent.kill('SIGKILL');
+      for (let i = 0; i < 200 && alive(helper); i++) await sleep(25);
+      expect(alive(helper)).toBe(false);
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+});

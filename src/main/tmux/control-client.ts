@@ -34,6 +34,92 @@ export function controlClientCommand(server: TmuxServer, args: readonly string[]
   return setpriv ? { file: setpriv, args: ['--pdeathsig', 'SIGKILL', '--', command.file, ...command.args] } : command;
 }
 
+/**
+ * How long the gate below waits for a client to be answered or to exit before it stops
+ * waiting for that one (an ssh that never connects, a server that never answers).
+ */
+export const GATE_LIMIT_MS = 10_000;
+
+/**
+ * tmux 3.3a's server crashes (SIGSEGV, every session of the user's server gone) when a
+ * control client is between the first and the last message of its identify — the
+ * client flags, which mark it a control client, arrive in a read of their own before
+ * its control state exists — and the server meanwhile either (a) sends the control
+ * clients a notification: `%client-detached` (any attached client ends), `%sessions-changed`
+ * and a few more (control_notify_*: control_write on a NULL control_state), or
+ * (b) loses that client (control_stop on a NULL control_state). Seen in
+ * test/integration/sessions/control-clients.test.ts: closeAll in the middle of a
+ * start (clients just attached were ended while the next ones were identifying) took
+ * the test's server down in 1 of 40 runs under load (2 busy cores); core backtrace control_write ←
+ * control_notify_client_detached ← notify_callback. Fixed upstream (tmux pull requests
+ * 4980 and 5004: notify only clients with a control state; control_stop without one).
+ *
+ * So the clients of one server pass this gate. One we close is ended (input closed,
+ * SIGTERM) only once tmux has answered it (its first line: the identify is done) and
+ * no other client of ours on that server is still unanswered; and a new client starts
+ * only when none of ours on that server is waiting to be ended or on its way out. What
+ * the user does meanwhile (a new session, a detach) can still meet one of our clients
+ * identifying: that window is tmux's, a few milliseconds per start.
+ */
+class ServerGate {
+  /** Started, not answered yet, not exited: the server may be inside their identify. Value: since when. */
+  readonly unanswered = new Map<ControlClient, number>();
+  /** Closed by us, to be ended once no client of ours is unanswered. */
+  readonly closing = new Set<ControlClient>();
+  /** Ended (input closed, SIGTERM), not exited yet. Value: since when. */
+  readonly ending = new Map<ControlClient, number>();
+  /** Waiting to start until nothing of ours on the server is closing or ending. */
+  readonly queued = new Set<ControlClient>();
+  private recheck: NodeJS.Timeout | null = null;
+
+  constructor(private readonly key: string) {}
+
+  pump(): void {
+    const now = Date.now();
+    const live = (since: number): boolean => now - since < GATE_LIMIT_MS;
+    if (![...this.unanswered.values()].some(live)) {
+      for (const client of this.closing) {
+        this.closing.delete(client);
+        this.ending.set(client, now);
+        client.end();
+      }
+    }
+    if (this.closing.size === 0 && ![...this.ending.values()].some(live)) {
+      for (const client of this.queued) {
+        this.queued.delete(client);
+        this.unanswered.set(client, now);
+        client.start();
+      }
+    }
+    if (this.closing.size > 0 || this.queued.size > 0) {
+      // Blocked: look again when what blocks it is past the limit (sooner on any event).
+      this.recheck ??= setTimeout(() => {
+        this.recheck = null;
+        this.pump();
+      }, GATE_LIMIT_MS).unref();
+    } else if (this.recheck) {
+      clearTimeout(this.recheck);
+      this.recheck = null;
+    }
+    if (this.unanswered.size + this.closing.size + this.ending.size + this.queued.size === 0) gates.delete(this.key);
+  }
+}
+const gates = new Map<string, ServerGate>();
+
+function gateOf(server: TmuxServer): ServerGate {
+  const key = JSON.stringify([server.socket, server.ssh ?? null]);
+  let gate = gates.get(key);
+  if (!gate) gates.set(key, (gate = new ServerGate(key)));
+  return gate;
+}
+
+/** Clients of ours that the gates hold or watch, for tests: none once every client has exited. */
+export function gatedClients(): number {
+  let n = 0;
+  for (const g of gates.values()) n += g.unanswered.size + g.closing.size + g.ending.size + g.queued.size;
+  return n;
+}
+
 export interface ControlEvents {
   /** A pane printed something (`%output`); the bytes themselves are not needed. */
   onOutput(paneId: string): void;
@@ -70,7 +156,10 @@ export const CLOSED = 'closed';
  * user's panes; a terminal view's client (terminal/pane-view.ts) also ignores size.
  */
 export class ControlClient {
-  private readonly child: ChildProcessWithoutNullStreams;
+  /** The `tmux -C` process, once the gate has let it start. */
+  private child: ChildProcessWithoutNullStreams | null = null;
+  /** Commands sent before the process started: written when it starts. */
+  private early: string[] = [];
   private readonly pending: Pending[] = [];
   private buffer = '';
   /** Lines of the reply being read, or null between replies. */
@@ -79,6 +168,8 @@ export class ControlClient {
 
   /** Set when the stream is read as bytes (latin1 text): lines are turned into UTF-8 text one by one. */
   private readonly binary: boolean;
+  /** tmux client flags of the attach. */
+  private readonly flags: string;
 
   constructor(
     readonly server: TmuxServer,
@@ -88,20 +179,59 @@ export class ControlClient {
     flags = 'ignore-size,read-only',
   ) {
     this.binary = events.onOutputBytes !== undefined;
-    // Remote: `ssh -T … tmux -C attach …`, the same protocol over ssh's stdin/stdout.
-    const { file, args } = controlClientCommand(server, ['-C', 'attach-session', '-f', flags, '-t', sessionId]);
-    this.child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.child.stdout.setEncoding(this.binary ? 'latin1' : 'utf8');
-    this.child.stdout.on('data', (chunk: string) => this.read(chunk));
-    this.child.stderr.resume();
-    this.child.stdin.on('error', () => {}); // reported through 'exit'
-    this.child.on('error', (err) => this.finish(`cannot start ${file}: ${err.message}`));
-    this.child.on('exit', (code, signal) => this.finish(`tmux control client exited (${signal ?? code})`));
+    this.flags = flags;
+    // Starts now, unless a client of ours on this server is being ended (see ServerGate).
+    this.gate.queued.add(this);
+    this.gate.pump();
   }
 
-  /** The `tmux -C` process (for measuring what a client costs). */
+  /** This server's gate (looked up each time: an idle server's gate is dropped). */
+  private get gate(): ServerGate {
+    return gateOf(this.server);
+  }
+
+  /** Starts the process: called by the gate. */
+  start(): void {
+    // Remote: `ssh -T … tmux -C attach …`, the same protocol over ssh's stdin/stdout.
+    const { file, args } = controlClientCommand(this.server, ['-C', 'attach-session', '-f', this.flags, '-t', this.sessionId]);
+    const child = spawn(file, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout.setEncoding(this.binary ? 'latin1' : 'utf8');
+    child.stdout.on('data', (chunk: string) => {
+      // tmux's first line (the attach's reply) comes once the server is done with the identify.
+      if (this.gate.unanswered.delete(this)) this.gate.pump();
+      this.read(chunk);
+    });
+    child.stderr.resume();
+    child.stdin.on('error', () => {}); // reported through 'exit'
+    child.on('error', (err) => {
+      this.gone();
+      this.finish(`cannot start ${file}: ${err.message}`);
+    });
+    child.on('exit', (code, signal) => {
+      this.gone();
+      this.finish(`tmux control client exited (${signal ?? code})`);
+    });
+    for (const line of this.early.splice(0)) child.stdin.write(line + '\n');
+  }
+
+  /** Ends the process (its input, then SIGTERM): called by the gate once that is safe. */
+  end(): void {
+    this.child?.stdin.end();
+    this.child?.kill();
+  }
+
+  /** The process exited (or never started): the gate stops waiting for it. */
+  private gone(): void {
+    const g = this.gate;
+    // Not ||: a client closed before tmux answered it is both unanswered and closing.
+    const held = [g.unanswered.delete(this), g.closing.delete(this), g.ending.delete(this)].includes(true);
+    if (held) g.pump();
+  }
+
+  /** The `tmux -C` process (for measuring what a client costs); undefined until it starts. */
   get pid(): number | undefined {
-    return this.child.pid;
+    return this.child?.pid;
   }
 
   get alive(): boolean {
@@ -113,7 +243,8 @@ export class ControlClient {
     if (this.closed) return Promise.reject(new Error(`control client for ${this.server.name}/${this.sessionId} is closed`));
     return new Promise((resolve, reject) => {
       this.pending.push({ resolve, reject });
-      this.child.stdin.write(line + '\n');
+      if (this.child) this.child.stdin.write(line + '\n');
+      else this.early.push(line);
     });
   }
 
@@ -123,10 +254,18 @@ export class ControlClient {
     return this.command(`capture-pane -p -J -t ${paneId}`);
   }
 
+  /**
+   * Closes the client: done for the caller at once; the process is ended when the gate
+   * allows (see ServerGate), and one that has not started yet never starts.
+   */
   close(reason = CLOSED): void {
     if (this.closed) return;
-    this.child.stdin.end();
-    this.child.kill();
+    if (this.gate.queued.delete(this)) {
+      this.gate.pump();
+    } else if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
+      this.gate.closing.add(this);
+      this.gate.pump();
+    }
     this.finish(reason);
   }
 

@@ -1,6 +1,5 @@
 import { spawn } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
-import type { Readable, Writable } from 'node:stream';
 import fs from 'node:fs';
 import path from 'node:path';
 import { tmuxCommand, type TmuxServer } from './server.js';
@@ -8,8 +7,8 @@ import { activeSpawner } from './spawner.js';
 
 /** A control client's process: started by the console's spawn helper, or by this process (a ChildProcess). */
 interface ClientProcess extends EventEmitter {
-  readonly stdin: Writable;
-  readonly stdout: Readable;
+  readonly stdin: { write(line: string): unknown; end(): unknown; on(event: 'error', listener: (err: Error) => void): unknown };
+  readonly stdout: { setEncoding(encoding: BufferEncoding): unknown; on(event: 'data', listener: (chunk: string) => void): unknown };
   readonly pid?: number | undefined;
   readonly exitCode: number | null;
   readonly signalCode: NodeJS.Signals | null;

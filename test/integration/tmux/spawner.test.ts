@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunError, runProgram } from '../../../src/main/tmux/server.js';
-import { activeSpawner, installSpawner, SPAWNER_SOURCE, Spawner } from '../../../src/main/tmux/spawner.js';
+import { activeSpawner, installSpawner, SPAWNER_SOURCE, Spawner, type HandedOutput } from '../../../src/main/tmux/spawner.js';
 
 /** A process's parent, from /proc. */
 function parentOf(pid: number): number {
@@ -90,7 +90,7 @@ describe.each([
 });
 
 /** Everything a stream gives until it ends. */
-function collect(stream: NodeJS.ReadableStream): { text: () => string; ended: Promise<void> } {
+function collect(stream: HandedOutput): { text: () => string; ended: Promise<void> } {
   let text = '';
   stream.setEncoding('utf8');
   stream.on('data', (d: string) => (text += d));

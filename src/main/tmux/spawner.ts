@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
 
 // Starting a program from the console costs the console's thread time in proportion to
 // its size: Node (libuv) forks, and the kernel copies the page tables of the whole
@@ -15,14 +17,56 @@ import { spawn, type ChildProcess } from 'node:child_process';
 // JavaScript text run with `node -e` (Electron's binary with ELECTRON_RUN_AS_NODE), so
 // it runs the same under tsx, vitest, plain Node and a bundled Electron main.
 //
-// Only programs that run and end go through it (tmux commands, git, ssh's ps). Control
-// clients, whose stdin and stdout stay open for the session's life, are still started
-// by the console itself.
+// Programs that run and end (tmux commands, git, ssh's ps) run in it and their output
+// comes back in the answer. Control clients, whose stdin and stdout stay open for the
+// session's life, are started by it too (attach): it hands their two pipes to the
+// console over the IPC channel (the file descriptors themselves), so the console reads
+// and writes them as if it had started the client, and the helper tells when one ends.
 export const SPAWNER_SOURCE = `
 const { spawn } = require('node:child_process');
-// The console went away (however it died, the IPC channel closes): so do we.
+// The console went away (however it died, the IPC channel closes): so do we. Not only
+// on 'disconnect': Node defers it while a handed-over pipe waits for the console's
+// acknowledgement, which a dead console never sends (a helper outlived its console
+// so, in 1 of 5 runs). The parent's pid is looked at too.
 process.on('disconnect', () => process.exit(0));
+const parent = process.ppid;
+setInterval(() => { if (process.ppid !== parent) process.exit(0); }, 250).unref();
+// Long-lived programs (tmux control clients): their stdin and stdout pipes are handed
+// to the console, which reads and writes them itself; the console ends one with kill.
+const attached = new Map();
+function attach(m) {
+  let child;
+  try {
+    child = spawn(m.file, m.argv, { stdio: ['pipe', 'pipe', 'ignore'], env: m.env });
+  } catch (e) {
+    return process.send({ id: m.id, error: e.message, errno: e.code || null });
+  }
+  attached.set(m.id, child);
+  child.on('error', (e) => {
+    attached.delete(m.id);
+    if (process.connected) process.send({ id: m.id, error: e.message, errno: e.code || null });
+  });
+  child.on('exit', (code, signal) => {
+    attached.delete(m.id);
+    if (process.connected) process.send({ id: m.id, exit: true, code, signal });
+  });
+  if (child.pid === undefined) return; // 'error' follows
+  // Our end of its stdout starts reading at once (a socket made from a handle reads
+  // from the start, and pause() does not stop the handle): stopped on the handle before
+  // this turn ends, or what the program prints while the pipe is on its way (a handle is
+  // closed here only once the console acknowledged it) would be read here and lost.
+  const out = child.stdout._handle;
+  if (out) {
+    out.reading = false;
+    out.readStop();
+  }
+  // The pipes go to the console; ours close once sent.
+  process.send({ id: m.id, pipe: 'stdin', pid: child.pid }, child.stdin);
+  process.send({ id: m.id, pipe: 'stdout' }, child.stdout);
+}
 process.on('message', (m) => {
+  if (m.kill !== undefined) return attached.get(m.kill)?.kill(m.signal);
+  if (m.attach) return attach(m);
   let done = false;
   const reply = (r) => {
     if (done) return;
@@ -72,7 +116,132 @@ export type SpawnResult =
   | { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
   | { error: string; errno: string | null };
 
-type Reply = { id: number } & SpawnResult;
+type Reply = { id: number } & (
+  | SpawnResult
+  | { pipe: 'stdin'; pid: number }
+  | { pipe: 'stdout' }
+  | { exit: true; code: number | null; signal: NodeJS.Signals | null }
+);
+
+/**
+ * A handed-over program's stdout here: what its pipe gives once it arrives, as 'data'
+ * (strings after setEncoding) and one 'end'. Not a stream of its own: a PassThrough in
+ * between cost 1.2 s of the console's thread per seed bench run (100 clients' output).
+ */
+export class HandedOutput extends EventEmitter {
+  private encoding: BufferEncoding | null = null;
+  private socket: Socket | null = null;
+  private ended = false;
+
+  setEncoding(encoding: BufferEncoding): this {
+    this.encoding = encoding;
+    this.socket?.setEncoding(encoding);
+    return this;
+  }
+
+  /** The pipe arrived. */
+  attach(socket: Socket): void {
+    this.socket = socket;
+    if (this.encoding) socket.setEncoding(this.encoding);
+    socket.on('data', (chunk: string | Buffer) => this.emit('data', chunk));
+    socket.once('end', () => this.finish());
+    socket.once('close', () => this.finish());
+  }
+
+  /** Nothing more comes (its end, or it never started). */
+  finish(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.emit('end');
+  }
+}
+
+/** A handed-over program's stdin here: written to its pipe, or kept until the pipe arrives. */
+export class HandedInput extends EventEmitter {
+  private socket: Socket | null = null;
+  private readonly early: Array<string | Buffer> = [];
+  private ending = false;
+
+  write(chunk: string | Buffer): boolean {
+    if (this.socket) return this.socket.write(chunk);
+    if (!this.ending) this.early.push(chunk);
+    return true;
+  }
+
+  end(chunk?: string | Buffer): this {
+    if (chunk !== undefined) this.write(chunk);
+    this.ending = true;
+    this.socket?.end();
+    return this;
+  }
+
+  /** The pipe arrived: what was written before goes first. */
+  attach(socket: Socket): void {
+    this.socket = socket;
+    for (const chunk of this.early.splice(0)) socket.write(chunk);
+    if (this.ending) socket.end();
+  }
+}
+
+/**
+ * A long-lived program started by the helper (a control client): its stdin and stdout
+ * are this process's from the start (written and read once the helper has handed over
+ * the pipes). Emits 'error' (it could not start, or the helper went) and 'exit' (code,
+ * signal), as a ChildProcess does.
+ */
+export class AttachedProgram extends EventEmitter {
+  readonly stdin = new HandedInput();
+  readonly stdout = new HandedOutput();
+  pid: number | undefined;
+  /** How it ended, as a ChildProcess says (both null while it runs). */
+  exitCode: number | null = null;
+  signalCode: NodeJS.Signals | null = null;
+  private pipes: Socket[] = [];
+  private stdoutPipe: Socket | null = null;
+  ended = false;
+
+  constructor(private readonly killer: (signal: NodeJS.Signals) => void) {
+    super();
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): void {
+    if (!this.ended) this.killer(signal);
+  }
+
+  /** A pipe the helper handed over. */
+  take(pipe: 'stdin' | 'stdout', socket: Socket): void {
+    if (this.ended) {
+      socket.destroy();
+      return;
+    }
+    this.pipes.push(socket);
+    socket.on('error', () => undefined); // the end shows through 'exit'
+    if (pipe === 'stdin') this.stdin.attach(socket);
+    else {
+      this.stdoutPipe = socket;
+      this.stdout.attach(socket);
+    }
+  }
+
+  /**
+   * It ended. Its stdin is closed here; its stdout drains to its end (what it printed
+   * last still arrives), unless it never started or the helper went (then nothing more
+   * can come: closed here too, as no one else would).
+   */
+  end(how: { code: number | null; signal: NodeJS.Signals | null } | { error: Error }): void {
+    if (this.ended) return;
+    this.ended = true;
+    const failed = 'error' in how;
+    for (const socket of this.pipes) if (failed || socket !== this.stdoutPipe) socket.destroy();
+    if (failed || !this.stdoutPipe) this.stdout.finish();
+    if ('error' in how) this.emit('error', how.error);
+    else {
+      this.exitCode = how.code;
+      this.signalCode = how.signal;
+      this.emit('exit', how.code, how.signal);
+    }
+  }
+}
 
 interface Pending {
   resolve(result: SpawnResult): void;
@@ -93,6 +262,7 @@ const MAX_FAILED_STARTS = 3;
 export class Spawner {
   private child: ChildProcess | null = null;
   private readonly pending = new Map<number, Pending>();
+  private readonly attached = new Map<number, AttachedProgram>();
   private nextId = 1;
   /** Deaths in a row with no answer between them. */
   private failedStarts = 0;
@@ -108,7 +278,7 @@ export class Spawner {
     });
     let stderr = '';
     child.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-2000)));
-    child.on('message', (reply: Reply) => this.onReply(reply));
+    child.on('message', (reply: Reply, handle: unknown) => this.onReply(reply, handle));
     const gone = (why: string): void => {
       if (this.child !== child) return;
       this.child = null;
@@ -116,6 +286,7 @@ export class Spawner {
       const detail = `${why}${stderr.trim() ? `: ${stderr.trim().split('\n').pop() ?? ''}` : ''}`;
       for (const p of this.pending.values()) p.reject(new SpawnerGoneError(detail));
       this.pending.clear();
+      this.endAttached(detail);
     };
     child.on('error', (err) => gone(`could not start: ${err.message}`));
     child.on('exit', (code, signal) => gone(`exited (${signal ?? code})`));
@@ -150,6 +321,32 @@ export class Spawner {
     });
   }
 
+  /**
+   * Starts a long-lived program in the helper (a control client) and hands its stdin
+   * and stdout to this process. The program ends with the helper: started under
+   * `setpriv --pdeathsig`, the kernel kills it; otherwise its input's end does.
+   */
+  attach(file: string, argv: readonly string[]): AttachedProgram {
+    if (!this.child) this.start();
+    const child = this.child;
+    const id = this.nextId++;
+    const program = new AttachedProgram((signal) => {
+      if (this.child === child && child?.connected) child.send({ kill: id, signal });
+    });
+    if (!child || this.stopped) {
+      queueMicrotask(() => program.end({ error: new SpawnerGoneError('stopped') }));
+      return program;
+    }
+    this.attached.set(id, program);
+    child.send({ id, attach: true, file, argv }, (err) => {
+      if (err) {
+        this.attached.delete(id);
+        program.end({ error: new SpawnerGoneError(err.message) });
+      }
+    });
+    return program;
+  }
+
   /** Ends the helper; requests still out are rejected (their programs end at their time limit). */
   stop(): void {
     this.stopped = true;
@@ -158,11 +355,33 @@ export class Spawner {
       child.kill();
       for (const p of this.pending.values()) p.reject(new SpawnerGoneError('stopped'));
       this.pending.clear();
+      this.endAttached('stopped');
       this.child = null;
     }
   }
 
-  private onReply(reply: Reply): void {
+  /** The helper is gone: so are the programs it started (their pipes are closed here). */
+  private endAttached(detail: string): void {
+    const all = [...this.attached.values()];
+    this.attached.clear();
+    for (const program of all) program.end({ error: new SpawnerGoneError(detail) });
+  }
+
+  private onReply(reply: Reply, handle: unknown): void {
+    const program = this.attached.get(reply.id);
+    if (program) {
+      this.failedStarts = 0;
+      if ('pipe' in reply) {
+        if (reply.pipe === 'stdin') program.pid = reply.pid;
+        if (handle) program.take(reply.pipe, handle as Socket);
+      } else {
+        this.attached.delete(reply.id);
+        if ('error' in reply) program.end({ error: Object.assign(new Error(reply.error), { code: reply.errno ?? undefined }) });
+        else if ('exit' in reply) program.end({ code: reply.code, signal: reply.signal });
+      }
+      return;
+    }
+    if (!('stdout' in reply) && !('error' in reply)) return;
     const pending = this.pending.get(reply.id);
     if (!pending) return;
     this.pending.delete(reply.id);

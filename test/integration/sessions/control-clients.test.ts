@@ -1,11 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SessionClients } from '../../../src/main/sessions/control-clients.js';
 import { ControlClient, gatedClients } from '../../../src/main/tmux/control-client.js';
 import { discover, type Pane } from '../../../src/main/tmux/discover.js';
 import { tmuxServer } from '../../../src/main/tmux/server.js';
+import { installSpawner, Spawner } from '../../../src/main/tmux/spawner.js';
 import { PrivateTmux } from './tmux-fixture.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'control-clients-child.ts');
@@ -18,9 +19,27 @@ async function eventually(check: () => boolean, what: string, tries = 200): Prom
   throw new Error(`never happened: ${what}`);
 }
 
-describe('SessionClients on a private tmux server', () => {
+// Started by this process (tests, the CLI), or by the console's spawn helper, which hands
+// the pipes over (tmux/spawner.ts): the same behaviour either way.
+describe.each([
+  ['started here', false],
+  ['started by the spawn helper', true],
+] as const)('SessionClients on a private tmux server, clients %s', (_name, helped) => {
   const tmux = new PrivateTmux();
   let clients: SessionClients | null = null;
+  let spawner: Spawner | null = null;
+  let uninstall: () => void = () => {};
+  beforeAll(() => {
+    if (!helped) return;
+    spawner = new Spawner();
+    spawner.start();
+    uninstall = installSpawner(spawner);
+  });
+  afterAll(() => {
+    uninstall();
+    spawner?.stop();
+  });
+  const childArgs = [CHILD, tmux.socket, ...(helped ? ['helper'] : [])];
   afterEach(() => {
     clients?.closeAll();
     tmux.cleanup();
@@ -122,7 +141,7 @@ describe('SessionClients on a private tmux server', () => {
   for (const signal of ['SIGKILL', 'SIGTERM'] as const) {
     it(`no client outlives its console: ${signal} of the process that started them`, async () => {
       for (let i = 0; i < 20; i++) tmux.newSession(`k${i}`);
-      const child = spawn(process.execPath, ['--import', 'tsx', CHILD, tmux.socket], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, ['--import', 'tsx', ...childArgs], { stdio: ['pipe', 'pipe', 'inherit'] });
       try {
         let out = '';
         child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -138,7 +157,7 @@ describe('SessionClients on a private tmux server', () => {
 
   it('closeAll ends every client of a process that keeps running', async () => {
     for (let i = 0; i < 20; i++) tmux.newSession(`c${i}`);
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, tmux.socket], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', ...childArgs], { stdio: ['pipe', 'pipe', 'inherit'] });
     try {
       let out = '';
       child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));

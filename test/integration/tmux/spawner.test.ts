@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunError, runProgram } from '../../../src/main/tmux/server.js';
-import { activeSpawner, installSpawner, SPAWNER_SOURCE, Spawner } from '../../../src/main/tmux/spawner.js';
+import { activeSpawner, installSpawner, SPAWNER_SOURCE, Spawner, type HandedOutput } from '../../../src/main/tmux/spawner.js';
 
 /** A process's parent, from /proc. */
 function parentOf(pid: number): number {
@@ -86,6 +86,70 @@ describe.each([
   it('many programs at once each get their own answer', async () => {
     const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => runProgram('sh', ['-c', `echo ${i}`])));
     expect(answers.map((a) => Number(a.trim()))).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+});
+
+/** Everything a stream gives until it ends. */
+function collect(stream: HandedOutput): { text: () => string; ended: Promise<void> } {
+  let text = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (d: string) => (text += d));
+  return { text: () => text, ended: new Promise((resolve) => stream.once('end', () => resolve())) };
+}
+
+describe('a long-lived program started by the spawn helper (attach: how control clients start)', () => {
+  let spawner: Spawner;
+  beforeAll(() => {
+    spawner = new Spawner();
+    spawner.start();
+  });
+  afterAll(() => spawner.stop());
+
+  it('hands its stdin and stdout over: written and read here, what it prints at once included; the helper is its parent', async () => {
+    // 200 lines printed before it reads anything: printed while its pipes are on their way here.
+    const program = spawner.attach('sh', ['-c', 'i=0; while [ $i -lt 200 ]; do echo "early $i"; i=$((i+1)); done; echo "parent $PPID"; cat']);
+    const out = collect(program.stdout);
+    const exited = new Promise<[number | null, string | null]>((resolve) => program.once('exit', (code, signal) => resolve([code, signal])));
+    program.stdin.write('typed here\n');
+    program.stdin.end();
+    expect(await exited).toEqual([0, null]);
+    await out.ended;
+    const lines = out.text().split('\n');
+    expect(lines.slice(0, 200)).toEqual(Array.from({ length: 200 }, (_, i) => `early ${i}`));
+    expect(lines.slice(200)).toEqual([`parent ${spawner.pid}`, 'typed here', '']);
+    expect(program.exitCode).toBe(0);
+  });
+
+  it('kill ends it and says how', async () => {
+    const program = spawner.attach('sleep', ['30']);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(program.pid).toBeGreaterThan(0);
+    const exited = new Promise<[number | null, string | null]>((resolve) => program.once('exit', (code, signal) => resolve([code, signal])));
+    program.kill();
+    expect(await exited).toEqual([null, 'SIGTERM']);
+    expect(program.signalCode).toBe('SIGTERM');
+  });
+
+  it('a program that cannot start says why', async () => {
+    const program = spawner.attach('architect-no-such-program', []);
+    const err = await new Promise<Error>((resolve) => program.once('error', resolve));
+    expect(err.message).toMatch(/ENOENT/);
+  });
+
+  it('when the helper dies, its programs end here: an error, and stdout ends', async () => {
+    const own = new Spawner();
+    own.start();
+    try {
+      const program = own.attach('sleep', ['5']); // outlives its helper: short
+      const out = collect(program.stdout);
+      await new Promise((r) => setTimeout(r, 200));
+      const failed = new Promise<Error>((resolve) => program.once('error', resolve));
+      process.kill(own.pid!, 'SIGKILL');
+      expect((await failed).message).toMatch(/^the spawn helper ended before the program's answer/);
+      await out.ended;
+    } finally {
+      own.stop();
+    }
   });
 });
 

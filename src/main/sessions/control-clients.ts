@@ -64,9 +64,14 @@ export class SessionClients {
     return { lines: text.replace(/\n$/, '').split('\n'), title: title.replace(/\n$/, '').slice(0, MAX_TITLE_CHARS) };
   }
 
-  /** A live client reports this session's output (so a quiet pane's screen is known not to have changed). */
+  /**
+   * An attached client reports this session's output (so a quiet pane's screen is known
+   * not to have changed). Not before tmux answered it: a pane whose client is still
+   * waiting or identifying is read by polling, or a change then would go unseen until
+   * the next full re-read (up to 30 s).
+   */
   covers(server: TmuxServer, sessionId: string): boolean {
-    return this.clients.get(`${server.name}:${sessionId}`)?.alive ?? false;
+    return this.clients.get(`${server.name}:${sessionId}`)?.attached ?? false;
   }
 
   /** Attaches to sessions that appeared, closes clients of sessions that went away. */
@@ -109,6 +114,7 @@ export class SessionClients {
     const startedAt = Date.now();
     const client: ControlClient = new ControlClient(server, sessionId, {
       onOutput: events.onOutput,
+      onAttached: events.onAttached,
       onLayoutChange: events.onLayoutChange,
       onExit: (reason) => {
         if (this.clients.get(key) === client) this.clients.delete(key);

@@ -117,8 +117,10 @@ export class SessionMonitor {
     this.excluded = new Set(options.excluded ?? []);
     this.log = (options.logger ?? silentLogger).child({ module: 'sessions' });
     this.clearsFile = options.hooksFile ? clearedFilePath(path.dirname(path.dirname(options.hooksFile))) : null;
-    this.clients = new SessionClients((server) => ({
+    this.clients = new SessionClients((server, key) => ({
       onOutput: (paneId) => this.onOutput(`${server.name}:${paneId}`),
+      // What the session's panes printed before its client attached was not reported: read them again.
+      onAttached: () => this.onAttached(server, key.slice(server.name.length + 1)),
       onLayoutChange: () => this.requestRescan(),
       onExit: () => this.requestRescan(),
     }));
@@ -367,6 +369,12 @@ export class SessionMonitor {
     if (!tracked) return this.requestRescan();
     tracked.lastOutputMs = Date.now();
     tracked.settle.touch();
+  }
+
+  private onAttached(server: TmuxServer, sessionId: string): void {
+    for (const tracked of this.panes.values()) {
+      if (tracked.server === server && tracked.pane.sessionId === sessionId) tracked.settle.touch();
+    }
   }
 
   private requestRescan(): void {

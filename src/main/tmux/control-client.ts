@@ -152,6 +152,11 @@ export interface ControlEvents {
    * stays whole for the caller's decoder.
    */
   onOutputBytes?(paneId: string, bytes: Buffer): void;
+  /**
+   * tmux answered the client (its first line): from now on it reports the session's
+   * output. What the panes printed before is not reported: the caller reads them again.
+   */
+  onAttached?(): void;
   /** Windows, panes or sessions came or went: time to re-list panes. */
   onLayoutChange(): void;
   /** The client ended (session closed, server killed). */
@@ -188,6 +193,8 @@ export class ControlClient {
   /** Lines of the reply being read, or null between replies. */
   private block: { id: string; ours: boolean; lines: string[] } | null = null;
   private closed = false;
+  /** tmux has sent its first line (see attached). */
+  private answered = false;
 
   /** Set when the stream is read as bytes (latin1 text): lines are turned into UTF-8 text one by one. */
   private readonly binary: boolean;
@@ -223,6 +230,10 @@ export class ControlClient {
     child.stdout.on('data', (chunk: string) => {
       // tmux's first line (the attach's reply) comes once the server is done with the identify.
       if (this.gate.unanswered.delete(this)) this.gate.pump();
+      if (!this.answered) {
+        this.answered = true;
+        if (!this.closed) this.events.onAttached?.();
+      }
       this.read(chunk);
     });
     child.stdin.on('error', () => {}); // reported through 'exit'
@@ -258,6 +269,15 @@ export class ControlClient {
 
   get alive(): boolean {
     return !this.closed;
+  }
+
+  /**
+   * Alive and answered by tmux: its session's output is reported from now on. A client
+   * waiting to start (ServerGate), or started and not answered yet (tmux's identify; a
+   * pipe on its way from the spawn helper), reports none yet.
+   */
+  get attached(): boolean {
+    return !this.closed && this.answered;
   }
 
   /** Runs one tmux command over the client; replies come back in order. */

@@ -67,6 +67,25 @@ describe.each([
     expect(exits).toHaveLength(1);
   });
 
+  it('a session counts as covered only once tmux answered its client, which is then told once', async () => {
+    const server = tmuxServer(tmux.socket);
+    tmux.newSession('a');
+    tmux.newSession('b');
+    const attachedKeys: string[] = [];
+    clients = new SessionClients((_s, key) => ({ onOutput: () => {}, onAttached: () => attachedKeys.push(key), onLayoutChange: () => {}, onExit: () => {} }));
+    const panes = await discover(server);
+    clients.sync(server, panes, true);
+    // Started (or on their way), not answered: output is not reported yet, so the panes are not covered.
+    for (const p of panes) expect(clients.covers(server, p.sessionId)).toBe(false);
+    await eventually(() => panes.every((p) => clients!.covers(server, p.sessionId)), 'both sessions covered');
+    expect(attachedKeys.sort()).toEqual(panes.map((p) => `${tmux.socket}:${p.sessionId}`).sort());
+    // More output and commands tell nothing more.
+    await clients.screen(server, panes[0]!);
+    expect(attachedKeys).toHaveLength(2);
+    clients.closeAll();
+    for (const p of panes) expect(clients.covers(server, p.sessionId)).toBe(false);
+  });
+
   it('does not retry a session it cannot attach to on every rescan', async () => {
     const server = tmuxServer(tmux.socket);
     tmux.newSession('a');

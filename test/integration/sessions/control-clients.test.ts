@@ -1,12 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { SessionClients } from '../../../src/main/sessions/control-clients.js';
 import { ControlClient, gatedClients } from '../../../src/main/tmux/control-client.js';
 import { discover, type Pane } from '../../../src/main/tmux/discover.js';
 import { tmuxServer } from '../../../src/main/tmux/server.js';
-import { installSpawner, Spawner } from '../../../src/main/tmux/spawner.js';
+import { spawnerForSuite } from '../../support/spawner.js';
 import { PrivateTmux } from './tmux-fixture.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'control-clients-child.ts');
@@ -27,18 +27,7 @@ describe.each([
 ] as const)('SessionClients on a private tmux server, clients %s', (_name, helped) => {
   const tmux = new PrivateTmux();
   let clients: SessionClients | null = null;
-  let spawner: Spawner | null = null;
-  let uninstall: () => void = () => {};
-  beforeAll(() => {
-    if (!helped) return;
-    spawner = new Spawner();
-    spawner.start();
-    uninstall = installSpawner(spawner);
-  });
-  afterAll(() => {
-    uninstall();
-    spawner?.stop();
-  });
+  spawnerForSuite(helped);
   const childArgs = [CHILD, tmux.socket, ...(helped ? ['helper'] : [])];
   afterEach(() => {
     clients?.closeAll();

@@ -18,6 +18,15 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
+/** A new file migrated to `version`, with foreign keys on (as the store opens it): for a rebuild's cascades. */
+function withForeignKeysAt(version: number): { db: Database.Database; file: string } {
+  const file = tempDb();
+  const db = new Database(file);
+  db.pragma('foreign_keys = ON');
+  migrate(db, file, migrations, version);
+  return { db, file };
+}
+
 function tables(db: Database.Database): string[] {
   return (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[]);
 }
@@ -103,10 +112,7 @@ describe('migrations', () => {
   });
 
   it('020 keeps every alert, delivery, run and step, drops only their task_id foreign key, and keeps the cascades', () => {
-    const file = tempDb();
-    const db = new Database(file);
-    db.pragma('foreign_keys = ON');
-    migrate(db, file, migrations, 19);
+    const { db, file } = withForeignKeysAt(19);
     db.exec(`INSERT INTO tasks(id, type, title) VALUES (7, 'x', 'a task');
       INSERT INTO notifications(id, task_id, kind, level, message, channels, dedupe_key, event, payload) VALUES (1, 7, 'sla', 'critical', 'm', '["log"]', 'k1', 'sla_critical', '{"a":1}');
       INSERT INTO notification_deliveries(notification_id, channel, rule, subject, status) VALUES (1, 'log', 'r', 's', 'sent');
@@ -128,10 +134,7 @@ describe('migrations', () => {
   });
 
   it('022 keeps every session and event, drops only current_task_id\'s foreign key, and a deleted task still leaves no session on it', () => {
-    const file = tempDb();
-    const db = new Database(file);
-    db.pragma('foreign_keys = ON');
-    migrate(db, file, migrations, 21);
+    const { db, file } = withForeignKeysAt(21);
     db.exec(`INSERT INTO projects(id, name, path) VALUES (4, 'p', '/p');
       INSERT INTO tasks(id, type, title) VALUES (7, 'x', 'held by w1'), (8, 'x', 'held by w2');
       INSERT INTO sessions(id, name, server, status, provider, current_task_id, idle_since, last_heartbeat, state_since, cwd, project_id, gone_at)

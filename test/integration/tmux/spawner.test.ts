@@ -5,6 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunError, runProgram } from '../../../src/main/tmux/server.js';
+import { spawnerForSuite } from '../../support/spawner.js';
 import { activeSpawner, installSpawner, SPAWNER_SOURCE, Spawner, type HandedOutput } from '../../../src/main/tmux/spawner.js';
 
 /** A process's parent, from /proc. */
@@ -40,22 +41,11 @@ describe.each([
   ['through the spawn helper', true],
   ['started directly', false],
 ])('runProgram %s', (_name, helped) => {
-  let spawner: Spawner | null = null;
-  let uninstall: () => void = () => {};
-  beforeAll(() => {
-    if (!helped) return;
-    spawner = new Spawner();
-    spawner.start();
-    uninstall = installSpawner(spawner);
-  });
-  afterAll(() => {
-    uninstall();
-    spawner?.stop();
-  });
+  const spawner = spawnerForSuite(helped);
 
   it('the program is a child of the helper, or of this process without one', async () => {
     const ppid = Number((await runProgram('sh', ['-c', 'echo $PPID'])).trim());
-    expect(ppid).toBe(helped ? spawner!.pid : process.pid);
+    expect(ppid).toBe(helped ? spawner()!.pid : process.pid);
   });
 
   it('passes stdin, the working directory and the arguments as given, and returns stdout', async () => {

@@ -4,7 +4,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDatabase } from '../../src/main/store/seed.js';
 import { startConsole, type ConsoleUnderTest } from './support/console.js';
-import { expectSlaBetween, slaBySql, type Levels } from './support/overview-sla.js';
+import { expectSlaBetween, slaBySql, tilesAndErrorsBySql, type Levels } from './support/overview-sla.js';
 
 // What the Overview shows, against SQL over the same file, on a small seed: the queue's
 // counts, the stats tiles, the SLA chart, each project's open tasks, the open errors.
@@ -26,17 +26,11 @@ function bySql() {
         .all() as { name: string; n: number }[]
     ).map((r) => [r.name, r.n]),
   );
-  const errors = new Map((db.prepare('SELECT message, count FROM errors WHERE resolved = 0').all() as { message: string; count: number }[]).map((r) => [r.message, r.count]));
+  const { stats, errors } = tilesAndErrorsBySql(db, statuses);
   const sla = slaBySql(db);
   return {
     statuses,
-    stats: {
-      pending_tasks: statuses.pending ?? 0,
-      active_tasks: statuses.in_progress ?? 0,
-      idle_sessions: one("SELECT count(*) FROM sessions WHERE status = 'idle'"),
-      working_sessions: one("SELECT count(*) FROM sessions WHERE status = 'working'"),
-      open_errors: one('SELECT count(*) FROM errors WHERE resolved = 0'),
-    },
+    stats,
     completedToday: one("SELECT count(*) FROM tasks WHERE status = 'completed' AND completed_at > datetime('now', '-1 day')"),
     projects,
     errors,

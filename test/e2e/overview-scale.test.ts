@@ -13,7 +13,7 @@ import { openStore } from '../../src/main/store/store.js';
 import { durationMs, formatDuration, formatMinutes } from '../../src/renderer/src/data/format.js';
 import { SESSION_WORKLOAD_SCAN } from '../integration/store/session-workload-scan.js';
 import { startConsole, type ConsoleUnderTest } from './support/console.js';
-import { expectSlaBetween, slaBySql } from './support/overview-sla.js';
+import { expectSlaBetween, slaBySql, tilesAndErrorsBySql } from './support/overview-sla.js';
 
 // The Overview on the 1M-task seed (`architect db seed --tasks 1000000 --sessions 50
 // --seed 7`: ~320k open tasks, ~90k held by sessions that are gone): every number it
@@ -75,21 +75,14 @@ function exactBySql(db: Database.Database = reader() as unknown as Database.Data
     statuses[g.status] = (statuses[g.status] ?? 0) + g.n;
     if (['pending', 'assigned', 'in_progress', 'blocked'].includes(g.status)) openByProject.set(g.project, (openByProject.get(g.project) ?? 0) + g.n);
   }
-  const one = (sql: string): number => db.prepare(sql).pluck().get() as number;
   const perHour = new Map(
     (db.prepare("SELECT substr(completed_at, 1, 13) AS hour, count(*) AS n FROM tasks WHERE status = 'completed' AND completed_at >= strftime('%Y-%m-%d %H:00', 'now', '-23 hours') GROUP BY 1").all() as { hour: string; n: number }[]).map((r) => [r.hour, r.n]),
   );
   const projects = new Map((db.prepare('SELECT id, name FROM projects').all() as { id: number; name: string }[]).map((p) => [p.name, openByProject.get(p.id) ?? 0]));
-  const errors = new Map((db.prepare('SELECT message, count FROM errors WHERE resolved = 0').all() as { message: string; count: number }[]).map((r) => [r.message, r.count]));
+  const { stats, errors } = tilesAndErrorsBySql(db, statuses);
   return {
     statuses,
-    stats: {
-      pending_tasks: statuses.pending ?? 0,
-      active_tasks: statuses.in_progress ?? 0,
-      idle_sessions: one("SELECT count(*) FROM sessions WHERE status = 'idle'"),
-      working_sessions: one("SELECT count(*) FROM sessions WHERE status = 'working'"),
-      open_errors: one('SELECT count(*) FROM errors WHERE resolved = 0'),
-    },
+    stats,
     perHour,
     hourNow: db.prepare("SELECT strftime('%Y-%m-%d %H', 'now')").pluck().get() as string,
     projects,

@@ -1,6 +1,7 @@
-// The Overview's SLA chart checked against SQL, shared by the small (overview-numbers)
+// The Overview checked against SQL, shared by the small (overview-numbers)
 // and the 1M-task (overview-scale) tests: the levels by type from the shipped rules'
-// SQL, and the bounds a reading taken between two SQL counts must keep.
+// SQL, the bounds a reading taken between two SQL counts must keep, and the stat tiles
+// and open errors.
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'vitest';
@@ -35,4 +36,27 @@ export function expectSlaBetween(shown: Map<string, Levels>, before: Map<string,
     expect(l.critical, type).toBeGreaterThanOrEqual(b.critical);
     expect(l.critical, type).toBeLessThanOrEqual(a.critical);
   }
+}
+
+type Reader = { prepare(sql: string): { all(): unknown[]; pluck(): { get(): unknown } } };
+
+/**
+ * The Overview's stat tiles and its open errors by SQL, also shared by both tests:
+ * `statuses` is the tasks' count by status, however the test counted them.
+ */
+export function tilesAndErrorsBySql(
+  db: Reader,
+  statuses: Record<string, number>,
+): { stats: Record<'pending_tasks' | 'active_tasks' | 'idle_sessions' | 'working_sessions' | 'open_errors', number>; errors: Map<string, number> } {
+  const one = (sql: string): number => db.prepare(sql).pluck().get() as number;
+  return {
+    stats: {
+      pending_tasks: statuses.pending ?? 0,
+      active_tasks: statuses.in_progress ?? 0,
+      idle_sessions: one("SELECT count(*) FROM sessions WHERE status = 'idle'"),
+      working_sessions: one("SELECT count(*) FROM sessions WHERE status = 'working'"),
+      open_errors: one('SELECT count(*) FROM errors WHERE resolved = 0'),
+    },
+    errors: new Map((db.prepare('SELECT message, count FROM errors WHERE resolved = 0').all() as { message: string; count: number }[]).map((r) => [r.message, r.count])),
+  };
 }

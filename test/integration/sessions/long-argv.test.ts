@@ -2,49 +2,21 @@
 // as an argument): the session listed and sent in deltas carries it shortened, with its
 // whole length, and `sessions.argv` (and `sessions.explain`, which the session page
 // shows) still has it whole (issue 20: 100 such agents made sessions.list 860 KB).
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SESSION_ARGV_CHARS } from '../../../src/shared/api.js';
-import type { SessionDelta } from '../../../src/shared/session-delta.js';
-import { loadConfig } from '../../../src/main/config/load.js';
-import type { ConfigService } from '../../../src/main/config/service.js';
-import { EventBus } from '../../../src/main/events/bus.js';
-import { silentLogger } from '../../../src/main/log/logger.js';
-import { defaultConfigDir } from '../../../src/main/paths.js';
-import { setupSessions, type SessionsFeature } from '../../../src/main/setup/sessions.js';
 import { pollUntil } from '../../support/poll.js';
-import { PrivateTmux } from '../../support/tmux.js';
-import { tempStore } from '../store/temp-store.js';
+import { useSessionsFeature } from './sessions-feature.js';
 
-let tmux: PrivateTmux;
-let db: ReturnType<typeof tempStore>;
-let feature: SessionsFeature | null = null;
-
-beforeEach(() => {
-  tmux = new PrivateTmux();
-  db = tempStore();
-});
-afterEach(async () => {
-  await feature?.stop();
-  feature = null;
-  tmux.kill();
-  db.remove();
-});
+const fixture = useSessionsFeature();
 
 describe('a session with a huge command line', () => {
   it('is listed and sent shortened with its whole length; sessions.argv and sessions.explain have it whole', { timeout: 60_000 }, async () => {
     // GNU sleep adds its arguments up: 400 more that are zero make a ~6,000-character command line.
     const argv = ['sleep', '100000', ...Array.from({ length: 400 }, (_, i) => `0.${String(i).padStart(12, '0')}`)];
     const whole = argv.join(' ');
-    tmux.newSession('long', argv);
-    const loaded = loadConfig({ dir: defaultConfigDir(), env: null });
-    if (!loaded.ok) throw new Error('the shipped config does not load');
-    const config = { snapshot: () => loaded.snapshot, subscribe: () => () => undefined } as unknown as ConfigService;
-    const bus = new EventBus();
-    const deltas: SessionDelta[] = [];
-    bus.on('sessions.delta', (d) => deltas.push(d));
-    feature = await setupSessions({ config, store: db.store, bus, log: silentLogger, servers: [tmux.socket], dataDir: path.join(db.dir, 'data'), heldRefreshMs: 3_600_000 });
-    const listed = await pollUntil('the pane listed with its command line', () => feature!.list().find((s) => s.session === 'long' && s.argvLength === whole.length), { limitMs: 20_000 });
+    fixture.tmux.newSession('long', argv);
+    const { feature, deltas } = await fixture.start();
+    const listed = await pollUntil('the pane listed with its command line', () => feature.list().find((s) => s.session === 'long' && s.argvLength === whole.length), { limitMs: 20_000 });
 
     expect(whole.length).toBeGreaterThan(5_000);
     expect(listed.argv.join(' ').length).toBeLessThanOrEqual(SESSION_ARGV_CHARS);
@@ -63,6 +35,6 @@ describe('a session with a huge command line', () => {
     expect(await feature.commands['sessions.argv']({ id: listed.id })).toEqual({ argv });
     expect(await feature.commands['sessions.argv']({ id: listed.name })).toEqual({ argv });
     expect((await feature.commands['sessions.explain']({ id: listed.id })).text).toContain(whole);
-    await expect(Promise.resolve().then(() => feature!.commands['sessions.argv']({ id: 'nope' }))).rejects.toThrow(/no session/u);
+    await expect(Promise.resolve().then(() => feature.commands['sessions.argv']({ id: 'nope' }))).rejects.toThrow(/no session/u);
   });
 });

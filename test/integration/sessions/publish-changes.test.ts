@@ -3,52 +3,24 @@
 // that one (one statement) and sends a delta of that one. A change to the queue re-reads
 // every listed name's held task in one statement and tells clients only the session
 // whose task changed (issue 20).
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { SessionDelta } from '../../../src/shared/session-delta.js';
-import { loadConfig } from '../../../src/main/config/load.js';
-import type { ConfigService } from '../../../src/main/config/service.js';
-import { EventBus } from '../../../src/main/events/bus.js';
-import { silentLogger } from '../../../src/main/log/logger.js';
-import { defaultConfigDir } from '../../../src/main/paths.js';
-import { setupSessions, type SessionsFeature } from '../../../src/main/setup/sessions.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SessionReads } from '../../../src/main/store/session-reads.js';
 import { pollUntil } from '../../support/poll.js';
-import { PrivateTmux } from '../../support/tmux.js';
-import { tempStore } from '../store/temp-store.js';
+import { useSessionsFeature } from './sessions-feature.js';
 
 const SESSIONS = 20;
-let tmux: PrivateTmux;
-let db: ReturnType<typeof tempStore>;
-let feature: SessionsFeature | null = null;
-
-beforeEach(() => {
-  tmux = new PrivateTmux();
-  db = tempStore();
-});
-afterEach(async () => {
-  await feature?.stop();
-  feature = null;
-  vi.restoreAllMocks();
-  tmux.kill();
-  db.remove();
-});
+const fixture = useSessionsFeature();
+afterEach(() => vi.restoreAllMocks());
 
 describe('a sessions publish', () => {
   it('builds, reads and sends only the session that changed; a queue change re-reads held tasks in one statement', { timeout: 60_000 }, async () => {
     // A fixed process in each pane (a login shell may run its start-up jobs meanwhile); not
     // an agent, so each pane is named session.window.pane.
-    for (let i = 0; i < SESSIONS; i++) tmux.newSession(`s${i}`, ['sleep', '100000']);
-    const loaded = loadConfig({ dir: defaultConfigDir(), env: null });
-    if (!loaded.ok) throw new Error('the shipped config does not load');
-    const config = { snapshot: () => loaded.snapshot, subscribe: () => () => undefined } as unknown as ConfigService;
-    const bus = new EventBus();
-    const deltas: SessionDelta[] = [];
-    bus.on('sessions.delta', (d) => deltas.push(d));
+    for (let i = 0; i < SESSIONS; i++) fixture.tmux.newSession(`s${i}`, ['sleep', '100000']);
     const heldReads = vi.spyOn(SessionReads.prototype, 'heldTasks');
-    feature = await setupSessions({ config, store: db.store, bus, log: silentLogger, servers: [tmux.socket], dataDir: path.join(db.dir, 'data'), heldRefreshMs: 3_600_000 });
+    const { feature, bus, deltas } = await fixture.start();
     const monitor = feature.monitor!;
-    await pollUntil('every session listed', () => feature!.list().length === SESSIONS, { limitMs: 20_000 });
+    await pollUntil('every session listed', () => feature.list().length === SESSIONS, { limitMs: 20_000 });
     // Settled: a full scan of unchanged panes builds nothing.
     await monitor.scan();
     await monitor.scan();
@@ -58,7 +30,7 @@ describe('a sessions publish', () => {
 
     heldReads.mockClear();
     deltas.length = 0;
-    tmux.run('rename-session', '-t', 's3', 'renamed');
+    fixture.tmux.run('rename-session', '-t', 's3', 'renamed');
     await monitor.scan();
     expect(monitor.sessionsBuilt - built).toBe(1);
     expect(heldReads.mock.calls).toEqual([[['renamed.0.0']]]);
@@ -70,11 +42,11 @@ describe('a sessions publish', () => {
     expect(deltas[0]!.removed).toEqual([]);
 
     // A task claimed for s5 (as the task core writes it), then the queue's change signal.
-    const task = db.store.tasks.add({ type: 'bug_fix', title: 'a', prompt: 'p' });
-    db.store.writer.prepare("UPDATE tasks SET status = 'assigned', assigned_to = 's5.0.0' WHERE id = ?").run(task.id);
+    const task = fixture.db.store.tasks.add({ type: 'bug_fix', title: 'a', prompt: 'p' });
+    fixture.db.store.writer.prepare("UPDATE tasks SET status = 'assigned', assigned_to = 's5.0.0' WHERE id = ?").run(task.id);
     heldReads.mockClear();
     deltas.length = 0;
-    bus.emit('tasks.changed', { total: 1, counts: db.store.tasks.counts() });
+    bus.emit('tasks.changed', { total: 1, counts: fixture.db.store.tasks.counts() });
     expect(heldReads).toHaveBeenCalledTimes(1);
     expect(deltas).toHaveLength(1);
     const s5 = feature.list().find((s) => s.name === 's5.0.0')!;

@@ -156,16 +156,20 @@ export class PaneView {
   /** Draws the pane's screen as tmux holds it now, at its size. */
   private async repaint(): Promise<void> {
     this.painting = true;
-    const [stateLines, screen] = await Promise.all([
-      this.client.command(`display-message -p -t ${this.paneId} '${PANE_STATE_FORMAT}'`),
-      this.client.command(`capture-pane -p -e -t ${this.paneId}`),
-    ]);
+    // One command list: the cursor and the screen of one moment. Output read after its
+    // reply, even in the same read, came after that moment: it is kept (pending) and
+    // goes out after the screen.
+    const [stateLines = [], screen = []] = await this.client.commandList(
+      [`display-message -p -t ${this.paneId} '${PANE_STATE_FORMAT}'`, `capture-pane -p -e -t ${this.paneId}`],
+      () => {
+        this.pending = '';
+        this.decoder = new StringDecoder('utf8');
+        this.painting = false;
+      },
+    );
     const state = parsePaneState(stateLines.join(''));
     if (this.ended) return;
     this.applySize(state);
-    this.pending = '';
-    this.decoder = new StringDecoder('utf8');
-    this.painting = false;
     const text = repaintText(state, screen);
     if (!this.started) {
       this.firstPaint = text;

@@ -166,6 +166,10 @@ export interface ControlEvents {
 interface Pending {
   resolve(lines: string[]): void;
   reject(err: Error): void;
+  /** The commands written on one line with this one (see commandList): tmux skips the rest of them after an error. */
+  list?: Pending[];
+  /** Called as the reply is read, before any line after it (see commandList). */
+  onReplied?: () => void;
 }
 
 /** Notifications after which the pane list may differ. */
@@ -290,6 +294,31 @@ export class ControlClient {
     });
   }
 
+  /**
+   * Runs commands as one tmux command list (one line, ` ; ` between them): tmux runs
+   * them back to back and reads no pane output in between, so their replies describe
+   * one moment (a screen and its cursor). `onReplied` is called as the last reply is
+   * read, before any `%output` that follows it in the same read: the promises settle
+   * only after that whole read, and output in it came after the commands ran. After
+   * an error tmux skips the rest of the list: those are rejected with the same error.
+   */
+  commandList(lines: readonly string[], onReplied?: () => void): Promise<string[][]> {
+    if (this.closed) return Promise.reject(new Error(`control client for ${this.server.name}/${this.sessionId} is closed`));
+    const list: Pending[] = [];
+    const replies = lines.map(
+      (_, i) =>
+        new Promise<string[]>((resolve, reject) => {
+          const waiter: Pending = { resolve, reject, list, ...(i === lines.length - 1 && onReplied ? { onReplied } : {}) };
+          list.push(waiter);
+          this.pending.push(waiter);
+        }),
+    );
+    const line = lines.join(' ; ');
+    if (this.child) this.child.stdin.write(line + '\n');
+    else this.early.push(line);
+    return Promise.all(replies);
+  }
+
   /** The visible screen of a pane, wrapped lines joined. */
   capture(paneId: string): Promise<string[]> {
     if (!PANE_ID.test(paneId)) return Promise.reject(new Error(`not a pane id: ${JSON.stringify(paneId)}`));
@@ -343,8 +372,16 @@ export class ControlClient {
         if (!block.ours) return;
         const waiter = this.pending.shift();
         if (!waiter) return;
-        if (line.startsWith('%end ')) waiter.resolve(block.lines);
-        else waiter.reject(new Error(`tmux: ${block.lines.join(' ')}`));
+        if (line.startsWith('%end ')) {
+          waiter.onReplied?.();
+          waiter.resolve(block.lines);
+          return;
+        }
+        const err = new Error(`tmux: ${block.lines.join(' ')}`);
+        waiter.reject(err);
+        // The rest of its list never ran: no reply will come for them.
+        const skipped = waiter.list ? waiter.list.length - 1 - waiter.list.indexOf(waiter) : 0;
+        for (const rest of this.pending.splice(0, skipped)) rest.reject(err);
         return;
       }
       this.block.lines.push(this.binary ? Buffer.from(line, 'latin1').toString('utf8') : line);

@@ -75,6 +75,26 @@ describe.each([
     for (const p of panes) expect(clients.covers(server, p.sessionId)).toBe(false);
   });
 
+  it('a command list answers each command; after an error the skipped rest is rejected and later replies stay in order', async () => {
+    const server = tmuxServer(tmux.socket);
+    const pane = tmux.newSession('a');
+    const sessionId = tmux.tmux('display-message', '-p', '-t', pane, '#{session_id}').trim();
+    const client = new ControlClient(server, sessionId, { onOutput: () => {}, onLayoutChange: () => {}, onExit: () => {} });
+    try {
+      let repliedFirst = false;
+      const both = client.commandList(['display-message -p one', 'display-message -p two'], () => (repliedFirst = true));
+      expect(await both).toEqual([['one'], ['two']]);
+      expect(repliedFirst).toBe(true);
+      // tmux runs nothing after the failing command: no reply comes for `skipped`.
+      const failing = client.commandList(['capture-pane -p -t %999', 'display-message -p skipped']);
+      const next = client.command('display-message -p next');
+      await expect(failing).rejects.toThrow(/can't find pane: %999/);
+      expect(await next).toEqual(['next']);
+    } finally {
+      client.close();
+    }
+  });
+
   it('does not retry a session it cannot attach to on every rescan', async () => {
     const server = tmuxServer(tmux.socket);
     tmux.newSession('a');

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Assigner } from '../../../src/main/assigner/assigner.js';
+import { Assigner, RECOVERY_ROUND_EVERY_MS } from '../../../src/main/assigner/assigner.js';
+import { RECOVERY_WORKER_BATCH } from '../../../src/main/assigner/recovery.js';
 import { RULES, TestClock, session, tempStore } from './fixture.js';
 import { toSqlTime } from '../../../src/main/store/time.js';
 import { WriteWorker } from '../../../src/main/store/write-worker.js';
@@ -89,6 +90,30 @@ describe('start-up recovery in the write worker', () => {
     expect(mainWrites()).toBe(0);
     expect(new Set(heard)).toEqual(new Set(ids));
     expect(assigner.recovery?.recovered).toBe(BACKLOG);
+  });
+
+  it('the batches given back wake a round at most every RECOVERY_ROUND_EVERY_MS, not one round per batch', async () => {
+    const clock = new TestClock();
+    const backlog = 10 * RECOVERY_WORKER_BATCH;
+    holdBacklog(new Date(clock.ms - 3 * 24 * 3600_000), backlog, 'old_worker', 0);
+    let rounds = 0; // a round reads the sessions once
+    const assigner = new Assigner({
+      store: t.store,
+      getSnapshot: () => ({ routing: RULES }),
+      getSessions: () => (rounds++, [session('dev_worker1', 'working', 'claude', '%1')]),
+      deliver: async () => ({ outcome: 'taken', reason: 'test' }),
+      clock: clock.now,
+      writeWorker: worker,
+    });
+    const started = performance.now();
+    assigner.start();
+    await assigner.settled();
+    const elapsed = performance.now() - started;
+    expect(assigner.recovery?.recovered).toBe(backlog);
+    // The first round, then one per period at most (a round per batch would be 11).
+    expect(rounds).toBeGreaterThanOrEqual(2);
+    expect(rounds).toBeLessThanOrEqual(2 + Math.ceil(elapsed / RECOVERY_ROUND_EVERY_MS));
+    await assigner.stop();
   });
 
   it('a task timed out on a session is not given back to it (the avoid rule), through the worker too', async () => {

@@ -144,7 +144,12 @@ export function runProgram(file: string, argv: readonly string[], opts: RunOptio
   return spawner.run({ file, argv, cwd: opts.cwd, stdin: opts.stdin, timeoutMs: opts.timeoutMs ?? TMUX_TIMEOUT_MS, maxBytes: MAX_OUTPUT_BYTES }).then(
     (r) => {
       if ('error' in r) throw new RunError(`cannot run ${file}: ${r.error}`);
-      if (r.code === 0) return r.stdout;
+      if (r.code === 0 && r.killed === null) return r.stdout;
+      // It ended on its own once the helper cut its pipes (too much output, or a process it
+      // started held them past its time): whatever its code, its answer is cut short.
+      if (r.killed !== null && r.signal === null) {
+        throw new RunError(`${file} exited ${r.code} after its output was cut off (${r.killed === 'timeout' ? 'still open at its time limit' : 'too much output'})`, r.code);
+      }
       throw new RunError(r.stderr.trim() || exitReason(r.code, r.signal), r.code);
     },
     (err: Error) => {

@@ -12,7 +12,8 @@ import type { Socket } from 'node:net';
 //
 // The spawner is a small Node process of the console's own, started once while the
 // console is still small: the console sends it a program to run (file, argument array,
-// stdin, time limit) and gets back the exit status and output. Forks then copy the
+// stdin, environment, time limit) and gets back the exit status and output; it kills a
+// program whose request the console withdraws (by its id). Forks then copy the
 // spawner's ~40 MB, on its own thread. Like the query readers, its code is plain
 // JavaScript text run with `node -e` (Electron's binary with ELECTRON_RUN_AS_NODE), so
 // it runs the same under tsx, vitest, plain Node and a bundled Electron main.
@@ -64,33 +65,55 @@ function attach(m) {
   process.send({ id: m.id, pipe: 'stdin', pid: child.pid }, child.stdin);
   process.send({ id: m.id, pipe: 'stdout' }, child.stdout);
 }
+// Programs that run and end, by request id: the console ends one it no longer waits
+// for (a cancelled workflow step) with the same kill message as an attached one.
+const running = new Map();
 process.on('message', (m) => {
-  if (m.kill !== undefined) return attached.get(m.kill)?.kill(m.signal);
+  if (m.kill !== undefined) {
+    const stop = running.get(m.kill);
+    return stop ? stop('request', m.signal) : attached.get(m.kill)?.kill(m.signal);
+  }
   if (m.attach) return attach(m);
   let done = false;
+  let timer;
   const reply = (r) => {
     if (done) return;
     done = true;
+    clearTimeout(timer);
+    running.delete(m.id);
     r.id = m.id;
     if (process.connected) process.send(r);
   };
   let child;
   try {
-    child = spawn(m.file, m.argv, { cwd: m.cwd, stdio: [m.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout: m.timeoutMs, env: m.env });
+    child = spawn(m.file, m.argv, { cwd: m.cwd, stdio: [m.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: m.env });
   } catch (e) {
     return reply({ error: e.message, errno: e.code || null });
   }
   const out = [];
   let size = 0;
   let err = '';
+  let killed = null;
+  // Ended here (over its time or its output, or asked to): its pipes are closed as it is
+  // killed, as execFile does, so a process it started that still holds them (git's ssh)
+  // cannot keep the answer waiting. The answer says why (killed).
+  const stop = (why, signal) => {
+    if (killed) return;
+    killed = why;
+    child.kill(signal);
+    child.stdout.destroy();
+    child.stderr.destroy();
+  };
+  running.set(m.id, stop);
+  timer = setTimeout(() => stop('timeout'), m.timeoutMs);
   child.stdout.on('data', (d) => {
     size += d.length;
-    if (size > m.maxBytes) child.kill();
+    if (size > m.maxBytes) stop('output');
     else out.push(d);
   });
   child.stderr.setEncoding('utf8').on('data', (d) => { if (err.length < m.maxBytes) err += d; });
   child.on('error', (e) => reply({ error: e.message, errno: e.code || null }));
-  child.on('close', (code, signal) => reply({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: err }));
+  child.on('close', (code, signal) => reply({ code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: err, killed }));
   if (child.stdin) {
     child.stdin.on('error', () => undefined);
     child.stdin.end(m.stdin);
@@ -111,9 +134,12 @@ export interface SpawnRequest {
   env?: NodeJS.ProcessEnv;
 }
 
-/** How a program ended, or why it could not start (`error`, with the errno code). */
+/** Why the helper killed a program: over its time limit, over maxBytes of output, or the request was aborted. */
+export type KilledFor = 'timeout' | 'output' | 'request';
+
+/** How a program ended (`killed`: by the helper, and why), or why it could not start (`error`, with the errno code). */
 export type SpawnResult =
-  | { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+  | { code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; killed: KilledFor | null }
   | { error: string; errno: string | null };
 
 type Reply = { id: number } & (
@@ -304,20 +330,41 @@ export class Spawner {
     return this.child?.pid;
   }
 
-  /** Runs a program in the helper. Rejects only when the helper itself is gone (SpawnerGoneError). */
-  run(request: SpawnRequest): Promise<SpawnResult> {
+  /**
+   * Runs a program in the helper. Rejects only when the helper itself is gone
+   * (SpawnerGoneError). Aborting `signal` kills the program (SIGTERM, its pipes closed);
+   * the answer still comes once it ended, with `killed: 'request'`.
+   */
+  run(request: SpawnRequest, signal?: AbortSignal): Promise<SpawnResult> {
     if (!this.child) this.start();
     const child = this.child;
     if (!child || this.stopped) return Promise.reject(new SpawnerGoneError('stopped'));
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      // Sent after the request on the same channel, so the helper has started the program when it reads this.
+      const abort = (): void => {
+        if (this.pending.has(id) && this.child === child && child.connected) child.send({ kill: id, signal: 'SIGTERM' });
+      };
+      const settled = (): void => signal?.removeEventListener('abort', abort);
+      const pending: Pending = {
+        resolve: (result) => {
+          settled();
+          resolve(result);
+        },
+        reject: (err) => {
+          settled();
+          reject(err);
+        },
+      };
+      this.pending.set(id, pending);
       // While a program runs, the helper keeps a CLI process alive until its answer.
       child.ref();
       (child.channel as { ref?(): void } | null | undefined)?.ref?.();
       child.send({ id, ...request }, (err) => {
-        if (err && this.pending.delete(id)) reject(new SpawnerGoneError(err.message));
+        if (err && this.pending.delete(id)) pending.reject(new SpawnerGoneError(err.message));
       });
+      if (signal?.aborted) abort();
+      else signal?.addEventListener('abort', abort, { once: true });
     });
   }
 
@@ -381,6 +428,10 @@ export class Spawner {
       }
       return;
     }
+    // A pipe of a program no longer known here (it ended, or the helper was stopped, while
+    // the pipe was on its way): nobody would read or close it, and the program would keep
+    // its input open for good.
+    if (handle && typeof (handle as Partial<Socket>).destroy === 'function') (handle as Socket).destroy();
     if (!('stdout' in reply) && !('error' in reply)) return;
     const pending = this.pending.get(reply.id);
     if (!pending) return;

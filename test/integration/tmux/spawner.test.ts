@@ -143,6 +143,100 @@ describe('a long-lived program started by the spawn helper (attach: how control 
   });
 });
 
+/** Pids of the processes whose command line holds marker. */
+function processesWith(marker: string): number[] {
+  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((d) => {
+    try {
+      return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(marker);
+    } catch {
+      return false;
+    }
+  }).map(Number);
+}
+
+/** The pid a program wrote to a file once it appears. */
+async function pidFrom(file: string): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : '';
+    if (text) return Number(text);
+    await sleep(25);
+  }
+  throw new Error(`no pid in ${file}`);
+}
+
+async function gone(pid: number): Promise<boolean> {
+  for (let i = 0; i < 100 && alive(pid); i++) await sleep(20);
+  return !alive(pid);
+}
+
+describe('a program run by the spawn helper (run)', () => {
+  let spawner: Spawner;
+  beforeAll(() => {
+    spawner = new Spawner();
+    spawner.start();
+  });
+  afterAll(() => spawner.stop());
+  const request = { timeoutMs: 10_000, maxBytes: 1024 * 1024 };
+
+  it('gets the environment the request carries, or the helper\'s own without one', async () => {
+    const env = { ...process.env, ARCHITECT_SPAWNER_TEST: 'from the request' };
+    expect(await spawner.run({ ...request, file: 'sh', argv: ['-c', 'echo "$ARCHITECT_SPAWNER_TEST"'], env })).toMatchObject({ code: 0, stdout: 'from the request\n', killed: null });
+    expect(await spawner.run({ ...request, file: 'sh', argv: ['-c', 'echo "${ARCHITECT_SPAWNER_TEST-unset}"'] })).toMatchObject({ code: 0, stdout: 'unset\n' });
+  });
+
+  it('aborting the request kills the program at once; the answer says so and the process is gone', async () => {
+    const file = path.join(dir, 'aborted.pid');
+    const controller = new AbortController();
+    const started = Date.now();
+    const answer = spawner.run({ ...request, file: 'sh', argv: ['-c', `echo $$ > ${file}; exec sleep 30`] }, controller.signal);
+    const pid = await pidFrom(file);
+    expect(alive(pid)).toBe(true);
+    controller.abort();
+    expect(await answer).toMatchObject({ code: null, signal: 'SIGTERM', killed: 'request' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(await gone(pid)).toBe(true);
+  });
+
+  it('a request aborted before it is sent: the program is killed as it starts', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect(await spawner.run({ ...request, file: 'sleep', argv: ['30'] }, controller.signal)).toMatchObject({ code: null, signal: 'SIGTERM', killed: 'request' });
+  });
+
+  it('a program over its time is answered then even while a process it started holds its output open', async () => {
+    const file = path.join(dir, 'holder.pid');
+    const started = Date.now();
+    const answer = await spawner.run({ ...request, timeoutMs: 300, file: 'sh', argv: ['-c', `sleep 30 & echo $! > ${file}; wait`] });
+    const holder = await pidFrom(file);
+    try {
+      expect(answer).toMatchObject({ code: null, signal: 'SIGTERM', killed: 'timeout' });
+      expect(Date.now() - started).toBeLessThan(5_000);
+    } finally {
+      process.kill(holder, 'SIGKILL');
+    }
+  });
+
+  it('a pipe that arrives for a program no longer known (the helper was stopped meanwhile) is closed, so the program sees its input end', async () => {
+    const own = new Spawner();
+    own.start();
+    const marker = `architect-orphan-pipe-${process.pid}-${Date.now()}`;
+    try {
+      await own.run({ ...request, file: 'true', argv: [] }); // the helper is up
+      const program = own.attach('sh', ['-c', 'read line; echo "$line"', marker]);
+      program.on('error', () => undefined); // the helper's stop
+      // This thread is held while the helper starts it and sends its pipes; the helper is
+      // then stopped before this process has read them.
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1_000);
+      own.stop();
+      const [pid] = processesWith(marker);
+      expect(pid).toBeGreaterThan(0);
+      expect(await gone(pid!)).toBe(true);
+    } finally {
+      for (const pid of processesWith(marker)) process.kill(pid, 'SIGKILL');
+    }
+  });
+});
+
 describe('the spawn helper', () => {
   it('a helper that dies fails the requests it held, and the next request starts a new one', async () => {
     const spawner = new Spawner();

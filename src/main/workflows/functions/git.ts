@@ -1,15 +1,27 @@
-import { execFile } from 'node:child_process';
+import { execFile, type ExecFileException } from 'node:child_process';
+import fs from 'node:fs';
+import { activeSpawner, type SpawnResult } from '../../tmux/spawner.js';
 
 // git and gh, run with argument arrays: no shell ever sees a branch name, a title or
-// a path that came from a workflow or a task.
+// a path that came from a workflow or a task. In the console they are forked by its
+// spawn helper, not by the console (tmux/spawner.ts: a fork from the console costs its
+// main thread 20-130 ms); tests and the CLI fork them here.
 
 /** A git command that takes longer is stuck (a lock, a hung remote). */
 export const GIT_TIMEOUT_MS = 60_000;
+/** More output than this ends the command: execFile's default, which these commands always had (they print a line or a few). */
+const MAX_OUTPUT_BYTES = 1024 * 1024;
 
 export interface CommandResult {
   code: number;
   stdout: string;
   stderr: string;
+}
+
+export interface CommandOptions {
+  /** Aborting it kills the command (SIGTERM); runCommand then rejects with an AbortError. */
+  signal?: AbortSignal;
+  timeoutMs?: number;
 }
 
 export class CommandMissingError extends Error {
@@ -19,20 +31,88 @@ export class CommandMissingError extends Error {
   }
 }
 
-/** Runs a command; resolves with its exit code (never rejects on a non-zero exit). */
-export function runCommand(command: string, args: string[], cwd: string, signal?: AbortSignal): Promise<CommandResult> {
+/** A command as its errors name it. */
+interface Where {
+  command: string;
+  args: string[];
+  cwd: string;
+  timeoutMs: number;
+}
+
+/**
+ * Runs a command; resolves with its exit code (never rejects on a non-zero exit).
+ * Rejects when it cannot start (CommandMissingError when it is not on PATH), when it was
+ * killed (over its time, too much output) and with an AbortError when `signal` aborted.
+ */
+export function runCommand(command: string, args: string[], cwd: string, opts: CommandOptions = {}): Promise<CommandResult> {
+  const { signal, timeoutMs = GIT_TIMEOUT_MS } = opts;
+  if (signal?.aborted) return Promise.reject(abortError(signal));
+  // No prompt for credentials: nobody is at this command's terminal to answer it.
+  const env = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
+  const where: Where = { command, args, cwd, timeoutMs };
+  const spawner = activeSpawner();
+  if (!spawner) return runDirect(where, env, signal);
+  return spawner.run({ file: command, argv: args, cwd, env, timeoutMs, maxBytes: MAX_OUTPUT_BYTES }, signal).then(
+    (r) => answer(where, r, signal),
+    (err: Error) => {
+      throw new Error(`cannot run ${command} in ${cwd}: ${err.message}`);
+    },
+  );
+}
+
+/** runCommand from this process (tests, the CLI, and the console when its helper cannot run). */
+function runDirect(where: Where, env: NodeJS.ProcessEnv, signal: AbortSignal | undefined): Promise<CommandResult> {
+  const { command, args, cwd, timeoutMs } = where;
   return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd, timeout: GIT_TIMEOUT_MS, signal, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (err, stdout, stderr) => {
-      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') return reject(new CommandMissingError(command));
-      if (err && typeof (err as { code?: unknown }).code !== 'number') return reject(err);
-      resolve({ code: err ? Number((err as { code?: unknown }).code) : 0, stdout: String(stdout), stderr: String(stderr) });
+    execFile(command, args, { cwd, timeout: timeoutMs, maxBuffer: MAX_OUTPUT_BYTES, signal, env, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err?.name === 'AbortError') return reject(err);
+      try {
+        resolve(answer(where, asSpawnResult(err, stdout, stderr), signal));
+      } catch (failure) {
+        reject(failure as Error);
+      }
     });
   });
 }
 
+/** execFile's outcome as the spawn helper tells it. */
+function asSpawnResult(err: ExecFileException | null, stdout: string, stderr: string): SpawnResult {
+  if (!err) return { code: 0, signal: null, stdout, stderr, killed: null };
+  if (err.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return { code: null, signal: 'SIGTERM', stdout, stderr, killed: 'output' };
+  // killed: execFile killed it, and here only for its time (an abort and too much output are told before).
+  if (typeof err.code === 'number' || err.signal) return { code: typeof err.code === 'number' ? err.code : null, signal: err.signal ?? null, stdout, stderr, killed: err.killed ? 'timeout' : null };
+  return { error: err.message, errno: err.code ?? null };
+}
+
+/** The same answer whichever process forked the command. */
+function answer(where: Where, r: SpawnResult, signal: AbortSignal | undefined): CommandResult {
+  const { command, args, cwd, timeoutMs } = where;
+  const what = `${command} ${args[0] ?? ''} in ${cwd}`;
+  if ('error' in r) {
+    if (r.errno === 'ENOENT') {
+      // A missing working directory fails the same way as a missing program.
+      if (!fs.existsSync(cwd)) throw new Error(`cannot run ${command}: its working directory ${cwd} does not exist`);
+      throw new CommandMissingError(command);
+    }
+    throw Object.assign(new Error(`cannot run ${what}: ${r.error}`), { code: r.errno ?? undefined });
+  }
+  if (signal?.aborted) throw abortError(signal);
+  // Killed for its time or output: whatever code it ended with (a program may exit on its
+  // own once its pipes close), its answer is cut short.
+  if (r.killed === 'timeout') throw new Error(`${what} did not finish in ${timeoutMs / 1000} s and was killed`);
+  if (r.killed === 'output') throw new Error(`${what} printed more than ${MAX_OUTPUT_BYTES / 1024 / 1024} MB and was killed`);
+  if (r.code !== null) return { code: r.code, stdout: r.stdout, stderr: r.stderr };
+  throw new Error(`${what} was killed by ${r.signal ?? 'a signal'}${r.stderr.trim() ? `: ${r.stderr.trim()}` : ''}`);
+}
+
+/** What execFile rejects with when its signal aborts. */
+function abortError(signal: AbortSignal): Error {
+  return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' });
+}
+
 /** Runs git; throws with git's own message on failure. */
 export async function git(args: string[], cwd: string, signal?: AbortSignal): Promise<string> {
-  const r = await runCommand('git', args, cwd, signal);
+  const r = await runCommand('git', args, cwd, { signal });
   if (r.code !== 0) throw new Error(`git ${args[0] ?? ''} in ${cwd} failed (exit ${r.code}): ${r.stderr.trim() || r.stdout.trim() || 'no message'}`);
   return r.stdout.trim();
 }

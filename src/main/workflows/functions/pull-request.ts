@@ -42,7 +42,7 @@ export const createPullRequest: FunctionHandler = {
 
     const onBranch = (await git(['rev-parse', '--abbrev-ref', 'HEAD'], where, ctx.signal)) === branch;
     if (onBranch) await git(['add', '-A'], where, ctx.signal);
-    const staged = onBranch ? await runCommand('git', ['diff', '--cached', '--quiet'], where, ctx.signal) : { code: 0, stdout: '', stderr: '' };
+    const staged = onBranch ? await runCommand('git', ['diff', '--cached', '--quiet'], where, { signal: ctx.signal }) : { code: 0, stdout: '', stderr: '' };
     const hasUser = (await runCommand('git', ['config', 'user.email'], where)).code === 0;
     // A resumed attempt finds its commit already made: nothing staged, no second commit.
     if (staged.code === 1) await git([...(hasUser ? [] : FALLBACK_AUTHOR), 'commit', '-m', title], where, ctx.signal);
@@ -60,7 +60,7 @@ export const createPullRequest: FunctionHandler = {
     return ctx.once('open', async () => {
       await git(['push', '-u', remote, branch], where, ctx.signal);
       const body = typeof input.body === 'string' ? input.body : `Opened by Architect workflow run ${ctx.runId}.`;
-      const pr = await runCommand('gh', ['pr', 'create', '--head', branch, '--title', title, '--body', body], where, ctx.signal);
+      const pr = await runCommand('gh', ['pr', 'create', '--head', branch, '--title', title, '--body', body], where, { signal: ctx.signal });
       if (pr.code !== 0) throw new StepFailure(`create_pull_request: gh pr create failed: ${pr.stderr.trim()}`, 'step_failed', 'create_pull_request');
       return { status: 'opened', url: pr.stdout.trim(), branch, commit };
     });

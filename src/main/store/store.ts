@@ -49,6 +49,12 @@ export interface Store {
   readonly writeGate?: WriteGate;
   /** Changes whenever any other connection (this process's writer included) commits. */
   dataVersion(): number;
+  /**
+   * Changes only when a connection other than this process's writer commits: another
+   * process (the CLI, a second tool), or this process's worker threads (the write worker).
+   * The writer's own commits are told by whoever made them (the task core).
+   */
+  outsideVersion(): number;
   /** Runs fn in one writer transaction, holding the write lock from its start (nested calls become savepoints). */
   transaction<T>(fn: () => T): T;
   close(): void;
@@ -121,6 +127,8 @@ export function openStore({ path: dbPath, logger, nativeBinding, backgroundCheck
   }
   const readerDb = reader;
   const dataVersionStmt = readerDb.prepare('PRAGMA data_version').pluck();
+  // On the writer's own connection: SQLite leaves it unchanged by that connection's commits.
+  const outsideVersionStmt = writer.prepare('PRAGMA data_version').pluck();
   const setAutocheckpoint = (pages: number): void => {
     if (writer.open) writer.pragma(`wal_autocheckpoint = ${pages}`);
   };
@@ -142,6 +150,7 @@ export function openStore({ path: dbPath, logger, nativeBinding, backgroundCheck
     checkpointer,
     writeGate: gate,
     dataVersion: () => dataVersionStmt.get() as number,
+    outsideVersion: () => outsideVersionStmt.get() as number,
     // IMMEDIATE: the write lock is taken at BEGIN, where SQLite's busy timeout applies.
     // A deferred transaction that read first and then wrote failed at once with "database
     // is locked" (SQLITE_BUSY_SNAPSHOT: no busy wait can help a stale snapshot) whenever

@@ -4,11 +4,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { EventPayload } from '../../../src/shared/api.js';
 import { EventBus } from '../../../src/main/events/bus.js';
 import { silentLogger } from '../../../src/main/log/logger.js';
 import { setupStore, TASKS_CHANGED_EVERY_MS, type StoreFeature } from '../../../src/main/setup/store.js';
+import { EXTERNAL_WRITE_POLL_MS } from '../../../src/main/store/external-writes.js';
 import { TaskService } from '../../../src/main/tasks/service.js';
 
 let dir: string;
@@ -62,5 +64,22 @@ describe('tasks.changed', () => {
     feature.publishTasks();
     await sleep(TASKS_CHANGED_EVERY_MS * 2);
     expect(events).toEqual([]);
+  });
+
+  it("onOutsideCommit hears another connection's commit, never this console's own writer's (which still moves the counts)", async () => {
+    let outside = 0;
+    feature.onOutsideCommit(() => outside++);
+    const tasks = new TaskService({ store: feature.store, config: () => null });
+    tasks.create({ type: 'shell', title: 'ours', prompt: 'p' });
+    feature.publishTasks();
+    expect((await nextEvent()).counts.pending).toBe(1);
+    await sleep(EXTERNAL_WRITE_POLL_MS * 3);
+    expect(outside).toBe(0);
+    const other = new Database(feature.store.path);
+    other.prepare("INSERT INTO tasks(type, title) VALUES ('shell', 'from the CLI')").run();
+    other.close();
+    expect((await nextEvent()).counts.pending).toBe(2);
+    for (let i = 0; i < 100 && outside === 0; i++) await sleep(10);
+    expect(outside).toBe(1);
   });
 });

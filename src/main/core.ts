@@ -22,6 +22,7 @@ import { keepCurrentTasks } from './store/current-tasks.js';
 import { setupSessions } from './setup/sessions.js';
 import { setupTasks } from './setup/tasks.js';
 import { TaskService, taskDefaults } from './tasks/service.js';
+import { consumesOnly } from './tasks/writes.js';
 import { SharedWorkflowTasks } from './workflows/shared-tasks.js';
 import { setupProjectsAndErrors } from './setup/projects.js';
 import { setupRouting } from './setup/routing.js';
@@ -195,9 +196,11 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     stops.push(store.onOutsideCommit(() => routing.kick()));
 
     stops.push(
-      taskCore.onChange(() => {
+      taskCore.onChange((changes) => {
         store.publishTasks();
-        routing.kick();
+        // A claim or a start frees no session and queues nothing: the round that made it
+        // already planned every free session (a kick per claim was a round for nothing).
+        if (changes.some((c) => !consumesOnly(c))) routing.kick();
       }),
     );
     const tasks = setupTasks({ store: store.store, config: config.service, tasks: taskCore, highlightOf: routing.highlightOf });

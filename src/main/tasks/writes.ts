@@ -20,6 +20,14 @@ export interface TaskChange {
   session?: string;
 }
 
+/**
+ * A claim (pending → assigned) or a start (assigned → in_progress): it takes a queued
+ * task and frees no session, so it gives a routing round nothing new to place.
+ */
+export function consumesOnly(change: Pick<TaskChange, 'from' | 'to'>): boolean {
+  return (change.from === 'pending' && change.to === 'assigned') || (change.from === 'assigned' && change.to === 'in_progress');
+}
+
 /** A change the task core refuses: says from what to what, and what is allowed instead. */
 export class TaskTransitionError extends InvalidTaskError {
   constructor(

@@ -269,7 +269,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       const sla = await startSharedSlaWatch({ target, holder: shared.holder, store: store.store, tasks: shared.store, config: config.service, bus, log, notify: opts.notify, send: attention.slaAlert, changed: () => shared.assigner.kick() });
       stops.push(sla.stop);
       slaWatch = sla.watcher;
-      sharedRouting = setupSharedRouting({ store: shared.store, config: config.service, sessions: () => sessions.list() });
+      sharedRouting = setupSharedRouting({ store: shared.store, config: config.service, sessions: () => sessions.list(), avoiding: (now) => shared.assigner.avoiding(now) });
       attention.recordAnswersIn(shared.store);
       // Session cards and attention events know the shared tasks (this console's own tasks table is empty).
       sessions.useHeldTasks(shared.held);

@@ -177,9 +177,10 @@ export class Assigner {
     if (transitions.some((t) => t.to === 'idle' || t.to === 'exited')) this.kick();
   }
 
-  /** The decisions the current queue would get under `rules`, without applying them. */
+  /** The decisions the current queue would get under `rules`, without applying them (with the avoid rule a round applies). */
   dryRun(rules: RoutingFile, sessions: readonly Session[]): RouteDecision[] {
-    return dryRun(this.queue, rules, sessions, this.clock());
+    const now = this.clock();
+    return dryRun(this.queue, rules, sessions, now, { avoid: this.roundRules.avoiding(now) });
   }
 
   /** Runs one round now (tests and the bench call it directly; events go through kick). */

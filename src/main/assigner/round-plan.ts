@@ -116,8 +116,14 @@ export function toRouteDecision(d: RoutingDecision, taskType: string): RouteDeci
     : { taskId: d.taskId, taskType, kind: 'queued', session: null, reason: d.reason };
 }
 
-export function dryRun(queue: QueueReads, rules: RoutingFile, sessions: readonly Session[], now: Date): RouteDecision[] {
-  const round = planRound(queue, rules, sessions, now);
+/** What a dry run knows of the assigner beside the queue: the avoid rule's memory (round-rules.ts `avoiding`). */
+export interface DryRunOptions {
+  /** Task → the session it is not given to now (it timed out there), as the round would apply it. */
+  avoid?: Pick<ReadonlyMap<number, string>, 'size' | 'has' | 'get'>;
+}
+
+export function dryRun(queue: QueueReads, rules: RoutingFile, sessions: readonly Session[], now: Date, opts: DryRunOptions = {}): RouteDecision[] {
+  const round = planRound(queue, rules, sessions, now, { avoid: opts.avoid });
   return round.decisions.map((d) => toRouteDecision(d, round.types.get(d.taskId) ?? ''));
 }
 
@@ -128,7 +134,7 @@ export interface SharedQueueReads {
 }
 
 /** dryRun on a shared queue: its head and held tasks read first, then the same plan. */
-export async function dryRunShared(store: SharedQueueReads, rules: RoutingFile, sessions: readonly Session[], now: Date): Promise<RouteDecision[]> {
+export async function dryRunShared(store: SharedQueueReads, rules: RoutingFile, sessions: readonly Session[], now: Date, opts: DryRunOptions = {}): Promise<RouteDecision[]> {
   const [pending, held] = await Promise.all([store.pendingTasks(MAX_TASKS_PER_ROUND, urgentTypes(rules)), store.heldTasks()]);
-  return dryRun({ pendingTasks: () => pending, heldTasks: () => held }, rules, sessions, now);
+  return dryRun({ pendingTasks: () => pending, heldTasks: () => held }, rules, sessions, now, opts);
 }

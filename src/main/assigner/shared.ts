@@ -3,8 +3,14 @@
 // same router (round-plan.ts), the same lifecycle (lifecycle.ts) and the same delivery
 // as the single-console assigner (assigner.ts), through the asynchronous task store:
 //
-// - a round reads the head of the queue and the held tasks, plans, and claims in one
-//   transaction (guarded: a task another console won is simply not in the result);
+// - a round reads the head of the queue, plans, and claims in one transaction
+//   (guarded: a task another console won, or a session another console gave a task,
+//   is simply not in the result). The held tasks come from the console's memory of
+//   them (PostgresHeldTasks, kept from every console's announced changes) when that is
+//   current, else from one read; within the round, what the round itself wrote
+//   (starts, completions, requeues, claims) is applied to that list, not read again.
+//   The guard, not the list, is what keeps a session from two tasks: a list a moment
+//   behind another console only costs a claim refused (its announcement wakes a round);
 // - every claim carries a lease in this console's name, renewed by a heartbeat; tasks
 //   in progress in sessions this console sees are taken over (their console may be
 //   gone; this one follows them to their end); a task whose lease ran out (its console
@@ -22,6 +28,8 @@ import { silentLogger, type Logger } from '../log/logger.js';
 import type { PendingTask, RoundRobinCursor } from '../routing/types.js';
 import type { ClaimedTask, DecisionRecord, HeldTask } from '../store/task-queue.js';
 import type { TaskStore } from '../store/task-store.js';
+import type { HeldTasksView } from '../store/postgres/held-tasks.js';
+import { toSqlTime } from '../store/time.js';
 import { taskDefaults } from '../tasks/service.js';
 import { attemptsUsedUp } from '../tasks/writes.js';
 import { hasTimeouts } from './assigner.js';
@@ -31,7 +39,7 @@ import { lifecycleActions, nextTimeout, type LifecycleAction, type StateChange }
 import { Prompts, type DeliveryWrites } from './prompts.js';
 import { WakeTimer, earliest } from './wake-timer.js';
 import { MAX_TASKS_PER_ROUND, WINDOW_GROWTH, planRound, roundWindow, urgentTypes } from './round-plan.js';
-import { MAX_PASSES, RoundRules } from './round-rules.js';
+import { MAX_PASSES, RoundRules, type AvoidView } from './round-rules.js';
 import type { AssignmentLatency } from '../metrics/assignment-latency.js';
 
 /** A claim's lease without a renewal: a console that stops renewing for this long is taken for dead. */
@@ -46,6 +54,28 @@ export interface SharedAssignerOptions extends AssignerCommonOptions {
   heartbeatMs?: number;
   /** Where queue-to-claim times go (the console's /metrics); one of its own when not given. */
   latency?: AssignmentLatency;
+  /**
+   * The held tasks this console keeps from the queue's announced changes
+   * (PostgresHeldTasks): a round reads none while they are current. Without it, a
+   * round reads them once.
+   */
+  held?: HeldTasksView;
+}
+
+/** What a write of this console did to a held task (applied to a round's list of held tasks). */
+type HeldWrite = { taskId: number; to: 'released' } | { taskId: number; to: 'in_progress'; startedAt: string };
+
+/** A round's held tasks after its own writes: released ones dropped, started ones in progress. */
+function afterWrites(held: readonly HeldTask[], writes: readonly HeldWrite[]): HeldTask[] {
+  if (writes.length === 0) return [...held];
+  const by = new Map(writes.map((w) => [w.taskId, w]));
+  const out: HeldTask[] = [];
+  for (const t of held) {
+    const w = by.get(t.id);
+    if (!w) out.push(t);
+    else if (w.to === 'in_progress') out.push({ ...t, status: 'in_progress', startedAt: w.startedAt });
+  }
+  return out;
 }
 
 export class SharedAssigner {
@@ -138,7 +168,7 @@ export class SharedAssigner {
       if (!rules) return;
       const present = new Set(sessions.map((s) => s.name));
       const names = new Set([...changes.map((t) => t.name), ...[...this.known].filter((n) => !present.has(n))]);
-      const held = (await this.options.store.heldTasks()).filter((t) => names.has(t.session));
+      const held = (await this.heldTasks()).filter((t) => names.has(t.session));
       await this.apply(lifecycleActions({ held, sessions, changes, rules, now: this.clock(), known: this.known }));
     });
     if (transitions.some((t) => t.to === 'idle' || t.to === 'exited')) this.kick();
@@ -158,20 +188,24 @@ export class SharedAssigner {
     let limit = roundWindow(sessions.reduce((n, s) => n + (s.state === 'idle' ? 1 : 0), 0));
     const urgent = urgentTypes(rules);
     const since = this.roundRules.loadSince(rules, now);
-    // The held tasks, the head of the queue and the load read side by side, on connections
-    // of their own (one round trip's wait, not three); the head and the load again only
-    // if the lifecycle below changed a task.
-    const first = await Promise.all([store.heldTasks(), store.pendingTasks(limit, urgent), since ? store.recentLoad(since) : undefined]);
+    // The held tasks (kept in memory, or read), the head of the queue and the load read
+    // side by side, on connections of their own (one round trip's wait, not three); the
+    // head and the load again only if the lifecycle below changed a task. The held tasks
+    // are not read again this round: what its own writes did is applied to them (a
+    // session freed by a requeue is routed in this round, a claimed one is not routed
+    // twice); what another console does meanwhile is its guarded claims' business, and
+    // its announcement wakes the next round.
+    const first = await Promise.all([this.heldTasks(), store.pendingTasks(limit, urgent), since ? store.recentLoad(since) : undefined]);
     let held = first[0];
     let head: PendingTask[] | null = first[1];
     let load = first[2];
     const gone = held.filter((t) => this.known.has(t.session) && !present.has(t.session));
     const timed = hasTimeouts(rules) ? held.filter((t) => present.has(t.session)) : [];
-    let changed = await this.apply(lifecycleActions({ held: [...gone, ...timed], sessions, changes: [], rules, now, known: this.known }));
-    if (changed) held = await store.heldTasks();
+    const lifecycle = await this.apply(lifecycleActions({ held: [...gone, ...timed], sessions, changes: [], rules, now, known: this.known }));
+    held = afterWrites(held, lifecycle);
     const reconciled = await this.reconcile(held.filter((t) => present.has(t.session)), sessions, now);
-    if (reconciled.changed) held = await store.heldTasks();
-    changed ||= reconciled.changed;
+    held = afterWrites(held, reconciled.writes);
+    const changed = lifecycle.length > 0 || reconciled.writes.length > 0;
     if (changed) {
       head = null;
       if (since) load = await store.recentLoad(since);
@@ -179,13 +213,9 @@ export class SharedAssigner {
 
     let dueMs: number | null = reconciled.due;
     const avoid = this.roundRules.avoiding(now);
-    let heldStale = false;
     // Another pass when the head of the queue left sessions free and there is more queue
     // to read (as on a single console).
     for (let pass = 0; pass < MAX_PASSES; pass++) {
-      // Held tasks read again only when a pass claimed and another follows (a round trip less a round).
-      if (heldStale) held = await store.heldTasks();
-      heldStale = false;
       const pending = head ?? (await store.pendingTasks(limit, urgent));
       head = null;
       const heldNow = held;
@@ -199,13 +229,16 @@ export class SharedAssigner {
       const claimed = wanted.length || notesOut.records.length ? await store.claimMany(wanted, notesOut.records, now, { holder: this.options.holder, ttlMs: this.leaseMs }) : [];
       notesOut.written();
       const byName = new Map(sessions.map((s) => [s.name, s]));
+      const assignedAt = toSqlTime(now);
       for (const task of claimed) {
         const session = byName.get(wanted.find((w) => w.taskId === task.id)!.session)!;
+        // Held from now on: the next pass does not route its session again.
+        held.push({ id: task.id, type: task.type, status: 'assigned', session: session.name, assignedAt, startedAt: null, attempts: task.attempts });
         this.roundRules.claimed(task, now);
         this.startDelivery(task, session, rules);
       }
       if (claimed.length) {
-        heldStale = true;
+        this.wrote(claimed.map((t) => t.id));
         this.options.onChange?.();
       }
       const readFurther = plan.queueCut && claimed.length < plan.free && limit < MAX_TASKS_PER_ROUND;
@@ -219,6 +252,27 @@ export class SharedAssigner {
     this.arm(dueMs, now);
   }
 
+  /** Task → the session it is kept from now (it timed out there): what a round plans with, for the dry run. */
+  avoiding(now: Date): AvoidView {
+    return this.roundRules.avoiding(now);
+  }
+
+  /** Every held task: the console's memory of them when it is current (no read), else one read of the queue. */
+  private async heldTasks(): Promise<HeldTask[]> {
+    const view = this.options.held;
+    if (view) {
+      await view.settled();
+      const held = view.current();
+      if (held) return held;
+    }
+    return this.options.store.heldTasks();
+  }
+
+  /** Tasks this console changed: its memory of the held tasks reads them now, not when their announcement is back. */
+  private wrote(ids: readonly number[]): void {
+    if (ids.length) this.options.held?.recheck(ids);
+  }
+
   /** Renews this console's leases, takes over tasks in progress in sessions it sees, and hands back expired ones. */
   private async beat(): Promise<void> {
     const store = this.options.store;
@@ -227,6 +281,7 @@ export class SharedAssigner {
     await store.adoptLeases(this.options.holder, this.options.getSessions().map((s) => s.name), this.leaseMs, now);
     const expired = await store.expireLeases(now);
     if (expired.length) {
+      this.wrote(expired.map((e) => e.taskId));
       this.log.warn(`${expired.length} task(s) back to the queue: their console stopped renewing its lease`, { tasks: expired.map((e) => e.taskId).join(',') });
       this.options.onChange?.();
       this.kick();
@@ -237,11 +292,15 @@ export class SharedAssigner {
     // A requires_env type gets its worktree and port first, named at the top of the prompt (as on a single console).
     const rule = Object.hasOwn(rules.environment_routing, task.type) ? rules.environment_routing[task.type] : undefined;
     const store = this.options.store;
+    const wrote = (id: number) => (done: boolean): boolean => {
+      if (done) this.wrote([id]);
+      return done;
+    };
     const writes: DeliveryWrites = {
       status: (id) => store.status(id),
       record: (d, now) => store.record(d, now),
-      start: (id, name, reason, now) => store.start(id, name, reason, now),
-      requeue: (t, name, r, now) => this.requeue(t.id, name, t.type, t.attempts, r, rules, now),
+      start: (id, name, reason, now) => store.start(id, name, reason, now).then(wrote(id)),
+      requeue: (t, name, r, now) => this.requeue(t.id, name, t.type, t.attempts, r, rules, now).then(wrote(t.id)),
     };
     this.prompts.track(session.name, task.id, async () => {
       try {
@@ -268,7 +327,7 @@ export class SharedAssigner {
     return this.options.store.requeue(taskId, session, r, now);
   }
 
-  private async reconcile(held: readonly HeldTask[], sessions: readonly Session[], now: Date): Promise<{ changed: boolean; due: number | null }> {
+  private async reconcile(held: readonly HeldTask[], sessions: readonly Session[], now: Date): Promise<{ writes: HeldWrite[]; due: number | null }> {
     // A task in progress that another console delivered is followed here too, from the
     // moment this console first sees it: if that console dies after the agent's turn
     // ended but before it saw the end (a delivery confirmed after the agent went idle
@@ -276,23 +335,24 @@ export class SharedAssigner {
     // (adoptLeases) — without this it would stay in progress forever. Both consoles may
     // then complete it; the guarded update lets one.
     const { actions, due } = this.prompts.reconcile(held, sessions, now, this.options.turnQuietMs, true);
-    return { changed: await this.apply(actions), due };
+    return { writes: await this.apply(actions), due };
   }
 
-  private async apply(actions: readonly LifecycleAction[]): Promise<boolean> {
-    if (actions.length === 0) return false;
+  /** Applies lifecycle actions; what they did to held tasks (a guarded write that found the task changed did nothing). */
+  private async apply(actions: readonly LifecycleAction[]): Promise<HeldWrite[]> {
+    if (actions.length === 0) return [];
     const store = this.options.store;
     const rules = this.options.getSnapshot()?.routing;
     const now = this.clock();
-    let changed = false;
+    const writes: HeldWrite[] = [];
     for (const a of actions) {
       switch (a.kind) {
         case 'start':
-          changed = (await store.start(a.taskId, a.session, a.reason, now)) || changed;
+          if (await store.start(a.taskId, a.session, a.reason, now)) writes.push({ taskId: a.taskId, to: 'in_progress', startedAt: toSqlTime(now) });
           break;
         case 'complete':
           if (await store.complete(a.taskId, a.session, a.reason, now)) {
-            changed = true;
+            writes.push({ taskId: a.taskId, to: 'released' });
             this.envs.release(a.taskId);
             this.prompts.forget(a.taskId);
           }
@@ -302,7 +362,7 @@ export class SharedAssigner {
           if (!task || !rules) break;
           const kind = a.cause === 'timeout' ? 'timeout' : 'lifecycle';
           if (await this.requeue(a.taskId, a.session, task.type, task.attempts, { reason: a.reason, error: a.reason, notBefore: null, kind }, rules, now)) {
-            changed = true;
+            writes.push({ taskId: a.taskId, to: 'released' });
             this.envs.release(a.taskId);
             this.prompts.forget(a.taskId);
             this.roundRules.gaveBack(a.taskId, a.session, a.cause, now);
@@ -315,11 +375,12 @@ export class SharedAssigner {
           break;
       }
     }
-    if (changed) {
+    if (writes.length) {
+      this.wrote(writes.map((w) => w.taskId));
       this.options.onChange?.();
       this.kick();
     }
-    return changed;
+    return writes;
   }
 
   /** Runs fn after everything queued before it; a failure is logged, never stops the chain. */

@@ -74,6 +74,7 @@ export async function startSharedQueue(opts: {
     throw err;
   }
   const store = new PostgresTaskStore(pool);
+  const held = new PostgresHeldTasks(pool, (err) => log.warn('could not read the tasks sessions hold', { error: err.message }));
   const assigner = new SharedAssigner({
     store,
     holder,
@@ -84,9 +85,10 @@ export async function startSharedQueue(opts: {
     leaseMs: opts.leaseMs,
     onChange: opts.onChange,
     latency: opts.latency,
+    // Its rounds plan with the held tasks kept here from the announced changes (read only when these may have missed one).
+    held,
   });
 
-  const held = new PostgresHeldTasks(pool, (err) => log.warn('could not read the tasks sessions hold', { error: err.message }));
   let stopped = false;
   let listener: { stop: () => Promise<void> } | null = null;
   let relistenTimer: NodeJS.Timeout | null = null;
@@ -115,6 +117,8 @@ export async function startSharedQueue(opts: {
         onLost: (err) => {
           log.warn(`lost the LISTEN connection to ${opts.target.display}; listening again`, { error: err?.message ?? 'closed' });
           listener = null;
+          // Changes announced until it is back are not heard: rounds read the held tasks until the full read after it.
+          held.lost();
           schedule(RELISTEN_MIN_MS);
         },
       });

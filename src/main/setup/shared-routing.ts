@@ -15,17 +15,26 @@ import type { PostgresTarget } from '../store/postgres/url.js';
 import type { Store } from '../store/store.js';
 import { ApiError } from '../api/dispatch.js';
 import { dryRunShared, type SharedQueueReads } from '../assigner/round-plan.js';
+import type { AvoidView } from '../assigner/round-rules.js';
 import type { ConfigService } from '../config/service.js';
+import type { ConfigSnapshot } from '../config/snapshot.js';
 import { expandProviders } from '../routing/providers.js';
 
 type SharedRoutingCommands = { 'route.dryRun': (p: CommandParams<'route.dryRun'>) => Promise<CommandResult<'route.dryRun'>> };
 
-export function setupSharedRouting(opts: { store: SharedQueueReads; config: ConfigService; sessions: () => Session[] }): SharedRoutingCommands {
+export function setupSharedRouting(opts: {
+  store: SharedQueueReads;
+  config: { snapshot(): Pick<ConfigSnapshot, 'routing' | 'agents'> | null };
+  sessions: () => Session[];
+  /** The shared assigner's avoid rule (SharedAssigner.avoiding): the dry run keeps a timed-out task from that session as a round does. */
+  avoiding?: (now: Date) => AvoidView;
+}): SharedRoutingCommands {
   return {
     'route.dryRun': async () => {
       const snapshot = opts.config.snapshot();
       if (!snapshot) throw new ApiError('unavailable', 'no valid configuration is loaded: fix the problems listed under Config');
-      return { decisions: await dryRunShared(opts.store, expandProviders(snapshot.routing, snapshot.agents), opts.sessions(), new Date()) };
+      const now = new Date();
+      return { decisions: await dryRunShared(opts.store, expandProviders(snapshot.routing, snapshot.agents), opts.sessions(), now, { avoid: opts.avoiding?.(now) }) };
     },
   };
 }

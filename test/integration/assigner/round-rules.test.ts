@@ -8,11 +8,12 @@
 // - least_loaded routes by the last hour's load (held and completed tasks);
 // - each claim's time in the queue is counted for /metrics.
 import { describe, expect, it } from 'vitest';
-import type { Session, SessionState } from '../../../src/shared/api.js';
+import type { RouteDecision, Session, SessionState } from '../../../src/shared/api.js';
 import { Assigner } from '../../../src/main/assigner/assigner.js';
 import { SharedAssigner } from '../../../src/main/assigner/shared.js';
 import { RoutingFile } from '../../../src/main/config/schemas/routing.js';
 import type { AssignmentLatency } from '../../../src/main/metrics/assignment-latency.js';
+import { setupSharedRouting } from '../../../src/main/setup/shared-routing.js';
 import { PostgresTaskStore } from '../../../src/main/store/postgres/task-store.js';
 import { SqliteTaskStore, type TaskStore } from '../../../src/main/store/task-store.js';
 import { storeEngines, type Rows } from '../../support/engines.js';
@@ -26,6 +27,8 @@ interface Router {
   settled(): Promise<void>;
   onSessions(sessions: Session[], transitions: ReadonlyArray<{ name: string; from: SessionState; to: SessionState; reason: string | null }>): void;
   readonly latency: AssignmentLatency;
+  /** The console's dry run (route.dryRun): the single console's assigner, or the shared queue's command. */
+  dryRun(rules: RoutingFile, sessions: readonly Session[]): RouteDecision[] | Promise<RouteDecision[]>;
 }
 
 interface RouterOptions {
@@ -48,7 +51,22 @@ const { engines } = storeEngines<Engine>(
     sqlite: ({ store, rows }) => ({ store: new SqliteTaskStore(store), router: (o) => new Assigner({ store, ...o }), rows }),
     postgres: ({ pool, rows }) => {
       const store = new PostgresTaskStore(pool);
-      return { store, router: (o) => new SharedAssigner({ store, holder: 'console A', ...o }), rows };
+      const router = (o: RouterOptions): Router => {
+        const assigner = new SharedAssigner({ store, holder: 'console A', ...o });
+        // As core.ts wires it: the shared queue's route.dryRun, with this console's avoid rule.
+        const routing = setupSharedRouting({ store, config: { snapshot: () => ({ routing: o.getSnapshot().routing, agents: null }) }, sessions: o.getSessions, avoiding: (now) => assigner.avoiding(now) });
+        return {
+          start: () => assigner.start(),
+          kick: () => assigner.kick(),
+          settled: () => assigner.settled(),
+          onSessions: (sessions, transitions) => assigner.onSessions(sessions, transitions),
+          get latency() {
+            return assigner.latency;
+          },
+          dryRun: async () => (await routing['route.dryRun']({})).decisions,
+        };
+      };
+      return { store, router, rows };
     },
   },
   { poolMax: 8 },
@@ -147,6 +165,25 @@ describe.each(engines)('round rules on %s', (_name, open, skip) => {
       const other = await e.store.add({ type: 'bug_fix', title: 'other', prompt: 'fix that', priority: 5 });
       await run();
       expect(await e.store.get(other.id)).toMatchObject({ status: 'in_progress', assignedTo: 'w1' });
+    });
+  }, 60_000);
+
+  it.skipIf(skip)('the dry run keeps a task that timed out from that session, as the round does', async () => {
+    await use(timeoutRules, [session('w1', 'idle', 'claude', '%1'), session('w2', 'working', 'claude', '%2')], async ({ e, clock, router, sessions, run, setState }) => {
+      const task = await e.store.add({ type: 'bug_fix', title: 'bug', prompt: 'fix it', priority: 5 });
+      expect(await router.dryRun(timeoutRules, sessions())).toMatchObject([{ taskId: task.id, kind: 'assign', session: 'w1' }]);
+      await run();
+      expect(await e.store.get(task.id)).toMatchObject({ status: 'in_progress', assignedTo: 'w1' });
+      clock.advanceMinutes(31);
+      await run();
+      expect(await e.store.get(task.id)).toMatchObject({ status: 'pending' });
+      // w1 is idle and preferred, but the task timed out there: the preview says it waits, as the round did.
+      const preview = await router.dryRun(timeoutRules, sessions());
+      expect(preview).toMatchObject([{ taskId: task.id, kind: 'queued', session: null }]);
+      expect(preview[0]!.reason).toContain('not given back to w1, which timed out on it');
+      // w2 free (not yet announced to the assigner): the preview gives it to w2, not w1.
+      setState('w2', 'idle', false);
+      expect(await router.dryRun(timeoutRules, sessions())).toMatchObject([{ taskId: task.id, kind: 'assign', session: 'w2' }]);
     });
   }, 60_000);
 

@@ -18,17 +18,38 @@
 //   sessions whose newest held task is another one now (null after a full read) — so
 //   the console's own file keeps sessions.current_task_id (store/current-tasks.ts). A
 //   start (assigned → in_progress in the same session) moves nothing.
+// - current(): every held task as the shared assigner's round plans with it
+//   (assigner/shared.ts: a round reads no held task when this is current), or null
+//   when a change may have been missed — before the first full read, after the LISTEN
+//   connection was lost (until the full read after it is back), or after a read failed.
+// - recheck(ids): tasks this console just wrote, read by id now rather than when their
+//   announcement comes back (the next round plans with them either way).
 import type pg from 'pg';
 import { isHeldStatus } from '../../../shared/task-status.js';
 import type { TaskFacts } from '../attention.js';
 import type { HeldTaskSource } from '../held-tasks.js';
 import { HELD_SQL } from '../status-sql.js';
+import type { HeldTask } from '../task-queue.js';
 import type { TaskChange } from './queue.js';
 
 /** Facts of tasks no longer held, kept for the events that name them just after (an agent exited mid-task). */
 const RELEASED_KEPT = 1000;
 
-const COLUMNS = 't.id, t.assigned_to AS "assignedTo", t.title, t.type, p.name AS project';
+const COLUMNS =
+  't.id, t.assigned_to AS "assignedTo", t.title, t.type, p.name AS project, t.status, t.assigned_at AS "assignedAt", t.started_at AS "startedAt", t.attempts';
+
+/** A held task as kept here: its facts (attention events) and what a routing round needs of it. */
+type HeldFacts = TaskFacts & Pick<HeldTask, 'status' | 'assignedAt' | 'startedAt' | 'attempts'>;
+
+/** What the shared assigner reads of the held tasks kept in memory (assigner/shared.ts). */
+export interface HeldTasksView {
+  /** Resolves once every change heard (and every recheck asked) so far is applied. */
+  settled(): Promise<void>;
+  /** Every held task now, by id; null when a change may have been missed (the caller reads the queue). */
+  current(): HeldTask[] | null;
+  /** These tasks read again by id: this console changed them, and its own announcement may not be back yet. */
+  recheck(ids: readonly number[]): void;
+}
 
 /** What one batch of changes moved. */
 export interface HeldMoves {
@@ -44,21 +65,25 @@ interface BatchNotes {
   newest: Map<string, number | null>;
 }
 
-export class PostgresHeldTasks implements HeldTaskSource {
+export class PostgresHeldTasks implements HeldTaskSource, HeldTasksView {
   /** Session name → the tasks it holds (normally one), by id. */
-  private readonly bySession = new Map<string, Map<number, TaskFacts>>();
-  private readonly byId = new Map<number, TaskFacts>();
+  private readonly bySession = new Map<string, Map<number, HeldFacts>>();
+  private readonly byId = new Map<number, HeldFacts>();
   private readonly released = new Map<number, TaskFacts>();
   private readonly listeners = new Set<(names: readonly string[] | null) => void>();
   private readonly moveListeners = new Set<(moves: HeldMoves | null) => void>();
   /** During a batch: each task's holder and each session's newest task before it (for onMoves). */
   private batch: BatchNotes | null = null;
-  /** Changes not applied yet: id → its last announced status. */
-  private waiting = new Map<number, string>();
+  /** Changes not applied yet: id → its last announced status (null: read it, whatever it is). */
+  private waiting = new Map<number, string | null>();
   private chain: Promise<void> = Promise.resolve();
   private draining = false;
   /** A read failed: the next change reads every held task again instead of its own. */
   private stale = false;
+  /** Every change since the last full read was heard (false before it, and after the LISTEN connection was lost). */
+  private heard = false;
+  /** Times the LISTEN connection was lost: a full read asked before the last loss does not make the map current. */
+  private losses = 0;
   /** Statements run (a test counts them): full reads and reads by id. */
   readonly reads = { full: 0, byId: 0 };
 
@@ -93,18 +118,42 @@ export class PostgresHeldTasks implements HeldTaskSource {
   }
 
   facts(id: number): TaskFacts | null {
-    return this.byId.get(id) ?? this.released.get(id) ?? null;
+    const f = this.byId.get(id) ?? this.released.get(id);
+    return f ? { id: f.id, title: f.title, type: f.type, project: f.project, assignedTo: f.assignedTo } : null;
   }
 
-  /** Every held task read again (start, and after the LISTEN connection came back). */
+  current(): HeldTask[] | null {
+    if (!this.heard || this.stale) return null;
+    return [...this.byId.values()]
+      .map((f): HeldTask => ({ id: f.id, type: f.type, status: f.status, session: f.assignedTo!, assignedAt: f.assignedAt, startedAt: f.startedAt, attempts: f.attempts }))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  /**
+   * The LISTEN connection was lost: changes announced until it is back are not heard,
+   * so current() says null until the full read made after it is back (reload()).
+   */
+  lost(): void {
+    this.losses++;
+    this.heard = false;
+  }
+
+  /** Every held task read again, once the LISTEN connection is made (at start, and each time it came back). */
   reload(): Promise<void> {
+    return this.readAll(true);
+  }
+
+  /** Every held task read; `listening`: every change from now on is heard (unless the connection is lost meanwhile). */
+  private readAll(listening: boolean): Promise<void> {
+    const losses = this.losses;
     return this.enqueue(async () => {
       this.reads.full++;
-      const rows = (await this.pool.query<TaskFacts>(`SELECT ${COLUMNS} FROM ${FROM} WHERE t.status IN (${HELD_SQL}) AND t.assigned_to IS NOT NULL`)).rows;
+      const rows = (await this.pool.query<HeldFacts>(`SELECT ${COLUMNS} FROM ${FROM} WHERE t.status IN (${HELD_SQL}) AND t.assigned_to IS NOT NULL`)).rows;
       this.batch = null; // a batch whose read failed: this read replaces what it left
       for (const id of [...this.byId.keys()]) this.drop(id);
       for (const row of rows) this.hold(row);
       this.stale = false;
+      if (listening) this.heard = losses === this.losses;
       this.tell(null);
       this.tellMoves(null);
     });
@@ -112,11 +161,20 @@ export class PostgresHeldTasks implements HeldTaskSource {
 
   /** A task change announced by any console or CLI. */
   changed(change: TaskChange): void {
-    this.waiting.set(change.id, change.status);
+    this.queue(change.id, change.status);
+  }
+
+  recheck(ids: readonly number[]): void {
+    for (const id of ids) this.queue(id, null);
+  }
+
+  private queue(id: number, status: string | null): void {
+    // A read says what the task is now, whatever was announced before: it is kept.
+    if (this.waiting.get(id) !== null) this.waiting.set(id, status);
     if (this.stale) {
       this.stale = false;
       this.waiting.clear();
-      void this.reload();
+      void this.readAll(false);
       return;
     }
     if (this.draining) return;
@@ -124,7 +182,7 @@ export class PostgresHeldTasks implements HeldTaskSource {
     void this.enqueue(() => this.drain());
   }
 
-  /** Resolves once every change and reload so far is applied (tests). */
+  /** Resolves once every change, recheck and full read so far is applied. */
   settled(): Promise<void> {
     return this.enqueue(async () => undefined);
   }
@@ -138,7 +196,7 @@ export class PostgresHeldTasks implements HeldTaskSource {
     const notes: BatchNotes = { holders: new Map(), newest: new Map() };
     this.batch = notes;
     for (const [id, status] of batch) {
-      if (isHeldStatus(status)) lookup.push(id);
+      if (status === null || isHeldStatus(status)) lookup.push(id);
       else {
         const session = this.drop(id);
         if (session !== null) moved.add(session);
@@ -146,7 +204,7 @@ export class PostgresHeldTasks implements HeldTaskSource {
     }
     if (lookup.length > 0) {
       this.reads.byId++;
-      const rows = (await this.pool.query<TaskFacts & { held: boolean }>(
+      const rows = (await this.pool.query<HeldFacts & { held: boolean }>(
         `SELECT ${COLUMNS}, (t.status IN (${HELD_SQL}) AND t.assigned_to IS NOT NULL) AS held FROM ${FROM} WHERE t.id = ANY($1::bigint[])`,
         [lookup],
       )).rows;
@@ -191,7 +249,7 @@ export class PostgresHeldTasks implements HeldTaskSource {
     return released.length > 0 || holds.size > 0 ? { released, holds } : null;
   }
 
-  private hold(facts: TaskFacts): void {
+  private hold(facts: HeldFacts): void {
     const id = Number(facts.id);
     const f = { ...facts, id };
     this.note(id, f.assignedTo);

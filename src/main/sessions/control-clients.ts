@@ -37,14 +37,23 @@ export class SessionClients {
 
   constructor(private readonly events: (server: TmuxServer, key: string) => Omit<ControlEvents, 'onExit'> & { onExit(): void }) {}
 
-  /** A live client of the server for commands, or null (then callers exec). */
+  /**
+   * A live client of the server for commands, or null (then callers exec). One tmux has
+   * answered first: a command over a client not answered yet waits for that answer, and
+   * a pane read by polling (see covers) must be read now. Else one started (the
+   * console's start: tmux answers within milliseconds, and a process per command for
+   * every pane would cost more); never one waiting at the gate (up to GATE_LIMIT_MS).
+   */
   commander(server: TmuxServer, sessionId?: string): ControlClient | null {
-    if (sessionId) {
-      const own = this.clients.get(`${server.name}:${sessionId}`);
-      if (own?.alive) return own;
+    const own = sessionId === undefined ? undefined : this.clients.get(`${server.name}:${sessionId}`);
+    if (own?.attached) return own;
+    let started = own?.started ? own : null;
+    for (const client of this.clients.values()) {
+      if (client.server !== server) continue;
+      if (client.attached) return client;
+      if (client.started) started ??= client;
     }
-    for (const client of this.clients.values()) if (client.server === server && client.alive) return client;
-    return null;
+    return started;
   }
 
   /**

@@ -284,6 +284,14 @@ export class ControlClient {
     return !this.closed && this.answered;
   }
 
+  /**
+   * Alive and its process started: no longer waiting at the gate (ServerGate), where it
+   * may wait up to GATE_LIMIT_MS. A command over it is answered once tmux answers the client.
+   */
+  get started(): boolean {
+    return !this.closed && this.child !== null;
+  }
+
   /** Runs one tmux command over the client; replies come back in order. */
   command(line: string): Promise<string[]> {
     if (this.closed) return Promise.reject(new Error(`control client for ${this.server.name}/${this.sessionId} is closed`));

@@ -39,10 +39,10 @@ export class SessionClients {
 
   /**
    * A live client of the server for commands, or null (then callers exec). One tmux has
-   * answered first: a command over a client not answered yet waits for that answer, and
+   * attached first: a command over a client not attached yet waits for the attach, and
    * a pane read by polling (see covers) must be read now. Else one started (the
-   * console's start: tmux answers within milliseconds, and a process per command for
-   * every pane would cost more); never one waiting at the gate (up to GATE_LIMIT_MS).
+   * console's start: tmux attaches it within milliseconds, and a process per command
+   * for every pane would cost more); never one waiting at the gate (up to GATE_LIMIT_MS).
    */
   commander(server: TmuxServer, sessionId?: string): ControlClient | null {
     const own = sessionId === undefined ? undefined : this.clients.get(`${server.name}:${sessionId}`);
@@ -75,9 +75,9 @@ export class SessionClients {
 
   /**
    * An attached client reports this session's output (so a quiet pane's screen is known
-   * not to have changed). Not before tmux answered it: a pane whose client is still
-   * waiting or identifying is read by polling, or a change then would go unseen until
-   * the next full re-read (up to 30 s).
+   * not to have changed). Not before tmux attached it: a pane whose client is still
+   * waiting, identifying or attaching is read by polling, or a change then would go
+   * unseen until the next full re-read (up to 30 s).
    */
   covers(server: TmuxServer, sessionId: string): boolean {
     return this.clients.get(`${server.name}:${sessionId}`)?.attached ?? false;

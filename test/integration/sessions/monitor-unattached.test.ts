@@ -15,14 +15,14 @@ const SCAN_MS = 2_000;
 const POLLED_WITHIN_MS = 2 * SCAN_MS + 1_000;
 const SCREENS = 'claude-2.1.197-idle claude-2.1.197-working claude-2.1.197-approval';
 
-// A session's control client reports its panes' output only once tmux has answered it.
-// Until then (waiting at the server's gate, identifying, its pipes on their way from the
+// A session's control client reports its panes' output only once tmux has attached it.
+// Until then (waiting at the server's gate, identifying, attaching, its pipes on their way from the
 // spawn helper) its panes are read by the scans. These hold new clients at the gate for
 // seconds with a real client of ours that is slow to exit.
 describe.each([
   ['started here', false],
   ['started by the spawn helper', true],
-] as const)('SessionMonitor while a session client is not answered, clients %s', (_name, helped) => {
+] as const)('SessionMonitor while a session client is not attached, clients %s', (_name, helped) => {
   let tmux: PrivateTmux;
   let monitor: SessionMonitor | null = null;
   spawnerForSuite(helped);
@@ -60,14 +60,14 @@ describe.each([
     return { mine, until, seen };
   }
 
-  it('a change in its pane is seen by polling within a scan; once tmux answers, the client reports the next one', async () => {
+  it('a change in its pane is seen by polling within a scan; once tmux attaches it, the client reports the next one', async () => {
     const server = tmuxServer(tmux.socket);
     const keeper = tmux.newSession('keeper');
     const m = (monitor = new SessionMonitor({ servers: [server], agents, scanIntervalMs: SCAN_MS }));
     let pane = '';
     const { mine, until, seen } = watch(m, () => pane);
     await m.start();
-    await pollUntil("the keeper session's client answered", () => m.commander(server)?.attached, { limitMs: 10_000 });
+    await pollUntil("the keeper session's client attached", () => m.commander(server)?.attached, { limitMs: 10_000 });
 
     const release = await holdGate(server, tmux.tmux('display-message', '-p', '-t', keeper, '#{session_id}').trim());
     const heldAt = Date.now();

@@ -37,14 +37,23 @@ export class SessionClients {
 
   constructor(private readonly events: (server: TmuxServer, key: string) => Omit<ControlEvents, 'onExit'> & { onExit(): void }) {}
 
-  /** A live client of the server for commands, or null (then callers exec). */
+  /**
+   * A live client of the server for commands, or null (then callers exec). One tmux has
+   * attached first: a command over a client not attached yet waits for the attach, and
+   * a pane read by polling (see covers) must be read now. Else one started (the
+   * console's start: tmux attaches it within milliseconds, and a process per command
+   * for every pane would cost more); never one waiting at the gate (up to GATE_LIMIT_MS).
+   */
   commander(server: TmuxServer, sessionId?: string): ControlClient | null {
-    if (sessionId) {
-      const own = this.clients.get(`${server.name}:${sessionId}`);
-      if (own?.alive) return own;
+    const own = sessionId === undefined ? undefined : this.clients.get(`${server.name}:${sessionId}`);
+    if (own?.attached) return own;
+    let started = own?.started ? own : null;
+    for (const client of this.clients.values()) {
+      if (client.server !== server) continue;
+      if (client.attached) return client;
+      if (client.started) started ??= client;
     }
-    for (const client of this.clients.values()) if (client.server === server && client.alive) return client;
-    return null;
+    return started;
   }
 
   /**
@@ -66,9 +75,9 @@ export class SessionClients {
 
   /**
    * An attached client reports this session's output (so a quiet pane's screen is known
-   * not to have changed). Not before tmux answered it: a pane whose client is still
-   * waiting or identifying is read by polling, or a change then would go unseen until
-   * the next full re-read (up to 30 s).
+   * not to have changed). Not before tmux attached it: a pane whose client is still
+   * waiting, identifying or attaching is read by polling, or a change then would go
+   * unseen until the next full re-read (up to 30 s).
    */
   covers(server: TmuxServer, sessionId: string): boolean {
     return this.clients.get(`${server.name}:${sessionId}`)?.attached ?? false;

@@ -153,8 +153,9 @@ export interface ControlEvents {
    */
   onOutputBytes?(paneId: string, bytes: Buffer): void;
   /**
-   * tmux answered the client (its first line): from now on it reports the session's
-   * output. What the panes printed before is not reported: the caller reads them again.
+   * tmux attached the client (the reply to its attach-session): from now on it reports
+   * the session's output. What the panes printed before is not reported: the caller
+   * reads them again.
    */
   onAttached?(): void;
   /** Windows, panes or sessions came or went: time to re-list panes. */
@@ -190,15 +191,23 @@ export const CLOSED = 'closed';
 export class ControlClient {
   /** The `tmux -C` process, once the gate has let it start. */
   private child: ClientProcess | null = null;
-  /** Commands sent before the process started: written when it starts. */
+  /**
+   * Commands sent before tmux attached the client: written once it has. tmux runs a
+   * control client's input as it comes, also before its attach-session (sent by the
+   * client process after the identify) has run: a screen captured then missed output
+   * printed before the attach, which the client never reports (seen in 1 of 10 second
+   * views of a pane, test/integration/sessions/terminal.test.ts).
+   */
   private early: string[] = [];
   private readonly pending: Pending[] = [];
   private buffer = '';
   /** Lines of the reply being read, or null between replies. */
   private block: { id: string; ours: boolean; lines: string[] } | null = null;
   private closed = false;
-  /** tmux has sent its first line (see attached). */
-  private answered = false;
+  /** tmux has replied to the attach-session (see attached)… */
+  private attachReplied = false;
+  /** …and attached the client. */
+  private joined = false;
 
   /** Set when the stream is read as bytes (latin1 text): lines are turned into UTF-8 text one by one. */
   private readonly binary: boolean;
@@ -232,12 +241,8 @@ export class ControlClient {
     this.child = child;
     child.stdout.setEncoding(this.binary ? 'latin1' : 'utf8');
     child.stdout.on('data', (chunk: string) => {
-      // tmux's first line (the attach's reply) comes once the server is done with the identify.
+      // tmux's first line comes once the server is done with the identify.
       if (this.gate.unanswered.delete(this)) this.gate.pump();
-      if (!this.answered) {
-        this.answered = true;
-        if (!this.closed) this.events.onAttached?.();
-      }
       this.read(chunk);
     });
     child.stdin.on('error', () => {}); // reported through 'exit'
@@ -249,7 +254,6 @@ export class ControlClient {
       this.gone();
       this.finish(`tmux control client exited (${signal ?? code})`);
     });
-    for (const line of this.early.splice(0)) child.stdin.write(line + '\n');
   }
 
   /** Ends the process (its input, then SIGTERM): called by the gate once that is safe. */
@@ -276,12 +280,20 @@ export class ControlClient {
   }
 
   /**
-   * Alive and answered by tmux: its session's output is reported from now on. A client
-   * waiting to start (ServerGate), or started and not answered yet (tmux's identify; a
-   * pipe on its way from the spawn helper), reports none yet.
+   * Alive and attached by tmux (its attach-session replied): its session's output is
+   * reported from now on. A client waiting to start (ServerGate), or started and not
+   * attached yet (tmux's identify; a pipe on its way from the spawn helper), reports none yet.
    */
   get attached(): boolean {
-    return !this.closed && this.answered;
+    return !this.closed && this.joined;
+  }
+
+  /**
+   * Alive and its process started: no longer waiting at the gate (ServerGate), where it
+   * may wait up to GATE_LIMIT_MS. A command over it runs once tmux has attached the client.
+   */
+  get started(): boolean {
+    return !this.closed && this.child !== null;
   }
 
   /** Runs one tmux command over the client; replies come back in order. */
@@ -289,8 +301,7 @@ export class ControlClient {
     if (this.closed) return Promise.reject(new Error(`control client for ${this.server.name}/${this.sessionId} is closed`));
     return new Promise((resolve, reject) => {
       this.pending.push({ resolve, reject });
-      if (this.child) this.child.stdin.write(line + '\n');
-      else this.early.push(line);
+      this.send(line);
     });
   }
 
@@ -313,10 +324,26 @@ export class ControlClient {
           this.pending.push(waiter);
         }),
     );
-    const line = lines.join(' ; ');
-    if (this.child) this.child.stdin.write(line + '\n');
-    else this.early.push(line);
+    this.send(lines.join(' ; '));
     return Promise.all(replies);
+  }
+
+  /** Writes a command line now, or once tmux has replied to the attach (see early). */
+  private send(line: string): void {
+    if (this.child && this.attachReplied) this.child.stdin.write(line + '\n');
+    else this.early.push(line);
+  }
+
+  /** tmux replied to the attach-session: the session's output is reported from here; commands go out. */
+  private onAttachReply(ok: boolean): void {
+    if (this.attachReplied) return;
+    this.attachReplied = true;
+    if (this.closed) return;
+    // After a failed attach the commands still go out: tmux answers them (or the client exits), so none waits forever.
+    for (const line of this.early.splice(0)) this.child?.stdin.write(line + '\n');
+    if (!ok) return;
+    this.joined = true;
+    this.events.onAttached?.();
   }
 
   /** The visible screen of a pane, wrapped lines joined. */
@@ -343,6 +370,7 @@ export class ControlClient {
   private finish(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.early.length = 0;
     for (const p of this.pending.splice(0)) p.reject(new Error(`${reason} (${this.server.name}/${this.sessionId})`));
     this.events.onExit(reason);
   }
@@ -368,8 +396,8 @@ export class ControlClient {
       if (end && line.slice(line.indexOf(' ') + 1) === this.block.id) {
         const block = this.block;
         this.block = null;
-        // Blocks with flags 0 answer commands we did not send (the attach itself).
-        if (!block.ours) return;
+        // Blocks with flags 0 answer commands we did not send: the attach itself.
+        if (!block.ours) return this.onAttachReply(line.startsWith('%end '));
         const waiter = this.pending.shift();
         if (!waiter) return;
         if (line.startsWith('%end ')) {

@@ -43,8 +43,10 @@ const CHANGE_LIMIT_MS = 10_000;
 const STATE_FLIP_EVERY_MS = 1_500;
 const TASK_ADD_EVERY_MS = 1_000;
 const DASHBOARD_EVERY_MS = 250;
+/** cpu_after_start_pct counts from this far into the window (WINDOW_MS; the quick run's is shorter). */
+const STEADY_FROM_MS = 15_000;
 /** A stats_dashboard request slower than this is described on stderr. */
-const SLOW_DASHBOARD_MS = 1_000;
+const SLOW_DASHBOARD_MS = Number(process.env.ARCHITECT_BENCH_SLOW_DASHBOARD_MS ?? 1_000);
 const CLK_TCK = 100;
 
 interface Figures {
@@ -490,9 +492,14 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
       }
       process.stderr.write(`console bench: the Overview's opening (ms into the window): ${trace.join(', ')}\n`);
     })();
+    // The CPU after the start's one-off work (on the seed: ~45k timed-out tasks given back
+    // in the first ~8 s), from STEADY_FROM_MS into the window: reported beside the whole
+    // window's, which is the figure the budget checks.
+    let steady: { cpu: number; at: number } | null = null;
     const sampler = (async () => {
       while (performance.now() < end) {
         rss.push(rssMb(pid));
+        if (!steady && performance.now() - wall0 >= STEADY_FROM_MS) steady = { cpu: cpuMs(pid), at: performance.now() };
         await sleep(1_000);
       }
     })();
@@ -542,7 +549,10 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
     const { queries } = (await client.call('query.list').catch(() => ({ queries: [] }))) as { queries: Array<{ name: string; stats: { calls: number; cacheHits: number; avgMs: number; maxMs: number; lastError: string | null } }> };
     for (const q of queries.filter((x) => x.stats.calls > 0)) process.stderr.write(`console bench: query ${q.name}: ${JSON.stringify(q.stats)}\n`);
     const wall = performance.now() - wall0;
-    const cpu = cpuMs(pid) - cpu0;
+    const cpuEnd = cpuMs(pid);
+    const cpu = cpuEnd - cpu0;
+    const steadyAt = steady as { cpu: number; at: number } | null;
+    const steadyPct = steadyAt ? round(((cpuEnd - steadyAt.cpu) / (performance.now() - steadyAt.at)) * 100, 1) : NaN;
     const childCpu = childrenCpuMs(pid) - childCpu0;
     fs.rmSync(probeOut, { force: true });
     process.kill(pid, 'SIGUSR2');
@@ -570,6 +580,7 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
       rss_median_mb: Math.round(percentile(rss, 50)),
       rss_max_mb: Math.round(Math.max(...rss)),
       cpu_pct: round((cpu / wall) * 100, 1),
+      cpu_after_start_pct: steadyPct,
       readers_cpu_pct: round((childCpu / wall) * 100, 1),
       tasks_added: tasksAdded - taskAddFailures,
       client_event_kb: Math.round(eventBytes / 1024),

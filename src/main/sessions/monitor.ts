@@ -13,7 +13,7 @@ import { explainScreen, UNKNOWN, type Classification, type RuleVerdict, type Scr
 import { identifyAgent, type Identification } from './identify.js';
 import { compileManifests, type CompiledManifests } from './manifests.js';
 import { parsePaneRef, refMatches } from './pane-ref.js';
-import { paneProcesses, type ProcessTable } from './process-tree.js';
+import { paneProcesses, treeKey, type ProcessTable } from './process-tree.js';
 import { foregroundGroup, ProcessTables } from './process-tables.js';
 import { HOST_UNREACHABLE, HostOutages } from './host-outages.js';
 import { SessionClients } from './control-clients.js';
@@ -273,8 +273,11 @@ export class SessionMonitor {
     const transitions: SessionTransition[] = [];
     if (this.clearsFile) this.clears = readClears(this.clearsFile);
     const tables = this.processTables.forScan((server, err) => this.reportProblem(server, 'cannot read the remote process table', err));
+    // Every pane identified afresh on the scans that re-read every screen (and after a
+    // config reload: the rules changed); otherwise only a pane whose processes changed.
+    const identifyAll = this.rereadAll || this.scansSinceFullReread + 1 >= FULL_REREAD_EVERY_SCANS;
     // Servers are listed side by side: a remote host that hangs holds up only its own panes.
-    await Promise.all([...this.servers].map((server) => this.scanServer(server, tables)));
+    await Promise.all([...this.servers].map((server) => this.scanServer(server, tables, identifyAll)));
     this.hooks?.poll(); // in case the watch missed a write
     // Classify agent panes that are quiet; a pane in the middle of output is left to its settle timer.
     const all = this.rereadAll || ++this.scansSinceFullReread >= FULL_REREAD_EVERY_SCANS;
@@ -291,7 +294,7 @@ export class SessionMonitor {
   }
 
   /** Lists one server's panes and follows what changed; publishes its transitions. */
-  private async scanServer(server: TmuxServer, tables: (server: TmuxServer) => Promise<ProcessTable | null>): Promise<void> {
+  private async scanServer(server: TmuxServer, tables: (server: TmuxServer) => Promise<ProcessTable | null>, identifyAll: boolean): Promise<void> {
     const panes = await this.listPanes(server);
     if (panes === null || !this.servers.includes(server)) return; // out of reach, or dropped by a config reload meanwhile
     const transitions: SessionTransition[] = [];
@@ -307,8 +310,13 @@ export class SessionMonitor {
         this.panes.set(key, tracked);
       }
       tracked.update(pane);
-      // Without a process table (a remote ps failed) the last identification stands.
-      if (table) this.collect(transitions, tracked.identify(identifyAgent(paneProcesses(table, pane.pid), this.manifests), foregroundGroup(server, table, pane.pid)));
+      // Without a process table (a remote ps failed) the last identification stands; with
+      // the same processes as last time it stands too (no command line read again: 200 reads a scan).
+      const processes = table ? treeKey(table, pane.pid) : null;
+      if (table && processes !== null && (identifyAll || processes !== tracked.treeKey)) {
+        tracked.treeKey = processes;
+        this.collect(transitions, tracked.identify(identifyAgent(paneProcesses(table, pane.pid), this.manifests), foregroundGroup(server, table, pane.pid)));
+      }
       if (pane.dead) this.collect(transitions, tracked.setState('exited', 'pane is dead', null));
     }
     for (const [key, tracked] of this.panes) {
@@ -396,7 +404,9 @@ export class SessionMonitor {
       if (tpgid !== tracked.foregroundGroup && this.panes.get(key) === tracked) tracked.settle.touch();
     }, () => undefined);
     if (fg && fg.tpgid !== tracked.foregroundGroup && this.panes.get(key) === tracked) {
-      // The foreground job changed (an agent started or exited): walk the tree again.
+      // The foreground job changed (an agent started or exited): walk the tree again; the
+      // next scan identifies it afresh too (its processes may match the last scan's again).
+      tracked.treeKey = null;
       this.collect(transitions, tracked.identify(identifyAgent(paneProcesses(fg.table(), tracked.pane.pid), this.manifests), fg.tpgid));
     }
     if (tracked.isAgent) {

@@ -1,5 +1,5 @@
 import type { TmuxServer } from '../tmux/server.js';
-import { readProcessTable, readStat, type ProcessTable } from './process-tree.js';
+import { readProcessTable, readProcessTableAsync, readStat, type ProcessTable } from './process-tree.js';
 import { hostKey, RemoteProcessTables } from './remote-processes.js';
 
 /**
@@ -15,10 +15,10 @@ export class ProcessTables {
 
   /** Tables for one scan: /proc read once, and one remote `ps` per ssh host however many servers it runs. Null when a remote read failed. */
   forScan(onError: (server: TmuxServer, err: unknown) => void): (server: TmuxServer) => Promise<ProcessTable | null> {
-    let local: ProcessTable | null = null;
+    let local: Promise<ProcessTable> | null = null;
     const remote = new Map<string, Promise<ProcessTable>>();
     return async (server) => {
-      if (!server.ssh) return (local ??= readProcessTable());
+      if (!server.ssh) return (local ??= readProcessTableAsync());
       const key = hostKey(server.ssh);
       let table = remote.get(key);
       if (!table) remote.set(key, (table = this.remote.get(server.ssh, 0)));

@@ -31,6 +31,8 @@ export class TrackedPane {
   ruleId: string | null = null;
   /** Foreground process group when last identified; a change means a job started or ended. */
   foregroundGroup = -1;
+  /** The pane's processes when a scan last identified it (process-tree.ts treeKey). */
+  treeKey: string | null = null;
   /** What the screen last showed (null until read, or after the agent changed). */
   screen: ScreenReading | null = null;
   /** When the last screen read started: output after it means the screen may have changed. */

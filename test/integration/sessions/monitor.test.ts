@@ -194,6 +194,26 @@ describe('SessionMonitor on a private tmux server', () => {
     expect(transitions.filter((t) => t.sessionId.endsWith(pane) && t.to !== 'unknown')).toEqual([]);
   });
 
+  it('a config reload identifies every pane afresh, though its processes did not change', async () => {
+    // Scans skip the command lines of a pane whose processes are the same as last time;
+    // new rules must still apply at once (here: an agent the first rules did not know).
+    const pane = tmux.newSession('later');
+    tmux.type(pane, 'exec claude claude-2.1.197-idle');
+    const { claude: _claude, ...others } = agents.agents;
+    monitor = new SessionMonitor({ servers: [tmuxServer(tmux.socket)], agents: { ...agents, agents: others }, scanIntervalMs: 1_000 });
+    const { until } = watch(monitor);
+    await monitor.start();
+    // Without its manifest the fake claude (a sh script) is a shell.
+    await until('claude read as a shell', (l) => l.some((s) => s.paneId === pane && s.agent === 'shell' && s.command === 'claude'));
+    await new Promise((r) => setTimeout(r, 2_500)); // scans with the same processes
+    expect(monitor.list().find((s) => s.paneId === pane)?.agent).toBe('shell');
+    const reloaded = Date.now();
+    monitor.setManifests(agents);
+    await until('claude identified', (l) => l.some((s) => s.paneId === pane && s.agent === 'claude' && s.state === 'idle'));
+    // By the reload's own scan, not the periodic full one (every 6 scans, 6 s here).
+    expect(Date.now() - reloaded).toBeLessThan(4_000);
+  });
+
   it('explains which rule decided', async () => {
     const pane = tmux.newSession('g');
     monitor = new SessionMonitor({ servers: [tmuxServer(tmux.socket)], agents, scanIntervalMs: 1_000 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AgentsFile } from '../../../src/main/config/schemas/agents.js';
 import { identifyAgent, type ProcessFacts } from '../../../src/main/sessions/identify.js';
-import { parseStat } from '../../../src/main/sessions/process-tree.js';
+import { spawn } from 'node:child_process';
+import { parseStat, processTable, readProcessTable, readProcessTableAsync, treeKey } from '../../../src/main/sessions/process-tree.js';
 import { baseManifests } from './screens.js';
 
 const manifests = baseManifests();
@@ -38,6 +39,31 @@ describe('parseStat', () => {
   it('reads a comm with spaces and parentheses', () => {
     const info = parseStat('4242 (tmux: server (x)) S 1 4242 4242 0 -1 4194560 0 0');
     expect(info).toEqual({ pid: 4242, ppid: 1, pgrp: 4242, tpgid: -1, comm: 'tmux: server (x)' });
+  });
+});
+
+describe('process tables', () => {
+  it('the slice-at-a-time read finds what the one-piece read finds', async () => {
+    const child = spawn('sleep', ['30']);
+    try {
+      const [sync, async] = [readProcessTable(), await readProcessTableAsync()];
+      for (const pid of [process.pid, child.pid!]) expect(async.byPid.get(pid)).toEqual(sync.byPid.get(pid));
+      expect(async.children.get(process.pid)).toContain(child.pid);
+      expect(async.byPid.size).toBeGreaterThan(2);
+    } finally {
+      child.kill();
+    }
+  });
+
+  it('treeKey changes with a new process, an exec (its name) or the foreground group, not otherwise', () => {
+    const p = (pid: number, ppid: number, comm: string, tpgid = 10) => ({ pid, ppid, pgrp: pid, tpgid, comm });
+    const key = (...infos: ReturnType<typeof p>[]) => treeKey(processTable(infos), 10);
+    const shell = key(p(10, 1, 'sh'));
+    expect(key(p(10, 1, 'sh'))).toBe(shell);
+    expect(key(p(10, 1, 'sh'), p(11, 10, 'claude'))).not.toBe(shell);
+    expect(key(p(10, 1, 'claude'))).not.toBe(shell);
+    expect(key(p(10, 1, 'sh', 11))).not.toBe(shell);
+    expect(key(p(9, 1, 'sh'))).toBe('');
   });
 });
 

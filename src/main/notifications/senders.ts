@@ -2,6 +2,7 @@
 // when to try again; a sender only says what happened and whether trying again may help.
 import { spawn } from 'node:child_process';
 import type { CommandChannel, WebhookChannel } from '../config/schemas/notifications.js';
+import { activeSpawner, type SpawnResult } from '../tmux/spawner.js';
 import type { AttentionEvent } from './event.js';
 import { genericBody, linkTo, ntfyRequest, slackBody } from './formats.js';
 
@@ -96,7 +97,16 @@ const oneLine = (s: string): string => {
   return t.length > MAX_REPLY_CHARS ? `${t.slice(0, MAX_REPLY_CHARS)}…` : t;
 };
 
-/** Runs the channel's program (no shell) with the event as one JSON object on stdin. */
+/** Of a program's stderr, about this much is read (its detail keeps MAX_REPLY_CHARS of it). */
+const MAX_STDERR_CHARS = MAX_REPLY_CHARS * 4;
+
+/**
+ * Runs the channel's program (no shell) with the event as one JSON object on stdin. In
+ * the console it is forked by the spawn helper, not by the console (tmux/spawner.ts: a
+ * fork from the console costs its main thread 20-130 ms); elsewhere (the CLI's `notify
+ * test`, tests) it is forked here. Either way: its stdout unread, killed (SIGKILL) at
+ * timeout_seconds, and the same SendResult.
+ */
 export function runCommand(channel: CommandChannel, event: AttentionEvent, consoleUrl: string | null, env: NodeJS.ProcessEnv = process.env): Promise<SendResult> {
   let extra: Record<string, string>;
   try {
@@ -105,31 +115,65 @@ export function runCommand(channel: CommandChannel, event: AttentionEvent, conso
     return Promise.resolve({ ok: false, detail: (err as Error).message, retryable: true });
   }
   const [file, ...args] = channel.command as [string, ...string[]];
-  const input = JSON.stringify(genericBody(event, linkTo(event, consoleUrl))) + '\n';
+  const program: Program = {
+    file,
+    args,
+    input: JSON.stringify(genericBody(event, linkTo(event, consoleUrl))) + '\n',
+    env: { ...env, ...extra, ARCHITECT_EVENT: event.event },
+    timeoutSeconds: channel.timeout_seconds,
+  };
+  const spawner = activeSpawner();
+  if (!spawner) return runDirect(program);
+  const request = { file, argv: args, stdin: program.input, env: program.env, timeoutMs: program.timeoutSeconds * MS_PER_SECOND, maxBytes: MAX_STDERR_CHARS, discardStdout: true, killSignal: 'SIGKILL' as const };
+  return spawner.run(request).then(
+    (r) => commandOutcome(program, r),
+    // The helper died with it: it may or may not have run.
+    (err: Error) => ({ ok: false, detail: `cannot run ${file}: ${err.message}`, retryable: true }),
+  );
+}
+
+interface Program {
+  file: string;
+  args: string[];
+  input: string;
+  env: NodeJS.ProcessEnv;
+  timeoutSeconds: number;
+}
+
+/** runCommand from this process (the CLI, tests, and the console when its helper cannot run). */
+function runDirect(program: Program): Promise<SendResult> {
+  const { file, args, input, env, timeoutSeconds } = program;
   return new Promise((resolve) => {
     let settled = false;
-    const done = (r: SendResult): void => {
+    const done = (r: SpawnResult): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      resolve(r);
+      resolve(commandOutcome(program, r));
     };
-    const child = spawn(file, args, { stdio: ['pipe', 'ignore', 'pipe'], env: { ...env, ...extra, ARCHITECT_EVENT: event.event } });
+    const child = spawn(file, args, { stdio: ['pipe', 'ignore', 'pipe'], env });
     let stderr = '';
     child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      if (stderr.length < MAX_REPLY_CHARS * 4) stderr += d;
+      if (stderr.length < MAX_STDERR_CHARS) stderr += d;
     });
+    // Answered at once, as the helper's answer comes once it is killed.
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      done({ ok: false, detail: `${file} timed out after ${channel.timeout_seconds} s`, retryable: true });
-    }, channel.timeout_seconds * MS_PER_SECOND);
-    child.on('error', (e: NodeJS.ErrnoException) => done({ ok: false, detail: `cannot run ${file}: ${e.message}`, retryable: e.code !== 'ENOENT' && e.code !== 'EACCES' }));
-    child.on('close', (code, signal) => {
-      if (code === 0) return done({ ok: true, detail: 'exit 0', retryable: false });
-      const why = signal ? `killed by ${signal}` : `exit ${code}`;
-      done({ ok: false, detail: `${file}: ${why}${stderr.trim() ? `: ${oneLine(stderr)}` : ''}`, retryable: true });
-    });
+      done({ code: null, signal: 'SIGKILL', stdout: '', stderr, killed: 'timeout' });
+    }, timeoutSeconds * MS_PER_SECOND);
+    child.on('error', (e: NodeJS.ErrnoException) => done({ error: e.message, errno: e.code ?? null }));
+    child.on('close', (code, signal) => done({ code, signal, stdout: '', stderr, killed: null }));
     child.stdin?.on('error', () => undefined); // a program that does not read its stdin
     child.stdin?.end(input);
   });
+}
+
+/** The same SendResult whichever process forked the program. */
+function commandOutcome({ file, timeoutSeconds }: Program, r: SpawnResult): SendResult {
+  // A program that does not exist or may not be run fails the same way next time.
+  if ('error' in r) return { ok: false, detail: `cannot run ${file}: ${r.error}`, retryable: r.errno !== 'ENOENT' && r.errno !== 'EACCES' };
+  if (r.killed === 'timeout') return { ok: false, detail: `${file} timed out after ${timeoutSeconds} s`, retryable: true };
+  if (r.code === 0 && r.killed === null) return { ok: true, detail: 'exit 0', retryable: false };
+  const why = r.signal ? `killed by ${r.signal}` : `exit ${r.code}`;
+  return { ok: false, detail: `${file}: ${why}${r.stderr.trim() ? `: ${oneLine(r.stderr)}` : ''}`, retryable: true };
 }

@@ -18,8 +18,8 @@ import type { Socket } from 'node:net';
 // JavaScript text run with `node -e` (Electron's binary with ELECTRON_RUN_AS_NODE), so
 // it runs the same under tsx, vitest, plain Node and a bundled Electron main.
 //
-// Programs that run and end (tmux commands, git, ssh's ps) run in it and their output
-// comes back in the answer. Control clients, whose stdin and stdout stay open for the
+// Programs that run and end (tmux commands, git, ssh's ps, notification command
+// channels) run in it and their output comes back in the answer. Control clients, whose stdin and stdout stay open for the
 // session's life, are started by it too (attach): it hands their two pipes to the
 // console over the IPC channel (the file descriptors themselves), so the console reads
 // and writes them as if it had started the client, and the helper tells when one ends.
@@ -86,7 +86,7 @@ process.on('message', (m) => {
   };
   let child;
   try {
-    child = spawn(m.file, m.argv, { cwd: m.cwd, stdio: [m.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], env: m.env });
+    child = spawn(m.file, m.argv, { cwd: m.cwd, stdio: [m.stdin === undefined ? 'ignore' : 'pipe', m.discardStdout ? 'ignore' : 'pipe', 'pipe'], env: m.env });
   } catch (e) {
     return reply({ error: e.message, errno: e.code || null });
   }
@@ -101,12 +101,12 @@ process.on('message', (m) => {
     if (killed) return;
     killed = why;
     child.kill(signal);
-    child.stdout.destroy();
+    child.stdout?.destroy();
     child.stderr.destroy();
   };
   running.set(m.id, stop);
-  timer = setTimeout(() => stop('timeout'), m.timeoutMs);
-  child.stdout.on('data', (d) => {
+  timer = setTimeout(() => stop('timeout', m.killSignal), m.timeoutMs);
+  child.stdout?.on('data', (d) => {
     size += d.length;
     if (size > m.maxBytes) stop('output');
     else out.push(d);
@@ -128,8 +128,12 @@ export interface SpawnRequest {
   /** Written to the program's stdin, then closed; without it stdin is /dev/null. */
   stdin?: string;
   timeoutMs: number;
-  /** More stdout than this kills the program (as too much output). */
+  /** More stdout than this kills the program (as too much output); of stderr, about this much is kept. */
   maxBytes: number;
+  /** Its stdout goes to /dev/null (not read, so never too much; the answer's stdout is empty). */
+  discardStdout?: boolean;
+  /** The signal that ends it at its time limit (SIGTERM without). */
+  killSignal?: NodeJS.Signals;
   /** The program's environment; the spawner's own (the console's at start) when absent. */
   env?: NodeJS.ProcessEnv;
 }

@@ -216,6 +216,15 @@ describe('a program run by the spawn helper (run)', () => {
     }
   });
 
+  it('killSignal is what ends it at its time limit (one that ignores SIGTERM too); discardStdout: its stdout unread, however much', async () => {
+    const file = path.join(dir, 'stubborn.pid');
+    const stubborn = await spawner.run({ ...request, timeoutMs: 300, killSignal: 'SIGKILL', file: 'sh', argv: ['-c', `trap "" TERM; echo $$ > ${file}; while :; do sleep 0.1; done`] });
+    expect(stubborn).toMatchObject({ code: null, signal: 'SIGKILL', killed: 'timeout' });
+    expect(await gone(await pidFrom(file))).toBe(true);
+    const chatty = await spawner.run({ ...request, maxBytes: 1000, discardStdout: true, file: 'sh', argv: ['-c', 'head -c 100000 /dev/zero; echo oops >&2'] });
+    expect(chatty).toEqual({ code: 0, signal: null, stdout: '', stderr: 'oops\n', killed: null });
+  });
+
   it('a pipe that arrives for a program no longer known (the helper was stopped meanwhile) is closed, so the program sees its input end', async () => {
     const own = new Spawner();
     own.start();

@@ -61,6 +61,13 @@ describe('notifications.yaml', () => {
     expect(messages.join('\n')).toMatch(/sessions/);
   });
 
+  it('a command channel with a NUL byte in an argument or an environment value is refused where it is written', () => {
+    cfg.edit(N, 'channels:\n', 'channels:\n  page: { type: command, command: [notify, "a\\0b"] }\n');
+    expect(problems()).toMatchObject([{ file: N, message: 'channels.page.command[1]: a NUL byte (\\0) cannot be passed to a program' }]);
+    cfg.edit(N, 'command: [notify, "a\\0b"]', 'command: [notify], env: { TOKEN: "x\\0y" }');
+    expect(problems()).toMatchObject([{ file: N, message: 'channels.page.env.TOKEN: a NUL byte (\\0) cannot be passed to a program' }]);
+  });
+
   it('environments and local overrides layer over it', () => {
     cfg.write('local/overrides.yaml', 'notifications:\n  settle_seconds: 2\n  quiet_hours: { from: "22:00", to: "07:00" }\n');
     const r = loadConfig({ dir: cfg.dir, env: null });

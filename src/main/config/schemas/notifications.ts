@@ -55,6 +55,9 @@ const RETRY_DEFAULTS = { attempts: 4, backoff_seconds: 1, max_backoff_seconds: 3
 /** `${NAME}` in a URL or header is read from the environment when sending, so secrets stay out of the file. */
 const EnvTemplate = z.string().min(1).max(2000);
 
+/** A program's argument or environment value: a NUL byte can never reach a program (it would fail, and be retried, forever). */
+const NO_NUL = [(v: string) => !v.includes('\0'), 'a NUL byte (\\0) cannot be passed to a program'] as const;
+
 const WebhookChannel = z
   .object({
     type: z.literal('webhook'),
@@ -78,9 +81,9 @@ const CommandChannel = z
   .object({
     type: z.literal('command'),
     /** The program and its arguments, run without a shell; the event arrives as JSON on stdin. */
-    command: z.array(z.string().min(1).max(4000)).min(1).max(100),
+    command: z.array(z.string().min(1).max(4000).refine(...NO_NUL)).min(1).max(100),
     /** Extra environment for the program (`${ENV_VAR}` filled from Architect's own). */
-    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name is letters, digits and _'), EnvTemplate).default({}),
+    env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name is letters, digits and _'), EnvTemplate.refine(...NO_NUL)).default({}),
     timeout_seconds: Seconds(600).default(10),
     retry: Retry.default(RETRY_DEFAULTS),
     rate_limit: RateLimit.optional(),

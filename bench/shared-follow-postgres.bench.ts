@@ -81,6 +81,7 @@ export async function run(opts: { quick?: boolean }): Promise<Record<string, num
             moved(moves);
             writerMs += performance.now() - started;
           }),
+          loaded: () => held.loaded(),
           all: () => held.all(),
           read: (names) => held.read(names),
         },
@@ -88,7 +89,7 @@ export async function run(opts: { quick?: boolean }): Promise<Record<string, num
           transactions++;
           return local.transaction(fn);
         } },
-        onSessions: () => () => undefined,
+        onRows: () => () => undefined,
         log: silentLogger,
       });
       try {

@@ -274,7 +274,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       // Session cards and attention events know the shared tasks (this console's own tasks table is empty).
       sessions.useHeldTasks(shared.held);
       // ...and the console's own sessions.current_task_id says the same (a shared task's id).
-      stops.push(keepCurrentTasks({ held: shared.held, store: store.store, onSessions: (listener) => sessions.onChange(listener), log }));
+      stops.push(keepCurrentTasks({ held: shared.held, store: store.store, onRows: (listener) => sessions.onRowsWritten(listener), log }));
       attention.readTasksFrom(sharedAttentionTasks(shared, store.store, target));
       sharedWorkflowTasks!.resolve(new SharedWorkflowTasks(shared.store, (type) => taskDefaults(config.service.snapshot(), type), shared.assigner));
       sharedTaskCommands = setupSharedTasks({ store: shared.store, config: config.service, queueName: target.display, changed: () => shared.assigner.kick() });

@@ -42,6 +42,8 @@ export interface SessionsFeature {
   useHeldTasks(source: HeldTaskSource): void;
   /** Called with every published list and its transitions (the assigner listens here). */
   onChange(listener: (sessions: Session[], transitions: SessionTransition[]) => void): () => void;
+  /** Called with the sessions whose rows were just written (committed; a write the busy database put off, once its retry made it). */
+  onRowsWritten(listener: (rows: ReadonlyArray<Pick<Session, 'id' | 'name'>>) => void): () => void;
   commands: SessionCommands;
   stop(): Promise<void>;
 }
@@ -81,8 +83,19 @@ export class StoreSessionSink implements SessionSink {
   /** Sessions changed but not written yet (the database was busy), by id: the retry writes them. */
   private readonly pending = new Map<string, Session>();
   private retry: NodeJS.Timeout | null = null;
+  private readonly writtenListeners = new Set<(rows: ReadonlyArray<Pick<Session, 'id' | 'name'>>) => void>();
 
   constructor(private readonly store: Store, private readonly log: Logger, private readonly retryMs = BUSY_RETRY_MS) {}
+
+  /**
+   * Calls `listener` with the sessions whose rows each write made (new, renamed, or
+   * otherwise changed), once they are committed: a row the database was too busy for
+   * is told when the retry writes it, not when its session was published. Returns the unsubscribe.
+   */
+  onWritten(listener: (rows: ReadonlyArray<Pick<Session, 'id' | 'name'>>) => void): () => void {
+    this.writtenListeners.add(listener);
+    return () => this.writtenListeners.delete(listener);
+  }
 
   upsert(sessions: Session[]): void {
     // A publish passes the sessions it changed; those not written yet (a busy database) wait here.
@@ -110,21 +123,35 @@ export class StoreSessionSink implements SessionSink {
       for (const s of changed) this.written.set(s.id, rowKey(s));
       this.pending.clear();
     } catch (err) {
-      if ((err as { code?: string }).code === 'SQLITE_BUSY') {
-        // Another connection held the write lock past the busy timeout (at start-up, a
-        // config index built on a big file). A publish comes only when a session changes,
-        // so without a retry these rows would wait for the next change (minutes, on a quiet fleet).
-        this.log.warn('could not record sessions yet: the database is busy; trying again', { sessions: changed.length, retryMs: this.retryMs });
-        this.retry ??= setTimeout(() => {
-          this.retry = null;
-          this.upsert([]);
-        }, this.retryMs);
-        this.retry.unref();
-        return;
-      }
-      this.pending.clear();
-      this.log.error('could not record sessions', { error: err instanceof Error ? err : String(err) });
+      this.failed(err, changed.length);
+      return;
     }
+    const rows = changed.map((s) => ({ id: s.id, name: s.name }));
+    for (const listener of this.writtenListeners) {
+      try {
+        listener(rows);
+      } catch (err) {
+        this.log.error('a listener of written session rows failed', { error: err instanceof Error ? err : String(err) });
+      }
+    }
+  }
+
+  /** A write that failed: a busy database's is tried again by itself; any other is said and dropped. */
+  private failed(err: unknown, sessions: number): void {
+    if ((err as { code?: string }).code === 'SQLITE_BUSY') {
+      // Another connection held the write lock past the busy timeout (at start-up, a
+      // config index built on a big file). A publish comes only when a session changes,
+      // so without a retry these rows would wait for the next change (minutes, on a quiet fleet).
+      this.log.warn('could not record sessions yet: the database is busy; trying again', { sessions, retryMs: this.retryMs });
+      this.retry ??= setTimeout(() => {
+        this.retry = null;
+        this.upsert([]);
+      }, this.retryMs);
+      this.retry.unref();
+      return;
+    }
+    this.pending.clear();
+    this.log.error('could not record sessions', { error: err instanceof Error ? err : String(err) });
   }
 
   /** Drops a pending retry (the store is closing). */
@@ -322,6 +349,7 @@ export async function setupSessions(opts: {
       listeners.add(l);
       return () => listeners.delete(l);
     },
+    onRowsWritten: (l) => sink.onWritten(l),
     commands: {
       'sessions.list': () => ({ sessions: list() }),
       'sessions.history': (p) => ({

@@ -13,10 +13,14 @@
 //   session) opens none.
 // - After a full read of the held tasks (start, the LISTEN connection back), and after
 //   a write that failed (again on a beat until one succeeds): every row set from the
-//   held tasks in memory.
-// - A session row made after its session took the task (a console started on a queue
-//   where its agents already hold tasks, a pane opened under the name of a session that
-//   holds one): written when the session is first listed (its row is written before).
+//   held tasks in memory. Nothing before the first full read: an empty map then means
+//   "not read yet", and every row would be cleared until it came.
+// - A session row written after its session took the task (a console started on a
+//   queue where its agents already hold tasks, a pane opened under the name of a session
+//   that holds one, a session renamed to such a name, a pane back after its tmux server
+//   restarted): its live rows get the task once the row is committed — told by the
+//   sessions' writer (SessionsFeature.onRowsWritten), so a row the busy database put off
+//   is set when its retry writes it, not left until the task next moves.
 import type { Session } from '../../shared/api.js';
 import type { Logger } from '../log/logger.js';
 import type { HeldMoves } from './postgres/held-tasks.js';
@@ -25,6 +29,8 @@ import type { Store } from './store.js';
 /** What the held tasks of a shared queue tell (PostgresHeldTasks). */
 export interface HeldMovesSource {
   onMoves(moved: (moves: HeldMoves | null) => void): () => void;
+  /** Whether every held task has been read once (all() means nothing before). */
+  loaded(): boolean;
   all(): Array<{ session: string; id: number }>;
   read(names: readonly string[]): Map<string, number | null>;
 }
@@ -35,8 +41,8 @@ export const CURRENT_TASKS_RETRY_MS = 1_000;
 export function keepCurrentTasks(opts: {
   held: HeldMovesSource;
   store: Pick<Store, 'sessions' | 'transaction'>;
-  /** The sessions this console lists, after their rows are written (SessionsFeature.onChange). */
-  onSessions: (listener: (sessions: ReadonlyArray<Pick<Session, 'id' | 'name'>>) => void) => () => void;
+  /** The sessions whose rows this console just wrote, once committed (SessionsFeature.onRowsWritten). */
+  onRows: (listener: (rows: ReadonlyArray<Pick<Session, 'id' | 'name'>>) => void) => () => void;
   log: Logger;
   retryMs?: number;
 }): () => void {
@@ -71,7 +77,8 @@ export function keepCurrentTasks(opts: {
   };
 
   const apply = (moves: HeldMoves | null): void => {
-    if (stopped) return;
+    // Before the first full read, stale stays true: that read's moves (null) set every row.
+    if (stopped || !held.loaded()) return;
     try {
       const writes = moves === null || stale ? everything() : movesOf(moves);
       if (writes.length > 0) opts.store.transaction(() => writes.forEach((w) => w()));
@@ -87,24 +94,22 @@ export function keepCurrentTasks(opts: {
     }
   };
 
-  /** Session ids listed before: a new one's row may be younger than its session's task. */
-  let seen = new Set<string>();
-  const listed = (list: ReadonlyArray<Pick<Session, 'id' | 'name'>>): void => {
-    const fresh = list.filter((s) => !seen.has(s.id));
-    seen = new Set(list.map((s) => s.id));
-    if (fresh.length === 0 || stale) return;
+  /** Rows just written (a new pane's, a renamed one's, …): each live one gets the task its name holds, where it says another. */
+  const written = (rows: ReadonlyArray<Pick<Session, 'id' | 'name'>>): void => {
+    // While stale, the retry (or the first full read) sets every row, these included: they are committed.
+    if (rows.length === 0 || stale) return;
     const holds = new Map<string, number>();
-    for (const [name, id] of held.read([...new Set(fresh.map((s) => s.name))])) if (id !== null) holds.set(name, id);
+    for (const [name, id] of held.read([...new Set(rows.map((s) => s.name))])) if (id !== null) holds.set(name, id);
     if (holds.size > 0) apply({ released: [], holds });
   };
 
   const offMoves = held.onMoves(apply);
-  const offSessions = opts.onSessions(listed);
+  const offRows = opts.onRows(written);
   apply(null);
   return () => {
     stopped = true;
     offMoves();
-    offSessions();
+    offRows();
     if (retry) clearTimeout(retry);
     retry = null;
   };

@@ -8,7 +8,7 @@
 // throw-away cluster, scripted agents in a private tmux server, a webhook receiver.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { WorkflowRun } from '../../../src/shared/api.js';
+import type { Session, WorkflowRun } from '../../../src/shared/api.js';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,7 @@ import { migrations } from '../../../src/main/store/migrations/index.js';
 import { migratePostgres } from '../../../src/main/store/postgres/migrate.js';
 import { silentLogger } from '../../../src/main/log/logger.js';
 import { keepCurrentTasks } from '../../../src/main/store/current-tasks.js';
+import { StoreSessionSink } from '../../../src/main/setup/sessions.js';
 import { PostgresHeldTasks } from '../../../src/main/store/postgres/held-tasks.js';
 import { PostgresTaskOutcomes } from '../../../src/main/store/postgres/task-outcomes.js';
 import { listenForTasks } from '../../../src/main/store/postgres/queue.js';
@@ -52,6 +53,10 @@ const WORKFLOWS = notifyingWorkflows([
 ]);
 
 const missing = postgresMissing();
+
+/** A listed pane, as the sessions' writer gets it (what its row keeps). */
+const pane = (id: string, name: string): Session =>
+  ({ id, name, server: 'default', agent: 'claude', cwd: '/work/p', state: 'idle' }) as unknown as Session;
 
 describe.skipIf(missing)(`a shared console's facts about the shared tasks${missing ? ` (skipped: ${missing})` : ''}`, () => {
   let cluster: TestPostgres;
@@ -156,7 +161,7 @@ describe.skipIf(missing)(`a shared console's facts about the shared tasks${missi
     let failNext = false;
     const warnings: string[] = [];
     const log = { ...silentLogger, warn: (msg: string) => void warnings.push(msg) };
-    let list: (sessions: ReadonlyArray<{ id: string; name: string }>) => void = () => undefined;
+    const sink = new StoreSessionSink(local.store, silentLogger, 50);
     let stop: () => void = () => undefined;
     try {
       const rows = local.store.sessions;
@@ -171,7 +176,7 @@ describe.skipIf(missing)(`a shared console's facts about the shared tasks${missi
       stop = keepCurrentTasks({
         held,
         store: { sessions: rows, transaction: (fn) => { transactions++; if (failNext) { failNext = false; throw new Error('database is locked'); } return local.store.transaction(fn); } },
-        onSessions: (l) => ((list = l), () => undefined),
+        onRows: (l) => sink.onWritten(l),
         log,
         retryMs: 50,
       });
@@ -207,8 +212,7 @@ describe.skipIf(missing)(`a shared console's facts about the shared tasks${missi
       expect(await queue.claimMany([{ taskId: d, session: 'k2', reason: 'test' }], [], new Date())).toHaveLength(1);
       await settle('k2 holding d', { 'default:%1': null, 'default:%2': d, 'default:%3': null });
       rows.markGone('default:%2');
-      rows.upsert({ id: 'default:%4', name: 'k2', server: 'default', provider: 'claude', cwd: null });
-      list([{ id: 'default:%1', name: 'k1' }, { id: 'default:%4', name: 'k2' }, { id: 'default:%3', name: 'k3' }]);
+      sink.upsert([pane('default:%4', 'k2')]);
       expect(own()).toEqual({ 'default:%1': null, 'default:%2': d, 'default:%3': null, 'default:%4': d });
       // A write that fails (a busy file): said, and everything written again on the next try.
       failNext = true;
@@ -217,7 +221,103 @@ describe.skipIf(missing)(`a shared console's facts about the shared tasks${missi
       expect(warnings).toEqual(['could not record the tasks sessions hold; trying again']);
     } finally {
       stop();
+      sink.stop();
       await listener.stop();
+      local.remove();
+    }
+  }, 60_000);
+
+  it('a session row the busy file put off gets its held task when the retry writes it, and one written while a write of the held tasks waits for its retry gets it then: no later change in the queue needed', async () => {
+    const local = tempStore();
+    const held = new PostgresHeldTasks(pool);
+    const listener = await listenForTasks(target, (change) => held.changed(change));
+    const warnings: string[] = [];
+    const log = { ...silentLogger, warn: (msg: string) => void warnings.push(msg) };
+    // Another connection holding the write lock past the writer's busy timeout (at start-up: a config index built on a big file).
+    local.store.writer.pragma('busy_timeout = 20');
+    const other = new Database(local.dbPath);
+    const lock = () => other.exec('BEGIN IMMEDIATE');
+    const unlock = () => other.inTransaction && other.exec('COMMIT');
+    const sink = new StoreSessionSink(local.store, silentLogger, 50);
+    let stop: () => void = () => undefined;
+    try {
+      const own = (id: string) => (local.store.reader.prepare('SELECT current_task_id AS t FROM sessions WHERE id = ?').get(id) as { t: number | null } | undefined)?.t;
+      const [f, g, h] = await Promise.all(['f', 'g', 'h'].map(async (title) => (await queue.add({ type: 'shell', title, prompt: 'p', priority: 5 })).id)) as [number, number, number];
+      expect(await queue.claimMany(['n1', 'n2', 'n3'].map((session, i) => ({ taskId: [f, g, h][i]!, session, reason: 'test' })), [], new Date())).toHaveLength(3);
+      await held.reload();
+      // Told of the rows before keepCurrentTasks is: takes the lock between a row's write and its task's.
+      let lockOnWrite = false;
+      sink.onWritten(() => {
+        if (lockOnWrite) lock();
+        lockOnWrite = false;
+      });
+      stop = keepCurrentTasks({ held, store: local.store, onRows: (l) => sink.onWritten(l), log, retryMs: 50 });
+      await held.settled();
+      const reads = { ...held.reads };
+
+      // 1. The row's own write meets the lock: no row yet; the sink's retry writes it, and it names f.
+      lock();
+      sink.upsert([pane('default:%1', 'n1')]);
+      expect(own('default:%1')).toBeUndefined();
+      unlock();
+      await pollUntil('n1\'s row written with its task', () => own('default:%1') === f, { limitMs: 5_000, intervalMs: 20 });
+
+      // 2. The row is written, the write of its task meets the lock (taken by a listener told before this one):
+      //    said, and the retry sets it. A row written meanwhile (while that retry waits) gets its task on the same retry.
+      lockOnWrite = true;
+      sink.upsert([pane('default:%2', 'n2')]);
+      expect(own('default:%2')).toBeNull();
+      expect(warnings).toEqual(['could not record the tasks sessions hold; trying again']);
+      unlock();
+      sink.upsert([pane('default:%3', 'n3')]);
+      expect(own('default:%3')).toBeNull(); // the retry is pending: it sets every row
+      await pollUntil('n2 and n3 holding their tasks', () => own('default:%2') === g && own('default:%3') === h, { limitMs: 5_000, intervalMs: 20 });
+
+      // Nothing changed in the queue meanwhile: no read of it.
+      await held.settled();
+      expect(held.reads).toEqual(reads);
+      expect(own('default:%1')).toBe(f);
+    } finally {
+      stop();
+      sink.stop();
+      unlock();
+      other.close();
+      await listener.stop();
+      local.remove();
+    }
+  }, 60_000);
+
+  it('the rows are left as the file has them until the held tasks were read once (an empty map is not "nobody holds anything")', async () => {
+    const local = tempStore();
+    const held = new PostgresHeldTasks(pool);
+    let transactions = 0;
+    let stop: () => void = () => undefined;
+    try {
+      const t = (await queue.add({ type: 'shell', title: 'held across a restart', prompt: 'p', priority: 5 })).id;
+      expect(await queue.claimMany([{ taskId: t, session: 'r1', reason: 'test' }], [], new Date())).toHaveLength(1);
+      // The file as the last run left it: r1 on t (still held), r2 on a task since finished elsewhere.
+      const rows = local.store.sessions;
+      rows.upsert({ id: 'default:%1', name: 'r1', server: 'default', provider: 'claude', cwd: null });
+      rows.upsert({ id: 'default:%2', name: 'r2', server: 'default', provider: 'claude', cwd: null });
+      rows.setCurrentTask('r1', t);
+      rows.setCurrentTask('r2', 999_999);
+      const own = () => (local.store.writer.prepare('SELECT current_task_id AS t FROM sessions ORDER BY id').pluck().all() as Array<number | null>);
+      const sink = new StoreSessionSink(local.store, silentLogger);
+      stop = keepCurrentTasks({
+        held,
+        store: { sessions: rows, transaction: (fn) => (transactions++, local.store.transaction(fn)) },
+        onRows: (l) => sink.onWritten(l),
+        log: silentLogger,
+      });
+      // Not read yet: nothing cleared, nothing written (a row written now waits for the read too).
+      sink.upsert([pane('default:%1', 'r1')]);
+      expect(own()).toEqual([t, 999_999]);
+      expect(transactions).toBe(0);
+      await held.reload();
+      expect(own()).toEqual([t, null]);
+      expect(transactions).toBe(1);
+    } finally {
+      stop();
       local.remove();
     }
   }, 60_000);

@@ -48,8 +48,10 @@ describe('the sessions sink', () => {
     expect(written).toEqual(['bench:%7', 'bench:%9']);
   });
 
-  it('writes again by itself when the database was busy (no later change needed)', async () => {
+  it('writes again by itself when the database was busy (no later change needed), and tells the rows once they are committed', async () => {
     const sink = new StoreSessionSink(db.store, silentLogger, 50);
+    const told: string[][] = [];
+    sink.onWritten((rows) => told.push(rows.map((r) => `${r.id}=${r.name}`)));
     // Another connection holds the write lock (at start-up: a config index built on a big file).
     db.store.writer.pragma('busy_timeout = 20');
     const other = new Database(db.dbPath);
@@ -58,9 +60,15 @@ describe('the sessions sink', () => {
     try {
       sink.upsert([session(1), session(2)]);
       expect(rows()).toBe(0);
+      expect(told).toEqual([]); // not written: nobody told
       other.exec('COMMIT');
-      // No further publish: the sink's own retry writes them.
+      // No further publish: the sink's own retry writes them, and tells them then.
       await pollUntil('the sessions written', () => rows() === 2, { limitMs: 5_000 });
+      expect(told).toEqual([['bench:%1=agent1', 'bench:%2=agent2']]);
+      // A rename is a row written; an unchanged publish is none.
+      sink.upsert([session(1, { name: 'renamed' }), session(2)]);
+      sink.upsert([session(1, { name: 'renamed' }), session(2)]);
+      expect(told).toEqual([['bench:%1=agent1', 'bench:%2=agent2'], ['bench:%1=renamed']]);
     } finally {
       sink.stop();
       other.close();

@@ -84,6 +84,8 @@ export class PostgresHeldTasks implements HeldTaskSource, HeldTasksView {
   private heard = false;
   /** Times the LISTEN connection was lost: a full read asked before the last loss does not make the map current. */
   private losses = 0;
+  /** A full read has been made (before it, the map is empty, not "nobody holds anything"). */
+  private readOnce = false;
   /** Statements run (a test counts them): full reads and reads by id. */
   readonly reads = { full: 0, byId: 0 };
 
@@ -110,6 +112,11 @@ export class PostgresHeldTasks implements HeldTaskSource, HeldTasksView {
   onMoves(moved: (moves: HeldMoves | null) => void): () => void {
     this.moveListeners.add(moved);
     return () => this.moveListeners.delete(moved);
+  }
+
+  /** Whether every held task has been read at least once: before that, all() says nothing about the queue. */
+  loaded(): boolean {
+    return this.readOnce;
   }
 
   /** Every task held now, with its session (as of the last batch applied). */
@@ -153,6 +160,7 @@ export class PostgresHeldTasks implements HeldTaskSource, HeldTasksView {
       for (const id of [...this.byId.keys()]) this.drop(id);
       for (const row of rows) this.hold(row);
       this.stale = false;
+      this.readOnce = true;
       if (listening) this.heard = losses === this.losses;
       this.tell(null);
       this.tellMoves(null);

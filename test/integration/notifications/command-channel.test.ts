@@ -1,13 +1,12 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CommandChannel } from '../../../src/main/config/schemas/notifications.js';
 import { sampleEvent } from '../../../src/main/notifications/sample.js';
 import { runCommand } from '../../../src/main/notifications/senders.js';
 import { installSpawner, Spawner } from '../../../src/main/tmux/spawner.js';
 import { pollUntil } from '../../support/poll.js';
-import { spawnerForSuite } from '../../support/spawner.js';
+import { spawnerForSuite, HELPED_OR_DIRECT, tempDirForFile, processAlive } from '../../support/spawner.js';
 
 // The "command" notification channel runs real programs: in the console they are forked
 // by its spawn helper, elsewhere by this process. The same SendResult either way.
@@ -19,28 +18,11 @@ function channel(command: string[], more: Partial<CommandChannel> = {}): Command
   return { type: 'command', command, env: {}, timeout_seconds: 10, retry: { attempts: 3, backoff_seconds: 1, max_backoff_seconds: 1 }, ...more };
 }
 
-/** Running (a zombie nobody has reaped yet has ended). */
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
+const tempDir = tempDirForFile('architect-command-channel-');
 
-let dir: string;
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-command-channel-'));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-describe.each([
-  ['through the spawn helper', true],
-  ['started directly', false],
-])('a command channel %s', (name, helped) => {
+describe.each(HELPED_OR_DIRECT)('a command channel %s', (name, helped) => {
   const spawner = spawnerForSuite(helped);
-  const out = (file: string): string => path.join(dir, `${helped ? 'helped' : 'direct'}-${file}`);
+  const out = (file: string): string => path.join(tempDir(), `${helped ? 'helped' : 'direct'}-${file}`);
 
   it('gets the event as one JSON line on stdin and its arguments as given (no shell); its parent is the helper, or this process', async () => {
     const file = out('stdin.json');
@@ -103,7 +85,7 @@ describe.each([
     expect(r).toEqual({ ok: false, detail: `${NODE} timed out after 1 s`, retryable: true });
     expect(Date.now() - started).toBeLessThan(5_000);
     const pid = Number(fs.readFileSync(file, 'utf8'));
-    await pollUntil(`${name}: the program killed`, () => !alive(pid), { limitMs: 5_000 });
+    await pollUntil(`${name}: the program killed`, () => !processAlive(pid), { limitMs: 5_000 });
   });
 
   it('a program that does not read its stdin is no failure', async () => {
@@ -114,7 +96,7 @@ describe.each([
     const missing = await runCommand(channel(['architect-no-such-program', '--quiet']), EVENT, null);
     expect(missing).toMatchObject({ ok: false, retryable: false });
     expect(missing.detail).toMatch(/^cannot run architect-no-such-program: .*ENOENT/);
-    const notExecutable = path.join(dir, 'not-executable.sh');
+    const notExecutable = path.join(tempDir(), 'not-executable.sh');
     fs.writeFileSync(notExecutable, '#!/bin/sh\nexit 0\n', { mode: 0o644 });
     const denied = await runCommand(channel([notExecutable]), EVENT, null);
     expect(denied).toMatchObject({ ok: false, retryable: false });
@@ -128,7 +110,7 @@ describe('a command channel whose spawn helper dies while it runs', () => {
     spawner.start();
     const uninstall = installSpawner(spawner);
     try {
-      const file = path.join(dir, 'gone-pid');
+      const file = path.join(tempDir(), 'gone-pid');
       // Ends on its own soon after: nothing is left running once the helper is gone.
       const script = "require('fs').writeFileSync(process.argv[1], String(process.pid)); setTimeout(() => {}, 1500)";
       const sent = runCommand(channel([NODE, '-e', script, file]), EVENT, null);
@@ -137,7 +119,7 @@ describe('a command channel whose spawn helper dies while it runs', () => {
       const r = await sent;
       expect(r).toMatchObject({ ok: false, retryable: true });
       expect(r.detail).toMatch(/^cannot run .*: the spawn helper ended before the program's answer/);
-      await pollUntil('the program ended', () => !alive(Number(fs.readFileSync(file, 'utf8'))), { limitMs: 5_000 });
+      await pollUntil('the program ended', () => !processAlive(Number(fs.readFileSync(file, 'utf8'))), { limitMs: 5_000 });
     } finally {
       uninstall();
       spawner.stop();

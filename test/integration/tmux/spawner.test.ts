@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunError, runProgram } from '../../../src/main/tmux/server.js';
-import { spawnerForSuite } from '../../support/spawner.js';
+import { spawnerForSuite, HELPED_OR_DIRECT, tempDirForFile, processAlive, pidFrom } from '../../support/spawner.js';
 import { activeSpawner, installSpawner, SPAWNER_SOURCE, Spawner, type HandedOutput } from '../../../src/main/tmux/spawner.js';
 
 /** A process's parent, from /proc. */
@@ -14,33 +13,16 @@ function parentOf(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
-/** Running (a zombie nobody has reaped yet has ended). */
-function alive(pid: number): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 async function failure(p: Promise<unknown>): Promise<RunError> {
   const err = await p.then(() => null, (e: unknown) => e);
   expect(err).toBeInstanceOf(RunError);
   return err as RunError;
 }
 
-let dir: string;
-beforeAll(() => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-spawner-'));
-});
-afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+const tempDir = tempDirForFile('architect-spawner-');
 
 // The same answers whether the console's helper forks the program or this process does.
-describe.each([
-  ['through the spawn helper', true],
-  ['started directly', false],
-])('runProgram %s', (_name, helped) => {
+describe.each(HELPED_OR_DIRECT)('runProgram %s', (_name, helped) => {
   const spawner = spawnerForSuite(helped);
 
   it('the program is a child of the helper, or of this process without one', async () => {
@@ -50,7 +32,7 @@ describe.each([
 
   it('passes stdin, the working directory and the arguments as given, and returns stdout', async () => {
     expect(await runProgram('cat', [], { stdin: 'line one\nü, two\n' })).toBe('line one\nü, two\n');
-    expect((await runProgram('pwd', [], { cwd: dir })).trim()).toBe(fs.realpathSync(dir));
+    expect((await runProgram('pwd', [], { cwd: tempDir() })).trim()).toBe(fs.realpathSync(tempDir()));
     expect(await runProgram('printf', ['%s|', 'a b', '$HOME', "'; rm -rf /"])).toBe("a b|$HOME|'; rm -rf /|");
   });
 
@@ -63,7 +45,7 @@ describe.each([
 
   it('a missing program, or a missing directory, says which', async () => {
     expect((await failure(runProgram('architect-no-such-program', []))).message).toMatch(/^cannot run architect-no-such-program: .*ENOENT/);
-    expect((await failure(runProgram('pwd', [], { cwd: path.join(dir, 'gone') }))).message).toMatch(/^cannot run pwd: .*ENOENT/);
+    expect((await failure(runProgram('pwd', [], { cwd: path.join(tempDir(), 'gone') }))).message).toMatch(/^cannot run pwd: .*ENOENT/);
   });
 
   it('a program over its time is killed and says so', async () => {
@@ -154,19 +136,9 @@ function processesWith(marker: string): number[] {
   }).map(Number);
 }
 
-/** The pid a program wrote to a file once it appears. */
-async function pidFrom(file: string): Promise<number> {
-  for (let i = 0; i < 200; i++) {
-    const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim() : '';
-    if (text) return Number(text);
-    await sleep(25);
-  }
-  throw new Error(`no pid in ${file}`);
-}
-
 async function gone(pid: number): Promise<boolean> {
-  for (let i = 0; i < 100 && alive(pid); i++) await sleep(20);
-  return !alive(pid);
+  for (let i = 0; i < 100 && processAlive(pid); i++) await sleep(20);
+  return !processAlive(pid);
 }
 
 describe('a program run by the spawn helper (run)', () => {
@@ -185,12 +157,12 @@ describe('a program run by the spawn helper (run)', () => {
   });
 
   it('aborting the request kills the program at once; the answer says so and the process is gone', async () => {
-    const file = path.join(dir, 'aborted.pid');
+    const file = path.join(tempDir(), 'aborted.pid');
     const controller = new AbortController();
     const started = Date.now();
     const answer = spawner.run({ ...request, file: 'sh', argv: ['-c', `echo $$ > ${file}; exec sleep 30`] }, controller.signal);
     const pid = await pidFrom(file);
-    expect(alive(pid)).toBe(true);
+    expect(processAlive(pid)).toBe(true);
     controller.abort();
     expect(await answer).toMatchObject({ code: null, signal: 'SIGTERM', killed: 'request' });
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -204,7 +176,7 @@ describe('a program run by the spawn helper (run)', () => {
   });
 
   it('a program over its time is answered then even while a process it started holds its output open', async () => {
-    const file = path.join(dir, 'holder.pid');
+    const file = path.join(tempDir(), 'holder.pid');
     const started = Date.now();
     const answer = await spawner.run({ ...request, timeoutMs: 300, file: 'sh', argv: ['-c', `sleep 30 & echo $! > ${file}; wait`] });
     const holder = await pidFrom(file);
@@ -217,7 +189,7 @@ describe('a program run by the spawn helper (run)', () => {
   });
 
   it('killSignal is what ends it at its time limit (one that ignores SIGTERM too); discardStdout: its stdout unread, however much', async () => {
-    const file = path.join(dir, 'stubborn.pid');
+    const file = path.join(tempDir(), 'stubborn.pid');
     const stubborn = await spawner.run({ ...request, timeoutMs: 300, killSignal: 'SIGKILL', file: 'sh', argv: ['-c', `trap "" TERM; echo $$ > ${file}; while :; do sleep 0.1; done`] });
     expect(stubborn).toMatchObject({ code: null, signal: 'SIGKILL', killed: 'timeout' });
     expect(await gone(await pidFrom(file))).toBe(true);
@@ -315,8 +287,8 @@ describe('the spawn helper', () => {
       expect(helper).toBeGreaterThan(0);
       expect(parentOf(helper)).toBe(parent.pid);
       parent.kill('SIGKILL');
-      for (let i = 0; i < 200 && alive(helper); i++) await sleep(25);
-      expect(alive(helper)).toBe(false);
+      for (let i = 0; i < 200 && processAlive(helper); i++) await sleep(25);
+      expect(processAlive(helper)).toBe(false);
     } finally {
       parent.kill('SIGKILL');
     }

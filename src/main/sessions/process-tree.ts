@@ -81,14 +81,19 @@ export async function readProcessTableAsync(): Promise<ProcessTable> {
 
 /**
  * What a pane's identification depends on in a table: its terminal's foreground group
- * and its processes with their names. The same key means the same processes doing the
- * same thing, so the scan need not read their command lines again; an `exec` changes
- * the name (sh → claude), a new job adds a process.
+ * and its processes with their names (and their command lines when the table has them:
+ * a remote `ps`). The same key means the same processes doing the same thing, so the
+ * scan need not read their command lines again; an `exec` changes the name (sh →
+ * claude), a new job adds a process.
  */
 export function treeKey(table: ProcessTable, panePid: number): string {
   const root = table.byPid.get(panePid);
   if (!root) return '';
-  return `${root.tpgid}|${descendants(table, panePid).map((pid) => `${pid}:${table.byPid.get(pid)!.comm}`).join(',')}`;
+  const one = (pid: number): string => {
+    const info = table.byPid.get(pid)!;
+    return `${pid}:${info.comm}${info.argv ? `:${info.argv.join('\0')}` : ''}`;
+  };
+  return `${root.tpgid}|${descendants(table, panePid).map(one).join(',')}`;
 }
 
 /** Indexes processes by pid and parent: the shape both /proc and a remote `ps` end up in. */

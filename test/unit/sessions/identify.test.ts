@@ -64,6 +64,9 @@ describe('process tables', () => {
     expect(key(p(10, 1, 'claude'))).not.toBe(shell);
     expect(key(p(10, 1, 'sh', 11))).not.toBe(shell);
     expect(key(p(9, 1, 'sh'))).toBe('');
+    // A remote table carries command lines: an exec with the same name and other arguments counts.
+    const remote = (argv: string[]) => treeKey(processTable([{ ...p(10, 1, 'node'), argv }]), 10);
+    expect(remote(['node', 'claude'])).not.toBe(remote(['node', 'server.js']));
   });
 });
 

@@ -1,8 +1,7 @@
 // Sending one event to one webhook or program, with a timeout. The outbox decides
 // when to try again; a sender only says what happened and whether trying again may help.
-import { spawn } from 'node:child_process';
 import type { CommandChannel, WebhookChannel } from '../config/schemas/notifications.js';
-import { activeSpawner, type SpawnResult } from '../tmux/spawner.js';
+import { runSpawned, type SpawnResult } from '../tmux/spawner.js';
 import type { AttentionEvent } from './event.js';
 import { genericBody, linkTo, ntfyRequest, slackBody } from './formats.js';
 
@@ -115,61 +114,25 @@ export function runCommand(channel: CommandChannel, event: AttentionEvent, conso
     return Promise.resolve({ ok: false, detail: (err as Error).message, retryable: true });
   }
   const [file, ...args] = channel.command as [string, ...string[]];
-  const program: Program = {
+  const request = {
     file,
-    args,
-    input: JSON.stringify(genericBody(event, linkTo(event, consoleUrl))) + '\n',
+    argv: args,
+    stdin: JSON.stringify(genericBody(event, linkTo(event, consoleUrl))) + '\n',
     env: { ...env, ...extra, ARCHITECT_EVENT: event.event },
-    timeoutSeconds: channel.timeout_seconds,
+    timeoutMs: channel.timeout_seconds * MS_PER_SECOND,
+    maxBytes: MAX_STDERR_CHARS,
+    discardStdout: true,
+    killSignal: 'SIGKILL' as const,
   };
-  const spawner = activeSpawner();
-  if (!spawner) return runDirect(program);
-  const request = { file, argv: args, stdin: program.input, env: program.env, timeoutMs: program.timeoutSeconds * MS_PER_SECOND, maxBytes: MAX_STDERR_CHARS, discardStdout: true, killSignal: 'SIGKILL' as const };
-  return spawner.run(request).then(
-    (r) => commandOutcome(program, r),
+  return runSpawned(request).then(
+    (r) => commandOutcome(file, channel.timeout_seconds, r),
     // The helper died with it: it may or may not have run.
     (err: Error) => ({ ok: false, detail: `cannot run ${file}: ${err.message}`, retryable: true }),
   );
 }
 
-interface Program {
-  file: string;
-  args: string[];
-  input: string;
-  env: NodeJS.ProcessEnv;
-  timeoutSeconds: number;
-}
-
-/** runCommand from this process (the CLI, tests, and the console when its helper cannot run). */
-function runDirect(program: Program): Promise<SendResult> {
-  const { file, args, input, env, timeoutSeconds } = program;
-  return new Promise((resolve) => {
-    let settled = false;
-    const done = (r: SpawnResult): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve(commandOutcome(program, r));
-    };
-    const child = spawn(file, args, { stdio: ['pipe', 'ignore', 'pipe'], env });
-    let stderr = '';
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
-      if (stderr.length < MAX_STDERR_CHARS) stderr += d;
-    });
-    // Answered at once, as the helper's answer comes once it is killed.
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      done({ code: null, signal: 'SIGKILL', stdout: '', stderr, killed: 'timeout' });
-    }, timeoutSeconds * MS_PER_SECOND);
-    child.on('error', (e: NodeJS.ErrnoException) => done({ error: e.message, errno: e.code ?? null }));
-    child.on('close', (code, signal) => done({ code, signal, stdout: '', stderr, killed: null }));
-    child.stdin?.on('error', () => undefined); // a program that does not read its stdin
-    child.stdin?.end(input);
-  });
-}
-
 /** The same SendResult whichever process forked the program. */
-function commandOutcome({ file, timeoutSeconds }: Program, r: SpawnResult): SendResult {
+function commandOutcome(file: string, timeoutSeconds: number, r: SpawnResult): SendResult {
   // A program that does not exist or may not be run fails the same way next time.
   if ('error' in r) return { ok: false, detail: `cannot run ${file}: ${r.error}`, retryable: r.errno !== 'ENOENT' && r.errno !== 'EACCES' };
   if (r.killed === 'timeout') return { ok: false, detail: `${file} timed out after ${timeoutSeconds} s`, retryable: true };

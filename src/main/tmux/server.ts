@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { activeSpawner } from './spawner.js';
+import { runSpawned } from './spawner.js';
 import { defaultControlDir, sshArgs, type SshTarget } from './ssh.js';
 
 /** A tmux server: the default one, one started with `tmux -L NAME`, or either on another machine over ssh. */
@@ -136,16 +135,17 @@ export class RunError extends Error {
   }
 }
 
-/** Spawns a program (no shell), feeds stdin, collects stdout; rejects with stderr on failure. */
+/**
+ * Spawns a program (no shell), feeds stdin, collects stdout; rejects with stderr on
+ * failure. In the console it is forked by the small spawn helper, not by the console
+ * (spawner.ts says why); elsewhere here, under the same rules.
+ */
 export function runProgram(file: string, argv: readonly string[], opts: RunOptions = {}): Promise<string> {
-  const spawner = activeSpawner();
-  if (!spawner) return runDirect(file, argv, opts);
-  // In the console: forked by the small spawn helper, not by the console (spawner.ts says why).
-  return spawner.run({ file, argv, cwd: opts.cwd, stdin: opts.stdin, timeoutMs: opts.timeoutMs ?? TMUX_TIMEOUT_MS, maxBytes: MAX_OUTPUT_BYTES }).then(
+  return runSpawned({ file, argv, cwd: opts.cwd, stdin: opts.stdin, timeoutMs: opts.timeoutMs ?? TMUX_TIMEOUT_MS, maxBytes: MAX_OUTPUT_BYTES }).then(
     (r) => {
       if ('error' in r) throw new RunError(`cannot run ${file}: ${r.error}`);
       if (r.code === 0 && r.killed === null) return r.stdout;
-      // It ended on its own once the helper cut its pipes (too much output, or a process it
+      // It ended on its own once its pipes were cut (too much output, or a process it
       // started held them past its time): whatever its code, its answer is cut short.
       if (r.killed !== null && r.signal === null) {
         throw new RunError(`${file} exited ${r.code} after its output was cut off (${r.killed === 'timeout' ? 'still open at its time limit' : 'too much output'})`, r.code);
@@ -160,31 +160,4 @@ export function runProgram(file: string, argv: readonly string[], opts: RunOptio
 
 function exitReason(code: number | null, signal: NodeJS.Signals | null): string {
   return signal ? `killed by ${signal}${signal === 'SIGTERM' ? ' (timed out or too much output)' : ''}` : `exit ${code}`;
-}
-
-/** runProgram from this process (tests, the CLI, and the console when its helper cannot run). */
-function runDirect(file: string, argv: readonly string[], opts: RunOptions): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const withStdin = opts.stdin !== undefined;
-    const child = spawn(file, argv, { cwd: opts.cwd, stdio: [withStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs ?? TMUX_TIMEOUT_MS });
-    const out: Buffer[] = [];
-    let size = 0;
-    let err = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      size += d.length;
-      if (size > MAX_OUTPUT_BYTES) child.kill();
-      else out.push(d);
-    });
-    child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('error', (e) => reject(new RunError(`cannot run ${file}: ${e.message}`)));
-    child.on('close', (code, signal) => {
-      if (code === 0) return resolve(Buffer.concat(out).toString('utf8'));
-      reject(new RunError(err.trim() || exitReason(code, signal), code));
-    });
-    if (child.stdin) {
-      // A command failing before it read its input shows as EPIPE here; its exit code tells why.
-      child.stdin.on('error', () => undefined);
-      child.stdin.end(opts.stdin);
-    }
-  });
 }

@@ -471,3 +471,70 @@ export function installSpawner(spawner: Spawner): () => void {
 export function activeSpawner(): Spawner | null {
   return installed?.usable ? installed : null;
 }
+
+/**
+ * Runs a program to its end: by the installed spawn helper when there is one (the
+ * console), else forked by this process (tests, the CLI, a console whose helper could
+ * not stay up) under the helper's own rules, so every caller gets the same SpawnResult
+ * either way. Rejects only when the helper itself is gone (SpawnerGoneError).
+ */
+export function runSpawned(request: SpawnRequest, signal?: AbortSignal): Promise<SpawnResult> {
+  const spawner = activeSpawner();
+  return spawner ? spawner.run(request, signal) : spawnHere(request, signal);
+}
+
+/**
+ * What SPAWNER_SOURCE does with a request, in this process: stdout past maxBytes, the
+ * time limit (killSignal) and an abort of `signal` end the program with its pipes
+ * closed (a process it started that holds them cannot keep the answer waiting), and
+ * the answer says why (killed); stderr is kept up to maxBytes characters.
+ */
+function spawnHere(m: SpawnRequest, signal?: AbortSignal): Promise<SpawnResult> {
+  return new Promise((resolve) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(m.file, [...m.argv], { cwd: m.cwd, stdio: [m.stdin === undefined ? 'ignore' : 'pipe', m.discardStdout ? 'ignore' : 'pipe', 'pipe'], env: m.env });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      resolve({ error: err.message, errno: err.code ?? null });
+      return;
+    }
+    const out: Buffer[] = [];
+    let size = 0;
+    let err = '';
+    let killed: KilledFor | null = null;
+    const stop = (why: KilledFor, kill?: NodeJS.Signals): void => {
+      if (killed) return;
+      killed = why;
+      child.kill(kill);
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    };
+    const onAbort = (): void => stop('request', 'SIGTERM');
+    const timer = setTimeout(() => stop('timeout', m.killSignal), m.timeoutMs);
+    let done = false;
+    const reply = (r: SpawnResult): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      resolve(r);
+    };
+    child.stdout?.on('data', (d: Buffer) => {
+      size += d.length;
+      if (size > m.maxBytes) stop('output');
+      else out.push(d);
+    });
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => {
+      if (err.length < m.maxBytes) err += d;
+    });
+    child.on('error', (e: NodeJS.ErrnoException) => reply({ error: e.message, errno: e.code ?? null }));
+    child.on('close', (code, sig) => reply({ code, signal: sig, stdout: Buffer.concat(out).toString('utf8'), stderr: err, killed }));
+    if (child.stdin) {
+      child.stdin.on('error', () => undefined); // a program that does not read its stdin
+      child.stdin.end(m.stdin);
+    }
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,6 +1,5 @@
-import { execFile, type ExecFileException } from 'node:child_process';
 import fs from 'node:fs';
-import { activeSpawner, type SpawnResult } from '../../tmux/spawner.js';
+import { runSpawned, type SpawnResult } from '../../tmux/spawner.js';
 
 // git and gh, run with argument arrays: no shell ever sees a branch name, a title or
 // a path that came from a workflow or a task. In the console they are forked by its
@@ -50,38 +49,12 @@ export function runCommand(command: string, args: string[], cwd: string, opts: C
   // No prompt for credentials: nobody is at this command's terminal to answer it.
   const env = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
   const where: Where = { command, args, cwd, timeoutMs };
-  const spawner = activeSpawner();
-  if (!spawner) return runDirect(where, env, signal);
-  return spawner.run({ file: command, argv: args, cwd, env, timeoutMs, maxBytes: MAX_OUTPUT_BYTES }, signal).then(
+  return runSpawned({ file: command, argv: args, cwd, env, timeoutMs, maxBytes: MAX_OUTPUT_BYTES }, signal).then(
     (r) => answer(where, r, signal),
     (err: Error) => {
       throw new Error(`cannot run ${command} in ${cwd}: ${err.message}`);
     },
   );
-}
-
-/** runCommand from this process (tests, the CLI, and the console when its helper cannot run). */
-function runDirect(where: Where, env: NodeJS.ProcessEnv, signal: AbortSignal | undefined): Promise<CommandResult> {
-  const { command, args, cwd, timeoutMs } = where;
-  return new Promise((resolve, reject) => {
-    execFile(command, args, { cwd, timeout: timeoutMs, maxBuffer: MAX_OUTPUT_BYTES, signal, env, encoding: 'utf8' }, (err, stdout, stderr) => {
-      if (err?.name === 'AbortError') return reject(err);
-      try {
-        resolve(answer(where, asSpawnResult(err, stdout, stderr), signal));
-      } catch (failure) {
-        reject(failure as Error);
-      }
-    });
-  });
-}
-
-/** execFile's outcome as the spawn helper tells it. */
-function asSpawnResult(err: ExecFileException | null, stdout: string, stderr: string): SpawnResult {
-  if (!err) return { code: 0, signal: null, stdout, stderr, killed: null };
-  if (err.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') return { code: null, signal: 'SIGTERM', stdout, stderr, killed: 'output' };
-  // killed: execFile killed it, and here only for its time (an abort and too much output are told before).
-  if (typeof err.code === 'number' || err.signal) return { code: typeof err.code === 'number' ? err.code : null, signal: err.signal ?? null, stdout, stderr, killed: err.killed ? 'timeout' : null };
-  return { error: err.message, errno: err.code ?? null };
 }
 
 /** The same answer whichever process forked the command. */
@@ -105,7 +78,7 @@ function answer(where: Where, r: SpawnResult, signal: AbortSignal | undefined): 
   throw new Error(`${what} was killed by ${r.signal ?? 'a signal'}${r.stderr.trim() ? `: ${r.stderr.trim()}` : ''}`);
 }
 
-/** What execFile rejects with when its signal aborts. */
+/** An AbortError, as execFile (which ran these before the spawn helper) rejected with when its signal aborted. */
 function abortError(signal: AbortSignal): Error {
   return Object.assign(new Error('The operation was aborted', { cause: signal.reason }), { name: 'AbortError', code: 'ABORT_ERR' });
 }

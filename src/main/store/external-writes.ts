@@ -7,7 +7,11 @@ import type { Store } from './store.js';
  */
 export const EXTERNAL_WRITE_POLL_MS = 250;
 
-/** Calls onChange after any commit by another connection; returns stop(). */
+/**
+ * Calls onChange after any commit by a connection other than the store's reader (the one
+ * polled): another process's, and this process's own writer's too. Returns stop(). To
+ * hear another process only, compare Store.outsideVersion as well (setup/store.ts).
+ */
 export function watchExternalWrites(store: Store, onChange: () => void, intervalMs = EXTERNAL_WRITE_POLL_MS): () => void {
   let last = store.dataVersion();
   const timer = setInterval(() => {

@@ -273,18 +273,18 @@ export class SessionMonitor {
     const transitions: SessionTransition[] = [];
     if (this.clearsFile) this.clears = readClears(this.clearsFile);
     const tables = this.processTables.forScan((server, err) => this.reportProblem(server, 'cannot read the remote process table', err));
-    // Every pane identified afresh on the scans that re-read every screen (and after a
-    // config reload: the rules changed); otherwise only a pane whose processes changed.
-    const identifyAll = this.rereadAll || this.scansSinceFullReread + 1 >= FULL_REREAD_EVERY_SCANS;
-    // Servers are listed side by side: a remote host that hangs holds up only its own panes.
-    await Promise.all([...this.servers].map((server) => this.scanServer(server, tables, identifyAll)));
-    this.hooks?.poll(); // in case the watch missed a write
-    // Classify agent panes that are quiet; a pane in the middle of output is left to its settle timer.
+    // Every Nth scan (and the first after a config reload: the rules changed) identifies
+    // every pane afresh and re-reads every screen; the others only panes whose processes
+    // changed and screens that may have. Taken now: a reload during this scan counts for the next.
     const all = this.rereadAll || ++this.scansSinceFullReread >= FULL_REREAD_EVERY_SCANS;
     if (all) {
       this.rereadAll = false;
       this.scansSinceFullReread = 0;
     }
+    // Servers are listed side by side: a remote host that hangs holds up only its own panes.
+    await Promise.all([...this.servers].map((server) => this.scanServer(server, tables, all)));
+    this.hooks?.poll(); // in case the watch missed a write
+    // Classify agent panes that are quiet; a pane in the middle of output is left to its settle timer.
     const due = [...this.panes.values()].filter(
       (p) => p.isAgent && !p.settle.pending && !this.outages.isDown(p.server) && (all || p.screenMayHaveChanged || !this.clients.covers(p.server, p.pane.sessionId)),
     );

@@ -325,6 +325,8 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
           ARCHITECT_DATA_DIR: dataDir,
           ARCHITECT_TOKEN: token,
           ARCHITECT_LOOP_PROBE: probeOut,
+          // ARCHITECT_BENCH_STALLS_MS: print each event-loop stall of at least this many ms, with when it fell.
+          ...(process.env.ARCHITECT_BENCH_STALLS_MS ? { ARCHITECT_LOOP_PROBE_STALLS_MS: process.env.ARCHITECT_BENCH_STALLS_MS } : {}),
           NODE_OPTIONS: `--import ${PROBE}`,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -563,8 +565,9 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
       const t0 = performance.now();
       while (!fs.existsSync(probeOut) && performance.now() - t0 < 30_000) await sleep(50);
       await sleep(50);
-      return JSON.parse(fs.readFileSync(probeOut, 'utf8')) as { p50: number; p99: number; max: number; count: number; mem: Record<string, number> | null };
+      return JSON.parse(fs.readFileSync(probeOut, 'utf8')) as { p50: number; p99: number; max: number; count: number; mem: Record<string, number> | null; stalls?: Array<{ at: number; ms: number }> };
     })();
+    for (const s of loop.stalls ?? []) process.stderr.write(`console bench: event loop stalled ${s.ms} ms, ending ${s.at - wallEpoch0} ms into the window (${new Date(s.at).toISOString()})\n`);
     // Where the console's memory was at its RSS peak in the window (MB; threads a count).
     process.stderr.write(`console bench: memory at the RSS peak: ${JSON.stringify(loop.mem)}\n`);
     return {

@@ -33,11 +33,27 @@ if (out) {
     }
   };
   globalThis.setInterval(sample, 500).unref();
+  // With ARCHITECT_LOOP_PROBE_STALLS_MS: each delay of at least that many ms, and when it
+  // ended (epoch ms), so a bench run can say where its worst stalls fell. Off by default:
+  // the 10 ms timer is work of its own.
+  const stallMs = Number(process.env.ARCHITECT_LOOP_PROBE_STALLS_MS ?? 0);
+  delete process.env.ARCHITECT_LOOP_PROBE_STALLS_MS;
+  let stalls = [];
+  if (stallMs > 0) {
+    let last = performance.now();
+    globalThis.setInterval(() => {
+      const now = performance.now();
+      const late = now - last - 10;
+      last = now;
+      if (late >= stallMs && stalls.length < 1000) stalls.push({ at: Date.now(), ms: Math.round(late) });
+    }, 10).unref();
+  }
   process.on('SIGUSR2', () => {
     const ms = (ns) => Math.round(ns / 1e4) / 100;
     const mem = peak ? Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, k === 'threads' ? v : mb(v)])) : null;
-    fs.writeFileSync(out, JSON.stringify({ p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), count: h.count, mem }));
+    fs.writeFileSync(out, JSON.stringify({ p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), count: h.count, mem, stalls }));
     h.reset();
+    stalls = [];
     peak = null;
   });
 }

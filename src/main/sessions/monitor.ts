@@ -35,9 +35,15 @@ const LAYOUT_RESCAN_MS = 50;
 const CONFIRM_MS = 40;
 /**
  * Full scans re-read only screens that printed since their last read (an unchanged
- * screen classifies the same); every Nth scan re-reads all, in case a notification was lost.
+ * screen classifies the same), and identify only panes whose processes changed. In case
+ * a notification was lost, each pane also has a turn (0..N-1, given round-robin when it is
+ * first tracked): the scan whose turn it is identifies it afresh and re-reads its screen.
+ * So every pane is read anew at least every N scans, a sixth of them per scan, not all in
+ * one scan (with 100 agents that was one 18–25 ms block of the event loop every 30 s).
  */
 const FULL_REREAD_EVERY_SCANS = 6;
+/** How many scans `recentScans` keeps. */
+const SCANS_KEPT = 2 * FULL_REREAD_EVERY_SCANS;
 /** Grouped sessions that terminal viewers of earlier versions created: never agents of their own. */
 export const VIEWER_SESSION_PREFIX = 'architect-view-';
 
@@ -75,6 +81,14 @@ export interface PaneExplanation {
   decidedBy: string | null;
 }
 
+/** What one scan identified afresh and whose screens it read (session ids). */
+export interface ScanRecord {
+  /** Every pane's turn (the first scan, a config reload). */
+  all: boolean;
+  identified: string[];
+  screensRead: string[];
+}
+
 export class SessionMonitor {
   private manifests: CompiledManifests;
   /** Each agent's dialogs (agents.yaml `dialogs:`): a waiting session's detail carries the one on screen. */
@@ -95,8 +109,12 @@ export class SessionMonitor {
   private rescanTimer: NodeJS.Timeout | null = null;
   private scanning: Promise<void> | null = null;
   private scanAgain = false;
-  private scansSinceFullReread = 0;
+  /** The turn of the last scan (FULL_REREAD_EVERY_SCANS)… */
+  private scanTurn = 0;
+  /** …and the turn the next new pane gets. */
+  private nextPaneTurn = 0;
   private rereadAll = true;
+  private readonly scanLog: ScanRecord[] = [];
   private running = false;
   /** Sessions built anew only where a pane changed. */
   private readonly sessionList = new SessionList();
@@ -186,6 +204,11 @@ export class SessionMonitor {
     return tracked ? [...tracked.identification.argv] : null;
   }
 
+  /** What the last scans (SCANS_KEPT) identified and read, oldest first (tests read it). */
+  get recentScans(): readonly ScanRecord[] {
+    return [...this.scanLog];
+  }
+
   /** Session objects built so far: a change to one pane builds one (tests read it). */
   get sessionsBuilt(): number {
     return this.sessionList.builds;
@@ -273,28 +296,37 @@ export class SessionMonitor {
     const transitions: SessionTransition[] = [];
     if (this.clearsFile) this.clears = readClears(this.clearsFile);
     const tables = this.processTables.forScan((server, err) => this.reportProblem(server, 'cannot read the remote process table', err));
-    // Every Nth scan (and the first after a config reload: the rules changed) identifies
-    // every pane afresh and re-reads every screen; the others only panes whose processes
-    // changed and screens that may have. Taken now: a reload during this scan counts for the next.
-    const all = this.rereadAll || ++this.scansSinceFullReread >= FULL_REREAD_EVERY_SCANS;
-    if (all) {
-      this.rereadAll = false;
-      this.scansSinceFullReread = 0;
-    }
+    // A scan identifies afresh and re-reads the screens of the panes whose turn it is (one
+    // in FULL_REREAD_EVERY_SCANS, in turn), beside panes whose processes changed and screens
+    // that may have. The first scan, and the first after a config reload (the rules
+    // changed), does every pane. Taken now: a reload during this scan counts for the next.
+    const all = this.rereadAll;
+    this.rereadAll = false;
+    const turn = (this.scanTurn = (this.scanTurn + 1) % FULL_REREAD_EVERY_SCANS);
+    const hasTurn = (p: TrackedPane): boolean => all || p.rereadTurn === turn;
+    const record: ScanRecord = { all, identified: [], screensRead: [] };
     // Servers are listed side by side: a remote host that hangs holds up only its own panes.
-    await Promise.all([...this.servers].map((server) => this.scanServer(server, tables, all)));
+    await Promise.all([...this.servers].map((server) => this.scanServer(server, tables, hasTurn, record)));
     this.hooks?.poll(); // in case the watch missed a write
     // Classify agent panes that are quiet; a pane in the middle of output is left to its settle timer.
     const due = [...this.panes.values()].filter(
-      (p) => p.isAgent && !p.settle.pending && !this.outages.isDown(p.server) && (all || p.screenMayHaveChanged || !this.clients.covers(p.server, p.pane.sessionId)),
+      (p) => p.isAgent && !p.settle.pending && !this.outages.isDown(p.server) && (hasTurn(p) || p.screenMayHaveChanged || !this.clients.covers(p.server, p.pane.sessionId)),
     );
+    record.screensRead = due.map((p) => p.id);
+    this.scanLog.push(record);
+    if (this.scanLog.length > SCANS_KEPT) this.scanLog.shift();
     await Promise.all(due.map(async (p) => this.collect(transitions, await this.classifyPane(p))));
     // Heartbeats (last output) and titles reach the store at least once per scan.
     this.publish(transitions, true);
   }
 
   /** Lists one server's panes and follows what changed; publishes its transitions. */
-  private async scanServer(server: TmuxServer, tables: (server: TmuxServer) => Promise<ProcessTable | null>, identifyAll: boolean): Promise<void> {
+  private async scanServer(
+    server: TmuxServer,
+    tables: (server: TmuxServer) => Promise<ProcessTable | null>,
+    hasTurn: (pane: TrackedPane) => boolean,
+    record: ScanRecord,
+  ): Promise<void> {
     const panes = await this.listPanes(server);
     if (panes === null || !this.servers.includes(server)) return; // out of reach, or dropped by a config reload meanwhile
     const transitions: SessionTransition[] = [];
@@ -307,14 +339,17 @@ export class SessionMonitor {
       let tracked = this.panes.get(key);
       if (!tracked) {
         tracked = new TrackedPane(server, pane, new SettleTimer((settled) => void this.refresh(key, settled)));
+        tracked.rereadTurn = this.nextPaneTurn;
+        this.nextPaneTurn = (this.nextPaneTurn + 1) % FULL_REREAD_EVERY_SCANS;
         this.panes.set(key, tracked);
       }
       tracked.update(pane);
       // Without a process table (a remote ps failed) the last identification stands; with
       // the same processes as last time it stands too (no command line read again: 200 reads a scan).
       const processes = table ? treeKey(table, pane.pid) : null;
-      if (table && processes !== null && (identifyAll || processes !== tracked.treeKey)) {
+      if (table && processes !== null && (hasTurn(tracked) || processes !== tracked.treeKey)) {
         tracked.treeKey = processes;
+        record.identified.push(tracked.id);
         this.collect(transitions, tracked.identify(identifyAgent(paneProcesses(table, pane.pid), this.manifests), foregroundGroup(server, table, pane.pid)));
       }
       if (pane.dead) this.collect(transitions, tracked.setState('exited', 'pane is dead', null));

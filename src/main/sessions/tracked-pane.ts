@@ -31,6 +31,8 @@ export class TrackedPane {
   ruleId: string | null = null;
   /** Foreground process group when last identified; a change means a job started or ended. */
   foregroundGroup = -1;
+  /** Which scan of every six identifies it afresh and re-reads its screen (monitor.ts FULL_REREAD_EVERY_SCANS). */
+  rereadTurn = 0;
   /** The pane's processes when a scan last identified it (process-tree.ts treeKey). */
   treeKey: string | null = null;
   /** What the screen last showed (null until read, or after the agent changed). */

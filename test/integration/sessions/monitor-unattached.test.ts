@@ -9,7 +9,7 @@ import { spawnerForSuite } from '../../support/spawner.js';
 import { AGENTS_YAML, PrivateTmux, waitUntil } from './tmux-fixture.js';
 
 const agents = loadAgentManifests(AGENTS_YAML);
-/** Full re-reads come every 6th scan (12 s and more): within a hold (under GATE_LIMIT_MS) only polling reads a pane. */
+/** A pane's turn to be read anew comes every 6th scan (12 s apart): within a hold (under GATE_LIMIT_MS) only polling reads a pane. */
 const SCAN_MS = 2_000;
 /** A polled pane's change is seen by the next scan: within one interval, and some time to read it. */
 const POLLED_WITHIN_MS = 2 * SCAN_MS + 1_000;

@@ -6,6 +6,7 @@ import { tmuxServer } from '../../../src/main/tmux/server.js';
 import { loadAgentManifests } from '../../../src/main/sessions/manifests.js';
 import { SessionMonitor } from '../../../src/main/sessions/monitor.js';
 import { MemorySessionSink, type SessionTransition } from '../../../src/main/sessions/sink.js';
+import { MAX_DELAY_MS } from '../../../src/main/sessions/settle.js';
 import { pollUntil } from '../../support/poll.js';
 import { AGENTS_YAML, PrivateTmux, waitUntil } from './tmux-fixture.js';
 
@@ -206,12 +207,54 @@ describe('SessionMonitor on a private tmux server', () => {
     // Without its manifest the fake claude (a sh script) is a shell.
     await until('claude read as a shell', (l) => l.some((s) => s.paneId === pane && s.agent === 'shell' && s.command === 'claude'));
     await new Promise((r) => setTimeout(r, 2_500)); // scans with the same processes
-    expect(monitor.list().find((s) => s.paneId === pane)?.agent).toBe('shell');
+    const session = monitor.list().find((s) => s.paneId === pane)!;
+    expect(session.agent).toBe('shell');
+    const lastBefore = monitor.recentScans.at(-1)!;
     const reloaded = Date.now();
     monitor.setManifests(agents);
     await until('claude identified', (l) => l.some((s) => s.paneId === pane && s.agent === 'claude' && s.state === 'idle'));
-    // By the reload's own scan, not the periodic full one (every 6 scans, 6 s here).
+    // By the reload's own scan (every pane's turn), not the pane's turn (every 6 scans, 6 s here).
     expect(Date.now() - reloaded).toBeLessThan(4_000);
+    const since = monitor.recentScans.slice(monitor.recentScans.indexOf(lastBefore) + 1);
+    expect(since.some((s) => s.all && s.identified.includes(session.id))).toBe(true);
+  });
+
+  it('re-reads unchanged panes a sixth per scan, each one every sixth scan, not all in one scan', async () => {
+    // 12 claude panes (6 sessions of 2) whose screens stay put once shown.
+    const panes: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const first = tmux.newSession(`w${i}`, 200, 80);
+      const second = tmux.tmux('split-window', '-t', first, '-P', '-F', '#{pane_id}', 'env', `PATH=${tmux.bin}:${process.env.PATH ?? '/usr/bin:/bin'}`, 'PS1=$ ', 'sh').trim();
+      panes.push(first, second);
+    }
+    for (const pane of panes) tmux.type(pane, 'claude claude-2.1.197-idle');
+    // No periodic scans: the test runs each one.
+    monitor = new SessionMonitor({ servers: [tmuxServer(tmux.socket)], agents, scanIntervalMs: 3_600_000 });
+    const m = monitor;
+    const { until } = watch(m);
+    await m.start();
+    expect(m.recentScans[0]).toMatchObject({ all: true });
+    expect(m.recentScans[0]!.identified).toHaveLength(12);
+    await until('12 claude panes idle', (l) => l.filter((s) => s.agent === 'claude' && s.state === 'idle').length === 12);
+    const ids = m.list().map((s) => s.id).sort();
+    // A pane that printed (or whose client just attached) is left to its settle timer, not
+    // read by a scan: let every timer run out first.
+    await new Promise((r) => setTimeout(r, 5 * MAX_DELAY_MS));
+    for (let i = 0; i < 12; i++) await m.scan();
+    const scans = m.recentScans;
+    expect(scans).toHaveLength(12);
+    for (const scan of scans) {
+      expect(scan.all).toBe(false);
+      expect(scan.identified.length).toBeLessThanOrEqual(2);
+      expect(scan.screensRead.length).toBeLessThanOrEqual(2);
+    }
+    // Any six scans in a row identify every pane afresh and re-read every screen.
+    for (let from = 0; from + 6 <= scans.length; from++) {
+      const window = scans.slice(from, from + 6);
+      expect([...new Set(window.flatMap((s) => s.identified))].sort()).toEqual(ids);
+      expect([...new Set(window.flatMap((s) => s.screensRead))].sort()).toEqual(ids);
+    }
+    expect(m.list().every((s) => s.state === 'idle')).toBe(true);
   });
 
   it('explains which rule decided', async () => {

@@ -64,8 +64,12 @@ export class Receiver {
   }
 }
 
+/** The machine name a harness console on a shared queue gives its sessions (`testhost:w1`). */
+export const SHARED_HOST = 'testhost';
+
 export interface Agent {
-  name: string;
+  /** Its session's name as the console names it: `w1`, or on a shared queue `testhost:w1`. */
+  readonly name: string;
   pane: string;
   /** Appends a cue (idle, working, approval [CMD], question, error) the agent draws at once. */
   cue(screen: string): number;
@@ -79,6 +83,8 @@ export class AttentionConsole {
   readonly dbPath = path.join(this.dir, 'architect.db');
   readonly tmux = new PrivateTmux();
   core!: Core;
+  /** Started on a shared queue: its sessions are named `testhost:session`. */
+  private shared = false;
   private readonly bin = path.join(this.dir, 'bin');
 
   constructor(notificationsYaml: string) {
@@ -103,10 +109,12 @@ export class AttentionConsole {
 
   /** With sharedQueue: a console on that PostgreSQL queue (its own state in dbPath, as console.db). */
   async start(sharedQueue?: PostgresTarget): Promise<Core> {
+    this.shared = sharedQueue !== undefined;
     this.core = await startCore({
       configDir: this.configDir,
       dbPath: this.dbPath,
       sharedQueue,
+      queueHost: SHARED_HOST,
       dataDir: this.dir,
       env: null,
       tmuxSockets: [this.tmux.socket],
@@ -135,8 +143,11 @@ export class AttentionConsole {
     const log = path.join(this.dir, `${name}.answers`);
     fs.writeFileSync(control, '');
     const pane = this.tmux.newSession(name, [path.join(this.bin, 'claude'), control, log]);
+    const shared = (): boolean => this.shared;
     return {
-      name,
+      get name() {
+        return shared() ? `${SHARED_HOST}:${name}` : name;
+      },
       pane,
       cue: (screen) => {
         fs.appendFileSync(control, `${screen}\n`);

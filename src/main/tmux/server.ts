@@ -13,9 +13,9 @@ export interface TmuxServer {
   /**
    * What a local server's session names carry before `:`, when they carry anything:
    * `socket` for a local server other than the first one watched (`b:w1`, as a remote
-   * host's are `host:w1`), and on a shared queue `HOST` for the first one and
-   * `socket@HOST` for the others (`HOST:w1`, `b@HOST:w1`), so that no two panes, on
-   * one machine or on two, carry one name. Set by namedServers(), never by hand.
+   * host's are `host:w1`), and on a shared queue `HOST` for the default server and
+   * `socket@HOST` for a `-L socket` one (`HOST:w1`, `b@HOST:w1`), so that no two panes,
+   * on one machine or on two, carry one name. Set by namedServers(), never by hand.
    */
   qualifier?: string;
 }
@@ -53,16 +53,18 @@ export function sameServer(a: TmuxServer, b: TmuxServer): boolean {
  * watched) keeps its sessions' plain names; every other local server names them
  * `socket:session`. Two local servers each with a `w1` are then `w1` and `b:w1`, never
  * one name for two panes. On a shared queue (`host`: this machine's name, queueHostName)
- * the first local server's are `HOST:session` and the others' `socket@HOST:session`:
- * another machine's console, or a console on this machine watching another tmux server,
- * has its own `w1`, which must not be this one's to the queue. Remote servers keep
- * `host:session` either way.
+ * the name depends on the server alone, not on what else this console watches: the
+ * default server's are `HOST:session` and a `-L b` server's `b@HOST:session`. Another
+ * machine's console, or a console on this machine watching another tmux server, has its
+ * own `w1`, which must not be this one's to the queue; two consoles watching the same
+ * server name its sessions alike. Remote servers keep `host:session` either way.
  */
 export function namedServers(servers: readonly TmuxServer[], host?: string): TmuxServer[] {
   let firstLocal = true;
   return servers.map((s) => {
     if (s.ssh) return s;
-    const qualifier = firstLocal ? host : host === undefined ? s.name : `${s.name}@${host}`;
+    const alone = firstLocal ? undefined : s.name;
+    const qualifier = host === undefined ? alone : s.socket === null ? host : `${s.socket}@${host}`;
     firstLocal = false;
     if (qualifier === s.qualifier) return s;
     const { qualifier: _drop, ...plain } = s;

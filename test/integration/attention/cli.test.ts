@@ -138,12 +138,12 @@ channels:
         await migratePostgres(pool, url, migrations);
         const queue = new PostgresTaskStore(pool);
         const task = await queue.add({ type: 'bug_fix', title: 'held', prompt: 'p', priority: 5 });
-        // On the shared queue the session is named testhost:dev_worker1.
-        await queue.claimMany([{ taskId: task.id, session: `${SHARED_HOST}:dev_worker1`, reason: 'test' }], [], new Date());
+        // On the shared queue the session is named SOCKET@testhost:dev_worker1.
+        await queue.claimMany([{ taskId: task.id, session: c.sharedName('dev_worker1'), reason: 'test' }], [], new Date());
         const answered = await onQueue(answerCommand, ['dev_worker1', '3', '--by', 'bob']);
-        expect(answered, answered.err).toMatchObject({ code: 0, out: expect.stringContaining('testhost:dev_worker1: answered: answered "Do you want to proceed?" with 3. No') });
+        expect(answered, answered.err).toMatchObject({ code: 0, out: expect.stringContaining(`${c.sharedName('dev_worker1')}: answered: answered "Do you want to proceed?" with 3. No`) });
         const rows = (await pool.query<{ decision: string; reason: string; task_id: number | null }>("SELECT decision, reason, task_id FROM decisions WHERE kind = 'answer' ORDER BY id")).rows;
-        expect(rows).toEqual([{ decision: 'answered 3. No', reason: expect.stringMatching(/^bob answered "Do you want to proceed\?" on testhost:dev_worker1/), task_id: task.id }]);
+        expect(rows).toEqual([{ decision: 'answered 3. No', reason: expect.stringMatching(new RegExp(`^bob answered "Do you want to proceed\\?" on ${c.sharedName('dev_worker1')}`)), task_id: task.id }]);
       } finally {
         await pool.end();
       }

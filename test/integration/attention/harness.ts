@@ -64,11 +64,11 @@ export class Receiver {
   }
 }
 
-/** The machine name a harness console on a shared queue gives its sessions (`testhost:w1`). */
+/** The machine name a harness console on a shared queue gives its sessions (`SOCKET@testhost:w1`: its server is a private `-L` one). */
 export const SHARED_HOST = 'testhost';
 
 export interface Agent {
-  /** Its session's name as the console names it: `w1`, or on a shared queue `testhost:w1`. */
+  /** Its session's name as the console names it: `w1`, or on a shared queue `SOCKET@testhost:w1`. */
   readonly name: string;
   pane: string;
   /** Appends a cue (idle, working, approval [CMD], question, error) the agent draws at once. */
@@ -83,7 +83,7 @@ export class AttentionConsole {
   readonly dbPath = path.join(this.dir, 'architect.db');
   readonly tmux = new PrivateTmux();
   core!: Core;
-  /** Started on a shared queue: its sessions are named `testhost:session`. */
+  /** Started on a shared queue: its sessions are named `SOCKET@testhost:session`. */
   private shared = false;
   private readonly bin = path.join(this.dir, 'bin');
 
@@ -137,16 +137,21 @@ export class AttentionConsole {
     return (await this.call('sessions.list')).sessions.find((s) => s.name === name);
   }
 
+  /** What a tmux session of this console's server is named on a shared queue. */
+  sharedName(session: string): string {
+    return `${this.tmux.socket}@${SHARED_HOST}:${session}`;
+  }
+
   /** A scripted `claude` in its own tmux session, idle to begin with. */
   agent(name: string): Agent {
     const control = path.join(this.dir, `${name}.control`);
     const log = path.join(this.dir, `${name}.answers`);
     fs.writeFileSync(control, '');
     const pane = this.tmux.newSession(name, [path.join(this.bin, 'claude'), control, log]);
-    const shared = (): boolean => this.shared;
+    const named = (): string => (this.shared ? this.sharedName(name) : name);
     return {
       get name() {
-        return shared() ? `${SHARED_HOST}:${name}` : name;
+        return named();
       },
       pane,
       cue: (screen) => {

@@ -74,7 +74,7 @@ describe.skipIf(missing)(`a console on a shared queue points at the shared tasks
     expect(o).toMatchObject({ outcome: 'answered' });
     expect(agent.answers()).toEqual([{ screen: 'approval', key: '3' }]);
     const rows = (await pool.query<{ decision: string; reason: string; task_id: number | null }>("SELECT decision, reason, task_id FROM decisions WHERE kind = 'answer' ORDER BY id")).rows;
-    expect(rows).toEqual([{ decision: 'answered 3. No', reason: expect.stringMatching(/^carol answered "Do you want to proceed\?" on testhost:dev_worker1/), task_id: held.id }]);
+    expect(rows).toEqual([{ decision: 'answered 3. No', reason: expect.stringMatching(new RegExp(`^carol answered "Do you want to proceed\\?" on ${agent.name}`)), task_id: held.id }]);
     expect(own((db) => db.prepare("SELECT count(*) FROM decisions WHERE kind = 'answer'").pluck().get())).toBe(0);
   }, 90_000);
 });

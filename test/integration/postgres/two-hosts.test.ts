@@ -1,11 +1,12 @@
 // Two consoles on one PostgreSQL queue as if on two machines (ARCHITECT_HOST_NAME hostA
 // and hostB), each watching its own private tmux server as its first local server, each
 // with an agent session named `w1` (issue 17). On the queue they are two sessions,
-// `hostA:w1` and `hostB:w1`: each gets a task, each task is typed into its own pane
-// only, and an agent finishing completes its own console's task — the other console
-// never follows, completes or requeues it. Before machines were named, both were `w1`:
-// one console followed the task the other had given its `w1`, and the other `w1` never
-// got work.
+// `SOCKET@hostA:w1` and `SOCKET@hostB:w1` (a `-L` server's sessions carry its socket and
+// the machine; the default server's would be `hostA:w1`): each gets a task, each task is
+// typed into its own pane only, and an agent finishing completes its own console's
+// task — the other console never follows, completes or requeues it. Before machines
+// were named, both were `w1`: one console's `w1` got both tasks in turn, and the other
+// `w1` never got work.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,7 +36,14 @@ interface TaskRow {
   assigned_to: string | null;
 }
 
-describe.skipIf(missing)(`two machines' consoles on one PostgreSQL queue, each with a tmux session w1${missing ? ` (skipped: ${missing})` : ''}`, () => {
+// Two machines; and one machine whose two consoles watch two different tmux servers
+// (one ARCHITECT_HOST_NAME for both): their w1 are two sessions all the same.
+const SET_UPS: Array<[string, Record<Host, string>]> = [
+  ["two machines' consoles", { hostA: 'hostA', hostB: 'hostB' }],
+  ['two consoles of one machine, on two tmux servers', { hostA: 'box', hostB: 'box' }],
+];
+
+describe.skipIf(missing).each(SET_UPS)(`%s on one PostgreSQL queue, each with a tmux session w1${missing ? ` (skipped: ${missing})` : ''}`, (_title, machine) => {
   let cluster: TestPostgres;
   let url: string;
   let pool: pg.Pool;
@@ -45,6 +53,8 @@ describe.skipIf(missing)(`two machines' consoles on one PostgreSQL queue, each w
   const consoles: ServeChild[] = [];
   const sockets: WebSocket[] = [];
   const log = (host: Host): string => path.join(dir, `${host}.log`);
+  /** Its w1 as the queue names it. */
+  const w1 = (host: Host): string => `${tmux[host].socket}@${machine[host]}:w1`;
   const typed = (host: Host): string[] => (fs.existsSync(log(host)) ? fs.readFileSync(log(host), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as string) : []);
 
   beforeAll(async () => {
@@ -65,11 +75,11 @@ describe.skipIf(missing)(`two machines' consoles on one PostgreSQL queue, each w
     await cluster?.stop();
   }, 120_000);
 
-  it('hostA:w1 and hostB:w1 each get a task typed into their own pane, and one finishing completes only its own console\'s task', async () => {
+  it('hostA\'s and hostB\'s w1 each get a task typed into their own pane, and one finishing completes only its own console\'s task', async () => {
     const serve = async (host: Host): Promise<{ console: ServeChild; ws: WebSocket }> => {
       const c = await spawnServe(`console ${host}`, ['--config', configDir, '--db', url, '--no-default-tmux', '--tmux-socket', tmux[host].socket], {
         ARCHITECT_DATA_DIR: path.join(dir, `data-${host}`),
-        ARCHITECT_HOST_NAME: host,
+        ARCHITECT_HOST_NAME: machine[host],
       });
       consoles.push(c);
       const ws = await openSocket(c.port, c.token);
@@ -85,8 +95,8 @@ describe.skipIf(missing)(`two machines' consoles on one PostgreSQL queue, each w
     };
     // Each console sees its own w1, under its machine's name.
     await pollUntil('both consoles list their agent', async () => (await sessionsOf(a.ws)).some((s) => s.agent === 'claude') && (await sessionsOf(b.ws)).some((s) => s.agent === 'claude'), { limitMs: 60_000 });
-    expect((await sessionsOf(a.ws)).filter((s) => s.agent === 'claude').map((s) => s.name)).toEqual(['hostA:w1']);
-    expect((await sessionsOf(b.ws)).filter((s) => s.agent === 'claude').map((s) => s.name)).toEqual(['hostB:w1']);
+    expect((await sessionsOf(a.ws)).filter((s) => s.agent === 'claude').map((s) => s.name)).toEqual([w1('hostA')]);
+    expect((await sessionsOf(b.ws)).filter((s) => s.agent === 'claude').map((s) => s.name)).toEqual([w1('hostB')]);
 
     for (const n of [1, 2]) {
       const r = await call(a.ws, 'tasks.create', { type: 'bug_fix', title: `task ${n}`, prompt: `prompt of task ${n}` });
@@ -100,7 +110,7 @@ describe.skipIf(missing)(`two machines' consoles on one PostgreSQL queue, each w
     });
     const byHost = async (): Promise<Record<Host, TaskRow>> => {
       const rows = await tasks();
-      return { hostA: rows.find((t) => t.assigned_to === 'hostA:w1')!, hostB: rows.find((t) => t.assigned_to === 'hostB:w1')! };
+      return { hostA: rows.find((t) => t.assigned_to === w1('hostA'))!, hostB: rows.find((t) => t.assigned_to === w1('hostB'))! };
     };
     const claimed = await byHost();
     expect(claimed.hostA, await dump()).toBeDefined();
@@ -111,14 +121,14 @@ describe.skipIf(missing)(`two machines' consoles on one PostgreSQL queue, each w
     expect(typed('hostB')).toEqual([claimed.hostB.prompt]);
     // Each card shows its own task.
     await pollUntil('each card shows its task', async () =>
-      (await sessionsOf(a.ws)).find((s) => s.name === 'hostA:w1')?.currentTaskId === claimed.hostA.id &&
-      (await sessionsOf(b.ws)).find((s) => s.name === 'hostB:w1')?.currentTaskId === claimed.hostB.id, { limitMs: 15_000 });
+      (await sessionsOf(a.ws)).find((s) => s.name === w1('hostA'))?.currentTaskId === claimed.hostA.id &&
+      (await sessionsOf(b.ws)).find((s) => s.name === w1('hostB'))?.currentTaskId === claimed.hostB.id, { limitMs: 15_000 });
 
     // hostA's agent finishes: its task is completed; hostB's is left as it is while its agent works on.
     await pollUntil("hostA's task completed", async () => (await tasks()).find((t) => t.id === claimed.hostA.id)!.status === 'completed', { limitMs: 30_000, intervalMs: 200 });
     const bNow = (await tasks()).find((t) => t.id === claimed.hostB.id)!;
     expect(bNow.status).not.toBe('completed');
-    expect(bNow.assigned_to).toBe('hostB:w1');
+    expect(bNow.assigned_to).toBe(w1('hostB'));
     // Nobody but hostB's console changed hostB's task: its one history step after the claim is still to come.
     const events = async (id: number): Promise<string[]> => (await pool.query<{ to_status: string }>('SELECT to_status FROM task_events WHERE task_id = $1 ORDER BY id', [id])).rows.map((r) => r.to_status);
     const bEventsBefore = await events(claimed.hostB.id);
@@ -137,7 +147,7 @@ describe.skipIf(missing)(`two machines' consoles on one PostgreSQL queue, each w
       // A console that found no idle session of its own for a task says so (`queued`, no session): not a change of it.
       const mine = decisions.filter((d) => d.task_id === claimed[host].id && d.session_id !== null);
       expect(mine.map((d) => d.decision), `${host}: ${JSON.stringify(mine)}`).toEqual(['assigned', 'taken', 'in_progress', 'completed']);
-      expect(new Set(mine.map((d) => d.session_id)), host).toEqual(new Set([`${host}:w1`]));
+      expect(new Set(mine.map((d) => d.session_id)), host).toEqual(new Set([w1(host)]));
     }
     expect(typed('hostA')).toEqual([claimed.hostA.prompt]);
     expect(typed('hostB')).toEqual([claimed.hostB.prompt]);

@@ -176,8 +176,9 @@ describe('two local tmux servers with same-named sessions', () => {
   });
 });
 
-// On a shared queue (--db postgres://…) the same two servers' sessions carry the
-// machine's name: a's w1 is `hostA:w1`, b's `b@hostA:w1` (ARCHITECT_HOST_NAME=hostA).
+// On a shared queue (--db postgres://…) the same two servers' sessions carry their
+// socket and the machine's name: a's w1 is `a@hostA:w1`, b's `b@hostA:w1`
+// (ARCHITECT_HOST_NAME=hostA; the default server's would be `hostA:w1`).
 // Nothing here connects to the database: naming needs none.
 describe('the same two servers on a shared queue', () => {
   const URL = 'postgres://architect@127.0.0.1:9/not_connected';
@@ -192,7 +193,7 @@ describe('the same two servers on a shared queue', () => {
       const args = ['--db', URL, '--config', repoConfig, '--no-default-tmux', '--tmux-socket', a.socket, '--tmux-socket', b.socket, 'sessions', '--json'];
       expect(await main(args, io, new Promise(() => {})), io.err()).toBe(0);
       const names = (JSON.parse(io.out()) as Session[]).map((x) => x.name).sort();
-      expect(names).toEqual([`${b.socket}@hostA:only_on_b`, `${b.socket}@hostA:w1`, 'hostA:w1'].sort());
+      expect(names).toEqual([`${b.socket}@hostA:only_on_b`, `${b.socket}@hostA:w1`, `${a.socket}@hostA:w1`].sort());
       process.env.ARCHITECT_HOST_NAME = 'host A';
       const bad = capturedIo();
       expect(await main(args, bad, new Promise(() => {}))).toBe(2);
@@ -206,10 +207,10 @@ describe('the same two servers on a shared queue', () => {
     }
   });
 
-  it('config check warns where a rule names a plain w1 that is now hostA:w1', async () => {
+  it('config check warns where a rule names a plain w1 that is now a@hostA:w1', async () => {
     const cfg = tempConfig();
     try {
-      cfg.write('local/overrides.yaml', 'routing_rules:\n  environment_routing:\n    bug_fix:\n      preferred_sessions: ["w1", "hostA:w1"]\n');
+      cfg.write('local/overrides.yaml', `routing_rules:\n  environment_routing:\n    bug_fix:\n      preferred_sessions: ["w1", "${a.socket}@hostA:w1"]\n`);
       const loaded = loadConfig({ dir: cfg.dir, env: null });
       if (!loaded.ok) throw new Error('test config does not load');
       const globals: GlobalOptions = {
@@ -217,8 +218,8 @@ describe('the same two servers on a shared queue', () => {
         tmuxSockets: [a.socket], watchDefaultTmux: false, logLevel: 'error', json: false,
       };
       const warnings = await renamedSessionWarnings({ globals, stdout: process.stdout, stderr: process.stderr, interrupted: new Promise(() => {}) }, loaded.snapshot, loaded.locate);
-      expect(warnings.map((w) => w.message)).toEqual([expect.stringContaining('preferred_sessions "w1" names no session now: that session is named "hostA:w1"')]);
-      expect(warnings[0]!.message).toContain('write "hostA:w1" here');
+      expect(warnings.map((w) => w.message)).toEqual([expect.stringContaining(`preferred_sessions "w1" names no session now: that session is named "${a.socket}@hostA:w1"`)]);
+      expect(warnings[0]!.message).toContain(`write "${a.socket}@hostA:w1" here`);
       // The same check alone on SQLite: nothing renamed.
       expect(await renamedSessionWarnings({ globals: { ...globals, dbUrl: null, queueHost: undefined }, stdout: process.stdout, stderr: process.stderr, interrupted: new Promise(() => {}) }, loaded.snapshot, loaded.locate)).toEqual([]);
     } finally {
@@ -226,7 +227,7 @@ describe('the same two servers on a shared queue', () => {
     }
   });
 
-  it('the console logs, once, a rule naming a plain w1 that is now hostA:w1', { timeout: 60_000 }, async () => {
+  it('the console logs a rule naming a plain w1 that is now a@hostA:w1', { timeout: 60_000 }, async () => {
     const cfg = tempConfig();
     const warnings: string[] = [];
     const log: Logger = { debug() {}, info() {}, error() {}, warn: (m) => warnings.push(m), child: () => log };
@@ -238,11 +239,11 @@ describe('the same two servers on a shared queue', () => {
       const snapshot = { ...loaded.snapshot, agents: AGENTS };
       const config = { snapshot: () => snapshot, subscribe: () => () => undefined } as unknown as ConfigService;
       feature = await setupSessions({ config, store, bus: new EventBus(), log, servers: [a.socket, b.socket], dataDir: path.join(dir, 'console-data-shared'), host: 'hostA' });
-      await until('the sessions named', () => feature!.list().some((x) => x.name === 'hostA:w1'));
-      expect(feature.list().filter((x) => x.agent === 'claude').map((x) => x.name).sort()).toEqual([`${b.socket}@hostA:only_on_b`, `${b.socket}@hostA:w1`, 'hostA:w1'].sort());
+      await until('the sessions named', () => feature!.list().some((x) => x.name === `${a.socket}@hostA:w1`));
+      expect(feature.list().filter((x) => x.agent === 'claude').map((x) => x.name).sort()).toEqual([`${b.socket}@hostA:only_on_b`, `${b.socket}@hostA:w1`, `${a.socket}@hostA:w1`].sort());
       const renamed = () => warnings.filter((w) => w.includes('"w1" names no session now'));
       await pollUntil('the warning', () => renamed().length > 0, { limitMs: 20_000, intervalMs: 200 });
-      expect(renamed()[0]).toContain('"hostA:w1"');
+      expect(renamed()[0]).toContain(`"${a.socket}@hostA:w1"`);
     } finally {
       await feature?.stop();
       cfg.remove();

@@ -104,16 +104,16 @@ describe('local sessions on a shared queue', () => {
   };
   const names = (servers: TmuxServer[]): string[] => toSessions(servers.map(agentPane), new Set()).map((s) => s.name);
 
-  it('carry the machine: HOST:w1 on the first local server, socket@HOST:w1 on the others; a remote host keeps host:w1', () => {
+  it('carry the machine: HOST:w1 on the default server, socket@HOST:w1 on a -L socket one, whatever else is watched; a remote host keeps host:w1', () => {
     expect(names(namedServers([DEFAULT_SERVER, tmuxServer('b'), buildbox], 'hostA'))).toEqual(['hostA:dev_worker1', 'b@hostA:dev_worker1', 'buildbox:dev_worker1']);
-    // The first --tmux-socket, when the default server is not watched, is the first local one.
-    expect(names(namedServers([buildbox, tmuxServer('agents'), tmuxServer('b')], 'hostA'))).toEqual(['buildbox:dev_worker1', 'hostA:dev_worker1', 'b@hostA:dev_worker1']);
-    // Two machines, or two consoles watching two servers of one machine: never one name for two panes.
-    const a = names(namedServers([DEFAULT_SERVER], 'hostA'));
-    const b = names(namedServers([DEFAULT_SERVER], 'hostB'));
-    expect(a).not.toEqual(b);
-    // Two consoles watching the same server of one machine agree.
-    expect(names(namedServers([tmuxServer('agents')], 'hostA'))).toEqual(names(namedServers([tmuxServer('agents')], 'hostA')));
+    // Without the default server the first --tmux-socket is the first local one, and still carries its socket.
+    expect(names(namedServers([buildbox, tmuxServer('agents'), tmuxServer('b')], 'hostA'))).toEqual(['buildbox:dev_worker1', 'agents@hostA:dev_worker1', 'b@hostA:dev_worker1']);
+    // Two machines: never one name for two panes.
+    expect(names(namedServers([DEFAULT_SERVER], 'hostA'))).not.toEqual(names(namedServers([DEFAULT_SERVER], 'hostB')));
+    // Two consoles on one machine, one watching the default server, the other (--no-default-tmux) `-L agents`: two names.
+    expect(names(namedServers([DEFAULT_SERVER], 'hostA'))).not.toEqual(names(namedServers([tmuxServer('agents')], 'hostA')));
+    // Two consoles watching the same server of one machine agree, whatever else each watches.
+    expect(names(namedServers([tmuxServer('agents')], 'hostA'))).toEqual(names(namedServers([DEFAULT_SERVER, tmuxServer('agents')], 'hostA')).slice(1));
     // Without a host (a single console on SQLite) nothing changes.
     expect(names(namedServers([DEFAULT_SERVER, tmuxServer('b')]))).toEqual(['dev_worker1', 'b:dev_worker1']);
   });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseGlobals } from './cli/globals.js';
 import type { GlobalOptions } from './cli/command.js';
 import type { PostgresTarget } from './store/postgres/url.js';
+import { globalsQueueHost } from './tmux/host-name.js';
 
 /** A console on a shared queue keeps its own state here, in its data folder. */
 export const SHARED_CONSOLE_DB = 'console.db';
@@ -14,11 +15,13 @@ export interface ConsoleDatabase {
   /** The console's SQLite file: the queue itself, or (on a shared queue) its own state. */
   dbPath: string;
   sharedQueue?: PostgresTarget;
+  /** With `sharedQueue`: the name this machine's local sessions carry on it (GlobalOptions.queueHost). */
+  queueHost?: string;
 }
 
-export function consoleDatabase(globals: Pick<GlobalOptions, 'dbPath' | 'dbUrl' | 'dataDir'>): ConsoleDatabase {
+export function consoleDatabase(globals: Pick<GlobalOptions, 'dbPath' | 'dbUrl' | 'dataDir' | 'queueHost'>): ConsoleDatabase {
   if (!globals.dbUrl) return { dbPath: globals.dbPath };
-  return { dbPath: path.join(globals.dataDir, SHARED_CONSOLE_DB), sharedQueue: globals.dbUrl };
+  return { dbPath: path.join(globals.dataDir, SHARED_CONSOLE_DB), sharedQueue: globals.dbUrl, queueHost: globalsQueueHost(globals) };
 }
 
 /**

@@ -38,6 +38,7 @@ import { openPool } from './store/postgres/pool.js';
 import { DEFAULT_READERS } from './queries/reader-pool.js';
 import { PostgresReaders } from './queries/shared-queue.js';
 import type { SharedQueryEngine } from './queries/service.js';
+import { queueHostName } from './tmux/host-name.js';
 
 export interface CoreOptions {
   configDir: string;
@@ -64,6 +65,11 @@ export interface CoreOptions {
    * `dbPath` is then this console's own SQLite file (sessions, attention, notifications).
    */
   sharedQueue?: PostgresTarget;
+  /**
+   * With `sharedQueue`: the name this machine's local tmux sessions carry on it (`HOST:w1`);
+   * ARCHITECT_HOST_NAME or the short host name (queueHostName) when absent.
+   */
+  queueHost?: string;
   /**
    * Called once the database is open, migrated and this console holds its lock, before
    * anything else starts (the web console listens here: its URL means the lock is held,
@@ -92,6 +98,8 @@ const CLIENT_NAMES: Record<AppInfo['transport'], string> = { ipc: 'the desktop a
 
 export async function startCore(opts: CoreOptions): Promise<Core> {
   const log = opts.log;
+  // A bad ARCHITECT_HOST_NAME stops the start here, before anything is opened.
+  const queueHost = opts.sharedQueue ? (opts.queueHost ?? queueHostName()) : undefined;
   const bus = new EventBus();
   const stops: Stop[] = [];
   const stopAll = async (): Promise<void> => {
@@ -150,7 +158,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     // The readers start now, beside the rest of the start: the first page's queries find them ready.
     void queries.service.warm();
 
-    const sessions = await setupSessions({ config: config.service, store: store.store, bus, log, servers: info.tmuxServers, dataDir: opts.dataDir });
+    const sessions = await setupSessions({ config: config.service, store: store.store, bus, log, servers: info.tmuxServers, dataDir: opts.dataDir, host: queueHost });
     stops.push(sessions.stop);
 
     const attention = setupAttention({

@@ -13,6 +13,11 @@ export interface GlobalOptions {
    * SQLite file. Only the commands whose `postgres` says so run on it (index.ts).
    */
   dbUrl?: PostgresTarget | null;
+  /**
+   * Set with `dbUrl` (a shared queue): the name this machine's local tmux sessions carry
+   * there (`HOST:w1`; ARCHITECT_HOST_NAME or the short host name, queueHostName).
+   */
+  queueHost?: string;
   dataDir: string;
   /** `ARCHITECT_ENV`: which environments/NAME.yaml layers over the base. */
   env: string | null;

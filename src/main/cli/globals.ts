@@ -3,6 +3,7 @@ import path from 'node:path';
 import { LOG_LEVELS, type LogLevel } from '../log/logger.js';
 import { defaultConfigDir, defaultDataDir, defaultDbPath } from '../paths.js';
 import { DatabaseUrlError, isDatabaseUrl, parsePostgresUrl, type PostgresTarget } from '../store/postgres/url.js';
+import { queueHostName } from '../tmux/host-name.js';
 import { UsageError, type GlobalOptions } from './command.js';
 
 const TMUX_SOCKET_NAME = /^[A-Za-z0-9_.-]+$/;
@@ -114,6 +115,7 @@ export function parseGlobals(argv: string[], env: NodeJS.ProcessEnv = process.en
       // With a PostgreSQL database the file is the default one (ARCHITECT_DB may be the URL).
       dbPath: dbPath ?? (dbUrl ? path.join(defaultDataDir(env), 'architect.db') : defaultDbPath(env)),
       dbUrl,
+      ...(dbUrl ? { queueHost: queueHostName(env) } : {}),
       dataDir: defaultDataDir(env),
       env: envName,
       tmuxSockets: [...new Set(sockets)],

@@ -19,6 +19,8 @@ const GLOBAL_HELP = `Global options:
   --tmux-socket NAME   also watch the tmux server "tmux -L NAME" (repeatable; env ARCHITECT_TMUX_SOCKETS=a,b)
   --no-default-tmux    do not watch the default tmux server (env ARCHITECT_DEFAULT_TMUX=0)
   --log-level LEVEL    debug, info, warn or error (default info; env ARCHITECT_LOG_LEVEL)
+  env ARCHITECT_HOST_NAME  on a shared queue (postgres://…), this machine's name in its local
+                       sessions' names, HOST:w1 (default: the host name up to its first ".")
   --json               machine-readable output, where the output is data
   -h, --help           help; "architect help COMMAND" for one command
   -v, --version        print the version

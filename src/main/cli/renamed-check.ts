@@ -4,6 +4,7 @@ import { problemAt } from '../config/problems.js';
 import type { ConfigSnapshot } from '../config/snapshot.js';
 import { configSessionNames, renamedMessage, renamedSessions } from '../sessions/renamed-sessions.js';
 import { sessionName } from '../sessions/tracked-pane.js';
+import { globalsQueueHost } from '../tmux/host-name.js';
 import { namedServers, runTmux, watchedServers } from '../tmux/server.js';
 import { serversToWatch, sshControlDir } from '../tmux/watched-servers.js';
 import type { CliContext } from './command.js';
@@ -16,8 +17,8 @@ import type { CliContext } from './command.js';
  */
 export async function renamedSessionWarnings(ctx: CliContext, snapshot: ConfigSnapshot, locate: Locate): Promise<ConfigProblem[]> {
   const base = watchedServers(ctx.globals.tmuxSockets, ctx.globals.watchDefaultTmux);
-  const local = namedServers(serversToWatch(base, snapshot.servers ?? null, sshControlDir(ctx.globals.dataDir)).servers).filter((s) => !s.ssh);
-  if (!local.some((s) => s.qualified)) return [];
+  const local = namedServers(serversToWatch(base, snapshot.servers ?? null, sshControlDir(ctx.globals.dataDir)).servers, globalsQueueHost(ctx.globals)).filter((s) => !s.ssh);
+  if (!local.some((s) => s.qualifier !== undefined)) return [];
   const names = configSessionNames(snapshot);
   if (names.length === 0) return [];
   const sessions = (

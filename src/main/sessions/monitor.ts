@@ -66,6 +66,11 @@ export interface SessionMonitorOptions {
   hooksFile?: string | null;
   /** How long a hook event beats the screen (HOOK_FRESH_MS). */
   hookFreshMs?: number;
+  /**
+   * On a shared queue: this machine's name (queueHostName), which its local servers'
+   * sessions carry (`HOST:w1`, namedServers). Absent: names as a single console has them.
+   */
+  host?: string;
 }
 
 export interface PaneExplanation {
@@ -131,7 +136,7 @@ export class SessionMonitor {
   constructor(private readonly options: SessionMonitorOptions) {
     this.manifests = compileManifests(options.agents);
     this.dialogs = agentDialogs(options.agents);
-    this.servers = namedServers(options.servers);
+    this.servers = namedServers(options.servers, options.host);
     this.excluded = new Set(options.excluded ?? []);
     this.log = (options.logger ?? silentLogger).child({ module: 'sessions' });
     this.clearsFile = options.hooksFile ? clearedFilePath(path.dirname(path.dirname(options.hooksFile))) : null;
@@ -234,7 +239,7 @@ export class SessionMonitor {
   setServers(next: readonly TmuxServer[]): void {
     // A server whose naming changed (another local server now comes first) is dropped
     // and found again: its sessions' names changed, and with them what routing means.
-    const kept = namedServers(next).map((s) => this.servers.find((o) => sameServer(o, s)) ?? s);
+    const kept = namedServers(next, this.options.host).map((s) => this.servers.find((o) => sameServer(o, s)) ?? s);
     const removed = this.servers.filter((o) => !kept.includes(o));
     this.servers = kept;
     const transitions: SessionTransition[] = [];

@@ -11,7 +11,7 @@ export interface ConfigSessionName {
 
 /** A config name that names no session now, while a session once named so carries its server's name. */
 export interface RenamedSession extends ConfigSessionName {
-  /** What the session(s) that name meant are called now: `b:w1`. */
+  /** What the session(s) that name meant are called now: `b:w1`, `HOST:w1`. */
   now: string[];
 }
 
@@ -40,23 +40,26 @@ export function configSessionNames(config: { routing: RoutingFile; sla: SlaFile;
 
 /**
  * Config names that no longer name a session because the session now carries its
- * server's name: `w1` in a rule while the only `w1` runs on the second local server
- * (`b:w1`) or on a remote host. Such a rule silently matches nothing (a preferred
- * session never chosen, an exclusion that excludes nothing), so the operator is told.
- * A name some session still has is fine, whatever other servers run.
+ * server's or its machine's name: `w1` in a rule while the only `w1` runs on the second
+ * local server (`b:w1`), on a remote host, or (on a shared queue) is `HOST:w1`. Such a
+ * rule silently matches nothing (a preferred session never chosen, an exclusion that
+ * excludes nothing), so the operator is told. A name some session still has is fine,
+ * whatever other servers run.
  */
 export function renamedSessions(names: readonly ConfigSessionName[], sessions: ReadonlyArray<{ name: string; server: string }>): RenamedSession[] {
   const current = new Set<string>();
   const formerly = new Map<string, Set<string>>();
   for (const s of sessions) {
     current.add(s.name);
-    const prefix = `${s.server}:`;
-    if (!s.name.startsWith(prefix)) continue;
-    const plain = s.name.slice(prefix.length);
+    // tmux turns `:` in a session name into `_`: the last `:` ends the qualifier (`b@HOST:w1`).
+    const colon = s.name.lastIndexOf(':');
+    if (colon < 0) continue;
+    const qualifier = s.name.slice(0, colon);
+    const plain = s.name.slice(colon + 1);
     // A session with several agents names its panes `b:w1.0.1`; a rule naming `w1` meant the session.
     for (const old of [plain, plain.replace(/\.\d+\.\d+$/, '')]) {
       const now = formerly.get(old) ?? new Set<string>();
-      now.add(old === plain ? s.name : `${s.server}:${old}`);
+      now.add(old === plain ? s.name : `${qualifier}:${old}`);
       formerly.set(old, now);
     }
   }
@@ -72,6 +75,7 @@ export function renamedSessions(names: readonly ConfigSessionName[], sessions: R
 /** One line an operator can act on: what the rule says, what the session is called now. */
 export function renamedMessage(r: RenamedSession): string {
   const field = r.at.filter((p) => typeof p === 'string').at(-1);
-  return `${field} "${r.name}" names no session now: that session is on another tmux server and is named ${r.now.map((n) => `"${n}"`).join(' or ')}` +
-    ` (sessions on every local tmux server after the first watched one are named socket:session since this version; write "${r.now[0]}" here)`;
+  return `${field} "${r.name}" names no session now: that session is named ${r.now.map((n) => `"${n}"`).join(' or ')}` +
+    ' (sessions on every local tmux server after the first watched one are named socket:session, and on a shared queue every local session carries' +
+    ` this machine's name, HOST:session; write "${r.now[0]}" here)`;
 }

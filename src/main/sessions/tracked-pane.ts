@@ -193,12 +193,14 @@ function sameDetail(a: SessionDetail | null, b: SessionDetail | null): boolean {
 /**
  * The name routing rules, `tasks.assigned_to` and `excluded_sessions` use for a tmux
  * session: the session's own name on the first local server, `socket:session` on any
- * other local server (namedServers), and `host:session` on a remote host (servers.yaml
+ * other local server, `HOST:session` (the default server) / `socket@HOST:session` (a
+ * `-L socket` one) on a shared queue (namedServers), and `host:session` on a remote host (servers.yaml
  * `ssh_hosts`), whose `dev_worker1` is not the local `dev_worker1`. tmux turns `:` and
  * `.` in a session name into `_`, so a qualified name never equals a plain one.
  */
 export function sessionName(server: TmuxServer, session: string): string {
-  return server.ssh || server.qualified ? `${server.name}:${session}` : session;
+  if (server.ssh) return `${server.name}:${session}`;
+  return server.qualifier === undefined ? session : `${server.qualifier}:${session}`;
 }
 
 /**

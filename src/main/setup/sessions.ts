@@ -177,6 +177,8 @@ export async function setupSessions(opts: {
   log: Logger;
   servers: string[];
   dataDir: string;
+  /** On a shared queue: this machine's name, which its local sessions carry there (SessionMonitorOptions.host). */
+  host?: string;
   /** HELD_REFRESH_MS unless a test counts reads. */
   heldRefreshMs?: number;
 }): Promise<SessionsFeature> {
@@ -265,7 +267,7 @@ export async function setupSessions(opts: {
       opts.log.warn('config has no agents.yaml: agent panes cannot be recognised');
       return;
     }
-    const m = new SessionMonitor({ servers, agents: snapshot.agents, excluded: excludedOf(snapshot), sink, logger: opts.log, hooksFile: hooksFilePath(opts.dataDir) });
+    const m = new SessionMonitor({ servers, agents: snapshot.agents, excluded: excludedOf(snapshot), sink, logger: opts.log, hooksFile: hooksFilePath(opts.dataDir), host: opts.host });
     m.onChange((raw, transitions, changes) => {
       for (const id of changes.removed) joined.delete(id);
       const sessions = withTasks(raw, changes.changed);

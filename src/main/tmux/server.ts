@@ -11,11 +11,13 @@ export interface TmuxServer {
   /** Set when tmux runs on another machine: every tmux command goes through `ssh`. */
   ssh?: SshTarget;
   /**
-   * A local server other than the first one watched: its sessions are named
-   * `socket:session` (as a remote host's are `host:session`), so its `w1` is not the
-   * first server's `w1`. Set by namedServers(), never by hand.
+   * What a local server's session names carry before `:`, when they carry anything:
+   * `socket` for a local server other than the first one watched (`b:w1`, as a remote
+   * host's are `host:w1`), and on a shared queue `HOST` for the default server and
+   * `socket@HOST` for a `-L socket` one (`HOST:w1`, `b@HOST:w1`), so that no two panes,
+   * on one machine or on two, carry one name. Set by namedServers(), never by hand.
    */
-  qualified?: true;
+  qualifier?: string;
 }
 
 export const DEFAULT_SERVER: TmuxServer = { name: 'default', socket: null };
@@ -42,24 +44,31 @@ export function tmuxArgs(server: TmuxServer, args: readonly string[]): string[] 
 
 /** Same server: same name, socket, ssh target and naming (a config reload that changed nothing keeps its object). */
 export function sameServer(a: TmuxServer, b: TmuxServer): boolean {
-  return a.name === b.name && a.socket === b.socket && a.qualified === b.qualified && JSON.stringify(a.ssh ?? null) === JSON.stringify(b.ssh ?? null);
+  return a.name === b.name && a.socket === b.socket && a.qualifier === b.qualifier && JSON.stringify(a.ssh ?? null) === JSON.stringify(b.ssh ?? null);
 }
 
 /**
- * The watched servers with their naming decided: the first local server (the default
- * one, or the first `--tmux-socket` when the default is not watched) keeps its
- * sessions' plain names; every other local server names them `socket:session`. Two
- * local servers each with a `w1` are then `w1` and `b:w1`, never one name for two panes.
+ * The watched servers with their naming decided. Alone (no `host`): the first local
+ * server (the default one, or the first `--tmux-socket` when the default is not
+ * watched) keeps its sessions' plain names; every other local server names them
+ * `socket:session`. Two local servers each with a `w1` are then `w1` and `b:w1`, never
+ * one name for two panes. On a shared queue (`host`: this machine's name, queueHostName)
+ * the name depends on the server alone, not on what else this console watches: the
+ * default server's are `HOST:session` and a `-L b` server's `b@HOST:session`. Another
+ * machine's console, or a console on this machine watching another tmux server, has its
+ * own `w1`, which must not be this one's to the queue; two consoles watching the same
+ * server name its sessions alike. Remote servers keep `host:session` either way.
  */
-export function namedServers(servers: readonly TmuxServer[]): TmuxServer[] {
+export function namedServers(servers: readonly TmuxServer[], host?: string): TmuxServer[] {
   let firstLocal = true;
   return servers.map((s) => {
     if (s.ssh) return s;
-    const qualified = !firstLocal;
+    const alone = firstLocal ? undefined : s.name;
+    const qualifier = host === undefined ? alone : s.socket === null ? host : `${s.socket}@${host}`;
     firstLocal = false;
-    if (qualified === (s.qualified === true)) return s;
-    const { qualified: _drop, ...plain } = s;
-    return qualified ? { ...plain, qualified: true } : plain;
+    if (qualifier === s.qualifier) return s;
+    const { qualifier: _drop, ...plain } = s;
+    return qualifier === undefined ? plain : { ...plain, qualifier };
   });
 }
 

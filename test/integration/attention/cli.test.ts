@@ -17,7 +17,7 @@ import { openStore } from '../../../src/main/store/store.js';
 import { pollUntil } from '../../support/poll.js';
 import { postgresMissing, TestPostgres } from '../../support/postgres.js';
 import pg from 'pg';
-import { AttentionConsole, Receiver, type Agent } from './harness.js';
+import { AttentionConsole, Receiver, SHARED_HOST, type Agent } from './harness.js';
 
 function run(c: AttentionConsole, dbUrl: string | null = null) {
   return async (command: typeof answerCommand, args: string[]): Promise<{ code: number; out: string; err: string }> => {
@@ -28,7 +28,7 @@ function run(c: AttentionConsole, dbUrl: string | null = null) {
     stdout.on('data', (d) => (out += String(d)));
     stderr.on('data', (d) => (err += String(d)));
     const ctx: CliContext = {
-      globals: { configDir: c.configDir, dbPath: c.dbPath, dbUrl: dbUrl ? parsePostgresUrl(dbUrl, '--db') : null, dataDir: c.dir, env: null, tmuxSockets: [c.tmux.socket], watchDefaultTmux: false, logLevel: 'error', json: false },
+      globals: { configDir: c.configDir, dbPath: c.dbPath, dbUrl: dbUrl ? parsePostgresUrl(dbUrl, '--db') : null, ...(dbUrl ? { queueHost: SHARED_HOST } : {}), dataDir: c.dir, env: null, tmuxSockets: [c.tmux.socket], watchDefaultTmux: false, logLevel: 'error', json: false },
       stdout,
       stderr,
       interrupted: new Promise(() => {}),
@@ -138,11 +138,12 @@ channels:
         await migratePostgres(pool, url, migrations);
         const queue = new PostgresTaskStore(pool);
         const task = await queue.add({ type: 'bug_fix', title: 'held', prompt: 'p', priority: 5 });
-        await queue.claimMany([{ taskId: task.id, session: 'dev_worker1', reason: 'test' }], [], new Date());
+        // On the shared queue the session is named SOCKET@testhost:dev_worker1.
+        await queue.claimMany([{ taskId: task.id, session: c.sharedName('dev_worker1'), reason: 'test' }], [], new Date());
         const answered = await onQueue(answerCommand, ['dev_worker1', '3', '--by', 'bob']);
-        expect(answered).toMatchObject({ code: 0, out: expect.stringContaining('dev_worker1: answered: answered "Do you want to proceed?" with 3. No') });
+        expect(answered, answered.err).toMatchObject({ code: 0, out: expect.stringContaining(`${c.sharedName('dev_worker1')}: answered: answered "Do you want to proceed?" with 3. No`) });
         const rows = (await pool.query<{ decision: string; reason: string; task_id: number | null }>("SELECT decision, reason, task_id FROM decisions WHERE kind = 'answer' ORDER BY id")).rows;
-        expect(rows).toEqual([{ decision: 'answered 3. No', reason: expect.stringMatching(/^bob answered "Do you want to proceed\?" on dev_worker1/), task_id: task.id }]);
+        expect(rows).toEqual([{ decision: 'answered 3. No', reason: expect.stringMatching(new RegExp(`^bob answered "Do you want to proceed\\?" on ${c.sharedName('dev_worker1')}`)), task_id: task.id }]);
       } finally {
         await pool.end();
       }

@@ -64,8 +64,12 @@ export class Receiver {
   }
 }
 
+/** The machine name a harness console on a shared queue gives its sessions (`SOCKET@testhost:w1`: its server is a private `-L` one). */
+export const SHARED_HOST = 'testhost';
+
 export interface Agent {
-  name: string;
+  /** Its session's name as the console names it: `w1`, or on a shared queue `SOCKET@testhost:w1`. */
+  readonly name: string;
   pane: string;
   /** Appends a cue (idle, working, approval [CMD], question, error) the agent draws at once. */
   cue(screen: string): number;
@@ -79,6 +83,8 @@ export class AttentionConsole {
   readonly dbPath = path.join(this.dir, 'architect.db');
   readonly tmux = new PrivateTmux();
   core!: Core;
+  /** Started on a shared queue: its sessions are named `SOCKET@testhost:session`. */
+  private shared = false;
   private readonly bin = path.join(this.dir, 'bin');
 
   constructor(notificationsYaml: string) {
@@ -103,10 +109,12 @@ export class AttentionConsole {
 
   /** With sharedQueue: a console on that PostgreSQL queue (its own state in dbPath, as console.db). */
   async start(sharedQueue?: PostgresTarget): Promise<Core> {
+    this.shared = sharedQueue !== undefined;
     this.core = await startCore({
       configDir: this.configDir,
       dbPath: this.dbPath,
       sharedQueue,
+      queueHost: SHARED_HOST,
       dataDir: this.dir,
       env: null,
       tmuxSockets: [this.tmux.socket],
@@ -129,14 +137,22 @@ export class AttentionConsole {
     return (await this.call('sessions.list')).sessions.find((s) => s.name === name);
   }
 
+  /** What a tmux session of this console's server is named on a shared queue. */
+  sharedName(session: string): string {
+    return `${this.tmux.socket}@${SHARED_HOST}:${session}`;
+  }
+
   /** A scripted `claude` in its own tmux session, idle to begin with. */
   agent(name: string): Agent {
     const control = path.join(this.dir, `${name}.control`);
     const log = path.join(this.dir, `${name}.answers`);
     fs.writeFileSync(control, '');
     const pane = this.tmux.newSession(name, [path.join(this.bin, 'claude'), control, log]);
+    const named = (): string => (this.shared ? this.sharedName(name) : name);
     return {
-      name,
+      get name() {
+        return named();
+      },
       pane,
       cue: (screen) => {
         fs.appendFileSync(control, `${screen}\n`);

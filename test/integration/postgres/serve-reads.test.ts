@@ -63,6 +63,8 @@ describe.skipIf(missing)(`a console on a shared PostgreSQL queue reads it${missi
   let url: string;
   let pool: pg.Pool;
   const tmux = new PrivateTmux();
+  /** agent_N as the console names it on the shared queue: its only server is this private `-L` one (ARCHITECT_HOST_NAME=testhost). */
+  const named = (i: number): string => `${tmux.socket}@testhost:agent_${i}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'architect-serve-reads-'));
   const configDir = path.join(dir, 'config');
   const dataDir = path.join(dir, 'data');
@@ -104,7 +106,7 @@ describe.skipIf(missing)(`a console on a shared PostgreSQL queue reads it${missi
       action: "reassign"
     - condition: "task_type == 'deploy' && status == 'assigned' && percent_used >= critical_percent"
       action: "reassign"
-      to_session: "agent_2"
+      to_session: "${named(2)}"
 queries:
   indexes: []
   queries:
@@ -133,7 +135,7 @@ queries:
       await sql("UPDATE tasks SET created_at = to_char((now() AT TIME ZONE 'UTC') - make_interval(secs => $2), 'YYYY-MM-DD HH24:MI:SS.MS') WHERE id = $1", [id, minutes * 60]);
     }
 
-    served = await spawnServe('the console', ['--no-dispatch', '--config', configDir, '--db', url, '--no-default-tmux', '--tmux-socket', tmux.socket], { ARCHITECT_DATA_DIR: dataDir });
+    served = await spawnServe('the console', ['--no-dispatch', '--config', configDir, '--db', url, '--no-default-tmux', '--tmux-socket', tmux.socket], { ARCHITECT_DATA_DIR: dataDir, ARCHITECT_HOST_NAME: 'testhost' });
     port = served.port;
     token = served.token;
     ws = await openSocket(port, token);
@@ -173,7 +175,7 @@ queries:
 
       // sessions_active reads only this console's own tables: it runs on its own file.
       const active = await query('sessions_active');
-      expect(active.map((r) => r.name).sort()).toEqual(Array.from({ length: AGENTS }, (_, i) => `agent_${i}`));
+      expect(active.map((r) => r.name).sort()).toEqual(Array.from({ length: AGENTS }, (_, i) => named(i)));
     } finally {
       own.close();
     }
@@ -229,7 +231,7 @@ queries:
     // Each idle agent would get one task; nothing was claimed.
     const assigned = decisions.filter((d) => d.kind === 'assign');
     expect(assigned.length).toBe(AGENTS);
-    expect(new Set(assigned.map((d) => d.session))).toEqual(new Set(Array.from({ length: AGENTS }, (_, i) => `agent_${i}`)));
+    expect(new Set(assigned.map((d) => d.session))).toEqual(new Set(Array.from({ length: AGENTS }, (_, i) => named(i))));
     expect((await sql<{ n: number }>("SELECT count(*)::int AS n FROM tasks WHERE status <> 'pending' AND status <> 'cancelled'"))[0]!.n).toBe(0);
 
     const fromCli = await cli('--no-default-tmux', '--tmux-socket', tmux.socket, 'route', '--dry-run', '--json');
@@ -289,18 +291,18 @@ queries:
   it('an SLA reassign takes a held shared task back to the queue, through the task store, once', async () => {
     const task = (await sql<{ id: number }>("SELECT id FROM tasks WHERE status = 'pending' AND type = 'bug_fix' ORDER BY created_at LIMIT 1"))[0]!.id;
     // Held by an agent, well past its target (set here as another console's claim would leave it).
-    await sql("UPDATE tasks SET status = 'assigned', assigned_to = 'agent_1' WHERE id = $1", [task]);
+    await sql(`UPDATE tasks SET status = 'assigned', assigned_to = '${named(1)}' WHERE id = $1`, [task]);
     const other = (await sql<{ id: number }>("SELECT id FROM tasks WHERE status = 'pending' AND id <> $1 ORDER BY id DESC LIMIT 1", [task]))[0]!.id;
     expect((await call(ws!, 'tasks.cancel', { id: other }, 'cancel-for-reassign')).error).toBeUndefined();
     await pollUntil('the task back in the queue', async () => (await sql<{ status: string }>('SELECT status FROM tasks WHERE id = $1', [task]))[0]!.status === 'pending', { limitMs: 30_000, intervalMs: 300 }).catch((err: Error) => {
       throw new Error(`${err.message}\n${served?.output().slice(-3000)}`);
     });
     const history = await sql<{ reason: string }>("SELECT reason FROM task_events WHERE task_id = $1 AND to_status = 'pending' ORDER BY id DESC LIMIT 1", [task]);
-    expect(history[0]!.reason).toBe('back to the queue: reassigned by SLA (critical), taken from agent_1');
+    expect(history[0]!.reason).toBe(`back to the queue: reassigned by SLA (critical), taken from ${named(1)}`);
     const once = await sql<{ decision: string }>("SELECT decision FROM decisions WHERE task_id = $1 AND kind = 'sla' AND decision LIKE 'sla:%:reassign:%'", [task]);
     expect(once.length).toBe(1);
     // Not again: held once more and looked at again, the once-key stands.
-    await sql("UPDATE tasks SET status = 'assigned', assigned_to = 'agent_1' WHERE id = $1", [task]);
+    await sql(`UPDATE tasks SET status = 'assigned', assigned_to = '${named(1)}' WHERE id = $1`, [task]);
     const third = (await sql<{ id: number }>("SELECT id FROM tasks WHERE status = 'pending' AND id <> $1 ORDER BY id DESC LIMIT 1", [task]))[0]!.id;
     expect((await call(ws!, 'tasks.cancel', { id: third }, 'cancel-again')).error).toBeUndefined();
     // The watch has had its look (a wake follows the cancel within a second or so): nothing moves.
@@ -311,27 +313,27 @@ queries:
   it('an SLA reassign with to_session sends a held shared task to that session, through the task store, once', async () => {
     // The 40-minute deploy task (critical past 27 min), held by agent_1 as another console's claim would leave it.
     const task = (await sql<{ id: number }>("SELECT id FROM tasks WHERE status = 'pending' AND type = 'deploy' AND title = 'deploy 40 min'"))[0]!.id;
-    await sql("UPDATE tasks SET status = 'assigned', assigned_to = 'agent_1' WHERE id = $1", [task]);
+    await sql(`UPDATE tasks SET status = 'assigned', assigned_to = '${named(1)}' WHERE id = $1`, [task]);
     const other = (await sql<{ id: number }>("SELECT id FROM tasks WHERE status = 'pending' AND id <> $1 ORDER BY id DESC LIMIT 1", [task]))[0]!.id;
     expect((await call(ws!, 'tasks.cancel', { id: other }, 'cancel-for-send')).error).toBeUndefined();
     await pollUntil('the task queued for agent_2', async () => {
       const [row] = await sql<{ status: string; route_to: string | null }>('SELECT status, route_to FROM tasks WHERE id = $1', [task]);
-      return row!.status === 'pending' && row!.route_to === 'agent_2';
+      return row!.status === 'pending' && row!.route_to === named(2);
     }, { limitMs: 30_000, intervalMs: 300 }).catch((err: Error) => {
       throw new Error(`${err.message}\n${served?.output().slice(-3000)}`);
     });
     const history = await sql<{ reason: string }>("SELECT reason FROM task_events WHERE task_id = $1 AND to_status = 'pending' ORDER BY id DESC LIMIT 1", [task]);
-    expect(history[0]!.reason).toBe('back to the queue: SLA (critical) sent it to agent_2, taken from agent_1');
+    expect(history[0]!.reason).toBe(`back to the queue: SLA (critical) sent it to ${named(2)}, taken from ${named(1)}`);
     expect((await sql<{ attempts: number }>('SELECT attempts FROM tasks WHERE id = $1', [task]))[0]!.attempts).toBe(0);
     const once = await sql<{ session_id: string; reason: string }>("SELECT session_id, reason FROM decisions WHERE task_id = $1 AND kind = 'sla' AND decision LIKE 'sla:%:reassign:%'", [task]);
-    expect(once).toEqual([{ session_id: 'agent_2', reason: expect.stringMatching(/^SLA critical reassign to agent_2: .*; back to the queue: SLA \(critical\) sent it to agent_2, taken from agent_1$/) as unknown as string }]);
+    expect(once).toEqual([{ session_id: named(2), reason: expect.stringMatching(new RegExp(`^SLA critical reassign to ${named(2)}: .*; back to the queue: SLA \\(critical\\) sent it to ${named(2)}, taken from ${named(1)}$`)) as unknown as string }]);
     // Not again: held once more and looked at again, the once-key stands.
-    await sql("UPDATE tasks SET status = 'assigned', assigned_to = 'agent_1', route_to = NULL WHERE id = $1", [task]);
+    await sql(`UPDATE tasks SET status = 'assigned', assigned_to = '${named(1)}', route_to = NULL WHERE id = $1`, [task]);
     const third = (await sql<{ id: number }>("SELECT id FROM tasks WHERE status = 'pending' AND id <> $1 ORDER BY id DESC LIMIT 1", [task]))[0]!.id;
     expect((await call(ws!, 'tasks.cancel', { id: third }, 'cancel-send-again')).error).toBeUndefined();
     await new Promise((r) => setTimeout(r, 3_000));
     expect((await sql<{ status: string }>('SELECT status FROM tasks WHERE id = $1', [task]))[0]!.status).toBe('assigned');
-    expect(served?.output()).not.toMatch(/reassign to agent_2 is not applied/);
+    expect(served?.output()).not.toContain(`reassign to ${named(2)} is not applied`);
   }, 60_000);
 
   it('a heavy query does not hold up the light ones, and one past its timeout fails alone', async () => {

@@ -45,6 +45,8 @@ describe.skipIf(missing)(`architect serve on a shared PostgreSQL queue${missing 
   const serve = async (name: string): Promise<ServeChild> => {
     const c = await spawnServe(`console ${name}`, ['--config', configDir, '--db', url, '--no-default-tmux', '--tmux-socket', tmux.socket], {
       ARCHITECT_DATA_DIR: path.join(dir, `data-${name}`),
+      // One machine, one tmux server: both consoles name its sessions alike (`SOCKET@testhost:agent_0`).
+      ARCHITECT_HOST_NAME: 'testhost',
     });
     consoles.push(c.child);
     return c;
@@ -133,7 +135,7 @@ describe.skipIf(missing)(`architect serve on a shared PostgreSQL queue${missing 
       "SELECT session_id, decision, task_id FROM decisions WHERE session_id IS NOT NULL AND decision IN ('assigned', 'completed', 'requeued', 'failed') ORDER BY id",
     )).rows;
     for (let i = 0; i < AGENTS; i++) {
-      const mine = steps.filter((s) => s.session_id === `agent_${i}`);
+      const mine = steps.filter((s) => s.session_id === `${tmux.socket}@testhost:agent_${i}`);
       expect(mine.length, `agent_${i} worked`).toBeGreaterThan(0);
       // Checked whole (not one expect per step: 2,000 tasks make thousands of steps).
       const wrong = mine.findIndex((s, k) => (s.decision === 'assigned') !== (k % 2 === 0) || (k % 2 === 1 && s.task_id !== mine[k - 1]!.task_id));

@@ -67,14 +67,14 @@ describe.skipIf(missing)(`a console on a shared queue points at the shared tasks
   it('an answer from the console is recorded in the shared decisions, beside the task the session holds there', async () => {
     await pollUntil('the agent drawn', () => c.tmux.run('capture-pane', '-p', '-t', agent.pane).includes('? for shortcuts'), { limitMs: 15_000 });
     const held = await queue.add({ type: 'bug_fix', title: 'held by dev_worker1', prompt: 'p', priority: 5 });
-    expect(await queue.claimMany([{ taskId: held.id, session: 'dev_worker1', reason: 'test' }], [], new Date())).toHaveLength(1);
+    expect(await queue.claimMany([{ taskId: held.id, session: agent.name, reason: 'test' }], [], new Date())).toHaveLength(1);
     agent.cue('approval');
-    await pollUntil('the agent waiting', async () => (await c.session('dev_worker1'))?.state === 'waiting', { limitMs: 30_000, intervalMs: 200 });
-    const o = await c.call('attention.answer', { sessionId: 'dev_worker1', option: 3, by: 'carol' });
+    await pollUntil('the agent waiting', async () => (await c.session(agent.name))?.state === 'waiting', { limitMs: 30_000, intervalMs: 200 });
+    const o = await c.call('attention.answer', { sessionId: agent.name, option: 3, by: 'carol' });
     expect(o).toMatchObject({ outcome: 'answered' });
     expect(agent.answers()).toEqual([{ screen: 'approval', key: '3' }]);
     const rows = (await pool.query<{ decision: string; reason: string; task_id: number | null }>("SELECT decision, reason, task_id FROM decisions WHERE kind = 'answer' ORDER BY id")).rows;
-    expect(rows).toEqual([{ decision: 'answered 3. No', reason: expect.stringMatching(/^carol answered "Do you want to proceed\?" on dev_worker1/), task_id: held.id }]);
+    expect(rows).toEqual([{ decision: 'answered 3. No', reason: expect.stringMatching(new RegExp(`^carol answered "Do you want to proceed\\?" on ${agent.name}`)), task_id: held.id }]);
     expect(own((db) => db.prepare("SELECT count(*) FROM decisions WHERE kind = 'answer'").pluck().get())).toBe(0);
   }, 90_000);
 });

@@ -352,13 +352,13 @@ describe.skipIf(missing)(`a shared console's facts about the shared tasks${missi
 
   it('an agent whose pane closes while it holds a shared task is agent_exited_mid_task, naming the task', async () => {
     const leaver = c.agent('leaver');
-    await pollUntil('the leaver idle', async () => (await c.session('leaver'))?.state === 'idle', { limitMs: LIMIT_MS, intervalMs: 200 });
+    await pollUntil('the leaver idle', async () => (await c.session(leaver.name))?.state === 'idle', { limitMs: LIMIT_MS, intervalMs: 200 });
     const task = await queue.add({ type: 'bug_fix', title: 'Refactor the parser', prompt: 'p', priority: 5 });
-    expect(await queue.claimMany([{ taskId: task.id, session: 'leaver', reason: 'test' }], [], new Date())).toHaveLength(1);
-    await pollUntil('the task on its card', async () => (await c.session('leaver'))?.currentTaskId === task.id, { limitMs: LIMIT_MS, intervalMs: 100 });
+    expect(await queue.claimMany([{ taskId: task.id, session: leaver.name, reason: 'test' }], [], new Date())).toHaveLength(1);
+    await pollUntil('the task on its card', async () => (await c.session(leaver.name))?.currentTaskId === task.id, { limitMs: LIMIT_MS, intervalMs: 100 });
     c.tmux.run('kill-pane', '-t', leaver.pane);
     const exited = await post('agent_exited_mid_task', task.id);
-    expect(exited.body).toMatchObject({ event: 'agent_exited_mid_task', session: 'leaver', task_id: task.id, task_title: 'Refactor the parser', task_type: 'bug_fix' });
+    expect(exited.body).toMatchObject({ event: 'agent_exited_mid_task', session: leaver.name, task_id: task.id, task_title: 'Refactor the parser', task_type: 'bug_fix' });
   }, 60_000);
 
   it('an outcome whose transaction commits after a later one is still read (its history id is asked for again)', async () => {

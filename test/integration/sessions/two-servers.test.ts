@@ -24,6 +24,9 @@ import type { ConfigService } from '../../../src/main/config/service.js';
 import { EventBus } from '../../../src/main/events/bus.js';
 import type { Logger } from '../../../src/main/log/logger.js';
 import { setupSessions } from '../../../src/main/setup/sessions.js';
+import { main } from '../../../src/main/cli/index.js';
+import { renamedSessionWarnings } from '../../../src/main/cli/renamed-check.js';
+import { parsePostgresUrl } from '../../../src/main/store/postgres/url.js';
 
 // Two local tmux servers watched at once (`tmux -L a`, `tmux -L b`), each with a
 // session `w1` running an agent. They are two sessions: the first server's is `w1`,
@@ -173,3 +176,77 @@ describe('two local tmux servers with same-named sessions', () => {
   });
 });
 
+// On a shared queue (--db postgres://…) the same two servers' sessions carry their
+// socket and the machine's name: a's w1 is `a@hostA:w1`, b's `b@hostA:w1`
+// (ARCHITECT_HOST_NAME=hostA; the default server's would be `hostA:w1`).
+// Nothing here connects to the database: naming needs none.
+describe('the same two servers on a shared queue', () => {
+  const URL = 'postgres://architect@127.0.0.1:9/not_connected';
+  const repoConfig = path.resolve(import.meta.dirname, '../../../config');
+
+  it('architect sessions --db postgres://… lists them by the names they carry on the queue; a bad ARCHITECT_HOST_NAME stops it, saying so', async () => {
+    const saved = { host: process.env.ARCHITECT_HOST_NAME, data: process.env.ARCHITECT_DATA_DIR };
+    try {
+      process.env.ARCHITECT_DATA_DIR = path.join(dir, 'cli-data');
+      process.env.ARCHITECT_HOST_NAME = 'hostA';
+      const io = capturedIo();
+      const args = ['--db', URL, '--config', repoConfig, '--no-default-tmux', '--tmux-socket', a.socket, '--tmux-socket', b.socket, 'sessions', '--json'];
+      expect(await main(args, io, new Promise(() => {})), io.err()).toBe(0);
+      const names = (JSON.parse(io.out()) as Session[]).map((x) => x.name).sort();
+      expect(names).toEqual([`${b.socket}@hostA:only_on_b`, `${b.socket}@hostA:w1`, `${a.socket}@hostA:w1`].sort());
+      process.env.ARCHITECT_HOST_NAME = 'host A';
+      const bad = capturedIo();
+      expect(await main(args, bad, new Promise(() => {}))).toBe(2);
+      expect(bad.err()).toContain('ARCHITECT_HOST_NAME="host A" cannot name this machine');
+      expect(bad.out()).toBe('');
+    } finally {
+      for (const [k, v] of [['ARCHITECT_HOST_NAME', saved.host], ['ARCHITECT_DATA_DIR', saved.data]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+
+  it('config check warns where a rule names a plain w1 that is now a@hostA:w1', async () => {
+    const cfg = tempConfig();
+    try {
+      cfg.write('local/overrides.yaml', `routing_rules:\n  environment_routing:\n    bug_fix:\n      preferred_sessions: ["w1", "${a.socket}@hostA:w1"]\n`);
+      const loaded = loadConfig({ dir: cfg.dir, env: null });
+      if (!loaded.ok) throw new Error('test config does not load');
+      const globals: GlobalOptions = {
+        configDir: cfg.dir, dbPath: path.join(dir, 'check.db'), dbUrl: parsePostgresUrl(URL, 'test'), queueHost: 'hostA', dataDir: dir, env: null,
+        tmuxSockets: [a.socket], watchDefaultTmux: false, logLevel: 'error', json: false,
+      };
+      const warnings = await renamedSessionWarnings({ globals, stdout: process.stdout, stderr: process.stderr, interrupted: new Promise(() => {}) }, loaded.snapshot, loaded.locate);
+      expect(warnings.map((w) => w.message)).toEqual([expect.stringContaining(`preferred_sessions "w1" names no session now: that session is named "${a.socket}@hostA:w1"`)]);
+      expect(warnings[0]!.message).toContain(`write "${a.socket}@hostA:w1" here`);
+      // The same check alone on SQLite: nothing renamed.
+      expect(await renamedSessionWarnings({ globals: { ...globals, dbUrl: null, queueHost: undefined }, stdout: process.stdout, stderr: process.stderr, interrupted: new Promise(() => {}) }, loaded.snapshot, loaded.locate)).toEqual([]);
+    } finally {
+      cfg.remove();
+    }
+  });
+
+  it('the console logs a rule naming a plain w1 that is now a@hostA:w1', { timeout: 60_000 }, async () => {
+    const cfg = tempConfig();
+    const warnings: string[] = [];
+    const log: Logger = { debug() {}, info() {}, error() {}, warn: (m) => warnings.push(m), child: () => log };
+    let feature: Awaited<ReturnType<typeof setupSessions>> | null = null;
+    try {
+      cfg.write('local/overrides.yaml', 'routing_rules:\n  environment_routing:\n    bug_fix:\n      preferred_sessions: ["w1"]\n');
+      const loaded = loadConfig({ dir: cfg.dir, env: null });
+      if (!loaded.ok) throw new Error('test config does not load');
+      const snapshot = { ...loaded.snapshot, agents: AGENTS };
+      const config = { snapshot: () => snapshot, subscribe: () => () => undefined } as unknown as ConfigService;
+      feature = await setupSessions({ config, store, bus: new EventBus(), log, servers: [a.socket, b.socket], dataDir: path.join(dir, 'console-data-shared'), host: 'hostA' });
+      await until('the sessions named', () => feature!.list().some((x) => x.name === `${a.socket}@hostA:w1`));
+      expect(feature.list().filter((x) => x.agent === 'claude').map((x) => x.name).sort()).toEqual([`${b.socket}@hostA:only_on_b`, `${b.socket}@hostA:w1`, `${a.socket}@hostA:w1`].sort());
+      const renamed = () => warnings.filter((w) => w.includes('"w1" names no session now'));
+      await pollUntil('the warning', () => renamed().length > 0, { limitMs: 20_000, intervalMs: 200 });
+      expect(renamed()[0]).toContain(`"${a.socket}@hostA:w1"`);
+    } finally {
+      await feature?.stop();
+      cfg.remove();
+    }
+  });
+});

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { SettleTimer } from '../../../src/main/sessions/settle.js';
 import { SessionList, TrackedPane, toSessions } from '../../../src/main/sessions/tracked-pane.js';
 import type { Pane } from '../../../src/main/tmux/discover.js';
-import { DEFAULT_SERVER, namedServers, tmuxServer, type TmuxServer } from '../../../src/main/tmux/server.js';
-import { configSessionNames, renamedSessions } from '../../../src/main/sessions/renamed-sessions.js';
+import { DEFAULT_SERVER, namedServers, sameServer, tmuxServer, type TmuxServer } from '../../../src/main/tmux/server.js';
+import { configSessionNames, renamedMessage, renamedSessions } from '../../../src/main/sessions/renamed-sessions.js';
 import { RoutingFile } from '../../../src/main/config/schemas/routing.js';
 import { SlaFile } from '../../../src/main/config/schemas/sla.js';
 import { WorkflowsFile } from '../../../src/main/config/schemas/workflows.js';
@@ -79,10 +79,10 @@ describe('local tmux servers after the first', () => {
 
   it('name their sessions socket:session; the first local server (default, or the first socket) keeps plain names', () => {
     const [def, b, host, c] = namedServers([DEFAULT_SERVER, tmuxServer('b'), buildbox, tmuxServer('c')]);
-    expect([def, b, host, c].map((s) => s!.qualified ?? false)).toEqual([false, true, false, true]);
+    expect([def, b, host, c].map((s) => s!.qualifier ?? null)).toEqual([null, 'b', null, 'c']);
     expect(toSessions([def!, b!, host!, c!].map(agentPane), new Set()).map((s) => s.name)).toEqual(['dev_worker1', 'b:dev_worker1', 'buildbox:dev_worker1', 'c:dev_worker1']);
     // Without the default server the first socket is first; a remote host never is.
-    expect(namedServers([buildbox, tmuxServer('a'), tmuxServer('b')]).map((s) => s.qualified ?? false)).toEqual([false, false, true]);
+    expect(namedServers([buildbox, tmuxServer('a'), tmuxServer('b')]).map((s) => s.qualifier ?? null)).toEqual([null, null, 'b']);
     // The same list named again keeps its objects (a reload that changed nothing drops nothing).
     const once = namedServers([tmuxServer('a'), tmuxServer('b')]);
     expect(namedServers(once).every((s, i) => s === once[i])).toBe(true);
@@ -92,6 +92,48 @@ describe('local tmux servers after the first', () => {
     const [, b] = namedServers([tmuxServer('a'), tmuxServer('b')]);
     expect(toSessions([agentPane(b!)], new Set(['b:dev_worker1']))[0]!.excluded).toBe(true);
     expect(toSessions([agentPane(b!)], new Set(['dev_worker1']))[0]!.excluded).toBe(true);
+  });
+});
+
+describe('local sessions on a shared queue', () => {
+  const buildbox: TmuxServer = { name: 'buildbox', socket: null, ssh: { host: 'dev@buildbox.lan' } };
+  const agentPane = (server: TmuxServer): TrackedPane => {
+    const t = new TrackedPane(server, { ...pane('/src/app'), server: server.name }, new SettleTimer(() => undefined));
+    t.identify({ agent: 'claude', pid: 4243, command: 'claude', argv: ['claude'] }, 4243);
+    return t;
+  };
+  const names = (servers: TmuxServer[]): string[] => toSessions(servers.map(agentPane), new Set()).map((s) => s.name);
+
+  it('carry the machine: HOST:w1 on the default server, socket@HOST:w1 on a -L socket one, whatever else is watched; a remote host keeps host:w1', () => {
+    expect(names(namedServers([DEFAULT_SERVER, tmuxServer('b'), buildbox], 'hostA'))).toEqual(['hostA:dev_worker1', 'b@hostA:dev_worker1', 'buildbox:dev_worker1']);
+    // Without the default server the first --tmux-socket is the first local one, and still carries its socket.
+    expect(names(namedServers([buildbox, tmuxServer('agents'), tmuxServer('b')], 'hostA'))).toEqual(['buildbox:dev_worker1', 'agents@hostA:dev_worker1', 'b@hostA:dev_worker1']);
+    // Two machines: never one name for two panes.
+    expect(names(namedServers([DEFAULT_SERVER], 'hostA'))).not.toEqual(names(namedServers([DEFAULT_SERVER], 'hostB')));
+    // Two consoles on one machine, one watching the default server, the other (--no-default-tmux) `-L agents`: two names.
+    expect(names(namedServers([DEFAULT_SERVER], 'hostA'))).not.toEqual(names(namedServers([tmuxServer('agents')], 'hostA')));
+    // Two consoles watching the same server of one machine agree, whatever else each watches.
+    expect(names(namedServers([tmuxServer('agents')], 'hostA'))).toEqual(names(namedServers([DEFAULT_SERVER, tmuxServer('agents')], 'hostA')).slice(1));
+    // Without a host (a single console on SQLite) nothing changes.
+    expect(names(namedServers([DEFAULT_SERVER, tmuxServer('b')]))).toEqual(['dev_worker1', 'b:dev_worker1']);
+  });
+
+  it('is a change of naming: the server is told apart from the same server named alone (a reload keeps it only when the naming is the same)', () => {
+    const [shared] = namedServers([DEFAULT_SERVER], 'hostA');
+    const [alone] = namedServers([DEFAULT_SERVER]);
+    expect(sameServer(shared!, alone!)).toBe(false);
+    expect(shared!.name).toBe('default'); // what clients and panes are keyed by is unchanged
+    const once = namedServers([DEFAULT_SERVER, tmuxServer('b')], 'hostA');
+    expect(namedServers(once, 'hostA').every((s, i) => s === once[i])).toBe(true);
+    expect(namedServers(once).map((s) => s.qualifier ?? null)).toEqual([null, 'b']);
+  });
+
+  it('are excluded by HOST:w1, or by the bare name on every server', () => {
+    const [def, b] = namedServers([DEFAULT_SERVER, tmuxServer('b')], 'hostA');
+    expect(toSessions([agentPane(def!)], new Set(['hostA:dev_worker1']))[0]!.excluded).toBe(true);
+    expect(toSessions([agentPane(def!)], new Set(['dev_worker1']))[0]!.excluded).toBe(true);
+    expect(toSessions([agentPane(b!)], new Set(['dev_worker1']))[0]!.excluded).toBe(true);
+    expect(toSessions([agentPane(def!)], new Set(['hostB:dev_worker1']))[0]!.excluded).toBe(false);
   });
 });
 
@@ -123,6 +165,25 @@ describe('config names of renamed sessions', () => {
       ['routing_rules', 'fallback_rules.0.default_session', 'w2', ['b:w2']],
       ['sla_rules', 'escalation_rules.0.to_session', 'w2', ['b:w2']],
     ]);
+  });
+
+  it('include a plain name whose session carries this machine on a shared queue (HOST:w1, b@HOST:w1), with what to write instead', () => {
+    const shared = [
+      { name: 'hostA:w1', server: 'default' },
+      { name: 'b@hostA:w2', server: 'b' },
+      { name: 'b@hostA:w3', server: 'b' },
+      { name: 'hostA:w4.0.1', server: 'default' },
+    ];
+    const found = renamedSessions(configSessionNames(config), shared);
+    expect(found.map((r) => [r.at.join('.'), r.name, r.now])).toEqual([
+      ['environment_routing.fix.preferred_sessions.0', 'w1', ['hostA:w1']],
+      ['environment_routing.fix.preferred_sessions.1', 'w2', ['b@hostA:w2']],
+      ['environment_routing.fix.preferred_sessions.3', 'w4', ['hostA:w4']],
+      ['fallback_rules.0.default_session', 'w2', ['b@hostA:w2']],
+      ['escalation_rules.0.to_session', 'w2', ['b@hostA:w2']],
+    ]);
+    expect(renamedMessage(found[0]!)).toContain('preferred_sessions "w1" names no session now: that session is named "hostA:w1"');
+    expect(renamedMessage(found[0]!)).toContain('write "hostA:w1" here');
   });
 });
 

@@ -17,12 +17,13 @@ import { PostgresTaskStore } from '../../store/postgres/task-store.js';
 import { SqliteTaskStore, type TaskStore } from '../../store/task-store.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
 import { cliConfig } from '../config.js';
-import { cliMonitor, parseStrict } from './sessions.js';
+import { cliMonitor, findSession, parseStrict } from './sessions.js';
 
 const USAGE = `architect answer [--json]
     List every agent waiting on a dialog, with its question and numbered options.
 architect answer SESSION [--json]
-    Show the dialog on SESSION's screen (a session name or id, e.g. dev_worker1 or default:%3).
+    Show the dialog on SESSION's screen (a session name or id, e.g. dev_worker1 or default:%3;
+    or its tmux session name when only one session has it: w1 for HOST:w1 on a shared queue).
 architect answer SESSION N [--dialog ID] [--by NAME] [--json]
     Pick option N: sends the keys agents.yaml (dialogs:) defines for it, only while the
     dialog is still on the screen (and still dialog ID, when given), then confirms the
@@ -72,7 +73,8 @@ export const answerCommand: CliCommand = {
         else ctx.stdout.write(read.length === 0 ? 'No agent is waiting on a dialog.\n' : read.map(({ s, d }) => dialogText(s, d)).join('\n'));
         return EXIT_OK;
       }
-      const session = sessions.find((s) => s.name === ref || s.id === ref);
+      // By name or id, or by tmux session name when one session has it (`w1` for `HOST:w1` on a shared queue).
+      const session = findSession(sessions, ref);
       if (!session) {
         ctx.stderr.write(`no session "${ref}" on ${monitor.watched.map((s) => s.name).join(', ')} (architect sessions lists them)\n`);
         return EXIT_PROBLEM;

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { Session } from '../../../shared/api.js';
 import { appendHookEvent, hooksFilePath } from '../../hooks/events.js';
 import { OPERATOR_CLEAR, SessionMonitor } from '../../sessions/monitor.js';
+import { globalsQueueHost } from '../../tmux/host-name.js';
 import { watchedServers } from '../../tmux/server.js';
 import { serversToWatch, sshControlDir } from '../../tmux/watched-servers.js';
 import { EXIT_OK, EXIT_PROBLEM, UsageError, type CliCommand, type CliContext } from '../command.js';
@@ -20,7 +21,8 @@ export function cliMonitor(ctx: CliContext, snapshot: ConfigSnapshot = cliConfig
   const base = watchedServers(ctx.globals.tmuxSockets, ctx.globals.watchDefaultTmux);
   const servers = serversToWatch(base, snapshot.servers ?? null, sshControlDir(ctx.globals.dataDir)).servers;
   if (servers.length === 0) throw new UsageError('no tmux server to watch: --no-default-tmux needs at least one --tmux-socket NAME (or servers in servers.yaml)');
-  return new SessionMonitor({ servers, agents, hooksFile: ctx.globals.dataDir ? hooksFilePath(ctx.globals.dataDir) : null });
+  // On a shared queue the names are the queue's (`HOST:w1`), as the consoles there have them.
+  return new SessionMonitor({ servers, agents, hooksFile: ctx.globals.dataDir ? hooksFilePath(ctx.globals.dataDir) : null, host: globalsQueueHost(ctx.globals) });
 }
 
 export function parseStrict<T extends Parameters<typeof parseArgs>[0]>(config: T, usage: string) {
@@ -35,6 +37,8 @@ const USAGE = `Usage: architect sessions [--json] [--watch] [--tmux-socket NAME]
        architect sessions clear SESSION
   Lists every tmux pane of the watched servers (the default one unless --no-default-tmux
   or ARCHITECT_DEFAULT_TMUX=0, plus each --tmux-socket), the agent in it and its state.
+  With --db postgres://… (a shared queue) the names are the queue's: HOST:w1 (this
+  machine's name: ARCHITECT_HOST_NAME or the short host name).
   --json    print the sessions as JSON (one array). With --watch: JSON lines only, the
             first {"type":"snapshot","sessions":[…]}, then {"type":"change",…} per change
   --watch   keep running and print each state change as it happens (Ctrl-C stops)
@@ -46,6 +50,8 @@ export const sessionsCommand: CliCommand = {
   name: 'sessions',
   summary: 'List agent sessions in tmux and their state; clear an error',
   usage: USAGE,
+  // No database is read: on a shared queue the sessions are listed by the names they carry there (`HOST:w1`).
+  postgres: { runs: ['sessions'], accepts: () => true },
   async run(args, ctx) {
     const { values, positionals } = parseStrict({ args, options: { json: { type: 'boolean' }, watch: { type: 'boolean' } }, allowPositionals: true }, USAGE);
     if (positionals[0] === 'clear') return clearError(positionals.slice(1), ctx);

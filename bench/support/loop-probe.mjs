@@ -4,7 +4,7 @@
 // since the last signal to ARCHITECT_LOOP_PROBE and starts afresh. Children (the
 // query readers) do not inherit it.
 import fs from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import v8 from 'node:v8';
 
 const out = process.env.ARCHITECT_LOOP_PROBE;

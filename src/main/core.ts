@@ -158,7 +158,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
     // The readers start now, beside the rest of the start: the first page's queries find them ready.
     void queries.service.warm();
 
-    const sessions = await setupSessions({ config: config.service, store: store.store, bus, log, servers: info.tmuxServers, dataDir: opts.dataDir, host: queueHost });
+    const sessions = await setupSessions({ config: config.service, store: store.store, bus, log, servers: info.tmuxServers, dataDir: opts.dataDir, writesWait: queries.indexesBuilding, host: queueHost });
     stops.push(sessions.stop);
 
     const attention = setupAttention({

@@ -20,6 +20,8 @@ export interface QueriesFeature {
   apply(snapshot: ConfigSnapshot): void;
   /** Resolves once the indexes asked for so far are built (tests). */
   indexesSettled(): Promise<void>;
+  /** A config index is being built: the file's write lock is the builder's until it is done (IndexBuilder.building). */
+  indexesBuilding(): boolean;
   commands: QueryCommands;
   routes: HttpRoute[];
   stop(): Promise<void>;
@@ -83,6 +85,7 @@ export function setupQueries(opts: { store: Store; log: Logger; shared?: Promise
       },
     ],
     indexesSettled: () => builder.settled(),
+    indexesBuilding: () => builder.building,
     stop: () => {
       builder.stop();
       return service.close();

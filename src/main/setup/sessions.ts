@@ -60,6 +60,10 @@ const HELD_REFRESH_MS = 5_000;
 const RENAMED_CHECK_MS = 5_000;
 /** After a publish found the database busy (SQLITE_BUSY), its rows are written again this much later. */
 export const BUSY_RETRY_MS = 1_000;
+/** While writes wait (a config index being built), how often the sink looks whether they still must. */
+const WAIT_RETRY_MS = 100;
+/** Transitions kept while writes wait, at most (100 agents' start is ~200): the oldest go first, said once. */
+const MAX_QUEUED_TRANSITIONS = 10_000;
 
 /** An agent whose process runs and whose state could be read (not exited, not out of reach). */
 function isAlive(s: Session): boolean {
@@ -82,10 +86,26 @@ export class StoreSessionSink implements SessionSink {
   private written = new Map<string, string>();
   /** Sessions changed but not written yet (the database was busy), by id: the retry writes them. */
   private readonly pending = new Map<string, Session>();
+  /** Transitions not written yet, in order: their rows wait (above), or writes wait (writesWait). */
+  private readonly queued: QueuedTransition[] = [];
+  /** Transitions dropped from a full queue since it was last written. */
+  private dropped = 0;
   private retry: NodeJS.Timeout | null = null;
   private readonly writtenListeners = new Set<(rows: ReadonlyArray<Pick<Session, 'id' | 'name'>>) => void>();
 
-  constructor(private readonly store: Store, private readonly log: Logger, private readonly retryMs = BUSY_RETRY_MS) {}
+  /**
+   * `writesWait`: true while another connection holds the file's write lock for long (a
+   * config index being built: 0.6–2 s on the 1M seed, at the first start with a new
+   * index). A write then would wait for it on the console's thread — the start's first
+   * publish blocked it 0.5–0.6 s on the bench — so rows and transitions wait in memory
+   * instead, and the retry writes them once it is done.
+   */
+  constructor(
+    private readonly store: Store,
+    private readonly log: Logger,
+    private readonly retryMs = BUSY_RETRY_MS,
+    private readonly writesWait: () => boolean = () => false,
+  ) {}
 
   /**
    * Calls `listener` with the sessions whose rows each write made (new, renamed, or
@@ -103,6 +123,11 @@ export class StoreSessionSink implements SessionSink {
     const changed = [...this.pending.values()].filter((s) => this.written.get(s.id) !== rowKey(s));
     if (changed.length === 0) {
       this.pending.clear();
+      this.flushTransitions();
+      return;
+    }
+    if (this.writesWait()) {
+      this.later(WAIT_RETRY_MS);
       return;
     }
     try {
@@ -134,6 +159,16 @@ export class StoreSessionSink implements SessionSink {
         this.log.error('a listener of written session rows failed', { error: err instanceof Error ? err : String(err) });
       }
     }
+    this.flushTransitions();
+  }
+
+  /** The retry, `ms` from now (one at a time). */
+  private later(ms: number): void {
+    this.retry ??= setTimeout(() => {
+      this.retry = null;
+      this.upsert([]);
+    }, ms);
+    this.retry.unref();
   }
 
   /** A write that failed: a busy database's is tried again by itself; any other is said and dropped. */
@@ -143,11 +178,7 @@ export class StoreSessionSink implements SessionSink {
       // config index built on a big file). A publish comes only when a session changes,
       // so without a retry these rows would wait for the next change (minutes, on a quiet fleet).
       this.log.warn('could not record sessions yet: the database is busy; trying again', { sessions, retryMs: this.retryMs });
-      this.retry ??= setTimeout(() => {
-        this.retry = null;
-        this.upsert([]);
-      }, this.retryMs);
-      this.retry.unref();
+      this.later(this.retryMs);
       return;
     }
     this.pending.clear();
@@ -161,12 +192,46 @@ export class StoreSessionSink implements SessionSink {
   }
 
   recordTransition(sessionId: string, from: SessionState, to: SessionState, reason: string | null, atIso: string): void {
+    // After those before it, and after its session's row (a new session's row may be waiting).
+    if (this.queued.length > 0 || this.pending.size > 0 || this.writesWait()) {
+      if (this.queued.length >= MAX_QUEUED_TRANSITIONS) {
+        this.queued.shift();
+        this.dropped++;
+      }
+      this.queued.push({ sessionId, from, to, reason, atIso });
+      this.later(this.writesWait() ? WAIT_RETRY_MS : this.retryMs);
+      return;
+    }
+    this.writeTransition({ sessionId, from, to, reason, atIso });
+  }
+
+  private writeTransition(t: QueuedTransition): void {
     try {
-      this.store.sessions.recordTransition(sessionId, from, to, reason, new Date(atIso));
+      this.store.sessions.recordTransition(t.sessionId, t.from, t.to, t.reason, new Date(t.atIso));
     } catch (err) {
-      this.log.error('could not record a session transition', { sessionId, error: err instanceof Error ? err : String(err) });
+      this.log.error('could not record a session transition', { sessionId: t.sessionId, error: err instanceof Error ? err : String(err) });
     }
   }
+
+  /** The transitions that waited, in order, once their rows are written and writes need not wait. */
+  private flushTransitions(): void {
+    if (this.queued.length === 0 || this.pending.size > 0) return;
+    if (this.writesWait()) {
+      this.later(WAIT_RETRY_MS);
+      return;
+    }
+    if (this.dropped > 0) this.log.warn('some session state changes were not recorded: too many waited for the database', { dropped: this.dropped });
+    this.dropped = 0;
+    for (const t of this.queued.splice(0)) this.writeTransition(t);
+  }
+}
+
+interface QueuedTransition {
+  sessionId: string;
+  from: SessionState;
+  to: SessionState;
+  reason: string | null;
+  atIso: string;
 }
 
 /** The tmux watch: discovery, agent state, transitions pushed live; terminals onto panes. */
@@ -179,6 +244,8 @@ export async function setupSessions(opts: {
   dataDir: string;
   /** On a shared queue: this machine's name, which its local sessions carry there (SessionMonitorOptions.host). */
   host?: string;
+  /** True while a config index is being built: session rows, transitions and liveness wait in memory (StoreSessionSink). */
+  writesWait?: () => boolean;
   /** HELD_REFRESH_MS unless a test counts reads. */
   heldRefreshMs?: number;
 }): Promise<SessionsFeature> {
@@ -194,7 +261,7 @@ export async function setupSessions(opts: {
     servers = next;
     return true;
   };
-  const sink = new StoreSessionSink(opts.store, opts.log);
+  const sink = new StoreSessionSink(opts.store, opts.log, BUSY_RETRY_MS, opts.writesWait);
   const listeners = new Set<(sessions: Session[], transitions: SessionTransition[]) => void>();
   const terminals = new TerminalService({ logger: opts.log });
   let monitor: SessionMonitor | null = null;
@@ -305,6 +372,7 @@ export async function setupSessions(opts: {
   // Liveness for the database's readers (sessions_active and other named queries): every
   // live agent beats, an idle one that prints nothing included.
   const beat = setInterval(() => {
+    if (opts.writesWait?.()) return; // the next beat writes it
     try {
       opts.store.sessions.alive((monitor?.list() ?? []).filter(isAlive).map((s) => s.id));
     } catch (err) {

@@ -48,6 +48,8 @@ export interface JobResult {
 export class IndexBuilder {
   private readonly client: WorkerClient<Request, Reply>;
   private idle: Promise<void> = Promise.resolve();
+  /** Jobs handed over and not finished. */
+  private inFlight = 0;
 
   constructor(config: { dbPath: string; nativeBinding?: string }) {
     this.client = new WorkerClient({
@@ -61,17 +63,33 @@ export class IndexBuilder {
 
   /** Runs the jobs in order, one transaction each, in the worker; resolves with each one's outcome. */
   run(jobs: readonly IndexJob[]): Promise<JobResult[]> {
+    this.inFlight += jobs.length;
     const results = Promise.all(
       jobs.map((job) =>
-        this.client.request({ statements: job.statements }).then(
-          (reply): JobResult => ({ job, error: reply.ok ? null : reply.message, ms: reply.ms }),
-          (err: Error): JobResult => ({ job, error: err.message, ms: 0 }),
-        ),
+        this.client
+          .request({ statements: job.statements })
+          .then(
+            (reply): JobResult => ({ job, error: reply.ok ? null : reply.message, ms: reply.ms }),
+            (err: Error): JobResult => ({ job, error: err.message, ms: 0 }),
+          )
+          .finally(() => {
+            this.inFlight--;
+          }),
       ),
     );
     const before = this.idle;
     this.idle = Promise.all([before, results]).then(() => undefined);
     return results;
+  }
+
+  /**
+   * A job handed over has not finished: the worker holds, or is about to take, the file's
+   * write lock for the whole build (seconds on a million tasks). A write of the console's
+   * would wait for it on the console's thread; writes that can wait in memory do
+   * (setup/sessions.ts).
+   */
+  get building(): boolean {
+    return this.inFlight > 0;
   }
 
   /** Whether a thread is running now (it goes once no job is waiting). */

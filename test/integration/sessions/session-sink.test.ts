@@ -74,4 +74,50 @@ describe('the sessions sink', () => {
       other.close();
     }
   });
+
+  it('while a config index is being built, neither rows nor transitions are tried: they wait in memory and are written in order once it is done', async () => {
+    let building = true;
+    const sink = new StoreSessionSink(db.store, silentLogger, 50, () => building);
+    const tried: string[] = [];
+    const upsert = db.store.sessions.upsert.bind(db.store.sessions);
+    db.store.sessions.upsert = (s) => {
+      tried.push(`row ${s.id}`);
+      upsert(s);
+    };
+    const record = db.store.sessions.recordTransition.bind(db.store.sessions);
+    db.store.sessions.recordTransition = (...args) => {
+      tried.push(`transition ${args[0]} ${args[2]}`);
+      record(...args);
+    };
+    // The builder's connection holds the write lock for the whole build.
+    const other = new Database(db.dbPath);
+    other.exec('BEGIN IMMEDIATE');
+    const events = () =>
+      db.store.reader.prepare('SELECT session_id AS id, from_state AS "from", to_state AS "to" FROM session_events ORDER BY rowid').all() as Array<{ id: string; from: string; to: string }>;
+    try {
+      sink.upsert([session(1), session(2)]);
+      sink.recordTransition('bench:%1', 'unknown', 'idle', 'prompt', '2026-12-07T10:00:00.000Z');
+      sink.recordTransition('bench:%2', 'unknown', 'working', 'spinner', '2026-12-07T10:00:00.100Z');
+      sink.recordTransition('bench:%1', 'idle', 'working', 'spinner', '2026-12-07T10:00:00.200Z');
+      // Nothing was tried: a try would have waited on the builder's lock on this thread.
+      expect(tried).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(tried).toEqual([]);
+      other.exec('COMMIT');
+      building = false;
+      await pollUntil('the rows and transitions written', () => events().length === 3, { limitMs: 5_000 });
+      expect(tried).toEqual(['row bench:%1', 'row bench:%2', 'transition bench:%1 idle', 'transition bench:%2 working', 'transition bench:%1 working']);
+      expect(events()).toEqual([
+        { id: 'bench:%1', from: 'unknown', to: 'idle' },
+        { id: 'bench:%2', from: 'unknown', to: 'working' },
+        { id: 'bench:%1', from: 'idle', to: 'working' },
+      ]);
+      // Afterwards a transition is written at once again.
+      sink.recordTransition('bench:%2', 'working', 'idle', 'prompt', '2026-12-07T10:00:01.000Z');
+      expect(events()).toHaveLength(4);
+    } finally {
+      sink.stop();
+      other.close();
+    }
+  });
 });

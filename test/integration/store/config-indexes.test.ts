@@ -84,10 +84,14 @@ describe('the console builds config indexes in a worker thread', () => {
       expect(report.problems.map((p) => p.indexName)).toEqual(['idx_prompts']);
       expect(jobs.map((j) => j.name)).toEqual(['idx_tasks_type_title', 'idx_bad_where']);
       expect(indexSql('idx_tasks_type_title')).toBeUndefined();
+      expect(builder.building).toBe(false);
       const running = builder.run(jobs);
+      // Writes that can wait in memory do while it builds (setup/sessions.ts).
+      expect(builder.building).toBe(true);
       // The console's own connection still writes (it waits for the build's commit at most).
       store.tasks.add({ type: 'a', title: 'added while the worker builds' });
       const results = await running;
+      expect(builder.building).toBe(false);
       for (const r of results) reportJob(report, r.job, r.error);
       expect(report.created).toEqual(['idx_tasks_type_title']);
       expect(report.problems.map((p) => p.indexName)).toEqual(['idx_prompts', 'idx_bad_where']);

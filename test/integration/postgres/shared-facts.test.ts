@@ -105,6 +105,8 @@ describe.skipIf(missing)(`a shared console's facts about the shared tasks${missi
 
   it('a session card — and the session\'s row in the console\'s own file — shows the shared task its agent holds, and none once it is finished', async () => {
     await pollUntil('the agent listed', async () => (await c.session(agent.name)) !== undefined, { limitMs: 30_000, intervalMs: 200 });
+    // Its row follows (written after the start's config indexes are built: rows wait in memory meanwhile).
+    await pollUntil('the agent\'s row written', () => ownCurrentTask(agent.name) !== undefined, { limitMs: 10_000, intervalMs: 100 });
     expect(ownCurrentTask(agent.name)).toBeNull();
     // Another console claims a task for this console's agent.
     const task = await queue.add({ type: 'bug_fix', title: 'held by dev_worker1', prompt: 'p', priority: 5 });
@@ -230,7 +232,11 @@ describe.skipIf(missing)(`a shared console's facts about the shared tasks${missi
   it('a session row the busy file put off gets its held task when the retry writes it, and one written while a write of the held tasks waits for its retry gets it then: no later change in the queue needed', async () => {
     const local = tempStore();
     const held = new PostgresHeldTasks(pool);
-    const listener = await listenForTasks(target, (change) => held.changed(change));
+    const claimsHeard = new Set<number>();
+    const listener = await listenForTasks(target, (change) => {
+      if (change.status === 'assigned') claimsHeard.add(change.id);
+      held.changed(change);
+    });
     const warnings: string[] = [];
     const log = { ...silentLogger, warn: (msg: string) => void warnings.push(msg) };
     // Another connection holding the write lock past the writer's busy timeout (at start-up: a config index built on a big file).
@@ -244,6 +250,8 @@ describe.skipIf(missing)(`a shared console's facts about the shared tasks${missi
       const own = (id: string) => (local.store.reader.prepare('SELECT current_task_id AS t FROM sessions WHERE id = ?').get(id) as { t: number | null } | undefined)?.t;
       const [f, g, h] = await Promise.all(['f', 'g', 'h'].map(async (title) => (await queue.add({ type: 'shell', title, prompt: 'p', priority: 5 })).id)) as [number, number, number];
       expect(await queue.claimMany(['n1', 'n2', 'n3'].map((session, i) => ({ taskId: [f, g, h][i]!, session, reason: 'test' })), [], new Date())).toHaveLength(3);
+      // The claims' announcement heard first: arriving after the count below, its read by id was counted as one of this test's.
+      await pollUntil('the claims announced', () => [f, g, h].every((id) => claimsHeard.has(id)), { limitMs: 5_000, intervalMs: 10 });
       await held.reload();
       // Told of the rows before keepCurrentTasks is: takes the lock between a row's write and its task's.
       let lockOnWrite = false;

@@ -145,7 +145,9 @@ export class DeliveryWorker {
         this.inFlight.delete(d.id);
         this.sending.delete(p);
         this.options.onChange?.();
-        if (this.running && !this.timer) this.timer = setTimeout(() => this.pump(), 0);
+        // Look again now, whatever timer is set: while this was sending, the timer was
+        // set from its lease (15 min), and a retry it just scheduled is due much sooner.
+        this.kick();
       });
     this.sending.add(p);
   }

@@ -163,6 +163,7 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
 
     const attention = setupAttention({
       store: store.store,
+      onOutsideCommit: store.onOutsideCommit,
       config: config.service,
       sessions,
       bus,

@@ -19,7 +19,6 @@ import { slaEvent } from '../notifications/sla-events.js';
 import { localAttentionTasks, TaskEvents } from '../notifications/task-events.js';
 import type { EscalationStep } from '../sla/escalate.js';
 import { AttentionMemory, AttentionTaskReads, type AttentionTaskSource } from '../store/attention.js';
-import { watchExternalWrites } from '../store/external-writes.js';
 import { NotificationOutbox } from '../store/notification-outbox.js';
 import type { Store } from '../store/store.js';
 import type { HttpRoute } from '../web/server.js';
@@ -71,6 +70,8 @@ export function setupAttention(opts: {
   clientName: string;
   /** Electron's notifications; absent under `architect serve` (browsers show their own). */
   notify?: (title: string, body: string, target: { sessionId: string | null; taskId: number | null }) => void;
+  /** Calls back after another process's (or connection's) commit to this console's file; returns the unsubscribe (setup/store.ts). */
+  onOutsideCommit: (listener: () => void) => () => void;
 }): AttentionFeature {
   const { store, bus } = opts;
   const log = opts.log.child({ component: 'attention' });
@@ -210,7 +211,9 @@ export function setupAttention(opts: {
   agents.onSessions(latestSessions);
   const offTasks = bus.on('tasks.changed', pollTasks);
   // Another process wrote (the CLI queued a test, or finished a task): look at both.
-  const stopWatch = watchExternalWrites(store, () => {
+  // Only another's: this console's own task changes come as tasks.changed (above), its
+  // own notifications kick the worker as they are published.
+  const stopWatch = opts.onOutsideCommit(() => {
     pollTasks();
     worker.kick();
   });

@@ -20,6 +20,15 @@ import { lifecycleActions, type LifecycleAction } from './lifecycle.js';
 
 /** Timed-out tasks read per batch (the worker commits them in transactions of a few ms each). */
 export const RECOVERY_WORKER_BATCH = 500;
+/**
+ * After each batch of a backlog, a pause this many times as long as the worker took to
+ * write it: the recovery holds the file's write lock at most half the time, so a write
+ * of the console's (a claim, a session row, a task added) meets it half as often, and
+ * the start-up it runs beside (the first rounds, the Overview's first replies) gets
+ * the cores more. On the 1M seed its ~45k tasks take ~10 s instead of ~6 s; a task
+ * that timed out while the console was down goes back to the queue seconds later.
+ */
+export const RECOVERY_PAUSE_FACTOR = 1;
 
 export type TimeoutRequeue = Extract<LifecycleAction, { kind: 'requeue' }>;
 
@@ -31,6 +40,8 @@ export interface RecoveryOptions {
   log: Logger;
   /** The main thread's bookkeeping for each task given back (the avoid map, environments…), then a round. */
   applied: (done: ReadonlyArray<{ action: TimeoutRequeue; change: TaskChange }>, now: Date) => void;
+  /** RECOVERY_PAUSE_FACTOR unless given (0: no pause). */
+  pauseFactor?: number;
 }
 
 export class TimeoutRecovery {
@@ -105,15 +116,17 @@ export class TimeoutRecovery {
           action,
           ...this.o.tasks.requeueStep(byId.get(action.taskId)!, { reason: action.reason, error: action.reason, notBefore: null, kind: 'timeout' }, now),
         }));
-        let changed: number[];
+        let written: { changed: number[]; ms: number };
         try {
-          changed = (await this.o.worker.steps(planned.map((p) => p.step))).changed;
+          written = await this.o.worker.steps(planned.map((p) => p.step));
         } catch (err) {
           if (err instanceof WriteWorkerError) this.done(err.changed.map((i) => planned[i]!), now);
           throw err;
         }
-        this.done(changed.map((i) => planned[i]!), now);
+        this.done(written.changed.map((i) => planned[i]!), now);
         if (held.length < RECOVERY_WORKER_BATCH) break;
+        const pause = written.ms * (this.o.pauseFactor ?? RECOVERY_PAUSE_FACTOR);
+        if (pause > 0) await new Promise((resolve) => setTimeout(resolve, pause));
       }
     } while (this.again && !this.stopped);
   }

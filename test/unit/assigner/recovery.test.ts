@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Assigner, RECOVERY_ROUND_EVERY_MS } from '../../../src/main/assigner/assigner.js';
-import { RECOVERY_WORKER_BATCH } from '../../../src/main/assigner/recovery.js';
+import { RECOVERY_WORKER_BATCH, TimeoutRecovery } from '../../../src/main/assigner/recovery.js';
+import { silentLogger } from '../../../src/main/log/logger.js';
 import { RULES, TestClock, session, tempStore } from './fixture.js';
 import { toSqlTime } from '../../../src/main/store/time.js';
 import { WriteWorker } from '../../../src/main/store/write-worker.js';
@@ -114,6 +115,43 @@ describe('start-up recovery in the write worker', () => {
     expect(rounds).toBeGreaterThanOrEqual(2);
     expect(rounds).toBeLessThanOrEqual(2 + Math.ceil(elapsed / RECOVERY_ROUND_EVERY_MS));
     await assigner.stop();
+  });
+
+  it('pauses after each batch of a backlog for as long as its write took (times the factor): the file\'s write lock is the console\'s at least half the time', async () => {
+    const clock = new TestClock();
+    const backlog = 3 * RECOVERY_WORKER_BATCH;
+    holdBacklog(new Date(clock.ms - 3 * 24 * 3600_000), backlog, 'old_worker', 0);
+    // The worker's calls, as they happen: when each read is asked, and how long each batch's write took.
+    const calls: Array<{ kind: 'read' | 'steps'; at: number; ms?: number }> = [];
+    const timed = {
+      read: async <T,>(sql: string, params: unknown[] | Record<string, unknown>): Promise<T[]> => {
+        calls.push({ kind: 'read', at: performance.now() });
+        return worker.read<T>(sql, params);
+      },
+      steps: async (steps: Parameters<WriteWorker['steps']>[0]) => {
+        const result = await worker.steps(steps);
+        calls.push({ kind: 'steps', at: performance.now(), ms: result.ms });
+        return result;
+      },
+    } as unknown as WriteWorker;
+    const recovery = new TimeoutRecovery({
+      worker: timed,
+      tasks: new TaskService({ store: t.store, config: () => ({ routing: RULES }) }),
+      rules: () => RULES,
+      clock: clock.now,
+      log: silentLogger,
+      applied: () => undefined,
+      pauseFactor: 2,
+    });
+    recovery.kick();
+    await recovery.settled();
+    expect(recovery.recovered).toBe(backlog);
+    // read, steps, (pause) read, steps, (pause) read, steps: each read after a full batch waits twice its write.
+    expect(calls.map((c) => c.kind)).toEqual(['read', 'steps', 'read', 'steps', 'read', 'steps', 'read']);
+    for (const i of [1, 3]) {
+      const write = calls[i]!;
+      expect(calls[i + 1]!.at - write.at).toBeGreaterThanOrEqual(2 * write.ms! - 2);
+    }
   });
 
   it('a task timed out on a session is not given back to it (the avoid rule), through the worker too', async () => {

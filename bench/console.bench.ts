@@ -47,6 +47,8 @@ const DASHBOARD_EVERY_MS = 250;
 const STEADY_FROM_MS = 15_000;
 /** A stats_dashboard request slower than this is described on stderr. */
 const SLOW_DASHBOARD_MS = Number(process.env.ARCHITECT_BENCH_SLOW_DASHBOARD_MS ?? 1_000);
+/** State changes printed with when they fell: over the budget unless ARCHITECT_BENCH_SLOW_CHANGE_MS says otherwise. */
+const SLOW_CHANGE_MS = Number(process.env.ARCHITECT_BENCH_SLOW_CHANGE_MS ?? 300);
 const CLK_TCK = 100;
 
 interface Figures {
@@ -537,7 +539,9 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
         for (;;) {
           const seen = [...transitions.entries()].find(([k, v]) => k.endsWith(`:${pane}`) && v.length > (k === id ? before : 0) && v[v.length - 1]! > t0);
           if (seen) {
-            changeMs.push(seen[1][seen[1].length - 1]! - t0);
+            const took = seen[1][seen[1].length - 1]! - t0;
+            changeMs.push(took);
+            if (took >= SLOW_CHANGE_MS) process.stderr.write(`console bench: a state change took ${Math.round(took)} ms, pressed ${Math.round(t0 - wall0)} ms into the window (${pane})\n`);
             break;
           }
           if (performance.now() - t0 > CHANGE_LIMIT_MS) {

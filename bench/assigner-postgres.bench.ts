@@ -2,10 +2,10 @@
 // (issue 17) — 10,000 queued tasks, 50 idle sessions, the same routing rules — through
 // the shared-queue assigner (src/main/assigner/shared.ts) and the PostgreSQL task store
 // (src/main/store/postgres/task-store.ts): each round reads the head of the queue and
-// the held tasks (side by side), routes, and claims in one transaction of two round trips
-// (BEGIN with the queued notes and the per-session advisory locks; then one guarded
-// UPDATE … FROM unnest for the round with its decision rows, leases and NOTIFY, sent with
-// the COMMIT). The server is
+// the held tasks (side by side), routes, and claims in one transaction of one round trip
+// (BEGIN, the queued notes, the per-session advisory locks, then one guarded
+// UPDATE … FROM unnest for the round with its decision rows, leases and NOTIFY, and
+// the COMMIT, in one simple query). The server is
 // a throw-away PostgreSQL 15 cluster on loopback started as the tests start theirs
 // (test/support/postgres.ts), with durability on (fsync, synchronous commit) as an
 // operator's server has it. The median of three passes, each on a fresh database.

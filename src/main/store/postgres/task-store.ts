@@ -34,10 +34,10 @@ import { TASK_CHANNEL } from './queue.js';
 //   its session holds nothing — checked under per-session advisory locks, taken for
 //   every session of the round in name order by the statement before, so two consoles
 //   claiming for the same session run one after the other and the second sees the
-//   first's claim. A round is 2 round trips however many tasks it claims (BEGIN with
-//   its queued notes and the locks; the claim, which sends its own NOTIFY, with the
-//   COMMIT): simple queries of several statements, their values written in as literals
-//   quoted by pg's escapeLiteral (ids checked as integers).
+//   first's claim. A round is 1 round trip however many tasks it claims (BEGIN, its
+//   queued notes, the locks, the claim, which sends its own NOTIFY, and the COMMIT):
+//   one simple query of several statements, its values written in as literals quoted
+//   by pg's escapeLiteral (ids checked as integers).
 // - Every change sends NOTIFY architect_tasks in its transaction (delivered at commit,
 //   never for a rolled-back write): the other consoles LISTEN (postgres/queue.ts).
 // - Deadlocks and serialization failures (two transactions moving the per-status
@@ -463,11 +463,11 @@ export class PostgresTaskStore implements TaskStore {
       await this.insertDecisions(this.db, at, notes);
       return [];
     }
-    // Two round trips (each a simple query of several statements, so its values are
-    // literals quoted by pg, not bound): BEGIN with the round's queued notes and every
-    // session's lock, then the claim statement, which sends its own NOTIFY, with the
-    // COMMIT. The locks are a statement before the claim's, so the claim's snapshot, taken
-    // after them, sees every claim for these sessions committed before.
+    // One round trip (a simple query of several statements, so its values are literals
+    // quoted by pg, not bound): BEGIN, the round's queued notes, every session's lock,
+    // the claim statement, which sends its own NOTIFY, and the COMMIT. The locks are a
+    // statement before the claim's, so the claim's snapshot, taken after them, sees every
+    // claim for these sessions committed before.
     const rows = this.bound
       ? await this.claimIn(this.bound.client, round, notes, at, lease, now, false)
       : await this.retried((client) => this.claimIn(client, round, notes, at, lease, now, true));
@@ -797,9 +797,11 @@ export class PostgresTaskStore implements TaskStore {
       await client.query(locks);
       return (await client.query<ClaimedRow>(claim)).rows;
     }
-    await client.query(`BEGIN; ${queued} ${locks}`);
-    const results = (await client.query(`${claim}; COMMIT`)) as unknown as Array<pg.QueryResult<ClaimedRow>>;
-    return results[0]!.rows;
+    // One round trip: a simple query's statements run one after the other, each (READ
+    // COMMITTED) with a snapshot taken when it starts, so the claim's is still taken after
+    // the locks are held. Its results: BEGIN, the queued notes if any, the locks, the claim, COMMIT.
+    const results = (await client.query(`BEGIN; ${queued} ${locks}; ${claim}; COMMIT`)) as unknown as Array<pg.QueryResult<ClaimedRow>>;
+    return results[queued ? 3 : 2]!.rows;
   }
 
   private async insertDecision(client: pg.Pool | Client, at: string, d: DecisionRecord): Promise<void> {

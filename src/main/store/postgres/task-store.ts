@@ -393,17 +393,23 @@ export class PostgresTaskStore implements TaskStore {
     type Row = { id: number; type: string; priority: number; createdAt: string; notBefore: string | null; routeTo: string | null; urgent: number; part: number };
     // As TaskQueue.pendingTasks: tasks marked urgent first (part 0), then the urgent
     // types' heads (part 1…, in their order), then the rest (the last part) — each head
-    // read through its own index, all in one statement (one round trip a round).
-    const rest = urgent.length === 0 ? '' : 'AND NOT (type = ANY($2::text[]))';
+    // read through its own index, all in one statement (one round trip a round). Each
+    // urgent type's head is a query of its own with the type a parameter of its own: as
+    // one LATERAL over unnest(types) the planner knew no type, walked
+    // idx_tasks_pending_priority filtering on it, and for a type with nothing pending read
+    // every pending task (5,100 rows, 1.2 of the head's 1.5 ms on the PostgreSQL bench).
+    const params: unknown[] = [limit, urgent.length + 1];
+    const rest = urgent.length === 0 ? '' : `AND NOT (type = ANY($${params.push([...urgent])}::text[]))`;
+    const heads = urgent
+      .map((type, i) => `UNION ALL (SELECT ${cols}, ${i + 1} AS part FROM tasks WHERE status = 'pending' AND type = $${params.push(type)} ${order} LIMIT $1)`)
+      .join('\n       ');
     const rows = (await this.pool.query<Row>(
       `(SELECT ${cols}, 0 AS part FROM tasks WHERE status = 'pending' AND urgent = 1 ${order} LIMIT $1)
+       ${heads}
        UNION ALL
-       (SELECT h.*, u.n::int AS part FROM unnest($2::text[]) WITH ORDINALITY AS u(type, n)
-          CROSS JOIN LATERAL (SELECT ${cols} FROM tasks WHERE status = 'pending' AND type = u.type ${order} LIMIT $1) h)
-       UNION ALL
-       (SELECT ${cols}, $3::int AS part FROM tasks WHERE status = 'pending' ${rest} ${order} LIMIT $1)
+       (SELECT ${cols}, $2::int AS part FROM tasks WHERE status = 'pending' ${rest} ${order} LIMIT $1)
        ORDER BY part, priority DESC, "createdAt", id`,
-      [limit, [...urgent], urgent.length + 1],
+      params,
     )).rows;
     const part = (n: number): Row[] => rows.filter((r) => r.part === n);
     let head = part(0);

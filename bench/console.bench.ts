@@ -68,6 +68,8 @@ const execFileAsync = promisify(execFile);
 /** What the dashboard reader measured: durations of the answered requests, failures, the slow ones (`at`: Date.now()). */
 interface DashboardReads {
   ms: number[];
+  /** When each answered request was sent (Date.now()), as `ms`. */
+  at: number[];
   failures: number;
   slow: Array<{ took: number; at: number; status: number; bytes: number }>;
 }
@@ -81,7 +83,7 @@ function measureDashboard(port: number, token: string, forMs: number): Promise<D
   const code = `
     const { parentPort, workerData: w } = require('node:worker_threads');
     (async () => {
-      const out = { ms: [], failures: 0, slow: [] };
+      const out = { ms: [], at: [], failures: 0, slow: [] };
       const end = performance.now() + w.forMs;
       // This thread's fetch loads and connects on its first call (~30 ms, all of it here):
       // once on /healthz first, which touches no query or cache of the console's.
@@ -92,7 +94,10 @@ function measureDashboard(port: number, token: string, forMs: number): Promise<D
           const res = await fetch('http://127.0.0.1:' + w.port + '/api/query/stats_dashboard', { headers: { authorization: 'Bearer ' + w.token } });
           const body = await res.text();
           const took = performance.now() - t0;
-          if (res.ok) out.ms.push(took); else out.failures++;
+          if (res.ok) {
+            out.ms.push(took);
+            out.at.push(Date.now() - took);
+          } else out.failures++;
           if (took > w.slowMs) out.slow.push({ took, at: Date.now() - took, status: res.status, bytes: body.length });
         } catch { out.failures++; }
         await new Promise((r) => setTimeout(r, w.everyMs));
@@ -327,6 +332,7 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
           ARCHITECT_DATA_DIR: dataDir,
           ARCHITECT_TOKEN: token,
           ARCHITECT_LOOP_PROBE: probeOut,
+          ARCHITECT_LOOP_PROBE_AFTER_MS: String(STEADY_FROM_MS),
           // ARCHITECT_BENCH_STALLS_MS: print each event-loop stall of at least this many ms, with when it fell.
           ...(process.env.ARCHITECT_BENCH_STALLS_MS ? { ARCHITECT_LOOP_PROBE_STALLS_MS: process.env.ARCHITECT_BENCH_STALLS_MS } : {}),
           NODE_OPTIONS: `--import ${PROBE}`,
@@ -405,6 +411,9 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
     const rss: number[] = [];
     const changeMs: number[] = [];
     const dashboardMs: number[] = [];
+    // The same from STEADY_FROM_MS into the window (after the start's one-off work), reported beside.
+    const dashboardAfterMs: number[] = [];
+    const changeAfterMs: number[] = [];
     let dashboardFailures = 0;
     let tasksAdded = 0;
     let taskAddFailures = 0;
@@ -525,6 +534,9 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
     // WebSocket's events and the page, and time it spends there is not the console's.
     const dashboard = measureDashboard(port, token, end - performance.now()).then((r) => {
       dashboardMs.push(...r.ms);
+      r.ms.forEach((ms, i) => {
+        if (r.at[i]! - wallEpoch0 >= STEADY_FROM_MS) dashboardAfterMs.push(ms);
+      });
       dashboardFailures += r.failures;
       for (const slow of r.slow) process.stderr.write(`console bench: stats_dashboard took ${Math.round(slow.took)} ms at ${Math.round(slow.at - wallEpoch0)} ms into the window (HTTP ${slow.status}, ${slow.bytes} bytes)\n`);
     });
@@ -541,11 +553,13 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
           if (seen) {
             const took = seen[1][seen[1].length - 1]! - t0;
             changeMs.push(took);
+            if (t0 - wall0 >= STEADY_FROM_MS) changeAfterMs.push(took);
             if (took >= SLOW_CHANGE_MS) process.stderr.write(`console bench: a state change took ${Math.round(took)} ms, pressed ${Math.round(t0 - wall0)} ms into the window (${pane})\n`);
             break;
           }
           if (performance.now() - t0 > CHANGE_LIMIT_MS) {
             changeMs.push(CHANGE_LIMIT_MS);
+            if (t0 - wall0 >= STEADY_FROM_MS) changeAfterMs.push(CHANGE_LIMIT_MS);
             break;
           }
           await sleep(5);
@@ -569,7 +583,15 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
       const t0 = performance.now();
       while (!fs.existsSync(probeOut) && performance.now() - t0 < 30_000) await sleep(50);
       await sleep(50);
-      return JSON.parse(fs.readFileSync(probeOut, 'utf8')) as { p50: number; p99: number; max: number; count: number; mem: Record<string, number> | null; stalls?: Array<{ at: number; ms: number }> };
+      return JSON.parse(fs.readFileSync(probeOut, 'utf8')) as {
+        p50: number;
+        p99: number;
+        max: number;
+        count: number;
+        mem: Record<string, number> | null;
+        stalls?: Array<{ at: number; ms: number }>;
+        after: { p99: number; max: number; count: number } | null;
+      };
     })();
     for (const s of loop.stalls ?? []) process.stderr.write(`console bench: event loop stalled ${s.ms} ms, ending ${s.at - wallEpoch0} ms into the window (${new Date(s.at).toISOString()})\n`);
     // Where the console's memory was at its RSS peak in the window (MB; threads a count).
@@ -591,6 +613,11 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
       rss_max_mb: Math.round(Math.max(...rss)),
       cpu_pct: round((cpu / wall) * 100, 1),
       cpu_after_start_pct: steadyPct,
+      // From STEADY_FROM_MS into the window on, beside the budgeted whole-window figures.
+      stall_p99_after_start_ms: loop.after?.p99 ?? NaN,
+      stall_max_after_start_ms: loop.after?.max ?? NaN,
+      state_change_p99_after_start_ms: round(percentile(changeAfterMs, 99)),
+      stats_dashboard_p99_after_start_ms: round(percentile(dashboardAfterMs, 99)),
       readers_cpu_pct: round((childCpu / wall) * 100, 1),
       tasks_added: tasksAdded - taskAddFailures,
       client_event_kb: Math.round(eventBytes / 1024),

@@ -48,10 +48,24 @@ if (out) {
       if (late >= stallMs && stalls.length < 1000) stalls.push({ at: Date.now(), ms: Math.round(late) });
     }, 10).unref();
   }
+  // With ARCHITECT_LOOP_PROBE_AFTER_MS: a second histogram, from that long after each
+  // signal on (the bench's figures "after the start's one-off work").
+  const afterMs = Number(process.env.ARCHITECT_LOOP_PROBE_AFTER_MS ?? 0);
+  delete process.env.ARCHITECT_LOOP_PROBE_AFTER_MS;
+  const late = afterMs > 0 ? monitorEventLoopDelay({ resolution: 10 }) : null;
+  let lateTimer = null;
   process.on('SIGUSR2', () => {
     const ms = (ns) => Math.round(ns / 1e4) / 100;
     const mem = peak ? Object.fromEntries(Object.entries(peak).map(([k, v]) => [k, k === 'threads' ? v : mb(v)])) : null;
-    fs.writeFileSync(out, JSON.stringify({ p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), count: h.count, mem, stalls }));
+    const after = late && late.count > 0 ? { p99: ms(late.percentile(99)), max: ms(late.max), count: late.count } : null;
+    fs.writeFileSync(out, JSON.stringify({ p50: ms(h.percentile(50)), p99: ms(h.percentile(99)), max: ms(h.max), count: h.count, mem, stalls, after }));
+    if (late) {
+      late.disable();
+      late.reset();
+      if (lateTimer) clearTimeout(lateTimer);
+      lateTimer = globalThis.setTimeout(() => late.enable(), afterMs);
+      lateTimer.unref();
+    }
     h.reset();
     stalls = [];
     peak = null;

@@ -45,13 +45,22 @@ export function readProcessTable(): ProcessTable {
   } catch {
     return processTable([]);
   }
+  return processTable(statsOf(entries.filter(isPidName)));
+}
+
+/** A /proc entry that is a process (its name a pid). */
+function isPidName(name: string): boolean {
+  return name.charCodeAt(0) >= 48 && name.charCodeAt(0) <= 57;
+}
+
+/** The stat of each of these processes that is still there. */
+function statsOf(pids: readonly string[]): ProcessInfo[] {
   const infos: ProcessInfo[] = [];
-  for (const name of entries) {
-    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
+  for (const name of pids) {
     const info = readStat(Number(name));
     if (info) infos.push(info);
   }
-  return processTable(infos);
+  return infos;
 }
 
 /** /proc/PID/stat reads between turns of the event loop in readProcessTableAsync (~2 ms of reads each). */
@@ -68,13 +77,11 @@ export async function readProcessTableAsync(): Promise<ProcessTable> {
   } catch {
     return processTable([]);
   }
+  const pids = entries.filter(isPidName);
   const infos: ProcessInfo[] = [];
-  let read = 0;
-  for (const name of entries) {
-    if (name.charCodeAt(0) < 48 || name.charCodeAt(0) > 57) continue;
-    if (++read % STATS_PER_TURN === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-    const info = readStat(Number(name));
-    if (info) infos.push(info);
+  for (let i = 0; i < pids.length; i += STATS_PER_TURN) {
+    if (i > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    infos.push(...statsOf(pids.slice(i, i + STATS_PER_TURN)));
   }
   return processTable(infos);
 }

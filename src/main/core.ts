@@ -38,7 +38,7 @@ import { openPool } from './store/postgres/pool.js';
 import { DEFAULT_READERS } from './queries/reader-pool.js';
 import { PostgresReaders } from './queries/shared-queue.js';
 import type { SharedQueryEngine } from './queries/service.js';
-import { queueHostName } from './tmux/host-name.js';
+import { globalsQueueHost } from './tmux/host-name.js';
 
 export interface CoreOptions {
   configDir: string;
@@ -67,7 +67,7 @@ export interface CoreOptions {
   sharedQueue?: PostgresTarget;
   /**
    * With `sharedQueue`: the name this machine's local tmux sessions carry on it (`HOST:w1`);
-   * ARCHITECT_HOST_NAME or the short host name (queueHostName) when absent.
+   * ARCHITECT_HOST_NAME or the short host name (globalsQueueHost) when absent.
    */
   queueHost?: string;
   /**
@@ -99,7 +99,7 @@ const CLIENT_NAMES: Record<AppInfo['transport'], string> = { ipc: 'the desktop a
 export async function startCore(opts: CoreOptions): Promise<Core> {
   const log = opts.log;
   // A bad ARCHITECT_HOST_NAME stops the start here, before anything is opened.
-  const queueHost = opts.sharedQueue ? (opts.queueHost ?? queueHostName()) : undefined;
+  const queueHost = globalsQueueHost({ dbUrl: opts.sharedQueue, queueHost: opts.queueHost });
   const bus = new EventBus();
   const stops: Stop[] = [];
   const stopAll = async (): Promise<void> => {

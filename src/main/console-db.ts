@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { parseGlobals } from './cli/globals.js';
 import type { GlobalOptions } from './cli/command.js';
+import { stallThresholdFrom } from './log/watchdog.js';
 import type { PostgresTarget } from './store/postgres/url.js';
 import { globalsQueueHost } from './tmux/host-name.js';
 
@@ -30,7 +31,10 @@ export function consoleDatabase(globals: Pick<GlobalOptions, 'dbPath' | 'dbUrl' 
  * own arguments are left alone), else ARCHITECT_DB / ARCHITECT_DB_URL and the other
  * variables. A bad value throws with the CLI's message (the app shows it and quits).
  */
-export function desktopOptions(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ConsoleDatabase & Pick<GlobalOptions, 'configDir' | 'dataDir' | 'env' | 'tmuxSockets'> {
+export function desktopOptions(
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ConsoleDatabase & Pick<GlobalOptions, 'configDir' | 'dataDir' | 'env' | 'tmuxSockets'> & { stallLogMs: number } {
   const { globals } = parseGlobals([...argv], env);
-  return { ...consoleDatabase(globals), configDir: globals.configDir, dataDir: globals.dataDir, env: globals.env, tmuxSockets: globals.tmuxSockets };
+  return { ...consoleDatabase(globals), configDir: globals.configDir, dataDir: globals.dataDir, env: globals.env, tmuxSockets: globals.tmuxSockets, stallLogMs: stallThresholdFrom(env) };
 }

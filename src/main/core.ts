@@ -76,6 +76,8 @@ export interface CoreOptions {
    * and `/healthz` answers "starting" while the rest starts). A throw stops the start.
    */
   afterStore?: () => Promise<void>;
+  /** Stalls of the main thread longer than this are logged with what ran (STALL_THRESHOLD_MS; ARCHITECT_STALL_LOG_MS). */
+  stallLogMs?: number;
 }
 
 export interface Core {
@@ -128,8 +130,8 @@ export async function startCore(opts: CoreOptions): Promise<Core> {
       readOnly: opts.readOnly ?? false,
     };
 
-    // Any stall of the main thread over 100 ms is logged with what ran.
-    stops.push(watchdog.start(log));
+    // Any stall of the main thread over 100 ms (or ARCHITECT_STALL_LOG_MS) is logged with what ran.
+    stops.push(watchdog.start(log, opts.stallLogMs));
     // Programs (tmux commands, git) are forked by a small helper from here on: a fork
     // from the console costs its main thread time in proportion to its size (spawner.ts).
     const spawner = new Spawner();

@@ -28,6 +28,8 @@ export interface ConsoleOptions {
    * `starting` until serveConsole resolves; requests and WebSockets meanwhile wait.
    */
   onListening?: (server: WebServer) => void | Promise<void>;
+  /** Main-thread stalls longer than this are logged (ARCHITECT_STALL_LOG_MS; default STALL_THRESHOLD_MS). */
+  stallLogMs?: number;
 }
 
 export interface RunningConsole {
@@ -60,6 +62,7 @@ export async function serveConsole(opts: ConsoleOptions): Promise<RunningConsole
       env: globals.env,
       tmuxSockets: globals.tmuxSockets,
       watchDefaultTmux: globals.watchDefaultTmux,
+      stallLogMs: opts.stallLogMs,
       log,
       runtime: 'node',
       transport: 'websocket',

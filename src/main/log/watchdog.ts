@@ -5,9 +5,28 @@
 // since the timer last fired, or "nothing watched ran long" when the time went to
 // code that is not watched (GC, a parse, a callback nobody named).
 import type { Logger } from './logger.js';
+import { UserError } from '../user-error.js';
 
 /** A stall longer than this is logged (DESIGN.md: nothing on the main thread over ~20 ms; 100 ms is a stall). */
 export const STALL_THRESHOLD_MS = 100;
+/** ARCHITECT_STALL_LOG_MS may lower or raise the threshold within these. */
+const MIN_THRESHOLD_MS = 10;
+const MAX_THRESHOLD_MS = 60_000;
+
+/**
+ * The stall threshold from ARCHITECT_STALL_LOG_MS (troubleshooting: `20` logs every stall
+ * over 20 ms with what ran), or STALL_THRESHOLD_MS when it is unset.
+ */
+export function stallThresholdFrom(env: NodeJS.ProcessEnv): number {
+  const given = env.ARCHITECT_STALL_LOG_MS;
+  if (given === undefined || given === '') return STALL_THRESHOLD_MS;
+  const ms = Number(given);
+  if (!/^\d+$/.test(given.trim()) || ms < MIN_THRESHOLD_MS || ms > MAX_THRESHOLD_MS) {
+    throw new UserError(`ARCHITECT_STALL_LOG_MS must be a whole number of milliseconds from ${MIN_THRESHOLD_MS} to ${MAX_THRESHOLD_MS} (got "${given}")`);
+  }
+  return ms;
+}
+
 /** How often the watchdog's timer fires: a stall is seen at most this long after it ended. */
 export const WATCH_INTERVAL_MS = 50;
 /** Sections shorter than this are not remembered (they cannot explain a stall). */
@@ -43,13 +62,14 @@ export class LoopWatchdog {
 
   constructor(
     private readonly now: () => number = () => performance.now(),
-    private readonly thresholdMs = STALL_THRESHOLD_MS,
+    private thresholdMs = STALL_THRESHOLD_MS,
     private readonly intervalMs = WATCH_INTERVAL_MS,
   ) {}
 
-  /** Starts the timer (unref'd: it never keeps a process alive). */
-  start(log: Logger): () => void {
+  /** Starts the timer (unref'd: it never keeps a process alive); thresholdMs replaces the threshold it was made with. */
+  start(log: Logger, thresholdMs?: number): () => void {
     this.log = log.child({ module: 'watchdog' });
+    if (thresholdMs !== undefined) this.thresholdMs = thresholdMs;
     this.stop();
     this.last = this.now();
     this.timer = setInterval(() => this.check(), this.intervalMs);

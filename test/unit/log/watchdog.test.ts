@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Logger, LogContext } from '../../../src/main/log/logger.js';
-import { LoopWatchdog, STALL_THRESHOLD_MS } from '../../../src/main/log/watchdog.js';
+import { LoopWatchdog, STALL_THRESHOLD_MS, stallThresholdFrom } from '../../../src/main/log/watchdog.js';
 import { EventBus } from '../../../src/main/events/bus.js';
 import { dispatch } from '../../../src/main/api/dispatch.js';
 import { watchdog } from '../../../src/main/log/watchdog.js';
@@ -60,6 +60,24 @@ describe('the event-loop watchdog', () => {
     clock.advance(50 + 150);
     expect(w.check()?.ms).toBe(150);
     expect(lines.map((l) => l.msg)).toEqual(['event loop stalled 150 ms: nothing watched ran long (GC, or work no section names)']);
+  });
+
+  it('takes its threshold from ARCHITECT_STALL_LOG_MS, and refuses a bad one by name', () => {
+    expect(stallThresholdFrom({})).toBe(STALL_THRESHOLD_MS);
+    expect(stallThresholdFrom({ ARCHITECT_STALL_LOG_MS: '' })).toBe(STALL_THRESHOLD_MS);
+    expect(stallThresholdFrom({ ARCHITECT_STALL_LOG_MS: '20' })).toBe(20);
+    for (const bad of ['5', '0', '-20', '2.5', 'twenty', '20ms', '100000']) {
+      expect(() => stallThresholdFrom({ ARCHITECT_STALL_LOG_MS: bad })).toThrow(`ARCHITECT_STALL_LOG_MS must be a whole number of milliseconds from 10 to 60000 (got "${bad}")`);
+    }
+    // Started with a lower threshold, a 30 ms stall is logged; with the default it is not.
+    const clock = manualClock();
+    const { log, lines } = recordingLogger();
+    const w = new LoopWatchdog(clock.now, 100, 50);
+    w.start(log, 20);
+    w.stop();
+    clock.advance(50 + 30);
+    expect(w.check()?.ms).toBe(30);
+    expect(lines).toHaveLength(1);
   });
 
   it('counts a nested section once, under the outermost name', () => {

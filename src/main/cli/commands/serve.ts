@@ -4,6 +4,7 @@ import { serveConsole } from '../../web.js';
 import { DEFAULT_PORT } from '../../web/server.js';
 import { isLoopbackHost } from '../../web/guard.js';
 import { EXIT_OK, UsageError, type CliCommand } from '../command.js';
+import { stallThresholdFrom } from '../../log/watchdog.js';
 
 /** Long enough not to be guessed; a random token is 32 characters. */
 const MIN_TOKEN_CHARS = 16;
@@ -73,6 +74,12 @@ export const serveCommand: CliCommand = {
     }
     const host = values.host ?? '127.0.0.1';
     const token = chosenToken(values, process.env);
+    let stallLogMs: number;
+    try {
+      stallLogMs = stallThresholdFrom(process.env);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
     // The URL is shown as soon as the console listens, which is once it holds its
     // database's lock; the rest of the start-up follows (/healthz: "starting", then "ok").
     const running = await serveConsole({
@@ -81,6 +88,7 @@ export const serveCommand: CliCommand = {
       host,
       token,
       dispatch: !values['no-dispatch'],
+      stallLogMs,
       readOnly: values['read-only'] === true,
       survivesStrayRejections: true,
       onListening: (server) => {

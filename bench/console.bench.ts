@@ -71,7 +71,7 @@ interface DashboardReads {
   /** When each answered request was sent (Date.now()), as `ms`. */
   at: number[];
   failures: number;
-  slow: Array<{ took: number; at: number; status: number; bytes: number }>;
+  slow: Array<{ took: number; at: number; status: number; bytes: number; timing: string | null }>;
 }
 
 /**
@@ -98,7 +98,7 @@ function measureDashboard(port: number, token: string, forMs: number): Promise<D
             out.ms.push(took);
             out.at.push(Date.now() - took);
           } else out.failures++;
-          if (took > w.slowMs) out.slow.push({ took, at: Date.now() - took, status: res.status, bytes: body.length });
+          if (took > w.slowMs) out.slow.push({ took, at: Date.now() - took, status: res.status, bytes: body.length, timing: res.headers.get('server-timing') });
         } catch { out.failures++; }
         await new Promise((r) => setTimeout(r, w.everyMs));
       }
@@ -538,7 +538,7 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
         if (r.at[i]! - wallEpoch0 >= STEADY_FROM_MS) dashboardAfterMs.push(ms);
       });
       dashboardFailures += r.failures;
-      for (const slow of r.slow) process.stderr.write(`console bench: stats_dashboard took ${Math.round(slow.took)} ms at ${Math.round(slow.at - wallEpoch0)} ms into the window (HTTP ${slow.status}, ${slow.bytes} bytes)\n`);
+      for (const slow of r.slow) process.stderr.write(`console bench: stats_dashboard took ${Math.round(slow.took)} ms at ${Math.round(slow.at - wallEpoch0)} ms into the window (HTTP ${slow.status}, ${slow.bytes} bytes; the console's Server-Timing: ${slow.timing ?? 'none'})\n`);
     });
     const flipper = (async () => {
       for (let i = 0; performance.now() < end - CHANGE_LIMIT_MS / 2; i++) {

@@ -5,6 +5,8 @@ import { QueryTimeoutError } from './reader-pool.js';
 export interface HttpReply {
   status: number;
   body: unknown;
+  /** Server-Timing: how long the query took, and whether it came from the cache. */
+  timing?: string;
 }
 
 const HTTP_OK = 200;
@@ -27,7 +29,7 @@ export async function handleQueryHttp(service: QueryService, name: string, searc
   }
   try {
     const r = await service.run(name, params);
-    return { status: HTTP_OK, body: { query: r.query, results: r.results, count: r.count } };
+    return { status: HTTP_OK, body: { query: r.query, results: r.results, count: r.count }, timing: `query;dur=${r.ms.toFixed(2)};desc="${r.cached ? 'cached' : 'run'}"${r.sqlMs === undefined ? '' : `, sql;dur=${r.sqlMs.toFixed(2)}`}` };
   } catch (err) {
     const message = (err as Error).message;
     if (err instanceof UnknownQueryError) return { status: HTTP_NOT_FOUND, body: { error: message } };

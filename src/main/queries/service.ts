@@ -34,6 +34,8 @@ export interface QueryResult {
   count: number;
   cached: boolean;
   ms: number;
+  /** Of `ms`, how long the SQL itself ran in its reader (the rest waited for a reader, or for the reply's way back). */
+  sqlMs?: number;
 }
 
 export interface QueryStats {
@@ -184,7 +186,8 @@ export class QueryService {
       const hit = this.cache.get(key);
       if (hit && hit.dataVersion === dataVersion && started - hit.at < def.cache_ttl * MS_PER_SECOND) {
         stats.cacheHits++;
-        return { ...hit.result, cached: true, ms: 0 };
+        const { sqlMs: _ran, ...cached } = hit.result;
+        return { ...cached, cached: true, ms: 0 };
       }
     }
     try {
@@ -195,12 +198,16 @@ export class QueryService {
       // 10-17 stats_dashboard (10-15 ms) ran over 50 ms now and then and then waited
       // seconds for the one reader heavy queries may use.
       const heavy = stats.timeouts > 0 || Math.min(...(this.executed.get(name) ?? [0])) > HEAVY_QUERY_MS;
+      let sqlMs: number | undefined;
       const job = {
         query: name,
         params,
         timeoutMs: def.timeout_ms ?? DEFAULT_QUERY_TIMEOUT_MS,
         heavy,
-        ran: (ms: number) => this.executed.set(name, [...(this.executed.get(name) ?? []), ms].slice(-RUNS_REMEMBERED)),
+        ran: (ms: number) => {
+          sqlMs = ms;
+          this.executed.set(name, [...(this.executed.get(name) ?? []), ms].slice(-RUNS_REMEMBERED));
+        },
       };
       const shared = this.sharedRoutes ? await this.sharedRoutes : null;
       const route = shared?.routes.get(name);
@@ -213,7 +220,7 @@ export class QueryService {
       stats.lastMs = ms;
       stats.totalMs += ms;
       stats.maxMs = Math.max(stats.maxMs, ms);
-      const result: QueryResult = { query: name, results: rows, count: rows.length, cached: false, ms };
+      const result: QueryResult = { query: name, results: rows, count: rows.length, cached: false, ms, ...(sqlMs === undefined ? {} : { sqlMs }) };
       // Keyed to the data version read before the query: a write during it makes the entry stale.
       if (def.cache_ttl > 0) this.cache.set(key, { at: started, dataVersion, result });
       return result;

@@ -72,6 +72,28 @@ describe('the web console transport', () => {
     }
   });
 
+  it('says where a named query\'s time went (Server-Timing): run on a reader, then from the cache', async () => {
+    const auth = { authorization: `Bearer ${c.server.token}` };
+    const timing = async (): Promise<string> => {
+      const res = await fetch(`${c.base}/api/query/stats_dashboard`, { headers: auth });
+      expect(res.status).toBe(200);
+      await res.json();
+      return res.headers.get('server-timing') ?? '';
+    };
+    // A write makes the cached answer stale: the next read runs the query.
+    const rpc = await RpcClient.connect(c);
+    expect((await rpc.call('tasks.create', { type: 'bug_fix', title: 'Timing', prompt: 'p' })).error).toBeUndefined();
+    rpc.close();
+    const first = await timing();
+    expect(first).toMatch(/^query;dur=\d+\.\d\d;desc="run", sql;dur=\d+\.\d\d, total;dur=\d+\.\d\d$/);
+    const [queryMs, sqlMs, totalMs] = [...first.matchAll(/dur=([\d.]+)/g)].map((m) => Number(m[1]));
+    expect(queryMs).toBeGreaterThanOrEqual(sqlMs!);
+    expect(totalMs).toBeGreaterThanOrEqual(queryMs!);
+    expect(await timing()).toMatch(/^query;dur=0\.00;desc="cached", total;dur=\d+\.\d\d$/);
+    // A refused request has no timing: nothing ran.
+    expect((await fetch(`${c.base}/api/query/stats_dashboard`)).headers.get('server-timing')).toBeNull();
+  });
+
   it('returns JSON-RPC error objects and changes nothing on bad input', async () => {
     const rpc = await RpcClient.connect(c);
     const before = (await rpc.call('tasks.list', {})).result as { total: number };

@@ -103,6 +103,33 @@ describe('query timeouts', () => {
     expect((service as unknown as { readers: { pids(): number[] } }).readers.pids().length).toBeLessThanOrEqual(3);
   });
 
+  it('queries slower than the heavy mark share one reader: the last stays for a quick one', async () => {
+    service = new QueryService(store, { logger: silentLogger, readers: 2, heavyMs: 2 });
+    expect(service.load(QueriesFile.parse({
+      version: '1',
+      queries: {
+        // Tens of ms: like the Overview's aggregates on the 1M seed (never near a timeout).
+        medium: { sql: 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) SELECT COUNT(*) AS n FROM c' },
+        light: { sql: 'SELECT COUNT(*) AS n FROM tasks' },
+      },
+    }))).toEqual([]);
+    await service.warm(); // both readers up: nothing below waits for a process to start
+    const runs: number[] = [];
+    for (let i = 0; i < 3; i++) runs.push((await service.run('medium')).sqlMs!);
+    expect(Math.min(...runs)).toBeGreaterThan(2); // known heavy now
+    const order: string[] = [];
+    const mediums = [1, 2].map((i) => service.run('medium').then(() => order.push(`medium ${i}`)));
+    const light = service.run('light').then((r) => {
+      order.push('light');
+      return r;
+    });
+    // It ran at once on the reader the second medium query may not take, not after either.
+    expect((await light).ms).toBeLessThan(Math.min(...runs));
+    await Promise.all(mediums);
+    expect(order).toEqual(['light', 'medium 1', 'medium 2']);
+    expect((service as unknown as { readers: { pids(): number[] } }).readers.pids()).toHaveLength(2); // no extra reader was needed
+  });
+
   it('one slow run of a light query (a load spike) does not make it wait behind a heavy one', async () => {
     service = new QueryService(store, { logger: silentLogger, readers: 2 });
     expect(service.load(QueriesFile.parse({

@@ -10,7 +10,10 @@
 // probe loaded with NODE_OPTIONS, so the console's code is not involved), a pane's
 // state change to the WebSocket client (p50/p99), stats_dashboard over the API
 // (p50/p99), RSS (median and peak) and CPU of the console's process (its query
-// readers reported apart). The seeded files are cached in ~/.cache/architect-bench,
+// readers reported apart). Beside them, what the machine allows: /healthz between the
+// dashboard reads (the same HTTP round trip with nothing to do: its p99 is the floor
+// under the dashboard's), how long the console's thread waited for a core, and the
+// whole machine's CPU (the agents, tmux and the browser share its two cores). The seeded files are cached in ~/.cache/architect-bench,
 // keyed by the seed's and the migrations' source, since seeding takes a while.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -70,6 +73,11 @@ interface DashboardReads {
   ms: number[];
   /** When each answered request was sent (Date.now()), as `ms`. */
   at: number[];
+  /** The console's own handling of each (Server-Timing `total`), as `ms`. */
+  server: number[];
+  /** /healthz between the reads (no token, no query: the HTTP round trip's floor on this machine now), and when each was sent. */
+  floor: number[];
+  floorAt: number[];
   failures: number;
   slow: Array<{ took: number; at: number; status: number; bytes: number; timing: string | null }>;
 }
@@ -83,7 +91,8 @@ function measureDashboard(port: number, token: string, forMs: number): Promise<D
   const code = `
     const { parentPort, workerData: w } = require('node:worker_threads');
     (async () => {
-      const out = { ms: [], at: [], failures: 0, slow: [] };
+      const out = { ms: [], at: [], server: [], floor: [], floorAt: [], failures: 0, slow: [] };
+      const pause = (ms) => new Promise((r) => setTimeout(r, ms));
       const end = performance.now() + w.forMs;
       // This thread's fetch loads and connects on its first call (~30 ms, all of it here):
       // once on /healthz first, which touches no query or cache of the console's.
@@ -94,13 +103,24 @@ function measureDashboard(port: number, token: string, forMs: number): Promise<D
           const res = await fetch('http://127.0.0.1:' + w.port + '/api/query/stats_dashboard', { headers: { authorization: 'Bearer ' + w.token } });
           const body = await res.text();
           const took = performance.now() - t0;
+          const timing = res.headers.get('server-timing');
           if (res.ok) {
             out.ms.push(took);
             out.at.push(Date.now() - took);
+            out.server.push(Number(/total;dur=([\\d.]+)/.exec(timing ?? '')?.[1] ?? NaN));
           } else out.failures++;
-          if (took > w.slowMs) out.slow.push({ took, at: Date.now() - took, status: res.status, bytes: body.length, timing: res.headers.get('server-timing') });
+          if (took > w.slowMs) out.slow.push({ took, at: Date.now() - took, status: res.status, bytes: body.length, timing });
         } catch { out.failures++; }
-        await new Promise((r) => setTimeout(r, w.everyMs));
+        // Half-way to the next read, the floor: the same round trip with nothing to do in the console.
+        await pause(w.everyMs / 2);
+        const f0 = performance.now();
+        try {
+          const res = await fetch('http://127.0.0.1:' + w.port + '/healthz');
+          await res.text();
+          out.floor.push(performance.now() - f0);
+          out.floorAt.push(Date.now() - (performance.now() - f0));
+        } catch {}
+        await pause(w.everyMs / 2);
       }
       parentPort.postMessage(out);
     })();`;
@@ -195,6 +215,28 @@ function cpuMs(pid: number): number {
     return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
   } catch {
     return 0;
+  }
+}
+
+/** How long the process's main thread has waited for a core so far (ms; /proc/PID/task/PID/schedstat's run delay). */
+function runDelayMs(pid: number): number {
+  try {
+    return Number(fs.readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The whole machine's CPU time so far: busy and all (ms, summed over its cores), from /proc/stat. */
+function machineCpuMs(): { busy: number; all: number } {
+  try {
+    const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal: idle and iowait are not busy.
+    const all = fields.slice(0, 8).reduce((a, b) => a + b, 0);
+    const busy = all - fields[3]! - fields[4]!;
+    return { busy: (busy * 1000) / CLK_TCK, all: (all * 1000) / CLK_TCK };
+  } catch {
+    return { busy: NaN, all: NaN };
   }
 }
 
@@ -343,6 +385,11 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
     let stdout = '';
     let stderr = '';
     serve.stdout?.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    // With ARCHITECT_BENCH_KEEP_LOGS its output is kept too (with NODE_ARGS --trace-gc: each GC, timed).
+    if (process.env.ARCHITECT_BENCH_KEEP_LOGS) {
+      fs.mkdirSync(process.env.ARCHITECT_BENCH_KEEP_LOGS, { recursive: true });
+      serve.stdout?.pipe(fs.createWriteStream(path.join(process.env.ARCHITECT_BENCH_KEEP_LOGS, `stdout-${Date.now()}.txt`)));
+    }
     serve.stderr?.setEncoding('utf8').on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
     serve.once('exit', (code, signal) => {
       if (!stopping) process.stderr.write(`console bench: serve exited (${code ?? signal}) before the bench stopped it; its stderr ends:\n${stderr}\n`);
@@ -405,6 +452,8 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
     await sleep(100);
     const cpu0 = cpuMs(pid);
     const childCpu0 = childrenCpuMs(pid);
+    const machine0 = machineCpuMs();
+    const waited0 = runDelayMs(pid);
     const wall0 = performance.now();
     const wallEpoch0 = Date.now();
     const end = wall0 + windowMs;
@@ -414,6 +463,10 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
     // The same from STEADY_FROM_MS into the window (after the start's one-off work), reported beside.
     const dashboardAfterMs: number[] = [];
     const changeAfterMs: number[] = [];
+    /** The console's handling of each dashboard read (its Server-Timing), and the HTTP round trip's floor (/healthz). */
+    const dashboardServerMs: number[] = [];
+    const floorMs: number[] = [];
+    const floorAfterMs: number[] = [];
     let dashboardFailures = 0;
     let tasksAdded = 0;
     let taskAddFailures = 0;
@@ -511,11 +564,11 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
     // The CPU after the start's one-off work (on the seed: ~45k timed-out tasks given back
     // in the first ~8 s), from STEADY_FROM_MS into the window: reported beside the whole
     // window's, which is the figure the budget checks.
-    let steady: { cpu: number; at: number } | null = null;
+    let steady: { cpu: number; at: number; waited: number } | null = null;
     const sampler = (async () => {
       while (performance.now() < end) {
         rss.push(rssMb(pid));
-        if (!steady && performance.now() - wall0 >= STEADY_FROM_MS) steady = { cpu: cpuMs(pid), at: performance.now() };
+        if (!steady && performance.now() - wall0 >= STEADY_FROM_MS) steady = { cpu: cpuMs(pid), at: performance.now(), waited: runDelayMs(pid) };
         await sleep(1_000);
       }
     })();
@@ -538,6 +591,11 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
         if (r.at[i]! - wallEpoch0 >= STEADY_FROM_MS) dashboardAfterMs.push(ms);
       });
       dashboardFailures += r.failures;
+      dashboardServerMs.push(...r.server.filter((ms) => !Number.isNaN(ms)));
+      floorMs.push(...r.floor);
+      r.floor.forEach((ms, i) => {
+        if (r.floorAt[i]! - wallEpoch0 >= STEADY_FROM_MS) floorAfterMs.push(ms);
+      });
       for (const slow of r.slow) process.stderr.write(`console bench: stats_dashboard took ${Math.round(slow.took)} ms at ${Math.round(slow.at - wallEpoch0)} ms into the window (HTTP ${slow.status}, ${slow.bytes} bytes; the console's Server-Timing: ${slow.timing ?? 'none'})\n`);
     });
     const flipper = (async () => {
@@ -574,9 +632,11 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
     const wall = performance.now() - wall0;
     const cpuEnd = cpuMs(pid);
     const cpu = cpuEnd - cpu0;
-    const steadyAt = steady as { cpu: number; at: number } | null;
+    const steadyAt = steady as { cpu: number; at: number; waited: number } | null;
+    const waited = runDelayMs(pid);
     const steadyPct = steadyAt ? round(((cpuEnd - steadyAt.cpu) / (performance.now() - steadyAt.at)) * 100, 1) : NaN;
     const childCpu = childrenCpuMs(pid) - childCpu0;
+    const machine1 = machineCpuMs();
     fs.rmSync(probeOut, { force: true });
     process.kill(pid, 'SIGUSR2');
     const loop = await (async () => {
@@ -619,6 +679,17 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
       state_change_p99_after_start_ms: round(percentile(changeAfterMs, 99)),
       stats_dashboard_p99_after_start_ms: round(percentile(dashboardAfterMs, 99)),
       readers_cpu_pct: round((childCpu / wall) * 100, 1),
+      // What the dashboard's p99 is made of: the console's own handling of a read, and the
+      // same machine's HTTP round trip with nothing to do (/healthz, between the reads),
+      // while everything in the bench (tmux, the agents, the browser) shares its cores.
+      stats_dashboard_in_console_p99_ms: round(percentile(dashboardServerMs, 99)),
+      healthz_p50_ms: round(percentile(floorMs, 50)),
+      healthz_p99_ms: round(percentile(floorMs, 99)),
+      healthz_p99_after_start_ms: round(percentile(floorAfterMs, 99)),
+      // The console's main thread ready to run but waiting for a core (the other processes' turn), in the window and after the start.
+      console_waited_for_cpu_ms: Math.round(waited - waited0),
+      console_waited_for_cpu_after_start_ms: steadyAt ? Math.round(waited - steadyAt.waited) : NaN,
+      machine_cpu_pct: round(((machine1.busy - machine0.busy) / (machine1.all - machine0.all)) * 100, 1),
       tasks_added: tasksAdded - taskAddFailures,
       client_event_kb: Math.round(eventBytes / 1024),
       client_sessions_changed_kb: Math.round((bytesByEvent['sessions.changed'] ?? 0) / 1024),

@@ -1,3 +1,4 @@
+import { memo, useMemo } from 'react';
 import type { Session, SessionEvent } from '../../../shared/api';
 import { formatDuration, parseTime } from '../data/format';
 import { stateColor } from '../data/uiConfig';
@@ -40,9 +41,48 @@ export function buildSegments(events: SessionEvent[], since: number, now: number
 
 const LEGEND = ['working', 'idle', 'waiting', 'error', 'exited', 'unknown'];
 
+function sameSegments(a: readonly Segment[], b: readonly Segment[]): boolean {
+  return a.length === b.length && a.every((s, i) => s.state === b[i]!.state && s.start === b[i]!.start && s.end === b[i]!.end && s.reason === b[i]!.reason);
+}
+
+interface RowProps {
+  id: string;
+  name: string;
+  segments: Segment[];
+  since: number;
+  span: number;
+}
+
+/**
+ * One agent's strip. Drawn again only when its own segments (or the window) change: the
+ * Overview renders on every change of the fleet, and redrawing every agent's strip each
+ * time (100 strips, their tooltips formatted anew) kept the browser busy.
+ */
+const TimelineRow = memo(
+  function TimelineRow({ id, name, segments, since, span }: RowProps) {
+    return (
+      <div className="timeline-row" data-testid="timeline-row">
+        <a className="timeline-label ellipsis" href={routeHref('sessions', id)} title={id}>
+          {name}
+        </a>
+        <svg className="timeline-strip" viewBox="0 0 1000 10" preserveAspectRatio="none" role="img" aria-label={`states of ${name}`}>
+          {segments.map((seg, i) => (
+            <rect key={i} x={((seg.start - since) / span) * 1000} y={0} width={Math.max(1, ((seg.end - seg.start) / span) * 1000)} height={10} fill={stateColor(seg.state)}>
+              <title>{`${seg.state}${seg.reason ? ` (${seg.reason})` : ''} · ${new Date(seg.start).toLocaleTimeString()}–${new Date(seg.end).toLocaleTimeString()} · ${formatDuration(seg.end - seg.start)}`}</title>
+            </rect>
+          ))}
+        </svg>
+      </div>
+    );
+  },
+  (a, b) => a.id === b.id && a.name === b.name && a.since === b.since && a.span === b.span && sameSegments(a.segments, b.segments),
+);
+
 /** A Gantt-like strip per agent, colored by state, over the last hours. */
 export function StateTimeline({ events, since, now, sessions }: { events: SessionEvent[]; since: number; now: number; sessions: Session[] }) {
-  const segments = buildSegments(events, since, now);
+  // The segments only when the events or the window change (not on every change of the fleet).
+  const fromEvents = useMemo(() => buildSegments(events, since, now), [events, since, now]);
+  const segments = new Map(fromEvents);
   // Sessions with no transition in the window were in their current state throughout.
   for (const s of sessions) {
     if (!segments.has(s.id)) segments.set(s.id, [{ state: s.state, start: since, end: now, reason: s.reason }]);
@@ -61,18 +101,7 @@ export function StateTimeline({ events, since, now, sessions }: { events: Sessio
         ))}
       </div>
       {ids.map((id) => (
-        <div className="timeline-row" key={id} data-testid="timeline-row">
-          <a className="timeline-label ellipsis" href={routeHref('sessions', id)} title={id}>
-            {names.get(id) ?? id}
-          </a>
-          <svg className="timeline-strip" viewBox="0 0 1000 10" preserveAspectRatio="none" role="img" aria-label={`states of ${names.get(id) ?? id}`}>
-            {(segments.get(id) ?? []).map((seg, i) => (
-              <rect key={i} x={((seg.start - since) / span) * 1000} y={0} width={Math.max(1, ((seg.end - seg.start) / span) * 1000)} height={10} fill={stateColor(seg.state)}>
-                <title>{`${seg.state}${seg.reason ? ` (${seg.reason})` : ''} · ${new Date(seg.start).toLocaleTimeString()}–${new Date(seg.end).toLocaleTimeString()} · ${formatDuration(seg.end - seg.start)}`}</title>
-              </rect>
-            ))}
-          </svg>
-        </div>
+        <TimelineRow key={id} id={id} name={names.get(id) ?? id} segments={segments.get(id) ?? []} since={since} span={span} />
       ))}
       <div className="timeline-axis muted small">
         <span>{hours} h ago</span>

@@ -1,9 +1,10 @@
+import { useMemo } from 'react';
 import { StatePill, StatusPill } from '../components/Badges';
 import { ErrorNote, NoAgents } from '../components/EmptyState';
 import { RelativeTime, Since } from '../components/Time';
 import { agentSessions, bySeverity, useFleet } from '../data/fleet';
-import { formatCount } from '../data/format';
-import { useRefreshing } from '../data/live';
+import { formatCount, parseTime } from '../data/format';
+import { useNow, useRefreshing } from '../data/live';
 import { useHealthColor } from '../data/uiConfig';
 import { routeHref } from '../shell/route';
 import { StateTimeline } from './Timeline';
@@ -56,13 +57,23 @@ export function TasksPanel() {
   );
 }
 
+/** The state timeline's window moves on a whole one of these (a minute). */
+const TIMELINE_TICK_MS = 60_000;
+
 export function SessionsPanel({ refreshSeconds }: { refreshSeconds: number }) {
   const { sessions, sessionsError } = useFleet();
   const { load, events, key } = OVERVIEW_READS.timeline;
   const timeline = useRefreshing(load, { refreshSeconds: Math.max(refreshSeconds, 5), events, early: key });
   const agents = agentSessions(sessions).sort(bySeverity);
+  // The timeline's window ends on a whole minute at or after both its clock and the latest
+  // transition read: it moves at most once a minute, not on every render (a new end moves
+  // every strip: 100 of them were redrawn on each change of the fleet), and a transition
+  // just read is inside it. The current states run on to that end (at most a minute, ~3 px
+  // of a 6-hour strip).
+  const tick = useNow(TIMELINE_TICK_MS);
+  const latest = useMemo(() => (timeline.value?.events ?? []).reduce((max, e) => Math.max(max, parseTime(e.at)?.getTime() ?? 0), 0), [timeline.value]);
+  const now = Math.ceil(Math.max(tick.getTime(), latest) / TIMELINE_TICK_MS) * TIMELINE_TICK_MS;
   if (sessions && agents.length === 0) return <NoAgents />;
-  const now = Date.now();
   return (
     <>
       <ErrorNote error={sessionsError ?? timeline.error} />

@@ -45,7 +45,9 @@ export default defineConfig({
       // electron-vite leaves the renderer unminified (it loads from disk in Electron);
       // `architect serve` sends it to browsers: minified, the first script is ~0.9 MB
       // less to parse before the first paint.
-      minify: true,
+      // ARCHITECT_NO_MINIFY=1 npm run build: readable function names in a page's CPU profile
+      // (the console bench's ARCHITECT_BENCH_PAGE_PROFILE).
+      minify: !process.env.ARCHITECT_NO_MINIFY,
       rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } },
     },
   },

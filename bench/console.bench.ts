@@ -227,6 +227,29 @@ function runDelayMs(pid: number): number {
   }
 }
 
+/**
+ * CPU of the browser showing the Overview so far (ms): every process under this one
+ * whose name says Chromium (the browser, its renderer, GPU and utility processes).
+ */
+function browserCpuMs(): number {
+  let total = 0;
+  const walk = (pid: number): void => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (/chrom|headless/i.test(comm)) total += ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+      for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+        for (const child of fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(' ').filter(Boolean)) walk(Number(child));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  };
+  walk(process.pid);
+  return total;
+}
+
 /** The whole machine's CPU time so far: busy and all (ms, summed over its cores), from /proc/stat. */
 function machineCpuMs(): { busy: number; all: number } {
   try {
@@ -454,6 +477,7 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
     const childCpu0 = childrenCpuMs(pid);
     const machine0 = machineCpuMs();
     const waited0 = runDelayMs(pid);
+    const browser0 = browserCpuMs();
     const wall0 = performance.now();
     const wallEpoch0 = Date.now();
     const end = wall0 + windowMs;
@@ -564,11 +588,11 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
     // The CPU after the start's one-off work (on the seed: ~45k timed-out tasks given back
     // in the first ~8 s), from STEADY_FROM_MS into the window: reported beside the whole
     // window's, which is the figure the budget checks.
-    let steady: { cpu: number; at: number; waited: number } | null = null;
+    let steady: { cpu: number; at: number; waited: number; browser: number } | null = null;
     const sampler = (async () => {
       while (performance.now() < end) {
         rss.push(rssMb(pid));
-        if (!steady && performance.now() - wall0 >= STEADY_FROM_MS) steady = { cpu: cpuMs(pid), at: performance.now(), waited: runDelayMs(pid) };
+        if (!steady && performance.now() - wall0 >= STEADY_FROM_MS) steady = { cpu: cpuMs(pid), at: performance.now(), waited: runDelayMs(pid), browser: browserCpuMs() };
         await sleep(1_000);
       }
     })();
@@ -625,15 +649,31 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
         await sleep(STATE_FLIP_EVERY_MS);
       }
     })();
-    await Promise.all([sampler, adder, dashboard, flipper, overview]);
+    // ARCHITECT_BENCH_PAGE_PROFILE=FILE: the Overview page's own CPU profile (Chrome DevTools
+    // format), from STEADY_FROM_MS into the window to its end: what the browser's share of
+    // the machine goes to.
+    const pageProfile = process.env.ARCHITECT_BENCH_PAGE_PROFILE
+      ? (async () => {
+          await sleep(Math.max(0, wall0 + STEADY_FROM_MS - performance.now()));
+          const cdp = await page.context().newCDPSession(page);
+          await cdp.send('Profiler.enable');
+          await cdp.send('Profiler.setSamplingInterval', { interval: 500 });
+          await cdp.send('Profiler.start');
+          await sleep(Math.max(0, end - performance.now() - 1_000));
+          const { profile } = await cdp.send('Profiler.stop');
+          fs.writeFileSync(process.env.ARCHITECT_BENCH_PAGE_PROFILE!, JSON.stringify(profile));
+        })().catch((err: unknown) => process.stderr.write(`console bench: no page profile: ${err instanceof Error ? err.message : String(err)}\n`))
+      : Promise.resolve();
+    await Promise.all([sampler, adder, dashboard, flipper, overview, pageProfile]);
     // The console's own account of its named queries (wall time, the wait for a reader included).
     const { queries } = (await client.call('query.list').catch(() => ({ queries: [] }))) as { queries: Array<{ name: string; stats: { calls: number; cacheHits: number; avgMs: number; maxMs: number; lastError: string | null } }> };
     for (const q of queries.filter((x) => x.stats.calls > 0)) process.stderr.write(`console bench: query ${q.name}: ${JSON.stringify(q.stats)}\n`);
     const wall = performance.now() - wall0;
     const cpuEnd = cpuMs(pid);
     const cpu = cpuEnd - cpu0;
-    const steadyAt = steady as { cpu: number; at: number; waited: number } | null;
+    const steadyAt = steady as { cpu: number; at: number; waited: number; browser: number } | null;
     const waited = runDelayMs(pid);
+    const browserEnd = browserCpuMs();
     const steadyPct = steadyAt ? round(((cpuEnd - steadyAt.cpu) / (performance.now() - steadyAt.at)) * 100, 1) : NaN;
     const childCpu = childrenCpuMs(pid) - childCpu0;
     const machine1 = machineCpuMs();
@@ -689,6 +729,9 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
       // The console's main thread ready to run but waiting for a core (the other processes' turn), in the window and after the start.
       console_waited_for_cpu_ms: Math.round(waited - waited0),
       console_waited_for_cpu_after_start_ms: steadyAt ? Math.round(waited - steadyAt.waited) : NaN,
+      // The browser with the Overview open (all its processes), in the window and after the start: it shares the console's cores.
+      browser_cpu_pct: round(((browserEnd - browser0) / wall) * 100, 1),
+      browser_cpu_after_start_pct: steadyAt ? round(((browserEnd - steadyAt.browser) / (performance.now() - steadyAt.at)) * 100, 1) : NaN,
       machine_cpu_pct: round(((machine1.busy - machine0.busy) / (machine1.all - machine0.all)) * 100, 1),
       tasks_added: tasksAdded - taskAddFailures,
       client_event_kb: Math.round(eventBytes / 1024),

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { SessionEvent, UiConfig } from '../../../src/shared/api.js';
 import { changedLines, diffLines, withContext } from '../../../src/renderer/src/config/lineDiff.js';
 import { isProblemOf, problemsToDiagnostics } from '../../../src/renderer/src/config/YamlEditor.js';
-import { formatDuration, formatRelative, parseTime } from '../../../src/renderer/src/data/format.js';
+import { formatAbsolute, formatCount, formatDuration, formatNumber, formatRelative, parseTime } from '../../../src/renderer/src/data/format.js';
 import { priorityBand } from '../../../src/renderer/src/data/uiConfig.js';
 import { visiblePanels } from '../../../src/renderer/src/overview/Overview.js';
 import { completedPerHour } from '../../../src/renderer/src/overview/statsPanels.js';
@@ -174,5 +174,18 @@ describe('config diff', () => {
     expect(shown.map((d) => (d === null ? '…' : `${d.kind[0]}${d.text}`))).toEqual([
       'sl1', 'sl2', 'aL3', 'dl3', 'sl4', 'sl5', '…', 'sl15', 'sl16', 'aL17', 'dl17', 'sl18', 'sl19',
     ]);
+  });
+});
+
+describe('formatters made once', () => {
+  it('say what toLocaleString says, with the same locale and options', () => {
+    for (const n of [0, 7, 1234, 1_000_000, -42, 3.14159, 0.005, 12345.678]) {
+      expect(formatCount(n)).toBe(n.toLocaleString('en-US'));
+      expect(formatNumber(n)).toBe(n.toLocaleString('en-US', { maximumFractionDigits: 2 }));
+    }
+    for (const at of ['2026-12-07T10:00:00Z', '2026-01-31T23:59:59Z']) {
+      const when = new Date(at);
+      expect(formatAbsolute(when)).toBe(when.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' }));
+    }
   });
 });

@@ -640,6 +640,9 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
             break;
           }
           if (performance.now() - t0 > CHANGE_LIMIT_MS) {
+            // Not seen at all: said with when and where, like the slow ones (the console's
+            // dispatch types into these panes too; two Enters within a settle window are no change).
+            process.stderr.write(`console bench: a state change was not seen within ${CHANGE_LIMIT_MS} ms, pressed ${Math.round(t0 - wall0)} ms into the window (${pane})\n`);
             changeMs.push(CHANGE_LIMIT_MS);
             if (t0 - wall0 >= STEADY_FROM_MS) changeAfterMs.push(CHANGE_LIMIT_MS);
             break;

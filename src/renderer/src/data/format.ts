@@ -29,7 +29,7 @@ export function formatRelative(when: Date, now: Date = new Date()): string {
 }
 
 // One formatter each, made once: toLocaleString(locale, options) builds a new one on
-// every call (~0.1 ms), and the live pages format hundreds of values a second.
+// every call (~40 µs against ~1 µs), and the live pages format hundreds of values a second.
 const ABSOLUTE = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
 const COUNT = new Intl.NumberFormat('en-US');
 const NUMBER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 2 });

@@ -184,8 +184,3 @@ export function useNow(ms = 10_000): Date {
   useEffect(() => subscribeClock(ms, setNow), [ms]);
   return now;
 }
-
-/** Timers running for useNow now, one per period (for tests). */
-export function clockTimers(): number {
-  return clocks.size;
-}

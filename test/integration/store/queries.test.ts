@@ -179,7 +179,12 @@ describe('running', () => {
 
   it('serves the seed POC over HTTP: 200, 400, 404', async () => {
     store.tasks.add({ type: 'a', title: 't' });
-    expect(await handleQueryHttp(service, 'by_type', new URLSearchParams('type=a'))).toEqual({ status: 200, body: { query: 'by_type', results: [{ id: 1 }], count: 1 } });
+    expect(await handleQueryHttp(service, 'by_type', new URLSearchParams('type=a'))).toEqual({
+      status: 200,
+      body: { query: 'by_type', results: [{ id: 1 }], count: 1 },
+      // Where its time went (the Server-Timing header's metrics): run on a reader, and the SQL's own part.
+      timing: expect.stringMatching(/^query;dur=\d+\.\d\d;desc="run", sql;dur=\d+\.\d\d$/),
+    });
     expect(await handleQueryHttp(service, 'by_type', new URLSearchParams(''))).toMatchObject({ status: 400, body: { error: expect.stringMatching(/"type" is required/) } });
     expect(await handleQueryHttp(service, 'by_type', new URLSearchParams('type=a&x=1'))).toMatchObject({ status: 400, body: { error: expect.stringMatching(/"x" is not declared/) } });
     expect(await handleQueryHttp(service, 'by_type', new URLSearchParams('type=a&type=b'))).toMatchObject({ status: 400 });

@@ -454,9 +454,11 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
     const transitions = new Map<string, number[]>();
     let eventBytes = 0;
     const bytesByEvent: Record<string, number> = {};
+    const countByEvent: Record<string, number> = {};
     client.onEvent((method, params, bytes) => {
       eventBytes += bytes;
       bytesByEvent[method] = (bytesByEvent[method] ?? 0) + bytes;
+      countByEvent[method] = (countByEvent[method] ?? 0) + 1;
       if (method === 'sessions.transition') {
         const id = (params as { sessionId: string }).sessionId;
         const list = transitions.get(id) ?? [];
@@ -697,6 +699,8 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
       };
     })();
     for (const s of loop.stalls ?? []) process.stderr.write(`console bench: event loop stalled ${s.ms} ms, ending ${s.at - wallEpoch0} ms into the window (${new Date(s.at).toISOString()})\n`);
+    // What a client (the Overview too) is sent: each event's count and size over the window.
+    process.stderr.write(`console bench: events to a client: ${Object.entries(countByEvent).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}× ${Math.round((bytesByEvent[m] ?? 0) / 1024)} KB`).join(', ')}\n`);
     // Where the console's memory was at its RSS peak in the window (MB; threads a count).
     process.stderr.write(`console bench: memory at the RSS peak: ${JSON.stringify(loop.mem)}\n`);
     return {

@@ -12,9 +12,10 @@
 // (p50/p99), RSS (median and peak) and CPU of the console's process (its query
 // readers reported apart). Beside them, what the machine allows: /healthz between the
 // dashboard reads (the same HTTP round trip with nothing to do: its p99 is the floor
-// under the dashboard's), how long the console's thread waited for a core, and the
-// whole machine's CPU (the agents, tmux and the browser share its two cores). The seeded files are cached in ~/.cache/architect-bench,
-// keyed by the seed's and the migrations' source, since seeding takes a while.
+// under the dashboard's), how long the console's thread waited for a core, the
+// browser's CPU and the whole machine's (the agents, tmux and the browser share its two
+// cores). The seeded files are cached in ~/.cache/architect-bench, keyed by the seed's
+// and the migrations' source, since seeding takes a while.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -235,10 +236,7 @@ function browserCpuMs(): number {
   let total = 0;
   const walk = (pid: number): void => {
     try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (/chrom|headless/i.test(comm)) total += ((Number(fields[11]) + Number(fields[12])) * 1000) / CLK_TCK;
+      if (/chrom|headless/i.test(fs.readFileSync(`/proc/${pid}/comm`, 'utf8'))) total += cpuMs(pid);
       for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
         for (const child of fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(' ').filter(Boolean)) walk(Number(child));
       }

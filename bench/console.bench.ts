@@ -643,7 +643,13 @@ async function underLoad(dbFile: string, windowMs: number): Promise<Figures> {
           if (performance.now() - t0 > CHANGE_LIMIT_MS) {
             // Not seen at all: said with when and where, like the slow ones (the console's
             // dispatch types into these panes too; two Enters within a settle window are no change).
-            process.stderr.write(`console bench: a state change was not seen within ${CHANGE_LIMIT_MS} ms, pressed ${Math.round(t0 - wall0)} ms into the window (${pane})\n`);
+            // What the pane shows now, and what the console says of it: a screen that flipped
+            // with the console still on the old state would be a lost change; a screen as it was,
+            // a press that changed nothing.
+            const screen = await execFileAsync('tmux', ['-u', '-L', tmux.socket, 'capture-pane', '-p', '-t', pane]).then((r) => r.stdout.trim().split('\n').slice(-3).join(' / ').slice(0, 300)).catch(() => '?');
+            const listed = (await client.call('sessions.list').catch(() => ({ sessions: [] }))) as { sessions: Array<{ id: string; state: string; stateSince: string | null }> };
+            const said = listed.sessions.find((x) => x.id.endsWith(`:${pane}`));
+            process.stderr.write(`console bench: a state change was not seen within ${CHANGE_LIMIT_MS} ms, pressed ${Math.round(t0 - wall0)} ms into the window (${pane}; the console says ${said?.state ?? '?'} since ${said?.stateSince ?? '?'}; the screen ends: ${screen})\n`);
             changeMs.push(CHANGE_LIMIT_MS);
             if (t0 - wall0 >= STEADY_FROM_MS) changeAfterMs.push(CHANGE_LIMIT_MS);
             break;

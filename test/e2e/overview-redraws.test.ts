@@ -64,20 +64,24 @@ describe('the Overview draws only what changed', () => {
     const rows = await page.$$eval('[data-testid="timeline-row"] .timeline-label', (els) => els.map((e) => e.textContent ?? ''));
     expect(rows).toEqual(AGENTS);
     const strips = (): Promise<number[]> => page.$$eval('[data-testid="timeline-row"] svg', (els) => els.map((e) => e.querySelectorAll('rect').length));
-    const flip = async (name: string): Promise<void> => {
+    const grows = (i: number, more: number, was: number): Promise<unknown> =>
+      page.waitForFunction(([row, n]) => (document.querySelectorAll('[data-testid="timeline-row"] svg')[row!]?.querySelectorAll('rect').length ?? 0) >= n!, [i, was + more], { timeout: 20_000 });
+    /** A prompt to the agent: its strip gains a working segment (and, with `done`, the idle one after its 3–8 s of work). */
+    const flip = async (name: string, done = false): Promise<void> => {
       const i = AGENTS.indexOf(name);
       const was = (await strips())[i]!;
       c.tmux.run('send-keys', '-t', panes.get(name)!, '-l', 'refactor the parser');
       c.tmux.run('send-keys', '-t', panes.get(name)!, 'Enter');
-      // Its strip gains the working segment.
-      await page.waitForFunction(([row, n]) => (document.querySelectorAll('[data-testid="timeline-row"] svg')[row!]?.querySelectorAll('rect').length ?? 0) > n!, [i, was], { timeout: 20_000 });
+      await grows(i, 1, was);
+      if (done) await grows(i, 2, was);
     };
     // The window ends on a whole minute after the latest transition: it moves (every strip
     // with it) when a transition falls in a new minute. So: early in a minute, one agent's
     // transition moves it to the minute's end first; the one watched then falls inside.
     const intoMinute = Date.now() % 60_000;
     if (intoMinute > 15_000) await new Promise((r) => setTimeout(r, 60_000 - intoMinute + 500));
-    await flip('dev_worker1');
+    const minute = Math.floor(Date.now() / 60_000);
+    await flip('dev_worker1', true); // and back to idle: nothing of it changes while the test watches
     await page.evaluate(() => {
       const changed = new Set<string>();
       Object.assign(window, { __changedRows: changed });
@@ -92,7 +96,7 @@ describe('the Overview draws only what changed', () => {
     await flip('dev_worker3');
     const after = await strips();
     expect(after.filter((_, i) => i !== 2)).toEqual(before.filter((_, i) => i !== 2));
-    expect(Date.now() % 60_000).toBeGreaterThan(intoMinute > 15_000 ? 0 : intoMinute); // still the same minute
+    expect(Math.floor(Date.now() / 60_000)).toBe(minute); // the window did not move meanwhile
     expect(await page.evaluate(() => [...(window as unknown as { __changedRows: Set<string> }).__changedRows])).toEqual(['dev_worker3']);
   }, 90_000);
 });

@@ -130,6 +130,32 @@ describe('query timeouts', () => {
     expect((service as unknown as { readers: { pids(): number[] } }).readers.pids()).toHaveLength(2); // no extra reader was needed
   });
 
+  it('one run alone makes a query heavy only over the slow mark (50 ms); from two runs on, the heavy mark counts', async () => {
+    // A heavy mark of 0 ms: every run is over it, as a light query's first run in a fresh
+    // reader was over 10 ms on a loaded CI machine.
+    service = new QueryService(store, { logger: silentLogger, readers: 2, heavyMs: 0 });
+    load(service, 1_000);
+    await service.warm();
+    await expect(service.run('forever')).rejects.toThrow(/was stopped/); // heavy from now on: it timed out
+    await service.run('light'); // one run, under 50 ms
+    load(service, 3_000);
+    const holdOne = (): { done: () => boolean; settled: Promise<unknown> } => {
+      let done = false;
+      const settled = service.run('forever').catch(() => undefined).finally(() => (done = true));
+      return { done: () => done, settled };
+    };
+    const first = holdOne();
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await service.run('light')).results).toEqual([{ n: 0 }]); // the last free reader, at once
+    expect(first.done()).toBe(false);
+    await first.settled;
+    // Two runs now, both over the mark: heavy, so it waits for the reader `forever` holds.
+    const second = holdOne();
+    await new Promise((r) => setTimeout(r, 100));
+    expect((await service.run('light')).results).toEqual([{ n: 0 }]);
+    expect(second.done()).toBe(true);
+  });
+
   it('one slow run of a light query (a load spike) does not make it wait behind a heavy one', async () => {
     service = new QueryService(store, { logger: silentLogger, readers: 2 });
     expect(service.load(QueriesFile.parse({

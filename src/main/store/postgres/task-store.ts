@@ -805,9 +805,9 @@ export class PostgresTaskStore implements TaskStore {
     }
     // One round trip: a simple query's statements run one after the other, each (READ
     // COMMITTED) with a snapshot taken when it starts, so the claim's is still taken after
-    // the locks are held. Its results: BEGIN, the queued notes if any, the locks, the claim, COMMIT.
+    // the locks are held. Its results, one a statement: the claim's is the one before COMMIT's.
     const results = (await client.query(`BEGIN; ${queued} ${locks}; ${claim}; COMMIT`)) as unknown as Array<pg.QueryResult<ClaimedRow>>;
-    return results[queued ? 3 : 2]!.rows;
+    return results[results.length - 2]!.rows;
   }
 
   private async insertDecision(client: pg.Pool | Client, at: string, d: DecisionRecord): Promise<void> {

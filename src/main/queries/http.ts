@@ -1,13 +1,7 @@
 import { QueryParamError } from './params.js';
 import { UnknownQueryError, type QueryService } from './service.js';
 import { QueryTimeoutError } from './reader-pool.js';
-
-export interface HttpReply {
-  status: number;
-  body: unknown;
-  /** Server-Timing: how long the query took, and whether it came from the cache. */
-  timing?: string;
-}
+import type { HttpReply } from '../web/server.js';
 
 const HTTP_OK = 200;
 const HTTP_BAD_REQUEST = 400;
